@@ -1,0 +1,67 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const sdkPackages = [
+  'botbuilder', 'botbuilder-*', 'botframework-*', '@microsoft/teams-ai',
+  '@microsoft/microsoft-graph-client', '@microsoft/microsoft-graph-client/*', '@azure/*',
+  'fastify', 'pino', 'pino-*', 'adaptivecards-templating', 'adaptive-expressions',
+];
+const restrict = (patterns, message) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+});
+const noProcessEnv = {
+  'no-restricted-properties': ['error', {
+    object: 'process', property: 'env',
+    message: 'Read configuration through src/config.ts, which parses process.env once.',
+  }],
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.local/**', 'coverage/**', 'build/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  // The domain talks to ports only: no SDK, no adapter, no environment.
+  {
+    files: ['src/onboarding/**/*.ts'],
+    rules: {
+      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', '**/config*', '**/app*'],
+        'src/onboarding is the domain: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
+      ...noProcessEnv,
+    },
+  },
+  // Adapters import their port and their SDK, never the edge or each other.
+  {
+    files: ['src/directory/**/*.ts', 'src/delivery/**/*.ts', 'src/storage/**/*.ts'],
+    rules: {
+      ...restrict(['**/bot/**', '**/local-tenant/**', '**/app*', '**/config*'],
+        'Adapters implement a port from src/onboarding and import only it and their SDK.'),
+      ...noProcessEnv,
+    },
+  },
+  {
+    files: ['src/bot/**/*.ts'],
+    rules: {
+      ...restrict(['@microsoft/microsoft-graph-client', '@azure/identity', '**/directory/**', '**/local-tenant/**', '**/app*', '**/index*'],
+        'The bot edge talks to the workflow, not to Graph or the composition root.'),
+      ...noProcessEnv,
+    },
+  },
+  // The local tenant plays the outside world: it shares no code with the bot.
+  {
+    files: ['src/local-tenant/**/*.ts'],
+    ignores: ['src/local-tenant/main.ts'],
+    rules: {
+      ...restrict(['**/onboarding/**', '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/config*', '**/app*'],
+        'The local tenant is its own program and shares no code with the bot.'),
+      ...noProcessEnv,
+    },
+  },
+);
