@@ -1,0 +1,130 @@
+/**
+ * `npm start`: everything local mode needs, on loopback — Azurite (data under .local/),
+ * the local tenant (Entra + Graph), the bot, and the Microsoft 365 Agents Playground
+ * pointed at the bot. One line per service with its URL; Ctrl-C stops them all.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { ensureLocalCertificates } from '../src/local-tenant/certificates.js';
+import { bin, isPortInUse, projectRoot, startAzurite, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
+import { writePlaygroundConfig } from './playground-config.js';
+
+const localDir = join(projectRoot, '.local');
+const env = { ...parseEnv(readFileSync(join(projectRoot, 'env/.env.local'), 'utf8')), ...definedOnly(process.env) };
+const botPort = Number(env.PORT ?? 3978);
+const tenantPort = Number(env.LOCAL_TENANT_PORT ?? 44300);
+const playgroundPort = Number(env.PLAYGROUND_PORT ?? 56150);
+const azurite = { blobPort: 10000, queuePort: 10001, tablePort: 10002 };
+
+const running: ManagedProcess[] = [];
+let stopping = false;
+
+function say(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+async function stopAll(exitCode: number) {
+  if (stopping) return;
+  stopping = true;
+  say('Stopping…');
+  // Reverse order: the Playground and the bot first, then what they depend on.
+  for (const service of [...running].reverse()) await service.stop(10_000);
+  say('All services stopped.');
+  process.exit(exitCode);
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+process.on('SIGHUP', () => void stopAll(0));
+
+async function main() {
+  mkdirSync(localDir, { recursive: true, mode: 0o700 });
+  const busy = [];
+  for (const [name, port] of [['bot', botPort], ['local tenant', tenantPort], ['Playground', playgroundPort], ['Azurite blob', azurite.blobPort], ['Azurite table', azurite.tablePort]] as const) {
+    if (await isPortInUse(port)) busy.push(`${name} port ${port}`);
+  }
+  if (busy.length > 0) {
+    throw new Error(`These ports are already in use: ${busy.join(', ')}. Stop whatever holds them (is another \`npm start\` running?) or change PORT / LOCAL_TENANT_PORT / PLAYGROUND_PORT.`);
+  }
+
+  const tls = ensureLocalCertificates(join(localDir, 'tls'));
+  const vaultKey = localSecret(join(localDir, 'vault.key'), () => randomBytes(32).toString('base64'));
+
+  const logs = join(localDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  mkdirSync(join(localDir, 'azurite'), { recursive: true });
+  const storage = await startAzurite({ ...azurite, location: join(localDir, 'azurite'), logFile: join(logs, 'azurite.log') });
+  running.push(storage.process);
+  say(`Azurite (storage)     http://127.0.0.1:${azurite.blobPort} (blob), http://127.0.0.1:${azurite.tablePort} (table) — data in .local/azurite`);
+
+  const tenant = startProcess({
+    name: 'local tenant',
+    command: bin('tsx'),
+    args: ['src/local-tenant/main.ts'],
+    env: { LOCAL_TENANT_PORT: String(tenantPort), NODE_EXTRA_CA_CERTS: tls.caCertPath },
+    logFile: join(logs, 'local-tenant.log'),
+  });
+  running.push(tenant);
+  const credentialsPath = join(localDir, 'local-tenant', 'app-credentials.json');
+  await waitUntilReady(tenant, async () => existsSync(credentialsPath) && (await fetch(`https://127.0.0.1:${tenantPort}/_tenant/health`)).ok);
+  const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
+  say(`Local tenant (Entra + Graph) https://127.0.0.1:${tenantPort} — users and request log at https://127.0.0.1:${tenantPort}/_tenant/`);
+
+  const bot = startProcess({
+    name: 'bot',
+    command: bin('tsx'),
+    args: ['src/index.ts'],
+    env: {
+      APP_ENV: 'local',
+      NODE_EXTRA_CA_CERTS: tls.caCertPath,
+      GRAPH_CLIENT_ID: credentials.clientId,
+      GRAPH_CLIENT_SECRET: credentials.clientSecret,
+      SECRET_VAULT_KEY: vaultKey,
+    },
+    logFile: join(logs, 'bot.log'),
+  });
+  running.push(bot);
+  await waitUntilReady(bot, async () => (await fetch(`http://127.0.0.1:${botPort}/healthz`)).ok);
+  say(`Bot                   http://127.0.0.1:${botPort}/api/messages (health: http://127.0.0.1:${botPort}/healthz)`);
+
+  writePlaygroundConfig({
+    seedPath: join(projectRoot, 'src/local-tenant/seed.json'),
+    outputPath: join(projectRoot, '.m365agentsplayground.yml'),
+    botId: env.BOT_ID ?? '00000000-0000-4000-8000-0000000b0701',
+    currentUserUpn: env.PLAYGROUND_USER ?? 'megan.bowen@contoso.com',
+  });
+  const playground = startProcess({
+    name: 'Agents Playground',
+    command: bin('agentsplayground'),
+    args: ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--dt'],
+    logFile: join(logs, 'playground.log'),
+  });
+  running.push(playground);
+  await waitUntilReady(playground, async () => (await fetch(`http://127.0.0.1:${playgroundPort}/_debug/ping`)).ok);
+  say(`Agents Playground     http://localhost:${playgroundPort} — open it and type "help"`);
+  say('Logs: .local/logs/ (bot.log is JSON; no passwords or tokens are ever logged). Press Ctrl-C to stop everything.');
+
+  // If any service dies, say which and take the rest down rather than limp along.
+  const first = await Promise.race(running.map((service) => service.exited.then((code) => ({ service, code }))));
+  if (!stopping) {
+    say(`${first.service.name} stopped unexpectedly (${first.code}). Its last output:\n${first.service.output().slice(-3000)}`);
+    await stopAll(1);
+  }
+}
+
+/** Reads a local-only secret from `path`, creating it (mode 0600) on first run. */
+function localSecret(path: string, create: () => string): string {
+  if (!existsSync(path)) writeFileSync(path, create(), { mode: 0o600 });
+  return readFileSync(path, 'utf8').trim();
+}
+
+function definedOnly(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+main().catch(async (error: unknown) => {
+  say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  await stopAll(1);
+});

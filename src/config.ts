@@ -1,0 +1,265 @@
+/**
+ * The one place that reads the environment. `loadConfig` parses it once into a frozen,
+ * typed config; every problem is reported together, by variable name, and no secret value
+ * is ever echoed back.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Names of variables whose values are secrets: validated, never printed. */
+export const SECRET_VARIABLES = new Set(['BOT_PASSWORD', 'GRAPH_CLIENT_SECRET', 'SECRET_VAULT_KEY', 'STORAGE_CONNECTION_STRING']);
+
+const guid = (what: string) => z.string().regex(GUID, `a GUID (${what})`);
+const guidList = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .pipe(z.array(guid('Entra group object id')));
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { errorMap: () => ({ message: 'true or false' }) })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+const httpsUrl = z
+  .string()
+  .url('an https URL')
+  .refine((value) => value.startsWith('https://'), 'an https URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+const port = z.coerce.number({ invalid_type_error: 'a port number' }).int('a port number').min(0).max(65_535);
+
+const environmentSchema = z
+  .object({
+    APP_MODE: z.enum(['local', 'tenant'], { errorMap: () => ({ message: '"local" or "tenant"' }) }).default('local'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3978),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        errorMap: () => ({ message: 'one of fatal, error, warn, info, debug, trace, silent' }),
+      })
+      .default('info'),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+
+    // Bot Framework identity (Azure Bot resource). Empty in local mode.
+    BOT_ID: z.string().default(''),
+    BOT_PASSWORD: z.string().default(''),
+    BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI'], { errorMap: () => ({ message: 'SingleTenant or UserAssignedMSI' }) }).default('SingleTenant'),
+
+    // The Entra tenant the bot serves; activities from any other tenant are refused.
+    TENANT_ID: guid('Entra tenant id'),
+
+    // Microsoft Graph: where and as whom.
+    GRAPH_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    GRAPH_CLIENT_ID: z.string().default(''),
+    GRAPH_CLIENT_SECRET: z.string().default(''),
+    GRAPH_CERTIFICATE_PATH: z.string().default(''),
+    GRAPH_USE_MANAGED_IDENTITY: bool.default('false'),
+
+    // Azure Storage (Azurite locally) for conversation state, requests and the audit trail.
+    STORAGE_CONNECTION_STRING: z.string().min(1, 'an Azure Storage connection string'),
+    STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, hyphens)').default('onboarding-state'),
+    AUDIT_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingAudit'),
+
+    // Who may do what.
+    ADMIN_GROUP_IDS: guidList,
+    REQUESTER_GROUP_IDS: guidList,
+    APPROVAL_POLICY: z.enum(['none', 'non-admins', 'all'], { errorMap: () => ({ message: 'none, non-admins or all' }) }).default('non-admins'),
+
+    // Account defaults.
+    DEFAULT_USAGE_LOCATION: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US').default('US'),
+    UPN_PATTERN: z.enum(['given.surname', 'givensurname', 'gsurname', 'given.s', 'surname.given'], {
+      errorMap: () => ({ message: 'one of given.surname, givensurname, gsurname, given.s, surname.given' }),
+    }).default('given.surname'),
+    PASSWORD_LENGTH: z.coerce.number({ invalid_type_error: 'a whole number from 14 to 256' }).int().min(14, 'at least 14').max(256).default(16),
+    PASSWORD_AVOID_LOOKALIKES: bool.default('true'),
+    CREATE_MARKER_ATTRIBUTE: z.coerce.number().int().min(1, 'an extension attribute number 1-15').max(15, 'an extension attribute number 1-15').default(15),
+
+    // Key that seals a pending password until it is delivered (AES-256-GCM, base64 of 32 bytes).
+    SECRET_VAULT_KEY: z
+      .string()
+      .min(1, 'base64 of 32 random bytes')
+      .refine((value) => Buffer.from(value, 'base64').length === 32, 'base64 of 32 random bytes'),
+  });
+
+/**
+ * Rules that span variables. They read the raw strings so they run even when single
+ * variables are invalid: one error then lists every problem at once.
+ */
+function crossVariableProblems(raw: Record<string, string | undefined>): { variable: string; expected: string }[] {
+  const problems: { variable: string; expected: string }[] = [];
+  const problem = (variable: string, expected: string) => problems.push({ variable, expected });
+  const mode = raw.APP_MODE ?? 'local';
+  const host = raw.HOST ?? '127.0.0.1';
+  const managedIdentity = ['true', '1', 'yes'].includes(raw.GRAPH_USE_MANAGED_IDENTITY ?? '');
+  if (mode === 'local') {
+    if (!LOOPBACK_HOSTS.has(host)) {
+      problem('HOST', 'a loopback address (127.0.0.1) in local mode, where Bot Framework traffic is not authenticated');
+    }
+  } else if (mode === 'tenant') {
+    if (!GUID.test(raw.BOT_ID ?? '')) problem('BOT_ID', 'the Azure Bot app id (a GUID) in tenant mode');
+    if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && !raw.BOT_PASSWORD) {
+      problem('BOT_PASSWORD', "the bot app registration's client secret in tenant mode");
+    }
+  }
+  if (!GUID.test(raw.GRAPH_CLIENT_ID ?? '') && !(managedIdentity && !raw.GRAPH_CLIENT_ID)) {
+    problem('GRAPH_CLIENT_ID', "the Graph app registration's client id (a GUID)");
+  }
+  const credentials = [Boolean(raw.GRAPH_CLIENT_SECRET), Boolean(raw.GRAPH_CERTIFICATE_PATH), managedIdentity].filter(Boolean).length;
+  if (credentials !== 1) {
+    problem('GRAPH_CLIENT_SECRET', 'exactly one Graph credential: GRAPH_CLIENT_SECRET, GRAPH_CERTIFICATE_PATH or GRAPH_USE_MANAGED_IDENTITY=true');
+  }
+  if (raw.GRAPH_CERTIFICATE_PATH && !existsSync(raw.GRAPH_CERTIFICATE_PATH)) {
+    problem('GRAPH_CERTIFICATE_PATH', 'the path of an existing PEM file with the certificate and its private key');
+  }
+  return problems;
+}
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export type GraphCredentialConfig =
+  | { kind: 'clientSecret'; clientId: string; clientSecret: string }
+  | { kind: 'certificate'; clientId: string; certificatePath: string }
+  | { kind: 'managedIdentity'; clientId?: string };
+
+export interface AppConfig {
+  readonly mode: 'local' | 'tenant';
+  readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
+  readonly logLevel: Environment['LOG_LEVEL'];
+  readonly bot: { readonly appId: string; readonly appPassword: string; readonly appType: Environment['BOT_APP_TYPE']; readonly tenantId: string };
+  readonly tenantId: string;
+  readonly graph: { readonly authorityHost: string; readonly baseUrl: string; readonly credential: GraphCredentialConfig };
+  readonly storage: { readonly connectionString: string; readonly container: string; readonly auditTable: string };
+  readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
+  readonly approvalPolicy: Environment['APPROVAL_POLICY'];
+  readonly accounts: {
+    readonly defaultUsageLocation: string;
+    readonly upnPattern: Environment['UPN_PATTERN'];
+    readonly passwordLength: number;
+    readonly passwordAvoidLookalikes: boolean;
+    readonly createMarkerAttribute: number;
+  };
+  readonly secretVaultKey: Buffer;
+  /** Human-readable warnings worth printing at start-up (never containing secrets). */
+  readonly warnings: readonly string[];
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly { variable: string; expected: string }[]) {
+    super(
+      `The configuration is incomplete or invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p.variable}: expected ${p.expected}`).join('\n') +
+        '\nSet them in env/.env.<name> (or env/.env.<name>.user for secrets) or in the environment; see env/.env.dev.sample.',
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment record into a frozen config, or throws one ConfigError naming every bad variable. */
+export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(cleaned);
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const variable = String(issue.path[0] ?? '(environment)');
+          // zod's own "Required" says nothing about what to put there; keep our sentences, never the received value.
+          const expected = issue.message === 'Required' ? describeRequired(variable) : issue.message;
+          return { variable, expected };
+        })),
+    ...crossVariableProblems(cleaned),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(dedupe(problems));
+  const env = parsed.data;
+  const credential: GraphCredentialConfig = env.GRAPH_CLIENT_SECRET
+    ? { kind: 'clientSecret', clientId: env.GRAPH_CLIENT_ID, clientSecret: env.GRAPH_CLIENT_SECRET }
+    : env.GRAPH_CERTIFICATE_PATH
+      ? { kind: 'certificate', clientId: env.GRAPH_CLIENT_ID, certificatePath: resolve(env.GRAPH_CERTIFICATE_PATH) }
+      : { kind: 'managedIdentity', ...(env.GRAPH_CLIENT_ID ? { clientId: env.GRAPH_CLIENT_ID } : {}) };
+
+  const warnings: string[] = [];
+  // No groups is not an error: the bot starts, refuses every creation, and says so here.
+  if (env.ADMIN_GROUP_IDS.length === 0 && env.REQUESTER_GROUP_IDS.length === 0) {
+    warnings.push('No ADMIN_GROUP_IDS or REQUESTER_GROUP_IDS are set: nobody may request or create accounts until an Entra group is configured.');
+  } else if (env.ADMIN_GROUP_IDS.length === 0) {
+    warnings.push('No ADMIN_GROUP_IDS are set: requests can be made but nobody can approve them or create accounts directly.');
+  }
+
+  return deepFreeze({
+    mode: env.APP_MODE,
+    server: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
+    logLevel: env.LOG_LEVEL,
+    // Local mode never authenticates Bot Framework traffic (loopback only), whatever BOT_ID says;
+    // BOT_ID is then only the id written into the local app package.
+    bot: { appId: env.APP_MODE === 'local' ? '' : env.BOT_ID, appPassword: env.APP_MODE === 'local' ? '' : env.BOT_PASSWORD, appType: env.BOT_APP_TYPE, tenantId: env.TENANT_ID },
+    tenantId: env.TENANT_ID,
+    graph: { authorityHost: env.GRAPH_AUTHORITY_HOST, baseUrl: env.GRAPH_BASE_URL, credential },
+    storage: { connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER, auditTable: env.AUDIT_TABLE },
+    roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
+    approvalPolicy: env.APPROVAL_POLICY,
+    accounts: {
+      defaultUsageLocation: env.DEFAULT_USAGE_LOCATION,
+      upnPattern: env.UPN_PATTERN,
+      passwordLength: env.PASSWORD_LENGTH,
+      passwordAvoidLookalikes: env.PASSWORD_AVOID_LOOKALIKES,
+      createMarkerAttribute: env.CREATE_MARKER_ATTRIBUTE,
+    },
+    secretVaultKey: Buffer.from(env.SECRET_VAULT_KEY, 'base64'),
+    warnings,
+  });
+}
+
+/**
+ * Reads env/.env.<name> and then env/.env.<name>.user (secrets, never committed); values
+ * already in `overrides` (the real environment) win. Missing files are fine.
+ */
+export function readEnvironment(envName: string, projectRoot: string, overrides: Record<string, string | undefined>): Record<string, string | undefined> {
+  if (!/^[a-z0-9-]+$/.test(envName)) throw new ConfigError([{ variable: 'APP_ENV', expected: 'a name of lowercase letters, digits and hyphens (local, dev, …)' }]);
+  const merged: Record<string, string | undefined> = {};
+  for (const file of [`env/.env.${envName}`, `env/.env.${envName}.user`]) {
+    const path = resolve(projectRoot, file);
+    if (existsSync(path)) Object.assign(merged, parseEnv(readFileSync(path, 'utf8')));
+  }
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) merged[key] = value;
+  return merged;
+}
+
+/** The environment as the process was started with; the only read of process.env in the bot. */
+export function processEnvironment(): Record<string, string | undefined> {
+  return { ...process.env };
+}
+
+function describeRequired(variable: string): string {
+  switch (variable) {
+    case 'TENANT_ID':
+      return 'a GUID (the Entra tenant id the bot serves)';
+    case 'STORAGE_CONNECTION_STRING':
+      return 'an Azure Storage connection string (UseDevelopmentStorage=true for Azurite)';
+    case 'SECRET_VAULT_KEY':
+      return 'base64 of 32 random bytes (openssl rand -base64 32)';
+    default:
+      return 'a value';
+  }
+}
+
+function dedupe(problems: { variable: string; expected: string }[]) {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.variable}:${p.expected}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const inner of Object.values(value as Record<string, unknown>)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,138 @@
+/**
+ * The bot's HTTP host: POST /api/messages (Bot Framework activities), GET /healthz
+ * (readiness of every dependency). It knows nothing of Teams or Graph: it is handed a
+ * message handler and readiness probes by the composition root.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from './logging.js';
+
+/** Minimal request/response pair the Bot Framework adapter expects (express-like). */
+export interface BotHttpRequest {
+  body: Record<string, unknown> | undefined;
+  headers: Record<string, string | string[] | undefined>;
+  method: string;
+}
+export interface BotHttpResponse {
+  status(code: number): void;
+  header(name: string, value: unknown): void;
+  send(body?: unknown): void;
+  end(): void;
+  socket: unknown;
+}
+export type MessageHandler = (req: BotHttpRequest, res: BotHttpResponse) => Promise<void>;
+
+/** A dependency the bot needs; `check` resolves when it is reachable and rejects with a reason otherwise. */
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  version: string;
+  mode: string;
+  logger: Logger;
+  handleMessage: MessageHandler;
+  probes: readonly ReadinessProbe[];
+  /** Upper bound on one activity's JSON body. Teams messages stay well under 100 KB. */
+  bodyLimitBytes?: number;
+}
+
+export interface RunningHttpServer {
+  readonly url: string;
+  readonly fastify: FastifyInstance;
+  /** Stops accepting requests, waits for in-flight turns (up to graceMs), then closes. */
+  close(graceMs: number): Promise<{ drained: boolean }>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  const fastify = Fastify({ logger: false, bodyLimit: options.bodyLimitBytes ?? 256 * 1024, forceCloseConnections: false });
+  let inFlight = 0;
+  let closing = false;
+  let drainedResolve: (() => void) | undefined;
+
+  fastify.post('/api/messages', async (request, reply) => {
+    if (closing) return reply.code(503).header('Retry-After', '5').send({ error: 'shutting down' });
+    const turnId = randomUUID();
+    inFlight += 1;
+    let status = 200;
+    let body: unknown;
+    const headers: Record<string, string> = {};
+    try {
+      await options.handleMessage(
+        { body: isRecord(request.body) ? request.body : undefined, headers: request.headers, method: request.method },
+        {
+          status: (code) => { status = code; },
+          header: (name, value) => { headers[name] = String(value); },
+          send: (payload) => { body = payload; },
+          end: () => undefined,
+          socket: request.raw.socket,
+        },
+      );
+    } catch (error) {
+      // The adapter normally turns failures into a status itself; this is the last net.
+      options.logger.error({ err: error, turnId }, 'unhandled error while processing an activity');
+      status = 500;
+      body = undefined;
+    } finally {
+      inFlight -= 1;
+      if (closing && inFlight === 0) drainedResolve?.();
+    }
+    reply.code(status).headers(headers);
+    return body === undefined ? reply.send() : reply.send(body);
+  });
+
+  fastify.get('/healthz', async (_request, reply) => {
+    const results = await Promise.all(
+      options.probes.map(async (probe) => {
+        try {
+          await withTimeout(probe.check(), 3000);
+          return [probe.name, { ready: true }] as const;
+        } catch (error) {
+          return [probe.name, { ready: false, reason: error instanceof Error ? error.message : String(error) }] as const;
+        }
+      }),
+    );
+    const dependencies = Object.fromEntries(results);
+    const ready = !closing && results.every(([, r]) => r.ready);
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : closing ? 'shutting-down' : 'not-ready', version: options.version, mode: options.mode, dependencies });
+  });
+
+  fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
+  fastify.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) options.logger.error({ err: error }, 'HTTP error');
+    return reply.code(status).send({ error: status === 500 ? 'internal error' : error.message });
+  });
+
+  const address = await fastify.listen({ host: options.host, port: options.port });
+  return {
+    url: address,
+    fastify,
+    async close(graceMs) {
+      closing = true;
+      const drained = inFlight === 0 ? true : await Promise.race([
+        new Promise<boolean>((resolve) => { drainedResolve = () => resolve(true); }),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+      ]);
+      await fastify.close();
+      return { drained };
+    },
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => { clearTimeout(timer); resolve(value); },
+      (error: unknown) => { clearTimeout(timer); reject(error instanceof Error ? error : new Error(String(error))); },
+    );
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, readEnvironment } from '../../src/config.js';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const valid = {
+  TENANT_ID: '4f8c9a2e-6b1d-4c3e-9f7a-2d5e8b1c0a93',
+  GRAPH_CLIENT_ID: 'b07b0a7d-0000-4000-8000-00000000b075',
+  GRAPH_CLIENT_SECRET: 'local-secret-value-123',
+  STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+  SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
+  ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
+};
+
+function problemsOf(environment: Record<string, string>) {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('when the environment is complete, then local mode is the default and the config is frozen', () => {
+    const config = loadConfig(valid);
+    expect(config.mode).toBe('local');
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 3978, shutdownGraceMs: 10_000 });
+    expect(config.graph.credential).toEqual({ kind: 'clientSecret', clientId: valid.GRAPH_CLIENT_ID, clientSecret: valid.GRAPH_CLIENT_SECRET });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.graph.credential)).toBe(true);
+    expect(config.bot.appId).toBe('');
+  });
+
+  it('when several variables are missing or invalid, then one error names every one of them with what it expects', () => {
+    const error = problemsOf({ PORT: 'eighty', TENANT_ID: 'not-a-guid', APPROVAL_POLICY: 'sometimes' });
+    const variables = error.problems.map((p) => p.variable);
+    expect(variables).toEqual(expect.arrayContaining(['PORT', 'TENANT_ID', 'STORAGE_CONNECTION_STRING', 'SECRET_VAULT_KEY', 'APPROVAL_POLICY', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']));
+    expect(error.message).toContain('TENANT_ID: expected a GUID');
+    expect(error.message).toContain('APPROVAL_POLICY: expected none, non-admins or all');
+    expect(error.code).toBe('CONFIG_INVALID');
+  });
+
+  it('when a secret is invalid, then the error never repeats its value', () => {
+    const error = problemsOf({ ...valid, SECRET_VAULT_KEY: 'hunter2-not-32-bytes', GRAPH_CERTIFICATE_PATH: '/nope/cert.pem' });
+    expect(error.message).toContain('SECRET_VAULT_KEY');
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain(valid.GRAPH_CLIENT_SECRET);
+  });
+
+  it('when local mode is asked to listen beyond loopback, then it refuses (unauthenticated traffic stays on 127.0.0.1)', () => {
+    const error = problemsOf({ ...valid, HOST: '0.0.0.0' });
+    expect(error.problems).toEqual([{ variable: 'HOST', expected: expect.stringContaining('loopback') }]);
+  });
+
+  it.each([
+    ['no bot id', { BOT_PASSWORD: 'x' }, 'BOT_ID'],
+    ['no bot secret', { BOT_ID: 'b07b0a7d-0000-4000-8000-00000000b075' }, 'BOT_PASSWORD'],
+  ])('when tenant mode has %s, then it refuses to start', (_case, extra, variable) => {
+    const error = problemsOf({ ...valid, APP_MODE: 'tenant', HOST: '0.0.0.0', ...extra });
+    expect(error.problems.map((p) => p.variable)).toContain(variable);
+  });
+
+  it('when tenant mode has its bot credentials, then the adapter gets them', () => {
+    const config = loadConfig({ ...valid, APP_MODE: 'tenant', HOST: '0.0.0.0', BOT_ID: 'b07b0a7d-0000-4000-8000-00000000b075', BOT_PASSWORD: 'bot-secret' });
+    expect(config.bot).toMatchObject({ appId: 'b07b0a7d-0000-4000-8000-00000000b075', appType: 'SingleTenant' });
+  });
+
+  it.each([
+    ['none', {}],
+    ['two', { GRAPH_USE_MANAGED_IDENTITY: 'true' }],
+  ])('when %s Graph credentials are given instead of exactly one, then it says so', (_case, extra) => {
+    const environment: Record<string, string> = { ...valid, ...extra };
+    if (_case === 'none') delete environment.GRAPH_CLIENT_SECRET;
+    expect(problemsOf(environment).problems.map((p) => p.variable)).toContain('GRAPH_CLIENT_SECRET');
+  });
+
+  it('when no role groups are configured, then it starts but warns that nobody may create accounts', () => {
+    const config = loadConfig({ ...valid, ADMIN_GROUP_IDS: '' });
+    expect(config.roles.adminGroupIds).toEqual([]);
+    expect(config.warnings.join(' ')).toMatch(/nobody may request or create accounts/);
+  });
+
+  it('when a password length below 14 is configured, then it is refused', () => {
+    expect(problemsOf({ ...valid, PASSWORD_LENGTH: '12' }).problems).toEqual([{ variable: 'PASSWORD_LENGTH', expected: 'at least 14' }]);
+  });
+
+  it('when the committed local defaults are read, then together with the generated secrets they form a valid local config', () => {
+    const environment = readEnvironment('local', projectRoot, { GRAPH_CLIENT_SECRET: 'generated', SECRET_VAULT_KEY: valid.SECRET_VAULT_KEY });
+    const config = loadConfig(environment);
+    expect(config.mode).toBe('local');
+    expect(config.graph.baseUrl).toBe('https://127.0.0.1:44300');
+    expect(config.roles.adminGroupIds).toHaveLength(1);
+  });
+
+  it('when an environment name has path characters, then it is refused before any file is read', () => {
+    expect(() => readEnvironment('../etc', projectRoot, {})).toThrow(ConfigError);
+  });
+});

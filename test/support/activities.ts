@@ -1,0 +1,29 @@
+/** Teams-shaped activities, as the Bot Connector posts them to /api/messages. */
+import { randomUUID } from 'node:crypto';
+
+export const TENANT_ID = '4f8c9a2e-6b1d-4c3e-9f7a-2d5e8b1c0a93';
+export const BOT = { id: '28:00000000-0000-4000-8000-0000000b0701', name: 'Onboarding' };
+export const PEOPLE = {
+  alex: { id: '29:alex', name: 'Alex Wilber', aadObjectId: '00000000-0000-4000-8000-000000000020' },
+  megan: { id: '29:megan', name: 'Megan Bowen', aadObjectId: '00000000-0000-4000-8000-000000000021' },
+  isaiah: { id: '29:isaiah', name: 'Isaiah Langer', aadObjectId: '00000000-0000-4000-8000-000000000023' },
+} as const;
+export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+
+export function personalMessage(serviceUrl: string, from: Person, text: string, overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'message',
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    serviceUrl,
+    channelId: 'msteams',
+    from,
+    recipient: BOT,
+    conversation: { id: `a:personal-${from.aadObjectId}`, conversationType: 'personal', tenantId: TENANT_ID },
+    channelData: { tenant: { id: TENANT_ID } },
+    text,
+    textFormat: 'plain',
+    locale: 'en-US',
+    ...overrides,
+  };
+}

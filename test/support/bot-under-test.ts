@@ -1,0 +1,61 @@
+/**
+ * Starts the real bot (startApp: config → adapters → teams-ai → HTTP) in-process on a free
+ * loopback port, with Azurite from the global setup and a recording Bot Connector.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { loadConfig, type AppConfig } from '../../src/config.js';
+import { startApp, type RunningApp } from '../../src/app.js';
+import { createLogger } from '../../src/logging.js';
+import { startRecordingConnector, type RecordingConnector } from './recording-connector.js';
+import { TENANT_ID } from './activities.js';
+
+export interface BotUnderTest {
+  readonly app: RunningApp;
+  readonly config: AppConfig;
+  readonly connector: RecordingConnector;
+  readonly logLines: string[];
+  /** POSTs an activity to /api/messages and returns the HTTP status and body. */
+  send(activity: unknown): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+export async function startBotUnderTest(environment: Record<string, string> = {}): Promise<BotUnderTest> {
+  const connector = await startRecordingConnector();
+  const config = loadConfig({
+    APP_MODE: 'local',
+    PORT: '0',
+    TENANT_ID,
+    GRAPH_CLIENT_ID: 'b07b0a7d-0000-4000-8000-00000000b075',
+    GRAPH_CLIENT_SECRET: 'unused-in-this-test',
+    STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
+    STORAGE_CONTAINER: `test-${randomBytes(6).toString('hex')}`,
+    SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
+    ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
+    REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1',
+    LOG_LEVEL: 'debug',
+    ...environment,
+  });
+  const logLines: string[] = [];
+  const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
+  const app = await startApp(config, { logger });
+  return {
+    app,
+    config,
+    connector,
+    logLines,
+    async send(activity) {
+      const response = await fetch(`${app.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(activity),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    },
+    async close() {
+      await app.stop(2000);
+      await connector.close();
+    },
+  };
+}

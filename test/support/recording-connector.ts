@@ -1,0 +1,84 @@
+/**
+ * A Bot Connector stand-in over real HTTP: it implements the routes botbuilder's
+ * ConnectorClient calls (reply, send, create conversation, update, delete, members) and
+ * records what each conversation actually received, so tests assert on what a person sees.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+
+export interface RecordedActivity {
+  /** The conversation the activity was posted to (decoded). */
+  conversationId: string;
+  operation: 'reply' | 'send' | 'update' | 'delete' | 'create-conversation';
+  activityId: string;
+  /** For replies: the id of the activity replied to. */
+  replyToId?: string;
+  activity: Record<string, unknown>;
+  authorization: string | undefined;
+}
+
+export interface RecordingConnector {
+  readonly serviceUrl: string;
+  readonly received: RecordedActivity[];
+  /** Activities in one conversation, in order. */
+  inConversation(conversationId: string): RecordedActivity[];
+  /** Replies to one inbound activity, in order. */
+  repliesTo(activityId: string): RecordedActivity[];
+  /** Next calls matching `conversationId` fail with this status (for delivery-failure tests). */
+  failConversation(conversationId: string, status: number, body?: unknown): void;
+  close(): Promise<void>;
+}
+
+export async function startRecordingConnector(): Promise<RecordingConnector> {
+  const received: RecordedActivity[] = [];
+  const failures = new Map<string, { status: number; body: unknown }>();
+  const fastify = Fastify({ logger: false });
+
+  const record = (operation: RecordedActivity['operation'], conversationId: string, activityId: string, activity: unknown, authorization: string | undefined, replyToId?: string) => {
+    received.push({ operation, conversationId, activityId, activity: (activity ?? {}) as Record<string, unknown>, authorization, ...(replyToId ? { replyToId } : {}) });
+  };
+
+  fastify.post<{ Params: { conversationId: string; activityId?: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request, reply) => {
+    const failure = failures.get(request.params.conversationId);
+    if (failure) return reply.code(failure.status).send(failure.body);
+    const id = randomUUID();
+    record('reply', request.params.conversationId, id, request.body, request.headers.authorization, request.params.activityId);
+    return { id };
+  });
+  fastify.post<{ Params: { conversationId: string } }>('/v3/conversations/:conversationId/activities', async (request, reply) => {
+    const failure = failures.get(request.params.conversationId);
+    if (failure) return reply.code(failure.status).send(failure.body);
+    const id = randomUUID();
+    record('send', request.params.conversationId, id, request.body, request.headers.authorization);
+    return { id };
+  });
+  fastify.put<{ Params: { conversationId: string; activityId: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request) => {
+    record('update', request.params.conversationId, request.params.activityId, request.body, request.headers.authorization);
+    return { id: request.params.activityId };
+  });
+  fastify.delete<{ Params: { conversationId: string; activityId: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request) => {
+    record('delete', request.params.conversationId, request.params.activityId, {}, request.headers.authorization);
+    return {};
+  });
+  fastify.post('/v3/conversations', async (request, reply) => {
+    const body = (request.body ?? {}) as { members?: { id: string }[]; isGroup?: boolean; channelData?: { channel?: { id?: string } } };
+    const target = body.isGroup ? body.channelData?.channel?.id ?? 'unknown-channel' : `personal:${body.members?.[0]?.id ?? 'unknown'}`;
+    const failure = failures.get(target);
+    if (failure) return reply.code(failure.status).send(failure.body);
+    const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
+    record('create-conversation', conversationId, '', request.body, request.headers.authorization);
+    return { id: conversationId, activityId: randomUUID() };
+  });
+
+  const address = await fastify.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    serviceUrl: address,
+    received,
+    inConversation: (conversationId) => received.filter((entry) => entry.conversationId === conversationId),
+    repliesTo: (activityId) => received.filter((entry) => entry.replyToId === activityId),
+    failConversation: (conversationId, status, body = { error: { code: 'Forbidden', message: 'The bot is not part of the conversation roster.' } }) => {
+      failures.set(conversationId, { status, body });
+    },
+    close: () => fastify.close(),
+  };
+}
