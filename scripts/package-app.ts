@@ -37,6 +37,12 @@ export class PackageError extends Error {
   }
 }
 
+/** A path as a person wants to read it: relative when under the working directory. */
+function shown(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type EnvValues = Readonly<Record<string, string | undefined>>;
 
@@ -433,7 +439,7 @@ export async function packageApp(options: PackageOptions = {}): Promise<PackageR
   try {
     template = JSON.parse(await readFile(manifestPath, 'utf8')) as JsonValue;
   } catch (error) {
-    throw new PackageError(`Cannot read ${path.relative(process.cwd(), manifestPath)}: ${(error as Error).message}`);
+    throw new PackageError(`Cannot read ${shown(manifestPath)}: ${(error as Error).message}`);
   }
   let manifest: JsonValue;
   try {
@@ -441,7 +447,7 @@ export async function packageApp(options: PackageOptions = {}): Promise<PackageR
   } catch (error) {
     if (error instanceof PackageError && env.file === undefined) {
       throw new PackageError(
-        `${error.summary} (no env file was loaded: ${path.relative(process.cwd(), options.defaultEnvFile ?? defaultEnvFile)} does not exist; pass --env FILE)`,
+        `${error.summary} (no env file was loaded: ${shown(options.defaultEnvFile ?? defaultEnvFile)} does not exist; pass --env FILE)`,
         error.problems,
       );
     }
@@ -450,7 +456,7 @@ export async function packageApp(options: PackageOptions = {}): Promise<PackageR
 
   const problems = await validateManifest(manifest);
   if (problems.length > 0) {
-    throw new PackageError(`${path.relative(process.cwd(), manifestPath)} is not a valid Teams manifest:`, problems);
+    throw new PackageError(`${shown(manifestPath)} is not a valid Teams manifest:`, problems);
   }
 
   const icons = (manifest as { icons: { color: string; outline: string } }).icons;
@@ -489,7 +495,7 @@ async function main(argv: readonly string[]): Promise<void> {
     ...(values.out === undefined ? {} : { outDir: path.resolve(values.out) }),
   });
   console.log(
-    `Wrote ${path.relative(process.cwd(), result.zipPath)} (app version ${result.manifest.version}, manifest schema ${result.manifest.manifestVersion}, env ${result.envName})`,
+    `Wrote ${shown(result.zipPath)} (app version ${result.manifest.version}, manifest schema ${result.manifest.manifestVersion}, env ${result.envName})`,
   );
 }
 
