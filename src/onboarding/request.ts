@@ -1,0 +1,245 @@
+/**
+ * The onboarding request: what a manager fills in, and the one validation pass that
+ * returns every problem at once. Card data is untrusted: any field may be missing, of the
+ * wrong type, too long or full of invisible characters.
+ */
+import type { VerifiedDomain } from './ports.js';
+import { checkUserPrincipalName, deriveAlias, mailNicknameFor, type AliasPattern } from './user-name.js';
+
+/** The fields of the request form, as the card submits them. */
+export const formFields = [
+  'givenName', 'surname', 'displayName', 'alias', 'domain', 'usageLocation', 'jobTitle', 'department',
+  'employeeType', 'companyName', 'officeLocation', 'startDate', 'manager', 'ticketReference', 'businessJustification',
+] as const;
+export type FormField = (typeof formFields)[number];
+
+/** The untrusted input: only string fields are kept, everything else is ignored or reported. */
+export type OnboardingForm = Partial<Record<FormField, string>>;
+
+/** A validated request, ready to check against the directory. */
+export interface OnboardingRequest {
+  readonly givenName: string;
+  readonly surname: string;
+  readonly displayName: string;
+  readonly alias: string;
+  readonly domain: string;
+  readonly userPrincipalName: string;
+  readonly mailNickname: string;
+  readonly usageLocation: string;
+  readonly jobTitle?: string | undefined;
+  readonly department?: string | undefined;
+  readonly employeeType?: string | undefined;
+  readonly companyName?: string | undefined;
+  readonly officeLocation?: string | undefined;
+  /** ISO 8601 date-time at midnight UTC of the start date. */
+  readonly employeeHireDate?: string | undefined;
+  /** UPN of the manager, looked up in the directory by the workflow. */
+  readonly manager?: string | undefined;
+  readonly ticketReference: string;
+  readonly businessJustification: string;
+}
+
+/** One thing wrong with the form: the field and a sentence a manager understands. */
+export interface FieldProblem {
+  readonly field: FormField;
+  readonly message: string;
+  /** Set when the fix is to type an alias (names in a script we don't transliterate). */
+  readonly code?: 'ALIAS_NEEDED' | 'DOMAIN_NOT_VERIFIED' | 'MANAGER_NOT_FOUND' | 'UPN_TAKEN';
+}
+
+export type RequestValidation =
+  | { readonly ok: true; readonly request: OnboardingRequest }
+  | { readonly ok: false; readonly problems: readonly FieldProblem[] };
+
+const LIMITS: Record<FormField, number> = {
+  givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
+  department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
+  ticketReference: 64, businessJustification: 1000,
+};
+
+const LABELS: Record<FormField, string> = {
+  givenName: 'The given name', surname: 'The surname', displayName: 'The display name', alias: 'The user name',
+  domain: 'The domain', usageLocation: 'The usage location', jobTitle: 'The job title', department: 'The department',
+  employeeType: 'The employee type', companyName: 'The company', officeLocation: 'The office', startDate: 'The start date',
+  manager: 'The manager', ticketReference: 'The ticket reference', businessJustification: 'The business justification',
+};
+
+// ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.
+const COUNTRIES = new Set(
+  ('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ ' +
+    'CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR ' +
+    'GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO ' +
+    'JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR ' +
+    'MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO ' +
+    'RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV ' +
+    'TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW').split(' '),
+);
+
+// Control characters, bidirectional overrides/isolates, zero-width and other format characters:
+// invisible in a card, confusing in a directory, and a classic spoofing vector.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u;
+
+/** Keeps the string fields of untrusted card data, ignoring anything else it carries. */
+export function readOnboardingForm(input: unknown): { form: OnboardingForm; problems: FieldProblem[] } {
+  const form: OnboardingForm = {};
+  const problems: FieldProblem[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return { form, problems: [{ field: 'givenName', message: 'The request form was empty or unreadable.' }] };
+  }
+  const data = input as Record<string, unknown>;
+  for (const field of formFields) {
+    if (!Object.prototype.hasOwnProperty.call(data, field)) continue;
+    const value = data[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'string') {
+      problems.push({ field, message: `${LABELS[field]} must be text.` });
+      continue;
+    }
+    // A hostile card could send megabytes: keep enough to report "too long", not more.
+    form[field] = value.slice(0, LIMITS[field] * 4 + 16);
+  }
+  return { form, problems };
+}
+
+export interface ValidationContext {
+  readonly domains: readonly VerifiedDomain[];
+  readonly aliasPattern: AliasPattern;
+}
+
+/** Validates the whole form in one pass and returns every problem, or the request. */
+export function validateOnboardingForm(input: unknown, context: ValidationContext): RequestValidation {
+  const { form, problems } = readOnboardingForm(input);
+  const reported = new Set(problems.map((p) => p.field));
+  const problem = (field: FormField, message: string, code?: FieldProblem['code']): void => {
+    if (reported.has(field)) return;
+    reported.add(field);
+    problems.push(code ? { field, message, code } : { field, message });
+  };
+
+  const text = (field: FormField, required: boolean, multiline = false): string | undefined => {
+    const raw = form[field];
+    const value = raw === undefined ? '' : raw.normalize('NFC').trim();
+    if (value === '') {
+      if (required) problem(field, `${LABELS[field]} is required.`);
+      return undefined;
+    }
+    if (INVISIBLE.test(multiline ? value.replace(/\r?\n/g, ' ') : value)) {
+      problem(field, `${LABELS[field]} contains invisible or control characters; please retype it.`);
+      return undefined;
+    }
+    if (Array.from(value).length > LIMITS[field]) {
+      problem(field, `${LABELS[field]} is longer than ${LIMITS[field]} characters.`);
+      return undefined;
+    }
+    return value;
+  };
+
+  const givenName = text('givenName', true);
+  const surname = text('surname', true);
+  for (const [field, value] of [['givenName', givenName], ['surname', surname]] as const) {
+    if (value !== undefined && !/\p{L}/u.test(value)) problem(field, `${LABELS[field]} must contain at least one letter.`);
+    if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, `${LABELS[field]} may not contain < > @ " \\ ; or :.`);
+  }
+  const displayName = text('displayName', false) ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
+  if (displayName !== undefined && Array.from(displayName).length > LIMITS.displayName) {
+    problem('displayName', `${LABELS.displayName} is longer than ${LIMITS.displayName} characters.`);
+  }
+
+  // Domain: one of the tenant's verified, managed domains.
+  const domainInput = text('domain', false);
+  const defaultDomain = context.domains.find((d) => d.isDefault && d.isVerified);
+  const domainName = (domainInput ?? defaultDomain?.name)?.toLowerCase();
+  const domain = domainName === undefined ? undefined : context.domains.find((d) => d.name.toLowerCase() === domainName);
+  const choices = context.domains.filter((d) => d.isVerified && d.authenticationType === 'Managed').map((d) => d.name).join(', ');
+  if (domainName === undefined) problem('domain', `${LABELS.domain} is required (one of: ${choices}).`);
+  else if (!domain || !domain.isVerified) {
+    problem('domain', `${domainName} is not a verified domain of the organisation; use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
+  } else if (domain.authenticationType === 'Federated') {
+    problem('domain', `${domainName} is federated: its accounts come from the on-premises directory. Use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
+  }
+
+  // Alias: typed by the person, or derived from the names.
+  const typedAlias = text('alias', false);
+  let alias: string | undefined;
+  if (typedAlias !== undefined) {
+    const aliasProblem = checkUserPrincipalName(typedAlias, domainName ?? '');
+    if (aliasProblem) problem('alias', aliasProblem);
+    else alias = typedAlias.toLowerCase();
+  } else if (givenName !== undefined && surname !== undefined && !reported.has('givenName') && !reported.has('surname')) {
+    const derived = deriveAlias(givenName, surname, context.aliasPattern);
+    if (derived.kind === 'alias_needed') problem('alias', `${derived.reason} Please type the user name you want.`, 'ALIAS_NEEDED');
+    else alias = derived.alias;
+  }
+  if (alias !== undefined && domainName !== undefined) {
+    const upnProblem = checkUserPrincipalName(alias, domainName);
+    if (upnProblem) {
+      problem('alias', upnProblem);
+      alias = undefined;
+    }
+  }
+
+  const usageLocationRaw = text('usageLocation', true);
+  const usageLocation = usageLocationRaw?.toUpperCase();
+  if (usageLocation !== undefined && !COUNTRIES.has(usageLocation)) {
+    problem('usageLocation', `${LABELS.usageLocation} must be a two-letter country code such as US, GB or JP.`);
+  }
+
+  const jobTitle = text('jobTitle', false);
+  const department = text('department', false);
+  const employeeType = text('employeeType', false);
+  const companyName = text('companyName', false);
+  const officeLocation = text('officeLocation', false);
+
+  const startDate = text('startDate', false);
+  let employeeHireDate: string | undefined;
+  if (startDate !== undefined) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(startDate);
+    const date = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : undefined;
+    if (!m || !date || date.toISOString().slice(0, 10) !== startDate) {
+      problem('startDate', `${LABELS.startDate} must be a date written YYYY-MM-DD.`);
+    } else employeeHireDate = date.toISOString().replace('.000Z', 'Z');
+  }
+
+  const managerRaw = text('manager', false);
+  const manager = managerRaw?.toLowerCase();
+  if (manager !== undefined) {
+    const at = manager.lastIndexOf('@');
+    if (at <= 0 || checkUserPrincipalName(manager.slice(0, at), manager.slice(at + 1)) !== undefined) {
+      problem('manager', `${LABELS.manager} must be the manager's user name, like adele.vance@contoso.com.`);
+    }
+  }
+
+  const ticketReference = text('ticketReference', true);
+  if (ticketReference !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._\-/#]*$/.test(ticketReference)) {
+    problem('ticketReference', `${LABELS.ticketReference} may contain letters, digits and . _ - / # only.`);
+  }
+  const businessJustification = text('businessJustification', true, true);
+  if (businessJustification !== undefined && businessJustification.length < 10) {
+    problem('businessJustification', `${LABELS.businessJustification} needs at least a short sentence (10 characters).`);
+  }
+
+  if (problems.length > 0) return { ok: false, problems };
+  // Every required value is present when no problem was reported.
+  const need = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('validation invariant broken');
+    return v;
+  };
+  const finalAlias = need(alias);
+  const finalDomain = need(domain).name.toLowerCase();
+  return {
+    ok: true,
+    request: {
+      givenName: need(givenName),
+      surname: need(surname),
+      displayName: need(displayName),
+      alias: finalAlias,
+      domain: finalDomain,
+      userPrincipalName: `${finalAlias}@${finalDomain}`,
+      mailNickname: mailNicknameFor(finalAlias),
+      usageLocation: need(usageLocation),
+      jobTitle, department, employeeType, companyName, officeLocation, employeeHireDate, manager,
+      ticketReference: need(ticketReference),
+      businessJustification: need(businessJustification),
+    },
+  };
+}
