@@ -24,6 +24,10 @@ export interface RecordingConnector {
   inConversation(conversationId: string): RecordedActivity[];
   /** Replies to one inbound activity, in order. */
   repliesTo(activityId: string): RecordedActivity[];
+  /** Every call waits this long before it is answered (to keep a turn in flight). */
+  delayMs: number;
+  /** Calls received but not yet answered. */
+  readonly pending: number;
   /** Next calls matching `conversationId` fail with this status (for delivery-failure tests). */
   failConversation(conversationId: string, status: number, body?: unknown): void;
   close(): Promise<void>;
@@ -33,6 +37,14 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
   const received: RecordedActivity[] = [];
   const failures = new Map<string, { status: number; body: unknown }>();
   const fastify = Fastify({ logger: false });
+  const state = { delayMs: 0, pending: 0 };
+  fastify.addHook('onRequest', async () => {
+    state.pending += 1;
+    if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+  });
+  fastify.addHook('onResponse', async () => {
+    state.pending -= 1;
+  });
 
   const record = (operation: RecordedActivity['operation'], conversationId: string, activityId: string, activity: unknown, authorization: string | undefined, replyToId?: string) => {
     received.push({ operation, conversationId, activityId, activity: (activity ?? {}) as Record<string, unknown>, authorization, ...(replyToId ? { replyToId } : {}) });
@@ -72,6 +84,15 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
 
   const address = await fastify.listen({ host: '127.0.0.1', port: 0 });
   return {
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(value: number) {
+      state.delayMs = value;
+    },
+    get pending() {
+      return state.pending;
+    },
     serviceUrl: address,
     received,
     inConversation: (conversationId) => received.filter((entry) => entry.conversationId === conversationId),
