@@ -5,7 +5,8 @@
  * group so that stopping it stops everything it started; nothing is left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -182,4 +183,17 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     return blob && table;
   });
   return { process: azurite, connectionString: azuriteConnectionString(options) };
+}
+
+/** GET over HTTPS trusting only the given CA file (the launcher starts before NODE_EXTRA_CA_CERTS could apply). */
+export function httpsGetStatus(url: string, caCertPath: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'GET', ca: readFileSync(caCertPath) }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.setTimeout(2000, () => req.destroy(new Error('timeout')));
+    req.once('error', reject);
+    req.end();
+  });
 }

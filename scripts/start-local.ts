@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ensureLocalCertificates } from '../src/local-tenant/certificates.js';
-import { bin, isPortInUse, projectRoot, startAzurite, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
+import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
 import { writePlaygroundConfig } from './playground-config.js';
 
 const localDir = join(projectRoot, '.local');
@@ -68,8 +68,15 @@ async function main() {
   });
   running.push(tenant);
   const credentialsPath = join(localDir, 'local-tenant', 'app-credentials.json');
-  await waitUntilReady(tenant, async () => existsSync(credentialsPath) && (await fetch(`https://127.0.0.1:${tenantPort}/_tenant/health`)).ok);
+  const tenantId = env.TENANT_ID ?? '';
+  await waitUntilReady(
+    tenant,
+    async () => existsSync(credentialsPath) && (await httpsGetStatus(`https://127.0.0.1:${tenantPort}/${tenantId}/v2.0/.well-known/openid-configuration`, tls.caCertPath)) === 200,
+  );
   const credentials = JSON.parse(readFileSync(credentialsPath, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
+  if (credentials.tenantId !== tenantId) {
+    throw new Error(`The local tenant serves tenant ${credentials.tenantId} but env/.env.local says TENANT_ID=${tenantId}; make them the same.`);
+  }
   say(`Local tenant (Entra + Graph) https://127.0.0.1:${tenantPort} — users and request log at https://127.0.0.1:${tenantPort}/_tenant/`);
 
   const bot = startProcess({

@@ -1,0 +1,38 @@
+/**
+ * Runs `npm start` exactly as a person does and waits for its "open it" line; stopping it
+ * sends SIGINT (Ctrl-C) to the launcher's process group.
+ */
+import { startProcess, type ManagedProcess } from '../../../scripts/local-services.js';
+
+export interface LocalStack {
+  readonly launcher: ManagedProcess;
+  readonly playgroundUrl: string;
+  /** Ctrl-C: resolves with the launcher's exit code. */
+  interrupt(): Promise<number | string>;
+}
+
+export async function npmStart(timeoutMs = 150_000): Promise<LocalStack> {
+  const launcher = startProcess({ name: 'npm start', command: 'npm', args: ['start', '--silent'] });
+  const deadline = Date.now() + timeoutMs;
+  let exitedWith: number | string | undefined;
+  void launcher.exited.then((code) => {
+    exitedWith = code;
+  });
+  while (!/Agents Playground\s+http:\/\/localhost:\d+/.test(launcher.output())) {
+    if (exitedWith !== undefined) throw new Error(`npm start exited (${exitedWith}):\n${launcher.output()}`);
+    if (Date.now() > deadline) throw new Error(`npm start was not ready in time:\n${launcher.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const playgroundUrl = /Agents Playground\s+(http:\/\/localhost:\d+)/.exec(launcher.output())![1]!;
+  return {
+    launcher,
+    playgroundUrl,
+    async interrupt() {
+      process.kill(-launcher.child.pid!, 'SIGINT');
+      const timer = setTimeout(() => process.kill(-launcher.child.pid!, 'SIGKILL'), 60_000);
+      const code = await launcher.exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
