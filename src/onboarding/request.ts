@@ -153,9 +153,9 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   const choices = context.domains.filter((d) => d.isVerified && d.authenticationType === 'Managed').map((d) => d.name).join(', ');
   if (domainName === undefined) problem('domain', `${LABELS.domain} is required (one of: ${choices}).`);
   else if (!domain || !domain.isVerified) {
-    problem('domain', `${domainName} is not a verified domain of the organisation; use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
+    problem('domain', `The domain ${domainName} is not a verified domain of the organisation; use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
   } else if (domain.authenticationType === 'Federated') {
-    problem('domain', `${domainName} is federated: its accounts come from the on-premises directory. Use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
+    problem('domain', `The domain ${domainName} is federated: its accounts come from the on-premises directory. Use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
   }
 
   // Alias: typed by the person, or derived from the names.
@@ -203,8 +203,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   const managerRaw = text('manager', false);
   const manager = managerRaw?.toLowerCase();
   if (manager !== undefined) {
-    const at = manager.lastIndexOf('@');
-    if (at <= 0 || checkUserPrincipalName(manager.slice(0, at), manager.slice(at + 1)) !== undefined) {
+    // Existing accounts may have user names we would not create ($-prefixed ones, for example).
+    if (!/^[^\s@/\\?%]{1,64}@[a-z0-9.-]{1,48}$/.test(manager)) {
       problem('manager', `${LABELS.manager} must be the manager's user name, like adele.vance@contoso.com.`);
     }
   }

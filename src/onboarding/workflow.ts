@@ -439,7 +439,10 @@ async function leavePending(deps: OnboardingDependencies, stored: StoredRequest,
   return next ? stop(next.record) : moved;
 }
 
-function directoryTrouble(deps: OnboardingDependencies, stored: StoredRequest, error: DirectoryError): Promise<StepResult> {
+async function directoryTrouble(deps: OnboardingDependencies, before: StoredRequest, error: DirectoryError): Promise<StepResult> {
+  // The step may have moved the record before the directory failed: note the problem on the latest one.
+  const stored = (await deps.store.get(before.record.requestId)) ?? before;
+  if (heldElsewhere(deps, stored.record)) return stop(withProblem(stored.record, 'BUSY_ELSEWHERE'));
   const facts = { graphRequestId: error.graphRequestId, detail: error.retryAfterSeconds ? `retry after ${error.retryAfterSeconds} s` : undefined };
   const beforeCreate = ['received', 'validated', 'checked'].includes(stored.record.status);
   if (error.code === 'PERMISSION_MISSING' && beforeCreate) {

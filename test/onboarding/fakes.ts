@@ -1,0 +1,308 @@
+/**
+ * In-memory implementations of the onboarding ports, with the failures the real world has:
+ * ambiguous creates, throttling, replication lag, crashes between any two steps.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type CollidingProperty,
+  type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type Directory, type DirectoryUser,
+  type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
+  type RequestStore, type Secret, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
+  type VerifiedDomain, DirectoryError,
+} from '../../src/onboarding/index.js';
+
+/** Thrown by a fake to stop the process in the middle of a step, like a crash. */
+export class Crash extends Error {
+  override readonly name = 'Crash';
+}
+
+export class InMemoryRequestStore implements RequestStore {
+  readonly records = new Map<string, { json: string; version: number }>();
+  conflictsServed = 0;
+
+  async get(requestId: string): Promise<StoredRequest | null> {
+    const row = this.records.get(requestId);
+    return row ? { record: JSON.parse(row.json) as OnboardingRecord, version: String(row.version) } : null;
+  }
+
+  async create(record: OnboardingRecord) {
+    const existing = await this.get(record.requestId);
+    if (existing) return { kind: 'exists' as const, existing };
+    this.records.set(record.requestId, { json: JSON.stringify(record), version: 1 });
+    return { kind: 'created' as const, version: '1' };
+  }
+
+  async update(record: OnboardingRecord, expectedVersion: string) {
+    const row = this.records.get(record.requestId);
+    if (!row || String(row.version) !== expectedVersion) {
+      this.conflictsServed += 1;
+      return { kind: 'conflict' as const };
+    }
+    const version = row.version + 1;
+    this.records.set(record.requestId, { json: JSON.stringify(record), version });
+    return { kind: 'updated' as const, version: String(version) };
+  }
+
+  /** Everything stored, as it sits on disk. */
+  dump(): string {
+    return [...this.records.values()].map((r) => r.json).join('\n');
+  }
+}
+
+export class InMemoryAuditLog implements AuditLog {
+  readonly events: AuditEvent[] = [];
+  async append(event: AuditEvent): Promise<void> {
+    this.events.push(Object.freeze(JSON.parse(JSON.stringify(event)) as AuditEvent));
+  }
+}
+
+export class FakeClock implements Clock {
+  private t: number;
+  slept = 0;
+  constructor(start = Date.parse('2025-03-03T09:00:00Z')) {
+    this.t = start;
+  }
+  now(): Date {
+    return new Date(this.t);
+  }
+  async sleep(ms: number): Promise<void> {
+    this.slept += ms;
+    this.t += ms;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+/** Deterministic xorshift randomness so a failing test can be replayed. */
+export class SeededRandom implements RandomSource {
+  private state: number;
+  private counter = 0;
+  constructor(seed = 42) {
+    this.state = seed >>> 0 || 1;
+  }
+  int(maxExclusive: number): number {
+    let x = this.state;
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    this.state = x;
+    return Math.floor((x / 0x1_0000_0000) * maxExclusive);
+  }
+  uuid(): string {
+    this.counter += 1;
+    return `00000000-0000-4000-8000-${this.counter.toString(16).padStart(12, '0')}`;
+  }
+}
+
+interface FakeAccount {
+  id: string;
+  userPrincipalName: string;
+  mailNickname: string;
+  proxyAddresses: string[];
+  marker: string | null;
+  password: string;
+  draft?: UserDraft;
+  managerId?: string;
+  /** Reads that still miss this account (replication lag). */
+  invisibleReads: number;
+}
+
+/** What the next createUser call does, in order; after the script runs out it behaves. */
+export type CreateFault =
+  | 'ambiguous-applied' // applied, but the answer is lost (timeout / 503 after commit)
+  | 'ambiguous-not-applied' // lost before the directory saw it
+  | 'throttled'
+  | 'reject-password'
+  | 'crash-before-send'
+  | 'crash-after-apply';
+
+export const seedDomains: VerifiedDomain[] = [
+  { name: 'contoso.com', isDefault: true, isVerified: true, authenticationType: 'Managed' },
+  { name: 'contoso.onmicrosoft.com', isDefault: false, isVerified: true, authenticationType: 'Managed' },
+  { name: 'fabrikam.com', isDefault: false, isVerified: true, authenticationType: 'Federated' },
+  { name: 'northwind.example', isDefault: false, isVerified: false, authenticationType: 'Managed' },
+];
+
+export class FakeDirectory implements Directory {
+  readonly accounts = new Map<string, FakeAccount>();
+  createFaults: CreateFault[] = [];
+  readFaults: Array<'throttled' | 'unavailable' | 'crash'> = [];
+  /** Every account created from now on stays invisible to this many reads. */
+  replicationLagReads = 0;
+  bannedPasswords = new Set<string>();
+  rejectAllPasswords = false;
+  setManagerFails = false;
+  posts = 0;
+  private nextId = 1;
+
+  constructor() {
+    this.addAccount('adele.vance@contoso.com', null);
+    this.addAccount('megan.bowen@contoso.com', null);
+  }
+
+  addAccount(upn: string, marker: string | null, mailNickname = upn.split('@')[0] ?? upn): FakeAccount {
+    const account: FakeAccount = {
+      id: `00000000-0000-0000-0000-${String(this.nextId++).padStart(12, '0')}`,
+      userPrincipalName: upn,
+      mailNickname,
+      proxyAddresses: [`SMTP:${upn}`],
+      marker,
+      password: 'irrelevant',
+      invisibleReads: 0,
+    };
+    this.accounts.set(upn.toLowerCase(), account);
+    return account;
+  }
+
+  /** Accounts created by the onboarding workflow (carrying a marker). */
+  createdByWorkflow(): FakeAccount[] {
+    return [...this.accounts.values()].filter((a) => a.marker !== null);
+  }
+
+  private readFault(): void {
+    const fault = this.readFaults.shift();
+    if (fault === 'throttled') throw new DirectoryError('THROTTLED', 'Too many requests', { status: 429, retryAfterSeconds: 1, graphRequestId: 'req-429' });
+    if (fault === 'unavailable') throw new DirectoryError('DIRECTORY_UNAVAILABLE', 'Service unavailable', { status: 503, graphRequestId: 'req-503' });
+    if (fault === 'crash') throw new Crash('crash during read');
+  }
+
+  async listDomains(): Promise<VerifiedDomain[]> {
+    this.readFault();
+    return seedDomains;
+  }
+
+  async findUserByUpn(upn: string): Promise<DirectoryUser | null> {
+    this.readFault();
+    const account = this.accounts.get(upn.toLowerCase());
+    if (!account) return null;
+    if (account.invisibleReads > 0) {
+      account.invisibleReads -= 1;
+      return null;
+    }
+    return { id: account.id, userPrincipalName: account.userPrincipalName, mailNickname: account.mailNickname, marker: account.marker };
+  }
+
+  async findCollisions(probe: { userPrincipalName: string; mailNickname: string }): Promise<CollidingProperty[]> {
+    this.readFault();
+    const out: CollidingProperty[] = [];
+    const all = [...this.accounts.values()];
+    if (all.some((a) => a.mailNickname.toLowerCase() === probe.mailNickname.toLowerCase())) out.push('mailNickname');
+    if (all.some((a) => a.proxyAddresses.some((p) => p.toLowerCase() === `smtp:${probe.userPrincipalName.toLowerCase()}`))) out.push('proxyAddresses');
+    return out;
+  }
+
+  async createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome> {
+    const fault = this.createFaults.shift();
+    if (fault === 'crash-before-send') throw new Crash('crash before POST');
+    if (fault === 'ambiguous-not-applied') return { kind: 'ambiguous', detail: 'connection reset' };
+    if (fault === 'throttled') return { kind: 'throttled', retryAfterSeconds: 2, graphRequestId: 'req-429' };
+    this.posts += 1;
+    const key = draft.userPrincipalName.toLowerCase();
+    if (this.accounts.has(key)) return { kind: 'conflict', property: 'userPrincipalName', graphRequestId: 'req-409' };
+    if ([...this.accounts.values()].some((a) => a.mailNickname.toLowerCase() === draft.mailNickname.toLowerCase())) {
+      return { kind: 'conflict', property: 'mailNickname', graphRequestId: 'req-409' };
+    }
+    if (fault === 'reject-password' || this.rejectAllPasswords || this.bannedPasswords.has(password.reveal())) {
+      return { kind: 'rejected', reason: 'password', graphRequestId: 'req-400' };
+    }
+    const account = this.addAccount(draft.userPrincipalName, marker, draft.mailNickname);
+    account.password = password.reveal();
+    account.draft = draft;
+    account.invisibleReads = this.replicationLagReads;
+    if (fault === 'ambiguous-applied') return { kind: 'ambiguous', detail: 'gateway timeout', graphRequestId: 'req-504' };
+    if (fault === 'crash-after-apply') throw new Crash('crash after POST');
+    return { kind: 'created', user: { id: account.id, userPrincipalName: account.userPrincipalName } };
+  }
+
+  async setManager(userId: string, managerId: string) {
+    const account = [...this.accounts.values()].find((a) => a.id === userId);
+    if (this.setManagerFails || !account) return { kind: 'failed' as const, graphRequestId: 'req-mgr' };
+    account.managerId = managerId;
+    return { kind: 'set' as const };
+  }
+
+  async checkMemberGroups(): Promise<string[]> {
+    return [];
+  }
+}
+
+export interface Delivered {
+  requester: Requester;
+  value: string;
+  requestId: string;
+  displayName: string;
+}
+
+export class RecordingDelivery implements CredentialDelivery {
+  readonly delivered: Delivered[] = [];
+  faults: Array<'undeliverable' | 'crash-after-send' | 'crash-before-send'> = [];
+  async deliverTemporaryPassword(requester: Requester, secret: Secret, context: { requestId: string; displayName: string }): Promise<DeliveryOutcome> {
+    const fault = this.faults.shift();
+    if (fault === 'crash-before-send') throw new Crash('crash before delivery');
+    if (fault === 'undeliverable') return { kind: 'undeliverable', reason: 'the requester has not installed the bot' };
+    this.delivered.push({ requester, value: secret.reveal(), ...context });
+    if (fault === 'crash-after-send') throw new Crash('crash after delivery');
+    return { kind: 'delivered' };
+  }
+}
+
+export class RecordingTickets implements TicketChannel {
+  readonly posted: Array<{ messageId: string; ticket: Ticket }> = [];
+  async postTicket(ticket: Ticket): Promise<TicketOutcome> {
+    const messageId = `msg-${this.posted.length + 1}`;
+    this.posted.push({ messageId, ticket: JSON.parse(JSON.stringify(ticket)) as Ticket });
+    return { kind: 'posted', messageId };
+  }
+  async updateTicket(messageId: string, ticket: Ticket): Promise<TicketOutcome> {
+    this.posted.push({ messageId, ticket: JSON.parse(JSON.stringify(ticket)) as Ticket });
+    return { kind: 'posted', messageId };
+  }
+}
+
+export interface World {
+  directory: FakeDirectory;
+  delivery: RecordingDelivery;
+  tickets: RecordingTickets;
+  store: InMemoryRequestStore;
+  audit: InMemoryAuditLog;
+  clock: FakeClock;
+  random: SeededRandom;
+  deps(instanceId?: string, policy?: Partial<OnboardingPolicy>): OnboardingDependencies;
+}
+
+export function makeWorld(seed = 7): World {
+  const world = {
+    directory: new FakeDirectory(),
+    delivery: new RecordingDelivery(),
+    tickets: new RecordingTickets(),
+    store: new InMemoryRequestStore(),
+    audit: new InMemoryAuditLog(),
+    clock: new FakeClock(),
+    random: new SeededRandom(seed),
+  };
+  const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'test-key' });
+  return {
+    ...world,
+    deps: (instanceId = 'instance-a', policy = {}) => ({
+      ...world, vault, instanceId, policy: { ...defaultOnboardingPolicy, ...policy },
+    }),
+  };
+}
+
+export const requester: Requester = { id: '11111111-2222-3333-4444-555555555555', name: 'Megan Bowen' };
+
+export function form(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    givenName: 'José',
+    surname: 'Núñez',
+    domain: 'contoso.com',
+    usageLocation: 'ES',
+    jobTitle: 'Engineer',
+    department: 'R&D',
+    manager: 'adele.vance@contoso.com',
+    ticketReference: 'HR-1234',
+    businessJustification: 'New hire in the platform team starting Monday.',
+    ...overrides,
+  };
+}

@@ -1,0 +1,78 @@
+import { inspect, format } from 'node:util';
+import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Secret, createAesGcmSecretVault } from '../../src/onboarding/index.js';
+
+const value = 'Tr0ub4dor&3-Horse!';
+
+describe('Secret', () => {
+  it('when serialized as JSON, then it shows [secret]', () => {
+    const secret = new Secret(value);
+    expect(JSON.stringify({ password: secret })).toBe('{"password":"[secret]"}');
+  });
+
+  it('when put in a template string or concatenated, then it shows [secret]', () => {
+    const secret = new Secret(value);
+    expect(`${secret}`).toBe('[secret]');
+    expect('p=' + secret).toBe('p=[secret]');
+    expect(String(secret)).toBe('[secret]');
+  });
+
+  it('when inspected or formatted like console.log does, then it shows [secret]', () => {
+    const secret = new Secret(value);
+    expect(inspect(secret)).toBe('[secret]');
+    expect(inspect({ nested: { secret } }, { depth: 10, showHidden: true })).not.toContain(value);
+    expect(format('%s %o %O %j', secret, secret, { secret }, { secret })).not.toContain(value);
+  });
+
+  it('when logged with pino, then the log line shows [secret]', () => {
+    let out = '';
+    const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+    const log = pino({}, sink);
+    const secret = new Secret(value);
+    log.info({ secret, wrapped: { secret } }, 'created %s', secret);
+    log.error(Object.assign(new Error('boom'), { secret }));
+    expect(out).toContain('[secret]');
+    expect(out).not.toContain(value);
+  });
+
+  it('when its own properties are walked or spread, then the value is not among them', () => {
+    const secret = new Secret(value);
+    expect(Object.keys(secret)).toEqual([]);
+    expect(JSON.stringify({ ...secret })).not.toContain(value);
+    expect(Object.getOwnPropertyNames(secret).map((k) => String((secret as unknown as Record<string, unknown>)[k]))).not.toContain(value);
+  });
+
+  it('when revealed, then the clear value comes out', () => {
+    expect(new Secret(value).reveal()).toBe(value);
+    expect(new Secret(value).equals(new Secret(value))).toBe(true);
+    expect(new Secret(value).equals(new Secret('other'))).toBe(false);
+  });
+});
+
+describe('AES-256-GCM secret vault', () => {
+  const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
+
+  it('when a secret is sealed and unsealed for the same request, then the same value comes back', async () => {
+    const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
+    expect(JSON.stringify(sealed)).not.toContain(value);
+    expect((await vault.unseal(sealed, { requestId: 'r1' })).reveal()).toBe(value);
+  });
+
+  it('when a sealed secret is moved to another request or tampered with, then it does not open', async () => {
+    const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
+    await expect(vault.unseal(sealed, { requestId: 'r2' })).rejects.toThrow();
+    const flipped = Buffer.from(sealed.ciphertext, 'base64');
+    flipped[0] = (flipped[0] ?? 0) ^ 1;
+    await expect(vault.unseal({ ...sealed, ciphertext: flipped.toString('base64') }, { requestId: 'r1' })).rejects.toThrow();
+  });
+
+  it('when sealed twice, then the ciphertexts differ (fresh IV each time)', async () => {
+    const a = await vault.seal(new Secret(value), { requestId: 'r1' });
+    const b = await vault.seal(new Secret(value), { requestId: 'r1' });
+    expect(a.iv).not.toBe(b.iv);
+    expect(a.ciphertext).not.toBe(b.ciphertext);
+  });
+});
