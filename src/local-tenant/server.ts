@@ -1,0 +1,511 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { runBatch, type BatchPartRequest } from './batch.js';
+import { ensureLocalCertificates } from './certificates.js';
+import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
+import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
+import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
+import { GraphApi, hasPermission, type GraphRequest } from './graph-api.js';
+import { RequestLog, type RequestLogEntry } from './request-log.js';
+import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
+import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
+import { TokenService, type Caller } from './token-service.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./seed.json', import.meta.url));
+export const DEFAULT_TLS_DIR = resolve(PROJECT_ROOT, '.local/tls');
+export const DEFAULT_STATE_DIR = resolve(PROJECT_ROOT, '.local/local-tenant');
+const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
+
+export interface LocalTenantOptions {
+  /** Interface to bind; default 127.0.0.1. */
+  host?: string;
+  /** Port; default 0 (a free port). */
+  port?: number;
+  /** Where state, keys and generated credentials live; null = in memory (default). */
+  stateDir?: string | null;
+  /** Start from the seed even if the state dir holds a saved directory. */
+  reset?: boolean;
+  /** Seed file; default src/local-tenant/seed.json. */
+  seedPath?: string;
+  /** Entra's throttling with the real limits; default true. */
+  throttling?: boolean;
+  /** Where the local CA and server certificate live; default .local/tls. */
+  tlsDir?: string;
+}
+
+/** An app registration and its generated credentials. */
+export interface LocalTenantApp {
+  clientId: string;
+  displayName: string;
+  /** Granted application permissions (the token's `roles`). */
+  permissions: string[];
+  clientSecret: string;
+  /** PEM file with certificate and private key, for ClientCertificateCredential. */
+  certificatePath: string;
+}
+
+/** A running local tenant. */
+export interface LocalTenant {
+  /** https://127.0.0.1:PORT */
+  url: string;
+  /** For @azure/identity's `authorityHost` (with disableInstanceDiscovery: true). */
+  authorityHost: string;
+  /** For the Graph client's `baseUrl` (defaultVersion v1.0, customHosts [host]). */
+  graphBaseUrl: string;
+  /** Inspection API root: {url}/_tenant */
+  inspectionUrl: string;
+  host: string;
+  port: number;
+  tenantId: string;
+  /** The bot's app registration ("Onboarding Bot (local)"). */
+  app: LocalTenantApp;
+  /** Every app registration in the seed, the bot's first. */
+  apps: LocalTenantApp[];
+  caCertPath: string;
+  stateDir: string | null;
+  setFaults(faults: FaultSettingsInput): FaultSettings;
+  faults(): FaultSettings;
+  /** true/false switches throttling; an object changes limits (merged with the current ones). */
+  setThrottling(settings: boolean | Partial<ThrottlingSettings>): ThrottlingSettings;
+  throttling(): ThrottlingSettings;
+  requestLog(sinceSequence?: number): RequestLogEntry[];
+  clearRequestLog(): void;
+  /** The directory as it is now (a copy). */
+  directory(): DirectoryState;
+  /** Back to the seed (keeps keys and credentials). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the Entra token service + Graph v1.0 emulator over HTTPS. */
+export async function startLocalTenant(options: LocalTenantOptions = {}): Promise<LocalTenant> {
+  const host = options.host ?? '127.0.0.1';
+  const stateDir = options.stateDir === undefined ? null : options.stateDir;
+  const seed: Seed = loadSeed(options.seedPath ?? DEFAULT_SEED_PATH);
+  const tls = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR);
+  const store = new DirectoryStore(stateDir);
+  let state: DirectoryState = (!options.reset && store.load()) || stateFromSeed(seed);
+  store.save(state);
+  const credentials: TenantCredentials = loadOrCreateCredentials(stateDir, state.applications);
+
+  const faults = new FaultInjector();
+  const throttler = new Throttler();
+  if (options.throttling === false) throttler.configure({ enabled: false });
+  const log = new RequestLog();
+
+  const server = Fastify({
+    https: { key: readFileSync(tls.serverKeyPath), cert: readFileSync(tls.serverCertPath) },
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  server.removeAllContentTypeParsers();
+  server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  let baseUrl = '';
+  // Both need the URL, known once the server listens (port 0 = any free port).
+  const runtime: { tokens?: TokenService; graph?: GraphApi } = {};
+  const tokenService = (): TokenService => runtime.tokens as TokenService;
+  const graphApi = (): GraphApi => runtime.graph as GraphApi;
+
+  // ------------------------------------------------------------------ Entra
+  const openIdPaths = ['/:tenant/v2.0/.well-known/openid-configuration', '/:tenant/.well-known/openid-configuration'];
+  for (const path of openIdPaths) {
+    server.get(path, async (request, reply) => {
+      const started = performance.now();
+      const correlationId = header(request, 'client-request-id') ?? randomUUID();
+      const { tenant } = request.params as { tenant: string };
+      await applyLatency();
+      const response = tokenService().openIdConfiguration(tenant, correlationId);
+      return sendLogged(request, reply, response, started, { requestId: correlationId, clientRequestId: correlationId });
+    });
+  }
+  for (const path of ['/:tenant/discovery/v2.0/keys', '/:tenant/discovery/keys']) {
+    server.get(path, async (request, reply) => {
+      const started = performance.now();
+      const response = await tokenService().jwks();
+      const id = randomUUID();
+      return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id });
+    });
+  }
+  server.all('/:tenant/oauth2/v2.0/token', async (request, reply) => {
+    const started = performance.now();
+    const correlationId = header(request, 'client-request-id') ?? randomUUID();
+    const ids = { requestId: correlationId, clientRequestId: correlationId };
+    const { tenant } = request.params as { tenant: string };
+    const fault = faults.choose(request.method, pathOf(request));
+    await applyLatency();
+    if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
+    if (fault?.action === 'status') {
+      const response = entraError(fault.status, 'temporarily_unavailable', 50196, 'The server is temporarily unavailable (injected fault).', correlationId);
+      response.headers['retry-after'] = String(fault.retryAfterSeconds);
+      return sendLogged(request, reply, response, started, ids, { fault: `status ${fault.status}` });
+    }
+    let response: ApiResponse;
+    if (request.method !== 'POST') {
+      response = entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.', correlationId);
+    } else if (!/^application\/x-www-form-urlencoded\b/i.test(header(request, 'content-type') ?? '')) {
+      response = entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.", correlationId);
+    } else {
+      const form = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '');
+      response = await tokenService().issueToken(tenant, form, correlationId);
+      if (fault?.action === 'lostResponse') {
+        if (fault.status) return sendLogged(request, reply, entraError(fault.status, 'temporarily_unavailable', 50196, 'Gateway timeout (injected fault).', correlationId), started, ids, { fault: 'lostResponse' });
+        return resetConnection(request, reply, started, ids, 'lostResponse');
+      }
+      return sendLogged(request, reply, response, started, ids, { appId: form.get('client_id') ?? undefined });
+    }
+    return sendLogged(request, reply, response, started, ids);
+  });
+
+  // ------------------------------------------------------------------ Graph
+  server.all('/v1.0', handleGraph);
+  server.all('/v1.0/*', handleGraph);
+  server.all('/beta/*', async (request, reply) => {
+    const ids = newRequestIds(header(request, 'client-request-id'));
+    return sendLogged(request, reply, graphErrorResponse(new GraphError(400, 'BadRequest', 'This local tenant emulates Graph v1.0 only.'), ids), performance.now(), ids);
+  });
+
+  async function handleGraph(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const started = performance.now();
+    const ids = newRequestIds(header(request, 'client-request-id'));
+    const fullPath = pathOf(request);
+    const fault = faults.choose(request.method, fullPath);
+    await applyLatency();
+    if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
+    if (fault?.action === 'status') {
+      return sendLogged(request, reply, injectedStatus(fault, ids), started, ids, { fault: `status ${fault.status}` });
+    }
+    let response: ApiResponse;
+    let caller: Caller | undefined;
+    let operation: string | undefined;
+    let throttled = false;
+    try {
+      const graphPath = fullPath.slice('/v1.0'.length) || '/';
+      const body = parseJsonBody(request);
+      caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body };
+      if (graphPath === '/$batch') {
+        if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
+        const batchCaller = caller;
+        operation = 'batch';
+        response = await runBatch(body, (part) => executeBatchPart(part, batchCaller, ids));
+      } else {
+        const result = executeGraph(graphRequest, caller, ids);
+        response = result.response;
+        operation = result.operation;
+        throttled = result.throttled;
+      }
+    } catch (error) {
+      response = errorResponse(error, ids);
+    }
+    if (fault?.action === 'lostResponse') {
+      if (fault.status) {
+        const lost: ChosenFault = { action: 'status', status: fault.status, retryAfterSeconds: 1 };
+        return sendLogged(request, reply, injectedStatus(lost, ids), started, ids, { appId: caller?.appId, operation, fault: 'lostResponse' });
+      }
+      return resetConnection(request, reply, started, ids, 'lostResponse', caller?.appId, operation);
+    }
+    return sendLogged(request, reply, response, started, ids, { appId: caller?.appId, operation, throttled });
+  }
+
+  /** Permission check, throttling, then the operation itself. */
+  function executeGraph(request: GraphRequest, caller: Caller, ids: RequestIds): { response: ApiResponse; operation?: string; throttled: boolean } {
+    let operationName: string | undefined;
+    try {
+      const operation = graphApi().resolve(request);
+      operationName = operation.name;
+      if (!hasPermission(caller.roles, operation.permissions)) throw insufficientPrivileges();
+      const cost = costOf(operation.baseCost, operation.isWrite, request.query);
+      const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
+      if (!decision.allowed) {
+        const error = new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
+        return { response: graphErrorResponse(error, ids), operation: operationName, throttled: true };
+      }
+      const response = operation.run(new Date());
+      return { response: { ...response, headers: { ...response.headers, ...decision.headers } }, operation: operationName, throttled: false };
+    } catch (error) {
+      return { response: errorResponse(error, ids), operation: operationName, throttled: false };
+    }
+  }
+
+  async function executeBatchPart(part: BatchPartRequest, caller: Caller, outer: RequestIds): Promise<ApiResponse> {
+    const started = performance.now();
+    const ids = newRequestIds(outer.clientRequestId);
+    const path = `/v1.0${part.path}`;
+    const fault = faults.choose(part.method, path, ['status']);
+    let result: { response: ApiResponse; operation?: string; throttled: boolean };
+    if (fault?.action === 'status') {
+      result = { response: injectedStatus(fault, ids), throttled: false };
+    } else {
+      let body = part.body;
+      if (typeof body === 'string' && /json/i.test(part.headers['content-type'] ?? '')) {
+        try {
+          body = JSON.parse(body);
+        } catch {
+          // leave as is: the operation reports a bad payload
+        }
+      }
+      result = executeGraph({ ...part, body }, caller, ids);
+    }
+    log.add({
+      time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,
+      durationMs: round(performance.now() - started), requestId: ids.requestId, appId: caller.appId, batchPartId: part.batchId,
+      ...(result.operation ? { operation: result.operation } : {}),
+      ...(fault ? { fault: `status ${(fault as { status: number }).status}` } : {}),
+      ...(result.throttled ? { throttled: true } : {}),
+    });
+    const { body, headers, status } = result.response;
+    return { status, headers: { ...headers, 'request-id': ids.requestId }, ...(body !== undefined ? { body } : {}) };
+  }
+
+  // ------------------------------------------------------------ inspection
+  server.register(async (inspection) => {
+    inspection.addHook('onRequest', async (request, reply) => {
+      const address = request.socket.remoteAddress ?? '';
+      if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(address)) {
+        const ids = newRequestIds(undefined);
+        await send(reply, graphErrorResponse(new GraphError(403, 'Forbidden', 'The inspection API answers loopback clients only.'), ids), ids);
+      }
+    });
+    const ok = (reply: FastifyReply, body: unknown): Promise<FastifyReply> => {
+      const id = randomUUID();
+      return send(reply, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body }, { requestId: id, clientRequestId: id });
+    };
+    inspection.get('/', async (_request, reply) => ok(reply, {
+      tenantId: state.tenantId,
+      organization: state.organization.displayName,
+      authorityHost: baseUrl,
+      graphBaseUrl: `${baseUrl}/v1.0`,
+      tokenEndpoint: `${baseUrl}/${state.tenantId}/oauth2/v2.0/token`,
+      openIdConfiguration: `${baseUrl}/${state.tenantId}/v2.0/.well-known/openid-configuration`,
+      caCertPath: tls.caCertPath,
+      stateDir,
+      endpoints: ['GET /_tenant/users', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+    }));
+    inspection.get('/users', async (_request, reply) => ok(reply, { value: structuredClone(state.users) }));
+    inspection.get('/apps', async (_request, reply) => ok(reply, { value: appsView() }));
+    inspection.get('/requests', async (request, reply) => {
+      const since = Number((request.query as Record<string, string>)['since'] ?? 0);
+      return ok(reply, { value: log.list(Number.isFinite(since) ? since : 0) });
+    });
+    inspection.delete('/requests', async (_request, reply) => {
+      log.clear();
+      return reply.code(204).send();
+    });
+    inspection.get('/faults', async (_request, reply) => ok(reply, faults.get()));
+    inspection.put('/faults', async (request, reply) => ok(reply, faults.set(parseJsonBody(request) as FaultSettingsInput)));
+    inspection.get('/throttling', async (_request, reply) => ok(reply, throttler.getSettings()));
+    inspection.put('/throttling', async (request, reply) => ok(reply, throttler.configure((parseJsonBody(request) ?? {}) as Partial<ThrottlingSettings>)));
+    inspection.post('/reset', async (_request, reply) => {
+      resetDirectory();
+      return ok(reply, { reset: true });
+    });
+  }, { prefix: '/_tenant' });
+
+  // ---------------------------------------------------------- bad requests
+  server.setNotFoundHandler(async (request, reply) => {
+    const ids = newRequestIds(header(request, 'client-request-id'));
+    const response = graphErrorResponse(new GraphError(404, 'NotFound', `No resource at '${pathOf(request)}'. Graph lives under /v1.0, the token service under /{tenant}/oauth2/v2.0/token, inspection under /_tenant.`), ids);
+    return sendLogged(request, reply, response, performance.now(), ids);
+  });
+  server.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const ids = newRequestIds(header(request, 'client-request-id'));
+    const path = pathOf(request);
+    let response: ApiResponse;
+    if (path.includes('/oauth2/')) {
+      response = entraError(error.statusCode && error.statusCode < 500 ? error.statusCode : 400, 'invalid_request', 900144, 'The request could not be read.', ids.clientRequestId);
+    } else {
+      response = errorResponse(error, ids);
+    }
+    return sendLogged(request, reply, response, performance.now(), ids);
+  });
+
+  // --------------------------------------------------------------- helpers
+  function errorResponse(error: unknown, ids: RequestIds): ApiResponse {
+    if (error instanceof GraphError) return graphErrorResponse(error, ids);
+    const fastifyError = error as { statusCode?: number; code?: string; message?: string; issues?: unknown };
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return graphErrorResponse(new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the ${BODY_LIMIT_BYTES} bytes allowed.`), ids);
+    }
+    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return graphErrorResponse(new GraphError(415, 'UnsupportedMediaType', 'The request content type is not supported. Use application/json.'), ids);
+    }
+    if (Array.isArray(fastifyError.issues)) {
+      return graphErrorResponse(new GraphError(400, 'BadRequest', `Invalid settings: ${JSON.stringify(fastifyError.issues)}`), ids);
+    }
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return graphErrorResponse(new GraphError(fastifyError.statusCode, 'BadRequest', fastifyError.message ?? 'Bad request.'), ids);
+    }
+    console.error('local tenant: unexpected error', error);
+    return graphErrorResponse(new GraphError(500, 'UnknownError', 'An unexpected error occurred in the local tenant.'), ids);
+  }
+
+  function injectedStatus(fault: Extract<ChosenFault, { action: 'status' }>, ids: RequestIds): ApiResponse {
+    const messages: Record<number, [string, string]> = {
+      429: ['TooManyRequests', 'Too many requests (injected fault). Please try again later.'],
+      500: ['UnknownError', 'An internal error occurred (injected fault).'],
+      502: ['BadGateway', 'Bad gateway (injected fault).'],
+      503: ['ServiceUnavailable', 'The service is temporarily unavailable (injected fault). Please try again later.'],
+      504: ['GatewayTimeout', 'The gateway timed out (injected fault).'],
+    };
+    const [code, message] = messages[fault.status] ?? ['UnknownError', 'Injected fault.'];
+    const headers: Record<string, string> = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
+    return graphErrorResponse(new GraphError(fault.status, code, message, undefined, headers), ids);
+  }
+
+  async function applyLatency(): Promise<void> {
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+  }
+
+  function parseJsonBody(request: FastifyRequest): unknown {
+    const raw = request.body;
+    if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+    const contentType = header(request, 'content-type') ?? '';
+    if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
+      throw new GraphError(415, 'UnsupportedMediaType', `The content type '${contentType || '(none)'}' is not supported. Use application/json.`);
+    }
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    }
+  }
+
+  async function send(reply: FastifyReply, response: ApiResponse, ids: RequestIds): Promise<FastifyReply> {
+    reply.code(response.status);
+    reply.header('request-id', ids.requestId);
+    reply.header('client-request-id', ids.clientRequestId);
+    reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: 'local-tenant' } }));
+    reply.header('cache-control', 'no-cache');
+    for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
+    if (response.body === undefined || response.status === 204) return reply.send();
+    return reply.send(JSON.stringify(response.body));
+  }
+
+  function sendLogged(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    response: ApiResponse,
+    started: number,
+    ids: RequestIds,
+    extra: { appId?: string | undefined; operation?: string | undefined; fault?: string; throttled?: boolean } = {},
+  ): Promise<FastifyReply> {
+    log.add({
+      time: new Date().toISOString(), method: request.method, path: pathOf(request), query: queryOf(request).toString(),
+      status: response.status, durationMs: round(performance.now() - started), requestId: ids.requestId,
+      ...(header(request, 'client-request-id') ? { clientRequestId: header(request, 'client-request-id') } : {}),
+      ...(extra.appId ? { appId: extra.appId } : {}),
+      ...(extra.operation ? { operation: extra.operation } : {}),
+      ...(extra.fault ? { fault: extra.fault } : {}),
+      ...(extra.throttled ? { throttled: true } : {}),
+    });
+    return send(reply, response, ids);
+  }
+
+  function resetConnection(request: FastifyRequest, reply: FastifyReply, started: number, ids: RequestIds, fault: string, appId?: string, operation?: string): FastifyReply {
+    log.add({
+      time: new Date().toISOString(), method: request.method, path: pathOf(request), query: queryOf(request).toString(), status: 0,
+      durationMs: round(performance.now() - started), requestId: ids.requestId, fault,
+      ...(appId ? { appId } : {}), ...(operation ? { operation } : {}),
+    });
+    reply.hijack();
+    const socket = request.raw.socket as typeof request.raw.socket & { resetAndDestroy?: () => void };
+    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+    else socket.destroy();
+    return reply;
+  }
+
+  function resetDirectory(): void {
+    state = stateFromSeed(seed);
+    store.save(state);
+  }
+
+  function appsView(): LocalTenantApp[] {
+    return state.applications.map((application) => {
+      const generated = credentials.apps.get(application.appId);
+      if (!generated) throw new Error(`no credentials for ${application.appId}`);
+      return {
+        clientId: application.appId,
+        displayName: application.displayName,
+        permissions: [...application.applicationPermissions],
+        clientSecret: generated.clientSecret,
+        certificatePath: generated.certificatePath,
+      };
+    });
+  }
+
+  await server.listen({ host, port: options.port ?? 0 });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
+  baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  runtime.tokens = new TokenService(baseUrl, () => state, credentials);
+  runtime.graph = new GraphApi({
+    baseUrl,
+    state: () => state,
+    save: () => store.save(state),
+    replicationLagMs: () => faults.replicationLagMs,
+  });
+
+  const apps = appsView();
+  const botApp = apps[0] as LocalTenantApp;
+  return {
+    url: baseUrl,
+    authorityHost: baseUrl,
+    graphBaseUrl: baseUrl,
+    inspectionUrl: `${baseUrl}/_tenant`,
+    host,
+    port,
+    tenantId: state.tenantId,
+    app: botApp,
+    apps,
+    caCertPath: tls.caCertPath,
+    stateDir,
+    setFaults: (settings) => faults.set(settings),
+    faults: () => faults.get(),
+    setThrottling: (settings) => throttler.configure(typeof settings === 'boolean' ? { enabled: settings } : settings),
+    throttling: () => throttler.getSettings(),
+    requestLog: (since) => log.list(since),
+    clearRequestLog: () => log.clear(),
+    directory: () => structuredClone(state),
+    reset: resetDirectory,
+    close: async () => {
+      await server.close();
+      credentials.dispose();
+    },
+  };
+}
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function lowerCaseHeaders(request: FastifyRequest): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  return headers;
+}
+
+function pathOf(request: FastifyRequest): string {
+  const url = request.raw.url ?? '/';
+  const index = url.indexOf('?');
+  return index === -1 ? url : url.slice(0, index);
+}
+
+function queryOf(request: FastifyRequest): URLSearchParams {
+  const url = request.raw.url ?? '/';
+  const index = url.indexOf('?');
+  return new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}
