@@ -1,0 +1,292 @@
+/**
+ * The Directory port over Microsoft Graph v1.0 with @microsoft/microsoft-graph-client and
+ * an @azure/identity credential. Points at graph.microsoft.com or the local tenant.
+ *
+ * Retries: reads go through the client's RetryHandler (429/503/504, Retry-After honoured)
+ * plus a retry on dropped connections. POST /users is sent with RetryHandlerOptions
+ * maxRetries 0: the RetryHandler would otherwise resend a POST that the directory may
+ * already have applied. Its failures come back as outcomes, and the workflow reconciles.
+ */
+import type { TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, ManagedIdentityCredential } from '@azure/identity';
+import { Client, GraphError, RetryHandlerOptions, type GraphRequest } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { User } from '@microsoft/microsoft-graph-types';
+import {
+  DirectoryError, type CollidingProperty, type CreateUserOutcome, type Directory, type DirectoryErrorCode, type DirectoryUser,
+  type Secret, type UserDraft, type VerifiedDomain,
+} from '../onboarding/index.js';
+
+export type GraphCredentialOptions =
+  | { readonly kind: 'clientSecret'; readonly clientId: string; readonly clientSecret: string }
+  | { readonly kind: 'certificate'; readonly clientId: string; readonly certificatePath: string }
+  | { readonly kind: 'managedIdentity'; readonly clientId?: string | undefined }
+  /** A ready credential (tests, or a composition root with its own chain). */
+  | { readonly kind: 'tokenCredential'; readonly credential: TokenCredential };
+
+export interface GraphDirectoryOptions {
+  /** https://graph.microsoft.com, or the local tenant's https://127.0.0.1:PORT. No version segment. */
+  readonly baseUrl: string;
+  readonly tenantId: string;
+  readonly credential: GraphCredentialOptions;
+  /** Entra authority for a non-public cloud or the local tenant (e.g. https://127.0.0.1:PORT). */
+  readonly authorityHost?: string | undefined;
+  /** Needed with a non-Microsoft authority: skips the instance discovery call. */
+  readonly disableInstanceDiscovery?: boolean | undefined;
+  /** onPremisesExtensionAttributes.extensionAttributeN that carries the onboarding marker (1–15). Default 15. */
+  readonly markerAttribute?: number | undefined;
+  /** Per HTTP exchange; a POST that times out is an ambiguous outcome. Default 30 s. */
+  readonly requestTimeoutMs?: number | undefined;
+  /** RetryHandler for reads: attempts after the first (default 3) and the longest Retry-After waited (default 30 s). */
+  readonly readRetries?: number | undefined;
+  readonly maxRetryAfterSeconds?: number | undefined;
+}
+
+const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+const USER_SELECT = 'id,userPrincipalName,displayName,mailNickname,onPremisesExtensionAttributes';
+const IDENTITY_FAILURES = new Set(['AuthenticationError', 'CredentialUnavailableError', 'AuthenticationRequiredError']);
+
+export function createCredential(options: Pick<GraphDirectoryOptions, 'tenantId' | 'credential' | 'authorityHost' | 'disableInstanceDiscovery'>): TokenCredential {
+  const common = {
+    ...(options.authorityHost ? { authorityHost: options.authorityHost } : {}),
+    ...(options.disableInstanceDiscovery ? { disableInstanceDiscovery: true } : {}),
+  };
+  const c = options.credential;
+  switch (c.kind) {
+    case 'clientSecret': return new ClientSecretCredential(options.tenantId, c.clientId, c.clientSecret, common);
+    case 'certificate': return new ClientCertificateCredential(options.tenantId, c.clientId, { certificatePath: c.certificatePath }, common);
+    case 'managedIdentity': return c.clientId ? new ManagedIdentityCredential({ clientId: c.clientId }) : new ManagedIdentityCredential();
+    case 'tokenCredential': return c.credential;
+  }
+}
+
+/** A key usable in /users/{key}: '#' and friends percent-encoded, '$'-leading UPNs in the ('…') form. */
+export function userPath(idOrUpn: string): string {
+  const encoded = encodeURIComponent(idOrUpn).replace(/%40/g, '@').replace(/%24/g, '$');
+  return idOrUpn.startsWith('$') ? `/users('${encoded.replace(/'/g, "''")}')` : `/users/${encoded}`;
+}
+
+/** A string literal inside $filter: quotes doubled. The whole filter is percent-encoded by `filterParam`. */
+export function odataString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+function filterParam(filter: string): string {
+  return encodeURIComponent(filter);
+}
+
+interface GraphErrorBody {
+  code?: string;
+  message?: string;
+  details?: Array<{ target?: string; code?: string; message?: string }>;
+}
+
+function errorBody(error: GraphError): GraphErrorBody {
+  if (typeof error.body !== 'string') return {};
+  try {
+    const parsed = JSON.parse(error.body) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as GraphErrorBody) : {};
+  } catch {
+    return {};
+  }
+}
+
+function retryAfterSeconds(error: GraphError): number | undefined {
+  const raw = error.headers?.get?.('retry-after');
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+function requestIdOf(error: GraphError): string | undefined {
+  return error.requestId ?? error.headers?.get?.('request-id') ?? undefined;
+}
+
+function isIdentityFailure(error: unknown): boolean {
+  return error instanceof Error && (IDENTITY_FAILURES.has(error.name) || (error instanceof GraphError && IDENTITY_FAILURES.has(error.code ?? '')));
+}
+
+/** Maps a failed read to the domain's typed error, keeping Graph's request-id. */
+export function toDirectoryError(error: unknown, what: string): DirectoryError {
+  if (isIdentityFailure(error)) {
+    return new DirectoryError('PERMISSION_MISSING', `${what}: the bot could not sign in to the directory (${(error as Error).name})`);
+  }
+  if (error instanceof GraphError) {
+    const facts = { graphRequestId: requestIdOf(error), status: error.statusCode, retryAfterSeconds: retryAfterSeconds(error) };
+    const code: DirectoryErrorCode =
+      error.statusCode === 429 ? 'THROTTLED'
+      : error.statusCode === 401 || error.statusCode === 403 ? 'PERMISSION_MISSING'
+      : error.statusCode >= 500 || error.statusCode === -1 ? 'DIRECTORY_UNAVAILABLE'
+      : 'UNEXPECTED';
+    return new DirectoryError(code, `${what}: ${error.statusCode} ${error.code ?? ''} ${error.message}`.trim(), facts);
+  }
+  return new DirectoryError('DIRECTORY_UNAVAILABLE', `${what}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`);
+}
+
+/** Maps a failed POST /users to an outcome; anything that may have reached the directory is ambiguous. */
+export function classifyCreateFailure(error: unknown): CreateUserOutcome {
+  if (isIdentityFailure(error)) return { kind: 'rejected', reason: 'permission', detail: 'the bot could not sign in' };
+  if (!(error instanceof GraphError)) return { kind: 'ambiguous', detail: error instanceof Error ? error.name : 'unknown failure' };
+  const graphRequestId = requestIdOf(error);
+  const status = error.statusCode;
+  if (status === 429) return { kind: 'throttled', retryAfterSeconds: retryAfterSeconds(error), graphRequestId };
+  if (status === 401 || status === 403) return { kind: 'rejected', reason: 'permission', graphRequestId, detail: error.code ?? undefined };
+  if (status === 400 || status === 409) {
+    const body = errorBody(error);
+    const message = body.message ?? error.message ?? '';
+    const target = body.details?.find((d) => d.code === 'ObjectConflict')?.target;
+    const conflictOn = /same value for property (\w+)/i.exec(message)?.[1] ?? target;
+    if (conflictOn !== undefined || body.details?.some((d) => d.code === 'ObjectConflict')) {
+      const property: CollidingProperty | 'unknown' =
+        conflictOn === 'userPrincipalName' || conflictOn === 'mailNickname' || conflictOn === 'proxyAddresses' ? conflictOn : 'unknown';
+      return { kind: 'conflict', property, graphRequestId };
+    }
+    if (/password complexity|password.*(banned|policy)/i.test(message)) return { kind: 'rejected', reason: 'password', graphRequestId };
+    if (/domain portion of the userPrincipalName/i.test(message)) return { kind: 'rejected', reason: 'domain', graphRequestId };
+    return { kind: 'rejected', reason: 'invalid', graphRequestId, detail: message.slice(0, 200) };
+  }
+  // 5xx, -1 (reset, timeout, DNS) or anything else: the POST may or may not have been applied.
+  return { kind: 'ambiguous', graphRequestId, detail: `${status} ${error.code ?? ''}`.trim() };
+}
+
+export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'https:') throw new Error(`Graph base URL must be https (the client only sends tokens over https): ${options.baseUrl}`);
+  const baseUrl = base.origin;
+  const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
+  if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const maxRetryAfter = options.maxRetryAfterSeconds ?? 30;
+
+  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: [GRAPH_SCOPE] });
+  const client = Client.initWithMiddleware({
+    authProvider,
+    baseUrl,
+    defaultVersion: 'v1.0',
+    // The bearer token is only attached to graph.microsoft.com and these hosts (no port).
+    customHosts: new Set([base.hostname.toLowerCase()]),
+  });
+
+  const readRetry = (): RetryHandlerOptions =>
+    new RetryHandlerOptions(1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {
+      // Waiting longer than we are prepared to is the workflow's call: surface THROTTLED instead.
+      const retryAfter = Number((response as Response | undefined)?.headers?.get('retry-after') ?? '0');
+      return !Number.isFinite(retryAfter) || retryAfter <= maxRetryAfter;
+    });
+
+  /** A read with the RetryHandler on, and a fresh attempt when the connection drops. */
+  async function read<T>(what: string, build: () => GraphRequest, send: (r: GraphRequest) => Promise<T>): Promise<T> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        return await send(build().middlewareOptions([readRetry()]).option('signal', AbortSignal.timeout(timeoutMs * 4)));
+      } catch (error) {
+        lastError = error;
+        const dropped = error instanceof GraphError && error.statusCode === -1 && !isIdentityFailure(error);
+        if (!dropped) break;
+      }
+    }
+    throw toDirectoryError(lastError, what);
+  }
+
+  const toUser = (u: User): DirectoryUser => ({
+    id: u.id ?? '',
+    userPrincipalName: u.userPrincipalName ?? '',
+    displayName: u.displayName ?? undefined,
+    mailNickname: u.mailNickname ?? undefined,
+    marker: (u.onPremisesExtensionAttributes as Record<string, string | null> | null | undefined)?.[markerAttribute] ?? null,
+  });
+
+  async function usersMatching(filter: string): Promise<User[]> {
+    const page = await read('Search users', () => client.api('/users').filter(filterParam(filter)).select('id,mailNickname,proxyAddresses').top(5),
+      (r) => r.get() as Promise<{ value?: User[] }>);
+    return page.value ?? [];
+  }
+
+  return {
+    async listDomains(): Promise<VerifiedDomain[]> {
+      const page = await read('List domains', () => client.api('/domains'), (r) => r.get() as Promise<{ value?: Array<Record<string, unknown>> }>);
+      return (page.value ?? []).map((d) => ({
+        name: String(d['id'] ?? ''),
+        isDefault: d['isDefault'] === true,
+        isVerified: d['isVerified'] === true,
+        authenticationType: d['authenticationType'] === 'Federated' ? 'Federated' : 'Managed',
+      }));
+    },
+
+    async findUserByUpn(userPrincipalName: string): Promise<DirectoryUser | null> {
+      try {
+        const user = await read('Read user', () => client.api(userPath(userPrincipalName)).select(USER_SELECT), (r) => r.get() as Promise<User>);
+        return toUser(user);
+      } catch (error) {
+        if (error instanceof DirectoryError && error.status === 404) return null;
+        throw error;
+      }
+    },
+
+    async findCollisions({ userPrincipalName, mailNickname }): Promise<CollidingProperty[]> {
+      const out: CollidingProperty[] = [];
+      if ((await usersMatching(`mailNickname eq ${odataString(mailNickname)}`)).length > 0) out.push('mailNickname');
+      if ((await usersMatching(`proxyAddresses/any(p:p eq ${odataString(`smtp:${userPrincipalName}`)})`)).length > 0) out.push('proxyAddresses');
+      return out;
+    },
+
+    async createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome> {
+      const body: User = {
+        accountEnabled: true,
+        userPrincipalName: draft.userPrincipalName,
+        mailNickname: draft.mailNickname,
+        displayName: draft.displayName,
+        givenName: draft.givenName,
+        surname: draft.surname,
+        usageLocation: draft.usageLocation,
+        ...(draft.jobTitle ? { jobTitle: draft.jobTitle } : {}),
+        ...(draft.department ? { department: draft.department } : {}),
+        ...(draft.employeeType ? { employeeType: draft.employeeType } : {}),
+        ...(draft.companyName ? { companyName: draft.companyName } : {}),
+        ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
+        ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
+        passwordProfile: { forceChangePasswordNextSignIn: true, password: password.reveal() },
+        onPremisesExtensionAttributes: { [markerAttribute]: marker },
+      };
+      try {
+        const created = (await client
+          .api('/users')
+          // Never resent by the transport: a resend after an applied-but-unanswered POST is how duplicates happen.
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', AbortSignal.timeout(timeoutMs))
+          .post(body)) as User;
+        return { kind: 'created', user: { id: created.id ?? '', userPrincipalName: created.userPrincipalName ?? draft.userPrincipalName } };
+      } catch (error) {
+        return classifyCreateFailure(error);
+      }
+    },
+
+    async setManager(userId: string, managerId: string) {
+      try {
+        await client
+          .api(`${userPath(userId)}/manager/$ref`)
+          .middlewareOptions([readRetry()]) // PUT of a reference is idempotent: retrying is safe
+          .option('signal', AbortSignal.timeout(timeoutMs * 4))
+          .put({ '@odata.id': `${baseUrl}/v1.0/users/${encodeURIComponent(managerId)}` });
+        return { kind: 'set' as const };
+      } catch (error) {
+        const e = toDirectoryError(error, 'Set manager');
+        return { kind: 'failed' as const, graphRequestId: e.graphRequestId, detail: `${e.status ?? ''} ${e.code}`.trim() };
+      }
+    },
+
+    async checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<string[]> {
+      const matches: string[] = [];
+      for (let i = 0; i < groupIds.length; i += 20) {
+        const chunk = groupIds.slice(i, i + 20);
+        const result = await read('Check group membership', () => client.api(`${userPath(userId)}/checkMemberGroups`),
+          (r) => r.post({ groupIds: chunk }) as Promise<{ value?: string[] }>);
+        matches.push(...(result.value ?? []));
+      }
+      return matches;
+    },
+  };
+}

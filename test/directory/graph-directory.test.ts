@@ -1,0 +1,161 @@
+/**
+ * The Graph adapter against a stubbed fetch: the real graph client, its middleware chain
+ * and its RetryHandler run; only the network is replaced. (Integration against the local
+ * tenant over HTTPS lives in local-tenant.test.ts.)
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { classifyCreateFailure, createGraphDirectory, odataString, userPath } from '../../src/directory/index.js';
+import { DirectoryError, Secret, type UserDraft } from '../../src/onboarding/index.js';
+
+const credential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+interface Seen { method: string; url: string; headers: Headers; body: string | undefined }
+let seen: Seen[] = [];
+let answers: Array<() => Response> = [];
+
+function graphErrorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}, details?: unknown): Response {
+  return new Response(JSON.stringify({ error: { code, message, innerError: { 'request-id': `rid-${status}`, date: '2025-03-03T09:00:00' }, ...(details ? { details } : {}) } }), {
+    status, headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+const ok = (body: unknown, status = 200): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+beforeEach(() => {
+  seen = [];
+  answers = [];
+  vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    seen.push({ method: init?.method ?? 'GET', url, headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : undefined });
+    const next = answers.shift();
+    if (!next) throw new TypeError('fetch failed');
+    return next();
+  });
+});
+afterEach(() => vi.unstubAllGlobals());
+
+const directory = (overrides = {}) => createGraphDirectory({
+  baseUrl: 'https://127.0.0.1:8443', tenantId: '4f8c9a2e-6b1d-4c3e-9f7a-2d5e8b1c0a93',
+  credential: { kind: 'tokenCredential', credential }, maxRetryAfterSeconds: 5, ...overrides,
+});
+
+const draft: UserDraft = {
+  userPrincipalName: "sean.o'brien@contoso.com", mailNickname: "sean.o'brien", displayName: 'Seán O’Brien', givenName: 'Seán',
+  surname: 'O’Brien', usageLocation: 'IE', jobTitle: 'Engineer', employeeHireDate: '2025-04-01T00:00:00Z',
+};
+
+describe('Graph adapter — create', () => {
+  it('when POST /users succeeds, then the body carries the profile, a forced password change and the marker, and the token goes to the custom host', async () => {
+    answers = [() => ok({ id: 'id-1', userPrincipalName: draft.userPrincipalName }, 201)];
+    const outcome = await directory({ markerAttribute: 12 }).createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'onboarding:r1');
+    expect(outcome).toEqual({ kind: 'created', user: { id: 'id-1', userPrincipalName: draft.userPrincipalName } });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.url).toBe('https://127.0.0.1:8443/v1.0/users');
+    expect(seen[0]?.headers.get('authorization')).toBe('Bearer test-token');
+    expect(JSON.parse(seen[0]?.body ?? '{}')).toMatchObject({
+      accountEnabled: true, userPrincipalName: draft.userPrincipalName, usageLocation: 'IE', employeeHireDate: '2025-04-01T00:00:00Z',
+      passwordProfile: { forceChangePasswordNextSignIn: true, password: 'Pa55word!xyzXYZ12' },
+      onPremisesExtensionAttributes: { extensionAttribute12: 'onboarding:r1' },
+    });
+  });
+
+  it.each([503, 504, 429])('when POST /users answers %i, then the RetryHandler does NOT resend it (one request on the wire)', async (status) => {
+    answers = [() => graphErrorResponse(status, 'ServiceUnavailable', 'busy', { 'retry-after': '0' }), () => ok({ id: 'dup' }, 201)];
+    const outcome = await directory().createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm');
+    expect(seen).toHaveLength(1);
+    expect(outcome.kind).toBe(status === 429 ? 'throttled' : 'ambiguous');
+    expect(outcome).toMatchObject({ graphRequestId: `rid-${status}` });
+  });
+
+  it('when the connection drops after sending the POST, then the outcome is ambiguous', async () => {
+    answers = [() => { throw new TypeError('fetch failed'); }];
+    expect(await directory().createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm')).toMatchObject({ kind: 'ambiguous' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('when the token cannot be obtained, then nothing was sent and the outcome is a permission rejection, not ambiguous', async () => {
+    const failing: TokenCredential = { getToken: async () => { throw Object.assign(new Error('bad secret'), { name: 'AuthenticationError' }); } };
+    const outcome = await directory({ credential: { kind: 'tokenCredential', credential: failing } }).createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm');
+    expect(outcome).toMatchObject({ kind: 'rejected', reason: 'permission' });
+    expect(seen).toHaveLength(0);
+  });
+});
+
+describe('Graph adapter — reads', () => {
+  it('when GET is throttled with Retry-After, then the RetryHandler waits and retries it', async () => {
+    answers = [
+      () => graphErrorResponse(429, 'TooManyRequests', 'slow down', { 'retry-after': '0' }),
+      () => graphErrorResponse(503, 'ServiceUnavailable', 'busy', { 'retry-after': '0' }),
+      () => ok({ id: 'u1', userPrincipalName: 'adele.vance@contoso.com', onPremisesExtensionAttributes: { extensionAttribute15: null } }),
+    ];
+    expect(await directory().findUserByUpn('adele.vance@contoso.com')).toMatchObject({ id: 'u1', marker: null });
+    expect(seen).toHaveLength(3);
+    expect(seen[2]?.headers.get('retry-attempt')).toBe('2');
+  });
+
+  it('when Retry-After is longer than we wait, then THROTTLED comes back with the request-id and the delay', async () => {
+    answers = [() => graphErrorResponse(429, 'TooManyRequests', 'slow down', { 'retry-after': '120' })];
+    const error = await directory().findUserByUpn('a@contoso.com').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DirectoryError);
+    expect(error).toMatchObject({ code: 'THROTTLED', graphRequestId: 'rid-429', retryAfterSeconds: 120 });
+  });
+
+  it('when the user does not exist (404), then findUserByUpn says null', async () => {
+    answers = [() => graphErrorResponse(404, 'Request_ResourceNotFound', "Resource 'x' does not exist")];
+    expect(await directory().findUserByUpn('x@contoso.com')).toBeNull();
+  });
+
+  it('when the bot lacks permission (403), then PERMISSION_MISSING with the request-id', async () => {
+    answers = [() => graphErrorResponse(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];
+    await expect(directory().listDomains()).rejects.toMatchObject({ code: 'PERMISSION_MISSING', graphRequestId: 'rid-403' });
+  });
+
+  it.each([
+    ['adele.vance@contoso.com', '/users/adele.vance@contoso.com'],
+    ['a#b@contoso.com', '/users/a%23b@contoso.com'],
+    ['$svc@contoso.com', "/users('$svc@contoso.com')"],
+    ["$o'svc@contoso.com", "/users('$o''svc@contoso.com')"],
+    ['x^y~z@contoso.com', '/users/x%5Ey~z@contoso.com'],
+  ])('when the UPN is %s, then the path is %s', async (upn, path) => {
+    expect(userPath(upn)).toBe(path);
+    answers = [() => ok({ id: 'u', userPrincipalName: upn })];
+    await directory().findUserByUpn(upn);
+    expect(new URL(seen[0]?.url ?? '').pathname).toBe(`/v1.0${path.replace(/'/g, '%27')}`.replace(/%27/g, "'"));
+  });
+
+  it("when looking for collisions with an apostrophe, then the $filter literal doubles it and the query is percent-encoded", async () => {
+    answers = [() => ok({ value: [] }), () => ok({ value: [{ id: 'x' }] })];
+    const collisions = await directory().findCollisions({ userPrincipalName: "sean.o'brien@contoso.com", mailNickname: "sean.o'brien" });
+    expect(collisions).toEqual(['proxyAddresses']);
+    const filters = seen.map((s) => new URL(s.url).searchParams.get('$filter'));
+    expect(filters).toEqual(["mailNickname eq 'sean.o''brien'", "proxyAddresses/any(p:p eq 'smtp:sean.o''brien@contoso.com')"]);
+    expect(odataString("o'b")).toBe("'o''b'");
+  });
+});
+
+describe('classifyCreateFailure', () => {
+  const err = (status: number, message: string, details?: unknown): GraphError => {
+    const e = new GraphError(status, message);
+    e.code = 'Request_BadRequest';
+    e.requestId = 'rid';
+    e.body = JSON.stringify({ code: 'Request_BadRequest', message, ...(details ? { details } : {}) });
+    return e;
+  };
+  it.each([
+    [err(400, 'Another object with the same value for property userPrincipalName already exists.', [{ target: 'userPrincipalName', code: 'ObjectConflict' }]), { kind: 'conflict', property: 'userPrincipalName' }],
+    [err(400, 'Another object with the same value for property mailNickname already exists.'), { kind: 'conflict', property: 'mailNickname' }],
+    [err(400, 'Another object with the same value for property proxyAddresses already exists.'), { kind: 'conflict', property: 'proxyAddresses' }],
+    [err(400, 'The specified password does not comply with password complexity requirements. Please provide a different password.'), { kind: 'rejected', reason: 'password' }],
+    [err(400, 'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.'), { kind: 'rejected', reason: 'domain' }],
+    [err(400, 'One or more properties contains invalid values.'), { kind: 'rejected', reason: 'invalid' }],
+    [err(403, 'Insufficient privileges to complete the operation.'), { kind: 'rejected', reason: 'permission' }],
+    [err(500, 'Internal'), { kind: 'ambiguous' }],
+    [err(-1, 'fetch failed'), { kind: 'ambiguous' }],
+    [new Error('socket hang up'), { kind: 'ambiguous' }],
+  ])('when POST /users fails with %s, then the outcome is %j', (error, expected) => {
+    expect(classifyCreateFailure(error)).toMatchObject(expected);
+  });
+});
