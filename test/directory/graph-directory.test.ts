@@ -27,7 +27,7 @@ const ok = (body: unknown, status = 200): Response => new Response(JSON.stringif
 beforeEach(() => {
   seen = [];
   answers = [];
-  vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     seen.push({ method: init?.method ?? 'GET', url, headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : undefined });
     const next = answers.shift();
