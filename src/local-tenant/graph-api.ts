@@ -100,9 +100,6 @@ export class GraphApi {
       if (method === 'POST') return this.operation('createUser', USER_WRITE, 1, true, (now) => this.createUser(request, now));
       throw methodNotAllowed();
     }
-    if (key.startsWith('$')) {
-      throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${key}'. A user principal name that starts with '$' must be addressed as /users('${key}').`);
-    }
     if (sub === undefined) {
       if (method === 'GET') return this.operation('getUser', USER_READ, 1, false, (now) => this.getUser(key, request, now));
       if (method === 'PATCH') return this.operation('updateUser', USER_WRITE, 1, true, (now) => this.updateUser(key, request, now));
@@ -753,7 +750,12 @@ function splitPath(path: string): string[] {
   // users('$alias@contoso.com') addresses a key that would otherwise look like a system segment.
   const first = segments[0];
   const keyed = first !== undefined ? /^(users|groups|domains)\('((?:[^']|'')*)'\)$/.exec(first) : null;
-  if (keyed?.[1] && keyed[2] !== undefined) segments.splice(0, 1, keyed[1], keyed[2].replace(/''/g, "'"));
+  if (keyed?.[1] && keyed[2] !== undefined) {
+    segments.splice(0, 1, keyed[1], keyed[2].replace(/''/g, "'"));
+  } else if (segments[1]?.startsWith('$')) {
+    // OData reads /users/$x as a system segment, not a key.
+    throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${segments[1]}'. A key that starts with '$' must be addressed as /${first}('${segments[1]}').`);
+  }
   return segments;
 }
 

@@ -10,7 +10,7 @@ const ISO_3166_ALPHA_2 = new Set(('AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX 
   'NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ ' +
   'TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW').split(' '));
 
-const UPN_ALIAS_CHARACTERS = /^[A-Za-z0-9'.\-_!#^~]+$/;
+const UPN_ALIAS_CHARACTERS = /^[A-Za-z0-9'.\-_!#^~$]+$/;
 const MAIL_NICKNAME_FORBIDDEN = /[@()\\[\]";:<>, ]/;
 const PASSWORD_CHARACTERS = /^[A-Za-z0-9@#$%^&*\-_!+=[\]{}|\\:',.?/`~"();<> ]+$/;
 const INVALID_VALUES = 'One or more properties contains invalid values.';
