@@ -1,0 +1,277 @@
+/**
+ * The RequestStore port over Azure Blob Storage: one JSON blob per request,
+ * `requests/<requestId>.json`, whose eTag is the version.
+ *
+ * Concurrency is the service's, not ours: `create` is Put Blob with If-None-Match: *,
+ * `update` is Put Blob with If-Match: <eTag>, so of two writers starting from the same
+ * version (two turns in one process, or two instances) exactly one wins and the other is
+ * told `conflict`. Nothing is read-modify-written in memory.
+ *
+ * Lists use blob index tags written by the SAME Put Blob as the body (so a tag can never
+ * describe another version than the body it sits on):
+ *   requester = sha256(requester id) (hex; no personal data in the index, always legal tag chars)
+ *   finished  = 'yes' | 'no'        (status is final or not)
+ *   received  = receivedAt (ISO 8601, sorts lexically = chronologically)
+ *   status    = the status (for people browsing the account)
+ * Find Blobs by Tags then answers "this requester's requests" and "everything unfinished"
+ * without listing or downloading the whole container. The index is eventually consistent
+ * in Azure (seconds), so every hit is downloaded and re-checked against its body; a request
+ * changed in the last moments may be missing from a list but is never wrongly in it.
+ * (Alternative considered: a second "by-requester/" marker blob per request — two writes
+ * that a crash can separate, and no help for "unfinished", whose answer changes with status.)
+ * Blob index tags need a general-purpose v2 account without hierarchical namespace.
+ */
+import { createHash } from 'node:crypto';
+import { BlobServiceClient, type ContainerClient, type Tags } from '@azure/storage-blob';
+import { finalStatuses, type OnboardingRecord, type OnboardingStatus, type RequestStore, type StoredRequest } from '../onboarding/index.js';
+import { InvalidRequestIdError, UnreadableStoredRequestError } from './errors.js';
+import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
+
+export interface BlobRequestStoreOptions {
+  /** An Azure Storage connection string (Azurite's in tests and `npm start`). */
+  readonly connectionString: string;
+  /** Lowercase letters, digits and hyphens, 3–63 characters; created if missing. */
+  readonly containerName: string;
+}
+
+/** A stored blob that could not be read as a request; lists report it instead of failing. */
+export interface UnreadableRequest {
+  readonly blobName: string;
+  readonly error: UnreadableStoredRequestError;
+}
+
+/** What a list found: readable requests newest first, and the blobs that could not be read. */
+export interface RequestListing {
+  readonly requests: StoredRequest[];
+  readonly unreadable: UnreadableRequest[];
+}
+
+export interface BlobRequestStore extends RequestStore {
+  /** Creates the container if it is missing; once per store (later calls share the result). */
+  ensureReady(): Promise<void>;
+  /** Whether Blob Storage answers, for the health endpoint; never throws. */
+  checkReachable(options?: { readonly timeoutMs?: number }): Promise<StorageReachability>;
+  /** The requester's requests, newest (receivedAt) first, at most `limit` (1–1000). */
+  listByRequester(requesterId: string, limit: number): Promise<RequestListing>;
+  /** Requests whose status is not final (to resume after a restart), newest first. */
+  listUnfinished(options?: { readonly limit?: number }): Promise<RequestListing>;
+}
+
+const REQUEST_PREFIX = 'requests/';
+const SAFE_REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const MAX_LIST_LIMIT = 1000;
+/** Parallel downloads when a list materialises its hits. */
+const DOWNLOAD_CONCURRENCY = 8;
+
+const knownStatuses: Record<OnboardingStatus, true> = {
+  received: true, validated: true, checked: true, awaiting_approval: true, approved: true, creating: true,
+  created: true, delivering: true, delivered: true, done: true, rejected: true, failed: true,
+  reveal_pending: true, revealed: true, expired: true,
+};
+
+/** True when `requestId` can name a request blob (no path characters, no dot-dot, ≤ 128). */
+export function isSafeRequestId(requestId: string): boolean {
+  return typeof requestId === 'string' && SAFE_REQUEST_ID.test(requestId) && !requestId.includes('..');
+}
+
+export function requestBlobName(requestId: string): string {
+  if (!isSafeRequestId(requestId)) throw new InvalidRequestIdError(String(requestId));
+  return `${REQUEST_PREFIX}${requestId}.json`;
+}
+
+/** The index tag identifying a requester: a hash, so the index holds no personal data. */
+export function requesterTag(requesterId: string): string {
+  return createHash('sha256').update(requesterId, 'utf8').digest('hex');
+}
+
+export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRequestStore {
+  const service = BlobServiceClient.fromConnectionString(options.connectionString);
+  const container = service.getContainerClient(options.containerName);
+  let ready: Promise<void> | undefined;
+
+  function ensureReady(): Promise<void> {
+    ready ??= container.createIfNotExists().then(
+      () => undefined,
+      (error: unknown) => {
+        ready = undefined; // let the next call try again rather than caching an outage
+        throw error;
+      },
+    );
+    return ready;
+  }
+
+  async function get(requestId: string): Promise<StoredRequest | null> {
+    const blobName = requestBlobName(requestId);
+    await ensureReady();
+    return download(container, blobName, requestId);
+  }
+
+  async function create(record: OnboardingRecord): ReturnType<RequestStore['create']> {
+    const blobName = requestBlobName(record.requestId);
+    await ensureReady();
+    try {
+      const version = await upload(container, blobName, record, { ifNoneMatch: '*' });
+      return { kind: 'created', version };
+    } catch (error) {
+      const status = statusCodeOf(error);
+      if (status !== 409 && status !== 412) throw error;
+      const existing = await download(container, blobName, record.requestId);
+      // Requests are never deleted, so a taken name that is gone again is a real anomaly.
+      if (!existing) throw new Error(`Request blob "${blobName}" was reported as existing but could not be read back`);
+      return { kind: 'exists', existing };
+    }
+  }
+
+  async function update(record: OnboardingRecord, expectedVersion: string): ReturnType<RequestStore['update']> {
+    const blobName = requestBlobName(record.requestId);
+    await ensureReady();
+    try {
+      const version = await upload(container, blobName, record, { ifMatch: expectedVersion });
+      return { kind: 'updated', version };
+    } catch (error) {
+      // 412: someone else wrote since `expectedVersion`; 404: there is nothing to compare with.
+      const status = statusCodeOf(error);
+      if (status === 412 || status === 404) return { kind: 'conflict' };
+      throw error;
+    }
+  }
+
+  async function listByRequester(requesterId: string, limit: number): Promise<RequestListing> {
+    checkLimit(limit);
+    await ensureReady();
+    const where = `requester = '${requesterTag(requesterId)}' AND received >= '0'`;
+    return listByTags(container, where, limit, (record) => record.requester.id === requesterId);
+  }
+
+  async function listUnfinished(listOptions: { readonly limit?: number } = {}): Promise<RequestListing> {
+    const limit = listOptions.limit ?? Number.POSITIVE_INFINITY;
+    if (listOptions.limit !== undefined) checkLimit(limit);
+    await ensureReady();
+    return listByTags(container, `finished = 'no' AND received >= '0'`, limit, (record) => !finalStatuses.has(record.status));
+  }
+
+  async function checkReachable(check: { readonly timeoutMs?: number } = {}): Promise<StorageReachability> {
+    try {
+      await container.getProperties({ abortSignal: AbortSignal.timeout(check.timeoutMs ?? 5000) });
+      return { reachable: true };
+    } catch (error) {
+      // A missing container still means the service answered; ensureReady creates it on first use.
+      if (statusCodeOf(error) === 404) return { reachable: true };
+      return { reachable: false, reason: describeStorageFailure(error) };
+    }
+  }
+
+  return { get, create, update, ensureReady, checkReachable, listByRequester, listUnfinished };
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new RangeError(`A list limit must be an integer from 1 to ${MAX_LIST_LIMIT}, not ${limit}`);
+  }
+}
+
+function indexTags(record: OnboardingRecord): Tags {
+  return {
+    requester: requesterTag(record.requester.id),
+    finished: finalStatuses.has(record.status) ? 'yes' : 'no',
+    // Tag values allow letters, digits, space and + - . / : = _ only; an ISO time fits.
+    received: record.receivedAt.replace(/[^A-Za-z0-9 +\-./:=_]/g, '_').slice(0, 256),
+    status: record.status,
+  };
+}
+
+async function upload(
+  container: ContainerClient, blobName: string, record: OnboardingRecord, conditions: { ifMatch?: string; ifNoneMatch?: string },
+): Promise<string> {
+  const body = JSON.stringify(record);
+  const response = await container.getBlockBlobClient(blobName).upload(body, Buffer.byteLength(body, 'utf8'), {
+    conditions,
+    tags: indexTags(record),
+    blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+  });
+  if (!response.etag) throw new Error(`Blob Storage stored "${blobName}" without returning an eTag`);
+  return response.etag;
+}
+
+async function download(container: ContainerClient, blobName: string, requestId: string): Promise<StoredRequest | null> {
+  let text: string;
+  let version: string | undefined;
+  try {
+    // One GET: the body and the eTag describe the same version.
+    const response = await container.getBlobClient(blobName).download(0);
+    version = response.etag;
+    text = await readAll(response.readableStreamBody);
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return null;
+    throw error;
+  }
+  if (!version) throw new Error(`Blob Storage returned "${blobName}" without an eTag`);
+  return { record: parseRecord(container.containerName, blobName, requestId, text), version };
+}
+
+async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (!stream) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Checks the shape the workflow relies on; a damaged blob becomes a named error, not a TypeError later. */
+function parseRecord(containerName: string, blobName: string, requestId: string, text: string): OnboardingRecord {
+  const unreadable = (reason: string) => new UnreadableStoredRequestError(containerName, blobName, reason);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw unreadable(`not JSON (${(error as Error).message})`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw unreadable('not a JSON object');
+  const record = value as Record<string, unknown>;
+  if (record.requestId !== requestId) throw unreadable(`its requestId is not "${requestId}"`);
+  if (typeof record.status !== 'string' || !Object.hasOwn(knownStatuses, record.status)) throw unreadable('unknown status');
+  const requester = record.requester as Record<string, unknown> | null | undefined;
+  if (typeof requester !== 'object' || requester === null || typeof requester.id !== 'string') throw unreadable('no requester id');
+  for (const field of ['correlationId', 'receivedAt', 'updatedAt'] as const) {
+    if (typeof record[field] !== 'string') throw unreadable(`no ${field}`);
+  }
+  for (const field of ['fieldProblems', 'alternatives', 'warnings'] as const) {
+    if (!Array.isArray(record[field])) throw unreadable(`${field} is not a list`);
+  }
+  if (typeof record.form !== 'object' || record.form === null) throw unreadable('no form');
+  return value as OnboardingRecord;
+}
+
+async function listByTags(
+  container: ContainerClient, where: string, limit: number, stillMatches: (record: OnboardingRecord) => boolean,
+): Promise<RequestListing> {
+  const hits: { name: string; received: string }[] = [];
+  for await (const blob of container.findBlobsByTags(where)) {
+    if (blob.name.startsWith(REQUEST_PREFIX) && blob.name.endsWith('.json')) {
+      hits.push({ name: blob.name, received: blob.tags?.received ?? '' });
+    }
+  }
+  hits.sort((a, b) => (a.received < b.received ? 1 : a.received > b.received ? -1 : 0));
+
+  const requests: StoredRequest[] = [];
+  const unreadable: UnreadableRequest[] = [];
+  // Download in batches; stale index hits are dropped, so keep going until `limit` real ones.
+  for (let start = 0; start < hits.length && requests.length < limit; start += DOWNLOAD_CONCURRENCY) {
+    const batch = hits.slice(start, start + DOWNLOAD_CONCURRENCY);
+    const results = await Promise.all(batch.map(async ({ name }) => {
+      const requestId = name.slice(REQUEST_PREFIX.length, -'.json'.length);
+      try {
+        return { name, stored: await download(container, name, requestId) };
+      } catch (error) {
+        if (error instanceof UnreadableStoredRequestError) return { name, error };
+        throw error;
+      }
+    }));
+    for (const result of results) {
+      if (result.error) unreadable.push({ blobName: result.name, error: result.error });
+      else if (result.stored && stillMatches(result.stored.record) && requests.length < limit) requests.push(result.stored);
+    }
+  }
+  // The tag is a hint; order by the bodies themselves.
+  requests.sort((a, b) => (a.record.receivedAt < b.record.receivedAt ? 1 : a.record.receivedAt > b.record.receivedAt ? -1 : 0));
+  return { requests, unreadable };
+}

@@ -1,0 +1,4 @@
+/** Azure Storage adapters: requests in Blob Storage (RequestStore), the audit trail in Table Storage (AuditLog). */
+export * from './blob-request-store.js';
+export * from './errors.js';
+export * from './reachability.js';

@@ -1,0 +1,17 @@
+/** Storage health, for the health endpoint: whether the service answered, and if not why. */
+export type StorageReachability = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
+
+/** The HTTP status of an Azure SDK error (RestError), or undefined for anything else. */
+export function statusCodeOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** A short reason without URLs or headers (they can carry SAS tokens): name, status and service code. */
+export function describeStorageFailure(error: unknown): string {
+  const e = (error ?? {}) as { name?: unknown; statusCode?: unknown; code?: unknown };
+  const parts = [typeof e.name === 'string' ? e.name : 'Error'];
+  if (typeof e.statusCode === 'number') parts.push(`HTTP ${e.statusCode}`);
+  if (typeof e.code === 'string') parts.push(e.code);
+  return parts.join(' ');
+}
