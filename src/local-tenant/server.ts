@@ -417,9 +417,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       ...(appId ? { appId } : {}), ...(operation ? { operation } : {}),
     });
     reply.hijack();
-    const socket = request.raw.socket as typeof request.raw.socket & { resetAndDestroy?: () => void };
-    if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
-    else socket.destroy();
+    // A TLS socket cannot send a TCP RST (resetAndDestroy needs a plain TCP handle);
+    // closing it without an answer looks the same to the client: the request failed mid-way.
+    request.raw.socket.destroy();
     return reply;
   }
 

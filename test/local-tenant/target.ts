@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from '../../src/local-tenant/server.js';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -76,7 +76,12 @@ export async function openTarget(): Promise<ConformanceTarget> {
       close: async () => {},
     };
   }
-  const local = await startLocalTenant({ port: 0, stateDir: null });
+  return localTarget();
+}
+
+/** Always the local tenant (for what only it has: faults, throttling knobs, inspection, restarts). */
+export async function localTarget(options: LocalTenantOptions = {}): Promise<ConformanceTarget & { local: LocalTenant }> {
+  const local = await startLocalTenant({ port: 0, stateDir: null, ...options });
   const reader = local.apps.find((app) => app.displayName === 'Directory Reader (local)');
   if (!reader) throw new Error('seed has no Directory Reader app');
   return {
