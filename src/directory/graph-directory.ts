@@ -35,8 +35,12 @@ export interface GraphDirectoryOptions {
   readonly disableInstanceDiscovery?: boolean | undefined;
   /** onPremisesExtensionAttributes.extensionAttributeN that carries the onboarding marker (1–15). Default 15. */
   readonly markerAttribute?: number | undefined;
-  /** Per HTTP exchange; a POST that times out is an ambiguous outcome. Default 30 s. */
+  /** Budget of one POST /users; one that times out is an ambiguous outcome. Default 30 s. */
   readonly requestTimeoutMs?: number | undefined;
+  /** Budget of one read attempt including the RetryHandler's retries. Default 4 × requestTimeoutMs. */
+  readonly readTimeoutMs?: number | undefined;
+  /** RetryHandler base delay for reads without Retry-After, in seconds. Default 1. */
+  readonly readRetryDelaySeconds?: number | undefined;
   /** RetryHandler for reads: attempts after the first (default 3) and the longest Retry-After waited (default 30 s). */
   readonly readRetries?: number | undefined;
   readonly maxRetryAfterSeconds?: number | undefined;
@@ -158,6 +162,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
   const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
   if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 30;
 
   const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: [GRAPH_SCOPE] });
@@ -170,7 +175,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
   });
 
   const readRetry = (): RetryHandlerOptions =>
-    new RetryHandlerOptions(1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {
+    new RetryHandlerOptions(options.readRetryDelaySeconds ?? 1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {
       // Waiting longer than we are prepared to is the workflow's call: surface THROTTLED instead.
       const retryAfter = Number((response as Response | undefined)?.headers?.get('retry-after') ?? '0');
       return !Number.isFinite(retryAfter) || retryAfter <= maxRetryAfter;
@@ -181,7 +186,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
-        return await send(build().middlewareOptions([readRetry()]).option('signal', AbortSignal.timeout(timeoutMs * 4)));
+        return await send(build().middlewareOptions([readRetry()]).option('signal', AbortSignal.timeout(readTimeoutMs)));
       } catch (error) {
         lastError = error;
         const dropped = error instanceof GraphError && error.statusCode === -1 && !isIdentityFailure(error);
@@ -269,7 +274,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
         await client
           .api(`${userPath(userId)}/manager/$ref`)
           .middlewareOptions([readRetry()]) // PUT of a reference is idempotent: retrying is safe
-          .option('signal', AbortSignal.timeout(timeoutMs * 4))
+          .option('signal', AbortSignal.timeout(readTimeoutMs))
           .put({ '@odata.id': `${baseUrl}/v1.0/users/${encodeURIComponent(managerId)}` });
         return { kind: 'set' as const };
       } catch (error) {
