@@ -78,6 +78,7 @@ function graphOptions(overrides: Partial<GraphDirectoryOptions> = {}): GraphDire
 }
 
 interface Harness {
+  crashes: number;
   directory: ObservedDirectory;
   store: InMemoryRequestStore;
   audit: InMemoryAuditLog;
@@ -96,6 +97,7 @@ function harness(options: Partial<GraphDirectoryOptions> = {}): Harness {
   const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'it' });
   return {
     ...parts,
+    crashes: 0,
     deps: (instanceId) => ({
       ...parts, vault, random: cryptoRandom, instanceId,
       policy: { ...defaultOnboardingPolicy, readBackAttempts: 6, readBackDelayMs: 150, maxWaitMs: 3_000, maxCreateAttempts: 6 },
@@ -113,6 +115,7 @@ async function settle(h: Harness, requestId: string, first: () => Promise<Onboar
       if (outcome.problem?.code === 'BUSY_ELSEWHERE') await h.clock.sleep(50);
     } catch (error) {
       if (!(error instanceof Crash)) throw error;
+      h.crashes += 1;
       h.clock.offset += 10 * 60_000; // the crashed instance's lease runs out
     }
     await h.clock.sleep(100);
@@ -311,13 +314,14 @@ describe('a fault-injected run of 200+ requests', () => {
     const allPasswords = new Set(h.delivery.delivered.map((d) => d.value));
     const secretsOutsideDelivery = [...allPasswords].filter((p) => everywhereButDelivery.includes(p)).length;
 
-    const log = tenant.requestLog();
-    const faultsInjected = log.filter((e) => e.fault).length;
-    const posts = log.filter((e) => e.operation === 'createUser' || (e.method === 'POST' && e.path === '/v1.0/users')).length;
+    const events = (type: string, code?: string) => h.audit.events.filter((e) => e.type === type && (!code || e.details['code'] === code)).length;
     const figures = {
-      requests: total, done: done.length, lost: lost.length, duplicateAccounts, duplicateUpns, twoDifferentPasswords,
-      deliveredNotMatchingCreate: deliveredNotCreated, secretsOutsideDelivery, deliveries: h.delivery.delivered.length,
-      postUsers: posts, faultsInjectedInLastLogWindow: faultsInjected, auditEvents: h.audit.events.length, seconds,
+      requests: total, done: done.length, lost: lost.length, accountsCreated: [...byMarker.keys()].filter((m) => m.startsWith('onboarding:bulk-')).length,
+      duplicateAccounts, duplicateUpns, twoDifferentPasswords, deliveredNotMatchingCreate: deliveredNotCreated, secretsOutsideDelivery,
+      deliveries: h.delivery.delivered.length, postsSent: [...h.directory.sentPasswords.values()].reduce((n, v) => n + v.length, 0),
+      ambiguousCreates: events('account.create_ambiguous'), crashes: h.crashes,
+      pendingStops: { outcomeUnknown: events('request.pending', 'OUTCOME_UNKNOWN'), throttled: events('request.pending', 'THROTTLED'), unavailable: events('request.pending', 'DIRECTORY_UNAVAILABLE') },
+      managerWarnings: events('manager.failed'), auditEvents: h.audit.events.length, seconds,
     };
     console.log('fault-injected run:', JSON.stringify(figures));
 
@@ -329,5 +333,6 @@ describe('a fault-injected run of 200+ requests', () => {
     expect(deliveredNotCreated).toBe(0);
     expect(secretsOutsideDelivery).toBe(0);
     expect(allPasswords.size).toBe(total);
+    expect(figures.accountsCreated).toBe(total);
   }, 600_000);
 });
