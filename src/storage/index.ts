@@ -1,4 +1,5 @@
 /** Azure Storage adapters: requests in Blob Storage (RequestStore), the audit trail in Table Storage (AuditLog). */
 export * from './blob-request-store.js';
+export * from './table-audit-log.js';
 export * from './errors.js';
 export * from './reachability.js';
