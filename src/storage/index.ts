@@ -1,5 +1,6 @@
 /** Azure Storage adapters: requests in Blob Storage (RequestStore), the audit trail in Table Storage (AuditLog). */
 export * from './blob-request-store.js';
 export * from './table-audit-log.js';
+export * from './audit-csv.js';
 export * from './errors.js';
 export * from './reachability.js';
