@@ -5,13 +5,15 @@
  * Only the Teams side (delivery, ticket) and storage are in memory.
  */
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import type { FaultSettingsInput } from '../../src/local-tenant/faults.js';
 import { createGraphDirectory, type GraphDirectoryOptions } from '../../src/directory/index.js';
 import {
   createAesGcmSecretVault, defaultOnboardingPolicy, onboard, processOnboardingRequest, type Clock, type Directory,
-  type OnboardingDependencies, type OnboardingOutcome, cryptoRandom,
+  type OnboardingDependencies, type OnboardingOutcome, cryptoRandom, aliasPatterns, defaultPasswordPolicy, generateTemporaryPassword,
+  userDraftFrom, validateOnboardingForm,
 } from '../../src/onboarding/index.js';
 import { Crash, InMemoryAuditLog, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
 
@@ -222,6 +224,42 @@ describe('workflow + Graph adapter against the local tenant', () => {
     expect(accountsWithMarker('onboarding:r-race')).toHaveLength(1);
     expect(new Set(h.delivery.delivered.map((d) => d.value)).size).toBe(1);
   }, 60_000);
+});
+
+describe('derivation and passwords against the tenant’s own rules', () => {
+  it('property: every request we accept derives a user name and password the tenant accepts; the rest are refused by us with a sentence', async () => {
+    const directory = createGraphDirectory(graphOptions());
+    const domains = await directory.listDomains();
+    const latin = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZáàâäãåçéèêëíìîïñóòôöõúùûüýÿÁÉÍÓÚÑÜßøØłŁæÆœðþıŠšŽžČčĞğ'’- .");
+    const other = fc.constantFrom(...'ИванПетров山田太郎محمدΨηλός');
+    const name = fc.string({ minLength: 1, maxLength: 16, unit: fc.oneof({ arbitrary: latin, weight: 60 }, { arbitrary: other, weight: 1 }) });
+    let n = 0;
+    let created = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(name, name, fc.constantFrom(...aliasPatterns), fc.constantFrom('contoso.com', 'contoso.onmicrosoft.com'), async (givenName, surname, pattern, domain) => {
+        const validation = validateOnboardingForm(
+          { givenName, surname, domain, usageLocation: 'US', ticketReference: 'HR-1', businessJustification: 'Property test of the derivation rules.' },
+          { domains, aliasPattern: pattern },
+        );
+        if (!validation.ok) {
+          refused += 1;
+          for (const p of validation.problems) expect(p.message).toMatch(/^[A-Z].{10,}[.]$/s);
+          return;
+        }
+        const { request } = validation;
+        const password = generateTemporaryPassword(cryptoRandom, defaultPasswordPolicy, [givenName, surname, request.alias]);
+        n += 1;
+        const outcome = await directory.createUser(userDraftFrom(request), password, `property:${n}`);
+        // A conflict means an earlier run derived the same name: the rules still accepted it.
+        expect(['created', 'conflict']).toContain(outcome.kind);
+        if (outcome.kind === 'created') created += 1;
+      }),
+      { numRuns: 80 },
+    );
+    console.log('derivation property:', JSON.stringify({ createdInTenant: created, refusedByValidation: refused }));
+    expect(created).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describe('a fault-injected run of 200+ requests', () => {
