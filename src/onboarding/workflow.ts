@@ -419,13 +419,16 @@ async function rejectAsTaken(deps: OnboardingDependencies, stored: StoredRequest
   return moveTo(deps, stored, 'rejected', {
     alternatives,
     lease: undefined,
+    sealedPassword: undefined,
     fieldProblems: [{ field: 'alias', message: `The ${what} ${request.alias} is already used in the directory.`, code: 'UPN_TAKEN' }],
     problem: describeProblem('UPN_TAKEN', stored.record.correlationId, { graphRequestId, detail: takenBy }),
   }, 'upn.taken', { userPrincipalName: request.userPrincipalName, takenBy, alternatives: alternatives.join(',') });
 }
 
 function fail(deps: OnboardingDependencies, stored: StoredRequest, problem: OnboardingProblem): Promise<StepResult> {
-  return moveTo(deps, stored, 'failed', { problem, lease: undefined }, 'request.failed', {
+  // Without an account the sealed password serves nobody: don't keep it.
+  const sealedPassword = stored.record.objectId ? stored.record.sealedPassword : undefined;
+  return moveTo(deps, stored, 'failed', { problem, lease: undefined, sealedPassword }, 'request.failed', {
     code: problem.code, graphRequestId: problem.graphRequestId ?? null,
   });
 }

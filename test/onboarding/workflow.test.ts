@@ -177,6 +177,7 @@ describe('onboarding workflow — exactly once', () => {
     expect(outcome).toMatchObject({ status: 'rejected', problem: { code: 'UPN_TAKEN' } });
     expect(outcome.alternatives).toHaveLength(3);
     expect(world.delivery.delivered).toHaveLength(0);
+    expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
   });
 
   it('when another instance holds the lease on creating, then a resume does not touch it and says so', async () => {
@@ -218,6 +219,7 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'PASSWORD_REJECTED', graphRequestId: 'req-400' } });
     expect(world.directory.posts).toBe(3);
     expect(world.directory.createdByWorkflow()).toHaveLength(0);
+    expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
   });
 
   it('when a read is throttled, then the request waits (pending, THROTTLED with the request-id) and a resume finishes it', async () => {
