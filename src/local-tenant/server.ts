@@ -105,6 +105,14 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     logger: false,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // Router-level failures (e.g. a URL that is not valid percent-encoding) get Graph's shape too.
+    frameworkErrors: (error, request, frameworkReply) => {
+      const ids = newRequestIds(undefined);
+      const reply = frameworkReply as unknown as FastifyReply;
+      void reply.code(400).header('content-type', 'application/json').header('request-id', ids.requestId)
+        .send(JSON.stringify(graphErrorResponse(new GraphError(400, 'BadRequest', `The request URI is not valid: ${error.message}`), ids).body));
+      log.add({ time: new Date().toISOString(), method: request.method, path: '(invalid URL)', query: '', status: 400, durationMs: 0, requestId: ids.requestId });
+    },
   });
   server.removeAllContentTypeParsers();
   server.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
+import { graphClient, graphFailure, localTarget, newUserBody, rawGraph, secretCredential, type ConformanceTarget, type Json } from './target.js';
+import type { LocalTenant } from '../../src/local-tenant/server.js';
+import { costOf, REAL_LIMITS, resourceUnitsForTenantSize } from '../../src/local-tenant/throttling.js';
+
+let target: ConformanceTarget & { local: LocalTenant };
+let graph: Client;
+const ALEX = '00000000-0000-4000-8000-000000000020';
+const HOUR = 3600;
+
+beforeAll(async () => {
+  target = await localTarget();
+  graph = graphClient(target);
+});
+beforeEach(() => {
+  target.local.setThrottling({ ...REAL_LIMITS });
+});
+afterAll(async () => {
+  await target.close();
+});
+
+describe('throttling (local tenant only)', () => {
+  it('when the tenant starts, then throttling is on with Entra\'s real limits', () => {
+    expect(target.local.throttling()).toEqual(REAL_LIMITS);
+  });
+
+  it.each([
+    [10, 'small', 3500],
+    [49, 'small', 3500],
+    [50, 'medium', 5000],
+    [500, 'medium', 5000],
+    [501, 'large', 8000],
+  ])('when the tenant has %s users, then it is %s with %s resource units per 10 s', (users, size, limit) => {
+    expect(resourceUnitsForTenantSize(users)).toEqual({ size, limit });
+  });
+
+  it.each([
+    ['GET /users/{id}', 1, false, '', 1],
+    ['GET /users', 2, false, '', 2],
+    ['GET /users with $select', 2, false, '$select=id', 1],
+    ['GET /users with $select and $top=5', 2, false, '$select=id&$top=5', 1],
+    ['GET /users with $expand', 2, false, '$expand=manager', 3],
+    ['checkMemberGroups', 4, false, '', 4],
+  ])('when %s is costed, then it takes the documented resource units', (_name, base, isWrite, query, expected) => {
+    expect(costOf(base, isWrite, new URLSearchParams(query)).resourceUnits).toBe(expected);
+  });
+
+  it('when an app exceeds its resource units, then 429 comes with Retry-After and the x-ms-throttle headers', async () => {
+    target.local.setThrottling({ resourceUnitsPerWindow: 3, windowSeconds: HOUR });
+    const ok = [];
+    for (let i = 0; i < 3; i += 1) ok.push(await rawGraph(target, `/users/${ALEX}`));
+    expect(ok.map((response) => response.status)).toEqual([200, 200, 200]);
+    expect(ok[0]?.headers.get('x-ms-resource-unit')).toBe('1');
+    expect(ok[2]?.headers.get('x-ms-throttle-limit-percentage')).toBe('1.0');
+    const throttled = await rawGraph(target, `/users/${ALEX}`);
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.error.code).toBe('TooManyRequests');
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(throttled.headers.get('x-ms-throttle-information')).toBe('ResourceUnitLimitExceeded');
+    expect(throttled.headers.get('x-ms-throttle-scope')).toContain(target.bot.clientId);
+  });
+
+  it('when one app is throttled, then another app keeps its own bucket', async () => {
+    target.local.setThrottling({ resourceUnitsPerWindow: 1, windowSeconds: HOUR });
+    expect((await rawGraph(target, `/users/${ALEX}`)).status).toBe(200);
+    expect((await rawGraph(target, `/users/${ALEX}`)).status).toBe(429);
+    const reader = graphClient(target, secretCredential(target, target.reader));
+    expect((await reader.api(`/users/${ALEX}`).get()).id).toBe(ALEX);
+  });
+
+  it('when writes exceed the write quota, then 429 says WriteLimitExceeded', async () => {
+    target.local.setThrottling({ writesPerWindow: 1, writeWindowSeconds: HOUR });
+    await graph.api('/users').post(newUserBody(target));
+    const error = await graphFailure(graph.api('/users').middlewareOptions([new RetryHandlerOptions(0, 0)]).post(newUserBody(target)));
+    expect(error.statusCode).toBe(429);
+    expect(error.headers?.get('x-ms-throttle-information')).toBe('WriteLimitExceeded');
+  });
+
+  it('when a batch goes over the limit, then the late parts are 429 on their own and the batch is 200', async () => {
+    target.local.setThrottling({ resourceUnitsPerWindow: 2, windowSeconds: HOUR });
+    const response = await rawGraph(target, '/$batch', {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requests: ['1', '2', '3'].map((id) => ({ id, method: 'GET', url: `/users/${ALEX}` })) }),
+    });
+    expect(response.status).toBe(200);
+    const statuses = Object.fromEntries(response.body.responses.map((part: Json) => [part.id, part.status]));
+    expect(statuses).toEqual({ '1': 200, '2': 200, '3': 429 });
+    const throttled = response.body.responses.find((part: Json) => part.id === '3');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('when throttling is switched off, then no request is refused', async () => {
+    target.local.setThrottling({ resourceUnitsPerWindow: 1, windowSeconds: HOUR });
+    target.local.setThrottling(false);
+    for (let i = 0; i < 3; i += 1) expect((await rawGraph(target, `/users/${ALEX}`)).status).toBe(200);
+  });
+
+  it('when throttling is changed over HTTP, then PUT /_tenant/throttling merges the settings', async () => {
+    const response = await fetch(`${target.local.inspectionUrl}/throttling`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ writesPerWindow: 7 }) });
+    expect(response.status).toBe(200);
+    expect(target.local.throttling()).toEqual({ ...REAL_LIMITS, writesPerWindow: 7 });
+  });
+});
