@@ -7,6 +7,8 @@ const sdkPackages = [
   '@microsoft/microsoft-graph-client', '@microsoft/microsoft-graph-client/*', '@azure/*',
   'fastify', 'pino', 'pino-*', 'adaptivecards-templating', 'adaptive-expressions',
 ];
+// The composition root, the launcher and the config reader, as seen from one or two folders down.
+const rootModules = ['app', 'index', 'config'].flatMap((name) => [`../${name}.js`, `../../${name}.js`]);
 const restrict = (patterns, message) => ({
   'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
 });
@@ -32,7 +34,7 @@ export default tseslint.config(
   {
     files: ['src/onboarding/**/*.ts'],
     rules: {
-      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', '**/config*', '**/app*'],
+      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
         'src/onboarding is the domain: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
       ...noProcessEnv,
     },
@@ -41,7 +43,7 @@ export default tseslint.config(
   {
     files: ['src/directory/**/*.ts', 'src/delivery/**/*.ts', 'src/storage/**/*.ts'],
     rules: {
-      ...restrict(['**/bot/**', '**/local-tenant/**', '**/app*', '**/config*'],
+      ...restrict(['**/bot/**', '**/local-tenant/**', ...rootModules],
         'Adapters implement a port from src/onboarding and import only it and their SDK.'),
       ...noProcessEnv,
     },
@@ -49,7 +51,7 @@ export default tseslint.config(
   {
     files: ['src/bot/**/*.ts'],
     rules: {
-      ...restrict(['@microsoft/microsoft-graph-client', '@azure/identity', '**/directory/**', '**/local-tenant/**', '**/app*', '**/index*'],
+      ...restrict(['@microsoft/microsoft-graph-client', '@azure/identity', '**/directory/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
         'The bot edge talks to the workflow, not to Graph or the composition root.'),
       ...noProcessEnv,
     },
@@ -59,7 +61,7 @@ export default tseslint.config(
     files: ['src/local-tenant/**/*.ts'],
     ignores: ['src/local-tenant/main.ts'],
     rules: {
-      ...restrict(['**/onboarding/**', '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/config*', '**/app*'],
+      ...restrict(['**/onboarding/**', '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', ...rootModules],
         'The local tenant is its own program and shares no code with the bot.'),
       ...noProcessEnv,
     },

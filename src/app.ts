@@ -2,14 +2,28 @@
  * The one composition root: config → adapters → workflow → Teams Application → HTTP host.
  * Everything else receives what it needs from here.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { hostname } from 'node:os';
+import { CardFactory, MessageFactory } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe, type RunningHttpServer } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
+import { checkInboundActivity } from './bot/inbound-activity.js';
+import { DraftStore } from './bot/drafts.js';
+import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
+import { ConversationAddresses } from './delivery/conversation-addresses.js';
+import { createTeamsCredentialDelivery, createTeamsTicketChannel, type TeamsDeliveryOptions } from './delivery/teams-delivery.js';
+import { createGraphDirectory } from './directory/index.js';
+import { createBlobRequestStore } from './storage/blob-request-store.js';
+import { createTableAuditLog } from './storage/table-audit-log.js';
+import {
+  createAesGcmSecretVault, createRoleResolver, cryptoRandom, defaultOnboardingPolicy, describeOutcome, systemClock,
+  type AuditLog, type Clock, type Directory, type OnboardingDependencies,
+} from './onboarding/index.js';
 
 export interface RunningApp {
   readonly url: string;
@@ -18,11 +32,25 @@ export interface RunningApp {
   stop(graceMs?: number): Promise<{ drained: boolean }>;
 }
 
+/** Outside-world stand-ins a test may inject; production passes none. */
+export interface AppOverrides {
+  logger?: Logger;
+  clock?: Clock;
+  directory?: Directory;
+  audit?: AuditLog;
+  /** How long the Create click waits before answering "working on it". */
+  createAnswerWithinMs?: number;
+}
+
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-export async function startApp(config: AppConfig, overrides: { logger?: Logger } = {}): Promise<RunningApp> {
+const LOOPBACK_SERVICE_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+export async function startApp(config: AppConfig, overrides: AppOverrides = {}): Promise<RunningApp> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   for (const warning of config.warnings) logger.warn(warning);
+  const clock = overrides.clock ?? systemClock;
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   const adapter = new TeamsAdapter(
     config.mode === 'local'
@@ -36,18 +64,83 @@ export async function startApp(config: AppConfig, overrides: { logger?: Logger }
   );
 
   const storage = new BlobsStorage(config.storage.connectionString, config.storage.container);
-  const blobService = BlobServiceClient.fromConnectionString(config.storage.connectionString);
+  const requests = createBlobRequestStore({ connectionString: config.storage.connectionString, containerName: `${config.storage.container}-requests`.slice(0, 63) });
+  const auditTable = createTableAuditLog({ connectionString: config.storage.connectionString, tableName: config.storage.auditTable });
+  // Every audit event is stored insert-only and mirrored to the structured log (never a secret: the domain sends none).
+  const audit: AuditLog = overrides.audit ?? {
+    async append(event) {
+      await auditTable.append(event);
+      logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
+    },
+  };
+  const directory =
+    overrides.directory ??
+    createGraphDirectory({
+      baseUrl: config.graph.baseUrl,
+      tenantId: config.tenantId,
+      credential: config.graph.credential,
+      authorityHost: config.graph.authorityHost,
+      disableInstanceDiscovery: !/^https:\/\/login\.microsoftonline\.(com|us)$|^https:\/\/login\.chinacloudapi\.cn$/.test(config.graph.authorityHost),
+      markerAttribute: config.accounts.createMarkerAttribute,
+    });
+
+  const addresses = new ConversationAddresses(storage);
+  const deliveryOptions: TeamsDeliveryOptions = {
+    adapter,
+    botAppId: config.bot.appId,
+    addresses,
+    logger,
+    passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
+    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket))),
+  };
+
+  const workflow: OnboardingDependencies = {
+    directory,
+    delivery: createTeamsCredentialDelivery(deliveryOptions),
+    tickets: createTeamsTicketChannel(deliveryOptions),
+    store: requests,
+    audit,
+    vault: createAesGcmSecretVault({ key: config.secretVaultKey, keyId: createHash('sha256').update(config.secretVaultKey).digest('hex').slice(0, 12) }),
+    clock,
+    random: cryptoRandom,
+    policy: {
+      ...defaultOnboardingPolicy,
+      aliasPattern: config.accounts.upnPattern,
+      password: { length: config.accounts.passwordLength, avoidLookAlikes: config.accounts.passwordAvoidLookalikes },
+    },
+    instanceId,
+  };
+
+  const bot = createBotApplication({
+    adapter,
+    storage,
+    botAppId: config.bot.appId,
+    logger,
+    onboarding: {
+      workflow,
+      roles: createRoleResolver({ directory, groups: config.roles, clock, cacheMs: 60_000 }),
+      addresses,
+      drafts: new DraftStore(storage),
+      tenantId: config.tenantId,
+      defaultUsageLocation: config.accounts.defaultUsageLocation,
+      aliasPattern: config.accounts.upnPattern,
+      logger,
+      recentRequests: async (requesterId, limit) => (await requests.listByRequester(requesterId, limit)).requests.map((r) => describeOutcome(r.record)),
+      ...(overrides.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: overrides.createAnswerWithinMs } : {}),
+    },
+  });
+
   const probes: ReadinessProbe[] = [
     {
       name: 'storage',
       check: async () => {
-        await blobService.getProperties();
+        const reachable = await requests.checkReachable({ timeoutMs: 2500 });
+        if (!reachable.reachable) throw new Error(reachable.reason);
       },
     },
   ];
 
-  const bot = createBotApplication({ adapter, storage, botAppId: config.bot.appId, logger });
-
+  const allowedServiceUrl = (url: string) => (config.mode === 'local' ? LOOPBACK_SERVICE_URL.test(url) : url.startsWith('https://'));
   const server: RunningHttpServer = await startHttpServer({
     host: config.server.host,
     port: config.server.port,
@@ -55,9 +148,19 @@ export async function startApp(config: AppConfig, overrides: { logger?: Logger }
     mode: config.mode,
     logger,
     probes,
-    handleMessage: (req, res) => adapter.process(req, res, (context) => bot.run(context).then(() => undefined)),
+    handleMessage: async (req, res) => {
+      const check = checkInboundActivity(req.body, { allowedServiceUrl });
+      if (!check.ok) {
+        logger.warn({ reason: check.reason }, 'ignored a malformed activity');
+        res.status(400);
+        res.send({ error: 'malformed activity' });
+        res.end();
+        return;
+      }
+      await adapter.process(req, res, (context) => bot.run(context).then(() => undefined));
+    },
   });
-  logger.info({ url: server.url, mode: config.mode, version: VERSION }, 'bot listening');
+  logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
 
   return {
     url: server.url,

@@ -70,8 +70,8 @@ const environmentSchema = z
 
     // Account defaults.
     DEFAULT_USAGE_LOCATION: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US').default('US'),
-    UPN_PATTERN: z.enum(['given.surname', 'givensurname', 'gsurname', 'given.s', 'surname.given'], {
-      errorMap: () => ({ message: 'one of given.surname, givensurname, gsurname, given.s, surname.given' }),
+    UPN_PATTERN: z.enum(['given.surname', 'givensurname', 'gsurname', 'g.surname', 'givens', 'surname.given'], {
+      errorMap: () => ({ message: 'one of given.surname, givensurname, gsurname, g.surname, givens, surname.given' }),
     }).default('given.surname'),
     PASSWORD_LENGTH: z.coerce.number({ invalid_type_error: 'a whole number from 14 to 256' }).int().min(14, 'at least 14').max(256).default(16),
     PASSWORD_AVOID_LOOKALIKES: bool.default('true'),

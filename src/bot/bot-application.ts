@@ -6,18 +6,19 @@ import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'bot
 import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { helpCard, type BotCommand } from './cards/help-card.js';
+import { addOnboardingConversation, ONBOARDING_COMMANDS, type OnboardingConversationOptions } from './onboarding-routes.js';
+import { tenantOf } from './inbound-activity.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
   storage: Storage;
   botAppId: string;
   logger: Logger;
+  onboarding: OnboardingConversationOptions;
 }
 
-/** The commands the bot answers today; the help card lists exactly these. */
-export const COMMANDS: readonly BotCommand[] = [
-  { command: 'help', description: 'Shows this card.' },
-];
+/** The commands the bot answers; the help card lists exactly these. */
+export const COMMANDS: readonly BotCommand[] = [{ command: 'help', description: 'Shows this card.' }, ...ONBOARDING_COMMANDS];
 
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
   const app = new Application<TurnState>({
@@ -29,20 +30,29 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     longRunningMessages: false,
   });
 
-  app.message(/^\s*(help|\?|hi|hello)\s*$/i, async (context) => {
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, false))));
+  // Every turn: refuse other tenants (no side effect at all), then learn how to reach the
+  // sender privately later (their 1:1 chat), which the password delivery relies on.
+  app.turn('beforeTurn', async (context) => {
+    const tenant = tenantOf(context.activity);
+    if (tenant?.toLowerCase() !== options.onboarding.tenantId.toLowerCase()) {
+      options.logger.warn({ activityId: context.activity.id, tenant: tenant ?? null }, 'refused an activity from another tenant');
+      return false;
+    }
+    await options.onboarding.addresses.rememberSender(context.activity, options.onboarding.tenantId);
+    return true;
   });
 
-  // Anything the bot does not understand gets a pointer to help rather than silence.
-  app.activity('message', async (context) => {
-    await context.sendActivity(MessageFactory.text('I did not understand that. Type **help** to see what I can do.'));
+  app.message(/^\s*(help|\?|hi|hello)\s*$/i, async (context) => {
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
   });
 
   app.conversationUpdate('membersAdded', async (context) => {
     const botId = context.activity.recipient?.id;
     const added = (context.activity.membersAdded ?? []).some((member) => member.id === botId);
-    if (added) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, false))));
+    if (added) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
   });
+
+  addOnboardingConversation(app, options.onboarding);
 
   app.error(async (context: TurnContext, error: Error) => {
     const correlationId = context.activity.id ?? 'unknown';

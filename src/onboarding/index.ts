@@ -9,3 +9,4 @@ export * from './state.js';
 export * from './workflow.js';
 export * from './secret-vault.js';
 export * from './system.js';
+export * from './access.js';

@@ -27,3 +27,42 @@ export function personalMessage(serviceUrl: string, from: Person, text: string, 
     ...overrides,
   };
 }
+
+export function channelMessage(serviceUrl: string, from: Person, text: string, channelId = '19:it-tickets@thread.tacv2', overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'message',
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    serviceUrl,
+    channelId: 'msteams',
+    from,
+    recipient: BOT,
+    conversation: { id: `${channelId};messageid=${Date.now()}`, conversationType: 'channel', isGroup: true, tenantId: TENANT_ID },
+    channelData: { tenant: { id: TENANT_ID }, channel: { id: channelId, name: 'Tickets' }, team: { id: '19:it-team@thread.tacv2' } },
+    text: `<at>Onboarding</at> ${text}`,
+    entities: [{ type: 'mention', text: '<at>Onboarding</at>', mentioned: BOT }],
+    textFormat: 'plain',
+    locale: 'en-US',
+    ...overrides,
+  };
+}
+
+/** An Adaptive Card Action.Execute click, as Teams sends it (invoke adaptiveCard/action). */
+export function cardAction(serviceUrl: string, from: Person, verb: string, data: Record<string, unknown>, replyToId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: randomUUID(),
+    timestamp: new Date().toISOString(),
+    serviceUrl,
+    channelId: 'msteams',
+    from,
+    recipient: BOT,
+    conversation: { id: `a:personal-${from.aadObjectId}`, conversationType: 'personal', tenantId: TENANT_ID },
+    channelData: { tenant: { id: TENANT_ID } },
+    replyToId,
+    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+    locale: 'en-US',
+    ...overrides,
+  };
+}

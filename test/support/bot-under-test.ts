@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { loadConfig, type AppConfig } from '../../src/config.js';
-import { startApp, type RunningApp } from '../../src/app.js';
+import { startApp, type AppOverrides, type RunningApp } from '../../src/app.js';
+import type { LocalTenant } from '../../src/local-tenant/server.js';
 import { createLogger } from '../../src/logging.js';
 import { startRecordingConnector, type RecordingConnector } from './recording-connector.js';
 import { TENANT_ID } from './activities.js';
@@ -20,14 +21,19 @@ export interface BotUnderTest {
   close(): Promise<void>;
 }
 
-export async function startBotUnderTest(environment: Record<string, string> = {}): Promise<BotUnderTest> {
+export async function startBotUnderTest(
+  environment: Record<string, string> = {},
+  options: { tenant?: LocalTenant; overrides?: AppOverrides } = {},
+): Promise<BotUnderTest> {
   const connector = await startRecordingConnector();
+  const tenant = options.tenant;
   const config = loadConfig({
     APP_MODE: 'local',
     PORT: '0',
     TENANT_ID,
-    GRAPH_CLIENT_ID: 'b07b0a7d-0000-4000-8000-00000000b075',
-    GRAPH_CLIENT_SECRET: 'unused-in-this-test',
+    GRAPH_CLIENT_ID: tenant?.app.clientId ?? 'b07b0a7d-0000-4000-8000-00000000b075',
+    GRAPH_CLIENT_SECRET: tenant?.app.clientSecret ?? 'unused-in-this-test',
+    ...(tenant ? { GRAPH_AUTHORITY_HOST: tenant.authorityHost, GRAPH_BASE_URL: tenant.graphBaseUrl } : {}),
     STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
     STORAGE_CONTAINER: `test-${randomBytes(6).toString('hex')}`,
     SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
@@ -38,7 +44,7 @@ export async function startBotUnderTest(environment: Record<string, string> = {}
   });
   const logLines: string[] = [];
   const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void logLines.push(line) } });
-  const app = await startApp(config, { logger });
+  const app = await startApp(config, { logger, ...options.overrides });
   return {
     app,
     config,

@@ -1,0 +1,162 @@
+/**
+ * View models for the onboarding cards in adaptiveCards/. Every field a template reads is
+ * always present (empty string rather than undefined), because the templating engine
+ * leaves unresolved `${…}` expressions in the card.
+ */
+import {
+  formFields, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+} from '../../onboarding/index.js';
+import { renderCard } from './render.js';
+
+type Fields = Record<FormField, string>;
+const emptyFields = (): Fields => Object.fromEntries(formFields.map((field) => [field, ''])) as Fields;
+
+export interface FormCardView {
+  draftId: string;
+  intro: string;
+  notes: string[];
+  summaryProblem: string;
+  form: Fields;
+  errors: Fields;
+  domains: string[];
+  alternatives: string[];
+  alternativesText: string;
+}
+
+export function onboardingFormCard(input: {
+  draftId: string;
+  form: OnboardingForm;
+  domains: readonly string[];
+  problems?: readonly FieldProblem[];
+  notes?: readonly string[];
+  alternatives?: readonly string[];
+  takenUpn?: string;
+}) {
+  const form = { ...emptyFields(), ...definedOnly(input.form) };
+  const errors = emptyFields();
+  for (const problem of input.problems ?? []) if (!errors[problem.field]) errors[problem.field] = problem.message;
+  const alternatives = [...(input.alternatives ?? [])];
+  const view: FormCardView = {
+    draftId: input.draftId,
+    intro: 'Fill in who the account is for. Nothing is created until you check the details and press Create.',
+    notes: [...(input.notes ?? [])],
+    summaryProblem:
+      input.problems && input.problems.length > 0
+        ? `Please correct ${input.problems.length === 1 ? 'the field' : `the ${input.problems.length} fields`} marked below.`
+        : '',
+    form,
+    errors,
+    domains: [...input.domains],
+    alternatives,
+    alternativesText:
+      alternatives.length > 0
+        ? `${input.takenUpn ?? 'That user name'} is already taken. These are free (checked just now): ${alternatives.join(', ')}. The first one is filled in above; change it if you prefer.`
+        : '',
+  };
+  return renderCard('onboarding-form', view);
+}
+
+export interface Fact {
+  title: string;
+  value: string;
+}
+
+export function onboardingReviewCard(input: { draftId: string; userPrincipalName: string; form: OnboardingForm; displayName: string }) {
+  const form = input.form;
+  const facts: Fact[] = [
+    { title: 'Name', value: input.displayName },
+    { title: 'User name', value: input.userPrincipalName },
+    { title: 'Department', value: form.department ?? '' },
+    { title: 'Job title', value: form.jobTitle ?? '' },
+    { title: 'Employee type', value: form.employeeType ?? '' },
+    { title: 'Start date', value: form.startDate ?? '' },
+    { title: 'Manager', value: form.manager ?? '' },
+    { title: 'Country', value: form.usageLocation ?? '' },
+    { title: 'Ticket', value: form.ticketReference ?? '' },
+    { title: 'Justification', value: form.businessJustification ?? '' },
+  ].filter((fact) => fact.value !== '');
+  return renderCard('onboarding-review', { draftId: input.draftId, userPrincipalName: input.userPrincipalName, facts });
+}
+
+/** The requester's view of a request: the truth of the stored record, never the password. */
+export function onboardingResultCard(outcome: OnboardingOutcome) {
+  const upn = outcome.userPrincipalName ?? '';
+  const name = outcome.displayName ?? 'the new account';
+  let title: string;
+  let sentence: string;
+  let color = 'Default';
+  let nextStep = '';
+  switch (outcome.status) {
+    case 'done':
+    case 'delivered':
+      title = 'Account created';
+      color = 'Good';
+      sentence = `${upn} was created for ${name}. I sent you the temporary password in a separate private message; they must change it when they first sign in.`;
+      break;
+    case 'created':
+    case 'delivering':
+      title = 'Account created';
+      color = 'Good';
+      sentence = `${upn} was created for ${name}. The temporary password is on its way to you in a private chat.`;
+      break;
+    case 'rejected':
+      title = 'Not created';
+      color = 'Attention';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request was not accepted.';
+      break;
+    case 'failed':
+      title = outcome.objectId ? 'Account created, with a problem' : 'Not created';
+      color = 'Attention';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request could not be completed.';
+      break;
+    default:
+      title = 'Working on it';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : `Creating ${upn || 'the account'}…`;
+      nextStep = 'You will see the result here; no second account will be created if you press anything twice.';
+  }
+  const facts: Fact[] = [
+    { title: 'User name', value: upn },
+    { title: 'Status', value: outcome.status },
+    { title: 'Request', value: outcome.requestId },
+  ].filter((fact) => fact.value !== '');
+  for (const problem of outcome.fieldProblems) facts.push({ title: problem.field, value: problem.message });
+  return renderCard('onboarding-result', {
+    title,
+    color,
+    sentence,
+    nextStep,
+    facts,
+    warnings: outcome.warnings.map((w) => `${w.message} ${w.help}`),
+    correlationId: outcome.correlationId,
+    requestId: outcome.requestId,
+    showRefresh: outcome.pending,
+  });
+}
+
+/** The private message carrying the temporary password: display name only, never the UPN. */
+export function temporaryPasswordCard(view: { displayName: string; requestId: string; password: string }) {
+  return renderCard('temporary-password', view);
+}
+
+/** The IT channel's ticket: account facts for IT, never a secret. */
+export function ticketCard(ticket: Ticket) {
+  const titles: Record<Ticket['status'], { title: string; color: string }> = {
+    created: { title: `New account: ${ticket.displayName}`, color: 'Default' },
+    done: { title: `New account ready: ${ticket.displayName}`, color: 'Good' },
+    failed: { title: `New account needs attention: ${ticket.displayName}`, color: 'Attention' },
+  };
+  const facts: Fact[] = [
+    { title: 'User name', value: ticket.userPrincipalName },
+    { title: 'Display name', value: ticket.displayName },
+    { title: 'Requested by', value: ticket.requester.name },
+    { title: 'Ticket', value: ticket.ticketReference },
+    { title: 'Time', value: ticket.at },
+    { title: 'Object id', value: ticket.objectId ?? '' },
+    { title: 'Request', value: ticket.requestId },
+  ].filter((fact) => fact.value !== '');
+  return renderCard('ticket', { ...titles[ticket.status], facts, notes: [...ticket.notes] });
+}
+
+function definedOnly(form: OnboardingForm): Partial<Fields> {
+  return Object.fromEntries(Object.entries(form).filter(([, value]) => typeof value === 'string')) as Partial<Fields>;
+}

@@ -1,0 +1,235 @@
+/**
+ * The onboarding conversation in Teams: commands and plain-sentence requests open a form
+ * card; the card is checked (validation, UPN free, alternatives) and reviewed; only the
+ * Create button runs the workflow. Each handler only translates between Teams and the
+ * workflow; every card action re-checks who clicked.
+ */
+import { randomUUID } from 'node:crypto';
+import { CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
+import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
+import type { Logger } from 'pino';
+import {
+  checkUpnFree, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives, validateOnboardingForm,
+  readOnboardingForm, type AliasPattern, type OnboardingDependencies, type OnboardingForm, type OnboardingOutcome,
+  type Role, type RoleResolver, type VerifiedDomain,
+} from '../onboarding/index.js';
+import { extractOnboardingRequest } from '../onboarding/request-from-message.js';
+import type { ConversationAddresses } from '../delivery/conversation-addresses.js';
+import { DraftStore, type Draft } from './drafts.js';
+import { onboardingFormCard, onboardingResultCard, onboardingReviewCard } from './cards/onboarding-cards.js';
+
+export interface OnboardingConversationOptions {
+  workflow: OnboardingDependencies;
+  roles: RoleResolver;
+  addresses: ConversationAddresses;
+  drafts: DraftStore;
+  tenantId: string;
+  defaultUsageLocation: string;
+  aliasPattern: AliasPattern;
+  logger: Logger;
+  /** The person's recent requests, newest first (for `status`). */
+  recentRequests(requesterId: string, limit: number): Promise<OnboardingOutcome[]>;
+  /** How long the Create click waits for the result before answering "working on it". */
+  createAnswerWithinMs?: number;
+}
+
+type CardResult = AdaptiveCard | string;
+
+export const ONBOARDING_COMMANDS = [
+  { command: 'new user', description: 'Request a new Entra ID account (also: onboard, or just describe it in a sentence).' },
+  { command: 'status', description: 'Your recent requests and where they are.' },
+  { command: 'set ticket channel', description: 'Admins, in a channel: make it the IT ticket channel.' },
+] as const;
+
+export function addOnboardingConversation(app: Application<TurnState>, options: OnboardingConversationOptions): void {
+  const { logger, drafts } = options;
+
+  const sendCard = (context: TurnContext, card: Record<string, unknown>) =>
+    context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+
+  const requesterOf = (context: TurnContext) => {
+    const from = context.activity.from;
+    return from?.aadObjectId ? { id: from.aadObjectId, name: from.name ?? 'Someone' } : undefined;
+  };
+
+  const roleOf = async (context: TurnContext, fresh = false): Promise<Role> => {
+    const person = requesterOf(context);
+    return person ? options.roles.roleOf(person.id, { fresh }) : 'none';
+  };
+
+  const notAllowed = 'Only hiring managers and IT admins can request accounts. Ask IT to add you to the hiring managers group in Entra ID.';
+
+  const verifiedDomains = async (): Promise<VerifiedDomain[]> => {
+    const domains = (await options.workflow.directory.listDomains()).filter((d) => d.isVerified);
+    return domains.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
+  };
+
+  const openForm = async (context: TurnContext, form: OnboardingForm, notes: readonly string[] = []) => {
+    const person = requesterOf(context);
+    if (!person) return void (await context.sendActivity('I could not tell who you are, so I cannot take a request from this chat.'));
+    if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(notAllowed));
+    const domains = await verifiedDomains();
+    const draft: Draft = {
+      draftId: randomUUID(),
+      ownerId: person.id,
+      form: { domain: domains[0]?.name ?? '', usageLocation: options.defaultUsageLocation, employeeType: 'Employee', ...form },
+      createdAt: options.workflow.clock.now().toISOString(),
+    };
+    await drafts.save(draft);
+    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: domains.map((d) => d.name), notes }));
+  };
+
+  /** Loads the draft named by the card and checks that the person clicking owns it. */
+  const draftFor = async (context: TurnContext, data: Record<string, unknown>): Promise<Draft | string> => {
+    const person = requesterOf(context);
+    const draft = await drafts.get(data.draftId);
+    if (!draft || draft.cancelled) return 'This request form has expired or was cancelled. Type "new user" to start again.';
+    if (!person || person.id !== draft.ownerId) return 'Only the person who started this request can change or submit it.';
+    return draft;
+  };
+
+  app.message(/^\s*(new\s+user|onboard|new\s+account)\s*$/i, async (context) => {
+    await openForm(context, {});
+  });
+
+  app.message(/^\s*status\s*$/i, async (context) => {
+    const person = requesterOf(context);
+    if (!person) return void (await context.sendActivity('I could not tell who you are.'));
+    const recent = await options.recentRequests(person.id, 5);
+    if (recent.length === 0) return void (await context.sendActivity('You have no account requests yet. Type "new user" to make one.'));
+    const lines = recent.map((r) => `- ${r.userPrincipalName ?? r.displayName ?? 'request'}: **${r.status}**${r.problem ? ` — ${r.problem.message}` : ''} (request ${r.requestId})`);
+    await context.sendActivity(MessageFactory.text(`Your recent requests:\n\n${lines.join('\n')}`));
+  });
+
+  app.message(/^\s*set\s+ticket\s+channel\s*$/i, async (context) => {
+    const conversation = context.activity.conversation;
+    if (conversation?.conversationType !== 'channel') {
+      return void (await context.sendActivity('Type "set ticket channel" in the Teams channel that should receive new-account tickets (mention me there).'));
+    }
+    if (!mayAdminister(await roleOf(context, true))) {
+      return void (await context.sendActivity('Only IT admins can choose the ticket channel. Ask a member of the onboarding admins group.'));
+    }
+    const reference = TurnContext.getConversationReference(context.activity);
+    // Post tickets as new threads in the channel, not as replies to this message.
+    const channelId = conversation.id.split(';')[0] ?? conversation.id;
+    await options.addresses.setTicketChannel({
+      reference: { ...reference, conversation: { ...reference.conversation!, id: channelId } },
+      channelName: (context.activity.channelData as { channel?: { name?: string } } | undefined)?.channel?.name,
+      setBy: requesterOf(context)?.name ?? 'an admin',
+      setAt: options.workflow.clock.now().toISOString(),
+    });
+    await context.sendActivity('Done: new-account tickets will be posted in this channel. Passwords never are.');
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.open', async (context) => {
+    await openForm(context, {});
+    return 'I opened a new request form below.';
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.cancel', async (context, _state, data) => {
+    const draft = await draftFor(context, data);
+    if (typeof draft === 'string') return draft;
+    await drafts.save({ ...draft, cancelled: true });
+    return { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'Request cancelled. Nothing was created.', wrap: true }] } satisfies AdaptiveCard;
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.edit', async (context, _state, data): Promise<CardResult> => {
+    const draft = await draftFor(context, data);
+    if (typeof draft === 'string') return draft;
+    const domains = await verifiedDomains();
+    return onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: domains.map((d) => d.name) });
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.review', async (context, _state, data): Promise<CardResult> => {
+    const draft = await draftFor(context, data);
+    if (typeof draft === 'string') return draft;
+    if (!mayRequest(await roleOf(context))) return notAllowed;
+    // Card data is untrusted: keep only the known text fields, then validate all of them.
+    const { form } = readOnboardingForm(data);
+    const domains = await verifiedDomains();
+    const domainNames = domains.map((d) => d.name);
+    const validation = validateOnboardingForm(form, { domains, aliasPattern: options.aliasPattern });
+    await drafts.save({ ...draft, form });
+    if (!validation.ok) {
+      return onboardingFormCard({ draftId: draft.draftId, form, domains: domainNames, problems: validation.problems });
+    }
+    const request = validation.request;
+    if (request.manager && !(await options.workflow.directory.findUserByUpn(request.manager))) {
+      return onboardingFormCard({
+        draftId: draft.draftId, form, domains: domainNames,
+        problems: [{ field: 'manager', message: `${request.manager} was not found in the directory.` }],
+      });
+    }
+    const check = await checkUpnFree(options.workflow.directory, request.userPrincipalName, request.mailNickname);
+    if (!check.free) {
+      const alternatives = await suggestAlternatives(options.workflow.directory, request, 3);
+      const suggested = alternatives[0]?.split('@')[0];
+      return onboardingFormCard({
+        draftId: draft.draftId,
+        form: suggested ? { ...form, alias: suggested } : form,
+        domains: domainNames,
+        alternatives,
+        takenUpn: request.userPrincipalName,
+        problems: alternatives.length === 0 ? [{ field: 'alias', message: `${request.userPrincipalName} is taken and I found no free variant; type another user name.` }] : [],
+      });
+    }
+    const checked: Draft = { ...draft, form: { ...form, alias: request.alias }, requestId: draft.requestId ?? randomUUID(), userPrincipalName: request.userPrincipalName };
+    await drafts.save(checked);
+    return onboardingReviewCard({ draftId: draft.draftId, userPrincipalName: request.userPrincipalName, form: checked.form, displayName: request.displayName });
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.create', async (context, _state, data): Promise<CardResult> => {
+    const draft = await draftFor(context, data);
+    if (typeof draft === 'string') return draft;
+    if (!draft.requestId) return 'Please check the details first (press Check and review).';
+    // Roles are checked again, fresh, right before anything is created.
+    if (!mayRequest(await roleOf(context, true))) return notAllowed;
+    const requester = requesterOf(context)!;
+    const requestId = draft.requestId;
+    const work = onboard(options.workflow, { requestId, requester, form: draft.form });
+    const answer = await Promise.race([
+      work.then((outcome) => ({ kind: 'done' as const, outcome })),
+      new Promise<{ kind: 'later' }>((resolve) => setTimeout(() => resolve({ kind: 'later' }), options.createAnswerWithinMs ?? 4000).unref()),
+    ]);
+    if (answer.kind === 'done') return onboardingResultCard(answer.outcome);
+    // Still working: answer now, and replace the card with the result when it is known.
+    const reference = TurnContext.getConversationReference(context.activity);
+    const cardMessageId = context.activity.replyToId;
+    void work
+      .then(async (outcome) => {
+        if (!cardMessageId) return;
+        await context.adapter.continueConversationAsync(app.options.botAppId ?? '', reference, async (turn) => {
+          await turn.updateActivity({ ...(MessageFactory.attachment(CardFactory.adaptiveCard(onboardingResultCard(outcome))) as Partial<Activity>), id: cardMessageId });
+        });
+      })
+      .catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an onboarding request in the background'));
+    return onboardingResultCard({
+      requestId, correlationId: requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
+      fieldProblems: [], alternatives: [], warnings: [],
+    });
+  });
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.result', async (context, _state, data): Promise<CardResult> => {
+    const person = requesterOf(context);
+    const requestId = typeof data.requestId === 'string' ? data.requestId : '';
+    const stored = requestId ? await options.workflow.store.get(requestId) : null;
+    if (!stored || !person || stored.record.requester.id !== person.id) return 'Only the person who made this request can see it.';
+    return onboardingResultCard(await processOnboardingRequest(options.workflow, requestId));
+  });
+
+  // A plain sentence: open the form prefilled when it reads like an account request.
+  app.activity('message', async (context) => {
+    const text = context.activity.text ?? '';
+    const domains = (await verifiedDomains()).map((d) => d.name);
+    const extraction = extractOnboardingRequest(text, {
+      today: options.workflow.clock.now().toISOString().slice(0, 10),
+      knownDomains: domains,
+      ...(context.activity.locale ? { locale: context.activity.locale } : {}),
+    });
+    if (extraction.isAccountRequest) {
+      await openForm(context, extraction.form, ['I filled in what I understood from your message. Check it, complete the rest, then press Check and review.', ...extraction.notes]);
+      return;
+    }
+    await context.sendActivity(MessageFactory.text('I did not understand that. Type **help** to see what I can do.'));
+  });
+}

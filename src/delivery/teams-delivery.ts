@@ -1,0 +1,130 @@
+/**
+ * The delivery ports over Teams proactive messages (Bot Connector): the temporary password
+ * to the requester's 1:1 chat, the ticket to the IT channel. The messages themselves are
+ * rendered by views handed in by the composition root; this adapter only addresses and sends.
+ */
+import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+import type {
+  CredentialDelivery, DeliveryOutcome, Requester, Secret, Ticket, TicketChannel, TicketOutcome,
+} from '../onboarding/index.js';
+import type { ConversationAddresses } from './conversation-addresses.js';
+
+export interface PasswordMessageView {
+  readonly displayName: string;
+  readonly requestId: string;
+  /** Revealed only into the message for the requester's own 1:1 chat. */
+  readonly password: string;
+}
+
+export interface TeamsDeliveryOptions {
+  adapter: CloudAdapter;
+  botAppId: string;
+  addresses: ConversationAddresses;
+  logger: Logger;
+  /** Audience for proactive calls (Bot Framework's public cloud unless configured). */
+  audience?: string;
+  passwordMessage(view: PasswordMessageView): Partial<Activity>;
+  ticketMessage(ticket: Ticket): Partial<Activity>;
+}
+
+const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+
+/** Sends the password only into the requester's own 1:1 chat; never with the UPN. */
+export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
+  return {
+    async deliverTemporaryPassword(requester: Requester, secret: Secret, context): Promise<DeliveryOutcome> {
+      const address = await options.addresses.person(requester.id);
+      if (!address) {
+        return { kind: 'undeliverable', reason: `I have no way to reach ${requester.name} in Teams yet (they have not chatted with the bot).` };
+      }
+      const message = () => options.passwordMessage({ displayName: context.displayName, requestId: context.requestId, password: secret.reveal() });
+      try {
+        if (address.personalChat?.conversation?.id) {
+          await options.adapter.continueConversationAsync(options.botAppId, address.personalChat, async (turn: TurnContext) => {
+            await turn.sendActivity(message());
+          });
+        } else {
+          // No 1:1 chat yet: open one (needs the app installed for the person).
+          await options.adapter.createConversationAsync(
+            options.botAppId,
+            'msteams',
+            address.serviceUrl,
+            options.audience ?? BOT_FRAMEWORK_AUDIENCE,
+            {
+              isGroup: false,
+              bot: { id: options.botAppId, name: 'Onboarding' },
+              members: [{ id: address.teamsUserId, name: address.name }],
+              tenantId: address.tenantId,
+              channelData: { tenant: { id: address.tenantId } },
+            } as Parameters<CloudAdapter['createConversationAsync']>[4],
+            async (turn: TurnContext) => {
+              await turn.sendActivity(message());
+            },
+          );
+        }
+        return { kind: 'delivered' };
+      } catch (error) {
+        const status = statusOf(error);
+        options.logger.warn({ requestId: context.requestId, status, err: describeError(error) }, 'temporary password could not be delivered');
+        return { kind: 'undeliverable', reason: reasonFor(status) };
+      }
+    },
+  };
+}
+
+/** Posts and updates the onboarding ticket in the IT ticket channel; never a secret. */
+export function createTeamsTicketChannel(options: TeamsDeliveryOptions): TicketChannel {
+  const inChannel = async (work: (turn: TurnContext) => Promise<string>): Promise<TicketOutcome> => {
+    const channel = await options.addresses.ticketChannel();
+    if (!channel) return { kind: 'failed', reason: 'No IT ticket channel is set: an admin types "set ticket channel" in the channel that should get tickets.' };
+    let messageId = '';
+    try {
+      await options.adapter.continueConversationAsync(options.botAppId, channel.reference as Partial<ConversationReference>, async (turn) => {
+        messageId = await work(turn);
+      });
+      return { kind: 'posted', messageId };
+    } catch (error) {
+      const status = statusOf(error);
+      options.logger.warn({ status, err: describeError(error) }, 'ticket channel could not be reached');
+      return { kind: 'failed', reason: reasonFor(status) };
+    }
+  };
+  return {
+    postTicket: (ticket) =>
+      inChannel(async (turn) => {
+        const response = await turn.sendActivity(options.ticketMessage(ticket));
+        return response?.id ?? '';
+      }),
+    updateTicket: (messageId, ticket) =>
+      inChannel(async (turn) => {
+        await turn.updateActivity({ ...options.ticketMessage(ticket), id: messageId });
+        return messageId;
+      }),
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const candidate = error as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } } | undefined;
+  const value = candidate?.statusCode ?? candidate?.status ?? candidate?.response?.status;
+  return typeof value === 'number' ? value : undefined;
+}
+
+function reasonFor(status: number | undefined): string {
+  switch (status) {
+    case 403:
+      return 'Teams refused the message (the app is not installed for that person or channel, or they blocked it).';
+    case 404:
+      return 'Teams does not know that conversation any more (the chat or channel was removed).';
+    case 429:
+      return 'Teams asked the bot to slow down.';
+    default:
+      return status ? `Teams answered ${status}.` : 'Teams could not be reached.';
+  }
+}
+
+/** Error facts without request bodies (which would carry the message text). */
+function describeError(error: unknown): { name?: string; message?: string; code?: unknown } {
+  if (!(error instanceof Error)) return { message: String(error).slice(0, 200) };
+  return { name: error.name, message: error.message.slice(0, 300), code: (error as { code?: unknown }).code };
+}
