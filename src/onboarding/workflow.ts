@@ -144,6 +144,9 @@ const stop = (record: OnboardingRecord): StepResult => ({ kind: 'stop', record }
  * can go now. Safe to call any number of times, from any instance, at any moment.
  */
 export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string): Promise<OnboardingOutcome> {
+  // Each run holds leases under its own name, so two runs in one process (a double click
+  // reaching the same instance) serialize exactly like two instances do.
+  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
   for (let step = 0; step < 64; step += 1) {
     const stored = await deps.store.get(requestId);
     if (!stored) {
@@ -152,7 +155,7 @@ export async function processOnboardingRequest(deps: OnboardingDependencies, req
         problem: describeProblem('REQUEST_NOT_FOUND', requestId),
       };
     }
-    const result = await runStep(deps, stored);
+    const result = await runStep(run, stored);
     if (result.kind === 'stop') return describeOutcome(result.record);
   }
   throw new Error(`Onboarding request ${requestId} did not settle`);
@@ -380,9 +383,13 @@ export async function deliverPassword(deps: OnboardingDependencies, stored: Stor
 
 /** delivered → done: the IT ticket (never a secret) and the closing audit event. */
 export async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
-  const ticketed = await postTicket(deps, stored, 'done');
+  // Claim first, so two runs don't both post the ticket.
+  if (heldElsewhere(deps, stored.record)) return stop(withProblem(stored.record, 'BUSY_ELSEWHERE'));
+  const claimed = await write(deps, stored, 'delivered', { lease: leaseFor(deps) });
+  if (!claimed) return moved;
+  const ticketed = await postTicket(deps, claimed, 'done');
   if (!ticketed) return moved;
-  return moveTo(deps, ticketed, 'done', {}, 'onboarding.done', {
+  return moveTo(deps, ticketed, 'done', { lease: undefined }, 'onboarding.done', {
     userPrincipalName: requireRequest(stored.record).userPrincipalName, objectId: stored.record.objectId ?? null,
   });
 }

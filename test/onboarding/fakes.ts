@@ -26,8 +26,9 @@ export class InMemoryRequestStore implements RequestStore {
   }
 
   async create(record: OnboardingRecord) {
-    const existing = await this.get(record.requestId);
-    if (existing) return { kind: 'exists' as const, existing };
+    // Check and insert with no await in between: the store's create is atomic, like an insert-if-absent.
+    const row = this.records.get(record.requestId);
+    if (row) return { kind: 'exists' as const, existing: { record: JSON.parse(row.json) as OnboardingRecord, version: String(row.version) } };
     this.records.set(record.requestId, { json: JSON.stringify(record), version: 1 });
     return { kind: 'created' as const, version: '1' };
   }

@@ -119,6 +119,19 @@ describe('onboarding workflow — exactly once', () => {
     expect(world.delivery.delivered).toHaveLength(1);
   });
 
+  it('when the same instance runs the same request twice at once, then the second run waits instead of posting again', async () => {
+    const world = makeWorld();
+    world.directory.createFaults = ['ambiguous-applied'];
+    const input = { requestId: 'r1', requester, form: form() };
+    await Promise.all([onboard(world.deps('same'), input), onboard(world.deps('same'), input), onboard(world.deps('same'), input)]);
+    const final = await settle(world, 'r1', () => processOnboardingRequest(world.deps('same'), 'r1'));
+    expect(final.status).toBe('done');
+    expect(world.directory.posts).toBe(1);
+    expect(world.delivery.delivered).toHaveLength(1);
+    expect(world.tickets.posted).toHaveLength(1);
+    expect(world.audit.events.filter((e) => e.type === 'request.received')).toHaveLength(1);
+  });
+
   it.each<[CreateFault[], number]>([
     [['ambiguous-applied'], 1],
     [['ambiguous-not-applied'], 1],
