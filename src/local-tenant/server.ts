@@ -145,7 +145,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
   server.all('/:tenant/oauth2/v2.0/token', async (request, reply) => {
     const started = performance.now();
-    const correlationId = header(request, 'client-request-id') ?? randomUUID();
+    // msal-node sends its correlation id in the query string.
+    const correlationId = header(request, 'client-request-id') ?? queryOf(request).get('client-request-id') ?? randomUUID();
     const ids = { requestId: correlationId, clientRequestId: correlationId };
     const { tenant } = request.params as { tenant: string };
     const fault = faults.choose(request.method, pathOf(request));
