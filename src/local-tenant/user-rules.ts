@@ -146,9 +146,6 @@ export function validateUser(write: UserWrite, state: DirectoryState, existing?:
         throw badRequest(`A value is required for property '${name}' of resource 'User'.`);
       }
     }
-    if (write.forceChangePasswordNextSignIn !== undefined && write.password === undefined) {
-      // a profile without a password only changes the sign-in flag
-    }
   }
 
   for (const [name, value] of Object.entries(p)) {
