@@ -214,6 +214,21 @@ describe('workflow + Graph adapter against the local tenant', () => {
     expect(new Set(h.directory.sentPasswords.get('onboarding:r-fault'))).toEqual(delivered);
   }, 60_000);
 
+  it("when the tenant's own throttling (token bucket, write limit) is squeezed, then 20 concurrent requests each end done with one account", async () => {
+    const h = harness();
+    tenant.setThrottling({ enabled: true, resourceUnitsPerWindow: 40, windowSeconds: 1, writesPerWindow: 4, writeWindowSeconds: 1 });
+    try {
+      const ids = Array.from({ length: 20 }, (_, i) => `r-storm-${i}`);
+      const outcomes = await Promise.all(ids.map((requestId, i) => settle(h, requestId, () =>
+        onboard(h.deps(`i${i % 2}`), { requestId, requester, form: form({ givenName: 'Storm', surname: `Person${i}`, manager: undefined }) }))));
+      expect(outcomes.map((o) => o?.status)).toEqual(ids.map(() => 'done'));
+      for (const id of ids) expect(accountsWithMarker(`onboarding:${id}`)).toHaveLength(1);
+      expect(tenant.requestLog().filter((e) => e.throttled).length).toBeGreaterThan(0);
+    } finally {
+      tenant.setThrottling(false);
+    }
+  }, 120_000);
+
   it('when two instances and a redelivery race on one request under lost responses, then one account and one password', async () => {
     const h = harness();
     graphFaults([{ method: 'POST', path: '^/v1\\.0/users$', action: 'lostResponse', status: 504, count: 2 }], { replicationLagMs: 300 });
