@@ -71,7 +71,7 @@ function graphOptions(overrides: Partial<GraphDirectoryOptions> = {}): GraphDire
     credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: tenant.app.clientSecret },
     readRetries: 6,
     maxRetryAfterSeconds: 2,
-    // The tenant's 'reset' fault leaves the TLS connection hanging: short budgets keep the run quick.
+    // Short budgets: a connection that hangs is only noticed by its timeout, and tests shouldn't wait 30 s.
     requestTimeoutMs: 1_500,
     readTimeoutMs: 3_000,
     readRetryDelaySeconds: 0,
