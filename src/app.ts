@@ -84,7 +84,17 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
       markerAttribute: config.accounts.createMarkerAttribute,
     });
 
-  const addresses = new ConversationAddresses(storage);
+  const addresses = new ConversationAddresses(
+    storage,
+    config.ticketChannel
+      ? {
+          channelId: 'msteams',
+          serviceUrl: config.ticketChannel.serviceUrl,
+          conversation: { id: config.ticketChannel.conversationId, isGroup: true, conversationType: 'channel', tenantId: config.tenantId, name: 'IT tickets' },
+          bot: { id: config.bot.appId || 'onboarding-bot', name: 'Onboarding' },
+        }
+      : undefined,
+  );
   const deliveryOptions: TeamsDeliveryOptions = {
     adapter,
     botAppId: config.bot.appId,

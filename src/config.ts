@@ -66,6 +66,9 @@ const environmentSchema = z
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
     REQUESTER_GROUP_IDS: guidList,
+    // The IT ticket channel, when set by configuration rather than by "set ticket channel".
+    TICKET_CHANNEL_ID: z.string().max(512).default(''),
+    TICKET_CHANNEL_SERVICE_URL: z.string().url('the Bot Connector service URL of the ticket channel').or(z.literal('')).default(''),
     APPROVAL_POLICY: z.enum(['none', 'non-admins', 'all'], { errorMap: () => ({ message: 'none, non-admins or all' }) }).default('non-admins'),
 
     // Account defaults.
@@ -111,6 +114,9 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
   if (credentials !== 1) {
     problem('GRAPH_CLIENT_SECRET', 'exactly one Graph credential: GRAPH_CLIENT_SECRET, GRAPH_CERTIFICATE_PATH or GRAPH_USE_MANAGED_IDENTITY=true');
   }
+  if (Boolean(raw.TICKET_CHANNEL_ID) !== Boolean(raw.TICKET_CHANNEL_SERVICE_URL)) {
+    problem(raw.TICKET_CHANNEL_ID ? 'TICKET_CHANNEL_SERVICE_URL' : 'TICKET_CHANNEL_ID', 'both TICKET_CHANNEL_ID and TICKET_CHANNEL_SERVICE_URL, or neither');
+  }
   if (raw.GRAPH_CERTIFICATE_PATH && !existsSync(raw.GRAPH_CERTIFICATE_PATH)) {
     problem('GRAPH_CERTIFICATE_PATH', 'the path of an existing PEM file with the certificate and its private key');
   }
@@ -134,6 +140,8 @@ export interface AppConfig {
   readonly storage: { readonly connectionString: string; readonly container: string; readonly auditTable: string };
   readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
   readonly approvalPolicy: Environment['APPROVAL_POLICY'];
+  /** The ticket channel from configuration (conversation id + service URL), if any. */
+  readonly ticketChannel?: { readonly conversationId: string; readonly serviceUrl: string } | undefined;
   readonly accounts: {
     readonly defaultUsageLocation: string;
     readonly upnPattern: Environment['UPN_PATTERN'];
@@ -201,6 +209,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     storage: { connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER, auditTable: env.AUDIT_TABLE },
     roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
     approvalPolicy: env.APPROVAL_POLICY,
+    ticketChannel: env.TICKET_CHANNEL_ID && env.TICKET_CHANNEL_SERVICE_URL ? { conversationId: env.TICKET_CHANNEL_ID, serviceUrl: env.TICKET_CHANNEL_SERVICE_URL } : undefined,
     accounts: {
       defaultUsageLocation: env.DEFAULT_USAGE_LOCATION,
       upnPattern: env.UPN_PATTERN,

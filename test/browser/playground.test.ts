@@ -10,10 +10,16 @@ const PORTS = [3978, 44300, 56150, 10000, 10001, 10002];
 const HELP_TITLE = 'Onboarding — new Entra ID accounts';
 
 async function sendMessage(page: Page, text: string) {
-  const box = page.getByRole('textbox').first();
+  // The Playground's compose box is a Lexical editor; card inputs are plain textboxes.
+  const box = page.locator('[data-lexical-editor="true"]').last();
   await box.click();
   await box.fill(text);
   await page.keyboard.press('Enter');
+}
+
+async function screenshot(page: Page, name: string) {
+  mkdirSync(`${projectRoot}build/screenshots`, { recursive: true });
+  await page.screenshot({ path: `${projectRoot}build/screenshots/${name}.png`, fullPage: true });
 }
 
 describe('npm start, then a person in the Agents Playground', () => {
@@ -49,17 +55,59 @@ describe('npm start, then a person in the Agents Playground', () => {
 
     await expect.poll(() => page.getByText(HELP_TITLE).count(), { timeout: 30_000 }).toBe(before + 1);
     await expect.poll(() => page.getByText('Shows this card.').count()).toBeGreaterThan(before);
-    mkdirSync(`${projectRoot}build/screenshots`, { recursive: true });
-    await page.screenshot({ path: `${projectRoot}build/screenshots/playground-help.png` });
+    await screenshot(page, 'playground-help');
+  });
+
+  it('when the manager asks in a sentence for a name that exists, picks the checked alternative and creates, then the password arrives in her personal chat and the UPN in the Tickets channel', async () => {
+    await sendMessage(page, 'please create an account for Adele Vance, Marketing, contractor, starts 1 Dec, ticket INC-4711');
+    await page.getByText('Request a new account', { exact: true }).last().waitFor({ timeout: 30_000 });
+    expect(await page.getByLabel(/^Given name/).last().inputValue()).toBe('Adele');
+    expect(await page.getByLabel(/^Surname/).last().inputValue()).toBe('Vance');
+    expect(await page.getByLabel(/^Ticket reference/).last().inputValue()).toBe('INC-4711');
+    await page.getByLabel(/Business justification/).last().fill('Joins Marketing on Monday as a contractor.');
+
+    await page.getByRole('button', { name: 'Check and review' }).last().click();
+    await page.getByText(/adele\.vance@contoso\.com is already taken/).last().waitFor({ timeout: 30_000 });
+    const alternative = await page.getByLabel(/^User name/).last().inputValue();
+    expect(alternative).not.toBe('');
+    expect(alternative).not.toBe('adele.vance');
+
+    await page.getByRole('button', { name: 'Check and review' }).last().click();
+    await page.getByText('Check the new account').last().waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Create account' }).last().click();
+    await page.getByText('Account created').last().waitFor({ timeout: 60_000 });
+    const upn = `${alternative}@contoso.com`;
+    await expect.poll(() => page.getByText(`${upn} was created for Adele Vance`).count()).toBeGreaterThan(0);
+
+    // The password card: in this personal chat, naming the person, never the user name.
+    const passwordCard = page.locator('.ac-adaptiveCard', { hasText: 'Temporary password for Adele Vance' }).last();
+    await passwordCard.waitFor({ timeout: 30_000 });
+    const passwordText = await passwordCard.innerText();
+    expect(passwordText).not.toContain(upn);
+    expect(passwordText).not.toContain(alternative);
+    await screenshot(page, 'playground-request');
+
+    // The Tickets channel: the user name and ticket, and no password card.
+    await page.getByText('Tickets', { exact: true }).click();
+    const ticket = page.locator('.ac-adaptiveCard', { hasText: 'New account ready: Adele Vance' }).last();
+    await ticket.waitFor({ timeout: 30_000 });
+    const ticketText = await ticket.innerText();
+    expect(ticketText).toContain(upn);
+    expect(ticketText).toContain('INC-4711');
+    expect(ticketText).toContain('Megan Bowen');
+    expect(await page.getByText('Temporary password for').count()).toBe(0);
+    await screenshot(page, 'playground-ticket');
   });
 
   it('when the person presses Ctrl-C in the npm start terminal, then every service stops and no process is left behind', async () => {
     const code = await stack.interrupt();
-    expect(code).toBe(0);
+    // npm itself ends by the signal, as it does in a terminal; the launcher must have finished its shutdown.
+    expect([0, 'SIGINT', 130]).toContain(code);
+    expect(stack.launcher.output()).toContain('All services stopped.');
     for (const port of PORTS) expect(await isPortInUse(port), `port ${port} still in use`).toBe(false);
     const leftovers = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
       .split('\n')
-      .filter((line) => line.includes(projectRoot) && /azurite|agentsplayground|local-tenant\/main|src\/index\.ts|start-local/.test(line));
+      .filter((line) => line.includes(projectRoot) && /\.local\/azurite|agentsplayground|local-tenant\/main|tsx src\/index\.ts$|start-local/.test(line));
     expect(leftovers).toEqual([]);
   });
 });

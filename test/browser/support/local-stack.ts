@@ -28,8 +28,18 @@ export async function npmStart(timeoutMs = 150_000): Promise<LocalStack> {
     launcher,
     playgroundUrl,
     async interrupt() {
-      process.kill(-launcher.child.pid!, 'SIGINT');
-      const timer = setTimeout(() => process.kill(-launcher.child.pid!, 'SIGKILL'), 60_000);
+      try {
+        process.kill(-launcher.child.pid!, 'SIGINT');
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-launcher.child.pid!, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, 60_000);
       const code = await launcher.exited;
       clearTimeout(timer);
       return code;
