@@ -220,13 +220,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   // A plain sentence: open the form prefilled when it reads like an account request.
   app.activity('message', async (context) => {
     const text = context.activity.text ?? '';
-    const domains = (await verifiedDomains()).map((d) => d.name);
-    const extraction = extractOnboardingRequest(text, {
-      today: options.workflow.clock.now().toISOString().slice(0, 10),
-      knownDomains: domains,
-      ...(context.activity.locale ? { locale: context.activity.locale } : {}),
-    });
+    const read = (knownDomains?: readonly string[]) =>
+      extractOnboardingRequest(text, {
+        today: options.workflow.clock.now().toISOString().slice(0, 10),
+        ...(knownDomains ? { knownDomains } : {}),
+        ...(context.activity.locale ? { locale: context.activity.locale } : {}),
+      });
+    // Chit-chat costs no directory call; a request is read again knowing the tenant's domains.
+    let extraction = read();
     if (extraction.isAccountRequest) {
+      extraction = read((await verifiedDomains()).map((d) => d.name));
       await openForm(context, extraction.form, ['I filled in what I understood from your message. Check it, complete the rest, then press Check and review.', ...extraction.notes]);
       return;
     }

@@ -514,7 +514,16 @@ async function audit(deps: OnboardingDependencies, record: OnboardingRecord, typ
     at: deps.clock.now().toISOString(),
     type,
     actor: deps.instanceId,
-    details: { status: record.status, ...details },
+    // Who asked and for what, on every event, so the trail can be queried by UPN and requester.
+    details: {
+      status: record.status,
+      requesterId: record.requester.id,
+      requesterName: record.requester.name,
+      userPrincipalName: record.request?.userPrincipalName ?? null,
+      displayName: record.request?.displayName ?? null,
+      ticketReference: record.request?.ticketReference ?? record.form.ticketReference ?? null,
+      ...details,
+    },
   });
 }
 

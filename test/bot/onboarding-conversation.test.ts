@@ -4,7 +4,9 @@
  * Connector that shows what each person and channel actually received.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { createTableAuditLog } from '../../src/storage/index.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, TENANT_ID, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
@@ -105,6 +107,14 @@ describe('the onboarding conversation in Teams', () => {
     expect(elsewhere.join('\n')).not.toContain(password);
     expect(JSON.stringify(result)).not.toContain(password);
     expect(bot.logLines.join('\n')).not.toContain(password);
+
+    // The audit trail tells the story by UPN and by requester, and never holds the password.
+    const trail = createTableAuditLog({ connectionString: inject('azuriteConnectionString'), tableName: bot.config.storage.auditTable });
+    const byUpn = await trail.query({ userPrincipalName: suggested! });
+    expect(byUpn.map((e) => e.type)).toEqual(expect.arrayContaining(['account.created']));
+    const byRequester = await trail.query({ requesterId: PEOPLE.megan.aadObjectId });
+    expect(byRequester.length).toBeGreaterThanOrEqual(byUpn.length);
+    expect(JSON.stringify(byRequester)).not.toContain(password);
 
     // A double click on Create changes nothing: same result, still one account, one password.
     const again = await click(PEOPLE.megan, 'onboarding.create', { draftId }, messageId);

@@ -36,6 +36,7 @@ export async function startBotUnderTest(
     ...(tenant ? { GRAPH_AUTHORITY_HOST: tenant.authorityHost, GRAPH_BASE_URL: tenant.graphBaseUrl } : {}),
     STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
     STORAGE_CONTAINER: `test-${randomBytes(6).toString('hex')}`,
+    AUDIT_TABLE: `Audit${randomBytes(6).toString('hex')}`,
     SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
     ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
     REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1',
