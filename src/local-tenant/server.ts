@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { runBatch, type BatchPartRequest } from './batch.js';
+import { BOT_FRAMEWORK_KEYS_PATH, BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
 import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
@@ -80,6 +81,14 @@ export interface LocalTenant {
   directory(): DirectoryState;
   /** Back to the seed (keeps keys and credentials). */
   reset(): void;
+  /** The Bot Framework channel token service this tenant also plays (for a bot's inbound authentication). */
+  botFramework: {
+    /** For botbuilder's ToBotFromChannelOpenIdMetadataUrl (BOT_OPENID_METADATA_URL). */
+    openIdMetadataUrl: string;
+    issuer: string;
+    /** Signs a channel token with the key the JWKS publishes. */
+    mintChannelToken(claims: ChannelTokenClaims): Promise<string>;
+  };
   close(): Promise<void>;
 }
 
@@ -119,7 +128,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
 
   let baseUrl = '';
   // Both need the URL, known once the server listens (port 0 = any free port).
-  const runtime: { tokens?: TokenService; graph?: GraphApi } = {};
+  const runtime: { tokens?: TokenService; graph?: GraphApi; botFramework?: BotFrameworkChannel } = {};
   const tokenService = (): TokenService => runtime.tokens as TokenService;
   const graphApi = (): GraphApi => runtime.graph as GraphApi;
 
@@ -172,6 +181,17 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       return sendLogged(request, reply, response, started, ids, { appId: form.get('client_id') ?? undefined });
     }
     return sendLogged(request, reply, response, started, ids);
+  });
+
+  // ------------------------------------------------------ Bot Framework channel
+  server.get(BOT_FRAMEWORK_OPENID_PATH, async (request, reply) => {
+    const id = randomUUID();
+    return sendLogged(request, reply, (runtime.botFramework as BotFrameworkChannel).openIdConfiguration(), performance.now(), { requestId: id, clientRequestId: id });
+  });
+  server.get(BOT_FRAMEWORK_KEYS_PATH, async (request, reply) => {
+    const started = performance.now();
+    const id = randomUUID();
+    return sendLogged(request, reply, await (runtime.botFramework as BotFrameworkChannel).jwks(), started, { requestId: id, clientRequestId: id });
   });
 
   // ------------------------------------------------------------------ Graph
@@ -295,6 +315,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       graphBaseUrl: `${baseUrl}/v1.0`,
       tokenEndpoint: `${baseUrl}/${state.tenantId}/oauth2/v2.0/token`,
       openIdConfiguration: `${baseUrl}/${state.tenantId}/v2.0/.well-known/openid-configuration`,
+      botFrameworkOpenIdConfiguration: `${baseUrl}${BOT_FRAMEWORK_OPENID_PATH}`,
       caCertPath: tls.caCertPath,
       stateDir,
       endpoints: ['GET /_tenant/users', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
@@ -456,6 +477,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   runtime.tokens = new TokenService(baseUrl, () => state, credentials);
+  const botFramework = new BotFrameworkChannel(baseUrl);
+  runtime.botFramework = botFramework;
   runtime.graph = new GraphApi({
     baseUrl,
     state: () => state,
@@ -485,6 +508,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     clearRequestLog: () => log.clear(),
     directory: () => structuredClone(state),
     reset: resetDirectory,
+    botFramework: {
+      openIdMetadataUrl: botFramework.openIdMetadataUrl,
+      issuer: BOT_FRAMEWORK_ISSUER,
+      mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
+    },
     close: async () => {
       await server.close();
       credentials.dispose();

@@ -6,6 +6,8 @@ import { entraError, GraphError, type ApiResponse } from './responses.js';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
+/** The Bot Connector's resource: a bot gets a token for it to send replies and proactive messages. */
+export const BOT_CONNECTOR_RESOURCE = 'https://api.botframework.com';
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -142,7 +144,8 @@ export class TokenService {
       return entraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`, correlationId);
     }
     const resource = scope.slice(0, -'/.default'.length).replace(/\/$/, '');
-    if (resource !== GRAPH_RESOURCE && resource !== GRAPH_APP_ID) {
+    const botConnector = resource === BOT_CONNECTOR_RESOURCE;
+    if (resource !== GRAPH_RESOURCE && resource !== GRAPH_APP_ID && !botConnector) {
       return entraError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${this.directory().organization.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`, correlationId);
     }
 
@@ -158,7 +161,8 @@ export class TokenService {
       idtyp: 'app',
       oid: application.servicePrincipalId,
       rh: randomUUID(),
-      roles: [...application.applicationPermissions],
+      // Graph permissions mean nothing to the Bot Connector; Entra sends none for it.
+      roles: botConnector ? [] : [...application.applicationPermissions],
       sub: application.servicePrincipalId,
       tenant_region_scope: 'NA',
       tid: tenantId,
@@ -167,7 +171,7 @@ export class TokenService {
       xms_tcdt: issuedAt - 90 * 24 * 3600,
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.credentials.signingKeyId, x5t: this.credentials.signingKeyId })
-      .setAudience(GRAPH_RESOURCE)
+      .setAudience(botConnector ? BOT_CONNECTOR_RESOURCE : GRAPH_RESOURCE)
       .setIssuer(this.issuer)
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
