@@ -10,3 +10,4 @@ export * from './workflow.js';
 export * from './secret-vault.js';
 export * from './system.js';
 export * from './access.js';
+export * from './resume.js';

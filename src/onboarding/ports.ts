@@ -191,3 +191,17 @@ export interface RandomSource {
   /** A random UUID (correlation ids, lease owners). */
   uuid(): string;
 }
+
+// ---------------------------------------------------------------------------- resume
+
+/** Finds requests that are not finished, so they can be resumed after a crash or a long throttle. */
+export interface RequestIndex {
+  /** Requests whose status is not final (at most `limit` when given). */
+  listUnfinished(options?: { readonly limit?: number }): Promise<{ readonly requests: readonly StoredRequest[] }>;
+}
+
+/** Tells a requester in their 1:1 chat how a request ended while nobody was watching: a plain sentence, never a secret. */
+export interface RequesterNotice {
+  /** Sends `text` to the requester only; the outcome says whether it reached them. */
+  notifyRequester(requester: Requester, notice: { readonly requestId: string; readonly text: string }): Promise<DeliveryOutcome>;
+}

@@ -1,0 +1,146 @@
+/**
+ * Resuming requests nobody is working on any more: the instance that took them crashed or
+ * was killed, or the directory throttled longer than one run waits. A scheduler calls
+ * `resumeUnfinishedRequests` at start and then every few seconds, on every instance; the
+ * workflow's leases and compare-and-set writes make that safe (see workflow.ts), so this
+ * only decides which requests are due, and tells the requester how one ended when it
+ * ended here, where nobody was watching the card.
+ */
+import type { OnboardingProblem } from './errors.js';
+import type { RequestIndex, RequesterNotice, RequestStore } from './ports.js';
+import { finalStatuses, type OnboardingRecord, type OnboardingStatus } from './state.js';
+import { processOnboardingRequest, type OnboardingDependencies, type OnboardingOutcome } from './workflow.js';
+
+/** Statuses that wait for a person (an approver, the requester's reveal), not for us. */
+const waitingForPeople: ReadonlySet<OnboardingStatus> = new Set(['awaiting_approval', 'reveal_pending']);
+
+export interface ResumeOptions {
+  /** Tells the requester when a resumed request ends rejected or failed. */
+  readonly notice?: RequesterNotice | undefined;
+  /** A request without a lease is due once it has not changed for this long (default: the policy's lease). */
+  readonly idleMs?: number | undefined;
+  /** At most this many unfinished requests per pass. */
+  readonly limit?: number | undefined;
+}
+
+/** What one pass did, for the log; never a secret. */
+export interface ResumeReport {
+  readonly unfinished: number;
+  readonly resumed: readonly { readonly requestId: string; readonly status: OnboardingStatus; readonly pending: boolean }[];
+  /** Not due yet (a live lease, recently changed) or waiting for a person. */
+  readonly notDue: number;
+  readonly notified: readonly { readonly requestId: string; readonly delivered: boolean }[];
+  /** Requests whose resume threw; the pass went on with the others. */
+  readonly failed: readonly { readonly requestId: string; readonly error: unknown }[];
+}
+
+/** True when nobody is working on this request now and it is ours to continue. */
+export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: number): boolean {
+  if (finalStatuses.has(record.status) || waitingForPeople.has(record.status)) return false;
+  if (record.lease) return Date.parse(record.lease.until) <= now.getTime();
+  // No lease: between steps, or left pending (throttled). Leave a fresh one to the run that is on it.
+  return Date.parse(record.updatedAt) + idleMs <= now.getTime();
+}
+
+/**
+ * One pass: every unfinished request that is due is taken as far as it can go now, oldest
+ * first. One bad request never stops the pass (it is reported in `failed`); a failing
+ * list throws, for the scheduler to log and try again on the next tick.
+ */
+export async function resumeUnfinishedRequests(
+  deps: OnboardingDependencies, index: RequestIndex, options: ResumeOptions = {},
+): Promise<ResumeReport> {
+  const idleMs = options.idleMs ?? deps.policy.leaseMs;
+  const { requests } = await index.listUnfinished(options.limit !== undefined ? { limit: options.limit } : {});
+  const now = deps.clock.now();
+  const due = [...requests]
+    .filter((stored) => isDueForResume(stored.record, now, idleMs))
+    .sort((a, b) => (a.record.receivedAt < b.record.receivedAt ? -1 : a.record.receivedAt > b.record.receivedAt ? 1 : 0));
+
+  const resumed: ResumeReport['resumed'][number][] = [];
+  const notified: ResumeReport['notified'][number][] = [];
+  const failed: ResumeReport['failed'][number][] = [];
+  for (const stored of due) {
+    const { requestId } = stored.record;
+    try {
+      const watched = watchFinalWrite(deps.store);
+      const outcome = await processOnboardingRequest({ ...deps, store: watched.store }, requestId);
+      resumed.push({ requestId, status: outcome.status, pending: outcome.pending });
+      // Only the run whose write ended the request tells the requester, so two instances
+      // resuming the same request don't both send the notice.
+      const endedHere = watched.endedWith();
+      if (options.notice && (endedHere === 'rejected' || endedHere === 'failed')) {
+        const sent = await options.notice.notifyRequester(stored.record.requester, { requestId, text: describeEndForRequester(outcome) });
+        notified.push({ requestId, delivered: sent.kind === 'delivered' });
+      }
+    } catch (error) {
+      failed.push({ requestId, error });
+    }
+  }
+  return { unfinished: requests.length, resumed, notDue: requests.length - due.length, notified, failed };
+}
+
+/** The sentence the requester reads when a request they are no longer watching ended without an account for them. */
+export function describeEndForRequester(outcome: OnboardingOutcome): string {
+  const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';
+  const problem: OnboardingProblem | undefined = outcome.problem;
+  const why = problem ? ` ${problem.message} ${problem.help}` : '';
+  const alternatives = outcome.alternatives.length > 0 ? ` These user names are free: ${outcome.alternatives.join(', ')}.` : '';
+  const reference = ` (Reference ${outcome.correlationId}, request ${outcome.requestId}.)`;
+  const head = outcome.status === 'rejected'
+    ? `I could not create ${who}.`
+    : `I could not finish ${who}.`;
+  return `${head}${why}${alternatives}${reference}`;
+}
+
+/** The store, watched: remembers whether one of this run's own writes moved the request to a final status. */
+function watchFinalWrite(store: RequestStore): { store: RequestStore; endedWith(): OnboardingStatus | undefined } {
+  let ended: OnboardingStatus | undefined;
+  return {
+    store: {
+      get: (requestId) => store.get(requestId),
+      create: (record) => store.create(record),
+      async update(record, expectedVersion) {
+        const result = await store.update(record, expectedVersion);
+        if (result.kind === 'updated' && finalStatuses.has(record.status)) ended ??= record.status;
+        return result;
+      },
+    },
+    endedWith: () => ended,
+  };
+}
+
+export interface ResumeSchedule {
+  /** Stops further passes; resolves when the pass under way (if any) has finished. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `pass` once now and then every `intervalMs` after the previous pass ended (passes
+ * never overlap). Timers are unref'd so they never keep the process alive; a pass that
+ * throws is handed to `onError` and the schedule goes on.
+ */
+export function scheduleResume(pass: () => Promise<void>, options: { readonly intervalMs: number; onError(error: unknown): void }): ResumeSchedule {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    timer = undefined;
+    if (stopped) return;
+    running = pass().catch(options.onError).finally(() => {
+      if (!stopped) {
+        timer = setTimeout(tick, options.intervalMs);
+        timer.unref();
+      }
+    });
+  };
+  timer = setTimeout(tick, 0);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}
