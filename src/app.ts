@@ -16,12 +16,12 @@ import { checkInboundActivity } from './bot/inbound-activity.js';
 import { DraftStore } from './bot/drafts.js';
 import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
-import { createTeamsCredentialDelivery, createTeamsTicketChannel, type TeamsDeliveryOptions } from './delivery/teams-delivery.js';
+import { createTeamsCredentialDelivery, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions } from './delivery/teams-delivery.js';
 import { createGraphDirectory } from './directory/index.js';
 import { createBlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog } from './storage/table-audit-log.js';
 import {
-  createAesGcmSecretVault, createRoleResolver, cryptoRandom, defaultOnboardingPolicy, describeOutcome, systemClock,
+  createAesGcmSecretVault, createRoleResolver, cryptoRandom, defaultOnboardingPolicy, describeOutcome, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type OnboardingDependencies,
 } from './onboarding/index.js';
 
@@ -115,6 +115,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     random: cryptoRandom,
     policy: {
       ...defaultOnboardingPolicy,
+      leaseMs: config.resume.leaseMs,
       aliasPattern: config.accounts.upnPattern,
       password: { length: config.accounts.passwordLength, avoidLookAlikes: config.accounts.passwordAvoidLookalikes },
     },
@@ -172,9 +173,23 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   });
   logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
 
+  // Requests left unfinished by a crash, a kill or a long throttle continue without anyone clicking.
+  const requesterNotice = createTeamsRequesterNotice(deliveryOptions);
+  const resume = scheduleResume(async () => {
+    const report = await resumeUnfinishedRequests(workflow, requests, { notice: requesterNotice });
+    for (const { requestId, error } of report.failed) logger.error({ err: error, requestId }, 'could not resume an onboarding request');
+    if (report.resumed.length > 0 || report.notified.length > 0) {
+      logger.info({ resumed: report.resumed, notified: report.notified, notDue: report.notDue }, 'resumed unfinished onboarding requests');
+    }
+  }, { intervalMs: config.resume.intervalMs, onError: (error) => logger.warn({ err: error }, 'could not list unfinished onboarding requests') });
+
   return {
     url: server.url,
     logger,
-    stop: (graceMs = config.server.shutdownGraceMs) => server.close(graceMs),
+    stop: (graceMs = config.server.shutdownGraceMs) => {
+      // No new resume pass; one under way finishes (or is cut like a crash, and resumed later).
+      void resume.stop();
+      return server.close(graceMs);
+    },
   };
 }

@@ -81,6 +81,10 @@ const environmentSchema = z
     CREATE_MARKER_ATTRIBUTE: z.coerce.number().int().min(1, 'an extension attribute number 1-15').max(15, 'an extension attribute number 1-15').default(15),
 
     // Key that seals a pending password until it is delivered (AES-256-GCM, base64 of 32 bytes).
+    // Resuming unfinished requests: how often each instance looks, and how long a step belongs to the instance on it.
+    RESUME_INTERVAL_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(30),
+    ONBOARDING_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(120),
+
     SECRET_VAULT_KEY: z
       .string()
       .min(1, 'base64 of 32 random bytes')
@@ -150,6 +154,8 @@ export interface AppConfig {
     readonly createMarkerAttribute: number;
   };
   readonly secretVaultKey: Buffer;
+  /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
+  readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
   readonly warnings: readonly string[];
 }
@@ -218,6 +224,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       createMarkerAttribute: env.CREATE_MARKER_ATTRIBUTE,
     },
     secretVaultKey: Buffer.from(env.SECRET_VAULT_KEY, 'base64'),
+    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs: env.ONBOARDING_LEASE_SECONDS * 1000 },
     warnings,
   });
 }

@@ -1,12 +1,12 @@
 /**
  * The delivery ports over Teams proactive messages (Bot Connector): the temporary password
- * to the requester's 1:1 chat, the ticket to the IT channel. The messages themselves are
+ * and notices about how a request ended to the requester's 1:1 chat, the ticket to the IT channel. The messages themselves are
  * rendered by views handed in by the composition root; this adapter only addresses and sends.
  */
 import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type {
-  CredentialDelivery, DeliveryOutcome, Requester, Secret, Ticket, TicketChannel, TicketOutcome,
+  CredentialDelivery, DeliveryOutcome, Requester, RequesterNotice, Secret, Ticket, TicketChannel, TicketOutcome,
 } from '../onboarding/index.js';
 import type { ConversationAddresses } from './conversation-addresses.js';
 
@@ -33,44 +33,59 @@ const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 /** Sends the password only into the requester's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
   return {
-    async deliverTemporaryPassword(requester: Requester, secret: Secret, context): Promise<DeliveryOutcome> {
-      const address = await options.addresses.person(requester.id);
-      if (!address) {
-        return { kind: 'undeliverable', reason: `I have no way to reach ${requester.name} in Teams yet (they have not chatted with the bot).` };
-      }
-      const message = () => options.passwordMessage({ displayName: context.displayName, requestId: context.requestId, password: secret.reveal() });
-      try {
-        if (address.personalChat?.conversation?.id) {
-          await options.adapter.continueConversationAsync(options.botAppId, address.personalChat, async (turn: TurnContext) => {
-            await turn.sendActivity(message());
-          });
-        } else {
-          // No 1:1 chat yet: open one (needs the app installed for the person).
-          await options.adapter.createConversationAsync(
-            options.botAppId,
-            'msteams',
-            address.serviceUrl,
-            options.audience ?? BOT_FRAMEWORK_AUDIENCE,
-            {
-              isGroup: false,
-              bot: { id: options.botAppId, name: 'Onboarding' },
-              members: [{ id: address.teamsUserId, name: address.name }],
-              tenantId: address.tenantId,
-              channelData: { tenant: { id: address.tenantId } },
-            } as Parameters<CloudAdapter['createConversationAsync']>[4],
-            async (turn: TurnContext) => {
-              await turn.sendActivity(message());
-            },
-          );
-        }
-        return { kind: 'delivered' };
-      } catch (error) {
-        const status = statusOf(error);
-        options.logger.warn({ requestId: context.requestId, status, err: describeError(error) }, 'temporary password could not be delivered');
-        return { kind: 'undeliverable', reason: reasonFor(status) };
-      }
-    },
+    deliverTemporaryPassword: (requester: Requester, secret: Secret, context): Promise<DeliveryOutcome> =>
+      sendToPersonalChat(options, requester, context.requestId, 'temporary password could not be delivered',
+        () => options.passwordMessage({ displayName: context.displayName, requestId: context.requestId, password: secret.reveal() })),
   };
+}
+
+/** Tells the requester, in their own 1:1 chat, how a request ended; a plain sentence, never a secret. */
+export function createTeamsRequesterNotice(options: TeamsDeliveryOptions): RequesterNotice {
+  return {
+    notifyRequester: (requester, notice) =>
+      sendToPersonalChat(options, requester, notice.requestId, 'requester could not be told how a request ended',
+        () => ({ type: 'message', text: notice.text, textFormat: 'plain' })),
+  };
+}
+
+/** Sends one message into the person's 1:1 chat with the bot, opening it when there is none yet. */
+async function sendToPersonalChat(
+  options: TeamsDeliveryOptions, requester: Requester, requestId: string, failureLog: string, message: () => Partial<Activity>,
+): Promise<DeliveryOutcome> {
+  const address = await options.addresses.person(requester.id);
+  if (!address) {
+    return { kind: 'undeliverable', reason: `I have no way to reach ${requester.name} in Teams yet (they have not chatted with the bot).` };
+  }
+  try {
+    if (address.personalChat?.conversation?.id) {
+      await options.adapter.continueConversationAsync(options.botAppId, address.personalChat, async (turn: TurnContext) => {
+        await turn.sendActivity(message());
+      });
+    } else {
+      // No 1:1 chat yet: open one (needs the app installed for the person).
+      await options.adapter.createConversationAsync(
+        options.botAppId,
+        'msteams',
+        address.serviceUrl,
+        options.audience ?? BOT_FRAMEWORK_AUDIENCE,
+        {
+          isGroup: false,
+          bot: { id: options.botAppId, name: 'Onboarding' },
+          members: [{ id: address.teamsUserId, name: address.name }],
+          tenantId: address.tenantId,
+          channelData: { tenant: { id: address.tenantId } },
+        } as Parameters<CloudAdapter['createConversationAsync']>[4],
+        async (turn: TurnContext) => {
+          await turn.sendActivity(message());
+        },
+      );
+    }
+    return { kind: 'delivered' };
+  } catch (error) {
+    const status = statusOf(error);
+    options.logger.warn({ requestId, status, err: describeError(error) }, failureLog);
+    return { kind: 'undeliverable', reason: reasonFor(status) };
+  }
 }
 
 /** Posts and updates the onboarding ticket in the IT ticket channel; never a secret. */
