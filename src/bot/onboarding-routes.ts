@@ -9,14 +9,14 @@ import { CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuil
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import {
-  checkUpnFree, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives, validateOnboardingForm,
-  readOnboardingForm, type AliasPattern, type OnboardingDependencies, type OnboardingForm, type OnboardingOutcome,
-  type Role, type RoleResolver, type VerifiedDomain,
+  checkUpnFree, decideApproval, describeRetryAfter, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives,
+  validateOnboardingForm, readOnboardingForm, type AliasPattern, type ApprovalRefusal, type OnboardingDependencies, type OnboardingForm,
+  type OnboardingOutcome, type RateLimiter, type Role, type RoleResolver, type VerifiedDomain,
 } from '../onboarding/index.js';
 import { extractOnboardingRequest } from '../onboarding/request-from-message.js';
 import type { ConversationAddresses } from '../delivery/conversation-addresses.js';
 import { DraftStore, type Draft } from './drafts.js';
-import { onboardingFormCard, onboardingResultCard, onboardingReviewCard } from './cards/onboarding-cards.js';
+import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from './cards/onboarding-cards.js';
 
 export interface OnboardingConversationOptions {
   workflow: OnboardingDependencies;
@@ -31,7 +31,19 @@ export interface OnboardingConversationOptions {
   recentRequests(requesterId: string, limit: number): Promise<OnboardingOutcome[]>;
   /** How long the Create click waits for the result before answering "working on it". */
   createAnswerWithinMs?: number;
+  rateLimiter: RateLimiter;
+  rateLimits: { readonly perRequesterPerHour: number; readonly totalPerHour: number };
+  botAppId: string;
 }
+
+const HOUR_MS = 3_600_000;
+
+const approvalRefusals: Record<ApprovalRefusal, string> = {
+  NOT_AN_APPROVER: 'Only IT admins can approve or reject account requests; your click changed nothing.',
+  OWN_REQUEST: 'You cannot approve or reject your own request; another IT admin has to.',
+  NOT_PENDING: 'This request is no longer waiting for approval.',
+  NOT_FOUND: 'This request is unknown.',
+};
 
 type CardResult = AdaptiveCard | string;
 
@@ -183,10 +195,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (typeof draft === 'string') return draft;
     if (!draft.requestId) return 'Please check the details first (press Check and review).';
     // Roles are checked again, fresh, right before anything is created.
-    if (!mayRequest(await roleOf(context, true))) return notAllowed;
+    const role = await roleOf(context, true);
+    if (!mayRequest(role)) return notAllowed;
     const requester = requesterOf(context)!;
     const requestId = draft.requestId;
-    const work = onboard(options.workflow, { requestId, requester, form: draft.form });
+    // A double click or a redelivery continues the same request and costs no rate-limit slot.
+    if (!(await options.workflow.store.get(requestId))) {
+      const refusal = await rateLimited(requester.id);
+      if (refusal) return refusal;
+    }
+    const work = onboard(options.workflow, { requestId, requester, form: draft.form, requesterRole: role });
     const answer = await Promise.race([
       work.then((outcome) => ({ kind: 'done' as const, outcome })),
       new Promise<{ kind: 'later' }>((resolve) => setTimeout(() => resolve({ kind: 'later' }), options.createAnswerWithinMs ?? 4000).unref()),
@@ -216,6 +234,59 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!stored || !person || stored.record.requester.id !== person.id) return 'Only the person who made this request can see it.';
     return onboardingResultCard(await processOnboardingRequest(options.workflow, requestId));
   });
+
+  const rateLimited = async (requesterId: string): Promise<string | undefined> => {
+    const mine = await options.rateLimiter.take(`requester:${requesterId}`, options.rateLimits.perRequesterPerHour, HOUR_MS);
+    if (!mine.allowed) {
+      return `You have made ${options.rateLimits.perRequesterPerHour} account requests in the last hour, the most allowed. Try again ${describeRetryAfter(mine.retryAfterMs)}; nothing was created.`;
+    }
+    const everyone = await options.rateLimiter.take('all-requesters', options.rateLimits.totalPerHour, HOUR_MS);
+    if (!everyone.allowed) {
+      return `The bot has taken ${options.rateLimits.totalPerHour} account requests in the last hour, the most allowed for everyone together. Try again ${describeRetryAfter(everyone.retryAfterMs)}; nothing was created.`;
+    }
+    return undefined;
+  };
+
+  /** A plain sentence to the requester's own 1:1 chat (never a secret). */
+  const tellRequester = async (requesterId: string, text: string) => {
+    const address = await options.addresses.person(requesterId);
+    if (!address?.personalChat) return;
+    try {
+      await app.adapter.continueConversationAsync(options.botAppId, address.personalChat, async (turn) => {
+        await turn.sendActivity(MessageFactory.text(text));
+      });
+    } catch (error) {
+      logger.warn({ err: error, requesterId }, 'could not tell the requester about an approval decision');
+    }
+  };
+
+  const decide = async (context: TurnContext, data: Record<string, unknown>, decision: 'approved' | 'rejected'): Promise<CardResult> => {
+    const approver = requesterOf(context);
+    const requestId = typeof data.requestId === 'string' ? data.requestId : '';
+    const stored = requestId ? await options.workflow.store.get(requestId) : null;
+    if (!approver || !stored) return approvalRefusals.NOT_FOUND;
+    // Both roles are checked fresh: an approver removed from the admins, or a requester removed
+    // from the hiring managers since the request, must not get an account created.
+    const approverRole = await options.roles.roleOf(approver.id, { fresh: true });
+    const requesterRole = await options.roles.roleOf(stored.record.requester.id, { fresh: true });
+    const reason = typeof data.rejectReason === 'string' ? data.rejectReason : undefined;
+    const result = await decideApproval(options.workflow, { requestId, approver, approverRole, requesterRole, decision, reason });
+    if (result.kind === 'refused') return approvalRefusals[result.reason];
+    const upn = result.outcome.userPrincipalName ?? 'the account';
+    if (result.outcome.status === 'approved') {
+      await tellRequester(stored.record.requester.id, `${approver.name} approved your request for ${upn}. I am creating it now; the temporary password will follow in a separate message.`);
+      void processOnboardingRequest(options.workflow, requestId).catch((error: unknown) =>
+        logger.error({ err: error, requestId }, 'could not finish an approved request'),
+      );
+    } else {
+      const why = result.outcome.problem?.detail ?? result.outcome.problem?.message ?? '';
+      await tellRequester(stored.record.requester.id, `Your request for ${upn} was not approved${why ? `: ${why}` : '.'} Nothing was created.`);
+    }
+    return ticketCard(result.ticket);
+  };
+
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.approve', async (context, _state, data) => decide(context, data, 'approved'));
+  app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.reject', async (context, _state, data) => decide(context, data, 'rejected'));
 
   // A plain sentence: open the form prefilled when it reads like an account request.
   app.activity('message', async (context) => {

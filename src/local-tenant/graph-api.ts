@@ -40,6 +40,7 @@ const USER_READ = anyOf('User.Read.All', 'User.ReadWrite.All', 'User.ReadBasic.A
 const USER_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
 const DOMAIN_READ = anyOf('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 const ORGANIZATION_READ = anyOf('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+const GROUP_MEMBER_WRITE = anyOf('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All');
 const GROUP_READ = anyOf('GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 const MEMBERSHIP_READ = [
   ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),
@@ -391,7 +392,9 @@ export class GraphApi {
 
   private resolveGroups(method: string, rest: string[], request: GraphRequest): GraphOperation {
     const [id, ...tail] = rest;
-    if (id === undefined || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/') || 'groups'}'. This local tenant serves GET /groups/{id} only.`);
+    // Membership changes, as an admin makes them in Entra: POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{member}/$ref.
+    if (id !== undefined && tail[0] === 'members') return this.changeGroupMembers(method, id, tail.slice(1), request);
+    if (id === undefined || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/') || 'groups'}'. This local tenant serves GET /groups/{id} and members/$ref only.`);
     if (method !== 'GET') throw methodNotAllowed();
     return this.operation('getGroup', GROUP_READ, 1, false, () => {
       rejectUnknownQueryOptions(request.query, ['$select']);
@@ -399,6 +402,40 @@ export class GraphApi {
       if (!group) throw notFound(id);
       return json(200, { '@odata.context': this.context('groups/$entity'), ...groupView(group) });
     });
+  }
+
+  private changeGroupMembers(method: string, groupId: string, tail: string[], request: GraphRequest): GraphOperation {
+    const findGroup = () => {
+      const group = this.state.groups.find((candidate) => candidate.id === groupId.toLowerCase());
+      if (!group) throw notFound(groupId);
+      return group;
+    };
+    if (method === 'POST' && tail.length === 1 && tail[0] === '$ref') {
+      return this.operation('addGroupMember', GROUP_MEMBER_WRITE, 1, true, () => {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        const reference = typeof body['@odata.id'] === 'string' ? body['@odata.id'] : '';
+        const memberId = /\/directoryObjects\/([0-9a-fA-F-]{36})$|\/users\/([0-9a-fA-F-]{36})$/.exec(reference);
+        const id = (memberId?.[1] ?? memberId?.[2] ?? '').toLowerCase();
+        if (!id) throw new GraphError(400, 'Request_BadRequest', "Invalid value specified for property '@odata.id' of resource 'DirectoryObject'.");
+        if (!this.state.users.some((user) => user.id === id) && !this.state.groups.some((group) => group.id === id)) throw notFound(id);
+        const group = findGroup();
+        if (group.members.includes(id)) {
+          throw new GraphError(400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.");
+        }
+        group.members.push(id);
+        return noContent();
+      });
+    }
+    if (method === 'DELETE' && tail.length === 2 && tail[1] === '$ref' && tail[0]) {
+      const memberId = tail[0].toLowerCase();
+      return this.operation('removeGroupMember', GROUP_MEMBER_WRITE, 1, true, () => {
+        const group = findGroup();
+        if (!group.members.includes(memberId)) throw notFound(memberId);
+        group.members = group.members.filter((member) => member !== memberId);
+        return noContent();
+      });
+    }
+    throw methodNotAllowed();
   }
 
   // ------------------------------------------------- temporary access pass

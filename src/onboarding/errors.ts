@@ -78,6 +78,26 @@ export const errorCatalog = {
     help: 'Start a new request.',
     retryable: false,
   },
+  AWAITING_APPROVAL: {
+    message: 'The request is waiting for an IT admin to approve it.',
+    help: 'Nothing to do: you will be told here when it is approved or rejected.',
+    retryable: true,
+  },
+  REQUEST_REJECTED: {
+    message: 'An IT admin rejected the request.',
+    help: 'Read the reason, then send a new request if it still makes sense.',
+    retryable: false,
+  },
+  APPROVAL_EXPIRED: {
+    message: 'Nobody approved the request in time, so it expired.',
+    help: 'Send the request again, or ask IT to approve it sooner.',
+    retryable: false,
+  },
+  REQUESTER_NOT_ALLOWED: {
+    message: 'The person who asked may no longer request accounts.',
+    help: 'Ask an IT admin to check their membership of the hiring managers group.',
+    retryable: false,
+  },
   BUSY_ELSEWHERE: {
     message: 'This request is being processed right now.',
     help: 'Nothing to do: you will get the result in this chat.',

@@ -11,3 +11,4 @@ export * from './secret-vault.js';
 export * from './system.js';
 export * from './access.js';
 export * from './resume.js';
+export * from './rate-limit.js';

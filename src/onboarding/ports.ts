@@ -97,7 +97,7 @@ export interface CredentialDelivery {
 
 // ---------------------------------------------------------------------------- ticket
 
-export type TicketStatus = 'created' | 'done' | 'failed';
+export type TicketStatus = 'awaiting_approval' | 'approved' | 'rejected' | 'created' | 'done' | 'failed';
 
 /** What IT sees in its channel: never a secret. */
 export interface Ticket {
@@ -108,6 +108,8 @@ export interface Ticket {
   readonly requester: Requester;
   readonly objectId?: string | undefined;
   readonly status: TicketStatus;
+  /** Who approved or rejected it, and why (approval policy). */
+  readonly decision?: { readonly by: string; readonly reason?: string | undefined } | undefined;
   /** ISO 8601 time of the change. */
   readonly at: string;
   readonly notes: readonly string[];

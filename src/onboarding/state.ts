@@ -67,6 +67,18 @@ export interface OnboardingRecord {
   readonly ticketMessageId?: string | undefined;
   /** Things that went wrong but did not stop the onboarding (manager, ticket). */
   readonly warnings: readonly OnboardingProblem[];
+  /** The approval policy's say on this request, decided when it was submitted. */
+  readonly approval?: ApprovalRecord | undefined;
+}
+
+export interface ApprovalRecord {
+  readonly required: boolean;
+  /** ISO 8601: when the approval card was posted. */
+  readonly requestedAt?: string | undefined;
+  readonly decision?: 'approved' | 'rejected' | undefined;
+  readonly decidedBy?: Requester | undefined;
+  readonly decidedAt?: string | undefined;
+  readonly reason?: string | undefined;
 }
 
 export function newOnboardingRecord(input: {

@@ -18,8 +18,9 @@ import { DirectoryError, describeProblem, type ErrorCode, type OnboardingProblem
 import { generateTemporaryPassword, defaultPasswordPolicy, type PasswordPolicy } from './password.js';
 import type {
   AuditLog, Clock, CollidingProperty, CredentialDelivery, Directory, RandomSource, Requester, RequestStore,
-  SecretVault, StoredRequest, Ticket, TicketChannel, UserDraft,
+  SecretVault, StoredRequest, Ticket, TicketChannel, TicketStatus, UserDraft,
 } from './ports.js';
+import type { Role } from './access.js';
 import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingRequest } from './request.js';
 import { finalStatuses, newOnboardingRecord, type OnboardingRecord, type OnboardingStatus } from './state.js';
 import { aliasCandidates, type AliasPattern } from './user-name.js';
@@ -41,6 +42,16 @@ export interface OnboardingPolicy {
   readonly readBackDelayMs: number;
   /** Longest Retry-After we wait for inside one run; longer ones are left for a resume. */
   readonly maxWaitMs: number;
+  readonly approval: ApprovalPolicy;
+}
+
+/** Which requests an IT admin must approve before the account is created. */
+export interface ApprovalPolicy {
+  readonly mode: 'none' | 'non-admins' | 'all';
+  /** Separation of duties: by default nobody approves their own request. */
+  readonly allowSelfApproval: boolean;
+  /** A pending approval expires after this long. */
+  readonly expiresAfterMs: number;
 }
 
 export const defaultOnboardingPolicy: OnboardingPolicy = {
@@ -54,6 +65,7 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
   readBackAttempts: 4,
   readBackDelayMs: 500,
   maxWaitMs: 30_000,
+  approval: { mode: 'none', allowSelfApproval: false, expiresAfterMs: 72 * 3_600_000 },
 };
 
 /** Everything the workflow talks to. */
@@ -109,26 +121,32 @@ export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
  * Records a new request (idempotent on requestId: a double click or a redelivered activity
  * with the same id gets the existing request) and takes it as far as it can go.
  */
-export async function onboard(
-  deps: OnboardingDependencies,
-  input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown },
-): Promise<OnboardingOutcome> {
+export interface NewRequestInput {
+  readonly requestId: string;
+  readonly requester: Requester;
+  readonly form: unknown;
+  /** The requester's role when they pressed Create; decides whether approval is needed. */
+  readonly requesterRole?: Role | undefined;
+}
+
+export async function onboard(deps: OnboardingDependencies, input: NewRequestInput): Promise<OnboardingOutcome> {
   await submitOnboardingRequest(deps, input);
   return processOnboardingRequest(deps, input.requestId);
 }
 
 /** Stores the request as `received`; returns the stored one if the id is already known. */
-export async function submitOnboardingRequest(
-  deps: OnboardingDependencies,
-  input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown },
-): Promise<OnboardingOutcome> {
-  const record = newOnboardingRecord({
-    requestId: input.requestId,
-    correlationId: deps.random.uuid(),
-    requester: { id: input.requester.id, name: input.requester.name },
-    form: readOnboardingForm(input.form).form,
-    at: deps.clock.now(),
-  });
+export async function submitOnboardingRequest(deps: OnboardingDependencies, input: NewRequestInput): Promise<OnboardingOutcome> {
+  const mode = deps.policy.approval.mode;
+  const record: OnboardingRecord = {
+    ...newOnboardingRecord({
+      requestId: input.requestId,
+      correlationId: deps.random.uuid(),
+      requester: { id: input.requester.id, name: input.requester.name },
+      form: readOnboardingForm(input.form).form,
+      at: deps.clock.now(),
+    }),
+    approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
+  };
   const created = await deps.store.create(record);
   if (created.kind === 'exists') return describeOutcome(created.existing.record);
   await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null });
@@ -168,13 +186,14 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
       case 'received': return await validateRequest(deps, stored);
       case 'validated': return await checkRequest(deps, stored);
       case 'checked':
+        return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
+      case 'approved':
       case 'creating': return await createAccount(deps, stored);
+      case 'awaiting_approval': return await expireIfDue(deps, stored);
       case 'created': return record.manager === 'pending' ? await assignManager(deps, stored) : await deliverPassword(deps, stored);
       case 'delivering': return await deliverPassword(deps, stored);
       case 'delivered': return await recordOnboarding(deps, stored);
-      // Approval and the reveal view are not built yet: such requests wait.
-      case 'awaiting_approval':
-      case 'approved':
+      // The reveal view is not built yet: such requests wait.
       case 'reveal_pending':
       case 'done':
       case 'rejected':
@@ -256,7 +275,7 @@ export async function createAccount(deps: OnboardingDependencies, stored: Stored
   let current: StoredRequest;
   let mayExistAlready: boolean;
 
-  if (record.status === 'checked') {
+  if (record.status === 'checked' || record.status === 'approved') {
     // Generate and seal the password, and say "creating", before anything reaches Graph.
     const password = generateTemporaryPassword(deps.random, policy.password, passwordForbiddenWords(request));
     const sealedPassword = await deps.vault.seal(password, { requestId: record.requestId });
@@ -462,10 +481,11 @@ async function directoryTrouble(deps: OnboardingDependencies, before: StoredRequ
   return leavePending(deps, stored, code, error.graphRequestId);
 }
 
-async function postTicket(deps: OnboardingDependencies, stored: StoredRequest, status: 'done' | 'failed'): Promise<StoredRequest | null> {
-  const { record } = stored;
+/** The IT channel's view of a request: account facts and decisions, never a secret. */
+export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date): Ticket {
   const request = requireRequest(record);
-  const ticket: Ticket = {
+  const approval = record.approval;
+  return {
     requestId: record.requestId,
     ticketReference: request.ticketReference,
     userPrincipalName: request.userPrincipalName,
@@ -473,9 +493,15 @@ async function postTicket(deps: OnboardingDependencies, stored: StoredRequest, s
     requester: record.requester,
     objectId: record.objectId,
     status,
-    at: deps.clock.now().toISOString(),
+    at: at.toISOString(),
     notes: [...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}`),
+    ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
   };
+}
+
+async function postTicket(deps: OnboardingDependencies, stored: StoredRequest, status: TicketStatus): Promise<StoredRequest | null> {
+  const { record } = stored;
+  const ticket = ticketFor(record, status, deps.clock.now());
   const outcome = record.ticketMessageId
     ? await deps.tickets.updateTicket(record.ticketMessageId, ticket)
     : await deps.tickets.postTicket(ticket);
@@ -564,4 +590,93 @@ export function userDraftFrom(request: OnboardingRequest): UserDraft {
     officeLocation: request.officeLocation,
     employeeHireDate: request.employeeHireDate,
   };
+}
+
+// ------------------------------------------------------------------------------ approval
+
+function needsApproval(record: OnboardingRecord): boolean {
+  return record.approval?.required === true && record.approval.decision !== 'approved';
+}
+
+/** checked → awaiting_approval: the approval card goes to the IT channel (the ticket, with buttons). */
+async function requestApproval(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  if (heldElsewhere(deps, stored.record)) return stop(withProblem(stored.record, 'BUSY_ELSEWHERE'));
+  const claimed = await write(deps, stored, 'checked', {
+    lease: leaseFor(deps),
+    approval: { ...stored.record.approval, required: true, requestedAt: deps.clock.now().toISOString() },
+  });
+  if (!claimed) return moved;
+  const ticketed = await postTicket(deps, claimed, 'awaiting_approval');
+  if (!ticketed) return moved;
+  const waiting = await write(deps, ticketed, 'awaiting_approval', {
+    lease: undefined, problem: describeProblem('AWAITING_APPROVAL', stored.record.correlationId),
+  }, 'approval.requested', { userPrincipalName: requireRequest(stored.record).userPrincipalName });
+  return waiting ? stop(waiting.record) : moved;
+}
+
+/** awaiting_approval → rejected once the approval has been pending too long; otherwise it waits. */
+async function expireIfDue(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const requestedAt = Date.parse(record.approval?.requestedAt ?? record.updatedAt);
+  if (deps.clock.now().getTime() < requestedAt + deps.policy.approval.expiresAfterMs) return stop(record);
+  const expired = await write(deps, stored, 'rejected', {
+    problem: describeProblem('APPROVAL_EXPIRED', record.correlationId), lease: undefined, sealedPassword: undefined,
+  }, 'approval.expired', {});
+  if (!expired) return moved;
+  await postTicket(deps, expired, 'rejected');
+  return stop(expired.record);
+}
+
+export type ApprovalRefusal = 'NOT_AN_APPROVER' | 'OWN_REQUEST' | 'NOT_PENDING' | 'NOT_FOUND';
+
+export type ApprovalResult =
+  | { readonly kind: 'decided'; readonly outcome: OnboardingOutcome; readonly ticket: Ticket }
+  | { readonly kind: 'refused'; readonly reason: ApprovalRefusal; readonly outcome?: OnboardingOutcome };
+
+/**
+ * An admin approves or rejects a pending request. Both roles are as checked just now by the
+ * caller (fresh, not cached): the approver must be an admin, the requester must still be
+ * allowed to request; nobody approves their own request unless the policy says so.
+ */
+export async function decideApproval(
+  deps: OnboardingDependencies,
+  input: {
+    readonly requestId: string;
+    readonly approver: Requester;
+    readonly approverRole: Role;
+    readonly requesterRole: Role;
+    readonly decision: 'approved' | 'rejected';
+    readonly reason?: string | undefined;
+  },
+): Promise<ApprovalResult> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const stored = await deps.store.get(input.requestId);
+    if (!stored) return { kind: 'refused', reason: 'NOT_FOUND' };
+    const { record } = stored;
+    if (input.approverRole !== 'admin') return { kind: 'refused', reason: 'NOT_AN_APPROVER', outcome: describeOutcome(record) };
+    if (record.requester.id === input.approver.id && !deps.policy.approval.allowSelfApproval) {
+      return { kind: 'refused', reason: 'OWN_REQUEST', outcome: describeOutcome(record) };
+    }
+    if (record.status !== 'awaiting_approval') return { kind: 'refused', reason: 'NOT_PENDING', outcome: describeOutcome(record) };
+
+    const now = deps.clock.now();
+    const expired = now.getTime() >= Date.parse(record.approval?.requestedAt ?? record.updatedAt) + deps.policy.approval.expiresAfterMs;
+    const requesterGone = input.decision === 'approved' && input.requesterRole !== 'admin' && input.requesterRole !== 'requester';
+    const decision = expired || requesterGone ? 'rejected' : input.decision;
+    const reason = expired ? 'The approval expired.' : requesterGone ? 'The requester may no longer request accounts.' : input.reason?.trim().slice(0, 500);
+    const approval = { ...record.approval, required: true, decision, decidedBy: input.approver, decidedAt: now.toISOString(), reason };
+    const problem = decision === 'approved'
+      ? undefined
+      : describeProblem(expired ? 'APPROVAL_EXPIRED' : requesterGone ? 'REQUESTER_NOT_ALLOWED' : 'REQUEST_REJECTED', record.correlationId,
+        reason ? { detail: reason } : {});
+    const next = await write(deps, stored, decision === 'approved' ? 'approved' : 'rejected', {
+      approval, problem, lease: undefined, ...(decision === 'approved' ? {} : { sealedPassword: undefined }),
+    }, `approval.${decision}`, { approverId: input.approver.id, approverName: input.approver.name, reason: reason ?? null });
+    if (!next) continue; // someone else changed it: read again
+    const ticketStatus: TicketStatus = decision === 'approved' ? 'approved' : 'rejected';
+    const ticketed = (await postTicket(deps, next, ticketStatus)) ?? next;
+    return { kind: 'decided', outcome: describeOutcome(ticketed.record), ticket: ticketFor(ticketed.record, ticketStatus, now) };
+  }
+  const latest = await deps.store.get(input.requestId);
+  return { kind: 'refused', reason: 'NOT_PENDING', ...(latest ? { outcome: describeOutcome(latest.record) } : {}) };
 }

@@ -4,3 +4,4 @@ export * from './table-audit-log.js';
 export * from './audit-csv.js';
 export * from './errors.js';
 export * from './reachability.js';
+export * from './blob-rate-limiter.js';

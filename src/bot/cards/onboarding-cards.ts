@@ -99,6 +99,14 @@ export function onboardingResultCard(outcome: OnboardingOutcome) {
       color = 'Good';
       sentence = `${upn} was created for ${name}. The temporary password is on its way to you in a private chat.`;
       break;
+    case 'awaiting_approval':
+      title = 'Waiting for approval';
+      sentence = `An IT admin must approve ${upn || 'the account'} before it is created. You will be told here when they decide; nothing more to do now.`;
+      break;
+    case 'approved':
+      title = 'Approved';
+      sentence = `The request was approved; ${upn || 'the account'} is being created.`;
+      break;
     case 'rejected':
       title = 'Not created';
       color = 'Attention';
@@ -138,9 +146,12 @@ export function temporaryPasswordCard(view: { displayName: string; requestId: st
   return renderCard('temporary-password', view);
 }
 
-/** The IT channel's ticket: account facts for IT, never a secret. */
+/** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */
 export function ticketCard(ticket: Ticket) {
   const titles: Record<Ticket['status'], { title: string; color: string }> = {
+    awaiting_approval: { title: `Approval needed: new account for ${ticket.displayName}`, color: 'Accent' },
+    approved: { title: `Approved: creating the account for ${ticket.displayName}`, color: 'Good' },
+    rejected: { title: `Rejected: new account for ${ticket.displayName}`, color: 'Attention' },
     created: { title: `New account: ${ticket.displayName}`, color: 'Default' },
     done: { title: `New account ready: ${ticket.displayName}`, color: 'Good' },
     failed: { title: `New account needs attention: ${ticket.displayName}`, color: 'Attention' },
@@ -152,9 +163,17 @@ export function ticketCard(ticket: Ticket) {
     { title: 'Ticket', value: ticket.ticketReference },
     { title: 'Time', value: ticket.at },
     { title: 'Object id', value: ticket.objectId ?? '' },
+    { title: ticket.status === 'rejected' ? 'Rejected by' : 'Approved by', value: ticket.decision?.by ?? '' },
+    { title: 'Reason', value: ticket.decision?.reason ?? '' },
     { title: 'Request', value: ticket.requestId },
   ].filter((fact) => fact.value !== '');
-  return renderCard('ticket', { ...titles[ticket.status], facts, notes: [...ticket.notes] });
+  return renderCard('ticket', {
+    ...titles[ticket.status],
+    facts,
+    notes: ticket.status === 'awaiting_approval' ? [] : [...ticket.notes],
+    awaitingApproval: ticket.status === 'awaiting_approval',
+    requestId: ticket.requestId,
+  });
 }
 
 function definedOnly(form: OnboardingForm): Partial<Fields> {

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
+import { createBlobRateLimiter } from '../../src/storage/blob-rate-limiter.js';
+import { describeRetryAfter } from '../../src/onboarding/index.js';
+
+const HOUR = 3_600_000;
+
+describe('fixed-window rate limiter in Blob Storage', () => {
+  const containerName = `limits-${randomBytes(5).toString('hex')}`;
+  const connectionString = inject('azuriteConnectionString');
+
+  it('when two instances race for the last slots, then exactly `limit` takes succeed', async () => {
+    const at = new Date('2026-11-22T10:15:00Z');
+    const a = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    const b = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).take('requester:race', 5, HOUR)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(5);
+    const refused = results.find((r) => !r.allowed);
+    expect(refused && !refused.allowed ? refused.retryAfterMs : 0).toBe(45 * 60_000);
+  });
+
+  it('when the window turns, then the counter starts again', async () => {
+    let at = new Date('2026-11-22T10:59:00Z');
+    const limiter = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    expect((await limiter.take('requester:window', 1, HOUR)).allowed).toBe(true);
+    expect((await limiter.take('requester:window', 1, HOUR)).allowed).toBe(false);
+    at = new Date('2026-11-22T11:00:01Z');
+    expect((await limiter.take('requester:window', 1, HOUR)).allowed).toBe(true);
+  });
+
+  it('when keys differ, then they are counted apart', async () => {
+    const limiter = createBlobRateLimiter({ connectionString, containerName });
+    expect((await limiter.take('requester:x', 1, HOUR)).allowed).toBe(true);
+    expect((await limiter.take('requester:y', 1, HOUR)).allowed).toBe(true);
+  });
+
+  it.each([
+    [30_000, 'in 1 minute'],
+    [12 * 60_000, 'in 12 minutes'],
+    [90 * 60_000, 'in about 2 hours'],
+    [60 * 60_000, 'in about 1 hour'],
+  ])('when %i ms remain, then the person reads "%s"', (ms, text) => {
+    expect(describeRetryAfter(ms)).toBe(text);
+  });
+});
