@@ -13,6 +13,8 @@ import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe, type RunningHttpServer } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
 import { checkInboundActivity } from './bot/inbound-activity.js';
+import { createInboundAuthentication } from './bot/inbound-authentication.js';
+import { BotConnectorCredentialFactory } from './delivery/bot-connector-credentials.js';
 import { DraftStore } from './bot/drafts.js';
 import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
@@ -52,7 +54,8 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-  const adapter = new TeamsAdapter(
+  const cloud = config.bot.cloud;
+  const botFrameworkOptions =
     config.mode === 'local'
       ? {}
       : {
@@ -60,8 +63,28 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
           MicrosoftAppPassword: config.bot.appPassword,
           MicrosoftAppType: config.bot.appType,
           MicrosoftAppTenantId: config.bot.tenantId,
-        },
-  );
+          // A sovereign or private cloud: botbuilder then uses exactly these (config fills public-cloud values for the rest).
+          ...(cloud
+            ? {
+                ToBotFromChannelOpenIdMetadataUrl: cloud.openIdMetadataUrl,
+                ToBotFromChannelTokenIssuer: cloud.tokenIssuer,
+                ToChannelFromBotLoginUrl: cloud.loginUrl,
+                ToChannelFromBotOAuthScope: cloud.oauthScope,
+                ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+                OAuthUrl: 'https://api.botframework.com',
+                CallerId: 'urn:botframework:azure',
+                ValidateAuthority: true,
+              }
+            : {}),
+        };
+  // Off Microsoft's public login (and with a password), replies need credentials that skip MSAL's instance discovery.
+  const credentialsFactory =
+    config.mode === 'tenant' && cloud && config.bot.appType === 'SingleTenant' && !cloud.loginUrl.startsWith('https://login.microsoftonline.com/')
+      ? new BotConnectorCredentialFactory({ appId: config.bot.appId, appPassword: config.bot.appPassword, loginUrl: cloud.loginUrl, oauthScope: cloud.oauthScope })
+      : undefined;
+  const adapter = new TeamsAdapter(botFrameworkOptions, credentialsFactory);
+  // Tenant mode: every request proves it comes from the Bot Framework before anything reads it.
+  const inboundAuthentication = config.mode === 'tenant' ? createInboundAuthentication(botFrameworkOptions, credentialsFactory) : undefined;
 
   const storage = new BlobsStorage(config.storage.connectionString, config.storage.container);
   const requests = createBlobRequestStore({ connectionString: config.storage.connectionString, containerName: `${config.storage.container}-requests`.slice(0, 63) });
@@ -160,6 +183,17 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     probes,
     handleMessage: async (req, res) => {
+      if (inboundAuthentication) {
+        const authorization = req.headers['authorization'];
+        const authenticated = await inboundAuthentication(req.body, Array.isArray(authorization) ? authorization[0] : authorization);
+        if (!authenticated.ok) {
+          logger.warn({ reason: authenticated.reason }, 'refused a request without valid Bot Framework authentication');
+          res.status(401);
+          res.send({ error: 'unauthorized' });
+          res.end();
+          return;
+        }
+      }
       const check = checkInboundActivity(req.body, { allowedServiceUrl });
       if (!check.ok) {
         logger.warn({ reason: check.reason }, 'ignored a malformed activity');

@@ -46,6 +46,11 @@ const environmentSchema = z
     BOT_ID: z.string().default(''),
     BOT_PASSWORD: z.string().default(''),
     BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI'], { errorMap: () => ({ message: 'SingleTenant or UserAssignedMSI' }) }).default('SingleTenant'),
+    // Bot Framework endpoints of a sovereign or private cloud; unset = Microsoft's public cloud.
+    BOT_OPENID_METADATA_URL: httpsUrl.optional(),
+    BOT_TOKEN_ISSUER: z.string().url('the issuer of channel tokens (https://api.botframework.com in the public cloud)').optional(),
+    BOT_LOGIN_URL: httpsUrl.optional(),
+    BOT_OAUTH_SCOPE: z.string().url('the Bot Connector resource (https://api.botframework.com in the public cloud)').optional(),
 
     // The Entra tenant the bot serves; activities from any other tenant are refused.
     TENANT_ID: guid('Entra tenant id'),
@@ -138,7 +143,14 @@ export interface AppConfig {
   readonly mode: 'local' | 'tenant';
   readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
   readonly logLevel: Environment['LOG_LEVEL'];
-  readonly bot: { readonly appId: string; readonly appPassword: string; readonly appType: Environment['BOT_APP_TYPE']; readonly tenantId: string };
+  readonly bot: {
+    readonly appId: string;
+    readonly appPassword: string;
+    readonly appType: Environment['BOT_APP_TYPE'];
+    readonly tenantId: string;
+    /** Bot Framework endpoints when any BOT_* cloud variable is set (the rest keep public-cloud values); undefined = public cloud. */
+    readonly cloud?: BotFrameworkCloud | undefined;
+  };
   readonly tenantId: string;
   readonly graph: { readonly authorityHost: string; readonly baseUrl: string; readonly credential: GraphCredentialConfig };
   readonly storage: { readonly connectionString: string; readonly container: string; readonly auditTable: string };
@@ -159,6 +171,23 @@ export interface AppConfig {
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
   readonly warnings: readonly string[];
 }
+
+/** Where the bot checks inbound tokens and gets outbound ones (botbuilder's ToBotFromChannel…/ToChannelFromBot… options). */
+export interface BotFrameworkCloud {
+  readonly openIdMetadataUrl: string;
+  readonly tokenIssuer: string;
+  /** Authority including the tenant, e.g. https://login.microsoftonline.us/{tenant id}. */
+  readonly loginUrl: string;
+  readonly oauthScope: string;
+}
+
+/** Microsoft's public cloud, as botbuilder's AuthenticationConstants has it. */
+export const PUBLIC_BOT_FRAMEWORK_CLOUD = {
+  openIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+  tokenIssuer: 'https://api.botframework.com',
+  loginUrlPrefix: 'https://login.microsoftonline.com/',
+  oauthScope: 'https://api.botframework.com',
+} as const;
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -209,7 +238,22 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     logLevel: env.LOG_LEVEL,
     // Local mode never authenticates Bot Framework traffic (loopback only), whatever BOT_ID says;
     // BOT_ID is then only the id written into the local app package.
-    bot: { appId: env.APP_MODE === 'local' ? '' : env.BOT_ID, appPassword: env.APP_MODE === 'local' ? '' : env.BOT_PASSWORD, appType: env.BOT_APP_TYPE, tenantId: env.TENANT_ID },
+    bot: {
+      appId: env.APP_MODE === 'local' ? '' : env.BOT_ID,
+      appPassword: env.APP_MODE === 'local' ? '' : env.BOT_PASSWORD,
+      appType: env.BOT_APP_TYPE,
+      tenantId: env.TENANT_ID,
+      // botbuilder takes its parameterized path as soon as one endpoint is given and then uses
+      // only what it is given, so the unset ones get their public-cloud values here.
+      cloud: env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE
+        ? {
+            openIdMetadataUrl: env.BOT_OPENID_METADATA_URL ?? PUBLIC_BOT_FRAMEWORK_CLOUD.openIdMetadataUrl,
+            tokenIssuer: env.BOT_TOKEN_ISSUER ?? PUBLIC_BOT_FRAMEWORK_CLOUD.tokenIssuer,
+            loginUrl: env.BOT_LOGIN_URL ?? `${PUBLIC_BOT_FRAMEWORK_CLOUD.loginUrlPrefix}${env.TENANT_ID}`,
+            oauthScope: env.BOT_OAUTH_SCOPE ?? PUBLIC_BOT_FRAMEWORK_CLOUD.oauthScope,
+          }
+        : undefined,
+    },
     tenantId: env.TENANT_ID,
     graph: { authorityHost: env.GRAPH_AUTHORITY_HOST, baseUrl: env.GRAPH_BASE_URL, credential },
     storage: { connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER, auditTable: env.AUDIT_TABLE },

@@ -16,8 +16,8 @@ export interface BotUnderTest {
   readonly config: AppConfig;
   readonly connector: RecordingConnector;
   readonly logLines: string[];
-  /** POSTs an activity to /api/messages and returns the HTTP status and body. */
-  send(activity: unknown): Promise<{ status: number; body: unknown }>;
+  /** POSTs an activity to /api/messages (with extra headers, e.g. Authorization) and returns the HTTP status and body. */
+  send(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
   close(): Promise<void>;
 }
 
@@ -51,10 +51,10 @@ export async function startBotUnderTest(
     config,
     connector,
     logLines,
-    async send(activity) {
+    async send(activity, headers = {}) {
       const response = await fetch(`${app.url}/api/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(activity),
       });
       const text = await response.text();
