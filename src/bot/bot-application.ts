@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { helpCard, type BotCommand } from './cards/help-card.js';
 import { addOnboardingConversation, ONBOARDING_COMMANDS, type OnboardingConversationOptions } from './onboarding-routes.js';
 import { tenantOf } from './inbound-activity.js';
+import { addAuditConversation, type AuditConversationOptions } from './audit-routes.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
@@ -15,10 +16,15 @@ export interface BotApplicationOptions {
   botAppId: string;
   logger: Logger;
   onboarding: OnboardingConversationOptions;
+  audit: AuditConversationOptions;
 }
 
 /** The commands the bot answers; the help card lists exactly these. */
-export const COMMANDS: readonly BotCommand[] = [{ command: 'help', description: 'Shows this card.' }, ...ONBOARDING_COMMANDS];
+export const COMMANDS: readonly BotCommand[] = [
+  { command: 'help', description: 'Shows this card.' },
+  ...ONBOARDING_COMMANDS,
+  { command: 'audit', description: 'Admins: the audit trail of a user name, a requester or dates (add "csv" to export).' },
+];
 
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
   const app = new Application<TurnState>({
@@ -52,6 +58,8 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     if (added) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
   });
 
+  // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
+  addAuditConversation(app, options.audit);
   addOnboardingConversation(app, options.onboarding);
 
   app.error(async (context: TurnContext, error: Error) => {

@@ -207,3 +207,22 @@ export interface RequesterNotice {
   /** Sends `text` to the requester only; the outcome says whether it reached them. */
   notifyRequester(requester: Requester, notice: { readonly requestId: string; readonly text: string }): Promise<DeliveryOutcome>;
 }
+
+// ---------------------------------------------------------------------------- audit reading
+
+/** What admins ask of the audit trail. */
+export interface AuditCriteria {
+  readonly userPrincipalName?: string | undefined;
+  readonly requesterId?: string | undefined;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+  readonly limit?: number | undefined;
+}
+
+/** Reads the audit trail, newest first (admins only; the caller checks the role). */
+export interface AuditReader {
+  /** Events matching every given criterion, newest first. */
+  query(criteria: AuditCriteria): Promise<AuditEvent[]>;
+  /** The events as CSV a spreadsheet can open safely. */
+  toCsv(events: readonly AuditEvent[]): string;
+}

@@ -8,7 +8,11 @@ export const PEOPLE = {
   megan: { id: '29:megan', name: 'Megan Bowen', aadObjectId: '00000000-0000-4000-8000-000000000021' },
   isaiah: { id: '29:isaiah', name: 'Isaiah Langer', aadObjectId: '00000000-0000-4000-8000-000000000023' },
 } as const;
-export type Person = (typeof PEOPLE)[keyof typeof PEOPLE];
+export interface Person {
+  readonly id: string;
+  readonly name: string;
+  readonly aadObjectId: string;
+}
 
 export function personalMessage(serviceUrl: string, from: Person, text: string, overrides: Record<string, unknown> = {}) {
   return {

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAuditCommand } from '../../src/bot/audit-routes.js';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
+import { PEOPLE, cardAction, personalMessage, type Person } from '../support/activities.js';
+import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+
+describe('parsing the audit command', () => {
+  it.each([
+    ['audit adele.vance@contoso.com', { userPrincipalName: 'adele.vance@contoso.com' }, false],
+    ['audit Adele.Vance@Contoso.com csv', { userPrincipalName: 'adele.vance@contoso.com' }, true],
+    ['audit requester megan.bowen@contoso.com', { requesterUpn: 'megan.bowen@contoso.com' }, false],
+    ['audit from 2026-11-01 to 2026-11-30 csv', { from: new Date('2026-11-01T00:00:00.000Z'), to: new Date('2026-11-30T23:59:59.999Z') }, true],
+  ])('when an admin types "%s", then it reads the criteria', (text, criteria, csv) => {
+    expect(parseAuditCommand(text)).toEqual({ criteria, csv });
+  });
+
+  it.each([
+    ['audit', /Usage/],
+    ['audit from yesterday', /After "from" give a date as YYYY-MM-DD/],
+    ['audit requester', /After "requester" give the person's user name/],
+    ['audit from 2026-12-01 to 2026-11-01', /"from" date is after the "to" date/],
+    ['audit <script>alert(1)</script>', /I did not understand/],
+    ['audit from 2026-02-30', /After "from" give a date/],
+  ])('when an admin types "%s", then one sentence says what is wrong', (text, message) => {
+    expect(parseAuditCommand(text)).toMatch(message);
+  });
+});
+
+describe('the audit trail in Teams', () => {
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  let upn = '';
+
+  const say = async (person: Person, text: string) => {
+    const message = personalMessage(bot.connector.serviceUrl, person, text);
+    await bot.send(message);
+    return bot.connector.repliesTo(message.id);
+  };
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBotUnderTest({ APPROVAL_POLICY: 'non-admins' }, { tenant, overrides: { createAnswerWithinMs: 20_000 } });
+    // An admin creates an account (no approval needed for admins).
+    const [form] = await say(PEOPLE.alex, 'new user');
+    const { draftId } = actionData(cardOf(form), 'onboarding.review');
+    const click = async (verb: string, data: Record<string, unknown>) =>
+      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.alex, verb, data, form!.activityId))).body);
+    await click('onboarding.review', { draftId, givenName: 'Diego', surname: 'Siciliani', domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-77', businessJustification: 'Finance analyst.' });
+    const result = await click('onboarding.create', { draftId });
+    expect(textOf(result.card!)).toContain('Account created');
+    upn = 'diego.siciliani@contoso.com';
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  it('when an admin asks for a user name, then a card lists its events, newest first, without any password', async () => {
+    const [reply] = await say(PEOPLE.alex, `audit ${upn}`);
+    const card = cardsIn(reply!.activity)[0]!;
+    const text = textOf(card);
+    expect(text).toMatch(/Audit trail \(\d+ events\)/);
+    expect(text).toContain('account.created');
+    expect(text).toContain('onboarding.done');
+    expect(text.indexOf('onboarding.done')).toBeLessThan(text.indexOf('account.created'));
+    const password = bot.connector.received.flatMap((r) => cardsIn(r.activity)).find((c) => textOf(c).startsWith('Temporary password'));
+    const value = (password?.body?.[1] as { inlines: { text: string }[] } | undefined)?.inlines[0]?.text;
+    expect(value).toBeDefined();
+    expect(JSON.stringify(reply!.activity)).not.toContain(value!);
+  });
+
+  it('when an admin asks for a requester as CSV, then the CSV has a header and one row per event', async () => {
+    const [reply] = await say(PEOPLE.alex, 'audit requester alex.wilber@contoso.com csv');
+    const text = String(reply!.activity.text);
+    expect(text).toMatch(/^\d+ audit events as CSV/);
+    const csv = text.split('```')[1]!.trim().split('\r\n');
+    expect(csv[0]).toMatch(/^at,type,requestId,correlationId,actor,eventId/);
+    expect(csv.some((line) => line.includes('account.created') && line.includes(upn))).toBe(true);
+  });
+
+  it('when a hiring manager types audit, then she is refused and sees nothing', async () => {
+    const [reply] = await say(PEOPLE.megan, `audit ${upn}`);
+    expect(reply!.activity.text).toMatch(/Only IT admins can read the audit trail/);
+    expect(cardsIn(reply!.activity)).toHaveLength(0);
+  });
+});
