@@ -22,6 +22,8 @@ import { createTeamsCredentialDelivery, createTeamsRequesterNotice, createTeamsT
 import { createGraphDirectory } from './directory/index.js';
 import { createBlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog } from './storage/table-audit-log.js';
+import { toCsv } from './storage/audit-csv.js';
+import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
   createAesGcmSecretVault, createRoleResolver, cryptoRandom, defaultOnboardingPolicy, describeOutcome, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type OnboardingDependencies,
@@ -141,24 +143,34 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
       leaseMs: config.resume.leaseMs,
       aliasPattern: config.accounts.upnPattern,
       password: { length: config.accounts.passwordLength, avoidLookAlikes: config.accounts.passwordAvoidLookalikes },
+      approval: config.approval,
     },
     instanceId,
   };
 
+  const roles = createRoleResolver({ directory, groups: config.roles, clock, cacheMs: config.roleCacheMs });
   const bot = createBotApplication({
     adapter,
     storage,
     botAppId: config.bot.appId,
     logger,
+    audit: {
+      audit: { query: (criteria) => auditTable.query(criteria), toCsv },
+      roles,
+      directory,
+    },
     onboarding: {
       workflow,
-      roles: createRoleResolver({ directory, groups: config.roles, clock, cacheMs: 60_000 }),
+      roles,
       addresses,
       drafts: new DraftStore(storage),
       tenantId: config.tenantId,
       defaultUsageLocation: config.accounts.defaultUsageLocation,
       aliasPattern: config.accounts.upnPattern,
       logger,
+      rateLimiter: createBlobRateLimiter({ connectionString: config.storage.connectionString, containerName: `${config.storage.container}-limits`.slice(0, 63), now: () => clock.now() }),
+      rateLimits: config.rateLimits,
+      botAppId: config.bot.appId,
       recentRequests: async (requesterId, limit) => (await requests.listByRequester(requesterId, limit)).requests.map((r) => describeOutcome(r.record)),
       ...(overrides.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: overrides.createAnswerWithinMs } : {}),
     },

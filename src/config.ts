@@ -75,6 +75,11 @@ const environmentSchema = z
     TICKET_CHANNEL_ID: z.string().max(512).default(''),
     TICKET_CHANNEL_SERVICE_URL: z.string().url('the Bot Connector service URL of the ticket channel').or(z.literal('')).default(''),
     APPROVAL_POLICY: z.enum(['none', 'non-admins', 'all'], { errorMap: () => ({ message: 'none, non-admins or all' }) }).default('non-admins'),
+    ALLOW_SELF_APPROVAL: bool.default('false'),
+    APPROVAL_EXPIRY_HOURS: z.coerce.number({ invalid_type_error: 'a number of hours from 1 to 720' }).min(1, 'a number of hours from 1 to 720').max(720, 'a number of hours from 1 to 720').default(72),
+    ROLE_CACHE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int().min(0).max(3600, 'seconds from 0 to 3600').default(60),
+    REQUESTS_PER_HOUR_PER_REQUESTER: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 10000' }).int().min(1).max(10_000).default(20),
+    REQUESTS_PER_HOUR_TOTAL: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 100000' }).int().min(1).max(100_000).default(200),
 
     // Account defaults.
     DEFAULT_USAGE_LOCATION: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US').default('US'),
@@ -155,7 +160,9 @@ export interface AppConfig {
   readonly graph: { readonly authorityHost: string; readonly baseUrl: string; readonly credential: GraphCredentialConfig };
   readonly storage: { readonly connectionString: string; readonly container: string; readonly auditTable: string };
   readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
-  readonly approvalPolicy: Environment['APPROVAL_POLICY'];
+  readonly approval: { readonly mode: Environment['APPROVAL_POLICY']; readonly allowSelfApproval: boolean; readonly expiresAfterMs: number };
+  readonly roleCacheMs: number;
+  readonly rateLimits: { readonly perRequesterPerHour: number; readonly totalPerHour: number };
   /** The ticket channel from configuration (conversation id + service URL), if any. */
   readonly ticketChannel?: { readonly conversationId: string; readonly serviceUrl: string } | undefined;
   readonly accounts: {
@@ -258,7 +265,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     graph: { authorityHost: env.GRAPH_AUTHORITY_HOST, baseUrl: env.GRAPH_BASE_URL, credential },
     storage: { connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER, auditTable: env.AUDIT_TABLE },
     roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
-    approvalPolicy: env.APPROVAL_POLICY,
+    approval: { mode: env.APPROVAL_POLICY, allowSelfApproval: env.ALLOW_SELF_APPROVAL, expiresAfterMs: env.APPROVAL_EXPIRY_HOURS * 3_600_000 },
+    roleCacheMs: env.ROLE_CACHE_SECONDS * 1000,
+    rateLimits: { perRequesterPerHour: env.REQUESTS_PER_HOUR_PER_REQUESTER, totalPerHour: env.REQUESTS_PER_HOUR_TOTAL },
     ticketChannel: env.TICKET_CHANNEL_ID && env.TICKET_CHANNEL_SERVICE_URL ? { conversationId: env.TICKET_CHANNEL_ID, serviceUrl: env.TICKET_CHANNEL_SERVICE_URL } : undefined,
     accounts: {
       defaultUsageLocation: env.DEFAULT_USAGE_LOCATION,
