@@ -1,0 +1,204 @@
+/**
+ * kill -9 the bot (a real `tsx src/index.ts` process) at each step of a request, start it
+ * again, and check that the request finishes on its own: one account, one password for the
+ * requester, the ticket posted, and an audit trail that tells what happened. The bot resumes
+ * through its scheduler (RESUME_INTERVAL_SECONDS=1) once the dead process's lease (6 s)
+ * has expired; nobody clicks again.
+ *
+ * Not covered here: a kill while approval is pending — the approval flow is being built.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
+import {
+  PEOPLE, accountsNamed, auditOf, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
+  reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, waitFor, type BotProcess, type NewPerson, type SharedWorld,
+} from './support.js';
+
+const requester = PEOPLE.megan;
+
+interface KillPoint {
+  readonly name: string;
+  readonly person: NewPerson;
+  /** Arms the faults, sends Create, and returns once the bot is exactly where it must die. */
+  readonly reachPoint: (context: PointContext) => Promise<void>;
+}
+
+interface PointContext {
+  readonly tenant: LocalTenant;
+  readonly connector: RecordingConnector;
+  readonly world: SharedWorld;
+  readonly upn: string;
+  /** Sends the Create click (the answer is cut off by the kill; that is fine). */
+  click(): void;
+  /** Audit event types recorded so far for this UPN. */
+  eventsSoFar(): Promise<string[]>;
+}
+
+interface PointResult {
+  point: string;
+  atKill: string;
+  restarts: number;
+  accounts: number;
+  dms: number;
+  distinctPasswords: number;
+  ticketPosts: number;
+  status: string;
+  trail: string;
+}
+
+const postsToUsers = (tenant: LocalTenant) => tenant.requestLog().filter((e) => e.method === 'POST' && e.path === '/v1.0/users').length;
+
+const points: KillPoint[] = [
+  {
+    name: '(a) POST /users in flight',
+    person: { givenName: 'Kira', surname: 'Inflight' },
+    async reachPoint({ tenant, click, eventsSoFar }) {
+      // Every Graph call takes 1.5 s, so POST /users is still travelling when the bot dies.
+      tenant.setFaults({ latencyMs: 1_500 });
+      const postsBefore = postsToUsers(tenant);
+      click();
+      await waitFor('account.creating', async () => (await eventsSoFar()).includes('account.creating'), 60_000, 20);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(postsToUsers(tenant)).toBe(postsBefore); // not answered yet: in flight
+    },
+  },
+  {
+    name: '(b) POST applied, answer lost',
+    person: { givenName: 'Lola', surname: 'Lostanswer' },
+    async reachPoint({ tenant, upn, click }) {
+      // The tenant creates the account and drops the connection; reads take 2 s, so the
+      // bot is still finding out what happened when it dies.
+      tenant.setFaults({ latencyMs: 2_000, rules: [{ action: 'lostResponse', method: 'POST', path: '^/v1.0/users$', count: 1 }] });
+      click();
+      await waitFor('the account to exist', () => accountsNamed(tenant, upn).length > 0, 60_000, 10);
+    },
+  },
+  {
+    name: '(c) after create, before delivery',
+    person: { givenName: 'Cora', surname: 'Createdonly', manager: 'adele.vance@contoso.com' },
+    async reachPoint({ tenant, connector, click, eventsSoFar }) {
+      click();
+      await waitFor('account.creating', async () => (await eventsSoFar()).includes('account.creating'), 60_000, 20);
+      // Setting the manager (the step after create) now takes 3 s, and the connector holds
+      // anything sent: the bot dies with the account made and nothing delivered.
+      tenant.setFaults({ latencyMs: 3_000 });
+      connector.delayMs = 3_000;
+      await waitFor('account.created', async () => (await eventsSoFar()).includes('account.created'), 60_000, 20);
+    },
+  },
+  {
+    name: '(d) in the middle of delivery',
+    person: { givenName: 'Dina', surname: 'Middelivery' },
+    async reachPoint({ connector, click }) {
+      // The connector holds the password message: it has reached Teams, the bot has no answer yet.
+      connector.delayMs = 2_500;
+      const pendingBefore = connector.pending;
+      click();
+      await waitFor('the password message at the connector', () => connector.pending > pendingBefore, 60_000, 10);
+    },
+  },
+];
+
+describe('kill -9 and restart at each step of a request (real processes)', () => {
+  let tenant: LocalTenant;
+  let connector: RecordingConnector;
+  let world: SharedWorld;
+  const running = new Set<BotProcess>();
+  const results: PointResult[] = [];
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+    connector = await startRecordingConnector();
+    world = newSharedWorld(tenant, connector, { RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '6' });
+  });
+
+  afterAll(async () => {
+    await stopAll(running);
+    await connector?.close();
+    await tenant?.close();
+    if (results.length > 0) {
+      console.log(`\nkill -9 points tried: ${results.length} (a kill while approval is pending: not tried, approval is not built yet)`);
+      console.table(results);
+    }
+  });
+
+  async function start(name: string): Promise<BotProcess> {
+    const bot = await startBotProcess(world, name);
+    running.add(bot);
+    return bot;
+  }
+
+  it.each(points)('when the bot is killed at $name and started again, then the request finishes by itself: one account, one password, the ticket, and the audit says what happened', async (point) => {
+    const upn = upnOf(point.person);
+    const first = await start('first');
+    let second: BotProcess | undefined;
+    try {
+      const draft = await reviewedDraft(first, connector, requester, point.person, `INC-${point.person.surname}`);
+      const eventsSoFar = async () => {
+        const events = await auditOf(world).query({ userPrincipalName: upn, limit: 100 });
+        return events.map((e) => e.type);
+      };
+      const click = () => void first.send(createClick(connector, requester, draft)).catch(() => undefined);
+
+      await point.reachPoint({ tenant, connector, world, upn, click, eventsSoFar });
+      await kill9(first);
+      running.delete(first);
+
+      const requestId = await requestIdFor(world, upn);
+      const atKill = await recordOf(world, requestId);
+      const accountsAtKill = accountsOf(tenant, requestId).length;
+      const dmsAtKill = connector.pending;
+      // What was in flight lands (the tenant applies a slow POST, the connector records a held message); then calm.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      tenant.setFaults({});
+      connector.delayMs = 0;
+
+      second = await start('second');
+      const record = await waitFor('the request to finish', async () => {
+        const current = await recordOf(world, requestId);
+        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
+      }, 60_000, 200);
+
+      const accounts = accountsOf(tenant, requestId);
+      const passwords = passwordsDelivered(connector, requester, requestId);
+      const tickets = ticketPosts(connector, requestId);
+      const trail = await trailOf(world, requester, requestId);
+      results.push({
+        point: point.name,
+        atKill: `${atKill?.status ?? '?'}${atKill?.lease ? ' (leased)' : ''}, accounts ${accountsAtKill}, held msgs ${dmsAtKill}`,
+        restarts: 1,
+        accounts: accounts.length,
+        dms: passwords.length,
+        distinctPasswords: new Set(passwords).size,
+        ticketPosts: tickets.length,
+        status: record.status,
+        trail: trail.map((e) => `${processOf(e, [first, second])}:${e.type}`).join(' '),
+      });
+
+      expect(record.status).toBe('done');
+      expect(accounts).toHaveLength(1);
+      expect(accountsNamed(tenant, upn)).toHaveLength(1);
+      expect(passwords.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(passwords).size).toBe(1);
+      expect(tickets).toHaveLength(1);
+      expect(JSON.stringify(tickets[0]!.activity)).toContain(upn);
+      expect(JSON.stringify(tickets[0]!.activity)).not.toContain(passwords[0]!);
+
+      const types = trail.map((e) => e.type);
+      expect(types.filter((t) => t === 'account.created')).toHaveLength(1);
+      expect(types.filter((t) => t === 'onboarding.done')).toHaveLength(1);
+      expect(types).toEqual(expect.arrayContaining(['request.received', 'account.creating', 'account.created', 'password.delivered', 'ticket.posted']));
+      // The first process started the request; the restarted one finished it.
+      expect(processOf(trail.find((e) => e.type === 'request.received')!, [first, second])).toBe('first');
+      expect(processOf(trail.find((e) => e.type === 'onboarding.done')!, [first, second])).toBe('second');
+      expect(JSON.stringify(trail)).not.toContain(passwords[0]!);
+    } finally {
+      tenant.setFaults({});
+      connector.delayMs = 0;
+      await stopAll([first, second]);
+      running.delete(first);
+      if (second) running.delete(second);
+    }
+  }, 150_000);
+});

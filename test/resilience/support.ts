@@ -1,0 +1,246 @@
+/**
+ * Real bot processes (`tsx src/index.ts`) for the resilience tests: started with the
+ * environment people use, killed with SIGKILL on their whole process group (no goodbye,
+ * like a crashed host), and read back through what the outside world saw — the local
+ * tenant's directory, the recording Bot Connector, the blob store and the audit table.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { bin, freePort, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
+import type { LocalTenant } from '../../src/local-tenant/server.js';
+import { createBlobRequestStore, createTableAuditLog, type RecordedAuditEvent } from '../../src/storage/index.js';
+import type { OnboardingRecord } from '../../src/onboarding/index.js';
+import type { RecordingConnector, RecordedActivity } from '../support/recording-connector.js';
+import { PEOPLE, TENANT_ID, cardAction, personalMessage, type Person } from '../support/activities.js';
+import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+
+export const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
+export const MARKER_ATTRIBUTE = 'extensionAttribute15';
+
+/** What every bot process of one test shares: storage, vault key, tenant, connector. */
+export interface SharedWorld {
+  readonly tenant: LocalTenant;
+  readonly connector: RecordingConnector;
+  readonly container: string;
+  readonly auditTable: string;
+  readonly vaultKey: string;
+  readonly extraEnv: Record<string, string>;
+}
+
+export function newSharedWorld(tenant: LocalTenant, connector: RecordingConnector, extraEnv: Record<string, string> = {}): SharedWorld {
+  return {
+    tenant,
+    connector,
+    container: `res-${randomBytes(5).toString('hex')}`,
+    auditTable: `Res${randomBytes(5).toString('hex')}`,
+    // One key for every process and restart: a password sealed before a crash is unsealed after it.
+    vaultKey: randomBytes(32).toString('base64'),
+    extraEnv,
+  };
+}
+
+export interface BotProcess {
+  readonly name: string;
+  readonly process: ManagedProcess;
+  readonly url: string;
+  readonly pid: number;
+  /** The instance id the bot logged at start; audit actors begin with it. */
+  readonly instanceId: string;
+  send(activity: unknown): Promise<{ status: number; body: unknown }>;
+}
+
+/** Starts `tsx src/index.ts` as its own process group and waits for /healthz. */
+export async function startBotProcess(world: SharedWorld, name: string): Promise<BotProcess> {
+  const port = await freePort();
+  const child = startProcess({
+    name,
+    command: bin('tsx'),
+    args: ['src/index.ts'],
+    env: {
+      APP_ENV: 'local',
+      PORT: String(port),
+      TENANT_ID,
+      STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
+      STORAGE_CONTAINER: world.container,
+      AUDIT_TABLE: world.auditTable,
+      SECRET_VAULT_KEY: world.vaultKey,
+      GRAPH_AUTHORITY_HOST: world.tenant.authorityHost,
+      GRAPH_BASE_URL: world.tenant.graphBaseUrl,
+      GRAPH_CLIENT_ID: world.tenant.app.clientId,
+      GRAPH_CLIENT_SECRET: world.tenant.app.clientSecret,
+      TICKET_CHANNEL_ID: TICKET_CHANNEL,
+      TICKET_CHANNEL_SERVICE_URL: world.connector.serviceUrl,
+      APPROVAL_POLICY: 'none',
+      LOG_LEVEL: 'info',
+      ...world.extraEnv,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(child, async () => (await fetch(`${url}/healthz`)).ok, { timeoutMs: 45_000 });
+  } catch (error) {
+    await child.stop(2_000);
+    throw error;
+  }
+  const instanceId = await waitFor(`${name}'s instance id`, () => /"instanceId":"([^"]+)"/.exec(child.output())?.[1], 10_000);
+  return {
+    name,
+    process: child,
+    url,
+    pid: child.child.pid!,
+    instanceId,
+    async send(activity) {
+      const response = await fetch(`${url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+      const text = await response.text();
+      return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+    },
+  };
+}
+
+/** kill -9 on the bot's whole process group (tsx and the node it runs): no shutdown hook runs. */
+export async function kill9(bot: BotProcess): Promise<void> {
+  try {
+    process.kill(-bot.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+  await bot.process.exited;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface NewPerson {
+  readonly givenName: string;
+  readonly surname: string;
+  readonly manager?: string;
+}
+
+export function formFor(person: NewPerson, ticketReference: string): Record<string, unknown> {
+  return {
+    givenName: person.givenName,
+    surname: person.surname,
+    domain: 'contoso.com',
+    usageLocation: 'US',
+    department: 'Operations',
+    employeeType: 'Employee',
+    ticketReference,
+    businessJustification: 'Resilience test: the bot is killed and restarted around this request.',
+    ...(person.manager ? { manager: person.manager } : {}),
+  };
+}
+
+export const upnOf = (person: NewPerson) => `${person.givenName}.${person.surname}@contoso.com`.toLowerCase();
+
+/** Opens a form in the requester's 1:1 chat and presses "Check and review": the draft is ready for Create. */
+export async function reviewedDraft(bot: BotProcess, connector: RecordingConnector, requester: Person, person: NewPerson, ticket: string) {
+  const message = personalMessage(connector.serviceUrl, requester, 'new user');
+  const opened = await bot.send(message);
+  if (opened.status !== 200) throw new Error(`new user answered ${opened.status}`);
+  const [reply] = await waitFor('the form card', () => connector.repliesTo(message.id).length > 0 && connector.repliesTo(message.id));
+  const form: Card = cardOf(reply);
+  const { draftId } = actionData(form, 'onboarding.review');
+  const review = await bot.send(cardAction(connector.serviceUrl, requester, 'onboarding.review', { draftId, ...formFor(person, ticket) }, reply!.activityId));
+  const reviewed = invokeResult(review.body);
+  if (!reviewed.card || !textOf(reviewed.card).includes(`${upnOf(person)} is free`)) {
+    throw new Error(`review did not accept ${upnOf(person)}: ${JSON.stringify(reviewed).slice(0, 400)}`);
+  }
+  return { draftId: String(draftId), cardMessageId: reply!.activityId };
+}
+
+/** The Create click, exactly as Teams sends it; the same object can be delivered twice (redelivery). */
+export function createClick(connector: RecordingConnector, requester: Person, draft: { draftId: string; cardMessageId: string }) {
+  return cardAction(connector.serviceUrl, requester, 'onboarding.create', { draftId: draft.draftId }, draft.cardMessageId);
+}
+
+/** Accounts in the directory carrying this request's create marker. */
+export function accountsOf(tenant: LocalTenant, requestId: string) {
+  return tenant.directory().users.filter((u) => u.deletedDateTime === null && u.onPremisesExtensionAttributes?.[MARKER_ATTRIBUTE] === `onboarding:${requestId}`);
+}
+
+export function accountsNamed(tenant: LocalTenant, upn: string) {
+  return tenant.directory().users.filter((u) => u.deletedDateTime === null && u.userPrincipalName.toLowerCase() === upn);
+}
+
+/** Temporary passwords this request put into the requester's 1:1 chat, one entry per message. */
+export function passwordsDelivered(connector: RecordingConnector, requester: Person, requestId: string): string[] {
+  return connector.received
+    .filter((r) => r.conversationId === `a:personal-${requester.aadObjectId}` && r.operation !== 'update')
+    .flatMap((r) => cardsIn(r.activity))
+    .filter((card) => textOf(card).startsWith('Temporary password') && textOf(card).includes(`Request ${requestId}`))
+    .map(passwordIn);
+}
+
+function passwordIn(card: Card): string {
+  const runs: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (node && typeof node === 'object') {
+      const n = node as Record<string, unknown>;
+      if (n.type === 'TextRun' && n.fontType === 'Monospace' && typeof n.text === 'string') runs.push(n.text);
+      Object.values(n).forEach(walk);
+    }
+  };
+  walk(card);
+  if (runs.length !== 1) throw new Error('a temporary password card must show exactly one password');
+  return runs[0]!;
+}
+
+/** Plain-text messages (notices) the requester got about this request. */
+export function noticesAbout(connector: RecordingConnector, requester: Person, requestId: string): RecordedActivity[] {
+  return connector.received.filter((r) => r.conversationId === `a:personal-${requester.aadObjectId}` && typeof r.activity.text === 'string' && r.activity.text.includes(requestId));
+}
+
+/** New ticket messages (posts, not updates) in the IT channel for this request. */
+export function ticketPosts(connector: RecordingConnector, requestId: string): RecordedActivity[] {
+  return connector.received.filter((r) => r.conversationId.startsWith(TICKET_CHANNEL) && r.operation !== 'update' && JSON.stringify(r.activity).includes(requestId));
+}
+
+export function ticketMessages(connector: RecordingConnector, requestId: string): RecordedActivity[] {
+  return connector.received.filter((r) => r.conversationId.startsWith(TICKET_CHANNEL) && JSON.stringify(r.activity).includes(requestId));
+}
+
+export function storeOf(world: SharedWorld) {
+  return createBlobRequestStore({ connectionString: inject('azuriteConnectionString'), containerName: `${world.container}-requests`.slice(0, 63) });
+}
+
+export function auditOf(world: SharedWorld) {
+  return createTableAuditLog({ connectionString: inject('azuriteConnectionString'), tableName: world.auditTable });
+}
+
+/** This request's audit events, oldest first. */
+export async function trailOf(world: SharedWorld, requester: Person, requestId: string): Promise<RecordedAuditEvent[]> {
+  const events = await auditOf(world).query({ requesterId: requester.aadObjectId, limit: 1000 });
+  return events.filter((e) => e.requestId === requestId).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+}
+
+/** The request id the bot gave this UPN (from the audit trail, which names it on every event after validation). */
+export async function requestIdFor(world: SharedWorld, upn: string, timeoutMs = 30_000): Promise<string> {
+  return waitFor(`a request for ${upn}`, async () => {
+    const events = await auditOf(world).query({ userPrincipalName: upn, limit: 100 });
+    return events[0]?.requestId;
+  }, timeoutMs, 50);
+}
+
+export async function recordOf(world: SharedWorld, requestId: string): Promise<OnboardingRecord | undefined> {
+  return (await storeOf(world).get(requestId))?.record;
+}
+
+/** Which process wrote an audit event: the actor is `<instanceId>/<run>`. */
+export function processOf(event: RecordedAuditEvent, bots: readonly BotProcess[]): string {
+  return bots.find((bot) => event.actor.startsWith(`${bot.instanceId}/`) || event.actor === bot.instanceId)?.name ?? '?';
+}
+
+/** Stops every bot still running (SIGTERM, SIGKILL after 3 s) so no orphan outlives a test. */
+export async function stopAll(bots: Iterable<BotProcess | undefined>): Promise<void> {
+  await Promise.all([...bots].map((bot) => bot?.process.stop(3_000)));
+}
+
+export { PEOPLE };
