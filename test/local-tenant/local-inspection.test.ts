@@ -31,9 +31,11 @@ describe('inspection API under /_tenant (local tenant only)', () => {
     expect(byUpn.get('lynne.robbins@contoso.com')).toBe('00000000-0000-4000-8000-000000000025');
   });
 
-  it('when apps are listed, then both app registrations show their permissions', async () => {
+  it('when apps are listed, then every app registration shows its permissions', async () => {
     const { body } = await inspect('/apps');
-    expect(body.value.map((app: Json) => [app.displayName, app.permissions.length])).toEqual([['Onboarding Bot (local)', 4], ['Directory Reader (local)', 1]]);
+    expect(body.value.map((app: Json) => [app.displayName, app.permissions.length])).toEqual([
+      ['Onboarding Bot (local)', 4], ['Directory Reader (local)', 1], ['Entra Admin (local)', 2],
+    ]);
   });
 
   it('when requests were made with secrets, tokens and passwords, then the log shows method, path and status but none of those', async () => {
