@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import {
-  PEOPLE, accountsNamed, auditOf, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
+  PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
   reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, waitFor, type BotProcess, type NewPerson, type SharedWorld,
 } from './support.js';
 
@@ -118,7 +118,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
     await connector?.close();
     await tenant?.close();
     if (results.length > 0) {
-      console.log(`\nkill -9 points tried: ${results.length} (a kill while approval is pending: not tried, approval is not built yet)`);
+      console.log(`\nkill -9 points tried: ${results.length} (a kill while approval is pending: not tried, approval is being built)`);
       console.table(results);
     }
   });
@@ -196,6 +196,62 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
     } finally {
       tenant.setFaults({});
       connector.delayMs = 0;
+      await stopAll([first, second]);
+      running.delete(first);
+      if (second) running.delete(second);
+    }
+  }, 150_000);
+
+  it('when the bot dies while POST /users is refused in flight and someone else takes the user name before it is back, then the restarted bot rejects the request and tells the requester in their 1:1 chat', async () => {
+    const person: NewPerson = { givenName: 'Rita', surname: 'Takenmeanwhile' };
+    const upn = upnOf(person);
+    const first = await start('first');
+    let second: BotProcess | undefined;
+    try {
+      const draft = await reviewedDraft(first, connector, requester, person, 'INC-TAKEN');
+      // POST /users takes 1.5 s and is then refused (503, not applied): the bot dies before it knows.
+      tenant.setFaults({ latencyMs: 1_500, rules: [{ action: 'status', status: 503, method: 'POST', path: '^/v1.0/users$', count: 1 }] });
+      void first.send(createClick(connector, requester, draft)).catch(() => undefined);
+      await waitFor('account.creating', async () => (await auditOf(world).query({ userPrincipalName: upn, limit: 100 })).some((e) => e.type === 'account.creating'), 60_000, 20);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await kill9(first);
+      running.delete(first);
+      const requestId = await requestIdFor(world, upn);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      tenant.setFaults({});
+      await createAccountElsewhere(tenant, person);
+
+      second = await start('second');
+      const record = await waitFor('the request to finish', async () => {
+        const current = await recordOf(world, requestId);
+        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
+      }, 60_000, 200);
+      const notices = await waitFor('the notice', () => noticesAbout(connector, requester, requestId).length > 0 && noticesAbout(connector, requester, requestId), 15_000, 100);
+      const trail = await trailOf(world, requester, requestId);
+      results.push({
+        point: '(e) POST in flight, refused; name taken while down',
+        atKill: 'creating (leased), accounts 0, held msgs 0',
+        restarts: 1,
+        accounts: accountsOf(tenant, requestId).length,
+        dms: passwordsDelivered(connector, requester, requestId).length,
+        distinctPasswords: 0,
+        ticketPosts: ticketPosts(connector, requestId).length,
+        status: `${record.status}, ${notices.length} notice`,
+        trail: trail.map((e) => `${processOf(e, [first, second])}:${e.type}`).join(' '),
+      });
+
+      expect(record.status).toBe('rejected');
+      expect(record.problem?.code).toBe('UPN_TAKEN');
+      expect(accountsOf(tenant, requestId)).toHaveLength(0);
+      expect(accountsNamed(tenant, upn)).toHaveLength(1); // theirs, untouched
+      expect(passwordsDelivered(connector, requester, requestId)).toHaveLength(0);
+      expect(notices).toHaveLength(1);
+      const text = String(notices[0]!.activity.text);
+      expect(text).toMatch(/^I could not create the account for Rita Takenmeanwhile\. That user name is already used/);
+      expect(text).toContain(record.alternatives[0]!);
+      expect(trail.map((e) => `${processOf(e, [first, second])}:${e.type}`)).toEqual(expect.arrayContaining(['first:account.creating', 'second:upn.taken']));
+    } finally {
+      tenant.setFaults({});
       await stopAll([first, second]);
       running.delete(first);
       if (second) running.delete(second);

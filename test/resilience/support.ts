@@ -234,8 +234,8 @@ export async function recordOf(world: SharedWorld, requestId: string): Promise<O
 }
 
 /** Which process wrote an audit event: the actor is `<instanceId>/<run>`. */
-export function processOf(event: RecordedAuditEvent, bots: readonly BotProcess[]): string {
-  return bots.find((bot) => event.actor.startsWith(`${bot.instanceId}/`) || event.actor === bot.instanceId)?.name ?? '?';
+export function processOf(event: RecordedAuditEvent, bots: readonly (BotProcess | undefined)[]): string {
+  return bots.find((bot) => bot && (event.actor.startsWith(`${bot.instanceId}/`) || event.actor === bot.instanceId))?.name ?? '?';
 }
 
 /** Stops every bot still running (SIGTERM, SIGKILL after 3 s) so no orphan outlives a test. */
@@ -244,3 +244,24 @@ export async function stopAll(bots: Iterable<BotProcess | undefined>): Promise<v
 }
 
 export { PEOPLE };
+
+/** Someone else (another admin, another tool) creates an account straight in the directory, without our marker. */
+export async function createAccountElsewhere(tenant: LocalTenant, person: NewPerson): Promise<void> {
+  const token = await fetch(`${tenant.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials', client_id: tenant.app.clientId, client_secret: tenant.app.clientSecret, scope: 'https://graph.microsoft.com/.default',
+    }),
+  }).then(async (response) => ((await response.json()) as { access_token: string }).access_token);
+  const upn = upnOf(person);
+  const created = await fetch(`${tenant.graphBaseUrl}/v1.0/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({
+      accountEnabled: true, displayName: `${person.givenName} ${person.surname}`, mailNickname: upn.split('@')[0], userPrincipalName: upn,
+      passwordProfile: { forceChangePasswordNextSignIn: true, password: 'Xk9!mPq2Lw#z' },
+    }),
+  });
+  if (created.status !== 201) throw new Error(`the directory refused the other account: ${created.status} ${await created.text()}`);
+}
