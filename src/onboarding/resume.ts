@@ -35,7 +35,11 @@ export interface ResumeReport {
 }
 
 /** True when nobody is working on this request now and it is ours to continue. */
-export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: number): boolean {
+export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: number, approvalExpiresAfterMs = Number.POSITIVE_INFINITY): boolean {
+  // A pending approval nobody decided on in time is ours again: the workflow expires it.
+  if (record.status === 'awaiting_approval') {
+    return Date.parse(record.approval?.requestedAt ?? record.updatedAt) + approvalExpiresAfterMs <= now.getTime();
+  }
   if (finalStatuses.has(record.status) || waitingForPeople.has(record.status)) return false;
   if (record.lease) return Date.parse(record.lease.until) <= now.getTime();
   // No lease: between steps, or left pending (throttled). Leave a fresh one to the run that is on it.
@@ -54,7 +58,7 @@ export async function resumeUnfinishedRequests(
   const { requests } = await index.listUnfinished(options.limit !== undefined ? { limit: options.limit } : {});
   const now = deps.clock.now();
   const due = [...requests]
-    .filter((stored) => isDueForResume(stored.record, now, idleMs))
+    .filter((stored) => isDueForResume(stored.record, now, idleMs, deps.policy.approval.expiresAfterMs))
     .sort((a, b) => (a.record.receivedAt < b.record.receivedAt ? -1 : a.record.receivedAt > b.record.receivedAt ? 1 : 0));
 
   const resumed: ResumeReport['resumed'][number][] = [];

@@ -198,3 +198,30 @@ describe('resuming unfinished requests', () => {
     expect(overlapped).toBe(false);
   });
 });
+
+describe('resuming pending approvals', () => {
+  const approval = { mode: 'all' as const, allowSelfApproval: false, expiresAfterMs: 3_600_000 };
+
+  it('when an approval is pending past its expiry, then a resume pass rejects the request, updates the ticket and tells the requester', async () => {
+    const world = makeWorld();
+    const deps = world.deps('instance-a', { approval });
+    const outcome = await onboard(deps, { requestId: 'a1', requester, form: form(), requesterRole: 'requester' });
+    expect(outcome.status).toBe('awaiting_approval');
+    const index = indexOf(world.store);
+    const notice = new RecordingNotice();
+
+    world.clock.advance(3_600_000 - 1_000);
+    const early = await resumeUnfinishedRequests(world.deps('instance-b', { approval }), index, { notice });
+    expect(early.resumed).toEqual([]);
+    expect(await statusOf(world, 'a1')).toBe('awaiting_approval');
+
+    world.clock.advance(2_000);
+    await resumeUnfinishedRequests(world.deps('instance-b', { approval }), index, { notice });
+    const stored = await world.store.get('a1');
+    expect(stored?.record.status).toBe('rejected');
+    expect(stored?.record.problem?.code).toBe('APPROVAL_EXPIRED');
+    expect(world.tickets.posted.map((t) => t.ticket.status)).toEqual(['awaiting_approval', 'rejected']);
+    expect(notice.sent).toHaveLength(1);
+    expect([...world.directory.accounts.values()].filter((a) => a.marker === 'onboarding:a1')).toHaveLength(0);
+  });
+});
