@@ -29,7 +29,7 @@ describe('the onboarding conversation in Teams', () => {
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
-    bot = await startBotUnderTest({}, { tenant, overrides: { createAnswerWithinMs: 20_000 } });
+    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none' }, { tenant, overrides: { createAnswerWithinMs: 20_000 } });
     // An admin makes the Tickets channel the IT ticket channel.
     const set = channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL);
     await bot.send(set);
