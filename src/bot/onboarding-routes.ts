@@ -70,6 +70,10 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const notAllowed = 'Only hiring managers and IT admins can request accounts. Ask IT to add you to the hiring managers group in Entra ID.';
+  const noTicketChannel =
+    'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.';
+  /** Requests need somewhere for IT to see them: without a ticket channel they are refused up front. */
+  const ticketChannelMissing = async () => !(await options.addresses.ticketChannel());
 
   const verifiedDomains = async (): Promise<VerifiedDomain[]> => {
     const domains = (await options.workflow.directory.listDomains()).filter((d) => d.isVerified);
@@ -80,6 +84,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const person = requesterOf(context);
     if (!person) return void (await context.sendActivity('I could not tell who you are, so I cannot take a request from this chat.'));
     if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(notAllowed));
+    if (await ticketChannelMissing()) return void (await context.sendActivity(noTicketChannel));
     const domains = await verifiedDomains();
     const draft: Draft = {
       draftId: randomUUID(),
@@ -197,6 +202,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     // Roles are checked again, fresh, right before anything is created.
     const role = await roleOf(context, true);
     if (!mayRequest(role)) return notAllowed;
+    if (await ticketChannelMissing()) return noTicketChannel;
     const requester = requesterOf(context)!;
     const requestId = draft.requestId;
     // A double click or a redelivery continues the same request and costs no rate-limit slot.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuditCommand } from '../../src/bot/audit-routes.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, cardAction, personalMessage, type Person } from '../support/activities.js';
+import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 
 describe('parsing the audit command', () => {
@@ -41,6 +41,7 @@ describe('the audit trail in Teams', () => {
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
     bot = await startBotUnderTest({ APPROVAL_POLICY: 'non-admins' }, { tenant, overrides: { createAnswerWithinMs: 20_000 } });
+    await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', '19:it-tickets@thread.tacv2'));
     // An admin creates an account (no approval needed for admins).
     const [form] = await say(PEOPLE.alex, 'new user');
     const { draftId } = actionData(cardOf(form), 'onboarding.review');
