@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from './logging.js';
+import { logContext, type Logger } from './logging.js';
 
 /** Minimal request/response pair the Bot Framework adapter expects (express-like). */
 export interface BotHttpRequest {
@@ -61,7 +61,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     let body: unknown;
     const headers: Record<string, string> = {};
     try {
-      await options.handleMessage(
+      await logContext.run({ turnId }, () => options.handleMessage(
         { body: isRecord(request.body) ? request.body : undefined, headers: request.headers, method: request.method },
         {
           status: (code) => { status = code; },
@@ -70,7 +70,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           end: () => undefined,
           socket: request.raw.socket,
         },
-      );
+      ));
     } catch (error) {
       // The adapter normally turns failures into a status itself; this is the last net.
       options.logger.error({ err: error, turnId }, 'unhandled error while processing an activity');
