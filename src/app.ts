@@ -184,6 +184,21 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
         if (!reachable.reachable) throw new Error(reachable.reason);
       },
     },
+    {
+      name: 'audit',
+      check: async () => {
+        const reachable = await auditTable.checkReachable({ timeoutMs: 2500 });
+        if (!reachable.reachable) throw new Error(reachable.reason);
+      },
+    },
+    {
+      // Token + GET /domains proves credential, permission and reachability; remembered for
+      // 30 s so frequent health probes cost Graph almost nothing.
+      name: 'directory',
+      check: rememberSuccess(30_000, clock, async () => {
+        await directory.listDomains();
+      }),
+    },
   ];
 
   const allowedServiceUrl = (url: string) => (config.mode === 'local' ? LOOPBACK_SERVICE_URL.test(url) : url.startsWith('https://'));
@@ -237,5 +252,16 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
       void resume.stop();
       return server.close(graceMs);
     },
+  };
+}
+
+/** Runs `check` at most once per `ms` while it succeeds; a failure is never remembered. */
+function rememberSuccess(ms: number, clock: Clock, check: () => Promise<void>): () => Promise<void> {
+  let okUntil = 0;
+  return async () => {
+    const now = clock.now().getTime();
+    if (now < okUntil) return;
+    await check();
+    okUntil = now + ms;
   };
 }

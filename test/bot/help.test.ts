@@ -1,14 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, personalMessage } from '../support/activities.js';
 
 describe('help over the real HTTP path', () => {
   let bot: BotUnderTest;
+  let tenant: LocalTenant;
   beforeAll(async () => {
-    bot = await startBotUnderTest();
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBotUnderTest({}, { tenant });
   });
   afterAll(async () => {
     await bot.close();
+    await tenant.close();
   });
 
   it('when a person types "help" in personal chat, then the bot replies in that chat with the help card listing its commands', async () => {
@@ -43,6 +47,8 @@ describe('help over the real HTTP path', () => {
     expect(body.status).toBe('ready');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(body.dependencies.storage?.ready).toBe(true);
+    expect(body.dependencies.audit?.ready).toBe(true);
+    expect(body.dependencies.directory?.ready).toBe(true);
   });
 
   it('when /api/messages gets a body that is not JSON, then it answers 4xx and keeps serving', async () => {
@@ -50,5 +56,23 @@ describe('help over the real HTTP path', () => {
     expect(response.status).toBe(400);
     const health = await fetch(`${bot.app.url}/healthz`);
     expect(health.status).toBe(200);
+  });
+});
+
+describe('health when a dependency is down', () => {
+  it('when the directory cannot be reached, then /healthz answers 503 and names it', async () => {
+    const tenant = await startLocalTenant({ port: 0, stateDir: null });
+    const bot = await startBotUnderTest({}, { tenant });
+    await tenant.close();
+    try {
+      const response = await fetch(`${bot.app.url}/healthz`);
+      const body = (await response.json()) as { status: string; dependencies: Record<string, { ready: boolean; reason?: string }> };
+      expect(response.status).toBe(503);
+      expect(body.status).toBe('not-ready');
+      expect(body.dependencies.directory).toMatchObject({ ready: false });
+      expect(body.dependencies.storage?.ready).toBe(true);
+    } finally {
+      await bot.close();
+    }
   });
 });
