@@ -4,6 +4,7 @@
  */
 import type { Secret } from './secret.js';
 import type { OnboardingRecord } from './state.js';
+import type { OnboardingRequest } from './request.js';
 
 // ---------------------------------------------------------------------------- directory
 
@@ -23,22 +24,15 @@ export interface DirectoryUser {
   readonly marker: string | null;
 }
 
-/** The profile of the account to create; the adapter adds accountEnabled and passwordProfile. */
-export interface UserDraft {
-  readonly userPrincipalName: string;
-  readonly mailNickname: string;
-  readonly displayName: string;
-  readonly givenName: string;
-  readonly surname: string;
-  readonly usageLocation: string;
-  readonly jobTitle?: string | undefined;
-  readonly department?: string | undefined;
-  readonly employeeType?: string | undefined;
-  readonly companyName?: string | undefined;
-  readonly officeLocation?: string | undefined;
-  /** ISO 8601 date-time (employeeHireDate). */
-  readonly employeeHireDate?: string | undefined;
-}
+/**
+ * The profile of the account to create, exactly the validated request's directory fields
+ * (the adapter adds accountEnabled and passwordProfile; employeeHireDate is ISO 8601).
+ */
+export type UserDraft = Pick<
+  OnboardingRequest,
+  | 'userPrincipalName' | 'mailNickname' | 'displayName' | 'givenName' | 'surname' | 'usageLocation'
+  | 'jobTitle' | 'department' | 'employeeType' | 'companyName' | 'officeLocation' | 'employeeHireDate'
+>;
 
 export type CollidingProperty = 'userPrincipalName' | 'mailNickname' | 'proxyAddresses';
 
