@@ -91,6 +91,20 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
   }
 }
 
+/**
+ * The bot as people run it (`tsx src/index.ts`, configured from env/.env.local underneath
+ * `env`), in its own process group. Used by `npm start` and by tests with real processes.
+ */
+export function startBotProcess(options: { name?: string; env: Record<string, string | undefined>; logFile?: string }): ManagedProcess {
+  return startProcess({
+    name: options.name ?? 'bot',
+    command: bin('tsx'),
+    args: ['src/index.ts'],
+    env: { APP_ENV: 'local', ...options.env },
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+  });
+}
+
 /** Polls `probe` until it resolves true, the process exits, or the timeout passes. */
 export async function waitUntilReady(
   process_: ManagedProcess,

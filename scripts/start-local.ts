@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ensureLocalCertificates } from '../src/local-tenant/certificates.js';
-import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
+import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startBotProcess, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
 import { writePlaygroundConfig } from './playground-config.js';
 
 const localDir = join(projectRoot, '.local');
@@ -79,12 +79,8 @@ async function main() {
   }
   say(`Local tenant (Entra + Graph) https://127.0.0.1:${tenantPort} — users and request log at https://127.0.0.1:${tenantPort}/_tenant/`);
 
-  const bot = startProcess({
-    name: 'bot',
-    command: bin('tsx'),
-    args: ['src/index.ts'],
+  const bot = startBotProcess({
     env: {
-      APP_ENV: 'local',
       NODE_EXTRA_CA_CERTS: tls.caCertPath,
       GRAPH_CLIENT_ID: credentials.clientId,
       GRAPH_CLIENT_SECRET: credentials.clientSecret,

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { bin, freePort, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
+import { freePort, startBotProcess, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import { PEOPLE, personalMessage } from '../support/activities.js';
 
@@ -15,12 +15,8 @@ describe('the bot process (src/index.ts) started as people and hosts start it', 
 
   async function startBot(extra: Record<string, string> = {}): Promise<{ bot: ManagedProcess; url: string }> {
     const port = await freePort();
-    const bot = startProcess({
-      name: 'bot',
-      command: bin('tsx'),
-      args: ['src/index.ts'],
+    const bot = startBotProcess({
       env: {
-        APP_ENV: 'local',
         PORT: String(port),
         STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
         GRAPH_CLIENT_SECRET: 'not-used-by-this-test',

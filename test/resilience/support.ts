@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { bin, freePort, startProcess, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
+import { freePort, startBotProcess as spawnBot, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
 import type { LocalTenant } from '../../src/local-tenant/server.js';
 import { createBlobRequestStore, createTableAuditLog, type RecordedAuditEvent } from '../../src/storage/index.js';
 import type { OnboardingRecord } from '../../src/onboarding/index.js';
@@ -52,12 +52,9 @@ export interface BotProcess {
 /** Starts `tsx src/index.ts` as its own process group and waits for /healthz. */
 export async function startBotProcess(world: SharedWorld, name: string): Promise<BotProcess> {
   const port = await freePort();
-  const child = startProcess({
+  const child = spawnBot({
     name,
-    command: bin('tsx'),
-    args: ['src/index.ts'],
     env: {
-      APP_ENV: 'local',
       PORT: String(port),
       TENANT_ID,
       STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
