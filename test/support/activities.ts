@@ -14,39 +14,39 @@ export interface Person {
   readonly aadObjectId: string;
 }
 
-export function personalMessage(serviceUrl: string, from: Person, text: string, overrides: Record<string, unknown> = {}) {
+/** What every activity from Teams carries; each kind below adds its own fields. */
+function fromTeams(serviceUrl: string, from: Person, conversation: Record<string, unknown>, channelData: Record<string, unknown> = {}) {
   return {
-    type: 'message',
     id: randomUUID(),
     timestamp: new Date().toISOString(),
     serviceUrl,
     channelId: 'msteams',
     from,
     recipient: BOT,
-    conversation: { id: `a:personal-${from.aadObjectId}`, conversationType: 'personal', tenantId: TENANT_ID },
-    channelData: { tenant: { id: TENANT_ID } },
-    text,
-    textFormat: 'plain',
+    conversation: { tenantId: TENANT_ID, ...conversation },
+    channelData: { tenant: { id: TENANT_ID }, ...channelData },
     locale: 'en-US',
-    ...overrides,
   };
+}
+
+const personalChat = (from: Person) => ({ id: `a:personal-${from.aadObjectId}`, conversationType: 'personal' });
+
+export function personalMessage(serviceUrl: string, from: Person, text: string, overrides: Record<string, unknown> = {}) {
+  return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'message', text, textFormat: 'plain', ...overrides };
 }
 
 export function channelMessage(serviceUrl: string, from: Person, text: string, channelId = '19:it-tickets@thread.tacv2', overrides: Record<string, unknown> = {}) {
   return {
+    ...fromTeams(
+      serviceUrl,
+      from,
+      { id: `${channelId};messageid=${Date.now()}`, conversationType: 'channel', isGroup: true },
+      { channel: { id: channelId, name: 'Tickets' }, team: { id: '19:it-team@thread.tacv2' } },
+    ),
     type: 'message',
-    id: randomUUID(),
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: 'msteams',
-    from,
-    recipient: BOT,
-    conversation: { id: `${channelId};messageid=${Date.now()}`, conversationType: 'channel', isGroup: true, tenantId: TENANT_ID },
-    channelData: { tenant: { id: TENANT_ID }, channel: { id: channelId, name: 'Tickets' }, team: { id: '19:it-team@thread.tacv2' } },
     text: `<at>Onboarding</at> ${text}`,
     entities: [{ type: 'mention', text: '<at>Onboarding</at>', mentioned: BOT }],
     textFormat: 'plain',
-    locale: 'en-US',
     ...overrides,
   };
 }
@@ -54,19 +54,11 @@ export function channelMessage(serviceUrl: string, from: Person, text: string, c
 /** An Adaptive Card Action.Execute click, as Teams sends it (invoke adaptiveCard/action). */
 export function cardAction(serviceUrl: string, from: Person, verb: string, data: Record<string, unknown>, replyToId: string, overrides: Record<string, unknown> = {}) {
   return {
+    ...fromTeams(serviceUrl, from, personalChat(from)),
     type: 'invoke',
     name: 'adaptiveCard/action',
-    id: randomUUID(),
-    timestamp: new Date().toISOString(),
-    serviceUrl,
-    channelId: 'msteams',
-    from,
-    recipient: BOT,
-    conversation: { id: `a:personal-${from.aadObjectId}`, conversationType: 'personal', tenantId: TENANT_ID },
-    channelData: { tenant: { id: TENANT_ID } },
     replyToId,
     value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
-    locale: 'en-US',
     ...overrides,
   };
 }
