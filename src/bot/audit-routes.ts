@@ -52,7 +52,7 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
     }
   }
   if (!criteria.userPrincipalName && !criteria.requesterUpn && !criteria.from && !criteria.to) return USAGE;
-  if (criteria.from && criteria.to && criteria.from > criteria.to) return 'The "from" date is after the "to" date.';
+  if (criteria.from && criteria.to && criteria.from > criteria.to) return 'The "from" date is after the "to" date; swap them and try again.';
   return { criteria, csv };
 }
 
@@ -71,7 +71,7 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
       criteria.requesterId = requester.id;
     }
     const events = await options.audit.query({ ...criteria, limit: parsed.csv ? 1000 : MAX_CARD_EVENTS });
-    if (events.length === 0) return void (await context.sendActivity('No audit events match.'));
+    if (events.length === 0) return void (await context.sendActivity('No audit events match. Check the user name, or widen the dates.'));
     if (parsed.csv) {
       const csv = options.audit.toCsv(events);
       const fenced = csv.length > MAX_CSV_BYTES ? csv.slice(0, csv.lastIndexOf('\r\n', MAX_CSV_BYTES)) : csv;

@@ -37,12 +37,13 @@ export interface OnboardingConversationOptions {
 }
 
 const HOUR_MS = 3_600_000;
+const UNKNOWN_PERSON = 'I could not tell who you are: your Teams account has no Entra ID in this organisation (guests and external people cannot use this bot). Ask IT.';
 
 const approvalRefusals: Record<ApprovalRefusal, string> = {
   NOT_AN_APPROVER: 'Only IT admins can approve or reject account requests; your click changed nothing.',
   OWN_REQUEST: 'You cannot approve or reject your own request; another IT admin has to.',
-  NOT_PENDING: 'This request is no longer waiting for approval.',
-  NOT_FOUND: 'This request is unknown.',
+  NOT_PENDING: 'This request is no longer waiting for approval; the ticket card shows where it is now.',
+  NOT_FOUND: 'I no longer know this request, so nothing was approved or rejected. Ask the requester to send it again.',
 };
 
 type CardResult = AdaptiveCard | string;
@@ -82,7 +83,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
 
   const openForm = async (context: TurnContext, form: OnboardingForm, notes: readonly string[] = []) => {
     const person = requesterOf(context);
-    if (!person) return void (await context.sendActivity('I could not tell who you are, so I cannot take a request from this chat.'));
+    if (!person) return void (await context.sendActivity(UNKNOWN_PERSON));
     if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(notAllowed));
     if (await ticketChannelMissing()) return void (await context.sendActivity(noTicketChannel));
     const domains = await verifiedDomains();
@@ -111,7 +112,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
 
   app.message(/^\s*status\s*$/i, async (context) => {
     const person = requesterOf(context);
-    if (!person) return void (await context.sendActivity('I could not tell who you are.'));
+    if (!person) return void (await context.sendActivity(UNKNOWN_PERSON));
     const recent = await options.recentRequests(person.id, 5);
     if (recent.length === 0) return void (await context.sendActivity('You have no account requests yet. Type "new user" to make one.'));
     const lines = recent.map((r) => `- ${r.userPrincipalName ?? r.displayName ?? 'request'}: **${r.status}**${r.problem ? ` — ${r.problem.message}` : ''} (request ${r.requestId})`);
