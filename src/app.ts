@@ -177,20 +177,8 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   });
 
   const probes: ReadinessProbe[] = [
-    {
-      name: 'storage',
-      check: async () => {
-        const reachable = await requests.checkReachable({ timeoutMs: 2500 });
-        if (!reachable.reachable) throw new Error(reachable.reason);
-      },
-    },
-    {
-      name: 'audit',
-      check: async () => {
-        const reachable = await auditTable.checkReachable({ timeoutMs: 2500 });
-        if (!reachable.reachable) throw new Error(reachable.reason);
-      },
-    },
+    reachabilityProbe('storage', requests),
+    reachabilityProbe('audit', auditTable),
     {
       // Token + GET /domains proves credential, permission and reachability; remembered for
       // 30 s so frequent health probes cost Graph almost nothing.
@@ -263,5 +251,16 @@ function rememberSuccess(ms: number, clock: Clock, check: () => Promise<void>): 
     if (now < okUntil) return;
     await check();
     okUntil = now + ms;
+  };
+}
+
+/** A readiness probe over a storage adapter's own reachability check. */
+function reachabilityProbe(name: string, target: { checkReachable(o: { timeoutMs: number }): Promise<{ reachable: true } | { reachable: false; reason: string }> }): ReadinessProbe {
+  return {
+    name,
+    check: async () => {
+      const result = await target.checkReachable({ timeoutMs: 2500 });
+      if (!result.reachable) throw new Error(result.reason);
+    },
   };
 }
