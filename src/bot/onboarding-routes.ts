@@ -76,9 +76,17 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   /** Requests need somewhere for IT to see them: without a ticket channel they are refused up front. */
   const ticketChannelMissing = async () => !(await options.addresses.ticketChannel());
 
+  // A tenant's domains change rarely; every form, check and sentence needs them. Remember
+  // them a minute (the workflow still validates against a fresh list before creating).
+  let domainsCache: { domains: VerifiedDomain[]; until: number } | undefined;
   const verifiedDomains = async (): Promise<VerifiedDomain[]> => {
-    const domains = (await options.workflow.directory.listDomains()).filter((d) => d.isVerified);
-    return domains.sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
+    const now = options.workflow.clock.now().getTime();
+    if (domainsCache && domainsCache.until > now) return domainsCache.domains;
+    const domains = (await options.workflow.directory.listDomains())
+      .filter((d) => d.isVerified)
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
+    domainsCache = { domains, until: now + 60_000 };
+    return domains;
   };
 
   const openForm = async (context: TurnContext, form: OnboardingForm, notes: readonly string[] = []) => {
