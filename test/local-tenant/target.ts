@@ -151,9 +151,15 @@ export function uniqueAlias(prefix = 'conf'): string {
   return `${prefix}.${randomBytes(4).toString('hex')}`;
 }
 
-/** A password that passes every rule (random, three classes plus symbols). */
+/**
+ * A password that passes every rule (random, three classes plus symbols). The random part
+ * uses consonants and digits Entra does not read as letters, so it can never spell a
+ * user's name or a banned word (hex could: "7e57" reads as "test", "ada" is a name).
+ */
+const NEUTRAL_CHARACTERS = 'BCDFGHJKMNPQRSVWXZ2689';
 export function strongPassword(): string {
-  return `Qx${randomBytes(6).toString('hex')}!9Zr`;
+  const random = Array.from(randomBytes(12), (byte) => NEUTRAL_CHARACTERS.charAt(byte % NEUTRAL_CHARACTERS.length)).join('');
+  return `Qx${random}!9Zr`;
 }
 
 export function newUserBody(target: ConformanceTarget, overrides: Record<string, unknown> = {}): Record<string, unknown> & { userPrincipalName: string; mailNickname: string } {
