@@ -5,7 +5,7 @@
  * workflow; every card action re-checks who clicked.
  */
 import { randomUUID } from 'node:crypto';
-import { CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import {
@@ -63,6 +63,26 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   const requesterOf = (context: TurnContext) => {
     const from = context.activity.from;
     return from?.aadObjectId ? { id: from.aadObjectId, name: from.name ?? 'Someone' } : undefined;
+  };
+
+  /**
+   * Answers an Action.Execute with a card. A card that refreshes itself (`refresh.userIds`)
+   * only works if the message holds it, so it first replaces the message — in the 1:1 chat
+   * that is the requester's own view — and the invoke response is sent here. (Left to
+   * teams-ai, one such card would switch that verb to "replace for all" for good.)
+   */
+  const answerWithCard = async (context: TurnContext, card: AdaptiveCard): Promise<CardResult> => {
+    if (!('refresh' in card)) return card;
+    const messageId = context.activity.replyToId;
+    if (messageId) {
+      await context.updateActivity({ ...(MessageFactory.attachment(CardFactory.adaptiveCard(card)) as Partial<Activity>), id: messageId })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not replace the card message; the person still gets the answer'));
+    }
+    await context.sendActivity({
+      type: ActivityTypes.InvokeResponse,
+      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+    });
+    return card;
   };
 
   const roleOf = async (context: TurnContext, fresh = false): Promise<Role> => {
@@ -224,22 +244,27 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
       work.then((outcome) => ({ kind: 'done' as const, outcome })),
       new Promise<{ kind: 'later' }>((resolve) => setTimeout(() => resolve({ kind: 'later' }), options.createAnswerWithinMs ?? 4000).unref()),
     ]);
-    if (answer.kind === 'done') return onboardingResultCard(answer.outcome);
-    // Still working: answer now, and replace the card with the result when it is known.
+    if (answer.kind === 'done') return answerWithCard(context, onboardingResultCard(answer.outcome, context.activity.from.id));
+    // Still working: answer now, and replace the card with the result when it is known —
+    // only after the answer went out, so the result can't be overwritten by "Working on it".
+    // The turn context is revoked when the turn ends: keep what the background needs now.
     const reference = TurnContext.getConversationReference(context.activity);
     const cardMessageId = context.activity.replyToId;
-    void work
-      .then(async (outcome) => {
+    const adapter = context.adapter;
+    const working = onboardingResultCard({
+      requestId, correlationId: requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
+      fieldProblems: [], alternatives: [], warnings: [],
+    }, context.activity.from.id);
+    const answered = answerWithCard(context, working);
+    void Promise.all([work, answered.catch(() => undefined)])
+      .then(async ([outcome]) => {
         if (!cardMessageId) return;
-        await context.adapter.continueConversationAsync(app.options.botAppId ?? '', reference, async (turn) => {
+        await adapter.continueConversationAsync(app.options.botAppId ?? '', reference, async (turn) => {
           await turn.updateActivity({ ...(MessageFactory.attachment(CardFactory.adaptiveCard(onboardingResultCard(outcome))) as Partial<Activity>), id: cardMessageId });
         });
       })
       .catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an onboarding request in the background'));
-    return onboardingResultCard({
-      requestId, correlationId: requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
-      fieldProblems: [], alternatives: [], warnings: [],
-    });
+    return answered;
   });
 
   app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.result', async (context, _state, data): Promise<CardResult> => {
@@ -247,7 +272,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const requestId = typeof data.requestId === 'string' ? data.requestId : '';
     const stored = requestId ? await options.workflow.store.get(requestId) : null;
     if (!stored || !person || stored.record.requester.id !== person.id) return 'Only the person who made this request can see it.';
-    return onboardingResultCard(await processOnboardingRequest(options.workflow, requestId));
+    return answerWithCard(context, onboardingResultCard(await processOnboardingRequest(options.workflow, requestId), context.activity.from.id));
   });
 
   const rateLimited = async (requesterId: string): Promise<string | undefined> => {

@@ -78,8 +78,13 @@ export function onboardingReviewCard(input: { draftId: string; userPrincipalName
   return renderCard('onboarding-review', { draftId: input.draftId, userPrincipalName: input.userPrincipalName, facts });
 }
 
-/** The requester's view of a request: the truth of the stored record, never the password. */
-export function onboardingResultCard(outcome: OnboardingOutcome) {
+/**
+ * The requester's view of a request: the truth of the stored record, never the password.
+ * While the request is still pending, `refreshFor` (the requester's Teams user id) makes
+ * Teams ask for the current state by itself whenever that person looks at the card
+ * (Universal Actions automatic refresh), so a card answered "Working on it" never stays so.
+ */
+export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: string) {
   const upn = outcome.userPrincipalName ?? '';
   const name = outcome.displayName ?? 'the new account';
   let title: string;
@@ -128,7 +133,7 @@ export function onboardingResultCard(outcome: OnboardingOutcome) {
     { title: 'Request', value: outcome.requestId },
   ].filter((fact) => fact.value !== '');
   for (const problem of outcome.fieldProblems) facts.push({ title: problem.field, value: problem.message });
-  return renderCard('onboarding-result', {
+  const card = renderCard('onboarding-result', {
     title,
     color,
     sentence,
@@ -139,6 +144,13 @@ export function onboardingResultCard(outcome: OnboardingOutcome) {
     requestId: outcome.requestId,
     showRefresh: outcome.pending,
   });
+  if (outcome.pending && refreshFor) {
+    card['refresh'] = {
+      action: { type: 'Action.Execute', title: 'Refresh', verb: 'onboarding.result', data: { requestId: outcome.requestId } },
+      userIds: [refreshFor],
+    };
+  }
+  return card;
 }
 
 /** The private message carrying the temporary password: display name only, never the UPN. */
