@@ -4,15 +4,18 @@
  * requester, the ticket posted, and an audit trail that tells what happened. The bot resumes
  * through its scheduler (RESUME_INTERVAL_SECONDS=1) once the dead process's lease (6 s)
  * has expired; nobody clicks again.
- *
- * Not covered here: a kill while approval is pending — the approval flow is being built.
+ * The last test kills the bot while a request waits for an admin's approval: the request,
+ * its approval card and its sealed-nothing state live in storage, so the approval is
+ * decided on the restarted process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TENANT_ID, cardAction } from '../support/activities.js';
+import { actionData, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import {
   PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
-  reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, waitFor, type BotProcess, type NewPerson, type SharedWorld,
+  reviewedDraft, startBotProcess, stopAll, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, TICKET_CHANNEL, type BotProcess, type NewPerson, type SharedWorld,
 } from './support.js';
 
 const requester = PEOPLE.megan;
@@ -118,13 +121,13 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
     await connector?.close();
     await tenant?.close();
     if (results.length > 0) {
-      console.log(`\nkill -9 points tried: ${results.length} (a kill while approval is pending: not tried, approval is being built)`);
+      console.log(`\nkill -9 points tried: ${results.length}`);
       console.table(results);
     }
   });
 
-  async function start(name: string): Promise<BotProcess> {
-    const bot = await startBotProcess(world, name);
+  async function start(name: string, inWorld: SharedWorld = world): Promise<BotProcess> {
+    const bot = await startBotProcess(inWorld, name);
     running.add(bot);
     return bot;
   }
@@ -252,6 +255,69 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       expect(trail.map((e) => `${processOf(e, [first, second])}:${e.type}`)).toEqual(expect.arrayContaining(['first:account.creating', 'second:upn.taken']));
     } finally {
       tenant.setFaults({});
+      await stopAll([first, second]);
+      running.delete(first);
+      if (second) running.delete(second);
+    }
+  }, 150_000);
+  it('when the bot is killed while a request waits for approval and started again, then an admin approves on the new process and the account is created once', async () => {
+    const approvals = newSharedWorld(tenant, connector, { APPROVAL_POLICY: 'non-admins', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '6' });
+    const person: NewPerson = { givenName: 'Paula', surname: 'Pendingapproval' };
+    const upn = upnOf(person);
+    const first = await start('first', approvals);
+    let second: BotProcess | undefined;
+    try {
+      const draft = await reviewedDraft(first, connector, requester, person, 'INC-APPROVE');
+      const asked = invokeResult((await first.send(createClick(connector, requester, draft))).body);
+      expect(textOf(asked.card!)).toContain('Waiting for approval');
+      const requestId = await requestIdFor(approvals, upn);
+      const approvalCard = await waitFor('the approval card', () => ticketPosts(connector, requestId)[0]);
+      expect(actionData(cardsIn(approvalCard.activity)[0]!, 'onboarding.approve')).toEqual({ requestId });
+      await kill9(first);
+      running.delete(first);
+      expect((await recordOf(approvals, requestId))?.status).toBe('awaiting_approval');
+
+      second = await start('second', approvals);
+      // The resume pass leaves a request that waits for a person alone.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect((await recordOf(approvals, requestId))?.status).toBe('awaiting_approval');
+      expect(accountsNamed(tenant, upn)).toHaveLength(0);
+
+      const approve = cardAction(connector.serviceUrl, PEOPLE.alex, 'onboarding.approve', { requestId }, approvalCard.activityId, {
+        conversation: { id: `${TICKET_CHANNEL};messageid=${approvalCard.activityId}`, conversationType: 'channel', isGroup: true, tenantId: TENANT_ID },
+      });
+      const approved = invokeResult((await second.send(approve)).body);
+      expect(textOf(approved.card!)).toContain('Approved: creating the account for Paula Pendingapproval');
+      const record = await waitFor('the request to finish', async () => {
+        const current = await recordOf(approvals, requestId);
+        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
+      }, 60_000, 200);
+
+      const passwords = passwordsDelivered(connector, requester, requestId);
+      const trail = await trailOf(approvals, requester, requestId);
+      results.push({
+        point: '(f) waiting for approval',
+        atKill: 'awaiting_approval, accounts 0, held msgs 0',
+        restarts: 1,
+        accounts: accountsOf(tenant, requestId).length,
+        dms: passwords.length,
+        distinctPasswords: new Set(passwords).size,
+        ticketPosts: ticketPosts(connector, requestId).length,
+        status: record.status,
+        trail: trail.map((e) => `${processOf(e, [first, second])}:${e.type}`).join(' '),
+      });
+      expect(record.status).toBe('done');
+      expect(accountsOf(tenant, requestId)).toHaveLength(1);
+      expect(passwords).toHaveLength(1);
+      // One ticket message, updated in place from "approval needed" to the finished account.
+      expect(ticketPosts(connector, requestId)).toHaveLength(1);
+      const lastTicket = ticketMessages(connector, requestId).at(-1)!;
+      expect(lastTicket.operation).toBe('update');
+      expect(textOf(cardsIn(lastTicket.activity)[0]!)).toContain('New account ready: Paula Pendingapproval');
+      expect(JSON.stringify(ticketMessages(connector, requestId))).not.toContain(passwords[0]!);
+      const by = trail.map((e) => `${processOf(e, [first, second])}:${e.type}`);
+      expect(by).toEqual(expect.arrayContaining(['first:request.received', 'second:approval.approved', 'second:account.created', 'second:password.delivered']));
+    } finally {
       await stopAll([first, second]);
       running.delete(first);
       if (second) running.delete(second);
