@@ -64,7 +64,7 @@ export const errorCatalog = {
     retryable: true,
   },
   DELIVERY_FAILED: {
-    message: 'The account exists, but the temporary password could not be sent to you privately.',
+    message: 'The account exists, but its temporary password could not be sent privately.',
     help: 'Open a private chat with the bot; the same password will be sent again.',
     retryable: true,
   },

@@ -392,12 +392,17 @@ export async function deliverPassword(deps: OnboardingDependencies, stored: Stor
   const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });
   if (claimed.record.deliveryAttempts >= deps.policy.maxDeliveryAttempts) {
     // Keep the sealed password: IT (or the future reveal view) can still hand over the same one.
-    const failed = await write(deps, claimed, 'failed', { problem, lease: undefined }, 'password.undeliverable', { reason: outcome.reason });
+    // No more tries from here, so the requester is not told to wait for one.
+    const final = { ...problem, help: 'IT has it in the ticket: ask them to reset the password and give it to you.' };
+    const failed = await write(deps, claimed, 'failed', { problem: final, lease: undefined }, 'password.undeliverable', { reason: outcome.reason });
     if (failed) await postTicket(deps, failed, 'failed');
     return moved;
   }
   const back = await write(deps, claimed, 'created', { problem, lease: undefined }, 'password.delivery_failed', { reason: outcome.reason });
-  return back ? stop(back.record) : moved;
+  if (!back) return moved;
+  // IT hears now, not after the last try: the account exists and the password has not reached the requester yet.
+  const ticketed = await postTicket(deps, back, 'created');
+  return stop((ticketed ?? back).record);
 }
 
 /** delivered → done: the IT ticket (never a secret) and the closing audit event. */
@@ -494,7 +499,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
     objectId: record.objectId,
     status,
     at: at.toISOString(),
-    notes: [...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}`),
+    notes: [...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
     ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
   };
 }

@@ -276,10 +276,16 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     world.delivery.faults = ['undeliverable'];
     const first = await onboard(world.deps(), { requestId: 'r1', requester, form: form() });
     expect(first).toMatchObject({ status: 'created', pending: true, problem: { code: 'DELIVERY_FAILED' } });
+    // IT hears at once that the account exists and its password is still on the way.
+    expect(world.tickets.posted).toHaveLength(1);
+    expect(world.tickets.posted[0]?.ticket).toMatchObject({ status: 'created', notes: [expect.stringMatching(/^DELIVERY_FAILED: .*\(the requester has not installed the bot\)$/)] });
     const second = await processOnboardingRequest(world.deps(), 'r1');
     expect(second.status).toBe('done');
     expect(world.delivery.delivered).toHaveLength(1);
     expect(world.delivery.delivered[0]?.value).toBe(world.directory.createdByWorkflow()[0]?.password);
+    // The same ticket message is brought up to date, not a second one posted.
+    expect(world.tickets.posted.map((p) => [p.messageId, p.ticket.status])).toEqual([['msg-1', 'created'], ['msg-1', 'done']]);
+    expectNoSecretOutsideDelivery(world);
   });
 
   it('when delivery keeps failing, then the request fails, IT gets a failed ticket, and the sealed password is kept for a later hand-over', async () => {

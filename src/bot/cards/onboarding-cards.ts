@@ -164,7 +164,7 @@ export function ticketCard(ticket: Ticket) {
     awaiting_approval: { title: `Approval needed: new account for ${ticket.displayName}`, color: 'Accent' },
     approved: { title: `Approved: creating the account for ${ticket.displayName}`, color: 'Good' },
     rejected: { title: `Rejected: new account for ${ticket.displayName}`, color: 'Attention' },
-    created: { title: `New account: ${ticket.displayName}`, color: 'Default' },
+    created: { title: `New account, password not delivered yet: ${ticket.displayName}`, color: 'Warning' },
     done: { title: `New account ready: ${ticket.displayName}`, color: 'Good' },
     failed: { title: `New account needs attention: ${ticket.displayName}`, color: 'Attention' },
   };
