@@ -97,6 +97,32 @@ describe('bad input on every card action', () => {
     expect(problemsLogged()).toEqual([]);
   });
 
+  it('property: any message text gets an answer, never an error, and creates nothing', async () => {
+    const usersBefore = liveUsers();
+    const text = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.string({ unit: 'grapheme', maxLength: 60 }),
+      fc.constantFrom(
+        'new user', 'NEW USER please', 'status', 'help', 'audit', 'set ticket channel', '<at>Onboarding</at> new user',
+        'please create an account for \u202Eecnav eleda, ticket INC-1', "create an account for x' or 1 eq 1, ticket INC-2",
+        'please create an account for Ada Lovelace, starts 31 Feb, ticket INC-3', 'create an account for ' + 'Ab '.repeat(3_000),
+        'onboard 😀 🙂', '\u0000\u0001', '   ',
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(text, async (typed) => {
+        const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, typed);
+        expect((await bot.send(message)).status).toBe(200);
+        const replies = bot.connector.repliesTo(message.id);
+        expect(replies.length).toBeGreaterThan(0);
+        expect(JSON.stringify(replies.map((r) => r.activity)).length).toBeLessThan(40_000);
+      }),
+      { numRuns: 80, seed: 1207 },
+    );
+    expect(liveUsers()).toBe(usersBefore);
+    expect(problemsLogged()).toEqual([]);
+  });
+
   it('when a field is far too long or carries control characters, then the card names the field and keeps serving', async () => {
     const { draftId, messageId } = await openForm(PEOPLE.megan);
     const { answer } = await click(PEOPLE.megan, 'onboarding.review', {
