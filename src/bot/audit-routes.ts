@@ -60,7 +60,7 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
     const who = context.activity.from?.aadObjectId;
     if (!who || !mayAdminister(await options.roles.roleOf(who, { fresh: true }))) {
-      return void (await context.sendActivity('Only IT admins can read the audit trail. Ask a member of the onboarding admins group.'));
+      return void (await context.sendActivity(`Only IT admins can read the audit trail. Ask a member of ${(await options.roles.whomToAsk()).admins}.`));
     }
     const parsed = parseAuditCommand(context.activity.text ?? '');
     if (typeof parsed === 'string') return void (await context.sendActivity(MessageFactory.text(parsed)));

@@ -90,7 +90,10 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     return person ? options.roles.roleOf(person.id, { fresh }) : 'none';
   };
 
-  const notAllowed = 'Only hiring managers and IT admins can request accounts. Ask IT to add you to the hiring managers group in Entra ID.';
+  const notAllowed = async (): Promise<string> => {
+    const whom = await options.roles.whomToAsk();
+    return `Only hiring managers and IT admins can request accounts. Ask a member of ${whom.admins} to add you to ${whom.requesters} in Entra ID.`;
+  };
   const noTicketChannel =
     'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.';
   /** Requests need somewhere for IT to see them: without a ticket channel they are refused up front. */
@@ -112,7 +115,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   const openForm = async (context: TurnContext, form: OnboardingForm, notes: readonly string[] = []) => {
     const person = requesterOf(context);
     if (!person) return void (await context.sendActivity(UNKNOWN_PERSON));
-    if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(notAllowed));
+    if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(await notAllowed()));
     if (await ticketChannelMissing()) return void (await context.sendActivity(noTicketChannel));
     const domains = await verifiedDomains();
     const draft: Draft = {
@@ -153,7 +156,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
       return void (await context.sendActivity('Type "set ticket channel" in the Teams channel that should receive new-account tickets (mention me there).'));
     }
     if (!mayAdminister(await roleOf(context, true))) {
-      return void (await context.sendActivity('Only IT admins can choose the ticket channel. Ask a member of the onboarding admins group.'));
+      return void (await context.sendActivity(`Only IT admins can choose the ticket channel. Ask a member of ${(await options.roles.whomToAsk()).admins}.`));
     }
     const reference = TurnContext.getConversationReference(context.activity);
     // Post tickets as new threads in the channel, not as replies to this message.
@@ -189,7 +192,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   app.adaptiveCards.actionExecute<Record<string, unknown>>('onboarding.review', async (context, _state, data): Promise<CardResult> => {
     const draft = await draftFor(context, data);
     if (typeof draft === 'string') return draft;
-    if (!mayRequest(await roleOf(context))) return notAllowed;
+    if (!mayRequest(await roleOf(context))) return notAllowed();
     // Card data is untrusted: keep only the known text fields, then validate all of them.
     const { form } = readOnboardingForm(data);
     const domains = await verifiedDomains();
@@ -230,7 +233,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!draft.requestId) return 'Please check the details first (press Check and review).';
     // Roles are checked again, fresh, right before anything is created.
     const role = await roleOf(context, true);
-    if (!mayRequest(role)) return notAllowed;
+    if (!mayRequest(role)) return notAllowed();
     if (await ticketChannelMissing()) return noTicketChannel;
     const requester = requesterOf(context)!;
     const requestId = draft.requestId;

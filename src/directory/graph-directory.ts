@@ -293,5 +293,16 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
       }
       return matches;
     },
+
+    async groupDisplayName(groupId: string): Promise<string | null> {
+      try {
+        const group = await read('Read group name', () => client.api(`/groups/${encodeURIComponent(groupId)}`).select('displayName'),
+          (r) => r.get() as Promise<{ displayName?: string | null }>);
+        return typeof group.displayName === 'string' && group.displayName.trim() ? group.displayName.trim() : null;
+      } catch (error) {
+        if (error instanceof DirectoryError && error.status === 404) return null;
+        throw error;
+      }
+    },
   };
 }

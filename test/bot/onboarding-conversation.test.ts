@@ -148,7 +148,8 @@ describe('the onboarding conversation in Teams', () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.isaiah, 'new user');
     await bot.send(message);
     const [reply] = bot.connector.repliesTo(message.id);
-    expect(reply?.activity.text).toMatch(/Only hiring managers and IT admins can request accounts/);
+    // The refusal names whom to ask by the groups' names in Entra.
+    expect(reply?.activity.text).toBe('Only hiring managers and IT admins can request accounts. Ask a member of “Onboarding Admins” to add you to “Hiring Managers” in Entra ID.');
     expect(cardsIn(reply!.activity)).toHaveLength(0);
   });
 

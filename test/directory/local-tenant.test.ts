@@ -51,6 +51,7 @@ class ObservedDirectory implements Directory {
   findCollisions: Directory['findCollisions'] = (probe) => this.inner.findCollisions(probe);
   setManager = (u: string, m: string) => this.inner.setManager(u, m);
   checkMemberGroups = (u: string, g: readonly string[]) => this.inner.checkMemberGroups(u, g);
+  groupDisplayName = (g: string) => this.inner.groupDisplayName(g);
   createUser: Directory['createUser'] = async (draft, password, marker) => {
     const outcome = await this.inner.createUser(draft, password, marker);
     if (!(outcome.kind === 'rejected' && outcome.reason === 'password')) {
@@ -148,6 +149,12 @@ describe('workflow + Graph adapter against the local tenant', () => {
     });
     expect(h.delivery.delivered).toHaveLength(1);
     expect(h.directory.sentPasswords.get('onboarding:r-happy')).toEqual([h.delivery.delivered[0]?.value]);
+  });
+
+  it('when a group is looked up by id, then its Entra display name comes back, and null for a group that does not exist', async () => {
+    const directory = createGraphDirectory(graphOptions());
+    expect(await directory.groupDisplayName('6a1d3f0e-0000-4000-8000-0000000000a1')).toBe('Onboarding Admins');
+    expect(await directory.groupDisplayName('6a1d3f0e-0000-4000-8000-0000000000ff')).toBeNull();
   });
 
   it('when the bot signs in with its certificate, then reads work the same', async () => {

@@ -223,8 +223,12 @@ export class FakeDirectory implements Directory {
     return { kind: 'set' as const };
   }
 
-  async checkMemberGroups(): Promise<string[]> {
+  async checkMemberGroups(_userId: string, _groupIds: readonly string[]): Promise<string[]> {
     return [];
+  }
+
+  async groupDisplayName(_groupId: string): Promise<string | null> {
+    return null;
   }
 }
 
