@@ -9,8 +9,8 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import { invokeResult, textOf } from '../support/cards.js';
 import {
-  PEOPLE, accountsNamed, accountsOf, createClick, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
-  reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, waitFor, type BotProcess, type SharedWorld,
+  PEOPLE, accountsNamed, accountsOf, createClick, newSharedWorld, passwordsDelivered, processOf, finished, requestIdFor,
+  reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, type BotProcess, type SharedWorld,
 } from './support.js';
 
 const requester = PEOPLE.megan;
@@ -75,10 +75,7 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
       });
 
       const requestId = await requestIdFor(world, upn);
-      const record = await waitFor('the request to finish', async () => {
-        const current = await recordOf(world, requestId);
-        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
-      }, 60_000, 100);
+      const record = await finished(world, requestId, 100);
       // Give any straggling run a moment to do something it should not (it must not).
       await new Promise((resolve) => setTimeout(resolve, 1_500));
 

@@ -14,7 +14,7 @@ import { actionData, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import {
-  PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, requestIdFor,
+  PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, finished, requestIdFor,
   reviewedDraft, startBotProcess, stopAll, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, TICKET_CHANNEL, type BotProcess, type NewPerson, type SharedWorld,
 } from './support.js';
 
@@ -158,10 +158,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       connector.delayMs = 0;
 
       second = await start('second');
-      const record = await waitFor('the request to finish', async () => {
-        const current = await recordOf(world, requestId);
-        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
-      }, 60_000, 200);
+      const record = await finished(world, requestId);
 
       const accounts = accountsOf(tenant, requestId);
       const passwords = passwordsDelivered(connector, requester, requestId);
@@ -225,10 +222,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       await createAccountElsewhere(tenant, person);
 
       second = await start('second');
-      const record = await waitFor('the request to finish', async () => {
-        const current = await recordOf(world, requestId);
-        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
-      }, 60_000, 200);
+      const record = await finished(world, requestId);
       const notices = await waitFor('the notice', () => noticesAbout(connector, requester, requestId).length > 0 && noticesAbout(connector, requester, requestId), 15_000, 100);
       const trail = await trailOf(world, requester, requestId);
       results.push({
@@ -288,10 +282,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       });
       const approved = invokeResult((await second.send(approve)).body);
       expect(textOf(approved.card!)).toContain('Approved: creating the account for Paula Pendingapproval');
-      const record = await waitFor('the request to finish', async () => {
-        const current = await recordOf(approvals, requestId);
-        return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
-      }, 60_000, 200);
+      const record = await finished(approvals, requestId);
 
       const passwords = passwordsDelivered(connector, requester, requestId);
       const trail = await trailOf(approvals, requester, requestId);

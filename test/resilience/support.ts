@@ -230,6 +230,14 @@ export async function recordOf(world: SharedWorld, requestId: string): Promise<O
   return (await storeOf(world).get(requestId))?.record;
 }
 
+/** Waits until the request has ended (done, rejected or failed) and returns its record. */
+export function finished(world: SharedWorld, requestId: string, intervalMs = 200): Promise<OnboardingRecord> {
+  return waitFor('the request to finish', async () => {
+    const current = await recordOf(world, requestId);
+    return current && ['done', 'rejected', 'failed'].includes(current.status) ? current : undefined;
+  }, 60_000, intervalMs);
+}
+
 /** Which process wrote an audit event: the actor is `<instanceId>/<run>`. */
 export function processOf(event: RecordedAuditEvent, bots: readonly (BotProcess | undefined)[]): string {
   return bots.find((bot) => bot && (event.actor.startsWith(`${bot.instanceId}/`) || event.actor === bot.instanceId))?.name ?? '?';
