@@ -49,7 +49,8 @@ export function playgroundConfig(seed: { tenantId: string; users: SeedUser[] }, 
       id: 'it-team-id',
       name: 'IT',
       aadGroupId: randomUUID(),
-      channels: [{ id: 'it-tickets-channel-id', name: 'Tickets' }],
+      // The Playground adds the General channel itself, with the team's id (as Teams does).
+      channels: [],
     },
   };
 }

@@ -58,7 +58,7 @@ describe('npm start, then a person in the Agents Playground', () => {
     await screenshot(page, 'playground-help');
   });
 
-  it('when the manager asks in a sentence for a name that exists, picks the checked alternative and creates, then the password arrives in her personal chat and the UPN in the Tickets channel', async () => {
+  it('when the manager asks in a sentence for a name that exists, picks the checked alternative and creates, then the password arrives in her personal chat and the UPN in the General channel', async () => {
     await sendMessage(page, 'please create an account for Adele Vance, Marketing, contractor, starts 1 Dec, ticket INC-4711');
     await page.getByText('Request a new account', { exact: true }).last().waitFor({ timeout: 30_000 });
     expect(await page.getByLabel(/^Given name/).last().inputValue()).toBe('Adele');
@@ -87,8 +87,8 @@ describe('npm start, then a person in the Agents Playground', () => {
     expect(passwordText).not.toContain(alternative);
     await screenshot(page, 'playground-request');
 
-    // The Tickets channel: the user name and ticket, and no password card.
-    await page.getByText('Tickets', { exact: true }).click();
+    // The General channel of the IT team: the user name and ticket, and no password card.
+    await page.getByText('General', { exact: true }).click();
     const ticket = page.locator('.ac-adaptiveCard', { hasText: 'New account ready: Adele Vance' }).last();
     await ticket.waitFor({ timeout: 30_000 });
     const ticketText = await ticket.innerText();
@@ -96,6 +96,7 @@ describe('npm start, then a person in the Agents Playground', () => {
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
     expect(await page.getByText('Temporary password for').count()).toBe(0);
+    await ticket.scrollIntoViewIfNeeded();
     await screenshot(page, 'playground-ticket');
   });
 
