@@ -9,7 +9,7 @@ import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity 
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import {
-  checkUpnFree, decideApproval, describeRetryAfter, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives,
+  checkUpnFree, decideApproval, resolveManagerName, describeRetryAfter, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives,
   validateOnboardingForm, readOnboardingForm, type AliasPattern, type ApprovalRefusal, type OnboardingDependencies, type OnboardingForm,
   type OnboardingOutcome, type RateLimiter, type Role, type RoleResolver, type VerifiedDomain,
 } from '../onboarding/index.js';
@@ -194,13 +194,19 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (typeof draft === 'string') return draft;
     if (!mayRequest(await roleOf(context))) return notAllowed();
     // Card data is untrusted: keep only the known text fields, then validate all of them.
-    const { form } = readOnboardingForm(data);
+    // A manager typed as a name becomes their user name when exactly one person has it.
+    const manager = await resolveManagerName(options.workflow.directory, readOnboardingForm(data).form);
+    const { form } = manager;
     const domains = await verifiedDomains();
     const domainNames = domains.map((d) => d.name);
     const validation = validateOnboardingForm(form, { domains, aliasPattern: options.aliasPattern });
     await drafts.save({ ...draft, form });
-    if (!validation.ok) {
-      return onboardingFormCard({ draftId: draft.draftId, form, domains: domainNames, problems: validation.problems });
+    if (!validation.ok || manager.problem) {
+      const problems = [
+        ...(validation.ok ? [] : validation.problems.filter((p) => !(manager.problem && p.field === 'manager'))),
+        ...(manager.problem ? [manager.problem] : []),
+      ];
+      return onboardingFormCard({ draftId: draft.draftId, form, domains: domainNames, problems });
     }
     const request = validation.request;
     if (request.manager && !(await options.workflow.directory.findUserByUpn(request.manager))) {

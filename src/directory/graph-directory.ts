@@ -231,6 +231,13 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
       }
     },
 
+    async findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]> {
+      const page = await read('Find users by name',
+        () => client.api('/users').filter(filterParam(`displayName eq ${odataString(displayName)}`)).select(USER_SELECT).top(Math.max(1, Math.min(limit, 999))),
+        (r) => r.get() as Promise<{ value?: User[] }>);
+      return (page.value ?? []).map(toUser);
+    },
+
     async findCollisions({ userPrincipalName, mailNickname }): Promise<CollidingProperty[]> {
       const out: CollidingProperty[] = [];
       if ((await usersMatching(`mailNickname eq ${odataString(mailNickname)}`)).length > 0) out.push('mailNickname');

@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './secret.js';
 export * from './ports.js';
 export * from './request.js';
+export * from './manager.js';
 export * from './user-name.js';
 export * from './password.js';
 export * from './state.js';

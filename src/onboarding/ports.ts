@@ -66,6 +66,8 @@ export interface Directory {
   setManager(userId: string, managerId: string): Promise<{ readonly kind: 'set' } | ({ readonly kind: 'failed' } & GraphFacts)>;
   /** The subset of groupIds the user is a (transitive) member of; for the approval policy. */
   checkMemberGroups(userId: string, groupIds: readonly string[]): Promise<string[]>;
+  /** Up to `limit` users whose display name is exactly this one (case-insensitive); to find a manager by name. */
+  findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]>;
   /** A group's display name, or null when there is no such group (404); to tell people whom to ask. */
   groupDisplayName(groupId: string): Promise<string | null>;
 }

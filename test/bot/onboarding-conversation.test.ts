@@ -135,6 +135,21 @@ describe('the onboarding conversation in Teams', () => {
     expect(errors.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('when the manager is typed as a name, then one match becomes their user name, and no match or several are explained next to the field', async () => {
+    const { card, messageId } = await openForm(PEOPLE.megan);
+    const { draftId } = actionData(card, 'onboarding.review');
+    const details = { ...request, givenName: 'Maren', surname: 'Managerbyname' };
+    const found = await click(PEOPLE.megan, 'onboarding.review', { draftId, ...details, manager: 'megan bowen' }, messageId);
+    expect(textOf(found.card!)).toContain('maren.managerbyname@contoso.com is free');
+    expect(textOf(found.card!)).toMatch(/Manager\nmegan\.bowen@contoso\.com/);
+
+    const missing = await click(PEOPLE.megan, 'onboarding.review', { draftId, ...details, manager: 'Nobody Here' }, messageId);
+    const text = textOf(missing.card!);
+    expect(text).toContain("No one named Nobody Here is in the directory. Type the manager's user name");
+    expect(text).toMatch(/Please correct the field marked below/);
+    expect(text).toContain('Nobody Here'); // the typed value is kept
+  });
+
   it('when someone else clicks a manager\'s card, then they are refused and nothing changes', async () => {
     const { card, messageId } = await openForm(PEOPLE.megan);
     const { draftId } = actionData(card, 'onboarding.review');

@@ -52,6 +52,7 @@ class ObservedDirectory implements Directory {
   setManager = (u: string, m: string) => this.inner.setManager(u, m);
   checkMemberGroups = (u: string, g: readonly string[]) => this.inner.checkMemberGroups(u, g);
   groupDisplayName = (g: string) => this.inner.groupDisplayName(g);
+  findUsersByDisplayName = (name: string, limit: number) => this.inner.findUsersByDisplayName(name, limit);
   createUser: Directory['createUser'] = async (draft, password, marker) => {
     const outcome = await this.inner.createUser(draft, password, marker);
     if (!(outcome.kind === 'rejected' && outcome.reason === 'password')) {
@@ -155,6 +156,14 @@ describe('workflow + Graph adapter against the local tenant', () => {
     const directory = createGraphDirectory(graphOptions());
     expect(await directory.groupDisplayName('6a1d3f0e-0000-4000-8000-0000000000a1')).toBe('Onboarding Admins');
     expect(await directory.groupDisplayName('6a1d3f0e-0000-4000-8000-0000000000ff')).toBeNull();
+  });
+
+  it('when users are looked up by display name, then exact matches come back whatever the case, and quotes are safe', async () => {
+    const directory = createGraphDirectory(graphOptions());
+    expect((await directory.findUsersByDisplayName('Megan Bowen', 4)).map((u) => u.userPrincipalName)).toEqual(['megan.bowen@contoso.com']);
+    expect((await directory.findUsersByDisplayName('megan bowen', 4)).map((u) => u.userPrincipalName)).toEqual(['megan.bowen@contoso.com']);
+    expect(await directory.findUsersByDisplayName('Megan', 4)).toEqual([]);
+    expect(await directory.findUsersByDisplayName("Megan' or displayName ne 'x", 4)).toEqual([]);
   });
 
   it('when the bot signs in with its certificate, then reads work the same', async () => {

@@ -227,6 +227,12 @@ export class FakeDirectory implements Directory {
     return [];
   }
 
+  async findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]> {
+    const wanted = displayName.toLowerCase();
+    return [...this.accounts.values()].filter((a) => (a.draft?.displayName ?? '').toLowerCase() === wanted).slice(0, limit)
+      .map((a) => ({ id: a.id, userPrincipalName: a.userPrincipalName, displayName: a.draft?.displayName, marker: a.marker }));
+  }
+
   async groupDisplayName(_groupId: string): Promise<string | null> {
     return null;
   }
