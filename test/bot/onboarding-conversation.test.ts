@@ -101,6 +101,7 @@ describe('the onboarding conversation in Teams', () => {
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
     expect(ticketText).toContain(created[0]!.id);
+    expect(ticketText).toMatch(/"Time","value":"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"/);
 
     // The password appears nowhere else: not in any other message, the card, or the logs.
     const elsewhere = bot.connector.received.filter((r) => !passwordMessages.includes(r)).map((r) => JSON.stringify(r.activity));

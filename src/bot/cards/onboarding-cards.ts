@@ -173,7 +173,7 @@ export function ticketCard(ticket: Ticket) {
     { title: 'Display name', value: ticket.displayName },
     { title: 'Requested by', value: ticket.requester.name },
     { title: 'Ticket', value: ticket.ticketReference },
-    { title: 'Time', value: ticket.at },
+    { title: 'Time', value: readableUtc(ticket.at) },
     { title: 'Object id', value: ticket.objectId ?? '' },
     { title: ticket.status === 'rejected' ? 'Rejected by' : 'Approved by', value: ticket.decision?.by ?? '' },
     { title: 'Reason', value: ticket.decision?.reason ?? '' },
@@ -186,6 +186,12 @@ export function ticketCard(ticket: Ticket) {
     awaitingApproval: ticket.status === 'awaiting_approval',
     requestId: ticket.requestId,
   });
+}
+
+/** "2026-11-22 22:00 UTC": read at a glance, sorts as text, no time zone guessed. */
+function readableUtc(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
 
 function definedOnly(form: OnboardingForm): Partial<Fields> {
