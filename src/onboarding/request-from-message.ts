@@ -101,6 +101,40 @@ function readsLikeAccountRequest(text: string): boolean {
   return INTENT.some((pattern) => pattern.test(text));
 }
 
+// Managers often name the person instead of saying "account": "set up Adele Vance", "account
+// for Adele Vance pls", "Adele Vance starts Monday in Marketing, INC-4711". These looser readings
+// only count when the name rules found a person, and never for a question about someone or
+// something the sender already did.
+const REQUEST_VERB_CUE = /^(?:create|set\s?up|provision|onboard(?:ing)?)$/i;
+// "I set up Adele Vance yesterday" reports; "can I set up…" and "can you set up…" ask.
+const STATEMENT_BEFORE_VERB = /(?:(?<!\b(?:can|could|may|shall|should)\s+)\b(?:I|we)|\b(?:I've|we've|already|just|have|has|had|was|were|been))\s+$/i;
+// An account asked for ("account for", "an account for"), not "the account for X" someone has.
+const ACCOUNT_BEFORE_FOR = /(?:^|[^\p{L}\p{N}\s]\s*|\b(?:an?|one|new)\s+)(?:user\s+)?(?:accounts?|users?|logins?|log-ins?|mailbox(?:es)?)\s+$/iu;
+// "…for Adele Vance is locked", "…for Adele Vance already exists": about an account that exists.
+const STATEMENT_AFTER_NAME = /^\s*(?:(?:is|was)(?!\s+(?:needed|required)\b)|has|had|got|already|exists|still|isn't|wasn't|hasn't|doesn't|didn't|can't|cannot|won't)\b/i;
+const QUESTION_OPENING = /^(?:(?:hi|hello|hey)\b[\s,!]*)?(?:who|what|what's|whats|when|where|why|which|whose|is there|are there|does|did|has|have|was|were)\b/i;
+
+interface RequestSignals {
+  readonly person?: NewPerson;
+  /** The start date came right after a start or join word ("starts Monday"), not after "from". */
+  readonly joiningDate: boolean;
+  /** How many of ticket, department, employee type and job title were read. */
+  readonly details: number;
+}
+
+function readsLikeRequestForPerson(text: string, { person, joiningDate, details }: RequestSignals): boolean {
+  if (!person || COMMAND.test(text) || STATUS_QUESTION.test(text) || QUESTION_OPENING.test(text)) return false;
+  const beforeCue = text.slice(0, person.cueStart);
+  // (a) A request verb right before the person: "can you set up Adele Vance".
+  if (REQUEST_VERB_CUE.test(person.cue) && !STATEMENT_BEFORE_VERB.test(beforeCue)) return true;
+  // (b) "account for Adele Vance pls".
+  if (person.cue.toLowerCase() === 'for' && ACCOUNT_BEFORE_FOR.test(beforeCue) && !STATEMENT_AFTER_NAME.test(text.slice(person.end))) return true;
+  // (c) No request words, but a person who starts on a date plus something only a request
+  // carries (ticket, department, type, title). The date must follow a start word: "needs access
+  // from Monday, INC-4711" is some other request.
+  return joiningDate && details >= 1;
+}
+
 // ---------------------------------------------------------------------------------------
 // Names
 
@@ -191,21 +225,84 @@ function readNameBackward(text: string, end: number): NameRead | undefined {
   return start < 0 ? undefined : { words, start, end: start + joined.length };
 }
 
-const NAME_AFTER = /\b(?:named|called|name is|name:|for|onboard(?:ing)?|set\s?up|new (?:starter|hire|joiner|user|employee|colleague)\s*[:,-]?)\s+/giu;
+const NAME_AFTER = /\b(named|called|name is|name:|for|onboard(?:ing)?|set\s?up|create|provision|new (?:starter|hire|joiner|user|employee|colleague)\s*[:,-]?)\s+/giu;
 const NAME_BEFORE = /\s+(?:needs|will need|is joining|joins|will be joining|is starting|starts|will start|is a new)\b/gi;
 
-function findNewPersonName(text: string, taken: readonly Span[]): NameRead | undefined {
+// Nouns for a job ("Product Marketing Manager"): they make "as …" a title and may stand between
+// "for our new" and a name.
+const ROLE_NOUNS = [
+  'manager', 'engineer', 'specialist', 'lead', 'director', 'analyst', 'designer', 'developer', 'assistant', 'coordinator',
+  'officer', 'architect', 'administrator', 'advisor', 'adviser', 'executive', 'representative', 'associate', 'technician',
+  'accountant', 'scientist', 'researcher', 'writer', 'editor', 'supervisor', 'planner', 'owner', 'programmer', 'tester',
+  'recruiter', 'strategist', 'controller', 'auditor', 'clerk', 'receptionist', 'agent', 'buyer', 'counsel', 'secretary',
+];
+const PERSON_NOUNS = [
+  'intern', 'contractor', 'hire', 'starter', 'joiner', 'employee', 'colleague', 'team member', 'staff member', 'consultant',
+  'freelancer', 'trainee', 'apprentice', 'vendor', 'user', 'person', ...ROLE_NOUNS,
+];
+// "for our new intern María…", "for the new Marketing contractor Adele…", "for a new hire, Adele…".
+const PERSON_INTRO = new RegExp(
+  String.raw`(?:(?:our|the|a|an|my|your|their|his|her|this)\s+)?(?:new\s+)?((?:[\p{L}&'’-]+\s+){0,2}?)(?:${PERSON_NOUNS.join('|')})\b\s*[,:-]?\s*`,
+  'iuy',
+);
+const ROLE_MODIFIERS = new Set(['senior', 'junior', 'summer', 'graduate', 'principal', 'chief', 'lead']);
+
+/** Where a name starts after a determiner and a role noun, or undefined when none stands there. */
+function afterPersonIntro(text: string, from: number): number | undefined {
+  PERSON_INTRO.lastIndex = from;
+  const m = PERSON_INTRO.exec(text);
+  if (!m) return undefined;
+  // The words before the noun describe it ("Marketing intern"); a name word there would be the name.
+  const modifiers = (m[1] ?? '').split(' ').filter((w) => w !== '');
+  if (modifiers.some((w) => isNameWord(w, '') && !ROLE_MODIFIERS.has(w.toLowerCase()))) return undefined;
+  return PERSON_INTRO.lastIndex;
+}
+
+// Capitalised words after "set up" or "create" that make a thing, not a person ("set up
+// Conditional Access for Adele Vance", "create Teams Channel"): such a "name" is passed over.
+const THING_WORDS = new Set([
+  'access', 'mailbox', 'channel', 'channels', 'teams', 'group', 'list', 'site', 'folder', 'drive', 'onedrive', 'sharepoint',
+  'outlook', 'office', 'microsoft', 'azure', 'entra', 'intune', 'windows', 'laptop', 'phone', 'printer', 'licence', 'license',
+  'meeting', 'call', 'report', 'dashboard', 'workspace', 'flow', 'automate', 'policy', 'conditional', 'shared', 'distribution',
+  'calendar', 'room', 'server', 'database', 'backup', 'portal', 'app', 'bot', 'pipeline', 'project', 'board', 'page', 'form', 'template',
+]);
+
+interface NewPerson extends NameRead {
+  /** The words that introduced the name ("for", "set up", "starts"), as written. */
+  readonly cue: string;
+  readonly cueStart: number;
+}
+
+function findNewPersonName(text: string, taken: readonly Span[]): NewPerson | undefined {
   for (const m of text.matchAll(NAME_AFTER)) {
-    const from = (m.index ?? 0) + m[0].length;
+    const cueStart = m.index ?? 0;
+    const from = cueStart + m[0].length;
     if (overlaps(taken, from, from + 1)) continue;
-    const name = readNameForward(text, from, 2);
-    if (name) return name;
+    const cue = (m[1] ?? '').replace(/\s+/g, ' ');
+    const skipped = afterPersonIntro(text, from);
+    const name = (skipped !== undefined && !overlaps(taken, skipped, skipped + 1) ? readNameForward(text, skipped, 2) : undefined)
+      ?? readNameForward(text, from, 2);
+    if (name && !name.words.some((word) => THING_WORDS.has(word.toLowerCase()))) return { ...name, cue, cueStart };
   }
   for (const m of text.matchAll(NAME_BEFORE)) {
     const name = readNameBackward(text, m.index ?? 0);
-    if (name && !overlaps(taken, name.start, name.end)) return name;
+    if (name && !overlaps(taken, name.start, name.end)) return { ...name, cue: m[0].trim(), cueStart: m.index ?? 0 };
   }
   return undefined;
+}
+
+/**
+ * Given name and surname from the name's words: the first word is the given name ("Mary" and
+ * "Jane Watson"), except that a double-barrelled surname ("García-López") already is the whole
+ * surname, so the words before it are given names ("María José").
+ */
+function splitName(words: readonly string[]): { given: string; surname: string } {
+  const last = words[words.length - 1] ?? '';
+  if (words.length > 2 && last.includes('-') && !words.some((w) => PARTICLES.has(w))) {
+    return { given: words.slice(0, -1).join(' '), surname: last };
+  }
+  const [given = '', ...rest] = words;
+  return { given, surname: rest.join(' ') };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -417,7 +514,7 @@ const DATE_RULES: readonly { readonly pattern: RegExp; readonly kind: DateCandid
 const START_CUE_NEAR = /\b(?:starts?|starting|start date|begins?|beginning|joins?|joining|first day)\b[^,.;!?]{0,40}$/i;
 const START_CUE = /\b(?:start(?:s|ing|ed)?|start date(?:\s+(?:is|of|will be))?|begin(?:s|ning)?|join(?:s|ing)?|first day(?:\s+(?:is|will be))?|from|as of|effective|commenc(?:es|ing)|arriv(?:es|ing))\s*(?:[:=-]\s*)?(?:on\s+|in\s+)?(?:the\s+)?$/i;
 
-function findStartDate(text: string, context: MessageContext, taken: readonly Span[]): { value?: string; notes: string[] } {
+function findStartDate(text: string, context: MessageContext, taken: readonly Span[]): { value?: string; notes: string[]; joining?: boolean } {
   const candidates: DateCandidate[] = [];
   for (const rule of DATE_RULES) {
     for (const m of text.matchAll(rule.pattern)) {
@@ -442,7 +539,8 @@ function findStartDate(text: string, context: MessageContext, taken: readonly Sp
   if ('problem' in resolution) return { notes: [resolution.problem] };
   const notes = [`I read the start date as ${spoken(resolution.date)}.`, ...resolution.notes];
   if (today && dayNumber(resolution.date) < dayNumber(today)) notes.push('That start date is in the past; please check it.');
-  return { value: iso(resolution.date), notes };
+  const joining = START_CUE_NEAR.test(text.slice(Math.max(0, chosen.start - 60), chosen.start));
+  return { value: iso(resolution.date), notes, joining };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -539,14 +637,22 @@ function findEmployeeType(text: string): { type?: string; notes: string[] } {
 const TITLE_AFTER_AS = /\b(?:as|hired as|joining as|starting as)\s+(?:an?|the|our|their|his|her)\s+([\p{L}][^,.;:!?()\n]{0,160})/giu;
 const TITLE_LABEL = /\b(?:job title|title|role|position)\s*(?::|is|=|-)\s*([\p{L}][^,.;!?()\n]{0,160})/giu;
 const TITLE_END = /\s+(?:starting|starts|start|from|on|in|at|for|with|reporting|reports|who|and|ticket|under|to|based|effective|beginning|begins|joining|next|tomorrow|today|please|thanks|asap|via|\d).*$/isu;
+// "as Product Marketing Manager": without an article, "as" is usually "as of", "as soon as",
+// "as discussed", so a bare "as" gives a title only when the title ends in a role noun.
+const TITLE_AFTER_BARE_AS = /\b(?:as|hired as|joining as|starting as)\s+([\p{L}][^,.;:!?()\n]{0,160})/giu;
 const TYPE_WORDS = /\s*\b(?:contractors?|employees?|interns?|vendors?|guests?|consultants?|freelancers?|temps?|trainees?|apprentices?|staff|member|hire|starter|joiner|person|colleague)\b\s*$/iu;
+const ENDS_IN_ROLE = new RegExp(String.raw`\b(?:${ROLE_NOUNS.join('|')})$`, 'i');
+const NOT_IN_A_TITLE = /^(?:of|as|a|an|the|soon|well|per|if|though|usual|discussed|agreed|requested|mentioned|i|we|you|he|she|they|it|is|was|be)$/i;
 
 function findJobTitle(text: string): string | undefined {
-  for (const pattern of [TITLE_LABEL, TITLE_AFTER_AS]) {
+  for (const pattern of [TITLE_LABEL, TITLE_AFTER_AS, TITLE_AFTER_BARE_AS]) {
     for (const m of text.matchAll(pattern)) {
       let title = (m[1] ?? '').replace(TITLE_END, '').trim();
       for (let i = 0; i < 3 && TYPE_WORDS.test(title); i++) title = title.replace(TYPE_WORDS, '').trim();
-      if (title === '' || title.split(' ').length > 8 || canonicalDepartment(title) !== undefined) continue;
+      // A role noun makes it a title even with a department word in it ("Marketing Manager").
+      const role = ENDS_IN_ROLE.test(title);
+      if (pattern === TITLE_AFTER_BARE_AS && (!role || title.split(' ').some((w) => NOT_IN_A_TITLE.test(w)))) continue;
+      if (title === '' || title.split(' ').length > 8 || (!role && canonicalDepartment(title) !== undefined)) continue;
       if (/^(?:new|matter|favou?r|result|reminder|test|temporary|permanent|full[- ]time|part[- ]time)$/i.test(title)) continue;
       return capitaliseFirst(title);
     }
@@ -602,7 +708,7 @@ function extract(raw: string, context: MessageContext): MessageExtraction {
       const full = name.words.join(' ');
       if (put('manager', full)) {
         taken.push(name);
-        notes.push(`I put ${full} as the manager; the form needs their user name (like name@domain), so please check it.`);
+        notes.push(`I put ${full} as the manager; I will look up their user name when you press Check and review.`);
       }
       break;
     }
@@ -624,15 +730,16 @@ function extract(raw: string, context: MessageContext): MessageExtraction {
   if (ticket && put('ticketReference', ticket.reference)) taken.push(ticket);
 
   const name = findNewPersonName(text, taken);
+  let person: NewPerson | undefined;
   if (name) {
-    const [given = '', ...rest] = name.words;
-    const surname = rest.join(' ');
+    const { given, surname } = splitName(name.words);
     if (fits('givenName', given) && fits('surname', surname) && fits('displayName', `${given} ${surname}`)) {
       put('givenName', given);
       put('surname', surname);
       put('displayName', `${given} ${surname}`);
       taken.push(name);
-      if (rest.length > 1) notes.push(`I took ${given} as the given name and ${surname} as the surname.`);
+      person = name;
+      if (name.words.length > 2) notes.push(`I took ${given} as the given name and ${surname} as the surname.`);
     }
   } else if (form.alias !== undefined && personAddress) {
     const parts = /^([a-z]{2,30})[._-]([a-z]{2,30})$/.exec(form.alias);
@@ -656,5 +763,8 @@ function extract(raw: string, context: MessageContext): MessageExtraction {
   const employee = findEmployeeType(text);
   if (put('employeeType', employee.type)) notes.push(...employee.notes);
 
-  return { form, isAccountRequest: readsLikeAccountRequest(text), notes };
+  const details = [form.ticketReference, form.department, form.employeeType, form.jobTitle].filter((v) => v !== undefined).length;
+  const isAccountRequest = readsLikeAccountRequest(text)
+    || readsLikeRequestForPerson(text, { ...(person ? { person } : {}), joiningDate: form.startDate !== undefined && start.joining === true, details });
+  return { form, isAccountRequest, notes };
 }

@@ -70,6 +70,83 @@ describe('extractOnboardingRequest: is it an account request', () => {
   });
 });
 
+describe('extractOnboardingRequest: requests that name the person instead of saying "account" (today is Sunday 2026-11-22)', () => {
+  const sunday: MessageContext = { today: '2026-11-22', knownDomains: ['contoso.com'] };
+  const adele = { givenName: 'Adele', surname: 'Vance', displayName: 'Adele Vance' };
+
+  it.each([
+    [
+      'Hi, can you set up Adele Vance (marketing) starting next Monday? INC-4711',
+      { ...adele, department: 'Marketing', startDate: '2026-11-23', ticketReference: 'INC-4711' },
+    ],
+    [
+      'We need an account for our new intern María José García-López, she starts tomorrow',
+      { givenName: 'María José', surname: 'García-López', displayName: 'María José García-López', employeeType: 'Intern', startDate: '2026-11-23' },
+    ],
+    ['account for Adele Vance pls', adele],
+    [
+      'Adele Vance starts Monday in Marketing as Product Marketing Manager, reporting to Megan Bowen, INC-4711',
+      {
+        ...adele, department: 'Marketing', jobTitle: 'Product Marketing Manager', manager: 'Megan Bowen', startDate: '2026-11-23',
+        ticketReference: 'INC-4711',
+      },
+    ],
+  ])('when the message is %j, then it is an account request and the form is %j', (text, form) => {
+    const result = extractOnboardingRequest(text, sunday);
+
+    expect(result.isAccountRequest).toBe(true);
+    expect(result.form).toEqual(form);
+  });
+
+  it('when the name follows "for our new intern" and ends in a double-barrelled surname, then a note says how it was split', () => {
+    expect(extractOnboardingRequest('We need an account for our new intern María José García-López, she starts tomorrow', sunday).notes)
+      .toEqual(['I took María José as the given name and García-López as the surname.', 'I read the start date as Monday 23 November 2026.']);
+  });
+
+  it('when a request without a request verb names the manager, then the manager keeps its note', () => {
+    const result = extractOnboardingRequest('Adele Vance starts Monday in Marketing as Product Marketing Manager, reporting to Megan Bowen, INC-4711', sunday);
+
+    expect(result.notes).toContain('I put Megan Bowen as the manager; I will look up their user name when you press Check and review.');
+  });
+
+  it.each([
+    ['can you set up a meeting with Adele Vance on Monday?', {}],
+    ['I need help', {}],
+    ['create a report for Finance', { department: 'Finance' }],
+    ['thanks, Adele Vance got her account', {}],
+    ['who is Adele Vance?', {}],
+    ['status', {}],
+    ['help', {}],
+    ["what's going on with INC-4711", { ticketReference: 'INC-4711' }],
+  ])('when the message is %j, then it is not an account request and the form is %j', (text, form) => {
+    const result = extractOnboardingRequest(text, sunday);
+
+    expect(result.isAccountRequest).toBe(false);
+    expect(result.form).toEqual(form);
+  });
+
+  it.each([
+    ['create Adele Vance, Sales', true],
+    ['provision Jean-Luc Picard', true],
+    ['can I set up Adele Vance here?', true],
+    ['an account for Adele Vance is needed', true],
+    ['Account for Adele Vance, starts Monday', true],
+    ['Adele Vance joins the Sales team on Wednesday', true],
+    ['I set up Adele Vance yesterday', false],
+    ['we already set up Adele Vance', false],
+    ['the account for Adele Vance is locked', false],
+    ['an account for Adele Vance already exists', false],
+    ['Is there an account for Adele Vance?', false],
+    ['set up Conditional Access for Adele Vance', false],
+    ['create Teams Channel for Adele Vance', false],
+    ['Adele Vance starts Monday', false],
+    ['Adele Vance needs access to the Finance share from Monday, INC-4711', false],
+    ['create a report for Adele Vance in Finance by Monday, INC-4711', false],
+  ])('when the message is %j, then isAccountRequest is %s', (text, expected) => {
+    expect(extractOnboardingRequest(text, sunday).isAccountRequest).toBe(expected);
+  });
+});
+
 describe('extractOnboardingRequest: names', () => {
   it.each([
     ['create an account for Adele Vance', 'Adele', 'Vance'],
@@ -86,6 +163,15 @@ describe('extractOnboardingRequest: names', () => {
     ["create an account for Megan Bowen's new hire Adele Vance", 'Adele', 'Vance'],
     ['create an account for Ad\u200Bele Va\u202Ence', 'Adele', 'Vance'],
     ['create an account for Jose\u0301 Nu\u0301n\u0303ez', 'José', 'Núñez'],
+    ['account for our new intern María José García-López', 'María José', 'García-López'],
+    ['account for Mary Jane Smith-Jones', 'Mary Jane', 'Smith-Jones'],
+    ['account for Maria de la Cruz-López', 'Maria', 'de la Cruz-López'],
+    ['create an account for the new contractor Adele Vance', 'Adele', 'Vance'],
+    ['account for a new hire, Adele Vance', 'Adele', 'Vance'],
+    ['new account for our new Marketing intern Adele Vance', 'Adele', 'Vance'],
+    ['account for Adele Vance manager Megan Bowen', 'Adele', 'Vance'],
+    ['set up Adele Vance', 'Adele', 'Vance'],
+    ['set up Conditional Access for Adele Vance', 'Adele', 'Vance'],
   ])('when the message is %j, then the given name is %s and the surname %s', (text, givenName, surname) => {
     expect(extract(text).form).toEqual(expect.objectContaining({ givenName, surname, displayName: `${givenName} ${surname}` }));
   });
@@ -275,6 +361,13 @@ describe('extractOnboardingRequest: department, title, employee type, manager', 
     ['new user for Adele Vance, role: Head of Sales', 'Head of Sales'],
     ['new user for Adele Vance as a contractor', undefined],
     ['new user for Adele Vance as a Marketing contractor', undefined],
+    ['new user for Adele Vance as Product Marketing Manager', 'Product Marketing Manager'],
+    ['new user for Adele Vance as a Marketing Manager', 'Marketing Manager'],
+    ['new user for Adele Vance as senior developer', 'Senior developer'],
+    ['new user for Adele Vance as of Monday as a Product Manager', 'Product Manager'],
+    ['new user for Adele Vance as soon as possible', undefined],
+    ['new user for Adele Vance as discussed with the manager', undefined],
+    ['new user for Adele Vance as Marketing', undefined],
   ])('when the message is %j, then the job title is %s', (text, jobTitle) => {
     expect(extract(text).form.jobTitle).toBe(jobTitle);
   });
@@ -310,9 +403,9 @@ describe('extractOnboardingRequest: department, title, employee type, manager', 
     expect(extract(`new user for Adele Vance, ${fragment}`).form.manager).toBe(manager);
   });
 
-  it('when the manager is given by name, then a note says the form needs their user name', () => {
+  it('when the manager is given by name, then a note says their user name is looked up at Check', () => {
     expect(extract('new user for Adele Vance, reporting to Megan Bowen').notes).toContain(
-      'I put Megan Bowen as the manager; the form needs their user name (like name@domain), so please check it.',
+      'I put Megan Bowen as the manager; I will look up their user name when you press Check and review.',
     );
   });
 });
