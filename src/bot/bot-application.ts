@@ -9,6 +9,7 @@ import { helpCard, type BotCommand } from './cards/help-card.js';
 import { addOnboardingConversation, ONBOARDING_COMMANDS, type OnboardingConversationOptions } from './onboarding-routes.js';
 import { tenantOf } from './inbound-activity.js';
 import { addAuditConversation, type AuditConversationOptions } from './audit-routes.js';
+import { DirectoryError } from '../onboarding/index.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
@@ -64,6 +65,14 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
 
   app.error(async (context: TurnContext, error: Error) => {
     const correlationId = context.activity.id ?? 'unknown';
+    if (error instanceof DirectoryError && error.code !== 'UNEXPECTED') {
+      // Known directory trouble gets its own sentence: what happened and who can fix it.
+      options.logger[error.code === 'PERMISSION_MISSING' ? 'error' : 'warn']({
+        err: error, correlationId, code: error.code, permission: error.permission, graphRequestId: error.graphRequestId,
+      }, 'the directory refused or failed a read in a turn');
+      await context.sendActivity(MessageFactory.text(directoryTroubleSentence(error, correlationId)));
+      return;
+    }
     options.logger.error({ err: error, correlationId, activityType: context.activity.type }, 'unexpected error in a turn');
     await context.sendActivity(
       MessageFactory.text(`Something went wrong on my side and nothing was changed. Please try again; if it keeps happening, give IT this reference: ${correlationId}.`),
@@ -71,4 +80,17 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   });
 
   return app;
+}
+
+function directoryTroubleSentence(error: DirectoryError, reference: string): string {
+  switch (error.code) {
+    case 'PERMISSION_MISSING':
+      return error.permission
+        ? `I could not do that: the bot is missing the Microsoft Graph permission ${error.permission} in Entra ID. Nothing was changed. Tell IT (reference ${reference}); an Entra admin grants it to the bot's app registration.`
+        : `I could not do that: the bot could not sign in to Entra ID. Nothing was changed. Tell IT (reference ${reference}); its app registration's secret or certificate needs checking.`;
+    case 'THROTTLED':
+      return `Entra ID is busy and asked me to slow down, so nothing was changed. Try again ${error.retryAfterSeconds ? `in ${error.retryAfterSeconds} seconds` : 'in a minute'}.`;
+    default:
+      return `I could not reach Entra ID just now, so nothing was changed. Try again in a minute; if it keeps happening, tell IT (reference ${reference}).`;
+  }
 }

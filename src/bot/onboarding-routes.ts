@@ -112,11 +112,18 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     return domains;
   };
 
+  /** Why this person can't open a request form now, or undefined when they can. */
+  const formRefusal = async (context: TurnContext): Promise<string | undefined> => {
+    if (!requesterOf(context)) return UNKNOWN_PERSON;
+    if (!mayRequest(await roleOf(context))) return notAllowed();
+    if (await ticketChannelMissing()) return noTicketChannel;
+    return undefined;
+  };
+
   const openForm = async (context: TurnContext, form: OnboardingForm, notes: readonly string[] = []) => {
-    const person = requesterOf(context);
-    if (!person) return void (await context.sendActivity(UNKNOWN_PERSON));
-    if (!mayRequest(await roleOf(context))) return void (await context.sendActivity(await notAllowed()));
-    if (await ticketChannelMissing()) return void (await context.sendActivity(noTicketChannel));
+    const refusal = await formRefusal(context);
+    if (refusal) return void (await context.sendActivity(refusal));
+    const person = requesterOf(context)!;
     const domains = await verifiedDomains();
     const draft: Draft = {
       draftId: randomUUID(),
@@ -349,6 +356,9 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     // Chit-chat costs no directory call; a request is read again knowing the tenant's domains.
     let extraction = read();
     if (extraction.isAccountRequest) {
+      // Who may ask is settled before the directory is read on their behalf.
+      const refusal = await formRefusal(context);
+      if (refusal) return void (await context.sendActivity(refusal));
       extraction = read((await verifiedDomains()).map((d) => d.name));
       await openForm(context, extraction.form, ['I filled in what I understood from your message. Check it, complete the rest, then press Check and review.', ...extraction.notes]);
       return;

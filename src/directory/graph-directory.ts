@@ -113,12 +113,22 @@ function isIdentityFailure(error: unknown): boolean {
 }
 
 /** Maps a failed read to the domain's typed error, keeping Graph's request-id. */
+/** The least-privileged application permission each read needs (README, "App registration"). */
+const PERMISSION_FOR: Record<string, string> = {
+  'List domains': 'Domain.Read.All',
+  'Check group membership': 'GroupMember.Read.All',
+  'Read group name': 'GroupMember.Read.All',
+};
+
 export function toDirectoryError(error: unknown, what: string): DirectoryError {
   if (isIdentityFailure(error)) {
     return new DirectoryError('PERMISSION_MISSING', `${what}: the bot could not sign in to the directory (${(error as Error).name})`);
   }
   if (error instanceof GraphError) {
-    const facts = { graphRequestId: requestIdOf(error), status: error.statusCode, retryAfterSeconds: retryAfterSeconds(error) };
+    const facts = {
+      graphRequestId: requestIdOf(error), status: error.statusCode, retryAfterSeconds: retryAfterSeconds(error),
+      permission: PERMISSION_FOR[what] ?? 'User.ReadWrite.All',
+    };
     const code: DirectoryErrorCode =
       error.statusCode === 429 ? 'THROTTLED'
       : error.statusCode === 401 || error.statusCode === 403 ? 'PERMISSION_MISSING'

@@ -155,16 +155,19 @@ export class DirectoryError extends Error {
   readonly graphRequestId: string | undefined;
   readonly status: number | undefined;
   readonly retryAfterSeconds: number | undefined;
+  /** The Graph application permission the failed call needs, when the adapter knows it. */
+  readonly permission: string | undefined;
 
   constructor(
     code: DirectoryErrorCode,
     message: string,
-    facts: { graphRequestId?: string | undefined; status?: number | undefined; retryAfterSeconds?: number | undefined } = {},
+    facts: { graphRequestId?: string | undefined; status?: number | undefined; retryAfterSeconds?: number | undefined; permission?: string | undefined } = {},
   ) {
     super(message);
     this.code = code;
     this.graphRequestId = facts.graphRequestId;
     this.status = facts.status;
     this.retryAfterSeconds = facts.retryAfterSeconds;
+    this.permission = facts.permission;
   }
 }

@@ -456,12 +456,17 @@ async function rejectAsTaken(deps: OnboardingDependencies, stored: StoredRequest
   }, 'upn.taken', { userPrincipalName: request.userPrincipalName, takenBy, alternatives: alternatives.join(',') });
 }
 
-function fail(deps: OnboardingDependencies, stored: StoredRequest, problem: OnboardingProblem): Promise<StepResult> {
+async function fail(deps: OnboardingDependencies, stored: StoredRequest, problem: OnboardingProblem): Promise<StepResult> {
   // Without an account the sealed password serves nobody: don't keep it.
   const sealedPassword = stored.record.objectId ? stored.record.sealedPassword : undefined;
-  return moveTo(deps, stored, 'failed', { problem, lease: undefined, sealedPassword }, 'request.failed', {
+  const failed = await write(deps, stored, 'failed', { problem, lease: undefined, sealedPassword }, 'request.failed', {
     code: problem.code, graphRequestId: problem.graphRequestId ?? null,
   });
+  if (!failed) return moved;
+  // What fails here is IT's to fix (a permission, a domain, a refused property), so IT hears
+  // of it in the ticket channel, not only the requester.
+  const ticketed = failed.record.request ? await postTicket(deps, failed, 'failed') : null;
+  return stop((ticketed ?? failed).record);
 }
 
 /** Keeps the status, records why we stopped, and frees the lease so any instance can resume. */

@@ -233,6 +233,11 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     expect(world.directory.posts).toBe(3);
     expect(world.directory.createdByWorkflow()).toHaveLength(0);
     expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
+    // IT hears of it too: the tenant's password policy is theirs to look at.
+    expect(world.tickets.posted).toHaveLength(1);
+    expect(world.tickets.posted[0]?.ticket).toMatchObject({ status: 'failed', notes: [expect.stringMatching(/^PASSWORD_REJECTED: /)] });
+    expect(world.tickets.posted[0]?.ticket.objectId ?? null).toBeNull();
+    expectNoSecretOutsideDelivery(world);
   });
 
   it('when a read is throttled, then the request waits (pending, THROTTLED with the request-id) and a resume finishes it', async () => {

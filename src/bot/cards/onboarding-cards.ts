@@ -166,7 +166,9 @@ export function ticketCard(ticket: Ticket) {
     rejected: { title: `Rejected: new account for ${ticket.displayName}`, color: 'Attention' },
     created: { title: `New account, password not delivered yet: ${ticket.displayName}`, color: 'Warning' },
     done: { title: `New account ready: ${ticket.displayName}`, color: 'Good' },
-    failed: { title: `New account needs attention: ${ticket.displayName}`, color: 'Attention' },
+    failed: ticket.objectId
+      ? { title: `New account needs attention: ${ticket.displayName}`, color: 'Attention' }
+      : { title: `Account not created: ${ticket.displayName}`, color: 'Attention' },
   };
   const facts: Fact[] = [
     { title: 'User name', value: ticket.userPrincipalName },
