@@ -12,6 +12,7 @@ import { loadOrCreateCredentials, type TenantCredentials } from './credentials.j
 import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, hasPermission, type GraphRequest } from './graph-api.js';
+import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
@@ -89,6 +90,13 @@ export interface LocalTenant {
     /** Signs a channel token with the key the JWKS publishes. */
     mintChannelToken(claims: ChannelTokenClaims): Promise<string>;
   };
+  /**
+   * The Azure App Service managed identity endpoint this tenant also plays: set
+   * IDENTITY_ENDPOINT = `endpoint` and IDENTITY_HEADER = `header` (a secret, new at each start)
+   * and ManagedIdentityCredential gets tokens for the bot's app (system-assigned) or, with a
+   * client id, for that app registration (user-assigned).
+   */
+  managedIdentity: { endpoint: string; header: string };
   close(): Promise<void>;
 }
 
@@ -131,6 +139,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const runtime: { tokens?: TokenService; graph?: GraphApi; botFramework?: BotFrameworkChannel } = {};
   const tokenService = (): TokenService => runtime.tokens as TokenService;
   const graphApi = (): GraphApi => runtime.graph as GraphApi;
+  const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state);
 
   // ------------------------------------------------------------------ Entra
   const openIdPaths = ['/:tenant/v2.0/.well-known/openid-configuration', '/:tenant/.well-known/openid-configuration'];
@@ -181,6 +190,16 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       return sendLogged(request, reply, response, started, ids, { appId: form.get('client_id') ?? undefined });
     }
     return sendLogged(request, reply, response, started, ids);
+  });
+
+  // ------------------------------------------- App Service managed identity
+  server.all(MANAGED_IDENTITY_PATH, async (request, reply) => {
+    const started = performance.now();
+    const id = randomUUID();
+    const { response, appId } = await managedIdentity.issue({
+      method: request.method, query: queryOf(request), identityHeader: header(request, IDENTITY_HEADER_NAME), correlationId: id,
+    });
+    return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id }, { appId });
   });
 
   // ------------------------------------------------------ Bot Framework channel
@@ -316,6 +335,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       tokenEndpoint: `${baseUrl}/${state.tenantId}/oauth2/v2.0/token`,
       openIdConfiguration: `${baseUrl}/${state.tenantId}/v2.0/.well-known/openid-configuration`,
       botFrameworkOpenIdConfiguration: `${baseUrl}${BOT_FRAMEWORK_OPENID_PATH}`,
+      managedIdentityEndpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`,
       caCertPath: tls.caCertPath,
       stateDir,
       endpoints: ['GET /_tenant/users', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
@@ -513,6 +533,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       issuer: BOT_FRAMEWORK_ISSUER,
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
+    managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header },
     close: async () => {
       await server.close();
       credentials.dispose();

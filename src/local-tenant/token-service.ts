@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, randomUUID, timingSafeEqual, X509Certificate, type KeyObject } from 'node:crypto';
 import { SignJWT, decodeProtectedHeader, errors as joseErrors, exportJWK, jwtVerify, type JWK } from 'jose';
 import type { TenantCredentials } from './credentials.js';
-import type { DirectoryState } from './directory.js';
+import type { Application, DirectoryState } from './directory.js';
 import { entraError, GraphError, type ApiResponse } from './responses.js';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
@@ -149,7 +149,30 @@ export class TokenService {
       return entraError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${this.directory().organization.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`, correlationId);
     }
 
-    const issuedAt = Math.floor(now.getTime() / 1000);
+    const { accessToken } = await this.signAppToken(application, {
+      authenticationMethod,
+      audience: botConnector ? BOT_CONNECTOR_RESOURCE : GRAPH_RESOURCE,
+      now,
+    });
+    return {
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache', pragma: 'no-cache', 'client-request-id': correlationId },
+      body: { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, ext_expires_in: TOKEN_LIFETIME_SECONDS, access_token: accessToken },
+    };
+  }
+
+  /**
+   * Signs an app-only access token for an application's service principal, as Entra issues it
+   * to the client-credentials grant and to a managed identity. `roles` = the app's permissions
+   * for Graph, none for the Bot Connector. `authenticationMethod` is `appidacr`: 1 secret, 2 certificate.
+   */
+  async signAppToken(
+    application: Application,
+    options: { authenticationMethod: '1' | '2'; audience: typeof GRAPH_RESOURCE | typeof BOT_CONNECTOR_RESOURCE; now?: Date },
+  ): Promise<{ accessToken: string; expiresOnSeconds: number; lifetimeSeconds: number }> {
+    const { authenticationMethod, audience } = options;
+    const tenantId = this.tenantId;
+    const issuedAt = Math.floor((options.now ?? new Date()).getTime() / 1000);
     const accessToken = await new SignJWT({
       aio: randomUUID(),
       app_displayname: application.displayName,
@@ -162,7 +185,7 @@ export class TokenService {
       oid: application.servicePrincipalId,
       rh: randomUUID(),
       // Graph permissions mean nothing to the Bot Connector; Entra sends none for it.
-      roles: botConnector ? [] : [...application.applicationPermissions],
+      roles: audience === GRAPH_RESOURCE ? [...application.applicationPermissions] : [],
       sub: application.servicePrincipalId,
       tenant_region_scope: 'NA',
       tid: tenantId,
@@ -171,17 +194,13 @@ export class TokenService {
       xms_tcdt: issuedAt - 90 * 24 * 3600,
     })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.credentials.signingKeyId, x5t: this.credentials.signingKeyId })
-      .setAudience(botConnector ? BOT_CONNECTOR_RESOURCE : GRAPH_RESOURCE)
+      .setAudience(audience)
       .setIssuer(this.issuer)
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(issuedAt + TOKEN_LIFETIME_SECONDS)
       .sign(this.privateKey);
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache', pragma: 'no-cache', 'client-request-id': correlationId },
-      body: { token_type: 'Bearer', expires_in: TOKEN_LIFETIME_SECONDS, ext_expires_in: TOKEN_LIFETIME_SECONDS, access_token: accessToken },
-    };
+    return { accessToken, expiresOnSeconds: issuedAt + TOKEN_LIFETIME_SECONDS, lifetimeSeconds: TOKEN_LIFETIME_SECONDS };
   }
 
   /** Verifies a Graph bearer token; throws Graph's 401 InvalidAuthenticationToken. */

@@ -1,0 +1,118 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Application, DirectoryState } from './directory.js';
+import type { ApiResponse } from './responses.js';
+import { GRAPH_APP_ID, GRAPH_RESOURCE, type TokenService } from './token-service.js';
+
+/**
+ * The managed identity endpoint of Azure App Service / Functions (API version 2019-08-01),
+ * which @azure/identity's ManagedIdentityCredential (through msal-node's AppService source)
+ * finds through IDENTITY_ENDPOINT and IDENTITY_HEADER:
+ *
+ *   GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=https://graph.microsoft.com[&client_id=…|&object_id=…|&mi_res_id=…]
+ *   X-IDENTITY-HEADER: {IDENTITY_HEADER}
+ *   → 200 { access_token, expires_on: "<epoch seconds>", resource, token_type: "Bearer", client_id }
+ *   → 4xx { statusCode, message, correlationId }   (msal-node reads `message` and `correlationId`)
+ *
+ * The identities are the seed's app registrations: the system-assigned identity is the bot's
+ * app (the first one, "Onboarding Bot (local)"); a user-assigned identity is picked by an app's
+ * client id (`client_id`) or its service principal's object id (`object_id`). Tokens are the
+ * token service's own app-only tokens for that service principal, so Graph treats them exactly
+ * like the client-credentials tokens of the same app.
+ */
+export const MANAGED_IDENTITY_PATH = '/msi/token';
+export const MANAGED_IDENTITY_API_VERSION = '2019-08-01';
+export const IDENTITY_HEADER_NAME = 'x-identity-header';
+
+/** What the endpoint reads from a request. */
+export interface ManagedIdentityRequest {
+  method: string;
+  query: URLSearchParams;
+  /** The X-IDENTITY-HEADER value, if sent. */
+  identityHeader: string | undefined;
+  correlationId: string;
+}
+
+export class ManagedIdentityEndpoint {
+  /** The IDENTITY_HEADER secret: new at every tenant start, kept in memory only. Never log it. */
+  readonly header = randomBytes(24).toString('base64url');
+
+  constructor(
+    private readonly tokens: () => TokenService,
+    private readonly directory: () => DirectoryState,
+  ) {}
+
+  /** GET {MANAGED_IDENTITY_PATH}: a token for the identity the request names, or App Service's error; `appId` for the request log. */
+  async issue(request: ManagedIdentityRequest, now = new Date()): Promise<{ response: ApiResponse; appId?: string }> {
+    const fail = (status: number, message: string): { response: ApiResponse } => ({ response: miError(status, message, request.correlationId) });
+    if (request.method !== 'GET') return fail(405, `The requested resource does not support http method '${request.method}'.`);
+    if (request.identityHeader === undefined || request.identityHeader === '') {
+      return fail(400, "The 'X-IDENTITY-HEADER' header is required. Send the value of the IDENTITY_HEADER environment variable.");
+    }
+    if (!sameSecret(request.identityHeader, this.header)) {
+      return fail(401, "The 'X-IDENTITY-HEADER' header does not match this environment's IDENTITY_HEADER.");
+    }
+    const apiVersion = request.query.get('api-version');
+    if (apiVersion !== MANAGED_IDENTITY_API_VERSION) {
+      return fail(400, `${apiVersion ? `The api-version '${apiVersion}' is not supported` : 'The api-version query parameter is required'}; use '${MANAGED_IDENTITY_API_VERSION}'.`);
+    }
+    const resource = request.query.get('resource');
+    if (!resource) return fail(400, "The 'resource' query parameter is required.");
+    if (!isGraph(resource)) {
+      const organization = this.directory().organization.displayName;
+      return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${organization}. This local tenant issues managed identity tokens for ${GRAPH_RESOURCE} only.`);
+    }
+
+    const application = this.identityFor(request.query);
+    if (!application) return fail(400, 'Unable to load the proper Managed Identity.');
+    // A managed identity signs in with a certificate the platform holds: appidacr 2.
+    const token = await this.tokens().signAppToken(application, { authenticationMethod: '2', audience: GRAPH_RESOURCE, now });
+    return {
+      appId: application.appId,
+      response: {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store, no-cache' },
+        body: {
+          access_token: token.accessToken,
+          expires_on: String(token.expiresOnSeconds),
+          resource,
+          token_type: 'Bearer',
+          client_id: application.appId,
+        },
+      },
+    };
+  }
+
+  /** System-assigned (no id) = the bot's app; user-assigned by client_id or object_id. */
+  private identityFor(query: URLSearchParams): Application | undefined {
+    const applications = this.directory().applications;
+    const clientId = query.get('client_id');
+    const objectId = query.get('object_id') ?? query.get('principal_id');
+    const resourceId = query.get('mi_res_id');
+    const given = [clientId, objectId, resourceId].filter((id) => id !== null);
+    if (given.length > 1) return undefined;
+    if (clientId !== null) return applications.find((app) => app.appId === clientId.toLowerCase());
+    if (objectId !== null) return applications.find((app) => app.servicePrincipalId === objectId.toLowerCase());
+    // The local tenant has no Azure resources, so no identity has an ARM resource id.
+    if (resourceId !== null) return undefined;
+    return applications[0];
+  }
+}
+
+function isGraph(resource: string): boolean {
+  const bare = resource.replace(/\/\.default$/, '').replace(/\/$/, '').toLowerCase();
+  return bare === GRAPH_RESOURCE || bare === GRAPH_APP_ID;
+}
+
+function miError(status: number, message: string, correlationId: string): ApiResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: { statusCode: status, message, correlationId },
+  };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,193 @@
+/**
+ * The Graph adapter with credential kind 'managedIdentity': the real @azure/identity
+ * ManagedIdentityCredential (msal-node's App Service source) gets its token from the local
+ * tenant's App Service managed identity endpoint, and the local tenant's Graph accepts it.
+ *
+ * msal-node keeps the managed identity source (IDENTITY_ENDPOINT and IDENTITY_HEADER, read at the
+ * first getToken) and its token cache in static fields, for the whole process. So this file sets
+ * the environment once, before any credential exists, and the wrong-header case runs in a fresh
+ * Node process of its own — as a real App Service worker with a wrong setting would.
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalTenant, type LocalTenant, type LocalTenantApp } from '../../src/local-tenant/server.js';
+import { createGraphDirectory, type GraphDirectoryOptions } from '../../src/directory/index.js';
+import { DirectoryError } from '../../src/onboarding/index.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const GRAPH = 'https://graph.microsoft.com';
+/** Every variable msal-node or @azure/identity reads to pick a managed identity source. */
+const MANAGED_IDENTITY_VARIABLES = [
+  'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST', 'DEFAULT_IDENTITY_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE',
+];
+
+let tenant: LocalTenant;
+const savedEnvironment = new Map<string, string | undefined>();
+
+beforeAll(async () => {
+  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+  for (const name of MANAGED_IDENTITY_VARIABLES) {
+    savedEnvironment.set(name, process.env[name]);
+    delete process.env[name];
+  }
+  // What App Service sets for a worker with a managed identity.
+  process.env['IDENTITY_ENDPOINT'] = tenant.managedIdentity.endpoint;
+  process.env['IDENTITY_HEADER'] = tenant.managedIdentity.header;
+});
+afterAll(async () => {
+  for (const [name, value] of savedEnvironment) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  await tenant?.close();
+});
+
+function app(displayName: string): LocalTenantApp {
+  const found = tenant.apps.find((candidate) => candidate.displayName === displayName);
+  if (!found) throw new Error(`no app '${displayName}' in the seed`);
+  return found;
+}
+
+function graphOptions(clientId?: string): GraphDirectoryOptions {
+  return {
+    baseUrl: tenant.graphBaseUrl,
+    tenantId: tenant.tenantId,
+    credential: { kind: 'managedIdentity', ...(clientId ? { clientId } : {}) },
+    readRetries: 0,
+    readRetryDelaySeconds: 0,
+    requestTimeoutMs: 5_000,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<DirectoryError> {
+  const error = await promise.then(() => undefined, (reason: unknown) => reason);
+  expect(error).toBeInstanceOf(DirectoryError);
+  return error as DirectoryError;
+}
+
+function tokenRequests(appId?: string): Array<{ status: number; query: string; appId?: string | undefined }> {
+  return tenant.requestLog()
+    .filter((entry) => entry.path === '/msi/token' && (appId === undefined || entry.appId === appId))
+    .map((entry) => ({ status: entry.status, query: entry.query, appId: entry.appId }));
+}
+
+function claimsOf(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+}
+
+async function identityEndpoint(query: Record<string, string>, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${tenant.managedIdentity.endpoint}?${new URLSearchParams(query).toString()}`, { method, headers });
+  expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+  return { status: response.status, body: await response.json() as Record<string, unknown> };
+}
+
+const withHeader = (): Record<string, string> => ({ 'X-IDENTITY-HEADER': tenant.managedIdentity.header });
+
+describe('ManagedIdentityCredential through the Graph adapter against the local tenant', () => {
+  it('when the system-assigned identity is used, then it signs in as the bot\'s service principal and reads domains and users', async () => {
+    const bot = app('Onboarding Bot (local)');
+    const directory = createGraphDirectory(graphOptions());
+
+    const domains = await directory.listDomains();
+    expect(domains.map((domain) => domain.name).sort()).toEqual(tenant.directory().domains.map((domain) => domain.id).sort());
+    expect(domains.find((domain) => domain.isDefault)?.name).toBe('contoso.com');
+    const megan = await directory.findUserByUpn('megan.bowen@contoso.com');
+    expect(megan).toMatchObject({ userPrincipalName: 'megan.bowen@contoso.com', displayName: 'Megan Bowen' });
+
+    // One GET to the identity endpoint as App Service's protocol has it, then Graph calls as the bot.
+    expect(tokenRequests(bot.clientId)).toEqual([{ status: 200, query: `api-version=2019-08-01&resource=${encodeURIComponent(GRAPH)}`, appId: bot.clientId }]);
+    const graphCalls = tenant.requestLog().filter((entry) => entry.path.startsWith('/v1.0/'));
+    expect(graphCalls.length).toBeGreaterThanOrEqual(2);
+    expect(graphCalls.every((entry) => entry.status === 200 && entry.appId === bot.clientId)).toBe(true);
+    // The secret header never reaches the request log.
+    expect(JSON.stringify(tenant.requestLog())).not.toContain(tenant.managedIdentity.header);
+  });
+
+  it('when a user-assigned identity is the Directory Reader app, then users can be read but listing domains is PERMISSION_MISSING', async () => {
+    const reader = app('Directory Reader (local)');
+    const directory = createGraphDirectory(graphOptions(reader.clientId));
+
+    expect(await directory.findUserByUpn('megan.bowen@contoso.com')).toMatchObject({ userPrincipalName: 'megan.bowen@contoso.com' });
+    const error = await failure(directory.listDomains());
+    expect(error).toMatchObject({ code: 'PERMISSION_MISSING', status: 403, permission: 'Domain.Read.All' });
+
+    expect(tokenRequests(reader.clientId)).toEqual([
+      { status: 200, query: `api-version=2019-08-01&resource=${encodeURIComponent(GRAPH)}&client_id=${reader.clientId}`, appId: reader.clientId },
+    ]);
+  });
+
+  it('when the user-assigned client id is no identity of this environment, then the adapter reports it could not sign in', async () => {
+    const directory = createGraphDirectory(graphOptions('0badc0de-0000-4000-8000-000000000000'));
+    const error = await failure(directory.listDomains());
+    expect(error.code).toBe('PERMISSION_MISSING');
+    expect(error.message).toContain('could not sign in');
+    expect(tenant.requestLog().some((entry) => entry.path === '/msi/token' && entry.status === 400 && entry.query.includes('client_id=0badc0de'))).toBe(true);
+  });
+
+  it('when IDENTITY_HEADER is wrong, then the endpoint refuses it and the adapter reports it could not sign in', async () => {
+    // A fresh process: msal-node has already cached this process's endpoint and header.
+    const script = `
+      import { createGraphDirectory } from ${JSON.stringify(pathToFileURL(`${PROJECT_ROOT}src/directory/index.ts`).href)};
+      const options = JSON.parse(process.env.TEST_GRAPH_OPTIONS);
+      try {
+        await createGraphDirectory(options).listDomains();
+        console.log(JSON.stringify({ listed: true }));
+      } catch (error) {
+        console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+      }`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+      cwd: PROJECT_ROOT,
+      // NODE_EXTRA_CA_CERTS comes along from vitest.config.ts, so TLS is verified in the child too.
+      env: { ...process.env, IDENTITY_HEADER: `${tenant.managedIdentity.header}-wrong`, TEST_GRAPH_OPTIONS: JSON.stringify(graphOptions()) },
+      timeout: 25_000,
+    });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { name?: string; code?: string; message?: string };
+    expect(result).toMatchObject({ name: 'DirectoryError', code: 'PERMISSION_MISSING' });
+    expect(result.message).toContain('could not sign in');
+    expect(tenant.requestLog().some((entry) => entry.path === '/msi/token' && entry.status === 401)).toBe(true);
+    expect(tenant.requestLog().some((entry) => entry.path.startsWith('/v1.0/') && entry.status === 401)).toBe(false);
+  });
+});
+
+describe('the App Service managed identity endpoint over HTTP', () => {
+  const graphQuery = { 'api-version': '2019-08-01', resource: GRAPH };
+
+  it.each([GRAPH, `${GRAPH}/`, `${GRAPH}/.default`])('when the resource is %s, then it answers as App Service does, with a token Graph accepts', async (resource) => {
+    const bot = app('Onboarding Bot (local)');
+    const { status, body } = await identityEndpoint({ 'api-version': '2019-08-01', resource }, withHeader());
+    expect(status).toBe(200);
+    expect(body).toEqual({ access_token: expect.any(String), expires_on: expect.stringMatching(/^\d+$/), resource, token_type: 'Bearer', client_id: bot.clientId });
+    const claims = claimsOf(body['access_token'] as string);
+    expect(claims).toMatchObject({ aud: GRAPH, appid: bot.clientId, idtyp: 'app', tid: tenant.tenantId, roles: bot.permissions, appidacr: '2' });
+    expect(String(claims['exp'])).toBe(body['expires_on']);
+
+    const domains = await fetch(`${tenant.graphBaseUrl}/v1.0/domains`, { headers: { authorization: `Bearer ${body['access_token'] as string}` } });
+    expect(domains.status).toBe(200);
+  });
+
+  it('when a user-assigned identity is named by its service principal\'s object id, then the token is that app\'s', async () => {
+    const reader = tenant.directory().applications.find((application) => application.displayName === 'Directory Reader (local)');
+    const { status, body } = await identityEndpoint({ ...graphQuery, object_id: reader?.servicePrincipalId ?? '' }, withHeader());
+    expect(status).toBe(200);
+    expect(claimsOf(body['access_token'] as string)).toMatchObject({ appid: reader?.appId, oid: reader?.servicePrincipalId, roles: ['User.Read.All'] });
+  });
+
+  it.each([
+    ['no X-IDENTITY-HEADER', graphQuery, {}, 'GET', 400, /X-IDENTITY-HEADER/],
+    ['a wrong X-IDENTITY-HEADER', graphQuery, { 'X-IDENTITY-HEADER': 'not-the-secret' }, 'GET', 401, /X-IDENTITY-HEADER/],
+    ['a resource other than Graph', { ...graphQuery, resource: 'https://vault.azure.net' }, 'header', 'GET', 400, /AADSTS500011/],
+    ['no resource', { 'api-version': '2019-08-01' }, 'header', 'GET', 400, /resource/],
+    ['the 2017 api-version', { ...graphQuery, 'api-version': '2017-09-01' }, 'header', 'GET', 400, /api-version/],
+    ['an unknown client_id', { ...graphQuery, client_id: '0badc0de-0000-4000-8000-000000000000' }, 'header', 'GET', 400, /Unable to load the proper Managed Identity/],
+    ['an ARM resource id (no such thing locally)', { ...graphQuery, mi_res_id: '/subscriptions/x/resourcegroups/y/providers/Microsoft.ManagedIdentity/userAssignedIdentities/z' }, 'header', 'GET', 400, /Unable to load the proper Managed Identity/],
+    ['a POST', graphQuery, 'header', 'POST', 405, /POST/],
+  ] as const)('when a request has %s, then it is refused with a JSON error msal-node can read', async (_name, query, headers, method, status, message) => {
+    const response = await identityEndpoint(query, headers === 'header' ? withHeader() : headers, method);
+    expect(response.status).toBe(status);
+    expect(response.body).toEqual({ statusCode: status, message: expect.stringMatching(message), correlationId: expect.any(String) });
+    expect(response.body['access_token']).toBeUndefined();
+  });
+});
