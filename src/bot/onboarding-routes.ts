@@ -153,7 +153,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!person) return void (await context.sendActivity(UNKNOWN_PERSON));
     const recent = await options.recentRequests(person.id, 5);
     if (recent.length === 0) return void (await context.sendActivity('You have no account requests yet. Type "new user" to make one.'));
-    const lines = recent.map((r) => `- ${r.userPrincipalName ?? r.displayName ?? 'request'}: **${r.status}**${r.problem ? ` — ${r.problem.message}` : ''} (request ${r.requestId})`);
+    const lines = recent.map((r) => `- ${r.userPrincipalName ?? r.displayName ?? 'request'}: **${inPlainWords(r)}**${r.problem && r.status !== 'awaiting_approval' ? ` — ${r.problem.message}` : ''} (request ${r.requestId})`);
     await context.sendActivity(MessageFactory.text(`Your recent requests:\n\n${lines.join('\n')}`));
   });
 
@@ -365,4 +365,18 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     }
     await context.sendActivity(MessageFactory.text('I did not understand that. Type **help** to see what I can do.'));
   });
+}
+
+/** A request's state as the requester would say it (the `status` command). */
+function inPlainWords(outcome: OnboardingOutcome): string {
+  switch (outcome.status) {
+    case 'received': case 'validated': case 'checked': case 'creating': return 'being created';
+    case 'awaiting_approval': return 'waiting for an IT admin to approve';
+    case 'approved': return 'approved, being created';
+    case 'created': case 'delivering': return 'created, password on its way to you';
+    case 'delivered': case 'done': return 'done';
+    case 'rejected': return 'not created';
+    case 'failed': return outcome.objectId ? 'created, needs IT' : 'not created';
+    default: return outcome.status;
+  }
 }

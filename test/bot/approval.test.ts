@@ -65,6 +65,10 @@ describe('approval policy "non-admins" and rate limits', () => {
     const card = cardsIn(approvalCards().at(-1)!.activity)[0]!;
     expect(textOf(card)).toContain('nestor.wilke@contoso.com');
     expect(card.actions?.map((a) => a.verb)).toEqual(['onboarding.approve', 'onboarding.reject']);
+    // `status` says it in words, not as a state name.
+    const status = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'status');
+    await bot.send(status);
+    expect(bot.connector.repliesTo(status.id)[0]?.activity.text).toMatch(/- nestor\.wilke@contoso\.com: \*\*waiting for an IT admin to approve\*\* \(request [0-9a-f-]{36}\)/);
   });
 
   it('when the requester or another non-admin clicks Approve, then the click is refused and nothing is created', async () => {
