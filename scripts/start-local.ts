@@ -107,6 +107,7 @@ async function main() {
   running.push(playground);
   await waitUntilReady(playground, async () => (await fetch(`http://127.0.0.1:${playgroundPort}/_debug/ping`)).ok);
   say(`Agents Playground     http://localhost:${playgroundPort} — open it and type "help"`);
+  say(`                      you are ${env.PLAYGROUND_USER ?? 'megan.bowen@contoso.com'}; tickets go to the General channel of team IT`);
   say('Logs: .local/logs/ (bot.log is JSON; no passwords or tokens are ever logged). Press Ctrl-C to stop everything.');
 
   // If any service dies, say which and take the rest down rather than limp along.
