@@ -216,10 +216,11 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
       return onboardingFormCard({ draftId: draft.draftId, form, domains: domainNames, problems });
     }
     const request = validation.request;
-    if (request.manager && !(await options.workflow.directory.findUserByUpn(request.manager))) {
+    // A manager found by name was just read; one typed as a user name is looked up here.
+    if (request.manager && !manager.found && !(await options.workflow.directory.findUserByUpn(request.manager))) {
       return onboardingFormCard({
         draftId: draft.draftId, form, domains: domainNames,
-        problems: [{ field: 'manager', message: `${request.manager} was not found in the directory.` }],
+        problems: [{ field: 'manager', message: `No one with the user name ${request.manager} is in the directory. Check the spelling, or type the manager's full name.` }],
       });
     }
     const check = await checkUpnFree(options.workflow.directory, request.userPrincipalName, request.mailNickname);

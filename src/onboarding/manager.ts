@@ -11,13 +11,13 @@ const SHOWN = 3;
 
 export async function resolveManagerName(
   directory: Pick<Directory, 'findUsersByDisplayName'>, form: OnboardingForm,
-): Promise<{ readonly form: OnboardingForm; readonly problem?: FieldProblem }> {
+): Promise<{ readonly form: OnboardingForm; readonly problem?: FieldProblem; readonly found?: true }> {
   const typed = typeof form.manager === 'string' ? form.manager.trim().replace(/\s+/g, ' ') : '';
   // A user name, nothing, or something that is no name: validation has the last word.
   if (typed === '' || typed.includes('@') || !PERSON_NAME.test(typed)) return { form };
   const found = await directory.findUsersByDisplayName(typed, SHOWN + 1);
   const only = found.length === 1 ? found[0] : undefined;
-  if (only) return { form: { ...form, manager: only.userPrincipalName } };
+  if (only) return { form: { ...form, manager: only.userPrincipalName }, found: true };
   if (found.length === 0) {
     return {
       form,

@@ -140,9 +140,15 @@ describe('the onboarding conversation in Teams', () => {
     const { card, messageId } = await openForm(PEOPLE.megan);
     const { draftId } = actionData(card, 'onboarding.review');
     const details = { ...request, givenName: 'Maren', surname: 'Managerbyname' };
+    const logFrom = tenant.requestLog().length;
     const found = await click(PEOPLE.megan, 'onboarding.review', { draftId, ...details, manager: 'megan bowen' }, messageId);
     expect(textOf(found.card!)).toContain('maren.managerbyname@contoso.com is free');
     expect(textOf(found.card!)).toMatch(/Manager\nmegan\.bowen@contoso\.com/);
+    // Found by name once; not read a second time by user name.
+    expect(tenant.requestLog().slice(logFrom).filter((e) => /megan\.bowen/i.test(e.path))).toHaveLength(0);
+
+    const unknownUpn = await click(PEOPLE.megan, 'onboarding.review', { draftId, ...details, manager: 'nobody.here@contoso.com' }, messageId);
+    expect(textOf(unknownUpn.card!)).toContain("No one with the user name nobody.here@contoso.com is in the directory. Check the spelling, or type the manager's full name.");
 
     const missing = await click(PEOPLE.megan, 'onboarding.review', { draftId, ...details, manager: 'Nobody Here' }, messageId);
     const text = textOf(missing.card!);
