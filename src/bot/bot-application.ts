@@ -53,10 +53,14 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
   });
 
-  app.conversationUpdate('membersAdded', async (context) => {
+  app.conversationUpdate('membersAdded', async (context, state) => {
     const botId = context.activity.recipient?.id;
     const added = (context.activity.membersAdded ?? []).some((member) => member.id === botId);
-    if (added) await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
+    // Teams may say "added" again (a reinstall; the Playground on every visit): welcome once per conversation.
+    const conversation = state.conversation as { welcomedAt?: string };
+    if (!added || conversation.welcomedAt) return;
+    conversation.welcomedAt = new Date().toISOString();
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
   });
 
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, personalMessage } from '../support/activities.js';
+import { PEOPLE, botAdded, personalMessage } from '../support/activities.js';
 
 describe('help over the real HTTP path', () => {
   let bot: BotUnderTest;
@@ -31,6 +31,20 @@ describe('help over the real HTTP path', () => {
     const facts = card.body.find((element) => element.type === 'FactSet')?.facts?.map((fact) => fact.title);
     expect(facts).toContain('help');
     expect(JSON.stringify(card)).not.toContain('${');
+  });
+
+  it('when Teams says the bot was added to a chat again (a reinstall), then the welcome card comes once per chat', async () => {
+    const installed = botAdded(bot.connector.serviceUrl, PEOPLE.isaiah);
+    expect((await bot.send(installed)).status).toBe(200);
+    const reinstalled = botAdded(bot.connector.serviceUrl, PEOPLE.isaiah);
+    expect((await bot.send(reinstalled)).status).toBe(200);
+    const welcomes = (activityId: string) => bot.connector.repliesTo(activityId).filter((r) => JSON.stringify(r.activity).includes('application/vnd.microsoft.card.adaptive'));
+    expect(welcomes(installed.id)).toHaveLength(1);
+    expect(welcomes(reinstalled.id)).toHaveLength(0);
+    // Another person's chat is another conversation: it gets its own welcome.
+    const elsewhere = botAdded(bot.connector.serviceUrl, PEOPLE.alex);
+    await bot.send(elsewhere);
+    expect(welcomes(elsewhere.id)).toHaveLength(1);
   });
 
   it('when a person types something the bot does not understand, then it points them to help', async () => {

@@ -62,3 +62,13 @@ export function cardAction(serviceUrl: string, from: Person, verb: string, data:
     ...overrides,
   };
 }
+
+/** Teams telling the bot it was added to a person's personal chat (install, reinstall). */
+export function botAdded(serviceUrl: string, from: Person, overrides: Record<string, unknown> = {}) {
+  return {
+    ...fromTeams(serviceUrl, from, personalChat(from)),
+    type: 'conversationUpdate',
+    membersAdded: [{ id: BOT.id, name: BOT.name }],
+    ...overrides,
+  };
+}
