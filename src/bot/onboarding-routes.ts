@@ -9,7 +9,7 @@ import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity 
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import {
-  checkUpnFree, decideApproval, resolveManagerName, describeRetryAfter, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives,
+  checkUpnFree, decideApproval, earlierOnboardingOf, resolveManagerName, type EarlierOnboarding, describeRetryAfter, mayAdminister, mayRequest, onboard, processOnboardingRequest, suggestAlternatives,
   validateOnboardingForm, readOnboardingForm, type AliasPattern, type ApprovalRefusal, type OnboardingDependencies, type OnboardingForm,
   type OnboardingOutcome, type RateLimiter, type Role, type RoleResolver, type VerifiedDomain,
 } from '../onboarding/index.js';
@@ -227,7 +227,9 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!check.free) {
       const alternatives = await suggestAlternatives(options.workflow.directory, request, 3);
       const suggested = alternatives[0]?.split('@')[0];
+      const earlier = check.takenBy === 'userPrincipalName' ? await earlierOnboardingOf(options.workflow, request.userPrincipalName) : null;
       return onboardingFormCard({
+        notes: earlier ? [sameAccountWarning(earlier)] : [],
         draftId: draft.draftId,
         form: suggested ? { ...form, alias: suggested } : form,
         domains: domainNames,
@@ -380,4 +382,11 @@ function inPlainWords(outcome: OnboardingOutcome): string {
     case 'failed': return outcome.objectId ? 'created, needs IT' : 'not created';
     default: return outcome.status;
   }
+}
+
+/** Said before another user name is offered for someone this bot already made an account for. */
+function sameAccountWarning(earlier: EarlierOnboarding): string {
+  const when = earlier.receivedAt ? ` on ${earlier.receivedAt.slice(0, 10)}` : '';
+  const who = earlier.requesterName ? `, requested by ${earlier.requesterName}` : '';
+  return `${earlier.userPrincipalName} is an account this bot already created for ${earlier.displayName ?? 'someone'}${when}${who} (request ${earlier.requestId}). If that is the same person, they already have an account: do not create another. Otherwise pick a free user name below.`;
 }

@@ -251,6 +251,37 @@ export async function checkUpnFree(directory: Directory, userPrincipalName: stri
   return first ? { free: false, takenBy: first } : { free: true };
 }
 
+/** An account this bot already made, found under a user name someone asks for again. */
+export interface EarlierOnboarding {
+  readonly userPrincipalName: string;
+  readonly displayName: string | undefined;
+  readonly requestId: string;
+  /** From the stored request, when it is still there. */
+  readonly requesterName: string | undefined;
+  readonly receivedAt: string | undefined;
+}
+
+/**
+ * When a wanted user name is taken by an account this bot created (its marker names the
+ * request), that request: asking again for the same person is the usual way to end up with
+ * two accounts for one human, so the requester is told before picking another name.
+ */
+export async function earlierOnboardingOf(
+  deps: Pick<OnboardingDependencies, 'directory' | 'store' | 'policy'>, userPrincipalName: string,
+): Promise<EarlierOnboarding | null> {
+  const user = await deps.directory.findUserByUpn(userPrincipalName);
+  if (!user?.marker?.startsWith(deps.policy.markerPrefix)) return null;
+  const requestId = user.marker.slice(deps.policy.markerPrefix.length);
+  const earlier = requestId ? await deps.store.get(requestId) : null;
+  return {
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+    requestId,
+    requesterName: earlier?.record.requester.name,
+    receivedAt: earlier?.record.receivedAt,
+  };
+}
+
 /** Up to `count` other user names for this person, each one checked free in the directory. */
 export async function suggestAlternatives(directory: Directory, request: OnboardingRequest, count = 3): Promise<string[]> {
   const free: string[] = [];

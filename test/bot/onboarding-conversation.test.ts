@@ -136,6 +136,32 @@ describe('the onboarding conversation in Teams', () => {
     expect(errors.length).toBeGreaterThanOrEqual(3);
   });
 
+  it('when someone asks again for a person this bot already made an account for, then the form says so before offering another user name', async () => {
+    const details = { ...request, givenName: 'Ines', surname: 'Twice', ticketReference: 'INC-2001' };
+    const first = await openForm(PEOPLE.megan);
+    const firstDraft = actionData(first.card, 'onboarding.review').draftId;
+    await click(PEOPLE.megan, 'onboarding.review', { draftId: firstDraft, ...details }, first.messageId);
+    const created = await click(PEOPLE.megan, 'onboarding.create', { draftId: firstDraft }, first.messageId);
+    expect(textOf(created.card!)).toContain('Account created');
+    const requestId = /Request\n([0-9a-f-]{36})/.exec(textOf(created.card!))?.[1];
+    expect(requestId).toBeDefined();
+
+    // Alex, another requester, asks for the same person days later.
+    const again = await openForm(PEOPLE.alex);
+    const againDraft = actionData(again.card, 'onboarding.review').draftId;
+    const warned = textOf((await click(PEOPLE.alex, 'onboarding.review', { draftId: againDraft, ...details }, again.messageId)).card!);
+    expect(warned).toMatch(new RegExp(`ines\\.twice@contoso\\.com is an account this bot already created for Ines Twice on \\d{4}-\\d{2}-\\d{2}, requested by Megan Bowen \\(request ${requestId}\\)\\. If that is the same person, they already have an account: do not create another\\.`));
+    expect(warned).toMatch(/is already taken\. These are free \(checked just now\)/);
+    expect(tenant.directory().users.filter((u) => u.givenName === 'Ines' && u.surname === 'Twice')).toHaveLength(1);
+
+    // A taken name that this bot did not create gets no such sentence.
+    const other = await openForm(PEOPLE.megan);
+    const otherDraft = actionData(other.card, 'onboarding.review').draftId;
+    const plain = textOf((await click(PEOPLE.megan, 'onboarding.review', { draftId: otherDraft, ...request }, other.messageId)).card!);
+    expect(plain).toMatch(/adele\.vance@contoso\.com is already taken/);
+    expect(plain).not.toContain('already created');
+  });
+
   it('when the manager is typed as a name, then one match becomes their user name, and no match or several are explained next to the field', async () => {
     const { card, messageId } = await openForm(PEOPLE.megan);
     const { draftId } = actionData(card, 'onboarding.review');
