@@ -227,7 +227,8 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!check.free) {
       const alternatives = await suggestAlternatives(options.workflow.directory, request, 3);
       const suggested = alternatives[0]?.split('@')[0];
-      const earlier = check.takenBy === 'userPrincipalName' ? await earlierOnboardingOf(options.workflow, request.userPrincipalName) : null;
+      // The account already read by the check tells whether this bot made it (no second read).
+      const earlier = check.holder ? await earlierOnboardingOf(options.workflow, check.holder) : null;
       return onboardingFormCard({
         notes: earlier ? [sameAccountWarning(earlier)] : [],
         draftId: draft.draftId,

@@ -17,7 +17,7 @@
 import { DirectoryError, describeProblem, type ErrorCode, type OnboardingProblem } from './errors.js';
 import { generateTemporaryPassword, defaultPasswordPolicy, type PasswordPolicy } from './password.js';
 import type {
-  AuditLog, Clock, CollidingProperty, CredentialDelivery, Directory, RandomSource, Requester, RequestStore,
+  AuditLog, Clock, CollidingProperty, CredentialDelivery, Directory, DirectoryUser, RandomSource, Requester, RequestStore,
   SecretVault, StoredRequest, Ticket, TicketChannel, TicketStatus, UserDraft,
 } from './ports.js';
 import type { Role } from './access.js';
@@ -241,11 +241,14 @@ export async function checkRequest(deps: OnboardingDependencies, stored: StoredR
   return rejectAsTaken(deps, stored, check.takenBy);
 }
 
-export type UpnCheck = { readonly free: true } | { readonly free: false; readonly takenBy: CollidingProperty };
+export type UpnCheck =
+  | { readonly free: true }
+  | { readonly free: false; readonly takenBy: CollidingProperty; /** The account holding the user name, when that is what collided. */ readonly holder?: DirectoryUser };
 
 /** Is this user name free? GET /users/{upn} (404 → free) plus mailNickname and proxyAddresses collisions. */
 export async function checkUpnFree(directory: Directory, userPrincipalName: string, mailNickname: string): Promise<UpnCheck> {
-  if (await directory.findUserByUpn(userPrincipalName)) return { free: false, takenBy: 'userPrincipalName' };
+  const holder = await directory.findUserByUpn(userPrincipalName);
+  if (holder) return { free: false, takenBy: 'userPrincipalName', holder };
   const collisions = await directory.findCollisions({ userPrincipalName, mailNickname });
   const first = collisions[0];
   return first ? { free: false, takenBy: first } : { free: true };
@@ -267,10 +270,9 @@ export interface EarlierOnboarding {
  * two accounts for one human, so the requester is told before picking another name.
  */
 export async function earlierOnboardingOf(
-  deps: Pick<OnboardingDependencies, 'directory' | 'store' | 'policy'>, userPrincipalName: string,
+  deps: Pick<OnboardingDependencies, 'store' | 'policy'>, user: DirectoryUser,
 ): Promise<EarlierOnboarding | null> {
-  const user = await deps.directory.findUserByUpn(userPrincipalName);
-  if (!user?.marker?.startsWith(deps.policy.markerPrefix)) return null;
+  if (!user.marker?.startsWith(deps.policy.markerPrefix)) return null;
   const requestId = user.marker.slice(deps.policy.markerPrefix.length);
   const earlier = requestId ? await deps.store.get(requestId) : null;
   return {

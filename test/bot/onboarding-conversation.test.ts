@@ -149,7 +149,10 @@ describe('the onboarding conversation in Teams', () => {
     // Alex, another requester, asks for the same person days later.
     const again = await openForm(PEOPLE.alex);
     const againDraft = actionData(again.card, 'onboarding.review').draftId;
+    const logFrom = tenant.requestLog().length;
     const warned = textOf((await click(PEOPLE.alex, 'onboarding.review', { draftId: againDraft, ...details }, again.messageId)).card!);
+    // The taken account is read once: the check's read also tells whose it is.
+    expect(tenant.requestLog().slice(logFrom).filter((e) => e.method === 'GET' && /ines\.twice@/i.test(decodeURIComponent(e.path)))).toHaveLength(1);
     expect(warned).toMatch(new RegExp(`ines\\.twice@contoso\\.com is an account this bot already created for Ines Twice on \\d{4}-\\d{2}-\\d{2}, requested by Megan Bowen \\(request ${requestId}\\)\\. If that is the same person, they already have an account: do not create another\\.`));
     expect(warned).toMatch(/is already taken\. These are free \(checked just now\)/);
     expect(tenant.directory().users.filter((u) => u.givenName === 'Ines' && u.surname === 'Twice')).toHaveLength(1);
