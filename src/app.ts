@@ -1,32 +1,28 @@
 /**
- * The one composition root: config → adapters → workflow → Teams Application → HTTP host.
- * Everything else receives what it needs from here.
+ * The one composition root: config → adapters → use cases → Teams Application → HTTP host.
+ * `startApp` reads as the list of its steps; each step below builds one part from config.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CardFactory, MessageFactory } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
-import { startHttpServer, type ReadinessProbe, type RunningHttpServer } from './http-server.js';
+import { startHttpServer, type ReadinessProbe } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
-import { checkInboundActivity } from './bot/inbound-activity.js';
-import { createInboundAuthentication } from './bot/inbound-authentication.js';
-import { BotConnectorCredentialFactory } from './delivery/bot-connector-credentials.js';
-import { DraftStore } from './bot/drafts.js';
+import { createBotFramework, type BotFramework } from './bot/bot-framework.js';
 import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
 import { createTeamsCredentialDelivery, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions } from './delivery/teams-delivery.js';
 import { createGraphDirectory } from './directory/index.js';
-import { createBlobRequestStore } from './storage/blob-request-store.js';
-import { createTableAuditLog } from './storage/table-audit-log.js';
+import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
+import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
-  createAesGcmSecretVault, createRoleResolver, cryptoRandom, defaultOnboardingPolicy, describeOutcome, resumeUnfinishedRequests, scheduleResume, systemClock,
-  type AuditLog, type Clock, type Directory, type OnboardingDependencies,
+  createAesGcmSecretVault, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
+  type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies,
 } from './onboarding/index.js';
 
 export interface RunningApp {
@@ -48,189 +44,38 @@ export interface AppOverrides {
 
 export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const LOOPBACK_SERVICE_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
-
 export async function startApp(config: AppConfig, overrides: AppOverrides = {}): Promise<RunningApp> {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   for (const warning of config.warnings) logger.warn(warning);
-  const clock = overrides.clock ?? systemClock;
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-  const cloud = config.bot.cloud;
-  const botFrameworkOptions =
-    config.mode === 'local'
-      ? {}
-      : {
-          MicrosoftAppId: config.bot.appId,
-          MicrosoftAppPassword: config.bot.appPassword,
-          MicrosoftAppType: config.bot.appType,
-          MicrosoftAppTenantId: config.bot.tenantId,
-          // A sovereign or private cloud: botbuilder then uses exactly these (config fills public-cloud values for the rest).
-          ...(cloud
-            ? {
-                ToBotFromChannelOpenIdMetadataUrl: cloud.openIdMetadataUrl,
-                ToBotFromChannelTokenIssuer: cloud.tokenIssuer,
-                ToChannelFromBotLoginUrl: cloud.loginUrl,
-                ToChannelFromBotOAuthScope: cloud.oauthScope,
-                ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
-                OAuthUrl: 'https://api.botframework.com',
-                CallerId: 'urn:botframework:azure',
-                ValidateAuthority: true,
-              }
-            : {}),
-        };
-  // Off Microsoft's public login (and with a password), replies need credentials that skip MSAL's instance discovery.
-  const credentialsFactory =
-    config.mode === 'tenant' && cloud && config.bot.appType === 'SingleTenant' && !cloud.loginUrl.startsWith('https://login.microsoftonline.com/')
-      ? new BotConnectorCredentialFactory({ appId: config.bot.appId, appPassword: config.bot.appPassword, loginUrl: cloud.loginUrl, oauthScope: cloud.oauthScope })
-      : undefined;
-  const adapter = new TeamsAdapter(botFrameworkOptions, credentialsFactory);
-  // Tenant mode: every request proves it comes from the Bot Framework before anything reads it.
-  const inboundAuthentication = config.mode === 'tenant' ? createInboundAuthentication(botFrameworkOptions, credentialsFactory) : undefined;
-
-  const storage = new BlobsStorage(config.storage.connectionString, config.storage.container);
-  const requests = createBlobRequestStore({ connectionString: config.storage.connectionString, containerName: `${config.storage.container}-requests`.slice(0, 63) });
-  const auditTable = createTableAuditLog({ connectionString: config.storage.connectionString, tableName: config.storage.auditTable });
-  // Every audit event is stored insert-only and mirrored to the structured log (never a secret: the domain sends none).
-  const audit: AuditLog = overrides.audit ?? {
-    async append(event) {
-      await auditTable.append(event);
-      logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
-    },
-  };
-  const directory =
-    overrides.directory ??
-    createGraphDirectory({
-      baseUrl: config.graph.baseUrl,
-      tenantId: config.tenantId,
-      credential: config.graph.credential,
-      authorityHost: config.graph.authorityHost,
-      disableInstanceDiscovery: !/^https:\/\/login\.microsoftonline\.(com|us)$|^https:\/\/login\.chinacloudapi\.cn$/.test(config.graph.authorityHost),
-      markerAttribute: config.accounts.createMarkerAttribute,
-    });
-
-  const addresses = new ConversationAddresses(
-    storage,
-    config.ticketChannel
-      ? {
-          channelId: 'msteams',
-          serviceUrl: config.ticketChannel.serviceUrl,
-          conversation: { id: config.ticketChannel.conversationId, isGroup: true, conversationType: 'channel', tenantId: config.tenantId, name: 'IT tickets' },
-          bot: { id: config.bot.appId || 'onboarding-bot', name: 'Onboarding' },
-        }
-      : undefined,
-  );
-  const deliveryOptions: TeamsDeliveryOptions = {
-    adapter,
-    botAppId: config.bot.appId,
-    addresses,
-    logger,
-    passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
-    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket))),
-  };
-
-  const workflow: OnboardingDependencies = {
-    directory,
-    delivery: createTeamsCredentialDelivery(deliveryOptions),
-    tickets: createTeamsTicketChannel(deliveryOptions),
-    store: requests,
-    audit,
-    vault: createAesGcmSecretVault({ key: config.secretVaultKey, keyId: createHash('sha256').update(config.secretVaultKey).digest('hex').slice(0, 12) }),
-    clock,
-    random: cryptoRandom,
-    policy: {
-      ...defaultOnboardingPolicy,
-      leaseMs: config.resume.leaseMs,
-      aliasPattern: config.accounts.upnPattern,
-      password: { length: config.accounts.passwordLength, avoidLookAlikes: config.accounts.passwordAvoidLookalikes },
-      approval: config.approval,
-    },
-    instanceId,
-  };
-
-  const roles = createRoleResolver({ directory, groups: config.roles, clock, cacheMs: config.roleCacheMs });
+  const botFramework = createBotFramework({ mode: config.mode, ...config.bot }, logger);
+  const storage = createStorage(config, logger, overrides);
+  const directory = overrides.directory ?? createDirectory(config);
+  const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
+  const workflow = createWorkflow(config, { directory, storage, teams, clock: overrides.clock ?? systemClock, instanceId });
+  const desk = createRequestDesk(createDeskDependencies(config, workflow, storage, teams));
   const bot = createBotApplication({
-    adapter,
-    storage,
+    adapter: botFramework.adapter,
+    storage: storage.botState,
     botAppId: config.bot.appId,
+    tenantId: config.tenantId,
     logger,
-    audit: {
-      audit: { query: (criteria) => auditTable.query(criteria), toCsv },
-      roles,
-      directory,
-    },
-    onboarding: {
-      workflow,
-      roles,
-      addresses,
-      drafts: new DraftStore(storage),
-      tenantId: config.tenantId,
-      defaultUsageLocation: config.accounts.defaultUsageLocation,
-      aliasPattern: config.accounts.upnPattern,
-      logger,
-      rateLimiter: createBlobRateLimiter({ connectionString: config.storage.connectionString, containerName: `${config.storage.container}-limits`.slice(0, 63), now: () => clock.now() }),
-      rateLimits: config.rateLimits,
-      botAppId: config.bot.appId,
-      recentRequests: async (requesterId, limit) => (await requests.listByRequester(requesterId, limit)).requests.map((r) => describeOutcome(r.record)),
-      ...(overrides.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: overrides.createAnswerWithinMs } : {}),
-    },
+    desk,
+    addresses: storage.addresses,
+    createAnswerWithinMs: overrides.createAnswerWithinMs,
   });
-
-  const probes: ReadinessProbe[] = [
-    reachabilityProbe('storage', requests),
-    reachabilityProbe('audit', auditTable),
-    {
-      // Token + GET /domains proves credential, permission and reachability; remembered for
-      // 30 s so frequent health probes cost Graph almost nothing.
-      name: 'directory',
-      check: rememberSuccess(30_000, clock, async () => {
-        await directory.listDomains();
-      }),
-    },
-  ];
-
-  const allowedServiceUrl = (url: string) => (config.mode === 'local' ? LOOPBACK_SERVICE_URL.test(url) : url.startsWith('https://'));
-  const server: RunningHttpServer = await startHttpServer({
+  const server = await startHttpServer({
     host: config.server.host,
     port: config.server.port,
     version: VERSION,
     mode: config.mode,
     logger,
-    probes,
-    handleMessage: async (req, res) => {
-      if (inboundAuthentication) {
-        const authorization = req.headers['authorization'];
-        const authenticated = await inboundAuthentication(req.body, Array.isArray(authorization) ? authorization[0] : authorization);
-        if (!authenticated.ok) {
-          logger.warn({ reason: authenticated.reason }, 'refused a request without valid Bot Framework authentication');
-          res.status(401);
-          res.send({ error: 'unauthorized' });
-          res.end();
-          return;
-        }
-      }
-      const check = checkInboundActivity(req.body, { allowedServiceUrl });
-      if (!check.ok) {
-        logger.warn({ reason: check.reason }, 'ignored a malformed activity');
-        res.status(400);
-        res.send({ error: 'malformed activity' });
-        res.end();
-        return;
-      }
-      await adapter.process(req, res, (context) => bot.run(context).then(() => undefined));
-    },
+    probes: readinessProbes(storage, directory, workflow.clock),
+    handleMessage: botFramework.handleMessage(bot),
   });
   logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
-
-  // Requests left unfinished by a crash, a kill or a long throttle continue without anyone clicking.
-  const requesterNotice = createTeamsRequesterNotice(deliveryOptions);
-  const resume = scheduleResume(async () => {
-    const report = await resumeUnfinishedRequests(workflow, requests, { notice: requesterNotice });
-    for (const { requestId, error } of report.failed) logger.error({ err: error, requestId }, 'could not resume an onboarding request');
-    if (report.resumed.length > 0 || report.notified.length > 0) {
-      logger.info({ resumed: report.resumed, notified: report.notified, notDue: report.notDue }, 'resumed unfinished onboarding requests');
-    }
-  }, { intervalMs: config.resume.intervalMs, onError: (error) => logger.warn({ err: error }, 'could not list unfinished onboarding requests') });
+  const resume = startResumeScheduler(config, workflow, storage.requests, teams, logger);
 
   return {
     url: server.url,
@@ -241,6 +86,130 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
       return server.close(graceMs);
     },
   };
+}
+
+interface Storage {
+  /** The bot's own state: conversation state, drafts, addresses. */
+  readonly botState: BlobsStorage;
+  readonly requests: BlobRequestStore;
+  readonly auditTable: TableAuditLog;
+  /** Every audit event, stored insert-only and mirrored to the structured log (never a secret: the domain sends none). */
+  readonly audit: AuditLog;
+  readonly addresses: ConversationAddresses;
+}
+
+function createStorage(config: AppConfig, logger: Logger, overrides: AppOverrides): Storage {
+  const { connectionString } = config.storage;
+  const botState = new BlobsStorage(connectionString, config.storage.container);
+  const auditTable = createTableAuditLog({ connectionString, tableName: config.storage.auditTable });
+  const configuredTicketChannel = config.ticketChannel
+    ? {
+        channelId: 'msteams',
+        serviceUrl: config.ticketChannel.serviceUrl,
+        conversation: { id: config.ticketChannel.conversationId, isGroup: true, conversationType: 'channel', tenantId: config.tenantId, name: 'IT tickets' },
+        bot: { id: config.bot.appId || 'onboarding-bot', name: 'Onboarding' },
+      }
+    : undefined;
+  return {
+    botState,
+    requests: createBlobRequestStore({ connectionString, containerName: config.storage.requestsContainer }),
+    auditTable,
+    audit: overrides.audit ?? {
+      async append(event) {
+        await auditTable.append(event);
+        logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
+      },
+    },
+    addresses: new ConversationAddresses(botState, configuredTicketChannel),
+  };
+}
+
+function createDirectory(config: AppConfig): Directory {
+  return createGraphDirectory({
+    baseUrl: config.graph.baseUrl,
+    tenantId: config.tenantId,
+    credential: config.graph.credential,
+    authorityHost: config.graph.authorityHost,
+    disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
+    markerAttribute: config.accounts.createMarkerAttribute,
+  });
+}
+
+/** Proactive Teams messages: the password to the requester, notices, tickets to the IT channel. */
+function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addresses: ConversationAddresses, logger: Logger) {
+  const options: TeamsDeliveryOptions = {
+    adapter: botFramework.adapter,
+    botAppId: config.bot.appId,
+    addresses,
+    logger,
+    passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
+    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket))),
+  };
+  return {
+    delivery: createTeamsCredentialDelivery(options),
+    tickets: createTeamsTicketChannel(options),
+    notice: createTeamsRequesterNotice(options),
+  };
+}
+
+function createWorkflow(
+  config: AppConfig,
+  parts: { directory: Directory; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; clock: Clock; instanceId: string },
+): OnboardingDependencies {
+  const key = config.secretVaultKey;
+  return {
+    directory: parts.directory,
+    delivery: parts.teams.delivery,
+    tickets: parts.teams.tickets,
+    store: parts.storage.requests,
+    audit: parts.storage.audit,
+    vault: createAesGcmSecretVault({ key, keyId: createHash('sha256').update(key).digest('hex').slice(0, 12) }),
+    clock: parts.clock,
+    random: cryptoRandom,
+    policy: config.onboarding,
+    instanceId: parts.instanceId,
+  };
+}
+
+function createDeskDependencies(
+  config: AppConfig, workflow: OnboardingDependencies, storage: Storage, teams: ReturnType<typeof createTeamsDelivery>,
+): RequestDeskDependencies {
+  return {
+    ...workflow,
+    roles: createRoleResolver({ directory: workflow.directory, groups: config.roles, clock: workflow.clock, cacheMs: config.roleCacheMs }),
+    rateLimiter: createBlobRateLimiter({
+      connectionString: config.storage.connectionString, containerName: config.storage.limitsContainer, now: () => workflow.clock.now(),
+    }),
+    rateLimits: config.rateLimits,
+    notice: teams.notice,
+    history: storage.requests,
+    auditTrail: { query: (criteria) => storage.auditTable.query(criteria), toCsv },
+    defaultUsageLocation: config.accounts.defaultUsageLocation,
+  };
+}
+
+/** /healthz: storage, audit table and directory, each answering now. */
+function readinessProbes(storage: Storage, directory: Directory, clock: Clock): ReadinessProbe[] {
+  return [
+    reachabilityProbe('storage', storage.requests),
+    reachabilityProbe('audit', storage.auditTable),
+    // Token + GET /domains proves credential, permission and reachability; remembered for
+    // 30 s so frequent health probes cost Graph almost nothing.
+    { name: 'directory', check: rememberSuccess(30_000, clock, async () => void (await directory.listDomains())) },
+  ];
+}
+
+/** Requests left unfinished by a crash, a kill or a long throttle continue without anyone clicking. */
+function startResumeScheduler(
+  config: AppConfig, workflow: OnboardingDependencies, requests: BlobRequestStore, teams: ReturnType<typeof createTeamsDelivery>, logger: Logger,
+) {
+  return scheduleResume(async () => {
+    const report = await resumeUnfinishedRequests(workflow, requests, { notice: teams.notice });
+    for (const { requestId, error } of report.failed) logger.error({ err: error, requestId }, 'could not resume an onboarding request');
+    if (report.resumed.length > 0 || report.notified.length > 0) {
+      logger.info({ resumed: report.resumed, notified: report.notified, notDue: report.notDue }, 'resumed unfinished onboarding requests');
+    }
+  }, { intervalMs: config.resume.intervalMs, onError: (error) => logger.warn({ err: error }, 'could not list unfinished onboarding requests') });
 }
 
 /** Runs `check` at most once per `ms` while it succeeds; a failure is never remembered. */

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { defaultOnboardingPolicy, type OnboardingPolicy } from './onboarding/index.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -155,10 +156,25 @@ export interface AppConfig {
     readonly tenantId: string;
     /** Bot Framework endpoints when any BOT_* cloud variable is set (the rest keep public-cloud values); undefined = public cloud. */
     readonly cloud?: BotFrameworkCloud | undefined;
+    /** Replies need credentials that skip MSAL's instance discovery: a single-tenant secret off Microsoft's public login. */
+    readonly skipInstanceDiscovery: boolean;
   };
   readonly tenantId: string;
-  readonly graph: { readonly authorityHost: string; readonly baseUrl: string; readonly credential: GraphCredentialConfig };
-  readonly storage: { readonly connectionString: string; readonly container: string; readonly auditTable: string };
+  readonly graph: {
+    readonly authorityHost: string;
+    readonly baseUrl: string;
+    readonly credential: GraphCredentialConfig;
+    /** MSAL knows only Microsoft's own login hosts; any other authority (the local tenant, a private cloud) skips its discovery. */
+    readonly disableInstanceDiscovery: boolean;
+  };
+  readonly storage: {
+    readonly connectionString: string;
+    /** The bot's state (conversation state, drafts, addresses). */
+    readonly container: string;
+    readonly requestsContainer: string;
+    readonly limitsContainer: string;
+    readonly auditTable: string;
+  };
   readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
   readonly approval: { readonly mode: Environment['APPROVAL_POLICY']; readonly allowSelfApproval: boolean; readonly expiresAfterMs: number };
   readonly roleCacheMs: number;
@@ -175,6 +191,8 @@ export interface AppConfig {
   readonly secretVaultKey: Buffer;
   /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
   readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
+  /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
+  readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
   readonly warnings: readonly string[];
 }
@@ -239,6 +257,17 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     warnings.push('No ADMIN_GROUP_IDS are set: requests can be made but nobody can approve them or create accounts directly.');
   }
 
+  const cloud = env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE
+    ? {
+        openIdMetadataUrl: env.BOT_OPENID_METADATA_URL ?? PUBLIC_BOT_FRAMEWORK_CLOUD.openIdMetadataUrl,
+        tokenIssuer: env.BOT_TOKEN_ISSUER ?? PUBLIC_BOT_FRAMEWORK_CLOUD.tokenIssuer,
+        loginUrl: env.BOT_LOGIN_URL ?? `${PUBLIC_BOT_FRAMEWORK_CLOUD.loginUrlPrefix}${env.TENANT_ID}`,
+        oauthScope: env.BOT_OAUTH_SCOPE ?? PUBLIC_BOT_FRAMEWORK_CLOUD.oauthScope,
+      }
+    : undefined;
+  const approval = { mode: env.APPROVAL_POLICY, allowSelfApproval: env.ALLOW_SELF_APPROVAL, expiresAfterMs: env.APPROVAL_EXPIRY_HOURS * 3_600_000 };
+  const leaseMs = env.ONBOARDING_LEASE_SECONDS * 1000;
+
   return deepFreeze({
     mode: env.APP_MODE,
     server: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
@@ -251,21 +280,27 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       appType: env.BOT_APP_TYPE,
       tenantId: env.TENANT_ID,
       // botbuilder takes its parameterized path as soon as one endpoint is given and then uses
-      // only what it is given, so the unset ones get their public-cloud values here.
-      cloud: env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE
-        ? {
-            openIdMetadataUrl: env.BOT_OPENID_METADATA_URL ?? PUBLIC_BOT_FRAMEWORK_CLOUD.openIdMetadataUrl,
-            tokenIssuer: env.BOT_TOKEN_ISSUER ?? PUBLIC_BOT_FRAMEWORK_CLOUD.tokenIssuer,
-            loginUrl: env.BOT_LOGIN_URL ?? `${PUBLIC_BOT_FRAMEWORK_CLOUD.loginUrlPrefix}${env.TENANT_ID}`,
-            oauthScope: env.BOT_OAUTH_SCOPE ?? PUBLIC_BOT_FRAMEWORK_CLOUD.oauthScope,
-          }
-        : undefined,
+      // only what it is given, so the unset ones get their public-cloud values above.
+      cloud,
+      skipInstanceDiscovery: env.APP_MODE === 'tenant' && env.BOT_APP_TYPE === 'SingleTenant' && !!cloud
+        && !cloud.loginUrl.startsWith(PUBLIC_BOT_FRAMEWORK_CLOUD.loginUrlPrefix),
     },
     tenantId: env.TENANT_ID,
-    graph: { authorityHost: env.GRAPH_AUTHORITY_HOST, baseUrl: env.GRAPH_BASE_URL, credential },
-    storage: { connectionString: env.STORAGE_CONNECTION_STRING, container: env.STORAGE_CONTAINER, auditTable: env.AUDIT_TABLE },
+    graph: {
+      authorityHost: env.GRAPH_AUTHORITY_HOST,
+      baseUrl: env.GRAPH_BASE_URL,
+      credential,
+      disableInstanceDiscovery: !/^https:\/\/login\.microsoftonline\.(com|us)$|^https:\/\/login\.chinacloudapi\.cn$/.test(env.GRAPH_AUTHORITY_HOST),
+    },
+    storage: {
+      connectionString: env.STORAGE_CONNECTION_STRING,
+      container: env.STORAGE_CONTAINER,
+      requestsContainer: `${env.STORAGE_CONTAINER}-requests`.slice(0, 63),
+      limitsContainer: `${env.STORAGE_CONTAINER}-limits`.slice(0, 63),
+      auditTable: env.AUDIT_TABLE,
+    },
     roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
-    approval: { mode: env.APPROVAL_POLICY, allowSelfApproval: env.ALLOW_SELF_APPROVAL, expiresAfterMs: env.APPROVAL_EXPIRY_HOURS * 3_600_000 },
+    approval,
     roleCacheMs: env.ROLE_CACHE_SECONDS * 1000,
     rateLimits: { perRequesterPerHour: env.REQUESTS_PER_HOUR_PER_REQUESTER, totalPerHour: env.REQUESTS_PER_HOUR_TOTAL },
     ticketChannel: env.TICKET_CHANNEL_ID && env.TICKET_CHANNEL_SERVICE_URL ? { conversationId: env.TICKET_CHANNEL_ID, serviceUrl: env.TICKET_CHANNEL_SERVICE_URL } : undefined,
@@ -277,7 +312,14 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       createMarkerAttribute: env.CREATE_MARKER_ATTRIBUTE,
     },
     secretVaultKey: Buffer.from(env.SECRET_VAULT_KEY, 'base64'),
-    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs: env.ONBOARDING_LEASE_SECONDS * 1000 },
+    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
+    onboarding: {
+      ...defaultOnboardingPolicy,
+      leaseMs,
+      aliasPattern: env.UPN_PATTERN,
+      password: { length: env.PASSWORD_LENGTH, avoidLookAlikes: env.PASSWORD_AVOID_LOOKALIKES },
+      approval,
+    },
     warnings,
   });
 }

@@ -4,17 +4,12 @@
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import { mayAdminister, type AuditCriteria, type AuditReader, type Directory, type RoleResolver } from '../onboarding/index.js';
+import { say, type AuditCriteria, type RequestDesk } from '../onboarding/index.js';
 import { renderCard } from './cards/render.js';
 
 export interface AuditConversationOptions {
-  audit: AuditReader;
-  roles: RoleResolver;
-  directory: Directory;
+  desk: RequestDesk;
 }
-
-const USAGE =
-  'Usage: **audit** *user name* (e.g. audit adele.vance@contoso.com), **audit requester** *user name*, **audit from** *YYYY-MM-DD* [**to** *YYYY-MM-DD*]; add **csv** at the end for a CSV export.';
 const MAX_CARD_EVENTS = 15;
 const MAX_CSV_BYTES = 60_000;
 
@@ -36,47 +31,40 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
     const word = words[i]!.toLowerCase();
     const next = words[i + 1];
     if (word === 'requester') {
-      if (!next || !next.includes('@')) return `After "requester" give the person's user name. ${USAGE}`;
+      if (!next || !next.includes('@')) return say.AUDIT_REQUESTER_NEEDED();
       criteria.requesterUpn = next.toLowerCase();
       i += 1;
     } else if (word === 'from' || word === 'to') {
       const parsed = date(next, word === 'to');
-      if (!parsed) return `After "${word}" give a date as YYYY-MM-DD. ${USAGE}`;
+      if (!parsed) return say.AUDIT_DATE_NEEDED(word);
       if (word === 'from') criteria.from = parsed;
       else criteria.to = parsed;
       i += 1;
     } else if (word.includes('@') && word.length <= 113) {
       criteria.userPrincipalName = word;
     } else {
-      return `I did not understand "${words[i]!.slice(0, 40)}". ${USAGE}`;
+      return say.AUDIT_WORD_UNKNOWN(words[i]!);
     }
   }
-  if (!criteria.userPrincipalName && !criteria.requesterUpn && !criteria.from && !criteria.to) return USAGE;
-  if (criteria.from && criteria.to && criteria.from > criteria.to) return 'The "from" date is after the "to" date; swap them and try again.';
+  if (!criteria.userPrincipalName && !criteria.requesterUpn && !criteria.from && !criteria.to) return say.AUDIT_USAGE();
+  if (criteria.from && criteria.to && criteria.from > criteria.to) return say.AUDIT_DATES_SWAPPED();
   return { criteria, csv };
 }
 
 export function addAuditConversation(app: Application<TurnState>, options: AuditConversationOptions): void {
+  const { desk } = options;
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
-    const who = context.activity.from?.aadObjectId;
-    if (!who || !mayAdminister(await options.roles.roleOf(who, { fresh: true }))) {
-      return void (await context.sendActivity(`Only IT admins can read the audit trail. Ask a member of ${(await options.roles.whomToAsk()).admins}.`));
-    }
+    const refusal = await desk.auditTrailRefusal(context.activity.from?.aadObjectId);
+    if (refusal) return void (await context.sendActivity(refusal));
     const parsed = parseAuditCommand(context.activity.text ?? '');
     if (typeof parsed === 'string') return void (await context.sendActivity(MessageFactory.text(parsed)));
-    const { requesterUpn, ...criteria } = parsed.criteria;
-    if (requesterUpn) {
-      const requester = await options.directory.findUserByUpn(requesterUpn);
-      if (!requester) return void (await context.sendActivity(`${requesterUpn} was not found in the directory.`));
-      criteria.requesterId = requester.id;
-    }
-    const events = await options.audit.query({ ...criteria, limit: parsed.csv ? 1000 : MAX_CARD_EVENTS });
-    if (events.length === 0) return void (await context.sendActivity('No audit events match. Check the user name, or widen the dates.'));
+    const found = await desk.readAuditTrail({ ...parsed.criteria, limit: parsed.csv ? 1000 : MAX_CARD_EVENTS });
+    if (found.kind === 'none') return void (await context.sendActivity(found.sentence));
+    const { events } = found;
     if (parsed.csv) {
-      const csv = options.audit.toCsv(events);
+      const csv = desk.auditCsv(events);
       const fenced = csv.length > MAX_CSV_BYTES ? csv.slice(0, csv.lastIndexOf('\r\n', MAX_CSV_BYTES)) : csv;
-      const note = fenced.length < csv.length ? ' (cut to fit one message; narrow the dates for the rest)' : '';
-      return void (await context.sendActivity(MessageFactory.text(`${events.length} audit events as CSV${note}:\n\n\`\`\`\n${fenced}\n\`\`\``)));
+      return void (await context.sendActivity(MessageFactory.text(say.AUDIT_CSV(events.length, fenced.length < csv.length, fenced))));
     }
     const rows = events.map((event) => ({
       title: `${event.at.replace('T', ' ').slice(0, 19)} ${event.type}`,

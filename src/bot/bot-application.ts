@@ -1,23 +1,31 @@
 /**
  * The Teams edge: a teams-ai Application whose routes translate activities into calls of
- * the workflow and results into cards. Thin by design.
+ * the request desk and results into cards. Thin by design: every turn is refused unless it
+ * comes from our tenant, and every failure a person meets gets one plain sentence.
  */
 import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
-import { Application, TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
+import { DirectoryError, say, type RequestDesk } from '../onboarding/index.js';
+import type { AddressBook } from './address-book.js';
+import { addAuditConversation } from './audit-routes.js';
 import { helpCard, type BotCommand } from './cards/help-card.js';
-import { addOnboardingConversation, ONBOARDING_COMMANDS, type OnboardingConversationOptions } from './onboarding-routes.js';
+import { DraftStore } from './drafts.js';
 import { tenantOf } from './inbound-activity.js';
-import { addAuditConversation, type AuditConversationOptions } from './audit-routes.js';
-import { DirectoryError } from '../onboarding/index.js';
+import { addOnboardingConversation, ONBOARDING_COMMANDS } from './onboarding-routes.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
+  /** The bot's own state: conversation state, drafts (Azure Blob in production). */
   storage: Storage;
   botAppId: string;
+  /** Activities from any other tenant are refused without a side effect. */
+  tenantId: string;
   logger: Logger;
-  onboarding: OnboardingConversationOptions;
-  audit: AuditConversationOptions;
+  desk: RequestDesk;
+  addresses: AddressBook;
+  /** How long the Create click waits before answering "working on it". */
+  createAnswerWithinMs?: number | undefined;
 }
 
 /** The commands the bot answers; the help card lists exactly these. */
@@ -28,6 +36,7 @@ export const COMMANDS: readonly BotCommand[] = [
 ];
 
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
+  const { logger } = options;
   const app = new Application<TurnState>({
     adapter: options.adapter,
     storage: options.storage,
@@ -41,18 +50,16 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // sender privately later (their 1:1 chat), which the password delivery relies on.
   app.turn('beforeTurn', async (context) => {
     const tenant = tenantOf(context.activity);
-    if (tenant?.toLowerCase() !== options.onboarding.tenantId.toLowerCase()) {
-      options.logger.warn({ activityId: context.activity.id, tenant: tenant ?? null }, 'refused an activity from another tenant');
+    if (tenant?.toLowerCase() !== options.tenantId.toLowerCase()) {
+      logger.warn({ activityId: context.activity.id, tenant: tenant ?? null }, 'refused an activity from another tenant');
       return false;
     }
-    await options.onboarding.addresses.rememberSender(context.activity, options.onboarding.tenantId);
+    await options.addresses.rememberSender(context.activity, options.tenantId);
     return true;
   });
 
-  app.message(/^\s*(help|\?|hi|hello)\s*$/i, async (context) => {
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
-  });
-
+  const sendHelp = (context: TurnContext) => context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
+  app.message(/^\s*(help|\?|hi|hello)\s*$/i, async (context) => void (await sendHelp(context)));
   app.conversationUpdate('membersAdded', async (context, state) => {
     const botId = context.activity.recipient?.id;
     const added = (context.activity.membersAdded ?? []).some((member) => member.id === botId);
@@ -60,41 +67,32 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     const conversation = state.conversation as { welcomedAt?: string };
     if (!added || conversation.welcomedAt) return;
     conversation.welcomedAt = new Date().toISOString();
-    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(helpCard(COMMANDS, true))));
+    await sendHelp(context);
   });
 
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
-  addAuditConversation(app, options.audit);
-  addOnboardingConversation(app, options.onboarding);
+  addAuditConversation(app, { desk: options.desk });
+  addOnboardingConversation(app, {
+    desk: options.desk,
+    addresses: options.addresses,
+    drafts: new DraftStore(options.storage),
+    logger,
+    ...(options.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: options.createAnswerWithinMs } : {}),
+  });
 
   app.error(async (context: TurnContext, error: Error) => {
-    const correlationId = context.activity.id ?? 'unknown';
+    const reference = context.activity.id ?? 'unknown';
     if (error instanceof DirectoryError && error.code !== 'UNEXPECTED') {
       // Known directory trouble gets its own sentence: what happened and who can fix it.
-      options.logger[error.code === 'PERMISSION_MISSING' ? 'error' : 'warn']({
-        err: error, correlationId, code: error.code, permission: error.permission, graphRequestId: error.graphRequestId,
+      logger[error.code === 'PERMISSION_MISSING' ? 'error' : 'warn']({
+        err: error, correlationId: reference, code: error.code, permission: error.permission, graphRequestId: error.graphRequestId,
       }, 'the directory refused or failed a read in a turn');
-      await context.sendActivity(MessageFactory.text(directoryTroubleSentence(error, correlationId)));
+      await context.sendActivity(MessageFactory.text(say.DIRECTORY_TROUBLE(error, reference)));
       return;
     }
-    options.logger.error({ err: error, correlationId, activityType: context.activity.type }, 'unexpected error in a turn');
-    await context.sendActivity(
-      MessageFactory.text(`Something went wrong on my side and nothing was changed. Please try again; if it keeps happening, give IT this reference: ${correlationId}.`),
-    );
+    logger.error({ err: error, correlationId: reference, activityType: context.activity.type }, 'unexpected error in a turn');
+    await context.sendActivity(MessageFactory.text(say.SOMETHING_WENT_WRONG(reference)));
   });
 
   return app;
-}
-
-function directoryTroubleSentence(error: DirectoryError, reference: string): string {
-  switch (error.code) {
-    case 'PERMISSION_MISSING':
-      return error.permission
-        ? `I could not do that: the bot is missing the Microsoft Graph permission ${error.permission} in Entra ID. Nothing was changed. Tell IT (reference ${reference}); an Entra admin grants it to the bot's app registration.`
-        : `I could not do that: the bot could not sign in to Entra ID. Nothing was changed. Tell IT (reference ${reference}); its app registration's secret or certificate needs checking.`;
-    case 'THROTTLED':
-      return `Entra ID is busy and asked me to slow down, so nothing was changed. Try again ${error.retryAfterSeconds ? `in ${error.retryAfterSeconds} seconds` : 'in a minute'}.`;
-    default:
-      return `I could not reach Entra ID just now, so nothing was changed. Try again in a minute; if it keeps happening, tell IT (reference ${reference}).`;
-  }
 }

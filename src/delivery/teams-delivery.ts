@@ -5,8 +5,8 @@
  */
 import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import type {
-  CredentialDelivery, DeliveryOutcome, Requester, RequesterNotice, Secret, Ticket, TicketChannel, TicketOutcome,
+import {
+  say, type CredentialDelivery, type DeliveryOutcome, type Requester, type RequesterNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
 } from '../onboarding/index.js';
 import type { ConversationAddresses } from './conversation-addresses.js';
 
@@ -54,7 +54,7 @@ async function sendToPersonalChat(
 ): Promise<DeliveryOutcome> {
   const address = await options.addresses.person(requester.id);
   if (!address) {
-    return { kind: 'undeliverable', reason: `I have no way to reach ${requester.name} in Teams yet (they have not chatted with the bot).` };
+    return { kind: 'undeliverable', reason: say.NO_WAY_TO_REACH(requester.name) };
   }
   try {
     if (address.personalChat?.conversation?.id) {
@@ -84,7 +84,7 @@ async function sendToPersonalChat(
   } catch (error) {
     const status = statusOf(error);
     options.logger.warn({ requestId, status, err: describeError(error) }, failureLog);
-    return { kind: 'undeliverable', reason: reasonFor(status) };
+    return { kind: 'undeliverable', reason: say.TEAMS_REFUSED(status) };
   }
 }
 
@@ -92,7 +92,7 @@ async function sendToPersonalChat(
 export function createTeamsTicketChannel(options: TeamsDeliveryOptions): TicketChannel {
   const inChannel = async (work: (turn: TurnContext) => Promise<string>): Promise<TicketOutcome> => {
     const channel = await options.addresses.ticketChannel();
-    if (!channel) return { kind: 'failed', reason: 'No IT ticket channel is set: an admin types "set ticket channel" in the channel that should get tickets.' };
+    if (!channel) return { kind: 'failed', reason: say.TICKET_CHANNEL_MISSING_REASON() };
     let messageId = '';
     try {
       await options.adapter.continueConversationAsync(options.botAppId, channel.reference as Partial<ConversationReference>, async (turn) => {
@@ -102,10 +102,11 @@ export function createTeamsTicketChannel(options: TeamsDeliveryOptions): TicketC
     } catch (error) {
       const status = statusOf(error);
       options.logger.warn({ status, err: describeError(error) }, 'ticket channel could not be reached');
-      return { kind: 'failed', reason: reasonFor(status) };
+      return { kind: 'failed', reason: say.TEAMS_REFUSED(status) };
     }
   };
   return {
+    isSet: async () => (await options.addresses.ticketChannel()) !== undefined,
     postTicket: (ticket) =>
       inChannel(async (turn) => {
         const response = await turn.sendActivity(options.ticketMessage(ticket));
@@ -123,19 +124,6 @@ function statusOf(error: unknown): number | undefined {
   const candidate = error as { statusCode?: unknown; status?: unknown; response?: { status?: unknown } } | undefined;
   const value = candidate?.statusCode ?? candidate?.status ?? candidate?.response?.status;
   return typeof value === 'number' ? value : undefined;
-}
-
-function reasonFor(status: number | undefined): string {
-  switch (status) {
-    case 403:
-      return 'Teams refused the message (the app is not installed for that person or channel, or they blocked it).';
-    case 404:
-      return 'Teams does not know that conversation any more (the chat or channel was removed).';
-    case 429:
-      return 'Teams asked the bot to slow down.';
-    default:
-      return status ? `Teams answered ${status}.` : 'Teams could not be reached.';
-  }
 }
 
 /** Error facts without request bodies (which would carry the message text). */

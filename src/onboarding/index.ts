@@ -1,15 +1,34 @@
-/** The onboarding domain: request, rules, workflow, ports and errors. No SDK lives here. */
+/**
+ * The onboarding domain. The use cases, one file each: review-request, submit-request,
+ * process-request (with create-account), decide-approval, resume-requests, request-status,
+ * read-audit-trail — bound together for the edge by request-desk. Beside them: the rules
+ * (user-name, password, request, manager-name, roles, rate-limit), the request record and
+ * its kernel, the ports, and the catalog of every sentence a person reads (sentences).
+ * No SDK lives here.
+ */
 export * from './errors.js';
+export * from './sentences.js';
 export * from './secret.js';
 export * from './ports.js';
+export * from './policy.js';
+export * from './dependencies.js';
 export * from './request.js';
-export * from './manager.js';
+export * from './manager-name.js';
 export * from './user-name.js';
+export * from './user-name-check.js';
 export * from './password.js';
-export * from './state.js';
-export * from './workflow.js';
+export * from './request-record.js';
+export * from './it-ticket.js';
+export * from './review-request.js';
+export * from './submit-request.js';
+export * from './process-request.js';
+export { userDraftFrom } from './create-account.js';
+export * from './decide-approval.js';
+export * from './resume-requests.js';
+export * from './request-status.js';
+export * from './read-audit-trail.js';
+export * from './request-desk.js';
 export * from './secret-vault.js';
-export * from './system.js';
-export * from './access.js';
-export * from './resume.js';
+export * from './node-clock-and-random.js';
+export * from './roles.js';
 export * from './rate-limit.js';

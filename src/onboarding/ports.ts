@@ -3,7 +3,7 @@
  * src/storage, src/bot) implement them; tests implement them in memory.
  */
 import type { Secret } from './secret.js';
-import type { OnboardingRecord } from './state.js';
+import type { OnboardingRecord } from './request-record.js';
 import type { OnboardingRequest } from './request.js';
 
 // ---------------------------------------------------------------------------- directory
@@ -117,6 +117,8 @@ export type TicketOutcome = { readonly kind: 'posted'; readonly messageId: strin
 
 /** Posts and updates the onboarding ticket in the IT channel. */
 export interface TicketChannel {
+  /** Whether IT has chosen a ticket channel yet; requests are refused up front without one. */
+  isSet(): Promise<boolean>;
   /** Posts a new ticket message and returns its id. */
   postTicket(ticket: Ticket): Promise<TicketOutcome>;
   /** Replaces the content of a posted ticket message. */
@@ -198,6 +200,12 @@ export interface RandomSource {
 export interface RequestIndex {
   /** Requests whose status is not final (at most `limit` when given). */
   listUnfinished(options?: { readonly limit?: number }): Promise<{ readonly requests: readonly StoredRequest[] }>;
+}
+
+/** A requester's own requests, newest first (the `status` command). */
+export interface RequestHistory {
+  /** At most `limit` requests of this requester, newest first. */
+  listByRequester(requesterId: string, limit: number): Promise<{ readonly requests: readonly StoredRequest[] }>;
 }
 
 /** Tells a requester in their 1:1 chat how a request ended while nobody was watching: a plain sentence, never a secret. */

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { defaultPasswordPolicy, generateTemporaryPassword, type PasswordPolicy } from '../../src/onboarding/password.js';
 import { extractOnboardingRequest, type MessageContext } from '../../src/onboarding/request-from-message.js';
 import { validateOnboardingForm, type ValidationContext } from '../../src/onboarding/request.js';
-import { cryptoRandom } from '../../src/onboarding/system.js';
+import { cryptoRandom } from '../../src/onboarding/node-clock-and-random.js';
 import { deriveAlias } from '../../src/onboarding/user-name.js';
 import { form, seedDomains } from '../onboarding/fakes.js';
 import { benchSync, printTable, type BenchResult } from './harness.js';

@@ -260,6 +260,9 @@ export class RecordingDelivery implements CredentialDelivery {
 
 export class RecordingTickets implements TicketChannel {
   readonly posted: Array<{ messageId: string; ticket: Ticket }> = [];
+  async isSet(): Promise<boolean> {
+    return true;
+  }
   async postTicket(ticket: Ticket): Promise<TicketOutcome> {
     const messageId = `msg-${this.posted.length + 1}`;
     this.posted.push({ messageId, ticket: JSON.parse(JSON.stringify(ticket)) as Ticket });

@@ -2,14 +2,15 @@
  * Resuming requests nobody is working on any more: the instance that took them crashed or
  * was killed, or the directory throttled longer than one run waits. A scheduler calls
  * `resumeUnfinishedRequests` at start and then every few seconds, on every instance; the
- * workflow's leases and compare-and-set writes make that safe (see workflow.ts), so this
+ * record kernel's leases and compare-and-set writes make that safe, so this
  * only decides which requests are due, and tells the requester how one ended when it
  * ended here, where nobody was watching the card.
  */
-import type { OnboardingProblem } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
 import type { RequestIndex, RequesterNotice, RequestStore } from './ports.js';
-import { finalStatuses, type OnboardingRecord, type OnboardingStatus } from './state.js';
-import { processOnboardingRequest, type OnboardingDependencies, type OnboardingOutcome } from './workflow.js';
+import { processOnboardingRequest } from './process-request.js';
+import { approvalExpired, finalStatuses, type OnboardingRecord, type OnboardingStatus } from './request-record.js';
+import { say } from './sentences.js';
 
 /** Statuses that wait for a person (an approver, the requester's reveal), not for us. */
 const waitingForPeople: ReadonlySet<OnboardingStatus> = new Set(['awaiting_approval', 'reveal_pending']);
@@ -37,9 +38,7 @@ export interface ResumeReport {
 /** True when nobody is working on this request now and it is ours to continue. */
 export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: number, approvalExpiresAfterMs = Number.POSITIVE_INFINITY): boolean {
   // A pending approval nobody decided on in time is ours again: the workflow expires it.
-  if (record.status === 'awaiting_approval') {
-    return Date.parse(record.approval?.requestedAt ?? record.updatedAt) + approvalExpiresAfterMs <= now.getTime();
-  }
+  if (record.status === 'awaiting_approval') return approvalExpired(record, now, approvalExpiresAfterMs);
   if (finalStatuses.has(record.status) || waitingForPeople.has(record.status)) return false;
   if (record.lease) return Date.parse(record.lease.until) <= now.getTime();
   // No lease: between steps, or left pending (throttled). Leave a fresh one to the run that is on it.
@@ -74,7 +73,7 @@ export async function resumeUnfinishedRequests(
       // resuming the same request don't both send the notice.
       const endedHere = watched.endedWith();
       if (options.notice && (endedHere === 'rejected' || endedHere === 'failed')) {
-        const sent = await options.notice.notifyRequester(stored.record.requester, { requestId, text: describeEndForRequester(outcome) });
+        const sent = await options.notice.notifyRequester(stored.record.requester, { requestId, text: say.REQUEST_ENDED_UNWATCHED(outcome) });
         notified.push({ requestId, delivered: sent.kind === 'delivered' });
       }
     } catch (error) {
@@ -82,19 +81,6 @@ export async function resumeUnfinishedRequests(
     }
   }
   return { unfinished: requests.length, resumed, notDue: requests.length - due.length, notified, failed };
-}
-
-/** The sentence the requester reads when a request they are no longer watching ended without an account for them. */
-export function describeEndForRequester(outcome: OnboardingOutcome): string {
-  const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';
-  const problem: OnboardingProblem | undefined = outcome.problem;
-  const why = problem ? ` ${problem.message} ${problem.help}` : '';
-  const alternatives = outcome.alternatives.length > 0 ? ` These user names are free: ${outcome.alternatives.join(', ')}.` : '';
-  const reference = ` (Reference ${outcome.correlationId}, request ${outcome.requestId}.)`;
-  const head = outcome.status === 'rejected'
-    ? `I could not create ${who}.`
-    : `I could not finish ${who}.`;
-  return `${head}${why}${alternatives}${reference}`;
 }
 
 /** The store, watched: remembers whether one of this run's own writes moved the request to a final status. */

@@ -5,6 +5,7 @@
  */
 import type { Directory } from './ports.js';
 import type { FieldProblem, OnboardingForm } from './request.js';
+import { say } from './sentences.js';
 
 const PERSON_NAME = /^[\p{L}\p{M}][\p{L}\p{M}'’. -]{0,112}$/u;
 const SHOWN = 3;
@@ -21,12 +22,12 @@ export async function resolveManagerName(
   if (found.length === 0) {
     return {
       form,
-      problem: { field: 'manager', code: 'MANAGER_NOT_FOUND', message: `No one named ${typed} is in the directory. Type the manager's user name, like adele.vance@contoso.com.` },
+      problem: { field: 'manager', code: 'MANAGER_NOT_FOUND', message: say.MANAGER_NAME_UNKNOWN(typed) },
     };
   }
   const names = found.slice(0, SHOWN).map((u) => u.userPrincipalName).join(', ');
   return {
     form,
-    problem: { field: 'manager', code: 'MANAGER_NOT_FOUND', message: `Several people are named ${typed} (${names}${found.length > SHOWN ? ', …' : ''}). Type the user name of the right one.` },
+    problem: { field: 'manager', code: 'MANAGER_NOT_FOUND', message: say.MANAGER_NAME_AMBIGUOUS(typed, `${names}${found.length > SHOWN ? ', …' : ''}`) },
   };
 }

@@ -1,11 +1,13 @@
 /**
- * The persisted state of one onboarding request. The status moves forward only:
+ * The persisted record of one onboarding request, and what the requester is told of it.
+ * The status moves forward only:
  *
  *   received → validated → checked → creating → created → delivering → delivered → done
  *                    ↘ rejected (the request can't be done as asked)   ↘ failed (it broke)
  *
- * `awaiting_approval`/`approved` (an approval policy) and `reveal_pending`/`revealed`/
- * `expired` (a one-time reveal view instead of a chat message) are typed but not used yet.
+ * With an approval policy, `checked` goes through `awaiting_approval` → `approved` (or
+ * `rejected`) before `creating`. `reveal_pending`/`revealed`/`expired` (a one-time reveal
+ * instead of a chat message) are typed but no step leads there yet.
  */
 import type { OnboardingProblem } from './errors.js';
 import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.js';
@@ -104,5 +106,42 @@ export function newOnboardingRecord(input: {
     deliveryAttempts: 0,
     manager: 'none',
     warnings: [],
+  };
+}
+
+/** True once a pending approval has waited longer than the policy allows (the one expiry rule). */
+export function approvalExpired(record: OnboardingRecord, now: Date, expiresAfterMs: number): boolean {
+  return now.getTime() >= Date.parse(record.approval?.requestedAt ?? record.updatedAt) + expiresAfterMs;
+}
+
+/** What the requester is told: the truth of the persisted record, never a secret. */
+export interface OnboardingOutcome {
+  readonly requestId: string;
+  readonly correlationId: string;
+  readonly status: OnboardingStatus;
+  /** True while the request is not finished (it will continue on the next resume). */
+  readonly pending: boolean;
+  readonly userPrincipalName?: string | undefined;
+  readonly displayName?: string | undefined;
+  readonly objectId?: string | undefined;
+  readonly fieldProblems: readonly FieldProblem[];
+  readonly problem?: OnboardingProblem | undefined;
+  readonly alternatives: readonly string[];
+  readonly warnings: readonly OnboardingProblem[];
+}
+
+export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
+  return {
+    requestId: record.requestId,
+    correlationId: record.correlationId,
+    status: record.status,
+    pending: !finalStatuses.has(record.status),
+    userPrincipalName: record.request?.userPrincipalName,
+    displayName: record.request?.displayName,
+    objectId: record.objectId,
+    fieldProblems: record.fieldProblems,
+    problem: record.problem,
+    alternatives: record.alternatives,
+    warnings: record.warnings,
   };
 }

@@ -1,0 +1,97 @@
+/**
+ * The Bot Framework wiring: the Teams adapter with the bot's credentials (public or a
+ * sovereign/private cloud), and the message endpoint — authenticate (tenant mode), check
+ * the activity's shape, then let the adapter run the turn. Replacing the Teams SDK touches
+ * this folder and src/delivery only.
+ */
+import type { Request, Response, TurnContext } from 'botbuilder';
+import { TeamsAdapter } from '@microsoft/teams-ai';
+import type { Logger } from 'pino';
+import { BotConnectorCredentialFactory } from './bot-connector-credentials.js';
+import { checkInboundActivity } from './inbound-activity.js';
+import { createInboundAuthentication } from './inbound-authentication.js';
+
+/** The bot's identity and where Bot Framework lives (from src/config.ts). */
+export interface BotFrameworkSettings {
+  readonly mode: 'local' | 'tenant';
+  readonly appId: string;
+  readonly appPassword: string;
+  readonly appType: 'SingleTenant' | 'UserAssignedMSI';
+  readonly tenantId: string;
+  /** Bot Framework endpoints off the public cloud; undefined = public cloud. */
+  readonly cloud?: { readonly openIdMetadataUrl: string; readonly tokenIssuer: string; readonly loginUrl: string; readonly oauthScope: string } | undefined;
+  /** Replies need credentials that skip MSAL's instance discovery (a login authority MSAL does not know). */
+  readonly skipInstanceDiscovery: boolean;
+}
+
+/** A turn handler the adapter calls with each authenticated, well-formed activity. */
+export interface TurnRunner {
+  run(context: TurnContext): Promise<unknown>;
+}
+
+export interface BotFramework {
+  readonly adapter: TeamsAdapter;
+  /** POST /api/messages: refuses unauthenticated (401) and malformed (400) requests before the bot sees them. */
+  handleMessage(bot: TurnRunner): (req: Request, res: Response) => Promise<void>;
+}
+
+const LOOPBACK_SERVICE_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+export function createBotFramework(settings: BotFrameworkSettings, logger: Logger): BotFramework {
+  const { cloud } = settings;
+  const options =
+    settings.mode === 'local'
+      ? {}
+      : {
+          MicrosoftAppId: settings.appId,
+          MicrosoftAppPassword: settings.appPassword,
+          MicrosoftAppType: settings.appType,
+          MicrosoftAppTenantId: settings.tenantId,
+          // A sovereign or private cloud: botbuilder then uses exactly these (config fills public-cloud values for the rest).
+          ...(cloud
+            ? {
+                ToBotFromChannelOpenIdMetadataUrl: cloud.openIdMetadataUrl,
+                ToBotFromChannelTokenIssuer: cloud.tokenIssuer,
+                ToChannelFromBotLoginUrl: cloud.loginUrl,
+                ToChannelFromBotOAuthScope: cloud.oauthScope,
+                ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+                OAuthUrl: 'https://api.botframework.com',
+                CallerId: 'urn:botframework:azure',
+                ValidateAuthority: true,
+              }
+            : {}),
+        };
+  const credentialsFactory = settings.skipInstanceDiscovery && cloud
+    ? new BotConnectorCredentialFactory({ appId: settings.appId, appPassword: settings.appPassword, loginUrl: cloud.loginUrl, oauthScope: cloud.oauthScope })
+    : undefined;
+  const adapter = new TeamsAdapter(options, credentialsFactory);
+  // Tenant mode: every request proves it comes from the Bot Framework before anything reads it.
+  const authenticate = settings.mode === 'tenant' ? createInboundAuthentication(options, credentialsFactory) : undefined;
+  // Local mode talks to the Agents Playground on loopback; a tenant's Bot Connector only over HTTPS.
+  const allowedServiceUrl = (url: string) => (settings.mode === 'local' ? LOOPBACK_SERVICE_URL.test(url) : url.startsWith('https://'));
+
+  const refuse = (res: Response, status: number, error: string) => {
+    res.status(status);
+    res.send({ error });
+    res.end();
+  };
+  return {
+    adapter,
+    handleMessage: (bot) => async (req, res) => {
+      if (authenticate) {
+        const authorization = req.headers['authorization'];
+        const authenticated = await authenticate(req.body, Array.isArray(authorization) ? authorization[0] : authorization);
+        if (!authenticated.ok) {
+          logger.warn({ reason: authenticated.reason }, 'refused a request without valid Bot Framework authentication');
+          return refuse(res, 401, 'unauthorized');
+        }
+      }
+      const check = checkInboundActivity(req.body, { allowedServiceUrl });
+      if (!check.ok) {
+        logger.warn({ reason: check.reason }, 'ignored a malformed activity');
+        return refuse(res, 400, 'malformed activity');
+      }
+      await adapter.process(req, res, (context) => bot.run(context).then(() => undefined));
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * checked/approved/creating → created | rejected | failed, or stays creating (pending)
+ * when the directory can't tell us yet. Exactly one account, and one password, per request:
+ *  - the password is generated and sealed in the record BEFORE the account is created, and
+ *    every retry reuses it, so nobody can ever receive two different passwords;
+ *  - `creating` (with a marker) is persisted BEFORE POST /users; the marker is written into
+ *    the account by the same POST. Whenever we can't know whether a POST was applied, we
+ *    read the UPN back: our marker → created; someone else's account → taken; absent → the
+ *    POST is sent again with the same UPN and password (the directory refuses a second
+ *    account with the same UPN, so at most one can exist);
+ *  - the UPN never changes once `creating` is persisted.
+ */
+import { describeProblem, type ErrorCode } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
+import { generateTemporaryPassword } from './password.js';
+import type { CreateUserOutcome, StoredRequest, UserDraft } from './ports.js';
+import type { OnboardingRequest } from './request.js';
+import type { OnboardingRecord } from './request-record.js';
+import { audit, claimStep, moved, moveTo, requireRequest, retryWithBackoff, write, type StepResult } from './record-kernel.js';
+import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+
+export async function createAccount(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { policy } = deps;
+  const request = requireRequest(stored.record);
+  const firstRun = stored.record.status === 'checked' || stored.record.status === 'approved';
+  // First run: generate and seal the password, and say "creating", before anything reaches Graph.
+  // Later runs: someone (maybe a crashed instance) may have sent the POST already, so look before sending.
+  const claim = await claimStep(deps, stored, 'creating', firstRun
+    ? { sealedPassword: await sealNewPassword(deps, stored.record), marker: `${policy.markerPrefix}${stored.record.requestId}`, passwordAttempts: 1, createAttempts: 1 }
+    : { createAttempts: stored.record.createAttempts + 1 });
+  if (claim.kind === 'lost') return claim.result;
+  if (firstRun) await audit(deps, claim.stored.record, 'account.creating', { userPrincipalName: request.userPrincipalName });
+  let current = claim.stored;
+  let mayExistAlready = !firstRun;
+
+  for (let attempt = 1; ; attempt += 1) {
+    if (mayExistAlready) {
+      const found = await readBack(deps, current.record, 1);
+      if (found.kind === 'ours') return markCreated(deps, current, found.id);
+      if (found.kind === 'theirs') return rejectAsTaken(deps, current, 'userPrincipalName');
+    }
+    if (attempt > policy.maxCreateAttempts) return leavePending(deps, current, 'OUTCOME_UNKNOWN');
+
+    const outcome = await postUser(deps, current.record, request);
+    switch (outcome.kind) {
+      case 'created':
+        return markCreated(deps, current, outcome.user.id);
+      case 'ambiguous':
+        // Timeout, 5xx or a reset after sending: the account may or may not exist.
+        await audit(deps, current.record, 'account.create_ambiguous', { graphRequestId: outcome.graphRequestId ?? null, attempt });
+        mayExistAlready = true;
+        continue;
+      case 'throttled': {
+        // 429 means the directory did not apply the POST; wait as told, then send it again.
+        const waitMs = (outcome.retryAfterSeconds ?? 2 ** attempt) * 1000;
+        if (waitMs > policy.maxWaitMs) return leavePending(deps, current, 'THROTTLED', outcome.graphRequestId);
+        await deps.clock.sleep(waitMs);
+        continue;
+      }
+      case 'conflict': {
+        // Maybe it is our own account from an earlier attempt whose answer we never saw.
+        const found = await readBack(deps, current.record, policy.readBackAttempts);
+        if (found.kind === 'ours') return markCreated(deps, current, found.id);
+        if (found.kind === 'theirs' || outcome.property !== 'userPrincipalName') {
+          return rejectAsTaken(deps, current, outcome.property === 'unknown' ? 'userPrincipalName' : outcome.property, outcome.graphRequestId);
+        }
+        // The UPN exists but replicas don't show it yet: we can't tell whose it is.
+        return leavePending(deps, current, 'OUTCOME_UNKNOWN', outcome.graphRequestId);
+      }
+      case 'rejected': {
+        if (outcome.reason === 'password' && current.record.passwordAttempts < policy.maxPasswordAttempts) {
+          // The POST was refused, so nothing was created: a new password is safe to use.
+          const next = await write(deps, current, 'creating', {
+            sealedPassword: await sealNewPassword(deps, current.record), passwordAttempts: current.record.passwordAttempts + 1,
+          }, 'password.regenerated', { graphRequestId: outcome.graphRequestId ?? null });
+          if (!next) return moved;
+          current = next;
+          mayExistAlready = false;
+          continue;
+        }
+        return failRequest(deps, current, describeProblem(rejectionCodes[outcome.reason], current.record.correlationId, {
+          graphRequestId: outcome.graphRequestId, detail: outcome.detail,
+        }));
+      }
+    }
+  }
+}
+
+const rejectionCodes: Record<'password' | 'domain' | 'invalid' | 'permission', ErrorCode> = {
+  password: 'PASSWORD_REJECTED', domain: 'DOMAIN_NOT_VERIFIED', invalid: 'PROPERTY_REJECTED', permission: 'PERMISSION_MISSING',
+};
+
+/** A fresh temporary password, sealed to this request; never held in clear beyond this call. */
+async function sealNewPassword(deps: OnboardingDependencies, record: OnboardingRecord) {
+  const request = requireRequest(record);
+  const forbidden = [request.givenName, request.surname, request.alias, request.displayName, request.mailNickname];
+  const password = generateTemporaryPassword(deps.random, deps.policy.password, forbidden);
+  return deps.vault.seal(password, { requestId: record.requestId });
+}
+
+/** POST /users with the sealed password and the marker of this request. */
+async function postUser(deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest): Promise<CreateUserOutcome> {
+  const { sealedPassword, marker } = record;
+  if (!sealedPassword || !marker) throw new Error(`Request ${record.requestId} is creating without a sealed password or marker`);
+  const password = await deps.vault.unseal(sealedPassword, { requestId: record.requestId });
+  return deps.directory.createUser(userDraftFrom(request), password, marker);
+}
+
+type Found = { readonly kind: 'ours'; readonly id: string } | { readonly kind: 'theirs' } | { readonly kind: 'absent' };
+
+/** Reads the UPN back: our marker → ours; another account → theirs; nothing (after `reads` tries) → absent. */
+async function readBack(deps: OnboardingDependencies, record: OnboardingRecord, reads: number): Promise<Found> {
+  const upn = requireRequest(record).userPrincipalName;
+  const user = await retryWithBackoff(deps, reads, () => deps.directory.findUserByUpn(upn), (found) => found !== null);
+  if (!user) return { kind: 'absent' };
+  return user.marker === record.marker ? { kind: 'ours', id: user.id } : { kind: 'theirs' };
+}
+
+function markCreated(deps: OnboardingDependencies, stored: StoredRequest, objectId: string): Promise<StepResult> {
+  return moveTo(deps, stored, 'created', { objectId, lease: undefined, problem: undefined }, 'account.created', {
+    objectId, userPrincipalName: requireRequest(stored.record).userPrincipalName,
+  });
+}
+
+/** The account's profile: exactly the validated request's directory fields. */
+export function userDraftFrom(request: OnboardingRequest): UserDraft {
+  return {
+    userPrincipalName: request.userPrincipalName,
+    mailNickname: request.mailNickname,
+    displayName: request.displayName,
+    givenName: request.givenName,
+    surname: request.surname,
+    usageLocation: request.usageLocation,
+    jobTitle: request.jobTitle,
+    department: request.department,
+    employeeType: request.employeeType,
+    companyName: request.companyName,
+    officeLocation: request.officeLocation,
+    employeeHireDate: request.employeeHireDate,
+  };
+}

@@ -1,0 +1,35 @@
+/** Everything the onboarding use cases talk to: the ports, the policy, and this process's name. */
+import type {
+  AuditLog, AuditReader, Clock, CredentialDelivery, Directory, RandomSource, RequestHistory, RequesterNotice, RequestStore,
+  SecretVault, TicketChannel,
+} from './ports.js';
+import type { OnboardingPolicy } from './policy.js';
+import type { RateLimiter } from './rate-limit.js';
+import type { RoleResolver } from './roles.js';
+
+/** What the request workflow (process, approve, resume) needs. */
+export interface OnboardingDependencies {
+  readonly directory: Directory;
+  readonly delivery: CredentialDelivery;
+  readonly tickets: TicketChannel;
+  readonly store: RequestStore;
+  readonly audit: AuditLog;
+  readonly vault: SecretVault;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly policy: OnboardingPolicy;
+  /** Names this process in leases and audit events. */
+  readonly instanceId: string;
+}
+
+/** What the people-facing use cases need on top: who may do what, limits, and the history. */
+export interface RequestDeskDependencies extends OnboardingDependencies {
+  readonly roles: RoleResolver;
+  readonly rateLimiter: RateLimiter;
+  readonly rateLimits: { readonly perRequesterPerHour: number; readonly totalPerHour: number };
+  readonly notice: RequesterNotice;
+  readonly history: RequestHistory;
+  readonly auditTrail: AuditReader;
+  /** Prefilled in a new form. */
+  readonly defaultUsageLocation: string;
+}

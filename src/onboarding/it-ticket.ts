@@ -1,0 +1,39 @@
+/** The IT channel's ticket for a request: account facts and decisions, never a secret. */
+import { describeProblem } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
+import type { StoredRequest, Ticket, TicketStatus } from './ports.js';
+import type { OnboardingRecord } from './request-record.js';
+import { requireRequest, write } from './record-kernel.js';
+
+export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date): Ticket {
+  const request = requireRequest(record);
+  const approval = record.approval;
+  return {
+    requestId: record.requestId,
+    ticketReference: request.ticketReference,
+    userPrincipalName: request.userPrincipalName,
+    displayName: request.displayName,
+    requester: record.requester,
+    objectId: record.objectId,
+    status,
+    at: at.toISOString(),
+    notes: [...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
+    ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
+  };
+}
+
+/**
+ * Posts the ticket, or updates the one already posted, and remembers its message id. When
+ * the channel can't be reached the request goes on, with a warning the requester sees.
+ * Null when another run changed the record meanwhile.
+ */
+export async function postTicket(deps: OnboardingDependencies, stored: StoredRequest, status: TicketStatus): Promise<StoredRequest | null> {
+  const { record } = stored;
+  const ticket = ticketFor(record, status, deps.clock.now());
+  const outcome = record.ticketMessageId
+    ? await deps.tickets.updateTicket(record.ticketMessageId, ticket)
+    : await deps.tickets.postTicket(ticket);
+  if (outcome.kind === 'posted') return write(deps, stored, record.status, { ticketMessageId: outcome.messageId }, 'ticket.posted', { status });
+  const warning = describeProblem('TICKET_NOT_POSTED', record.correlationId, { detail: outcome.reason });
+  return write(deps, stored, record.status, { warnings: [...record.warnings, warning] }, 'ticket.failed', { reason: outcome.reason });
+}

@@ -1,0 +1,170 @@
+/**
+ * Processing a request: takes it from wherever it is (received, or half-done after a crash)
+ * as far as it can go now. Safe to call any number of times, from any instance, at any
+ * moment: every step starts from the stored record and moves it with the record kernel.
+ *
+ *   received → validated → checked → (approval) → creating → created → delivering → delivered → done
+ */
+import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
+import { createAccount } from './create-account.js';
+import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
+import { postTicket } from './it-ticket.js';
+import type { StoredRequest } from './ports.js';
+import { validateOnboardingForm, type FieldProblem } from './request.js';
+import { describeOutcome, type OnboardingOutcome } from './request-record.js';
+import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, write, type StepResult } from './record-kernel.js';
+import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+import { say } from './sentences.js';
+import { checkUpnFree } from './user-name-check.js';
+
+export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string): Promise<OnboardingOutcome> {
+  // Each run holds leases under its own name, so two runs in one process (a double click
+  // reaching the same instance) serialize exactly like two instances do.
+  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
+  for (let step = 0; step < 64; step += 1) {
+    const stored = await deps.store.get(requestId);
+    if (!stored) {
+      return {
+        requestId, correlationId: requestId, status: 'failed', pending: false, fieldProblems: [], alternatives: [], warnings: [],
+        problem: describeProblem('REQUEST_NOT_FOUND', requestId),
+      };
+    }
+    const result = await runStep(run, stored);
+    if (result.kind === 'stop') return describeOutcome(result.record);
+  }
+  throw new Error(`Onboarding request ${requestId} did not settle`);
+}
+
+async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  try {
+    switch (record.status) {
+      case 'received': return await validateRequest(deps, stored);
+      case 'validated': return await checkUserName(deps, stored);
+      case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
+      case 'approved':
+      case 'creating': return await createAccount(deps, stored);
+      case 'awaiting_approval': return await expireApprovalIfDue(deps, stored);
+      case 'created': return record.manager === 'pending' ? await assignManager(deps, stored) : await deliverPassword(deps, stored);
+      case 'delivering': return await deliverPassword(deps, stored);
+      case 'delivered': return await recordOnboarding(deps, stored);
+      // The reveal view is not built yet: such requests wait.
+      case 'reveal_pending':
+      case 'done':
+      case 'rejected':
+      case 'failed':
+      case 'revealed':
+      case 'expired':
+        return stop(record);
+    }
+  } catch (error) {
+    if (!(error instanceof DirectoryError)) throw error;
+    return directoryTrouble(deps, stored, error);
+  }
+}
+
+/** received → validated | rejected: the whole form in one pass, against a fresh domain list; the manager looked up. */
+async function validateRequest(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const domains = await deps.directory.listDomains();
+  const validation = validateOnboardingForm(record.form, { domains, aliasPattern: deps.policy.aliasPattern });
+  const problems: FieldProblem[] = validation.ok ? [] : [...validation.problems];
+  const managerUpn = validation.ok ? validation.request.manager : undefined;
+  const managerId = managerUpn === undefined ? undefined : (await deps.directory.findUserByUpn(managerUpn))?.id;
+  if (managerUpn !== undefined && !managerId) {
+    problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
+  }
+  if (!validation.ok || problems.length > 0) {
+    const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';
+    const code: ErrorCode = onlyAlias ? 'ALIAS_NEEDED' : 'VALIDATION_FAILED';
+    return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
+      'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
+  }
+  return moveTo(deps, stored, 'validated', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
+    'request.validated', { userPrincipalName: validation.request.userPrincipalName });
+}
+
+/** validated → checked | rejected: the user name must still be free; if not, checked alternatives are offered. */
+async function checkUserName(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const request = requireRequest(stored.record);
+  const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
+  if (check.free) return moveTo(deps, stored, 'checked', {}, 'upn.free', { userPrincipalName: request.userPrincipalName });
+  return rejectAsTaken(deps, stored, check.takenBy);
+}
+
+/** created (manager pending) → created: a failure keeps the account and is reported as a warning. */
+async function assignManager(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const { objectId, managerId } = record;
+  if (!objectId || !managerId) return moveTo(deps, stored, 'created', { manager: 'none' });
+  // A just-created user may not be on every replica yet: try again a little later.
+  const result = await retryWithBackoff(deps, deps.policy.readBackAttempts,
+    () => deps.directory.setManager(objectId, managerId).catch((error: unknown) => {
+      if (error instanceof DirectoryError) return { kind: 'failed' as const, graphRequestId: error.graphRequestId, detail: error.code };
+      throw error;
+    }),
+    (answer) => answer.kind === 'set');
+  if (result.kind === 'set') return moveTo(deps, stored, 'created', { manager: 'set' }, 'manager.set', { managerId });
+  const warning = describeProblem('MANAGER_NOT_SET', record.correlationId, { graphRequestId: result.graphRequestId, detail: result.detail });
+  return moveTo(deps, stored, 'created', { manager: 'failed', warnings: [...record.warnings, warning] }, 'manager.failed',
+    { graphRequestId: result.graphRequestId ?? null });
+}
+
+/** created/delivering → delivered: the same sealed password, to the requester only, without the UPN. */
+async function deliverPassword(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
+  if (claim.kind === 'lost') return claim.result;
+  const claimed = claim.stored;
+  const sealed = claimed.record.sealedPassword;
+  if (!sealed) throw new Error(`Request ${record.requestId} has no sealed password to deliver`);
+  const secret = await deps.vault.unseal(sealed, { requestId: record.requestId });
+  const outcome = await deps.delivery.deliverTemporaryPassword(record.requester, secret, {
+    requestId: record.requestId, displayName: requireRequest(record).displayName,
+  });
+  if (outcome.kind === 'delivered') {
+    return moveTo(deps, claimed, 'delivered', { sealedPassword: undefined, lease: undefined, problem: undefined }, 'password.delivered',
+      { requesterId: record.requester.id });
+  }
+  const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });
+  if (claimed.record.deliveryAttempts >= deps.policy.maxDeliveryAttempts) {
+    // Keep the sealed password: IT (or the future reveal view) can still hand over the same one.
+    // No more tries from here, so the requester is not told to wait for one.
+    const final = { ...problem, help: say.PASSWORD_UNDELIVERABLE_HELP() };
+    const failed = await write(deps, claimed, 'failed', { problem: final, lease: undefined }, 'password.undeliverable', { reason: outcome.reason });
+    if (failed) await postTicket(deps, failed, 'failed');
+    return moved;
+  }
+  const back = await write(deps, claimed, 'created', { problem, lease: undefined }, 'password.delivery_failed', { reason: outcome.reason });
+  if (!back) return moved;
+  // IT hears now, not after the last try: the account exists and the password has not reached the requester yet.
+  const ticketed = await postTicket(deps, back, 'created');
+  return stop((ticketed ?? back).record);
+}
+
+/** delivered → done: the IT ticket (never a secret) and the closing audit event. */
+async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  // Claim first, so two runs don't both post the ticket.
+  const claim = await claimStep(deps, stored, 'delivered');
+  if (claim.kind === 'lost') return claim.result;
+  const ticketed = await postTicket(deps, claim.stored, 'done');
+  if (!ticketed) return moved;
+  return moveTo(deps, ticketed, 'done', { lease: undefined }, 'onboarding.done', {
+    userPrincipalName: requireRequest(stored.record).userPrincipalName, objectId: stored.record.objectId ?? null,
+  });
+}
+
+/** A directory failure inside a step: fail (a missing permission before create) or leave pending for a resume. */
+async function directoryTrouble(deps: OnboardingDependencies, before: StoredRequest, error: DirectoryError): Promise<StepResult> {
+  // The step may have moved the record before the directory failed: note the problem on the latest one.
+  const stored = (await deps.store.get(before.record.requestId)) ?? before;
+  if (heldElsewhere(deps, stored.record)) return stop(withProblem(stored.record, 'BUSY_ELSEWHERE'));
+  const facts = { graphRequestId: error.graphRequestId, detail: error.retryAfterSeconds ? `retry after ${error.retryAfterSeconds} s` : undefined };
+  const beforeCreate = ['received', 'validated', 'checked'].includes(stored.record.status);
+  if (error.code === 'PERMISSION_MISSING' && beforeCreate) {
+    return failRequest(deps, stored, describeProblem('PERMISSION_MISSING', stored.record.correlationId, facts));
+  }
+  const code: ErrorCode = error.code === 'UNEXPECTED' ? 'DIRECTORY_UNAVAILABLE' : error.code;
+  return leavePending(deps, stored, code, error.graphRequestId);
+}

@@ -1,0 +1,116 @@
+/**
+ * The small kernel every use case moves a request with. Each step starts from the stored
+ * record and moves it forward with a compare-and-set write, so a double click, a
+ * redelivered activity, a crash or a second instance resumes instead of repeating:
+ *  - `claimStep` takes a step for this run under a lease (or says someone else has it);
+ *  - `write`/`moveTo` store the next state only if nobody changed it since it was read,
+ *    and append the audit event for it;
+ *  - `retryWithBackoff` is the one waiting loop for replicas that have not caught up.
+ */
+import { describeProblem, type ErrorCode } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
+import type { StoredRequest } from './ports.js';
+import type { OnboardingRequest } from './request.js';
+import { finalStatuses, type OnboardingRecord, type OnboardingStatus } from './request-record.js';
+
+/** Where a step left the request: moved on (the runner reads it again), or stopped here. */
+export type StepResult = { readonly kind: 'moved' } | { readonly kind: 'stop'; readonly record: OnboardingRecord };
+export const moved: StepResult = { kind: 'moved' };
+export const stop = (record: OnboardingRecord): StepResult => ({ kind: 'stop', record });
+
+type AuditDetails = Record<string, string | number | boolean | null>;
+
+/**
+ * Compare-and-set: writes the record only if nobody else changed it since we read it, then
+ * audits `event`. Returns null on a conflict — the caller re-reads and continues from what it finds.
+ */
+export async function write(
+  deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord>,
+  event?: string, details: AuditDetails = {},
+): Promise<StoredRequest | null> {
+  const record: OnboardingRecord = { ...stored.record, ...changes, status, updatedAt: deps.clock.now().toISOString() };
+  const result = await deps.store.update(record, stored.version);
+  if (result.kind === 'conflict') return null;
+  if (event) await audit(deps, record, event, details);
+  return { record, version: result.version };
+}
+
+/** `write`, as a step result: a final status stops the runner, anything else moves on. */
+export async function moveTo(
+  deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord>,
+  event?: string, details: AuditDetails = {},
+): Promise<StepResult> {
+  const next = await write(deps, stored, status, changes, event, details);
+  return next && finalStatuses.has(status) ? stop(next.record) : moved;
+}
+
+export type Claim = { readonly kind: 'claimed'; readonly stored: StoredRequest } | { readonly kind: 'lost'; readonly result: StepResult };
+
+/**
+ * Takes a step for this run: writes `status` with a lease in this run's name (plus
+ * `changes`). Lost when another run holds a live lease (the requester reads "being
+ * processed right now") or changed the record first (the runner reads it again).
+ */
+export async function claimStep(
+  deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord> = {},
+): Promise<Claim> {
+  if (heldElsewhere(deps, stored.record)) return { kind: 'lost', result: stop(withProblem(stored.record, 'BUSY_ELSEWHERE')) };
+  const claimed = await write(deps, stored, status, { ...changes, lease: leaseFor(deps) });
+  return claimed ? { kind: 'claimed', stored: claimed } : { kind: 'lost', result: moved };
+}
+
+/** True while another run holds a lease on this request that has not run out. */
+export function heldElsewhere(deps: OnboardingDependencies, record: OnboardingRecord): boolean {
+  const lease = record.lease;
+  return !!lease && lease.owner !== deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime();
+}
+
+function leaseFor(deps: OnboardingDependencies): { owner: string; until: string } {
+  return { owner: deps.instanceId, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
+}
+
+/** One immutable audit event, naming who asked and for what, so the trail can be queried by UPN and requester. */
+export async function audit(deps: OnboardingDependencies, record: OnboardingRecord, type: string, details: AuditDetails): Promise<void> {
+  await deps.audit.append({
+    requestId: record.requestId,
+    correlationId: record.correlationId,
+    at: deps.clock.now().toISOString(),
+    type,
+    actor: deps.instanceId,
+    details: {
+      status: record.status,
+      requesterId: record.requester.id,
+      requesterName: record.requester.name,
+      userPrincipalName: record.request?.userPrincipalName ?? null,
+      displayName: record.request?.displayName ?? null,
+      ticketReference: record.request?.ticketReference ?? record.form.ticketReference ?? null,
+      ...details,
+    },
+  });
+}
+
+/**
+ * Calls `attempt` up to `attempts` times until `done` says so, waiting readBackDelayMs,
+ * then twice that, four times… in between (a just-created account may not be on every
+ * replica yet). Returns the last answer either way.
+ */
+export async function retryWithBackoff<T>(
+  deps: OnboardingDependencies, attempts: number, attempt: () => Promise<T>, done: (answer: T) => boolean,
+): Promise<T> {
+  let answer = await attempt();
+  for (let i = 1; i < attempts && !done(answer); i += 1) {
+    await deps.clock.sleep(deps.policy.readBackDelayMs * 2 ** (i - 1));
+    answer = await attempt();
+  }
+  return answer;
+}
+
+export function withProblem(record: OnboardingRecord, code: ErrorCode): OnboardingRecord {
+  return { ...record, problem: describeProblem(code, record.correlationId) };
+}
+
+/** The validated request; a record past validation always has one. */
+export function requireRequest(record: OnboardingRecord): OnboardingRequest {
+  if (!record.request) throw new Error(`Request ${record.requestId} is ${record.status} but was never validated`);
+  return record.request;
+}

@@ -1,0 +1,62 @@
+/**
+ * The request desk: every use case a person can start from Teams, bound to its
+ * dependencies. The edge (src/bot) holds only this: it never touches the directory, the
+ * store or the clock itself.
+ */
+import type { RequestDeskDependencies } from './dependencies.js';
+import { decideApproval, type ApprovalResult } from './decide-approval.js';
+import { processOnboardingRequest } from './process-request.js';
+import type { AuditCriteria, AuditEvent, Requester } from './ports.js';
+import { auditTrailRefusal, readAuditTrail } from './read-audit-trail.js';
+import type { OnboardingForm } from './request.js';
+import type { OnboardingOutcome } from './request-record.js';
+import { describeRecentRequests, requestResult } from './request-status.js';
+import { prepareRequestForm, rememberVerifiedDomains, reviewRequest, type FormPreparation, type RequestReview } from './review-request.js';
+import { mayAdminister } from './roles.js';
+import { say } from './sentences.js';
+import { submitRequest, type Submission } from './submit-request.js';
+
+export interface RequestDesk {
+  /** Today's date (YYYY-MM-DD, UTC), for reading "starts Monday". */
+  today(): string;
+  prepareRequestForm(person: Requester | undefined): Promise<FormPreparation>;
+  reviewRequest(person: Requester, data: unknown): Promise<RequestReview>;
+  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm }): Promise<Submission>;
+  requestResult(person: Requester | undefined, requestId: unknown): ReturnType<typeof requestResult>;
+  describeRecentRequests(person: Requester | undefined): Promise<string>;
+  /**
+   * Approve or reject; an approved request is then created in the background (`continuing`,
+   * for the caller to watch for unexpected errors).
+   */
+  decideApproval(input: { readonly requestId: string; readonly approver: Requester; readonly decision: 'approved' | 'rejected'; readonly reason?: string | undefined }):
+    Promise<ApprovalResult & { readonly continuing?: Promise<OnboardingOutcome> }>;
+  /** Only admins choose the ticket channel (role checked fresh); undefined when this person may. */
+  ticketChannelRefusal(personId: string | undefined): Promise<string | undefined>;
+  auditTrailRefusal(personId: string | undefined): Promise<string | undefined>;
+  readAuditTrail(query: AuditCriteria & { readonly requesterUpn?: string | undefined }): ReturnType<typeof readAuditTrail>;
+  auditCsv(events: readonly AuditEvent[]): string;
+}
+
+export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
+  const review = { ...deps, verifiedDomains: rememberVerifiedDomains(deps.directory, deps.clock) };
+  return {
+    today: () => deps.clock.now().toISOString().slice(0, 10),
+    prepareRequestForm: (person) => prepareRequestForm(review, person),
+    reviewRequest: (person, data) => reviewRequest(review, person, data),
+    submitRequest: (input) => submitRequest(deps, input),
+    requestResult: (person, requestId) => requestResult(deps, person, requestId),
+    describeRecentRequests: (person) => describeRecentRequests(deps, person),
+    async decideApproval(input) {
+      const result = await decideApproval(deps, input);
+      if (result.kind !== 'decided' || result.outcome.status !== 'approved') return result;
+      return { ...result, continuing: processOnboardingRequest(deps, input.requestId) };
+    },
+    async ticketChannelRefusal(personId) {
+      if (personId && mayAdminister(await deps.roles.roleOf(personId, { fresh: true }))) return undefined;
+      return say.ADMINS_ONLY_TICKET_CHANNEL(await deps.roles.whomToAsk());
+    },
+    auditTrailRefusal: (personId) => auditTrailRefusal(deps, personId),
+    readAuditTrail: (query) => readAuditTrail(deps, query),
+    auditCsv: (events) => deps.auditTrail.toCsv(events),
+  };
+}

@@ -1,0 +1,22 @@
+/** What a requester may see of their own requests: the `status` list and one request's card. */
+import type { RequestDeskDependencies } from './dependencies.js';
+import { processOnboardingRequest } from './process-request.js';
+import type { Requester } from './ports.js';
+import { describeOutcome, type OnboardingOutcome } from './request-record.js';
+import { say } from './sentences.js';
+
+/** The person's five most recent requests in one message, or what to do when there are none. */
+export async function describeRecentRequests(deps: RequestDeskDependencies, person: Requester | undefined): Promise<string> {
+  if (!person) return say.UNKNOWN_PERSON();
+  const recent = (await deps.history.listByRequester(person.id, 5)).requests.map((r) => describeOutcome(r.record));
+  return recent.length === 0 ? say.NO_REQUESTS_YET() : say.RECENT_REQUESTS(recent);
+}
+
+/** One request as it stands now (taken further first, if it can go further), for its requester only. */
+export async function requestResult(
+  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown,
+): Promise<{ readonly kind: 'refused'; readonly sentence: string } | { readonly kind: 'outcome'; readonly outcome: OnboardingOutcome }> {
+  const stored = typeof requestId === 'string' && requestId ? await deps.store.get(requestId) : null;
+  if (!stored || !person || stored.record.requester.id !== person.id) return { kind: 'refused', sentence: say.NOT_YOUR_REQUEST() };
+  return { kind: 'outcome', outcome: await processOnboardingRequest(deps, stored.record.requestId) };
+}

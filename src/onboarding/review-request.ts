@@ -1,0 +1,94 @@
+/**
+ * Reviewing a request before anything is created: who may open a form and what it starts
+ * with; then the details checked as a whole — validated, the manager resolved (a typed name
+ * becomes their user name), the user name checked free in the directory, checked
+ * alternatives offered when it is not, and a warning when this bot already made an account
+ * under it (the usual way one person ends up with two).
+ */
+import type { RequestDeskDependencies } from './dependencies.js';
+import { resolveManagerName } from './manager-name.js';
+import type { Clock, Directory, Requester, VerifiedDomain } from './ports.js';
+import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
+import { mayRequest } from './roles.js';
+import { say } from './sentences.js';
+import { checkUpnFree, earlierOnboardingOf, suggestAlternatives } from './user-name-check.js';
+
+/** The desk's dependencies plus the tenant's verified domains, remembered briefly. */
+export interface ReviewDependencies extends RequestDeskDependencies {
+  verifiedDomains(): Promise<VerifiedDomain[]>;
+}
+
+export type FormPreparation =
+  | { readonly kind: 'refused'; readonly sentence: string }
+  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[] };
+
+/** Who may open a request form now (a requester or admin, with a ticket channel set), and what it starts with. */
+export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined): Promise<FormPreparation> {
+  if (!person) return { kind: 'refused', sentence: say.UNKNOWN_PERSON() };
+  if (!mayRequest(await deps.roles.roleOf(person.id))) return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
+  const domains = (await deps.verifiedDomains()).map((d) => d.name);
+  return { kind: 'ready', domains, defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee' } };
+}
+
+export type RequestReview =
+  | { readonly kind: 'refused'; readonly sentence: string }
+  /** The form as it should be shown again, with what needs changing. */
+  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
+  | { readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest };
+
+/** The details as typed (untrusted card data), checked as a whole against the directory. */
+export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
+  if (!mayRequest(await deps.roles.roleOf(person.id))) return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  // Card data is untrusted: keep only the known text fields, then validate all of them.
+  const manager = await resolveManagerName(deps.directory, readOnboardingForm(data).form);
+  const { form } = manager;
+  const verified = await deps.verifiedDomains();
+  const domains = verified.map((d) => d.name);
+  const needsChanges = (problems: readonly FieldProblem[], extra: { notes?: readonly string[]; alternatives?: readonly string[]; takenUpn?: string; form?: OnboardingForm } = {}): RequestReview =>
+    ({ kind: 'needs-changes', form: extra.form ?? form, domains, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
+
+  const validation = validateOnboardingForm(form, { domains: verified, aliasPattern: deps.policy.aliasPattern });
+  if (!validation.ok || manager.problem) {
+    return needsChanges([
+      ...(validation.ok ? [] : validation.problems.filter((p) => !(manager.problem && p.field === 'manager'))),
+      ...(manager.problem ? [manager.problem] : []),
+    ]);
+  }
+  const request = validation.request;
+  // A manager found by name was just read; one typed as a user name is looked up here.
+  if (request.manager && !manager.found && !(await deps.directory.findUserByUpn(request.manager))) {
+    return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
+  }
+  const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
+  if (!check.free) {
+    const alternatives = await suggestAlternatives(deps.directory, request, 3);
+    const suggested = alternatives[0]?.split('@')[0];
+    // The account already read by the check tells whether this bot made it (no second read).
+    const earlier = check.holder ? await earlierOnboardingOf(deps, check.holder) : null;
+    return needsChanges(alternatives.length === 0 ? [{ field: 'alias', message: say.NO_FREE_VARIANT(request.userPrincipalName) }] : [], {
+      notes: earlier ? [say.SAME_PERSON_AGAIN(earlier)] : [],
+      alternatives,
+      takenUpn: request.userPrincipalName,
+      form: suggested ? { ...form, alias: suggested } : form,
+    });
+  }
+  return { kind: 'ready', form: { ...form, alias: request.alias }, domains, request };
+}
+
+/**
+ * The tenant's verified domains (default first), remembered a minute: every form, review
+ * and sentence needs them and they change rarely. Validation before create reads them fresh.
+ */
+export function rememberVerifiedDomains(directory: Directory, clock: Clock, ms = 60_000): () => Promise<VerifiedDomain[]> {
+  let remembered: { domains: VerifiedDomain[]; until: number } | undefined;
+  return async () => {
+    const now = clock.now().getTime();
+    if (remembered && remembered.until > now) return remembered.domains;
+    const domains = (await directory.listDomains())
+      .filter((d) => d.isVerified)
+      .sort((a, b) => Number(b.isDefault) - Number(a.isDefault) || a.name.localeCompare(b.name));
+    remembered = { domains, until: now + ms };
+    return domains;
+  };
+}

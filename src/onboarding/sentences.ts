@@ -1,0 +1,281 @@
+/**
+ * Every sentence the bot says to a person, in one place, each under a stable code:
+ * `problemCatalog` for problems a request can end with or pause on (code, sentence, help),
+ * `say` for everything else the bot answers, refuses or tells. Card layouts live in
+ * adaptiveCards/; field-level validation sentences live beside their rules (request.ts,
+ * user-name.ts), since they are built from the rule's own limits.
+ */
+import type { DirectoryErrorCode, ErrorCode, OnboardingProblem } from './errors.js';
+import type { CollidingProperty } from './ports.js';
+import type { OnboardingOutcome } from './request-record.js';
+import type { EarlierOnboarding } from './user-name-check.js';
+
+export const problemCatalog = {
+  VALIDATION_FAILED: {
+    message: 'Some fields of the request need attention.',
+    help: 'Correct the fields listed and send the request again.',
+    retryable: false,
+  },
+  ALIAS_NEEDED: {
+    message: "We can't make a user name from this name automatically.",
+    help: 'Type the user name (alias) you want, using letters a–z, digits and . - _ \'.',
+    retryable: false,
+  },
+  UPN_TAKEN: {
+    message: 'That user name is already used in the directory.',
+    help: 'Choose one of the suggested user names, or type another alias.',
+    retryable: false,
+  },
+  DOMAIN_NOT_VERIFIED: {
+    message: 'That domain is not one the organisation can create accounts in.',
+    help: 'Choose one of the domains offered in the form.',
+    retryable: false,
+  },
+  MANAGER_NOT_FOUND: {
+    message: 'The manager was not found in the directory.',
+    help: "Check the manager's user name (for example adele.vance@contoso.com).",
+    retryable: false,
+  },
+  MANAGER_NOT_SET: {
+    message: 'The account was created, but its manager could not be set.',
+    help: 'IT has the ticket and can set the manager by hand; nothing else is affected.',
+    retryable: true,
+  },
+  PASSWORD_REJECTED: {
+    message: 'The directory refused every temporary password we generated.',
+    help: "Ask IT to check the tenant's password policy; the request can then be retried.",
+    retryable: true,
+  },
+  PROPERTY_REJECTED: {
+    message: 'The directory rejected one of the values of the request.',
+    help: 'IT can see which value in the ticket; correct it and send a new request.',
+    retryable: false,
+  },
+  THROTTLED: {
+    message: 'The directory is busy and asked us to slow down.',
+    help: 'Nothing to do: the request is kept and will be retried.',
+    retryable: true,
+  },
+  PERMISSION_MISSING: {
+    message: 'The bot is not allowed to do this in the directory.',
+    help: 'An administrator must grant the bot the User.ReadWrite.All application permission.',
+    retryable: false,
+  },
+  DIRECTORY_UNAVAILABLE: {
+    message: 'The directory could not be reached.',
+    help: 'Nothing to do: the request is kept and will be retried.',
+    retryable: true,
+  },
+  OUTCOME_UNKNOWN: {
+    message: "We are still confirming whether the account was created.",
+    help: 'Nothing to do: the request is kept, and no second account will be created.',
+    retryable: true,
+  },
+  DELIVERY_FAILED: {
+    message: 'The account exists, but its temporary password could not be sent privately.',
+    help: 'Open a private chat with the bot; the same password will be sent again.',
+    retryable: true,
+  },
+  TICKET_NOT_POSTED: {
+    message: 'The account was created, but the IT channel could not be told.',
+    help: 'Forward the ticket reference to IT.',
+    retryable: true,
+  },
+  REQUEST_NOT_FOUND: {
+    message: 'This onboarding request is unknown.',
+    help: 'Start a new request.',
+    retryable: false,
+  },
+  AWAITING_APPROVAL: {
+    message: 'The request is waiting for an IT admin to approve it.',
+    help: 'Nothing to do: you will be told here when it is approved or rejected.',
+    retryable: true,
+  },
+  REQUEST_REJECTED: {
+    message: 'An IT admin rejected the request.',
+    help: 'Read the reason, then send a new request if it still makes sense.',
+    retryable: false,
+  },
+  APPROVAL_EXPIRED: {
+    message: 'Nobody approved the request in time, so it expired.',
+    help: 'Send the request again, or ask IT to approve it sooner.',
+    retryable: false,
+  },
+  REQUESTER_NOT_ALLOWED: {
+    message: 'The person who asked may no longer request accounts.',
+    help: 'Ask an IT admin to check their membership of the hiring managers group.',
+    retryable: false,
+  },
+  BUSY_ELSEWHERE: {
+    message: 'This request is being processed right now.',
+    help: 'Nothing to do: you will get the result in this chat.',
+    retryable: true,
+  },
+  NOT_AN_APPROVER: {
+    message: 'Only IT admins can approve or reject account requests; your click changed nothing.',
+    help: '',
+    retryable: false,
+  },
+  OWN_REQUEST: {
+    message: 'You cannot approve or reject your own request; another IT admin has to.',
+    help: '',
+    retryable: false,
+  },
+  APPROVAL_NOT_PENDING: {
+    message: 'This request is no longer waiting for approval; the ticket card shows where it is now.',
+    help: '',
+    retryable: false,
+  },
+  APPROVAL_REQUEST_UNKNOWN: {
+    message: 'I no longer know this request, so nothing was approved or rejected.',
+    help: 'Ask the requester to send it again.',
+    retryable: false,
+  },
+  UNEXPECTED: {
+    message: 'Something unexpected went wrong.',
+    help: 'Give IT the correlation id shown below.',
+    retryable: true,
+  },
+} as const satisfies Record<string, { message: string; help: string; retryable: boolean }>;
+
+/** Whom to ask, by the Entra groups' own names (see RoleResolver.whomToAsk). */
+interface WhomToAsk {
+  readonly admins: string;
+  readonly requesters: string;
+}
+
+export const say = {
+  // --- who may do what
+  UNKNOWN_PERSON: () =>
+    'I could not tell who you are: your Teams account has no Entra ID in this organisation (guests and external people cannot use this bot). Ask IT.',
+  NOT_ALLOWED_TO_REQUEST: (whom: WhomToAsk) =>
+    `Only hiring managers and IT admins can request accounts. Ask a member of ${whom.admins} to add you to ${whom.requesters} in Entra ID.`,
+  ADMINS_ONLY_TICKET_CHANNEL: (whom: WhomToAsk) => `Only IT admins can choose the ticket channel. Ask a member of ${whom.admins}.`,
+  ADMINS_ONLY_AUDIT: (whom: WhomToAsk) => `Only IT admins can read the audit trail. Ask a member of ${whom.admins}.`,
+  NO_TICKET_CHANNEL: () =>
+    'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.',
+  REQUESTER_LIMIT_REACHED: (limit: number, retryAfterMs: number) =>
+    `You have made ${limit} account requests in the last hour, the most allowed. Try again ${describeRetryAfter(retryAfterMs)}; nothing was created.`,
+  EVERYONE_LIMIT_REACHED: (limit: number, retryAfterMs: number) =>
+    `The bot has taken ${limit} account requests in the last hour, the most allowed for everyone together. Try again ${describeRetryAfter(retryAfterMs)}; nothing was created.`,
+
+  // --- the request form and its cards
+  FORM_OPENED: () => 'I opened a new request form below.',
+  FORM_EXPIRED: () => 'This request form has expired or was cancelled. Type "new user" to start again.',
+  NOT_YOUR_FORM: () => 'Only the person who started this request can change or submit it.',
+  NOT_YOUR_REQUEST: () => 'Only the person who made this request can see it.',
+  REQUEST_CANCELLED: () => 'Request cancelled. Nothing was created.',
+  CHECK_FIRST: () => 'Please check the details first (press Check and review).',
+  FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
+  NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
+  MANAGER_USER_NAME_UNKNOWN: (upn: string) =>
+    `No one with the user name ${upn} is in the directory. Check the spelling, or type the manager's full name.`,
+  MANAGER_NOT_IN_DIRECTORY: (upn: string) => `${upn} was not found in the directory.`,
+  MANAGER_NAME_UNKNOWN: (typed: string) => `No one named ${typed} is in the directory. Type the manager's user name, like adele.vance@contoso.com.`,
+  MANAGER_NAME_AMBIGUOUS: (typed: string, names: string) => `Several people are named ${typed} (${names}). Type the user name of the right one.`,
+  NO_FREE_VARIANT: (upn: string) => `${upn} is taken and I found no free variant; type another user name.`,
+  NAME_ALREADY_USED: (takenBy: CollidingProperty, alias: string) =>
+    `The ${takenBy === 'userPrincipalName' ? 'user name' : takenBy === 'mailNickname' ? 'mail alias' : 'e-mail address'} ${alias} is already used in the directory.`,
+  /** Said before another user name is offered for someone this bot already made an account for. */
+  SAME_PERSON_AGAIN: (earlier: EarlierOnboarding) => {
+    const when = earlier.receivedAt ? ` on ${earlier.receivedAt.slice(0, 10)}` : '';
+    const who = earlier.requesterName ? `, requested by ${earlier.requesterName}` : '';
+    return `${earlier.userPrincipalName} is an account this bot already created for ${earlier.displayName ?? 'someone'}${when}${who} (request ${earlier.requestId}). If that is the same person, they already have an account: do not create another. Otherwise pick a free user name below.`;
+  },
+
+  // --- status
+  NO_REQUESTS_YET: () => 'You have no account requests yet. Type "new user" to make one.',
+  RECENT_REQUESTS: (outcomes: readonly OnboardingOutcome[]) =>
+    `Your recent requests:\n\n${outcomes.map((r) => `- ${r.userPrincipalName ?? r.displayName ?? 'request'}: **${requestInPlainWords(r)}**${r.problem && r.status !== 'awaiting_approval' ? ` — ${r.problem.message}` : ''} (request ${r.requestId})`).join('\n')}`,
+
+  // --- the ticket channel
+  TICKET_CHANNEL_WHERE: () => 'Type "set ticket channel" in the Teams channel that should receive new-account tickets (mention me there).',
+  TICKET_CHANNEL_SET: () => 'Done: new-account tickets will be posted in this channel. Passwords never are.',
+  TICKET_CHANNEL_MISSING_REASON: () => 'No IT ticket channel is set: an admin types "set ticket channel" in the channel that should get tickets.',
+
+  // --- approval and how a request ended
+  APPROVED_NOTICE: (approverName: string, upn: string) =>
+    `${approverName} approved your request for ${upn}. I am creating it now; the temporary password will follow in a separate message.`,
+  REJECTED_NOTICE: (upn: string, why: string) => `Your request for ${upn} was not approved${why ? `: ${why}` : '.'} Nothing was created.`,
+  APPROVAL_EXPIRED_REASON: () => 'The approval expired.',
+  REQUESTER_GONE_REASON: () => 'The requester may no longer request accounts.',
+  PASSWORD_UNDELIVERABLE_HELP: () => 'IT has it in the ticket: ask them to reset the password and give it to you.',
+  /** The requester was not watching the card when the request ended without an account for them. */
+  REQUEST_ENDED_UNWATCHED: (outcome: OnboardingOutcome) => {
+    const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';
+    const problem: OnboardingProblem | undefined = outcome.problem;
+    const why = problem ? ` ${problem.message} ${problem.help}` : '';
+    const alternatives = outcome.alternatives.length > 0 ? ` These user names are free: ${outcome.alternatives.join(', ')}.` : '';
+    const head = outcome.status === 'rejected' ? `I could not create ${who}.` : `I could not finish ${who}.`;
+    return `${head}${why}${alternatives} (Reference ${outcome.correlationId}, request ${outcome.requestId}.)`;
+  },
+
+  // --- Teams could not take a message (the reasons IT reads in the ticket)
+  NO_WAY_TO_REACH: (name: string) => `I have no way to reach ${name} in Teams yet (they have not chatted with the bot).`,
+  TEAMS_REFUSED: (status: number | undefined) => {
+    switch (status) {
+      case 403: return 'Teams refused the message (the app is not installed for that person or channel, or they blocked it).';
+      case 404: return 'Teams does not know that conversation any more (the chat or channel was removed).';
+      case 429: return 'Teams asked the bot to slow down.';
+      default: return status ? `Teams answered ${status}.` : 'Teams could not be reached.';
+    }
+  },
+
+  // --- trouble in a turn
+  DIRECTORY_TROUBLE: (trouble: { readonly code: DirectoryErrorCode; readonly permission?: string | undefined; readonly retryAfterSeconds?: number | undefined }, reference: string) => {
+    switch (trouble.code) {
+      case 'PERMISSION_MISSING':
+        return trouble.permission
+          ? `I could not do that: the bot is missing the Microsoft Graph permission ${trouble.permission} in Entra ID. Nothing was changed. Tell IT (reference ${reference}); an Entra admin grants it to the bot's app registration.`
+          : `I could not do that: the bot could not sign in to Entra ID. Nothing was changed. Tell IT (reference ${reference}); its app registration's secret or certificate needs checking.`;
+      case 'THROTTLED':
+        return `Entra ID is busy and asked me to slow down, so nothing was changed. Try again ${trouble.retryAfterSeconds ? `in ${trouble.retryAfterSeconds} seconds` : 'in a minute'}.`;
+      default:
+        return `I could not reach Entra ID just now, so nothing was changed. Try again in a minute; if it keeps happening, tell IT (reference ${reference}).`;
+    }
+  },
+  SOMETHING_WENT_WRONG: (reference: string) =>
+    `Something went wrong on my side and nothing was changed. Please try again; if it keeps happening, give IT this reference: ${reference}.`,
+
+  // --- the audit trail
+  AUDIT_USAGE: () =>
+    'Usage: **audit** *user name* (e.g. audit adele.vance@contoso.com), **audit requester** *user name*, **audit from** *YYYY-MM-DD* [**to** *YYYY-MM-DD*]; add **csv** at the end for a CSV export.',
+  AUDIT_REQUESTER_NEEDED: () => `After "requester" give the person's user name. ${say.AUDIT_USAGE()}`,
+  AUDIT_DATE_NEEDED: (word: string) => `After "${word}" give a date as YYYY-MM-DD. ${say.AUDIT_USAGE()}`,
+  AUDIT_WORD_UNKNOWN: (word: string) => `I did not understand "${word.slice(0, 40)}". ${say.AUDIT_USAGE()}`,
+  AUDIT_DATES_SWAPPED: () => 'The "from" date is after the "to" date; swap them and try again.',
+  AUDIT_PERSON_UNKNOWN: (upn: string) => `${upn} was not found in the directory.`,
+  AUDIT_NOTHING_FOUND: () => 'No audit events match. Check the user name, or widen the dates.',
+  AUDIT_CSV: (count: number, cut: boolean, csv: string) =>
+    `${count} audit events as CSV${cut ? ' (cut to fit one message; narrow the dates for the rest)' : ''}:\n\n\`\`\`\n${csv}\n\`\`\``,
+} as const;
+
+export type SentenceCode = keyof typeof say;
+
+/** A problem from the catalog as one sentence: what happened, then what to do. */
+export function problemSentence(code: ErrorCode): string {
+  const entry = problemCatalog[code];
+  return entry.help ? `${entry.message} ${entry.help}` : entry.message;
+}
+
+/** A request's state as the requester would say it (the `status` command). */
+export function requestInPlainWords(outcome: OnboardingOutcome): string {
+  switch (outcome.status) {
+    case 'received': case 'validated': case 'checked': case 'creating': return 'being created';
+    case 'awaiting_approval': return 'waiting for an IT admin to approve';
+    case 'approved': return 'approved, being created';
+    case 'created': case 'delivering': return 'created, password on its way to you';
+    case 'delivered': case 'done': return 'done';
+    case 'rejected': return 'not created';
+    case 'failed': return outcome.objectId ? 'created, needs IT' : 'not created';
+    default: return outcome.status;
+  }
+}
+
+/** "in 12 minutes" / "in about an hour": when a refused requester can try again. */
+export function describeRetryAfter(ms: number): string {
+  const minutes = Math.max(1, Math.ceil(ms / 60_000));
+  if (minutes < 60) return `in ${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(minutes / 60);
+  return `in about ${hours} hour${hours === 1 ? '' : 's'}`;
+}

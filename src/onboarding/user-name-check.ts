@@ -1,0 +1,64 @@
+/**
+ * Is a user name free, which others are, and did this bot already make an account under
+ * it? Used when a request is reviewed and again right before the account is created.
+ */
+import type { OnboardingDependencies } from './dependencies.js';
+import type { CollidingProperty, Directory, DirectoryUser } from './ports.js';
+import type { OnboardingRequest } from './request.js';
+import { aliasCandidates } from './user-name.js';
+
+export type UpnCheck =
+  | { readonly free: true }
+  | { readonly free: false; readonly takenBy: CollidingProperty; /** The account holding the user name, when that is what collided. */ readonly holder?: DirectoryUser };
+
+/** Is this user name free? GET /users/{upn} (404 → free) plus mailNickname and proxyAddresses collisions. */
+export async function checkUpnFree(directory: Directory, userPrincipalName: string, mailNickname: string): Promise<UpnCheck> {
+  const holder = await directory.findUserByUpn(userPrincipalName);
+  if (holder) return { free: false, takenBy: 'userPrincipalName', holder };
+  const collisions = await directory.findCollisions({ userPrincipalName, mailNickname });
+  const first = collisions[0];
+  return first ? { free: false, takenBy: first } : { free: true };
+}
+
+/** Up to `count` other user names for this person, each one checked free in the directory. */
+export async function suggestAlternatives(directory: Directory, request: OnboardingRequest, count = 3): Promise<string[]> {
+  const free: string[] = [];
+  const candidates = aliasCandidates(request.alias, request.givenName, request.surname).slice(0, count + 7);
+  for (const alias of candidates) {
+    const upn = `${alias}@${request.domain}`;
+    if (upn.length > 113) continue;
+    if ((await checkUpnFree(directory, upn, alias)).free) free.push(upn);
+    if (free.length === count) break;
+  }
+  return free;
+}
+
+/** An account this bot already made, found under a user name someone asks for again. */
+export interface EarlierOnboarding {
+  readonly userPrincipalName: string;
+  readonly displayName: string | undefined;
+  readonly requestId: string;
+  /** From the stored request, when it is still there. */
+  readonly requesterName: string | undefined;
+  readonly receivedAt: string | undefined;
+}
+
+/**
+ * When a wanted user name is taken by an account this bot created (its marker names the
+ * request), that request: asking again for the same person is the usual way to end up with
+ * two accounts for one human, so the requester is told before picking another name.
+ */
+export async function earlierOnboardingOf(
+  deps: Pick<OnboardingDependencies, 'store' | 'policy'>, user: DirectoryUser,
+): Promise<EarlierOnboarding | null> {
+  if (!user.marker?.startsWith(deps.policy.markerPrefix)) return null;
+  const requestId = user.marker.slice(deps.policy.markerPrefix.length);
+  const earlier = requestId ? await deps.store.get(requestId) : null;
+  return {
+    userPrincipalName: user.userPrincipalName,
+    displayName: user.displayName,
+    requestId,
+    requesterName: earlier?.record.requester.name,
+    receivedAt: earlier?.record.receivedAt,
+  };
+}
