@@ -48,13 +48,33 @@ export default tseslint.config(
       ...noProcessEnv,
     },
   },
+  // The edge calls use cases (the request desk) and renders their results: no adapter, no
+  // Graph, and it never reaches the directory, the request store or the clock itself.
   {
     files: ['src/bot/**/*.ts'],
     rules: {
-      ...restrict(['@microsoft/microsoft-graph-client', '@azure/identity', '**/directory/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
-        'The bot edge talks to the workflow, not to Graph or the composition root.'),
+      'no-restricted-imports': ['error', {
+        patterns: [
+          ...['@microsoft/microsoft-graph-client', '@microsoft/microsoft-graph-client/*', '@azure/*', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules]
+            .map((group) => ({ group: [group], message: 'The bot edge talks to the request desk (src/onboarding), not to an adapter, Graph or the composition root.' })),
+          {
+            group: ['**/onboarding/**'],
+            importNames: ['Directory', 'RequestStore', 'RequestIndex', 'RequestHistory', 'Clock', 'systemClock', 'OnboardingDependencies', 'RequestDeskDependencies', 'AuditReader'],
+            message: 'The bot edge never reaches the directory, the store or the clock: ask the request desk.',
+          },
+        ],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: 'MemberExpression[property.name=/^(directory|store|clock|history|auditTrail)$/]',
+        message: 'The bot edge never reaches the directory, the store or the clock: ask the request desk.',
+      }],
       ...noProcessEnv,
     },
+  },
+  // The Bot Connector's own token credential (Bot Framework wiring, not Graph).
+  {
+    files: ['src/bot/bot-connector-credentials.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   // The local tenant plays the outside world: it shares no code with the bot.
   {
