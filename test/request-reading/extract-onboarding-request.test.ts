@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   extractOnboardingRequest, MESSAGE_TEXT_CAP, normaliseMessageText, type MessageContext,
-} from '../../src/onboarding/request-from-message.js';
+} from '../../src/request-reading/index.js';
 import { formFields, validateOnboardingForm, type FormField } from '../../src/onboarding/request.js';
-import { seedDomains } from './fakes.js';
+import { seedDomains } from '../onboarding/fakes.js';
 
 // A Friday. "Monday" is then 2026-11-23, "Friday" a week later, 1 December a Tuesday.
 const today = '2026-11-20';
