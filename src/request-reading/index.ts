@@ -7,8 +7,9 @@
  * bot opens the card with these values and the person confirms or edits them. When a rule
  * has to guess (a numeric date, a name split, a guest), it says so in `notes`.
  *
- * The message is untrusted chat text. The function never throws and every value it returns
- * fits the form's limits; an oversized or odd value is left out rather than cut into a wrong one.
+ * The rules are written not to throw on any text (a property test feeds them hostile input
+ * and would see a throw), and every value returned fits the form's limits; an oversized or
+ * odd value is left out rather than cut into a wrong one.
  */
 import { FIELD_LIMITS, type FormField, type OnboardingForm } from '../onboarding/request.js';
 import { findAddresses, isUsableAlias, managerUserName, type Address } from './addresses.js';
@@ -51,18 +52,9 @@ function fits(field: FormField, value: string | undefined): value is string {
 
 /**
  * Reads a plain chat message into a prefilled request form. Pure and deterministic: the
- * same text and context give the same result; it never throws and never creates anything.
+ * same text and context give the same result, and it never creates anything.
  */
-export function extractOnboardingRequest(text: string, context: MessageContext): MessageExtraction {
-  try {
-    return extract(text, context);
-  } catch {
-    // The rules are written not to throw; if one ever does, the person just gets an empty form.
-    return { form: {}, isAccountRequest: false, notes: [] };
-  }
-}
-
-function extract(raw: string, context: MessageContext): MessageExtraction {
+export function extractOnboardingRequest(raw: string, context: MessageContext): MessageExtraction {
   const text = normaliseMessageText(raw);
   const form: OnboardingForm = {};
   const notes: string[] = [];
