@@ -1,8 +1,8 @@
 /**
  * The start date. chrono-node finds and reads the date phrases ("starts Monday", "in two weeks",
- * "1 Dec", "12/01"), in the day/month order of the sender's Teams locale; the rules here decide
- * which phrase is the START date and turn it into a calendar day counted from the person's
- * today, never the machine's clock. Every guess is read back in a note, with the weekday, and a
+ * "1 Dec", "12/01"; en-GB day first or en-US month first, by the sender's Teams locale); the
+ * rules here decide which phrase is the START date and turn it into a calendar day counted from
+ * the person's today, never the machine's clock. Every guess is read back in a note, with the weekday, and a
  * date that doesn't exist is said rather than silently dropped.
  */
 import * as chrono from 'chrono-node';
@@ -28,10 +28,11 @@ const DAY_FIRST = keepingImpossibleDates(chrono.en.GB);
 const MONTH_FIRST = keepingImpossibleDates(chrono.en.casual);
 
 const WRITTEN_MONTH = /\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b/i;
-const ISO_DATE = /^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
+// chrono may join a weekday or a time to the date ("Friday 2026-12-01", "at 3pm 12.01.2026"),
+// so these look inside what it read, not only at its start.
+const ISO_DATE = /\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
 // 12/01, 12.01.2026, 1/12/26: either order reads, so a note names both when both are dates.
 const NUMERIC_DATE = /(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)/g;
-const NUMERIC_DATE_FIRST = new RegExp(`^${NUMERIC_DATE.source}`);
 const NEXT_WEEK = /^next week$/i;
 
 // Words that say the date that follows is the start date: right before it, or earlier in the
@@ -43,7 +44,7 @@ interface DateCandidate extends Span {
   readonly text: string;
   /** Written out (a month word or YYYY-MM-DD) counts without a start word; the others need one. */
   readonly kind: 'written' | 'numeric' | 'relative';
-  /** chrono's reading; none for a numeric date chrono could not read at all ("13/13"). */
+  /** chrono's reading; none for a numeric date, which is read from its digits. */
   readonly reading?: chrono.ParsedComponents;
 }
 
@@ -66,7 +67,7 @@ export function findStartDate(text: string, context: { readonly today: string; r
   const chosen = candidates.find((c) => START_CUE.test(textBefore(c)) || START_CUE_NEAR.test(textBefore(c)))
     ?? candidates.find((c) => c.kind === 'written');
   if (!chosen) return { notes: [], joining: false };
-  const resolution = resolve(chosen, today);
+  const resolution = resolve(chosen, today, monthFirst);
   if (!resolution) return { notes: [], joining: false };
   if ('problem' in resolution) return { notes: [resolution.problem], joining: false };
   const notes = [`I read the start date as ${spoken(resolution.date)}.`, ...resolution.notes];
@@ -79,30 +80,31 @@ function dateCandidates(text: string, today: Ymd | undefined, monthFirst: boolea
   // Noon on the person's today in the machine's own zone: chrono counts days in local time, so
   // a local reference keeps "tomorrow" the person's tomorrow whatever zone the server runs in.
   const reference = today ? new Date(today.y, today.m - 1, today.d, 12) : new Date(2000, 0, 1, 12);
-  const candidates: DateCandidate[] = [];
+  // Numeric dates are read from their digits (see resolveNumeric), so chrono's reading of
+  // them, or of a phrase it joined them to ("December 12/01", "at 3pm 12.01.2026"), is left out.
+  // That also keeps "13/13" and "32/01", which chrono doesn't take for dates but the person did.
+  const candidates: DateCandidate[] = [...text.matchAll(NUMERIC_DATE)]
+    .map((m) => ({ start: m.index, end: m.index + m[0].length, text: m[0], kind: 'numeric' as const }));
+  const numeric = [...candidates];
   for (const result of (monthFirst ? MONTH_FIRST : DAY_FIRST).parse(text, reference, { forwardDate: true })) {
+    const start = result.index;
+    const end = start + result.text.length;
     const kind = kindOf(result.text, result.start);
-    if (kind) candidates.push({ start: result.index, end: result.index + result.text.length, text: result.text, kind, reading: result.start });
-  }
-  // "13/13" or "32/01" after a start word: not a date to chrono, but the person meant one.
-  for (const m of text.matchAll(NUMERIC_DATE)) {
-    const end = m.index + m[0].length;
-    if (!overlaps(candidates, m.index, end)) candidates.push({ start: m.index, end, text: m[0], kind: 'numeric' });
+    if (kind && !overlaps(numeric, start, end)) candidates.push({ start, end, text: result.text, kind, reading: result.start });
   }
   return candidates.sort((x, y) => x.start - y.start || y.end - x.end);
 }
 
 function kindOf(text: string, reading: chrono.ParsedComponents): DateCandidate['kind'] | undefined {
-  if (NUMERIC_DATE_FIRST.test(text)) return 'numeric';
   const dayAndMonth = reading.isCertain('day') && reading.isCertain('month');
   if (dayAndMonth && (WRITTEN_MONTH.test(text) || ISO_DATE.test(text))) return 'written';
   // A time alone ("at 3pm") or a month alone ("in December") is no start date.
   return reading.isCertain('day') || reading.isCertain('weekday') ? 'relative' : undefined;
 }
 
-function resolve(candidate: DateCandidate, today: Ymd | undefined): Resolution | undefined {
+function resolve(candidate: DateCandidate, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
   const { kind, reading } = candidate;
-  if (kind === 'numeric') return resolveNumeric(candidate, today);
+  if (kind === 'numeric') return resolveNumeric(candidate.text, today, monthFirst);
   if (!reading) return undefined;
   if (kind === 'written') return resolveWritten(candidate.text, reading, today);
   // Relative phrases count from today; without a today there is nothing to count from.
@@ -133,7 +135,7 @@ function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Y
     if (said === null || said === weekdayOf(date)) return { date, notes: [] };
     return { date, notes: [`You wrote ${weekdayName(said)}, but that date is a ${weekdayName(weekdayOf(date))}; please check the start date.`] };
   }
-  const isoWritten = ISO_DATE.exec(text);
+  const isoWritten = WRITTEN_MONTH.test(text) ? null : ISO_DATE.exec(text);
   if (isoWritten) return { problem: `${isoWritten[0]} is not a date, so I left the start date empty.` };
   const monthName = MONTH_NAMES[month - 1] ?? '';
   // 2024 is a leap year: a day missing from it is missing from every year.
@@ -143,12 +145,10 @@ function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Y
 }
 
 /** 12/01: in the locale's order when that is a date, else the other; a note when both are. */
-function resolveNumeric(candidate: DateCandidate, today: Ymd | undefined): Resolution | undefined {
-  const [written = candidate.text, first = '', second = '', yearDigits] = NUMERIC_DATE_FIRST.exec(candidate.text) ?? [];
+function resolveNumeric(written: string, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
+  const [, first = '', second = '', yearDigits] = /^(\d{1,2})[/.](\d{1,2})(?:[/.](\d+))?$/.exec(written) ?? [];
   const year = yearDigits === undefined ? undefined : Number(yearDigits.length === 2 ? `20${yearDigits}` : yearDigits);
-  // chrono read day and month in the locale's order (or swapped them when only that is a date).
-  const day = candidate.reading?.get('day') ?? Number(first);
-  const month = candidate.reading?.get('month') ?? Number(second);
+  const [day, month] = monthFirst ? [Number(second), Number(first)] : [Number(first), Number(second)];
   const asRead = onDay(day, month, year, today);
   const swapped = onDay(month, day, year, today);
   const date = asRead ?? swapped;
