@@ -34,8 +34,18 @@ export default tseslint.config(
   {
     files: ['src/onboarding/**/*.ts'],
     rules: {
-      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
+      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', '**/request-reading/**', ...rootModules],
         'src/onboarding is the domain: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
+      ...noProcessEnv,
+    },
+  },
+  // Reading a request out of a sentence sits beside the domain: it may use the domain's request
+  // model (dependencies point inward) and chrono-node, but no SDK, adapter or environment.
+  {
+    files: ['src/request-reading/**/*.ts'],
+    rules: {
+      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
+        'src/request-reading reads a sentence into the domain\'s form: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
       ...noProcessEnv,
     },
   },

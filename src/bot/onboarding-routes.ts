@@ -9,7 +9,7 @@ import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity 
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { say, problemSentence, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
-import { extractOnboardingRequest } from '../onboarding/request-from-message.js';
+import { extractOnboardingRequest } from '../request-reading/index.js';
 import type { AddressBook } from './address-book.js';
 import { DraftStore, type Draft } from './drafts.js';
 import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from './cards/onboarding-cards.js';

@@ -51,7 +51,8 @@ export type RequestValidation =
   | { readonly ok: true; readonly request: OnboardingRequest }
   | { readonly ok: false; readonly problems: readonly FieldProblem[] };
 
-const LIMITS: Record<FormField, number> = {
+/** The longest value each field takes, in code points: the form and the sentence reader both keep to it. */
+export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
   ticketReference: 64, businessJustification: 1000,
@@ -96,7 +97,7 @@ export function readOnboardingForm(input: unknown): { form: OnboardingForm; prob
       continue;
     }
     // A hostile card could send megabytes: keep enough to report "too long", not more.
-    form[field] = value.slice(0, LIMITS[field] * 4 + 16);
+    form[field] = value.slice(0, FIELD_LIMITS[field] * 4 + 16);
   }
   return { form, problems };
 }
@@ -127,8 +128,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
       problem(field, `${LABELS[field]} contains invisible or control characters; please retype it.`);
       return undefined;
     }
-    if (Array.from(value).length > LIMITS[field]) {
-      problem(field, `${LABELS[field]} is longer than ${LIMITS[field]} characters.`);
+    if (Array.from(value).length > FIELD_LIMITS[field]) {
+      problem(field, `${LABELS[field]} is longer than ${FIELD_LIMITS[field]} characters.`);
       return undefined;
     }
     return value;
@@ -141,8 +142,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
     if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, `${LABELS[field]} may not contain < > @ " \\ ; or :.`);
   }
   const displayName = text('displayName', false) ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
-  if (displayName !== undefined && Array.from(displayName).length > LIMITS.displayName) {
-    problem('displayName', `${LABELS.displayName} is longer than ${LIMITS.displayName} characters.`);
+  if (displayName !== undefined && Array.from(displayName).length > FIELD_LIMITS.displayName) {
+    problem('displayName', `${LABELS.displayName} is longer than ${FIELD_LIMITS.displayName} characters.`);
   }
 
   // Domain: one of the tenant's verified, managed domains.

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { defaultPasswordPolicy, generateTemporaryPassword, type PasswordPolicy } from '../../src/onboarding/password.js';
-import { extractOnboardingRequest, type MessageContext } from '../../src/onboarding/request-from-message.js';
+import { extractOnboardingRequest, type MessageContext } from '../../src/request-reading/index.js';
 import { validateOnboardingForm, type ValidationContext } from '../../src/onboarding/request.js';
 import { cryptoRandom } from '../../src/onboarding/node-clock-and-random.js';
 import { deriveAlias } from '../../src/onboarding/user-name.js';

@@ -1,0 +1,163 @@
+/**
+ * The start date. chrono-node finds and reads the date phrases ("starts Monday", "in two weeks",
+ * "1 Dec", "12/01"; en-GB day first or en-US month first, by the sender's Teams locale); the
+ * rules here decide which phrase is the START date and turn it into a calendar day counted from
+ * the person's today, never the machine's clock. Every guess is read back in a note, with the weekday, and a
+ * date that doesn't exist is said rather than silently dropped.
+ */
+import * as chrono from 'chrono-node';
+import {
+  iso, makeDate, MONTH_NAMES, nextOccurrence, nextWeekday, parseIso, spoken, weekdayName, weekdayOf, dayNumber, type Ymd,
+} from './calendar.js';
+import { overlaps, type Span } from './spans.js';
+
+// Regions that write the month first (12/01 is 1 December): the US and the places that follow it.
+const MONTH_FIRST_REGIONS = /[-_](?:US|PH|FM|MH|PW|AS|GU|MP|PR|UM|VI)\b/i;
+
+// chrono drops a date that doesn't exist ("31 April") without a word; its reading is kept here
+// so the note can say so. The same chrono filter drops bare numbers ("version 1.2"), which stays.
+const dropBareNumbers: chrono.Refiner = {
+  refine: (_context, results) => results.filter((result) => !/^\d*(?:\.\d*)?$/.test(result.text.replace(' ', ''))),
+};
+function keepingImpossibleDates(reader: chrono.Chrono): chrono.Chrono {
+  const kept = reader.clone();
+  kept.refiners = kept.refiners.map((refiner) => (refiner.constructor.name === 'UnlikelyFormatFilter' ? dropBareNumbers : refiner));
+  return kept;
+}
+const DAY_FIRST = keepingImpossibleDates(chrono.en.GB);
+const MONTH_FIRST = keepingImpossibleDates(chrono.en.casual);
+
+const WRITTEN_MONTH = /\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b/i;
+// chrono may join a weekday or a time to the date ("Friday 2026-12-01", "at 3pm 12.01.2026"),
+// so these look inside what it read, not only at its start.
+const ISO_DATE = /\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
+// 12/01, 12.01.2026, 1/12/26: either order reads, so a note names both when both are dates.
+const NUMERIC_DATE = /(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)/g;
+const NEXT_WEEK = /^next week$/i;
+
+// Words that say the date that follows is the start date: right before it, or earlier in the
+// same clause ("joins the Sales team on Monday").
+const START_CUE_NEAR = /\b(?:starts?|starting|start date|begins?|beginning|joins?|joining|first day)\b[^,.;!?]{0,40}$/i;
+const START_CUE = /\b(?:start(?:s|ing|ed)?|start date(?:\s+(?:is|of|will be))?|begin(?:s|ning)?|join(?:s|ing)?|first day(?:\s+(?:is|will be))?|from|as of|effective|commenc(?:es|ing)|arriv(?:es|ing))\s*(?:[:=-]\s*)?(?:on\s+|in\s+)?(?:the\s+)?$/i;
+
+interface DateCandidate extends Span {
+  readonly text: string;
+  /** Written out (a month word or YYYY-MM-DD) counts without a start word; the others need one. */
+  readonly kind: 'written' | 'numeric' | 'relative';
+  /** chrono's reading; none for a numeric date, which is read from its digits. */
+  readonly reading?: chrono.ParsedComponents;
+}
+
+type Resolution = { readonly date: Ymd; readonly notes: readonly string[] } | { readonly problem: string };
+
+export interface StartDateRead {
+  /** YYYY-MM-DD, as the form takes it. */
+  readonly value?: string;
+  readonly notes: readonly string[];
+  /** The date came right after a start or join word ("starts Monday"), not after "from". */
+  readonly joining: boolean;
+}
+
+export function findStartDate(text: string, context: { readonly today: string; readonly locale?: string | undefined }, taken: readonly Span[]): StartDateRead {
+  const today = parseIso(context.today);
+  const monthFirst = MONTH_FIRST_REGIONS.test(context.locale ?? '');
+  const candidates = dateCandidates(text, today, monthFirst).filter((c) => !overlaps(taken, c.start, c.end));
+  const textBefore = (c: DateCandidate): string => text.slice(Math.max(0, c.start - 60), c.start);
+  // A date after a start cue wins; otherwise only a date written out in full is taken.
+  const chosen = candidates.find((c) => START_CUE.test(textBefore(c)) || START_CUE_NEAR.test(textBefore(c)))
+    ?? candidates.find((c) => c.kind === 'written');
+  if (!chosen) return { notes: [], joining: false };
+  const resolution = resolve(chosen, today, monthFirst);
+  if (!resolution) return { notes: [], joining: false };
+  if ('problem' in resolution) return { notes: [resolution.problem], joining: false };
+  const notes = [`I read the start date as ${spoken(resolution.date)}.`, ...resolution.notes];
+  if (today && dayNumber(resolution.date) < dayNumber(today)) notes.push('That start date is in the past; please check it.');
+  return { value: iso(resolution.date), notes, joining: START_CUE_NEAR.test(textBefore(chosen)) };
+}
+
+/** Every date phrase in the text, earliest first; at the same place the longest reading. */
+function dateCandidates(text: string, today: Ymd | undefined, monthFirst: boolean): DateCandidate[] {
+  // Noon on the person's today in the machine's own zone: chrono counts days in local time, so
+  // a local reference keeps "tomorrow" the person's tomorrow whatever zone the server runs in.
+  const reference = today ? new Date(today.y, today.m - 1, today.d, 12) : new Date(2000, 0, 1, 12);
+  // Numeric dates are read from their digits (see resolveNumeric), so chrono's reading of
+  // them, or of a phrase it joined them to ("December 12/01", "at 3pm 12.01.2026"), is left out.
+  // That also keeps "13/13" and "32/01", which chrono doesn't take for dates but the person did.
+  const candidates: DateCandidate[] = [...text.matchAll(NUMERIC_DATE)]
+    .map((m) => ({ start: m.index, end: m.index + m[0].length, text: m[0], kind: 'numeric' as const }));
+  const numeric = [...candidates];
+  for (const result of (monthFirst ? MONTH_FIRST : DAY_FIRST).parse(text, reference, { forwardDate: true })) {
+    const start = result.index;
+    const end = start + result.text.length;
+    const kind = kindOf(result.text, result.start);
+    if (kind && !overlaps(numeric, start, end)) candidates.push({ start, end, text: result.text, kind, reading: result.start });
+  }
+  return candidates.sort((x, y) => x.start - y.start || y.end - x.end);
+}
+
+function kindOf(text: string, reading: chrono.ParsedComponents): DateCandidate['kind'] | undefined {
+  const dayAndMonth = reading.isCertain('day') && reading.isCertain('month');
+  if (dayAndMonth && (WRITTEN_MONTH.test(text) || ISO_DATE.test(text))) return 'written';
+  // A time alone ("at 3pm") or a month alone ("in December") is no start date.
+  return reading.isCertain('day') || reading.isCertain('weekday') ? 'relative' : undefined;
+}
+
+function resolve(candidate: DateCandidate, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
+  const { kind, reading } = candidate;
+  if (kind === 'numeric') return resolveNumeric(candidate.text, today, monthFirst);
+  if (!reading) return undefined;
+  if (kind === 'written') return resolveWritten(candidate.text, reading, today);
+  // Relative phrases count from today; without a today there is nothing to count from.
+  if (!today) return undefined;
+  // A start "next week" is its Monday, not seven days from now.
+  if (NEXT_WEEK.test(candidate.text)) return { date: nextWeekday(1, today), notes: [] };
+  // A weekday alone is the first one after today: chrono would give today for "Friday" said on
+  // a Friday, and the Friday after the coming one for "next Friday" said on a Wednesday.
+  if (reading.isCertain('weekday') && !reading.isCertain('day')) return { date: nextWeekday(reading.get('weekday') ?? 0, today), notes: [] };
+  const date = makeDate(reading.get('year') ?? 0, reading.get('month') ?? 0, reading.get('day') ?? 0);
+  return date ? { date, notes: [] } : undefined;
+}
+
+/** A day in a year, or the first such day on or after today when no year was written. */
+function onDay(day: number, month: number, year: number | undefined, today: Ymd | undefined): Ymd | undefined {
+  if (year !== undefined) return makeDate(year, month, day);
+  return today ? nextOccurrence(month, day, today) : undefined;
+}
+
+/** A day and month in words (or YYYY-MM-DD); a day that doesn't exist is said, not guessed. */
+function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Ymd | undefined): Resolution | undefined {
+  const day = reading.get('day') ?? 0;
+  const month = reading.get('month') ?? 0;
+  const year = reading.isCertain('year') ? reading.get('year') ?? undefined : undefined;
+  const date = onDay(day, month, year, today);
+  if (date) {
+    const said = reading.isCertain('weekday') ? reading.get('weekday') : null;
+    if (said === null || said === weekdayOf(date)) return { date, notes: [] };
+    return { date, notes: [`You wrote ${weekdayName(said)}, but that date is a ${weekdayName(weekdayOf(date))}; please check the start date.`] };
+  }
+  const isoWritten = WRITTEN_MONTH.test(text) ? null : ISO_DATE.exec(text);
+  if (isoWritten) return { problem: `${isoWritten[0]} is not a date, so I left the start date empty.` };
+  const monthName = MONTH_NAMES[month - 1] ?? '';
+  // 2024 is a leap year: a day missing from it is missing from every year.
+  if (!makeDate(2024, month, day)) return { problem: `There is no ${day} ${monthName}, so I left the start date empty.` };
+  if (year !== undefined) return { problem: `There is no ${day} ${monthName} in ${year}, so I left the start date empty.` };
+  return undefined;
+}
+
+/** 12/01: in the locale's order when that is a date, else the other; a note when both are. */
+function resolveNumeric(written: string, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
+  const [, first = '', second = '', yearDigits] = /^(\d{1,2})[/.](\d{1,2})(?:[/.](\d+))?$/.exec(written) ?? [];
+  const year = yearDigits === undefined ? undefined : Number(yearDigits.length === 2 ? `20${yearDigits}` : yearDigits);
+  const [day, month] = monthFirst ? [Number(second), Number(first)] : [Number(first), Number(second)];
+  const asRead = onDay(day, month, year, today);
+  const swapped = onDay(month, day, year, today);
+  const date = asRead ?? swapped;
+  if (!date) return today || year !== undefined ? { problem: `I couldn't read ${written} as a date, so I left the start date empty.` } : undefined;
+  const other = date === asRead ? swapped : asRead;
+  if (!other || iso(other) === iso(date)) return { date, notes: [] };
+  const order = date.d === Number(first) ? 'day first' : 'month first';
+  return {
+    date,
+    notes: [`${written} could mean ${other.d} ${MONTH_NAMES[other.m - 1]} or ${date.d} ${MONTH_NAMES[date.m - 1]}; I read it ${order}. Writing the month as a word (or YYYY-MM-DD) avoids the doubt.`],
+  };
+}
