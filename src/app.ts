@@ -14,7 +14,11 @@ import { createBotApplication } from './bot/bot-application.js';
 import { createBotFramework, type BotFramework } from './bot/bot-framework.js';
 import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
-import { createTeamsCredentialDelivery, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions } from './delivery/teams-delivery.js';
+import {
+  createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
+} from './delivery/teams-delivery.js';
+import { revealCard } from './bot/cards/credentials-cards.js';
+import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { createGraphDirectory } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
@@ -63,6 +67,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     desk,
     addresses: storage.addresses,
+    messages: teams.messages,
     createAnswerWithinMs: overrides.createAnswerWithinMs,
   });
   const server = await startHttpServer({
@@ -93,6 +98,8 @@ interface Storage {
   readonly botState: BlobsStorage;
   readonly requests: BlobRequestStore;
   readonly auditTable: TableAuditLog;
+  /** Sealed credentials, each entry deleted for good once revealed (plus grace) or expired. */
+  readonly credentials: TableCredentialStore;
   /** Every audit event, stored insert-only and mirrored to the structured log (never a secret: the domain sends none). */
   readonly audit: AuditLog;
   readonly addresses: ConversationAddresses;
@@ -114,6 +121,7 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     botState,
     requests: createBlobRequestStore({ connectionString, containerName: config.storage.requestsContainer }),
     auditTable,
+    credentials: createTableCredentialStore({ connectionString, tableName: config.storage.credentialsTable }),
     audit: overrides.audit ?? {
       async append(event) {
         await auditTable.append(event);
@@ -143,12 +151,14 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     addresses,
     logger,
     passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
+    revealMessage: (notice, recipientTeamsId) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId))),
     ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket))),
   };
   return {
     delivery: createTeamsCredentialDelivery(options),
     tickets: createTeamsTicketChannel(options),
     notice: createTeamsRequesterNotice(options),
+    messages: createTeamsMessageUpdater(options),
   };
 }
 
@@ -164,6 +174,7 @@ function createWorkflow(
     store: parts.storage.requests,
     audit: parts.storage.audit,
     vault: createAesGcmSecretVault({ key, keyId: createHash('sha256').update(key).digest('hex').slice(0, 12) }),
+    credentials: parts.storage.credentials,
     clock: parts.clock,
     random: cryptoRandom,
     policy: config.onboarding,
@@ -193,6 +204,7 @@ function readinessProbes(storage: Storage, directory: Directory, clock: Clock): 
   return [
     reachabilityProbe('storage', storage.requests),
     reachabilityProbe('audit', storage.auditTable),
+    reachabilityProbe('credentials', storage.credentials),
     // Token + GET /domains proves credential, permission and reachability; remembered for
     // 30 s so frequent health probes cost Graph almost nothing.
     { name: 'directory', check: rememberSuccess(30_000, clock, async () => void (await directory.listDomains())) },
@@ -206,8 +218,8 @@ function startResumeScheduler(
   return scheduleResume(async () => {
     const report = await resumeUnfinishedRequests(workflow, requests, { notice: teams.notice });
     for (const { requestId, error } of report.failed) logger.error({ err: error, requestId }, 'could not resume an onboarding request');
-    if (report.resumed.length > 0 || report.notified.length > 0) {
-      logger.info({ resumed: report.resumed, notified: report.notified, notDue: report.notDue }, 'resumed unfinished onboarding requests');
+    if (report.resumed.length > 0 || report.notified.length > 0 || report.purged > 0) {
+      logger.info({ resumed: report.resumed, notified: report.notified, notDue: report.notDue, purged: report.purged }, 'resumed unfinished onboarding requests');
     }
   }, { intervalMs: config.resume.intervalMs, onError: (error) => logger.warn({ err: error }, 'could not list unfinished onboarding requests') });
 }

@@ -68,6 +68,14 @@ const environmentSchema = z
     STORAGE_CONNECTION_STRING: z.string().min(1, 'an Azure Storage connection string'),
     STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, hyphens)').default('onboarding-state'),
     AUDIT_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingAudit'),
+    CREDENTIALS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingCredentials'),
+    CREDENTIAL_DELIVERY: z.enum(['reveal', 'message'], { errorMap: () => ({ message: 'reveal (a card with a Reveal button; the default) or message (the secret in a chat message: weaker)' }) }).default('reveal'),
+    REVEAL_WINDOW_HOURS: z.coerce.number({ invalid_type_error: 'a number of hours from 1 to 168' }).min(1, 'a number of hours from 1 to 168').max(168, 'a number of hours from 1 to 168').default(24),
+    REVEAL_GRACE_MINUTES: z.coerce.number({ invalid_type_error: 'a number of minutes from 1 to 60' }).min(1, 'a number of minutes from 1 to 60').max(60, 'a number of minutes from 1 to 60').default(10),
+    TAP_MODE: z.enum(['off', 'alongside', 'instead'], { errorMap: () => ({ message: 'off, alongside (the password and a Temporary Access Pass) or instead (only the pass)' }) }).default('off'),
+    TAP_LIFETIME_MINUTES: z.coerce.number({ invalid_type_error: 'minutes from 10 to 43200' }).int('minutes from 10 to 43200').min(10, 'minutes from 10 to 43200').max(43_200, 'minutes from 10 to 43200').default(480),
+    TAP_USABLE_ONCE: bool.default('true'),
+    REQUESTER_MAY_REISSUE: bool.default('false'),
 
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
@@ -174,6 +182,8 @@ export interface AppConfig {
     readonly requestsContainer: string;
     readonly limitsContainer: string;
     readonly auditTable: string;
+    /** Sealed credentials until they are revealed or expire (Table Storage: deletes are final). */
+    readonly credentialsTable: string;
   };
   readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
   readonly approval: { readonly mode: Environment['APPROVAL_POLICY']; readonly allowSelfApproval: boolean; readonly expiresAfterMs: number };
@@ -250,6 +260,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       : { kind: 'managedIdentity', ...(env.GRAPH_CLIENT_ID ? { clientId: env.GRAPH_CLIENT_ID } : {}) };
 
   const warnings: string[] = [];
+  if (env.CREDENTIAL_DELIVERY === 'message') {
+    warnings.push('CREDENTIAL_DELIVERY=message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
+  }
   // No groups is not an error: the bot starts, refuses every creation, and says so here.
   if (env.ADMIN_GROUP_IDS.length === 0 && env.REQUESTER_GROUP_IDS.length === 0) {
     warnings.push('No ADMIN_GROUP_IDS or REQUESTER_GROUP_IDS are set: nobody may request or create accounts until an Entra group is configured.');
@@ -298,6 +311,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       requestsContainer: `${env.STORAGE_CONTAINER}-requests`.slice(0, 63),
       limitsContainer: `${env.STORAGE_CONTAINER}-limits`.slice(0, 63),
       auditTable: env.AUDIT_TABLE,
+      credentialsTable: env.CREDENTIALS_TABLE,
     },
     roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
     approval,
@@ -319,6 +333,13 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       aliasPattern: env.UPN_PATTERN,
       password: { length: env.PASSWORD_LENGTH, avoidLookAlikes: env.PASSWORD_AVOID_LOOKALIKES },
       approval,
+      credentials: {
+        delivery: env.CREDENTIAL_DELIVERY,
+        revealWindowMs: env.REVEAL_WINDOW_HOURS * 3_600_000,
+        revealGraceMs: env.REVEAL_GRACE_MINUTES * 60_000,
+        temporaryAccessPass: { mode: env.TAP_MODE, lifetimeMinutes: env.TAP_LIFETIME_MINUTES, usableOnce: env.TAP_USABLE_ONCE },
+        requesterMayReissue: env.REQUESTER_MAY_REISSUE,
+      },
     },
     warnings,
   });

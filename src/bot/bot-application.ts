@@ -12,7 +12,8 @@ import { addAuditConversation } from './audit-routes.js';
 import { helpCard, type BotCommand } from './cards/help-card.js';
 import { DraftStore } from './drafts.js';
 import { tenantOf } from './inbound-activity.js';
-import { addOnboardingConversation, ONBOARDING_COMMANDS } from './onboarding-routes.js';
+import { addCredentialsConversation, CREDENTIALS_COMMANDS } from './credentials-routes.js';
+import { addOnboardingConversation, ONBOARDING_COMMANDS, type MessageUpdater } from './onboarding-routes.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
@@ -24,6 +25,7 @@ export interface BotApplicationOptions {
   logger: Logger;
   desk: RequestDesk;
   addresses: AddressBook;
+  messages: MessageUpdater;
   /** How long the Create click waits before answering "working on it". */
   createAnswerWithinMs?: number | undefined;
 }
@@ -32,6 +34,7 @@ export interface BotApplicationOptions {
 export const COMMANDS: readonly BotCommand[] = [
   { command: 'help', description: 'Shows this card.' },
   ...ONBOARDING_COMMANDS,
+  ...CREDENTIALS_COMMANDS,
   { command: 'audit', description: 'Admins: the audit trail of a user name, a requester or dates (add "csv" to export).' },
 ];
 
@@ -72,10 +75,12 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
 
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk });
+  addCredentialsConversation(app, { desk: options.desk, logger });
   addOnboardingConversation(app, {
     desk: options.desk,
     addresses: options.addresses,
     drafts: new DraftStore(options.storage),
+    messages: options.messages,
     logger,
     ...(options.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: options.createAnswerWithinMs } : {}),
   });

@@ -5,7 +5,7 @@
  * re-checks who clicked (the draft's owner, kept server-side).
  */
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { say, problemSentence, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
@@ -14,10 +14,16 @@ import type { AddressBook } from './address-book.js';
 import { DraftStore, type Draft } from './drafts.js';
 import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from './cards/onboarding-cards.js';
 
+/** Replaces a message the bot posted earlier, outside the turn that asked for it. */
+export interface MessageUpdater {
+  replaceMessage(reference: Partial<ConversationReference>, messageId: string, message: Partial<Activity>): Promise<void>;
+}
+
 export interface OnboardingConversationOptions {
   desk: RequestDesk;
   addresses: AddressBook;
   drafts: DraftStore;
+  messages: MessageUpdater;
   logger: Logger;
   /** How long the Create click waits for the result before answering "working on it" (Teams wants an answer within a few seconds). */
   createAnswerWithinMs?: number;
@@ -150,7 +156,6 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     // The turn context is revoked when the turn ends: keep what the background needs now.
     const reference = TurnContext.getConversationReference(context.activity);
     const cardMessageId = context.activity.replyToId;
-    const adapter = context.adapter;
     const working = onboardingResultCard({
       requestId, correlationId: requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
       fieldProblems: [], alternatives: [], warnings: [],
@@ -159,9 +164,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     void Promise.all([work, answered.catch(() => undefined)])
       .then(async ([outcome]) => {
         if (!cardMessageId) return;
-        await adapter.continueConversationAsync(app.options.botAppId ?? '', reference, async (turn) => {
-          await turn.updateActivity({ ...(MessageFactory.attachment(CardFactory.adaptiveCard(onboardingResultCard(outcome))) as Partial<Activity>), id: cardMessageId });
-        });
+        await options.messages.replaceMessage(reference, cardMessageId, MessageFactory.attachment(CardFactory.adaptiveCard(onboardingResultCard(outcome))) as Partial<Activity>);
       })
       .catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an onboarding request in the background'));
     return answered;

@@ -1,20 +1,24 @@
 /**
- * The delivery ports over Teams proactive messages (Bot Connector): the temporary password
- * and notices about how a request ended to the requester's 1:1 chat, the ticket to the IT channel. The messages themselves are
- * rendered by views handed in by the composition root; this adapter only addresses and sends.
+ * The delivery ports over Teams proactive messages (Bot Connector): the reveal card (or, in
+ * plain-message mode, the password) and notices about how a request ended to a person's 1:1
+ * chat, the ticket to the IT channel. The messages themselves are rendered by views handed
+ * in by the composition root; this adapter only addresses and sends. Every send goes through
+ * proactive.ts, so a refusal by Teams reaches the caller as an outcome.
  */
-import type { Activity, CloudAdapter, ConversationReference, TurnContext } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
 import type { Logger } from 'pino';
 import {
-  say, type CredentialDelivery, type DeliveryOutcome, type Requester, type RequesterNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
+  say, type CredentialDelivery, type DeliveryOutcome, type Requester, type RequesterNotice, type RevealNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
 } from '../onboarding/index.js';
 import type { ConversationAddresses } from './conversation-addresses.js';
+import { inConversation, inNewConversation } from './proactive.js';
 
 export interface PasswordMessageView {
   readonly displayName: string;
   readonly requestId: string;
-  /** Revealed only into the message for the requester's own 1:1 chat. */
+  /** Revealed only into the message for the recipient's own 1:1 chat (plain-message mode). */
   readonly password: string;
+  readonly temporaryAccessPass?: string | undefined;
 }
 
 export interface TeamsDeliveryOptions {
@@ -25,17 +29,34 @@ export interface TeamsDeliveryOptions {
   /** Audience for proactive calls (Bot Framework's public cloud unless configured). */
   audience?: string;
   passwordMessage(view: PasswordMessageView): Partial<Activity>;
+  /** The reveal card for `recipientTeamsId` (its refresh is for that person only); never a secret. */
+  revealMessage(notice: RevealNotice, recipientTeamsId: string): Partial<Activity>;
   ticketMessage(ticket: Ticket): Partial<Activity>;
 }
 
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
-/** Sends the password only into the requester's own 1:1 chat; never with the UPN. */
+/** Sends the reveal card (or the password itself, in plain-message mode) only into the recipient's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
   return {
-    deliverTemporaryPassword: (requester: Requester, secret: Secret, context): Promise<DeliveryOutcome> =>
-      sendToPersonalChat(options, requester, context.requestId, 'temporary password could not be delivered',
-        () => options.passwordMessage({ displayName: context.displayName, requestId: context.requestId, password: secret.reveal() })),
+    sendRevealCard: (recipient, notice) =>
+      sendToPersonalChat(options, recipient, notice.requestId, 'reveal card could not be delivered',
+        (address) => options.revealMessage(notice, address.teamsUserId)),
+    deliverTemporaryPassword: (recipient: Requester, secret: Secret, context): Promise<DeliveryOutcome> =>
+      sendToPersonalChat(options, recipient, context.requestId, 'temporary password could not be delivered',
+        () => options.passwordMessage({
+          displayName: context.displayName, requestId: context.requestId, password: secret.reveal(), temporaryAccessPass: context.temporaryAccessPass?.reveal(),
+        })),
+  };
+}
+
+/** Replaces a message the bot posted earlier (a card answered "working on it", updated with the result). */
+export function createTeamsMessageUpdater(options: Pick<TeamsDeliveryOptions, 'adapter' | 'botAppId'>) {
+  return {
+    replaceMessage: (reference: Partial<ConversationReference>, messageId: string, message: Partial<Activity>): Promise<void> =>
+      inConversation(options.adapter, options.botAppId, reference, async (turn) => {
+        await turn.updateActivity({ ...message, id: messageId });
+      }),
   };
 }
 
@@ -50,7 +71,8 @@ export function createTeamsRequesterNotice(options: TeamsDeliveryOptions): Reque
 
 /** Sends one message into the person's 1:1 chat with the bot, opening it when there is none yet. */
 async function sendToPersonalChat(
-  options: TeamsDeliveryOptions, requester: Requester, requestId: string, failureLog: string, message: () => Partial<Activity>,
+  options: TeamsDeliveryOptions, requester: Requester, requestId: string, failureLog: string,
+  message: (address: { readonly teamsUserId: string }) => Partial<Activity>,
 ): Promise<DeliveryOutcome> {
   const address = await options.addresses.person(requester.id);
   if (!address) {
@@ -58,27 +80,16 @@ async function sendToPersonalChat(
   }
   try {
     if (address.personalChat?.conversation?.id) {
-      await options.adapter.continueConversationAsync(options.botAppId, address.personalChat, async (turn: TurnContext) => {
-        await turn.sendActivity(message());
-      });
+      await inConversation(options.adapter, options.botAppId, address.personalChat, (turn) => turn.sendActivity(message(address)));
     } else {
       // No 1:1 chat yet: open one (needs the app installed for the person).
-      await options.adapter.createConversationAsync(
-        options.botAppId,
-        'msteams',
-        address.serviceUrl,
-        options.audience ?? BOT_FRAMEWORK_AUDIENCE,
-        {
-          isGroup: false,
-          bot: { id: options.botAppId, name: 'Onboarding' },
-          members: [{ id: address.teamsUserId, name: address.name }],
-          tenantId: address.tenantId,
-          channelData: { tenant: { id: address.tenantId } },
-        } as Parameters<CloudAdapter['createConversationAsync']>[4],
-        async (turn: TurnContext) => {
-          await turn.sendActivity(message());
-        },
-      );
+      await inNewConversation(options.adapter, options.botAppId, address.serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+        isGroup: false,
+        bot: { id: options.botAppId, name: 'Onboarding' },
+        members: [{ id: address.teamsUserId, name: address.name }],
+        tenantId: address.tenantId,
+        channelData: { tenant: { id: address.tenantId } },
+      } as Parameters<CloudAdapter['createConversationAsync']>[4], (turn) => turn.sendActivity(message(address)));
     }
     return { kind: 'delivered' };
   } catch (error) {
@@ -90,14 +101,11 @@ async function sendToPersonalChat(
 
 /** Posts and updates the onboarding ticket in the IT ticket channel; never a secret. */
 export function createTeamsTicketChannel(options: TeamsDeliveryOptions): TicketChannel {
-  const inChannel = async (work: (turn: TurnContext) => Promise<string>): Promise<TicketOutcome> => {
+  const inChannel = async (work: Parameters<typeof inConversation<string>>[3]): Promise<TicketOutcome> => {
     const channel = await options.addresses.ticketChannel();
     if (!channel) return { kind: 'failed', reason: say.TICKET_CHANNEL_MISSING_REASON() };
-    let messageId = '';
     try {
-      await options.adapter.continueConversationAsync(options.botAppId, channel.reference as Partial<ConversationReference>, async (turn) => {
-        messageId = await work(turn);
-      });
+      const messageId = await inConversation(options.adapter, options.botAppId, channel.reference as Partial<ConversationReference>, work);
       return { kind: 'posted', messageId };
     } catch (error) {
       const status = statusOf(error);

@@ -13,8 +13,8 @@ import { Client, GraphError, RetryHandlerOptions, type GraphRequest } from '@mic
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { User } from '@microsoft/microsoft-graph-types';
 import {
-  DirectoryError, type CollidingProperty, type CreateUserOutcome, type Directory, type DirectoryErrorCode, type DirectoryUser,
-  type Secret, type UserDraft, type VerifiedDomain,
+  DirectoryError, Secret, type CollidingProperty, type CreateUserOutcome, type Directory, type DirectoryErrorCode, type DirectoryUser,
+  type PasswordResetOutcome, type TemporaryAccessPassOutcome, type TemporaryAccessPassRequest, type UserDraft, type VerifiedDomain,
 } from '../onboarding/index.js';
 
 export type GraphCredentialOptions =
@@ -137,6 +137,23 @@ export function toDirectoryError(error: unknown, what: string): DirectoryError {
     return new DirectoryError(code, `${what}: ${error.statusCode} ${error.code ?? ''} ${error.message}`.trim(), facts);
   }
   return new DirectoryError('DIRECTORY_UNAVAILABLE', `${what}: ${error instanceof Error ? `${error.name} ${error.message}` : String(error)}`);
+}
+
+/**
+ * Maps a refused POST …/temporaryAccessPassMethods: 403 is the missing permission; a 400
+ * names the policy (off, or the user not in its targets) or the lifetime out of its bounds.
+ * Throttling and outages are thrown, for the workflow to try again later.
+ */
+export function classifyTemporaryAccessPassFailure(error: unknown): TemporaryAccessPassOutcome {
+  if (isIdentityFailure(error) || !(error instanceof GraphError)) throw toDirectoryError(error, 'Issue a Temporary Access Pass');
+  const graphRequestId = requestIdOf(error);
+  if (error.statusCode === 401 || error.statusCode === 403) return { kind: 'refused', reason: 'permission', graphRequestId };
+  if (error.statusCode === 400 || error.statusCode === 409) {
+    const message = errorBody(error).message ?? error.message ?? '';
+    const reason = /lifetime/i.test(message) ? 'lifetime' : /polic|not enabled|disabled|not allowed/i.test(message) ? 'policy-off' : 'other';
+    return { kind: 'refused', reason, graphRequestId, detail: message.slice(0, 200) };
+  }
+  throw toDirectoryError(error, 'Issue a Temporary Access Pass');
 }
 
 /** Maps a failed POST /users to an outcome; anything that may have reached the directory is ambiguous. */
@@ -309,6 +326,56 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
         matches.push(...(result.value ?? []));
       }
       return matches;
+    },
+
+    async resetPassword(userId: string, password: Secret): Promise<PasswordResetOutcome> {
+      try {
+        // The same PATCH twice sets the same password: safe to retry.
+        await read('Reset password', () => client.api(userPath(userId)),
+          (r) => r.patch({ passwordProfile: { forceChangePasswordNextSignIn: true, password: password.reveal() } }) as Promise<unknown>);
+        return { kind: 'reset' };
+      } catch (error) {
+        if (!(error instanceof DirectoryError)) throw error;
+        if (error.status === 404) return { kind: 'rejected', reason: 'not-found', graphRequestId: error.graphRequestId };
+        if (error.code === 'PERMISSION_MISSING') return { kind: 'rejected', reason: 'permission', graphRequestId: error.graphRequestId, detail: error.permission };
+        if (error.status === 400) return { kind: 'rejected', reason: 'password', graphRequestId: error.graphRequestId };
+        throw error;
+      }
+    },
+
+    async issueTemporaryAccessPass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
+      try {
+        const created = await client
+          .api(`${userPath(userId)}/authentication/temporaryAccessPassMethods`)
+          // Not resent by the transport: a second POST would make a second pass (and a user has at most one).
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', AbortSignal.timeout(timeoutMs))
+          .post({ ...(request.startDateTime ? { startDateTime: request.startDateTime } : {}), lifetimeInMinutes: request.lifetimeInMinutes, isUsableOnce: request.isUsableOnce }) as {
+            temporaryAccessPass?: string; startDateTime?: string; lifetimeInMinutes?: number; isUsableOnce?: boolean;
+          };
+        if (!created.temporaryAccessPass) return { kind: 'refused', reason: 'other', detail: 'no pass in the answer' };
+        return {
+          kind: 'issued',
+          pass: new Secret(created.temporaryAccessPass),
+          startDateTime: created.startDateTime ?? request.startDateTime ?? new Date().toISOString(),
+          lifetimeInMinutes: created.lifetimeInMinutes ?? request.lifetimeInMinutes,
+          isUsableOnce: created.isUsableOnce ?? request.isUsableOnce,
+        };
+      } catch (error) {
+        return classifyTemporaryAccessPassFailure(error);
+      }
+    },
+
+    async removeTemporaryAccessPasses(userId: string): Promise<void> {
+      const path = `${userPath(userId)}/authentication/temporaryAccessPassMethods`;
+      const page = await read('List Temporary Access Passes', () => client.api(path), (r) => r.get() as Promise<{ value?: Array<{ id?: string }> }>);
+      for (const method of page.value ?? []) {
+        if (!method.id) continue;
+        await read('Remove a Temporary Access Pass', () => client.api(`${path}/${encodeURIComponent(method.id!)}`), (r) => r.delete() as Promise<unknown>)
+          .catch((error: unknown) => {
+            if (!(error instanceof DirectoryError && error.status === 404)) throw error;
+          });
+      }
     },
 
     async groupDisplayName(groupId: string): Promise<string | null> {

@@ -1,8 +1,8 @@
 /**
  * checked/approved/creating → created | rejected | failed, or stays creating (pending)
  * when the directory can't tell us yet. Exactly one account, and one password, per request:
- *  - the password is generated and sealed in the record BEFORE the account is created, and
- *    every retry reuses it, so nobody can ever receive two different passwords;
+ *  - the password is generated and sealed in the CredentialStore BEFORE the account is
+ *    created, and every retry reuses it, so nobody can ever receive two different passwords;
  *  - `creating` (with a marker) is persisted BEFORE POST /users; the marker is written into
  *    the account by the same POST. Whenever we can't know whether a POST was applied, we
  *    read the UPN back: our marker → created; someone else's account → taken; absent → the
@@ -12,7 +12,7 @@
  */
 import { describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
-import { generateTemporaryPassword } from './password.js';
+import { openPassword, replacePassword, storeNewCredentials } from './credentials.js';
 import type { CreateUserOutcome, StoredRequest, UserDraft } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import type { OnboardingRecord } from './request-record.js';
@@ -26,7 +26,10 @@ export async function createAccount(deps: OnboardingDependencies, stored: Stored
   // First run: generate and seal the password, and say "creating", before anything reaches Graph.
   // Later runs: someone (maybe a crashed instance) may have sent the POST already, so look before sending.
   const claim = await claimStep(deps, stored, 'creating', firstRun
-    ? { sealedPassword: await sealNewPassword(deps, stored.record), marker: `${policy.markerPrefix}${stored.record.requestId}`, passwordAttempts: 1, createAttempts: 1 }
+    ? {
+        credentials: await storeNewCredentials(deps, stored.record, request, 1),
+        marker: `${policy.markerPrefix}${stored.record.requestId}`, passwordAttempts: 1, createAttempts: 1,
+      }
     : { createAttempts: stored.record.createAttempts + 1 });
   if (claim.kind === 'lost') return claim.result;
   if (firstRun) await audit(deps, claim.stored.record, 'account.creating', { userPrincipalName: request.userPrincipalName });
@@ -70,9 +73,9 @@ export async function createAccount(deps: OnboardingDependencies, stored: Stored
       case 'rejected': {
         if (outcome.reason === 'password' && current.record.passwordAttempts < policy.maxPasswordAttempts) {
           // The POST was refused, so nothing was created: a new password is safe to use.
-          const next = await write(deps, current, 'creating', {
-            sealedPassword: await sealNewPassword(deps, current.record), passwordAttempts: current.record.passwordAttempts + 1,
-          }, 'password.regenerated', { graphRequestId: outcome.graphRequestId ?? null });
+          await replacePassword(deps, requireCredentialsState(current.record), request);
+          const next = await write(deps, current, 'creating', { passwordAttempts: current.record.passwordAttempts + 1 },
+            'password.regenerated', { graphRequestId: outcome.graphRequestId ?? null });
           if (!next) return moved;
           current = next;
           mayExistAlready = false;
@@ -90,20 +93,16 @@ const rejectionCodes: Record<'password' | 'domain' | 'invalid' | 'permission', E
   password: 'PASSWORD_REJECTED', domain: 'DOMAIN_NOT_VERIFIED', invalid: 'PROPERTY_REJECTED', permission: 'PERMISSION_MISSING',
 };
 
-/** A fresh temporary password, sealed to this request; never held in clear beyond this call. */
-async function sealNewPassword(deps: OnboardingDependencies, record: OnboardingRecord) {
-  const request = requireRequest(record);
-  const forbidden = [request.givenName, request.surname, request.alias, request.displayName, request.mailNickname];
-  const password = generateTemporaryPassword(deps.random, deps.policy.password, forbidden);
-  return deps.vault.seal(password, { requestId: record.requestId });
+/** POST /users with the stored password and the marker of this request. */
+async function postUser(deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest): Promise<CreateUserOutcome> {
+  if (!record.marker) throw new Error(`Request ${record.requestId} is creating without a marker`);
+  const password = await openPassword(deps, requireCredentialsState(record));
+  return deps.directory.createUser(userDraftFrom(request), password, record.marker);
 }
 
-/** POST /users with the sealed password and the marker of this request. */
-async function postUser(deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest): Promise<CreateUserOutcome> {
-  const { sealedPassword, marker } = record;
-  if (!sealedPassword || !marker) throw new Error(`Request ${record.requestId} is creating without a sealed password or marker`);
-  const password = await deps.vault.unseal(sealedPassword, { requestId: record.requestId });
-  return deps.directory.createUser(userDraftFrom(request), password, marker);
+function requireCredentialsState(record: OnboardingRecord) {
+  if (!record.credentials) throw new Error(`Request ${record.requestId} is creating without credentials`);
+  return record.credentials;
 }
 
 type Found = { readonly kind: 'ours'; readonly id: string } | { readonly kind: 'theirs' } | { readonly kind: 'absent' };

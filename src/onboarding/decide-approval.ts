@@ -35,7 +35,7 @@ export async function expireApprovalIfDue(deps: OnboardingDependencies, stored: 
   const { record } = stored;
   if (!approvalExpired(record, deps.clock.now(), deps.policy.approval.expiresAfterMs)) return stop(record);
   const expired = await write(deps, stored, 'rejected', {
-    problem: describeProblem('APPROVAL_EXPIRED', record.correlationId), lease: undefined, sealedPassword: undefined,
+    problem: describeProblem('APPROVAL_EXPIRED', record.correlationId), lease: undefined,
   }, 'approval.expired', {});
   if (!expired) return moved;
   await postTicket(deps, expired, 'rejected');
@@ -99,7 +99,7 @@ async function recordDecision(
       : describeProblem(expired ? 'APPROVAL_EXPIRED' : requesterGone ? 'REQUESTER_NOT_ALLOWED' : 'REQUEST_REJECTED', record.correlationId,
         reason ? { detail: reason } : {});
     const next = await write(deps, stored, decision, {
-      approval, problem, lease: undefined, ...(decision === 'approved' ? {} : { sealedPassword: undefined }),
+      approval, problem, lease: undefined,
     }, `approval.${decision}`, { approverId: input.approver.id, approverName: input.approver.name, reason: reason ?? null });
     if (!next) continue; // someone else changed it: read again
     const ticketStatus: TicketStatus = decision;

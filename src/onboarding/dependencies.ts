@@ -1,6 +1,6 @@
 /** Everything the onboarding use cases talk to: the ports, the policy, and this process's name. */
 import type {
-  AuditLog, AuditReader, Clock, CredentialDelivery, Directory, RandomSource, RequestHistory, RequesterNotice, RequestStore,
+  AuditLog, AuditReader, Clock, CredentialDelivery, CredentialStore, Directory, RandomSource, RequestHistory, RequesterNotice, RequestStore,
   SecretVault, TicketChannel,
 } from './ports.js';
 import type { OnboardingPolicy } from './policy.js';
@@ -15,6 +15,8 @@ export interface OnboardingDependencies {
   readonly store: RequestStore;
   readonly audit: AuditLog;
   readonly vault: SecretVault;
+  /** Sealed credentials, each in its own entry with an expiry; never in the request record. */
+  readonly credentials: CredentialStore;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly policy: OnboardingPolicy;

@@ -1,6 +1,7 @@
 /**
  * The onboarding domain. The use cases, one file each: review-request, submit-request,
- * process-request (with create-account), decide-approval, resume-requests, request-status,
+ * process-request (with create-account and hand-over-credentials), decide-approval,
+ * reveal-credentials, reissue-credentials, resume-requests, request-status,
  * read-audit-trail — bound together for the edge by request-desk. Beside them: the rules
  * (user-name, password, request, manager-name, roles, rate-limit), the request record and
  * its kernel, the ports, and the catalog of every sentence a person reads (sentences).
@@ -24,6 +25,10 @@ export * from './submit-request.js';
 export * from './process-request.js';
 export { userDraftFrom } from './create-account.js';
 export * from './decide-approval.js';
+export * from './credentials.js';
+export * from './hand-over-credentials.js';
+export * from './reveal-credentials.js';
+export * from './reissue-credentials.js';
 export * from './resume-requests.js';
 export * from './request-status.js';
 export * from './read-audit-trail.js';

@@ -4,6 +4,7 @@ import type { OnboardingDependencies } from './dependencies.js';
 import type { StoredRequest, Ticket, TicketStatus } from './ports.js';
 import type { OnboardingRecord } from './request-record.js';
 import { requireRequest, write } from './record-kernel.js';
+import { say } from './sentences.js';
 
 export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date): Ticket {
   const request = requireRequest(record);
@@ -17,7 +18,11 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
     objectId: record.objectId,
     status,
     at: at.toISOString(),
-    notes: [...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
+    notes: [
+      ...[...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
+      ...(record.reissue ? [say.TICKET_REISSUED(record.reissue.by.name, record.credentials?.recipient.name ?? record.requester.name)] : []),
+    ],
+    credentialsGeneration: record.credentials?.generation,
     ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
   };
 }

@@ -24,6 +24,24 @@ export interface OnboardingPolicy {
   /** Longest Retry-After we wait for inside one run; longer ones are left for a resume. */
   readonly maxWaitMs: number;
   readonly approval: ApprovalPolicy;
+  readonly credentials: CredentialPolicy;
+}
+
+/** How the secret reaches its recipient, and for how long it is kept. */
+export interface CredentialPolicy {
+  /** `reveal`: a card with a Reveal button, the secret only in the answer to that click. `message`: the secret in a chat message (weaker). */
+  readonly delivery: 'reveal' | 'message';
+  /** The reveal window: an unrevealed secret is deleted this long after the card went out. */
+  readonly revealWindowMs: number;
+  /** After the first reveal the secret can be shown again for this long, then it is deleted. */
+  readonly revealGraceMs: number;
+  readonly temporaryAccessPass: {
+    readonly mode: 'off' | 'alongside' | 'instead';
+    readonly lifetimeMinutes: number;
+    readonly usableOnce: boolean;
+  };
+  /** Whether the original requester may reissue (admins always may). */
+  readonly requesterMayReissue: boolean;
 }
 
 /** Which requests an IT admin must approve before the account is created. */
@@ -47,4 +65,11 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
   readBackDelayMs: 500,
   maxWaitMs: 30_000,
   approval: { mode: 'none', allowSelfApproval: false, expiresAfterMs: 72 * 3_600_000 },
+  credentials: {
+    delivery: 'reveal',
+    revealWindowMs: 24 * 3_600_000,
+    revealGraceMs: 10 * 60_000,
+    temporaryAccessPass: { mode: 'off', lifetimeMinutes: 480, usableOnce: true },
+    requesterMayReissue: false,
+  },
 };

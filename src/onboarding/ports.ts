@@ -70,7 +70,29 @@ export interface Directory {
   findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]>;
   /** A group's display name, or null when there is no such group (404); to tell people whom to ask. */
   groupDisplayName(groupId: string): Promise<string | null>;
+  /** Sets a new temporary password the user must change at the next sign-in (PATCH passwordProfile). */
+  resetPassword(userId: string, password: Secret): Promise<PasswordResetOutcome>;
+  /** Issues a Temporary Access Pass (POST …/temporaryAccessPassMethods); the only time its value is readable. */
+  issueTemporaryAccessPass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome>;
+  /** Removes the user's Temporary Access Passes (a user has at most one; a lost one is replaced this way). */
+  removeTemporaryAccessPasses(userId: string): Promise<void>;
 }
+
+export type PasswordResetOutcome =
+  | { readonly kind: 'reset' }
+  | ({ readonly kind: 'rejected'; readonly reason: 'password' | 'not-found' | 'permission' } & GraphFacts);
+
+export interface TemporaryAccessPassRequest {
+  /** ISO 8601; absent = usable now. */
+  readonly startDateTime?: string | undefined;
+  readonly lifetimeInMinutes: number;
+  readonly isUsableOnce: boolean;
+}
+
+export type TemporaryAccessPassOutcome =
+  | { readonly kind: 'issued'; readonly pass: Secret; readonly startDateTime: string; readonly lifetimeInMinutes: number; readonly isUsableOnce: boolean }
+  /** The tenant's policy is off, the lifetime is outside its bounds, or the permission is missing: the account goes on without one. */
+  | ({ readonly kind: 'refused'; readonly reason: 'policy-off' | 'lifetime' | 'permission' | 'other' } & GraphFacts);
 
 // ---------------------------------------------------------------------------- delivery
 
@@ -83,13 +105,30 @@ export interface Requester {
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'undeliverable'; readonly reason: string };
 
-/** Sends a temporary password privately to the requester; the message never names the UPN. */
+/** What a reveal card says: whom the account is for, the ticket, until when; never the user name, never a secret. */
+export interface RevealNotice {
+  readonly requestId: string;
+  readonly displayName: string;
+  readonly ticketReference: string;
+  /** ISO 8601: after this the secret is deleted and only a reissue helps. */
+  readonly expiresAt: string;
+  readonly contents: CredentialContents;
+  /** 1 for the first credentials, +1 per reissue. */
+  readonly generation: number;
+}
+
+/** What the recipient gets: the password, the Temporary Access Pass, or both. */
+export type CredentialContents = 'password' | 'password-and-tap' | 'tap';
+
+/** Gets credentials to one trusted person privately (their 1:1 chat); a message never names the UPN. */
 export interface CredentialDelivery {
-  /** Delivers `secret` to `requester` only; idempotent per requestId (same request → same message). */
+  /** Sends the reveal card to `recipient` only: it holds no secret, the Reveal button shows it. */
+  sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome>;
+  /** Plain-message mode (the weaker choice, by config): the secret itself, in the recipient's 1:1 chat. */
   deliverTemporaryPassword(
-    requester: Requester,
+    recipient: Requester,
     secret: Secret,
-    context: { readonly requestId: string; readonly displayName: string },
+    context: { readonly requestId: string; readonly displayName: string; readonly temporaryAccessPass?: Secret | undefined },
   ): Promise<DeliveryOutcome>;
 }
 
@@ -111,6 +150,8 @@ export interface Ticket {
   /** ISO 8601 time of the change. */
   readonly at: string;
   readonly notes: readonly string[];
+  /** 1 for the first credentials, +1 per reissue (never the credentials themselves). */
+  readonly credentialsGeneration?: number | undefined;
 }
 
 export type TicketOutcome = { readonly kind: 'posted'; readonly messageId: string } | { readonly kind: 'failed'; readonly reason: string };
@@ -168,11 +209,43 @@ export interface SealedSecret {
   readonly tag: string;
 }
 
+/**
+ * Sealed credentials, in their own storage entry — never inside the request record, so no
+ * old version of a record ever holds a secret. Every entry has a time by which it is deleted.
+ */
+export interface StoredCredentials {
+  /** `${requestId}.${generation}`; also what each secret is sealed to. */
+  readonly credentialId: string;
+  readonly requestId: string;
+  readonly generation: number;
+  /** The only person who may reveal them (Entra object id). */
+  readonly recipientId: string;
+  readonly password: SealedSecret;
+  readonly temporaryAccessPass?: SealedSecret | undefined;
+  /** ISO 8601: deleted by then at the latest (end of the reveal window, or the grace after the first reveal). */
+  readonly purgeAt: string;
+  readonly revealedAt?: string | undefined;
+}
+
+/** Keeps sealed credentials until they are revealed or expire; `delete` removes them for good. */
+export interface CredentialStore {
+  /** The entry and its version, or null when there is none (never stored, or deleted). */
+  get(credentialId: string): Promise<{ readonly credentials: StoredCredentials; readonly version: string } | null>;
+  /** Stores a new entry; `exists` when the id is taken (a retry after a crash). */
+  create(credentials: StoredCredentials): Promise<{ readonly kind: 'created'; readonly version: string } | { readonly kind: 'exists' }>;
+  /** Replaces the entry if its version is still `expectedVersion`. */
+  update(credentials: StoredCredentials, expectedVersion: string): Promise<{ readonly kind: 'updated'; readonly version: string } | { readonly kind: 'conflict' }>;
+  /** Deletes the entry for good (no soft delete, no versions); nothing happens when it is gone already. */
+  delete(credentialId: string): Promise<void>;
+  /** Entries whose purgeAt has passed, oldest first, at most `limit`. */
+  listDue(now: Date, limit: number): Promise<StoredCredentials[]>;
+}
+
 /** Encrypts secrets so a crash between create and delivery can still deliver the same one. */
 export interface SecretVault {
-  /** Encrypts `secret`, bound to the request id (additional authenticated data). */
+  /** Encrypts `secret`, bound to `requestId` (additional authenticated data: the request's or the credentials' id). */
   seal(secret: Secret, context: { readonly requestId: string }): Promise<SealedSecret>;
-  /** Decrypts a sealed secret of this request; throws if it was tampered with or is another's. */
+  /** Decrypts a sealed secret bound to this id; throws if it was tampered with or is another's. */
   unseal(sealed: SealedSecret, context: { readonly requestId: string }): Promise<Secret>;
 }
 

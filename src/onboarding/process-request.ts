@@ -4,16 +4,19 @@
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
  *   received → validated → checked → (approval) → creating → created → delivering → delivered → done
+ *   (a reissue: done/failed → reissuing → created → … → done)
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { createAccount } from './create-account.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
+import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
 import { postTicket } from './it-ticket.js';
+import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, write, type StepResult } from './record-kernel.js';
+import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
 import { say } from './sentences.js';
 import { checkUpnFree } from './user-name-check.js';
@@ -46,16 +49,16 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
       case 'approved':
       case 'creating': return await createAccount(deps, stored);
       case 'awaiting_approval': return await expireApprovalIfDue(deps, stored);
-      case 'created': return record.manager === 'pending' ? await assignManager(deps, stored) : await deliverPassword(deps, stored);
-      case 'delivering': return await deliverPassword(deps, stored);
+      case 'created':
+        if (record.manager === 'pending') return await assignManager(deps, stored);
+        if (record.credentials?.tap === 'pending' || record.credentials?.tap === 'issuing') return await issueTemporaryAccessPass(deps, stored);
+        return await deliverCredentials(deps, stored);
+      case 'delivering': return await deliverCredentials(deps, stored);
       case 'delivered': return await recordOnboarding(deps, stored);
-      // The reveal view is not built yet: such requests wait.
-      case 'reveal_pending':
+      case 'reissuing': return await resetForReissue(deps, stored);
       case 'done':
       case 'rejected':
       case 'failed':
-      case 'revealed':
-      case 'expired':
         return stop(record);
     }
   } catch (error) {
@@ -111,38 +114,6 @@ async function assignManager(deps: OnboardingDependencies, stored: StoredRequest
     { graphRequestId: result.graphRequestId ?? null });
 }
 
-/** created/delivering → delivered: the same sealed password, to the requester only, without the UPN. */
-async function deliverPassword(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
-  const { record } = stored;
-  const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
-  if (claim.kind === 'lost') return claim.result;
-  const claimed = claim.stored;
-  const sealed = claimed.record.sealedPassword;
-  if (!sealed) throw new Error(`Request ${record.requestId} has no sealed password to deliver`);
-  const secret = await deps.vault.unseal(sealed, { requestId: record.requestId });
-  const outcome = await deps.delivery.deliverTemporaryPassword(record.requester, secret, {
-    requestId: record.requestId, displayName: requireRequest(record).displayName,
-  });
-  if (outcome.kind === 'delivered') {
-    return moveTo(deps, claimed, 'delivered', { sealedPassword: undefined, lease: undefined, problem: undefined }, 'password.delivered',
-      { requesterId: record.requester.id });
-  }
-  const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });
-  if (claimed.record.deliveryAttempts >= deps.policy.maxDeliveryAttempts) {
-    // Keep the sealed password: IT (or the future reveal view) can still hand over the same one.
-    // No more tries from here, so the requester is not told to wait for one.
-    const final = { ...problem, help: say.PASSWORD_UNDELIVERABLE_HELP() };
-    const failed = await write(deps, claimed, 'failed', { problem: final, lease: undefined }, 'password.undeliverable', { reason: outcome.reason });
-    if (failed) await postTicket(deps, failed, 'failed');
-    return moved;
-  }
-  const back = await write(deps, claimed, 'created', { problem, lease: undefined }, 'password.delivery_failed', { reason: outcome.reason });
-  if (!back) return moved;
-  // IT hears now, not after the last try: the account exists and the password has not reached the requester yet.
-  const ticketed = await postTicket(deps, back, 'created');
-  return stop((ticketed ?? back).record);
-}
-
 /** delivered → done: the IT ticket (never a secret) and the closing audit event. */
 async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   // Claim first, so two runs don't both post the ticket.
@@ -150,7 +121,8 @@ async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequ
   if (claim.kind === 'lost') return claim.result;
   const ticketed = await postTicket(deps, claim.stored, 'done');
   if (!ticketed) return moved;
-  return moveTo(deps, ticketed, 'done', { lease: undefined }, 'onboarding.done', {
+  const reissued = (stored.record.credentials?.generation ?? 1) > 1;
+  return moveTo(deps, ticketed, 'done', { lease: undefined, reissue: undefined }, reissued ? 'credentials.reissued' : 'onboarding.done', {
     userPrincipalName: requireRequest(stored.record).userPrincipalName, objectId: stored.record.objectId ?? null,
   });
 }

@@ -12,6 +12,8 @@ import type { OnboardingForm } from './request.js';
 import type { OnboardingOutcome } from './request-record.js';
 import { describeRecentRequests, requestResult } from './request-status.js';
 import { prepareRequestForm, rememberVerifiedDomains, reviewRequest, type FormPreparation, type RequestReview } from './review-request.js';
+import { reissueCredentials, type ReissueAnswer } from './reissue-credentials.js';
+import { revealCredentials, revealStatus, type RevealAnswer } from './reveal-credentials.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
 import { submitRequest, type Submission } from './submit-request.js';
@@ -35,6 +37,12 @@ export interface RequestDesk {
   auditTrailRefusal(personId: string | undefined): Promise<string | undefined>;
   readAuditTrail(query: AuditCriteria & { readonly requesterUpn?: string | undefined }): ReturnType<typeof readAuditTrail>;
   auditCsv(events: readonly AuditEvent[]): string;
+  /** The recipient's Reveal click: the secret, for the answer to that click only. */
+  revealCredentials(person: Requester | undefined, requestId: unknown): Promise<RevealAnswer>;
+  /** Where a reveal stands (Hide, and the card's refresh); never the secret. */
+  revealStatus(person: Requester | undefined, requestId: unknown): Promise<RevealAnswer>;
+  /** New credentials for an account this bot created (admins; the requester where the policy allows). */
+  reissueCredentials(input: Parameters<typeof reissueCredentials>[1]): Promise<ReissueAnswer>;
 }
 
 export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
@@ -58,5 +66,8 @@ export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
     auditTrailRefusal: (personId) => auditTrailRefusal(deps, personId),
     readAuditTrail: (query) => readAuditTrail(deps, query),
     auditCsv: (events) => deps.auditTrail.toCsv(events),
+    revealCredentials: (person, requestId) => revealCredentials(deps, person, requestId),
+    revealStatus: (person, requestId) => revealStatus(deps, person, requestId),
+    reissueCredentials: (input) => reissueCredentials(deps, input),
   };
 }

@@ -4,6 +4,8 @@ import type { OnboardingDependencies } from './dependencies.js';
 import { postTicket } from './it-ticket.js';
 import type { CollidingProperty, StoredRequest } from './ports.js';
 import { moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { discardCredentials } from './credentials.js';
+import type { OnboardingRecord } from './request-record.js';
 import { say } from './sentences.js';
 import { suggestAlternatives } from './user-name-check.js';
 
@@ -13,10 +15,12 @@ export async function rejectAsTaken(
 ): Promise<StepResult> {
   const request = requireRequest(stored.record);
   const alternatives = await suggestAlternatives(deps.directory, request);
+  // No account came of it: its credentials serve nobody.
+  await discardCredentials(deps, stored.record.credentials);
   return moveTo(deps, stored, 'rejected', {
     alternatives,
     lease: undefined,
-    sealedPassword: undefined,
+    ...purged(deps, stored),
     fieldProblems: [{ field: 'alias', message: say.NAME_ALREADY_USED(takenBy, request.alias), code: 'UPN_TAKEN' }],
     problem: describeProblem('UPN_TAKEN', stored.record.correlationId, { graphRequestId, detail: takenBy }),
   }, 'upn.taken', { userPrincipalName: request.userPrincipalName, takenBy, alternatives: alternatives.join(',') });
@@ -24,9 +28,10 @@ export async function rejectAsTaken(
 
 /** → failed, and IT hears of it in the ticket channel: what fails here is theirs to fix. */
 export async function failRequest(deps: OnboardingDependencies, stored: StoredRequest, problem: OnboardingProblem): Promise<StepResult> {
-  // Without an account the sealed password serves nobody: don't keep it.
-  const sealedPassword = stored.record.objectId ? stored.record.sealedPassword : undefined;
-  const failed = await write(deps, stored, 'failed', { problem, lease: undefined, sealedPassword }, 'request.failed', {
+  // Without an account the credentials serve nobody: don't keep them. With one, they stay
+  // (until they expire) so an admin can still reissue.
+  if (!stored.record.objectId) await discardCredentials(deps, stored.record.credentials);
+  const failed = await write(deps, stored, 'failed', { problem, lease: undefined, ...(stored.record.objectId ? {} : purged(deps, stored)) }, 'request.failed', {
     code: problem.code, graphRequestId: problem.graphRequestId ?? null,
   });
   if (!failed) return moved;
@@ -41,4 +46,10 @@ export async function leavePending(deps: OnboardingDependencies, stored: StoredR
     code, graphRequestId: graphRequestId ?? null,
   });
   return next ? stop(next.record) : moved;
+}
+
+/** The record's note that its credentials are gone from storage. */
+export function purged(deps: OnboardingDependencies, stored: StoredRequest): Partial<OnboardingRecord> {
+  const credentials = stored.record.credentials;
+  return credentials && !credentials.purgedAt ? { credentials: { ...credentials, purgedAt: deps.clock.now().toISOString() } } : {};
 }

@@ -6,12 +6,14 @@
  *                    ↘ rejected (the request can't be done as asked)   ↘ failed (it broke)
  *
  * With an approval policy, `checked` goes through `awaiting_approval` → `approved` (or
- * `rejected`) before `creating`. `reveal_pending`/`revealed`/`expired` (a one-time reveal
- * instead of a chat message) are typed but no step leads there yet.
+ * `rejected`) before `creating`. A reissue takes a request with an account from `done` or
+ * `failed` through `reissuing` → `created` → … → `done` again, with new credentials.
+ * The credentials themselves never live here (see CredentialStore): the record knows only
+ * which entry holds them and where their reveal stands.
  */
 import type { OnboardingProblem } from './errors.js';
 import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.js';
-import type { Requester, SealedSecret } from './ports.js';
+import type { Requester } from './ports.js';
 
 export type OnboardingStatus =
   | 'received'
@@ -26,11 +28,9 @@ export type OnboardingStatus =
   | 'done'
   | 'rejected'
   | 'failed'
-  | 'reveal_pending'
-  | 'revealed'
-  | 'expired';
+  | 'reissuing';
 
-export const finalStatuses: ReadonlySet<OnboardingStatus> = new Set(['done', 'rejected', 'failed', 'revealed', 'expired']);
+export const finalStatuses: ReadonlySet<OnboardingStatus> = new Set(['done', 'rejected', 'failed']);
 
 /** Who is working on a step right now, and until when (so a crashed instance's work is resumed). */
 export interface Lease {
@@ -58,8 +58,10 @@ export interface OnboardingRecord {
   readonly alternatives: readonly string[];
   /** Written into the account at creation so we recognise our own account later. */
   readonly marker?: string | undefined;
-  /** The temporary password, encrypted; removed once delivered. */
-  readonly sealedPassword?: SealedSecret | undefined;
+  /** Where the credentials are and how far their reveal went; the secrets are in the CredentialStore. */
+  readonly credentials?: CredentialsState | undefined;
+  /** A reissue asked for and not finished yet. */
+  readonly reissue?: { readonly by: Requester; readonly at: string } | undefined;
   readonly passwordAttempts: number;
   readonly createAttempts: number;
   readonly deliveryAttempts: number;
@@ -71,6 +73,21 @@ export interface OnboardingRecord {
   readonly warnings: readonly OnboardingProblem[];
   /** The approval policy's say on this request, decided when it was submitted. */
   readonly approval?: ApprovalRecord | undefined;
+}
+
+export interface CredentialsState {
+  /** The CredentialStore entry. */
+  readonly credentialId: string;
+  readonly generation: number;
+  /** The one person who may reveal them. */
+  readonly recipient: Requester;
+  /** The Temporary Access Pass: not wanted, not issued yet, issued, or refused by the tenant. */
+  readonly tap: 'off' | 'pending' | 'issuing' | 'issued' | 'failed';
+  /** ISO 8601, set when the reveal card went out: the secret is deleted then unless revealed earlier. */
+  readonly expiresAt?: string | undefined;
+  readonly revealedAt?: string | undefined;
+  /** ISO 8601: when the secret was deleted from storage (revealed + grace, expired, superseded, or never needed). */
+  readonly purgedAt?: string | undefined;
 }
 
 export interface ApprovalRecord {
@@ -128,9 +145,14 @@ export interface OnboardingOutcome {
   readonly problem?: OnboardingProblem | undefined;
   readonly alternatives: readonly string[];
   readonly warnings: readonly OnboardingProblem[];
+  /** Where the reveal stands (never a secret). */
+  readonly credentials?: {
+    readonly expiresAt?: string | undefined; readonly revealedAt?: string | undefined; readonly purgedAt?: string | undefined; readonly generation: number;
+  } | undefined;
 }
 
 export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
+  const credentials = record.credentials;
   return {
     requestId: record.requestId,
     correlationId: record.correlationId,
@@ -143,5 +165,6 @@ export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
     problem: record.problem,
     alternatives: record.alternatives,
     warnings: record.warnings,
+    ...(credentials ? { credentials: { expiresAt: credentials.expiresAt, revealedAt: credentials.revealedAt, purgedAt: credentials.purgedAt, generation: credentials.generation } } : {}),
   };
 }

@@ -3,17 +3,18 @@
  * was killed, or the directory throttled longer than one run waits. A scheduler calls
  * `resumeUnfinishedRequests` at start and then every few seconds, on every instance; the
  * record kernel's leases and compare-and-set writes make that safe, so this
- * only decides which requests are due, and tells the requester how one ended when it
- * ended here, where nobody was watching the card.
+ * only decides which requests are due, tells the requester how one ended when it ended
+ * here, where nobody was watching the card, and deletes credentials whose time is up.
  */
 import type { OnboardingDependencies } from './dependencies.js';
 import type { RequestIndex, RequesterNotice, RequestStore } from './ports.js';
 import { processOnboardingRequest } from './process-request.js';
 import { approvalExpired, finalStatuses, type OnboardingRecord, type OnboardingStatus } from './request-record.js';
+import { purgeDueCredentials } from './reveal-credentials.js';
 import { say } from './sentences.js';
 
-/** Statuses that wait for a person (an approver, the requester's reveal), not for us. */
-const waitingForPeople: ReadonlySet<OnboardingStatus> = new Set(['awaiting_approval', 'reveal_pending']);
+/** Statuses that wait for a person (an approver), not for us. */
+const waitingForPeople: ReadonlySet<OnboardingStatus> = new Set(['awaiting_approval']);
 
 export interface ResumeOptions {
   /** Tells the requester when a resumed request ends rejected or failed. */
@@ -33,6 +34,8 @@ export interface ResumeReport {
   readonly notified: readonly { readonly requestId: string; readonly delivered: boolean }[];
   /** Requests whose resume threw; the pass went on with the others. */
   readonly failed: readonly { readonly requestId: string; readonly error: unknown }[];
+  /** Credentials deleted because they were revealed (plus grace) or their reveal window ended. */
+  readonly purged: number;
 }
 
 /** True when nobody is working on this request now and it is ours to continue. */
@@ -80,7 +83,9 @@ export async function resumeUnfinishedRequests(
       failed.push({ requestId, error });
     }
   }
-  return { unfinished: requests.length, resumed, notDue: requests.length - due.length, notified, failed };
+  // No secret outlives its expiry, whichever instance restarted or crashed.
+  const purged = await purgeDueCredentials(deps);
+  return { unfinished: requests.length, resumed, notDue: requests.length - due.length, notified, failed, purged };
 }
 
 /** The store, watched: remembers whether one of this run's own writes moved the request to a final status. */

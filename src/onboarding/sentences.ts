@@ -76,6 +76,16 @@ export const problemCatalog = {
     help: 'Open a private chat with the bot; the same password will be sent again.',
     retryable: true,
   },
+  TAP_NOT_ISSUED: {
+    message: 'The account was created with its password, but without a Temporary Access Pass.',
+    help: 'Nothing is missing for the first sign-in: the password works. IT can issue a Temporary Access Pass later.',
+    retryable: false,
+  },
+  ACCOUNT_GONE: {
+    message: 'The account is no longer in the directory, so its credentials could not be reissued.',
+    help: 'Ask IT whether it was deleted; a new request creates a new account.',
+    retryable: false,
+  },
   TICKET_NOT_POSTED: {
     message: 'The account was created, but the IT channel could not be told.',
     help: 'Forward the ticket reference to IT.',
@@ -191,6 +201,7 @@ export const say = {
   // --- the ticket channel
   TICKET_CHANNEL_WHERE: () => 'Type "set ticket channel" in the Teams channel that should receive new-account tickets (mention me there).',
   TICKET_CHANNEL_SET: () => 'Done: new-account tickets will be posted in this channel. Passwords never are.',
+  TICKET_REISSUED: (byName: string, recipientName: string) => `Credentials reissued by ${byName}: the old password no longer works; ${recipientName} gets a new reveal card.`,
   TICKET_CHANNEL_MISSING_REASON: () => 'No IT ticket channel is set: an admin types "set ticket channel" in the channel that should get tickets.',
 
   // --- approval and how a request ended
@@ -199,7 +210,27 @@ export const say = {
   REJECTED_NOTICE: (upn: string, why: string) => `Your request for ${upn} was not approved${why ? `: ${why}` : '.'} Nothing was created.`,
   APPROVAL_EXPIRED_REASON: () => 'The approval expired.',
   REQUESTER_GONE_REASON: () => 'The requester may no longer request accounts.',
-  PASSWORD_UNDELIVERABLE_HELP: () => 'IT has it in the ticket: ask them to reset the password and give it to you.',
+  CREDENTIALS_UNDELIVERABLE_HELP: () => 'IT has it in the ticket: an IT admin can reissue the credentials (type "reissue" and the user name) once the bot can reach you.',
+  TAP_REFUSED: (reason: 'policy-off' | 'lifetime' | 'permission' | 'other') => {
+    switch (reason) {
+      case 'policy-off': return "the tenant's Temporary Access Pass policy is off";
+      case 'lifetime': return "the configured lifetime is outside the tenant's Temporary Access Pass policy";
+      case 'permission': return 'the bot lacks the Graph permission UserAuthenticationMethod.ReadWrite.All';
+      default: return 'the directory refused it';
+    }
+  },
+
+  // --- revealing and reissuing credentials
+  REVEAL_UNKNOWN: () => 'I no longer know these credentials. Ask IT to reissue them.',
+  REVEAL_NOT_YOURS: (recipientName: string) => `Only ${recipientName} can reveal these credentials; your click was recorded and nothing was shown.`,
+  REISSUE_USAGE: () => 'Usage: **reissue** *user name* (e.g. reissue adele.vance@contoso.com): new credentials for an account this bot created.',
+  REISSUE_NOT_ALLOWED: (whom: WhomToAsk) => `Only IT admins can reissue credentials. Ask a member of ${whom.admins}.`,
+  REISSUE_UNKNOWN_REQUEST: () => 'I no longer know this request, so nothing was reissued. Type "reissue" and the user name instead.',
+  REISSUE_NOT_OURS: (upn: string) => `${upn} was not created by this bot, so I cannot reissue its credentials. Reset its password in the Entra admin center instead.`,
+  REISSUE_NO_ACCOUNT: (upn: string) => `No account was created for ${upn}, so there is nothing to reissue. Send a new request instead.`,
+  REISSUE_IN_PROGRESS: (upn: string) => `The credentials of ${upn} are being created or reissued right now; nothing more was started.`,
+  REISSUE_ALREADY_DONE: (upn: string) => `The credentials of ${upn} were already reissued; nothing more was started.`,
+  REISSUE_STARTED: (upn: string, recipientName: string) => `Reissuing the credentials of ${upn}: the old password stops working now, and ${recipientName} gets a new reveal card in their private chat with me.`,
   /** The requester was not watching the card when the request ended without an account for them. */
   REQUEST_ENDED_UNWATCHED: (outcome: OnboardingOutcome) => {
     const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';

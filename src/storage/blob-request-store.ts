@@ -65,8 +65,7 @@ const DOWNLOAD_CONCURRENCY = 8;
 
 const knownStatuses: Record<OnboardingStatus, true> = {
   received: true, validated: true, checked: true, awaiting_approval: true, approved: true, creating: true,
-  created: true, delivering: true, delivered: true, done: true, rejected: true, failed: true,
-  reveal_pending: true, revealed: true, expired: true,
+  created: true, delivering: true, delivered: true, done: true, rejected: true, failed: true, reissuing: true,
 };
 
 /** True when `requestId` can name a request blob (no path characters, no dot-dot, ≤ 128). */

@@ -5,3 +5,4 @@ export * from './audit-csv.js';
 export * from './errors.js';
 export * from './reachability.js';
 export * from './blob-rate-limiter.js';
+export * from './table-credential-store.js';

@@ -242,7 +242,8 @@ function fromEntity(tableName: string, entity: AuditEntity): RecordedAuditEvent 
   };
 }
 
-function isLocalEmulator(connectionString: string): boolean {
+/** Plain http is only ever accepted for a storage emulator on this machine. */
+export function isLocalEmulator(connectionString: string): boolean {
   return /UseDevelopmentStorage=true/i.test(connectionString)
     || /TableEndpoint=http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(connectionString);
 }

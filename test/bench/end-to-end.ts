@@ -20,7 +20,7 @@ import {
   checkUpnFree, createAesGcmSecretVault, cryptoRandom, defaultOnboardingPolicy, onboard, systemClock,
   type Directory, type OnboardingDependencies, type OnboardingStatus,
 } from '../../src/onboarding/index.js';
-import { form, InMemoryAuditLog, InMemoryRequestStore, RecordingDelivery, RecordingTickets, requester } from '../onboarding/fakes.js';
+import { form, InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets, requester } from '../onboarding/fakes.js';
 import { benchAsync, formatMs, formatRate, printTable, type BenchResult } from './harness.js';
 
 export const TLS_DIR = fileURLToPath(new URL('../../.local/tls', import.meta.url));
@@ -116,6 +116,7 @@ async function openWorld(throttling: boolean): Promise<World> {
     store: new InMemoryRequestStore(),
     audit: new InMemoryAuditLog(),
     vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'bench' }),
+    credentials: new InMemoryCredentialStore(),
     clock: systemClock,
     random: cryptoRandom,
     policy: defaultOnboardingPolicy,

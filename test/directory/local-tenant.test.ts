@@ -15,7 +15,7 @@ import {
   type OnboardingDependencies, type OnboardingOutcome, cryptoRandom, aliasPatterns, defaultPasswordPolicy, generateTemporaryPassword,
   userDraftFrom, validateOnboardingForm,
 } from '../../src/onboarding/index.js';
-import { Crash, InMemoryAuditLog, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
+import { Crash, InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
 
 let tenant: LocalTenant;
 
@@ -53,6 +53,9 @@ class ObservedDirectory implements Directory {
   checkMemberGroups = (u: string, g: readonly string[]) => this.inner.checkMemberGroups(u, g);
   groupDisplayName = (g: string) => this.inner.groupDisplayName(g);
   findUsersByDisplayName = (name: string, limit: number) => this.inner.findUsersByDisplayName(name, limit);
+  resetPassword: Directory['resetPassword'] = (u, p) => this.inner.resetPassword(u, p);
+  issueTemporaryAccessPass: Directory['issueTemporaryAccessPass'] = (u, r) => this.inner.issueTemporaryAccessPass(u, r);
+  removeTemporaryAccessPasses = (u: string) => this.inner.removeTemporaryAccessPasses(u);
   createUser: Directory['createUser'] = async (draft, password, marker) => {
     const outcome = await this.inner.createUser(draft, password, marker);
     if (!(outcome.kind === 'rejected' && outcome.reason === 'password')) {
@@ -96,7 +99,7 @@ function harness(options: Partial<GraphDirectoryOptions> = {}): Harness {
   const directory = new ObservedDirectory(createGraphDirectory(graphOptions(options)));
   const parts = {
     directory, store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(), delivery: new RecordingDelivery(),
-    tickets: new RecordingTickets(), clock: new SkippableClock(),
+    tickets: new RecordingTickets(), clock: new SkippableClock(), credentials: new InMemoryCredentialStore(),
   };
   const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'it' });
   return {
@@ -104,7 +107,11 @@ function harness(options: Partial<GraphDirectoryOptions> = {}): Harness {
     crashes: 0,
     deps: (instanceId) => ({
       ...parts, vault, random: cryptoRandom, instanceId,
-      policy: { ...defaultOnboardingPolicy, readBackAttempts: 6, readBackDelayMs: 150, maxWaitMs: 3_000, maxCreateAttempts: 6 },
+      // The password as a plain message, so each delivered password can be compared with the POSTs that carried it.
+      policy: {
+        ...defaultOnboardingPolicy, readBackAttempts: 6, readBackDelayMs: 150, maxWaitMs: 3_000, maxCreateAttempts: 6,
+        credentials: { ...defaultOnboardingPolicy.credentials, delivery: 'message' },
+      },
     }),
   };
 }

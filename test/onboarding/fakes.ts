@@ -7,8 +7,9 @@ import {
   createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type CollidingProperty,
   type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type Directory, type DirectoryUser,
   type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
-  type RequestStore, type Secret, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
-  type VerifiedDomain, DirectoryError,
+  type RequestStore, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
+  type VerifiedDomain, type CredentialStore, type StoredCredentials, type PasswordResetOutcome, type TemporaryAccessPassOutcome,
+  type TemporaryAccessPassRequest, type RevealNotice, DirectoryError, Secret,
 } from '../../src/onboarding/index.js';
 
 /** Thrown by a fake to stop the process in the middle of a step, like a crash. */
@@ -47,6 +48,40 @@ export class InMemoryRequestStore implements RequestStore {
   /** Everything stored, as it sits on disk. */
   dump(): string {
     return [...this.records.values()].map((r) => r.json).join('\n');
+  }
+}
+
+/** Credentials entries as Table Storage keeps them: replaced on update, gone on delete. */
+export class InMemoryCredentialStore implements CredentialStore {
+  readonly entries = new Map<string, { json: string; version: number }>();
+  /** Ids ever deleted, in order (to prove a secret was removed, not just marked). */
+  readonly deleted: string[] = [];
+
+  async get(credentialId: string) {
+    const row = this.entries.get(credentialId);
+    return row ? { credentials: JSON.parse(row.json) as StoredCredentials, version: String(row.version) } : null;
+  }
+  async create(credentials: StoredCredentials) {
+    if (this.entries.has(credentials.credentialId)) return { kind: 'exists' as const };
+    this.entries.set(credentials.credentialId, { json: JSON.stringify(credentials), version: 1 });
+    return { kind: 'created' as const, version: '1' };
+  }
+  async update(credentials: StoredCredentials, expectedVersion: string) {
+    const row = this.entries.get(credentials.credentialId);
+    if (!row || String(row.version) !== expectedVersion) return { kind: 'conflict' as const };
+    this.entries.set(credentials.credentialId, { json: JSON.stringify(credentials), version: row.version + 1 });
+    return { kind: 'updated' as const, version: String(row.version + 1) };
+  }
+  async delete(credentialId: string) {
+    if (this.entries.delete(credentialId)) this.deleted.push(credentialId);
+  }
+  async listDue(now: Date, limit: number) {
+    return [...this.entries.values()].map((r) => JSON.parse(r.json) as StoredCredentials)
+      .filter((c) => Date.parse(c.purgeAt) <= now.getTime()).sort((a, b) => a.purgeAt.localeCompare(b.purgeAt)).slice(0, limit);
+  }
+  /** Everything stored, as it sits on disk. */
+  dump(): string {
+    return [...this.entries.values()].map((r) => r.json).join('\n');
   }
 }
 
@@ -107,6 +142,9 @@ interface FakeAccount {
   managerId?: string;
   /** Reads that still miss this account (replication lag). */
   invisibleReads: number;
+  /** Passwords set by a reset, in order. */
+  resets?: string[];
+  temporaryAccessPass?: { value: string; request: TemporaryAccessPassRequest };
 }
 
 /** What the next createUser call does, in order; after the script runs out it behaves. */
@@ -236,6 +274,34 @@ export class FakeDirectory implements Directory {
   async groupDisplayName(_groupId: string): Promise<string | null> {
     return null;
   }
+
+  /** The tenant's TAP policy: 'on' issues passes; anything else is how it refuses. */
+  tapPolicy: 'on' | 'policy-off' | 'lifetime' | 'permission' = 'on';
+  passesIssued = 0;
+
+  async resetPassword(userId: string, password: Secret): Promise<PasswordResetOutcome> {
+    const account = [...this.accounts.values()].find((a) => a.id === userId);
+    if (!account) return { kind: 'rejected', reason: 'not-found' };
+    if (this.rejectAllPasswords || this.bannedPasswords.has(password.reveal())) return { kind: 'rejected', reason: 'password' };
+    account.password = password.reveal();
+    (account.resets ??= []).push(password.reveal());
+    return { kind: 'reset' };
+  }
+
+  async issueTemporaryAccessPass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
+    const account = [...this.accounts.values()].find((a) => a.id === userId);
+    if (this.tapPolicy !== 'on') return { kind: 'refused', reason: this.tapPolicy, graphRequestId: 'req-tap' };
+    if (!account || account.temporaryAccessPass) return { kind: 'refused', reason: 'other', graphRequestId: 'req-tap' };
+    this.passesIssued += 1;
+    const value = `TAP-${this.passesIssued}-${userId.slice(-4)}`;
+    account.temporaryAccessPass = { value, request };
+    return { kind: 'issued', pass: new Secret(value), startDateTime: request.startDateTime ?? '2025-03-03T09:00:00.000Z', lifetimeInMinutes: request.lifetimeInMinutes, isUsableOnce: request.isUsableOnce };
+  }
+
+  async removeTemporaryAccessPasses(userId: string): Promise<void> {
+    const account = [...this.accounts.values()].find((a) => a.id === userId);
+    if (account) delete account.temporaryAccessPass;
+  }
 }
 
 export interface Delivered {
@@ -247,12 +313,21 @@ export interface Delivered {
 
 export class RecordingDelivery implements CredentialDelivery {
   readonly delivered: Delivered[] = [];
+  readonly revealCards: Array<{ recipient: Requester; notice: RevealNotice }> = [];
   faults: Array<'undeliverable' | 'crash-after-send' | 'crash-before-send'> = [];
-  async deliverTemporaryPassword(requester: Requester, secret: Secret, context: { requestId: string; displayName: string }): Promise<DeliveryOutcome> {
+  async sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome> {
     const fault = this.faults.shift();
     if (fault === 'crash-before-send') throw new Crash('crash before delivery');
     if (fault === 'undeliverable') return { kind: 'undeliverable', reason: 'the requester has not installed the bot' };
-    this.delivered.push({ requester, value: secret.reveal(), ...context });
+    this.revealCards.push({ recipient, notice });
+    if (fault === 'crash-after-send') throw new Crash('crash after delivery');
+    return { kind: 'delivered' };
+  }
+  async deliverTemporaryPassword(requester: Requester, secret: Secret, context: { requestId: string; displayName: string; temporaryAccessPass?: Secret | undefined }): Promise<DeliveryOutcome> {
+    const fault = this.faults.shift();
+    if (fault === 'crash-before-send') throw new Crash('crash before delivery');
+    if (fault === 'undeliverable') return { kind: 'undeliverable', reason: 'the requester has not installed the bot' };
+    this.delivered.push({ requester, value: secret.reveal(), requestId: context.requestId, displayName: context.displayName });
     if (fault === 'crash-after-send') throw new Crash('crash after delivery');
     return { kind: 'delivered' };
   }
@@ -279,6 +354,7 @@ export interface World {
   delivery: RecordingDelivery;
   tickets: RecordingTickets;
   store: InMemoryRequestStore;
+  credentials: InMemoryCredentialStore;
   audit: InMemoryAuditLog;
   clock: FakeClock;
   random: SeededRandom;
@@ -291,6 +367,7 @@ export function makeWorld(seed = 7): World {
     delivery: new RecordingDelivery(),
     tickets: new RecordingTickets(),
     store: new InMemoryRequestStore(),
+    credentials: new InMemoryCredentialStore(),
     audit: new InMemoryAuditLog(),
     clock: new FakeClock(),
     random: new SeededRandom(seed),
@@ -298,8 +375,11 @@ export function makeWorld(seed = 7): World {
   const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'test-key' });
   return {
     ...world,
+    // These worlds hand the password over as a plain message unless a test asks for the
+    // reveal card: the exactly-once tests compare what was delivered with what was set.
     deps: (instanceId = 'instance-a', policy = {}) => ({
-      ...world, vault, instanceId, policy: { ...defaultOnboardingPolicy, ...policy },
+      ...world, vault, instanceId,
+      policy: { ...defaultOnboardingPolicy, credentials: { ...defaultOnboardingPolicy.credentials, delivery: 'message' as const }, ...policy },
     }),
   };
 }

@@ -121,7 +121,7 @@ describe('resuming unfinished requests', () => {
     expect(notice.sent).toHaveLength(1);
     expect(notice.sent[0]!.text).toMatch(/^I could not finish the account for José Núñez\. The account exists, but its temporary password could not be sent/);
     // No try is left, so the requester is sent to IT rather than told to wait for one.
-    expect(notice.sent[0]!.text).toContain('ask them to reset the password');
+    expect(notice.sent[0]!.text).toContain('can reissue the credentials');
     expect(notice.sent[0]!.text).not.toContain('will be sent again');
     const password = world.directory.createdByWorkflow()[0]!.password;
     expect(notice.sent[0]!.text).not.toContain(password);

@@ -24,7 +24,7 @@ async function settle(world: World, requestId: string, first: () => Promise<Onbo
 /** The password values known to the directory and the delivery port must appear nowhere else. */
 function expectNoSecretOutsideDelivery(world: World): void {
   const secrets = [...world.directory.accounts.values()].map((a) => a.password).filter((p) => p !== 'irrelevant');
-  const elsewhere = [world.store.dump(), JSON.stringify(world.audit.events), JSON.stringify(world.tickets.posted)].join('\n');
+  const elsewhere = [world.store.dump(), world.credentials.dump(), JSON.stringify(world.audit.events), JSON.stringify(world.tickets.posted)].join('\n');
   for (const s of secrets) expect(elsewhere).not.toContain(s);
 }
 
@@ -314,14 +314,16 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     expectNoSecretOutsideDelivery(world);
   });
 
-  it('when delivery keeps failing, then the request fails, IT gets a failed ticket, and the sealed password is kept for a later hand-over', async () => {
+  it('when delivery keeps failing, then the request fails, IT gets a failed ticket, and the sealed password is kept (in the credential store, never the record) for a reissue', async () => {
     const world = makeWorld();
     world.delivery.faults = ['undeliverable', 'undeliverable', 'undeliverable'];
     let outcome = await onboard(world.deps(), { requestId: 'r1', requester, form: form() });
     while (outcome.pending) outcome = await processOnboardingRequest(world.deps(), 'r1');
     expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'DELIVERY_FAILED' } });
     expect(world.tickets.posted.at(-1)?.ticket.status).toBe('failed');
-    expect(JSON.parse(world.store.dump())).toHaveProperty('sealedPassword');
+    const record = JSON.parse(world.store.dump()) as { credentials: { credentialId: string } };
+    expect(record).not.toHaveProperty('sealedPassword');
+    expect(world.credentials.entries.has(record.credentials.credentialId)).toBe(true);
     expectNoSecretOutsideDelivery(world);
   });
 });

@@ -154,8 +154,8 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
 }
 
 /** The private message carrying the temporary password: display name only, never the UPN. */
-export function temporaryPasswordCard(view: { displayName: string; requestId: string; password: string }) {
-  return renderCard('temporary-password', view);
+export function temporaryPasswordCard(view: { displayName: string; requestId: string; password: string; temporaryAccessPass?: string | undefined }) {
+  return renderCard('temporary-password', { ...view, temporaryAccessPass: view.temporaryAccessPass ?? '' });
 }
 
 /** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */
@@ -186,12 +186,15 @@ export function ticketCard(ticket: Ticket) {
     facts,
     notes: ticket.status === 'awaiting_approval' ? [] : [...ticket.notes],
     awaitingApproval: ticket.status === 'awaiting_approval',
+    // An account exists and its credentials are handed over or stuck: an admin can reissue them.
+    canReissue: (ticket.status === 'done' || ticket.status === 'failed') && !!ticket.objectId,
+    generation: ticket.credentialsGeneration ?? 1,
     requestId: ticket.requestId,
   });
 }
 
 /** "2026-11-22 22:00 UTC": read at a glance, sorts as text, no time zone guessed. */
-function readableUtc(iso: string): string {
+export function readableUtc(iso: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
   return m ? `${m[1]} ${m[2]} UTC` : iso;
 }

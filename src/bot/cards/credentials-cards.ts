@@ -1,0 +1,76 @@
+/**
+ * The cards of a credentials hand-over. The reveal card is the only one posted into the
+ * chat, and it never holds a secret; the card with the secret exists only as the answer to
+ * the recipient's Reveal click; the status card says where things stand ("revealed at …",
+ * "deleted — ask IT to reissue").
+ */
+import type { CredentialContents, RevealNotice, RevealState, Secret } from '../../onboarding/index.js';
+import { renderCard, type AdaptiveCardJson } from './render.js';
+import { readableUtc } from './onboarding-cards.js';
+
+const WHAT: Record<CredentialContents, string> = {
+  password: 'a temporary password',
+  'password-and-tap': 'a temporary password and a Temporary Access Pass',
+  tap: 'a Temporary Access Pass',
+};
+
+/** The card posted into the recipient's 1:1 chat; it refreshes itself for that person only. */
+export function revealCard(notice: RevealNotice, recipientTeamsId: string): AdaptiveCardJson {
+  return withRefresh(statusCard({
+    requestId: notice.requestId, displayName: notice.displayName, ticketReference: notice.ticketReference, generation: notice.generation,
+    contents: notice.contents, state: 'waiting', expiresAt: notice.expiresAt,
+  }), notice.requestId, recipientTeamsId);
+}
+
+/** Where the reveal stands, never the secret: what the card shows on refresh, after Hide, and once it is gone. */
+export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCardJson {
+  const what = WHAT[reveal.contents];
+  const reissued = reveal.generation > 1 ? ' (reissued)' : '';
+  const byState = {
+    waiting: {
+      sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over; only you can see it, and it is not kept in this chat.`,
+      hint: `Reveal before ${readableUtc(reveal.expiresAt ?? '')}; after that it is deleted and IT has to reissue it.`,
+      canReveal: true,
+    },
+    revealed: {
+      sentence: `You revealed ${what} for ${reveal.displayName} at ${readableUtc(reveal.revealedAt ?? '')}.`,
+      hint: `You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
+      canReveal: true,
+    },
+    gone: {
+      sentence: reveal.revealedAt
+        ? `You revealed ${what} for ${reveal.displayName} at ${readableUtc(reveal.revealedAt)}; it has been deleted since.`
+        : `The ${what.replace(/^an? /, '')} for ${reveal.displayName} expired unrevealed and was deleted.`,
+      hint: 'If it is needed again, ask IT to reissue the credentials.',
+      canReveal: false,
+    },
+  }[reveal.state];
+  const card = renderCard('credentials-reveal', {
+    title: `Credentials for ${reveal.displayName}`,
+    ...byState,
+    facts: [{ title: 'For', value: reveal.displayName }, { title: 'Ticket', value: reveal.ticketReference }],
+    requestId: reveal.requestId,
+  });
+  return refreshFor && reveal.state !== 'gone' ? withRefresh(card, reveal.requestId, refreshFor) : card;
+}
+
+/** The answer to the recipient's Reveal click only: never posted, never an update of the message. */
+export function revealedCard(reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined }): AdaptiveCardJson {
+  const tap = secrets.temporaryAccessPass;
+  return renderCard('credentials-shown', {
+    title: `Credentials for ${reveal.displayName}`,
+    password: secrets.password?.reveal() ?? '',
+    temporaryAccessPass: tap?.reveal() ?? '',
+    instructions: [
+      `Give ${tap && secrets.password ? 'them' : 'it'} to ${reveal.displayName} in person or by phone — not by email or in a group chat.`,
+      secrets.password ? 'They must choose a new password when they first sign in.' : '',
+      tap ? 'The Temporary Access Pass lets them sign in once and set up their sign-in methods (MFA).' : '',
+    ].filter(Boolean).join(' '),
+    visibility: `Press Hide when done. You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
+    requestId: reveal.requestId,
+  });
+}
+
+function withRefresh(card: AdaptiveCardJson, requestId: string, userId: string): AdaptiveCardJson {
+  return { ...card, refresh: { action: { type: 'Action.Execute', title: 'Refresh', verb: 'credentials.status', data: { requestId } }, userIds: [userId] } };
+}

@@ -1,0 +1,79 @@
+/**
+ * Revealing and reissuing credentials in Teams. A revealed secret exists only in the
+ * invoke response to the recipient's own click: never posted, never written over the card
+ * with updateActivity, never returned through teams-ai's card path (which switches a verb to
+ * "replace the card for everyone" once a handler returns a refreshing card).
+ */
+import { ActivityTypes, type TurnContext } from 'botbuilder';
+import type { Application, TurnState } from '@microsoft/teams-ai';
+import type { Logger } from 'pino';
+import { say, type RequestDesk, type RevealAnswer } from '../onboarding/index.js';
+import { revealedCard, statusCard } from './cards/credentials-cards.js';
+import type { AdaptiveCardJson } from './cards/render.js';
+import { personOf } from './onboarding-routes.js';
+
+export interface CredentialsConversationOptions {
+  desk: RequestDesk;
+  logger: Logger;
+}
+
+type CardData = Record<string, unknown>;
+
+export const CREDENTIALS_COMMANDS = [
+  { command: 'reissue', description: 'Admins: new credentials for an account this bot created (reissue adele.vance@contoso.com).' },
+] as const;
+
+export function addCredentialsConversation(app: Application<TurnState>, options: CredentialsConversationOptions): void {
+  const { desk, logger } = options;
+
+  /** Answers the click with a card for the clicker only: the invoke response, nothing else. */
+  const answerPrivately = async (context: TurnContext, card: AdaptiveCardJson | string): Promise<string> => {
+    const body = typeof card === 'string'
+      ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: card }
+      : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+    return '';
+  };
+
+  const answerReveal = async (context: TurnContext, answer: RevealAnswer): Promise<string> => {
+    switch (answer.kind) {
+      case 'refused':
+        logger.warn({ requestId: context.activity.value?.action?.data?.requestId, personId: personOf(context)?.id ?? null }, 'refused a credentials click from someone who is not the recipient');
+        return answerPrivately(context, answer.sentence);
+      case 'state':
+        return answerPrivately(context, statusCard(answer.reveal, context.activity.from.id));
+      case 'shown':
+        return answerPrivately(context, revealedCard(answer.reveal, answer));
+    }
+  };
+
+  app.adaptiveCards.actionExecute<CardData>('credentials.reveal', async (context, _state, data) =>
+    answerReveal(context, await desk.revealCredentials(personOf(context), data.requestId)));
+  app.adaptiveCards.actionExecute<CardData>(['credentials.hide', 'credentials.status'], async (context, _state, data) =>
+    answerReveal(context, await desk.revealStatus(personOf(context), data.requestId)));
+
+  const reissue = async (input: { context: TurnContext; requestId?: string; userPrincipalName?: string; fromGeneration?: number }): Promise<string> => {
+    const actor = personOf(input.context);
+    if (!actor) return say.UNKNOWN_PERSON();
+    const answer = await desk.reissueCredentials({
+      actor, requestId: input.requestId, userPrincipalName: input.userPrincipalName, fromGeneration: input.fromGeneration,
+    });
+    if (answer.kind === 'refused') return answer.sentence;
+    void answer.work.catch((error: unknown) => logger.error({ err: error, requestId: input.requestId }, 'could not finish a reissue'));
+    return answer.sentence;
+  };
+
+  app.message(/^\s*reissue\b/i, async (context) => {
+    const upn = (context.activity.text ?? '').trim().split(/\s+/)[1];
+    if (!upn || !upn.includes('@') || upn.length > 113) return void (await context.sendActivity(say.REISSUE_USAGE()));
+    await context.sendActivity(await reissue({ context, userPrincipalName: upn.toLowerCase() }));
+  });
+  app.adaptiveCards.actionExecute<CardData>('credentials.reissue', async (context, _state, data) => {
+    const generation = Number(data.generation);
+    return reissue({
+      context,
+      requestId: typeof data.requestId === 'string' ? data.requestId : '',
+      ...(Number.isInteger(generation) && generation > 0 ? { fromGeneration: generation } : {}),
+    });
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * The credentials' lifecycle in the CredentialStore: sealed when the account is about to
+ * be created (so every retry sends the same password), a Temporary Access Pass added after
+ * creation, deleted a grace period after the first reveal, at the end of the reveal
+ * window, when superseded by a reissue, or when no account came of the request.
+ */
+import type { OnboardingDependencies } from './dependencies.js';
+import { generateTemporaryPassword } from './password.js';
+import type { CredentialContents, SealedSecret, StoredCredentials } from './ports.js';
+import type { OnboardingRequest } from './request.js';
+import type { CredentialsState, OnboardingRecord } from './request-record.js';
+import type { Secret } from './secret.js';
+
+export const credentialIdFor = (requestId: string, generation: number): string => `${requestId}.${generation}`;
+
+/** A fresh temporary password that avoids the person's names, sealed to these credentials. */
+export async function sealNewPassword(deps: OnboardingDependencies, request: OnboardingRequest, credentialId: string): Promise<SealedSecret> {
+  const forbidden = [request.givenName, request.surname, request.alias, request.displayName, request.mailNickname];
+  const password = generateTemporaryPassword(deps.random, deps.policy.password, forbidden);
+  return deps.vault.seal(password, { requestId: credentialId });
+}
+
+/**
+ * Stores new credentials for this request (generation 1 at creation, +1 per reissue) and
+ * returns their state for the record. A retry after a crash finds the entry already there
+ * and keeps it, so the account is only ever sent the password stored here.
+ */
+export async function storeNewCredentials(
+  deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest, generation: number,
+): Promise<CredentialsState> {
+  const credentialId = credentialIdFor(record.requestId, generation);
+  const recipient = record.credentials?.recipient ?? record.requester;
+  if (!(await deps.credentials.get(credentialId))) {
+    await deps.credentials.create({
+      credentialId,
+      requestId: record.requestId,
+      generation,
+      recipientId: recipient.id,
+      password: await sealNewPassword(deps, request, credentialId),
+      // Never kept without an expiry: the reveal window counts from now until the card goes out.
+      purgeAt: new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString(),
+    });
+  }
+  return { credentialId, generation, recipient, tap: deps.policy.credentials.temporaryAccessPass.mode === 'off' ? 'off' : 'pending' };
+}
+
+/** The stored credentials of this state; throws when a step that needs them finds none (a bug, not an outcome). */
+export async function requireCredentials(deps: OnboardingDependencies, state: CredentialsState | undefined): Promise<{ credentials: StoredCredentials; version: string }> {
+  const found = state ? await deps.credentials.get(state.credentialId) : null;
+  if (!found) throw new Error(`Credentials ${state?.credentialId ?? '(none)'} are not stored`);
+  return found;
+}
+
+/** The password, opened for one use (the POST that creates the account, or the reset). */
+export async function openPassword(deps: OnboardingDependencies, state: CredentialsState | undefined): Promise<Secret> {
+  const { credentials } = await requireCredentials(deps, state);
+  return deps.vault.unseal(credentials.password, { requestId: credentials.credentialId });
+}
+
+/** Replaces the password of not-yet-used credentials (the tenant refused the last one). */
+export async function replacePassword(deps: OnboardingDependencies, state: CredentialsState, request: OnboardingRequest): Promise<void> {
+  const { credentials, version } = await requireCredentials(deps, state);
+  const updated = await deps.credentials.update({ ...credentials, password: await sealNewPassword(deps, request, credentials.credentialId) }, version);
+  if (updated.kind === 'conflict') throw new Error(`Credentials ${credentials.credentialId} changed while their password was replaced`);
+}
+
+/** Deletes the secret for good; the record keeps only when and why. */
+export async function discardCredentials(deps: OnboardingDependencies, state: CredentialsState | undefined): Promise<void> {
+  if (state) await deps.credentials.delete(state.credentialId);
+}
+
+/** What the recipient will get: the TAP `instead` of the password only when one was issued. */
+export function contentsOf(deps: OnboardingDependencies, state: CredentialsState): CredentialContents {
+  if (state.tap !== 'issued') return 'password';
+  return deps.policy.credentials.temporaryAccessPass.mode === 'instead' ? 'tap' : 'password-and-tap';
+}

@@ -1,0 +1,108 @@
+/**
+ * Handing the credentials over, after the account exists: a Temporary Access Pass when the
+ * policy wants one (the account goes on without it when the tenant refuses), then the
+ * recipient's 1:1 chat gets a reveal card — or, in the weaker plain-message mode, the
+ * secret itself. Never with the user name.
+ */
+import { describeProblem } from './errors.js';
+import type { OnboardingDependencies } from './dependencies.js';
+import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
+import { postTicket } from './it-ticket.js';
+import type { DeliveryOutcome, StoredRequest } from './ports.js';
+import type { CredentialsState } from './request-record.js';
+import { claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { say } from './sentences.js';
+
+/** created (TAP pending) → created (TAP issued or failed): one pass, starting on the start date when that is ahead. */
+export async function issueTemporaryAccessPass(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const state = record.credentials!;
+  const objectId = record.objectId!;
+  // A run that died after POST lost the pass's value: replace it (a user has at most one).
+  const interrupted = state.tap === 'issuing';
+  const claim = await claimStep(deps, stored, 'created', { credentials: { ...state, tap: 'issuing' } });
+  if (claim.kind === 'lost') return claim.result;
+  if (interrupted) await deps.directory.removeTemporaryAccessPasses(objectId);
+  const { lifetimeMinutes, usableOnce } = deps.policy.credentials.temporaryAccessPass;
+  const hireDate = requireRequest(record).employeeHireDate;
+  const startsLater = hireDate !== undefined && Date.parse(hireDate) > deps.clock.now().getTime();
+  const outcome = await deps.directory.issueTemporaryAccessPass(objectId, {
+    ...(startsLater ? { startDateTime: hireDate } : {}), lifetimeInMinutes: lifetimeMinutes, isUsableOnce: usableOnce,
+  });
+  if (outcome.kind === 'refused') {
+    const warning = describeProblem('TAP_NOT_ISSUED', record.correlationId, { graphRequestId: outcome.graphRequestId, detail: say.TAP_REFUSED(outcome.reason) });
+    return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'failed' }, warnings: [...record.warnings, warning], lease: undefined },
+      'tap.refused', { reason: outcome.reason, graphRequestId: outcome.graphRequestId ?? null });
+  }
+  const { credentials, version } = await requireCredentials(deps, state);
+  const sealed = await deps.vault.seal(outcome.pass, { requestId: credentials.credentialId });
+  const updated = await deps.credentials.update({ ...credentials, temporaryAccessPass: sealed }, version);
+  if (updated.kind === 'conflict') throw new Error(`Credentials ${credentials.credentialId} changed while a TAP was added`);
+  return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'issued' }, lease: undefined }, 'tap.issued', {
+    startDateTime: outcome.startDateTime, lifetimeInMinutes: outcome.lifetimeInMinutes, isUsableOnce: outcome.isUsableOnce,
+  });
+}
+
+/** created/delivering → delivered: the reveal card (or the plain message) to the recipient only. */
+export async function deliverCredentials(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  const { record } = stored;
+  const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
+  if (claim.kind === 'lost') return claim.result;
+  const claimed = claim.stored;
+  const state = claimed.record.credentials!;
+  const reveal = deps.policy.credentials.delivery === 'reveal';
+  const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString();
+  const outcome = reveal ? await sendRevealCard(deps, claimed, state, expiresAt) : await sendPlainMessage(deps, claimed, state);
+  if (outcome.kind === 'delivered') {
+    const now = deps.clock.now().toISOString();
+    // Plain-message mode: the secret left in the message, so storage keeps no copy.
+    if (!reveal) await discardCredentials(deps, state);
+    const credentials = reveal ? { ...state, expiresAt } : { ...state, purgedAt: now };
+    return moveTo(deps, claimed, 'delivered', { credentials, lease: undefined, problem: undefined }, reveal ? 'credentials.reveal_card_sent' : 'password.delivered',
+      { recipientId: state.recipient.id, generation: state.generation });
+  }
+  const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });
+  if (claimed.record.deliveryAttempts >= deps.policy.maxDeliveryAttempts) {
+    // The credentials stay sealed until they expire, so an admin can reissue or IT hand them over.
+    // No more tries from here, so the recipient is not told to wait for one.
+    const final = { ...problem, help: say.CREDENTIALS_UNDELIVERABLE_HELP() };
+    const failed = await write(deps, claimed, 'failed', { problem: final, lease: undefined }, 'password.undeliverable', { reason: outcome.reason });
+    if (failed) await postTicket(deps, failed, 'failed');
+    return moved;
+  }
+  const back = await write(deps, claimed, 'created', { problem, lease: undefined }, 'password.delivery_failed', { reason: outcome.reason });
+  if (!back) return moved;
+  // IT hears now, not after the last try: the account exists and the credentials have not reached anyone yet.
+  const ticketed = await postTicket(deps, back, 'created');
+  return stop((ticketed ?? back).record);
+}
+
+async function sendRevealCard(deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, expiresAt: string): Promise<DeliveryOutcome> {
+  const outcome = await deps.delivery.sendRevealCard(state.recipient, {
+    requestId: stored.record.requestId,
+    displayName: requireRequest(stored.record).displayName,
+    ticketReference: requireRequest(stored.record).ticketReference,
+    expiresAt,
+    contents: contentsOf(deps, state),
+    generation: state.generation,
+  });
+  if (outcome.kind === 'delivered') {
+    // The window now counts from the card: the stored entry is deleted then at the latest.
+    const { credentials, version } = await requireCredentials(deps, state);
+    await deps.credentials.update({ ...credentials, purgeAt: expiresAt }, version);
+  }
+  return outcome;
+}
+
+async function sendPlainMessage(deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState): Promise<DeliveryOutcome> {
+  const { credentials } = await requireCredentials(deps, state);
+  const contents = contentsOf(deps, state);
+  const password = await openPassword(deps, state);
+  const pass = contents !== 'password' && credentials.temporaryAccessPass
+    ? await deps.vault.unseal(credentials.temporaryAccessPass, { requestId: credentials.credentialId })
+    : undefined;
+  return deps.delivery.deliverTemporaryPassword(state.recipient, password, {
+    requestId: stored.record.requestId, displayName: requireRequest(stored.record).displayName, temporaryAccessPass: pass,
+  });
+}
+

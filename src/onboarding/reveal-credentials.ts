@@ -1,0 +1,138 @@
+/**
+ * Revealing credentials: only the recipient, only in the answer to their click (never a
+ * message in the chat). The first reveal starts a short grace period in which they can look
+ * again; then, or at the end of the reveal window, the secret is deleted from storage. What
+ * anyone sees afterwards is where things stand ("revealed at 10:42", "expired"), never the secret.
+ */
+import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
+import { contentsOf } from './credentials.js';
+import type { CredentialContents, Requester, StoredRequest } from './ports.js';
+import type { CredentialsState } from './request-record.js';
+import { audit, requireRequest, write } from './record-kernel.js';
+import { say } from './sentences.js';
+import type { Secret } from './secret.js';
+
+/** Where a reveal stands, for the card the recipient sees (never a secret). */
+export interface RevealState {
+  readonly requestId: string;
+  readonly displayName: string;
+  readonly ticketReference: string;
+  readonly generation: number;
+  readonly contents: CredentialContents;
+  readonly state: 'waiting' | 'revealed' | 'gone';
+  readonly expiresAt?: string | undefined;
+  readonly revealedAt?: string | undefined;
+  /** While revealed: it can be shown again until then. */
+  readonly visibleUntil?: string | undefined;
+}
+
+export type RevealAnswer =
+  | { readonly kind: 'refused'; readonly sentence: string }
+  | { readonly kind: 'state'; readonly reveal: RevealState }
+  | { readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined };
+
+/** The Reveal click: the secrets for the recipient, once the first time and again within the grace period. */
+export async function revealCredentials(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown): Promise<RevealAnswer> {
+  const found = await recipientsRequest(deps, person, requestId, 'reveal');
+  if (found.kind !== 'found') return found.answer;
+  const { stored, state } = found;
+  const now = deps.clock.now();
+  const entry = await deps.credentials.get(state.credentialId);
+  if (!entry || Date.parse(entry.credentials.purgeAt) <= now.getTime()) {
+    await purgeCredentials(deps, state.credentialId, 'expired');
+    return { kind: 'state', reveal: await revealStateOf(deps, stored.record.requestId) };
+  }
+  let { credentials } = entry;
+  if (!credentials.revealedAt) {
+    // The first reveal: the grace period starts now and the entry goes then at the latest.
+    const purgeAt = new Date(Math.min(Date.parse(credentials.purgeAt), now.getTime() + deps.policy.credentials.revealGraceMs)).toISOString();
+    const updated = await deps.credentials.update({ ...credentials, revealedAt: now.toISOString(), purgeAt }, entry.version);
+    if (updated.kind === 'updated') {
+      credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
+      await noteOnRecord(deps, stored.record.requestId, state.credentialId, { revealedAt: credentials.revealedAt });
+      await audit(deps, stored.record, 'credentials.revealed', { recipientId: state.recipient.id, generation: state.generation, visibleUntil: purgeAt });
+    } else {
+      credentials = (await deps.credentials.get(state.credentialId))?.credentials ?? credentials;
+    }
+  } else {
+    await audit(deps, stored.record, 'credentials.revealed_again', { recipientId: state.recipient.id, generation: state.generation });
+  }
+  const contents = contentsOf(deps, state);
+  const open = (sealed: typeof credentials.password | undefined) => (sealed ? deps.vault.unseal(sealed, { requestId: credentials.credentialId }) : undefined);
+  return {
+    kind: 'shown',
+    reveal: { ...baseState(stored, state, deps), state: 'revealed', revealedAt: credentials.revealedAt, visibleUntil: credentials.purgeAt },
+    password: contents === 'tap' ? undefined : await open(credentials.password),
+    temporaryAccessPass: contents === 'password' ? undefined : await open(credentials.temporaryAccessPass),
+  };
+}
+
+/** The Hide click and the card's refresh: where the reveal stands, for the recipient only. */
+export async function revealStatus(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown): Promise<RevealAnswer> {
+  const found = await recipientsRequest(deps, person, requestId, 'status');
+  if (found.kind !== 'found') return found.answer;
+  return { kind: 'state', reveal: await revealStateOf(deps, found.stored.record.requestId) };
+}
+
+/** Deletes credentials that are due (revealed + grace, or the window ended); run by every resume pass. */
+export async function purgeDueCredentials(deps: OnboardingDependencies, limit = 100): Promise<number> {
+  const due = await deps.credentials.listDue(deps.clock.now(), limit);
+  for (const credentials of due) await purgeCredentials(deps, credentials.credentialId, credentials.revealedAt ? 'revealed' : 'expired');
+  return due.length;
+}
+
+async function purgeCredentials(deps: OnboardingDependencies, credentialId: string, reason: 'revealed' | 'expired'): Promise<void> {
+  const entry = await deps.credentials.get(credentialId);
+  await deps.credentials.delete(credentialId);
+  if (!entry) return;
+  const record = await noteOnRecord(deps, entry.credentials.requestId, credentialId, { purgedAt: deps.clock.now().toISOString() });
+  if (record) await audit(deps, record, 'credentials.purged', { reason, generation: entry.credentials.generation });
+}
+
+/** Writes reveal facts onto the record's credentials (if they are still the current ones), re-reading on a conflict. */
+async function noteOnRecord(deps: OnboardingDependencies, requestId: string, credentialId: string, facts: Partial<CredentialsState>) {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const stored = await deps.store.get(requestId);
+    const state = stored?.record.credentials;
+    if (!stored || !state || state.credentialId !== credentialId) return stored?.record;
+    const next = await write(deps, stored, stored.record.status, { credentials: { ...state, ...facts } });
+    if (next) return next.record;
+  }
+  return undefined;
+}
+
+type Found =
+  | { readonly kind: 'found'; readonly stored: StoredRequest; readonly state: CredentialsState }
+  | { readonly kind: 'answer'; readonly answer: RevealAnswer };
+
+/** The request whose credentials this person may see; anyone else is refused and the refusal audited. */
+async function recipientsRequest(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, action: 'reveal' | 'status'): Promise<Found> {
+  const stored = typeof requestId === 'string' && requestId ? await deps.store.get(requestId) : null;
+  const state = stored?.record.credentials;
+  if (!stored || !state) return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_UNKNOWN() } };
+  if (!person || person.id !== state.recipient.id) {
+    await audit(deps, stored.record, 'credentials.reveal_refused', { personId: person?.id ?? null, personName: person?.name ?? null, action });
+    return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_NOT_YOURS(state.recipient.name) } };
+  }
+  return { kind: 'found', stored, state };
+}
+
+async function revealStateOf(deps: OnboardingDependencies, requestId: string): Promise<RevealState> {
+  const stored = (await deps.store.get(requestId))!;
+  const state = stored.record.credentials!;
+  const entry = state.purgedAt ? null : await deps.credentials.get(state.credentialId);
+  const now = deps.clock.now().getTime();
+  const alive = entry !== null && Date.parse(entry.credentials.purgeAt) > now;
+  const base = baseState(stored, state, deps);
+  if (!alive) return { ...base, state: 'gone', revealedAt: state.revealedAt ?? entry?.credentials.revealedAt };
+  if (entry.credentials.revealedAt) return { ...base, state: 'revealed', revealedAt: entry.credentials.revealedAt, visibleUntil: entry.credentials.purgeAt };
+  return { ...base, state: 'waiting' };
+}
+
+function baseState(stored: StoredRequest, state: CredentialsState, deps: OnboardingDependencies) {
+  const request = requireRequest(stored.record);
+  return {
+    requestId: stored.record.requestId, displayName: request.displayName, ticketReference: request.ticketReference,
+    generation: state.generation, contents: contentsOf(deps, state), expiresAt: state.expiresAt,
+  };
+}
