@@ -9,10 +9,16 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+import { clockRunningFrom } from '../support/clock.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const HIRING_MANAGERS = '6a1d3f0e-0000-4000-8000-0000000000b1';
 const PATTI = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: '00000000-0000-4000-8000-000000000024' } as const;
+// The hourly limit counts in windows of a clock hour. The bot's clock starts 20 minutes into
+// one, so every request here falls in the same window (the suite takes far less than 40
+// minutes) and "try again" is always in minutes, whenever the suite runs and however slowly.
+const HOUR_MS = 3_600_000;
+const clock = clockRunningFrom(new Date('2025-03-03T09:20:00Z'));
 
 describe('approval policy "non-admins" and rate limits', () => {
   let tenant: LocalTenant;
@@ -22,7 +28,7 @@ describe('approval policy "non-admins" and rate limits', () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
     bot = await startBotUnderTest(
       { APPROVAL_POLICY: 'non-admins', REQUESTS_PER_HOUR_PER_REQUESTER: '3', ROLE_CACHE_SECONDS: '0' },
-      { tenant, overrides: { createAnswerWithinMs: 20_000 } },
+      { tenant, overrides: { createAnswerWithinMs: 20_000, clock } },
     );
     await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
   });
@@ -139,8 +145,15 @@ describe('approval policy "non-admins" and rate limits', () => {
   it('when a requester goes over the hourly limit, then she is told when to try again and nothing is created', async () => {
     // Megan has made 2 requests above (Nestor, Joni); the limit is 3 an hour.
     await request(PEOPLE.megan, 'Miriam', 'Graham');
+    const before = clock.now().getTime();
     const over = await request(PEOPLE.megan, 'Lee', 'Gu');
+    const after = clock.now().getTime();
     expect(over.text).toMatch(/You have made 3 account requests in the last hour.*Try again in \d+ minutes?; nothing was created/);
+    // The minutes left in this window, as the bot's clock read them while it answered.
+    const minutesLeft = (at: number) => Math.ceil((Math.floor(at / HOUR_MS) * HOUR_MS + HOUR_MS - at) / 60_000);
+    const minutes = Number(/Try again in (\d+) minute/.exec(over.text)![1]);
+    expect(minutes).toBeLessThanOrEqual(minutesLeft(before));
+    expect(minutes).toBeGreaterThanOrEqual(minutesLeft(after));
     expect(accountsNamed('Lee')).toHaveLength(0);
   });
 });

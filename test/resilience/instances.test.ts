@@ -10,7 +10,7 @@ import { startRecordingConnector, type RecordingConnector } from '../support/rec
 import { invokeResult, textOf } from '../support/cards.js';
 import {
   PEOPLE, accountsNamed, accountsOf, createClick, newSharedWorld, passwordsDelivered, processOf, finished, requestIdFor,
-  reviewedDraft, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, type BotProcess, type SharedWorld,
+  reviewedDraft, settled, startBotProcess, stopAll, ticketPosts, trailOf, upnOf, watchRequests, type BotProcess, type RequestWatch, type SharedWorld,
 } from './support.js';
 
 const requester = PEOPLE.megan;
@@ -30,6 +30,7 @@ interface RoundResult {
 
 describe('two bot processes on one Azurite, the same Create click delivered to both (real processes)', () => {
   let tenant: LocalTenant;
+  let tenantRequests: RequestWatch;
   let connector: RecordingConnector;
   let world: SharedWorld;
   let bots: BotProcess[] = [];
@@ -37,6 +38,7 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+    tenantRequests = watchRequests(tenant.port);
     connector = await startRecordingConnector();
     // Both instances also run their resume pass every second, adding a third kind of racer.
     world = newSharedWorld(tenant, connector, { RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '30' });
@@ -44,6 +46,7 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
   }, 90_000);
 
   afterAll(async () => {
+    tenantRequests?.close();
     await stopAll(bots);
     await connector?.close();
     await tenant?.close();
@@ -58,13 +61,16 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
     const [a, b] = bots as [BotProcess, BotProcess];
     // Slow the directory a little so the three runs really overlap.
     tenant.setFaults({ latencyMs: 150 });
+    const postsToUsersSince = (before: number) => tenant.requestLog().filter((e) => e.method === 'POST' && e.path === '/v1.0/users').length - before;
+    const postsAtStart = postsToUsersSince(0);
+    const requests: { requestId: string; upn: string }[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
       const person = { givenName: 'Tess', surname: surnames[round]! };
       const upn = upnOf(person);
       // The form is opened on A and reviewed on B: the draft lives in shared Blob storage.
       const draft = await reviewedDraft(round % 2 === 0 ? a : b, connector, requester, person, `INC-TWIN-${round}`);
       const click = createClick(connector, requester, draft);
-      const postsBefore = tenant.requestLog().filter((e) => e.method === 'POST' && e.path === '/v1.0/users').length;
+      const postsBefore = postsToUsersSince(0);
 
       const concurrent = await Promise.all([a.send(click), b.send(click), a.send(click)]);
       const late = await b.send(click);
@@ -76,12 +82,13 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
 
       const requestId = await requestIdFor(world, upn);
       const record = await finished(world, requestId, 100);
-      // Give any straggling run a moment to do something it should not (it must not).
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // A straggling run would be sending something it should not (it must not): let it land.
+      await settled(tenantRequests, connector);
 
       const passwords = passwordsDelivered(connector, requester, requestId);
       const trail = await trailOf(world, requester, requestId);
-      const postsToUsers = tenant.requestLog().filter((e) => e.method === 'POST' && e.path === '/v1.0/users').length - postsBefore;
+      const postsToUsers = postsToUsersSince(postsBefore);
+      requests.push({ requestId, upn });
       results.push({
         request: upn,
         deliveries: 4,
@@ -103,6 +110,14 @@ describe('two bot processes on one Azurite, the same Create click delivered to b
       for (const once of ['request.received', 'account.creating', 'account.created', 'password.delivered', 'ticket.posted', 'onboarding.done']) {
         expect(types.filter((t) => t === once), once).toHaveLength(1);
       }
+    }
+    // A run that straggled behind its round had every later round to do something it should not.
+    await settled(tenantRequests, connector);
+    expect(postsToUsersSince(postsAtStart)).toBe(ROUNDS);
+    for (const { requestId, upn } of requests) {
+      expect(accountsNamed(tenant, upn)).toHaveLength(1);
+      expect(passwordsDelivered(connector, requester, requestId)).toHaveLength(1);
+      expect(ticketPosts(connector, requestId)).toHaveLength(1);
     }
     tenant.setFaults({});
   }, 300_000);

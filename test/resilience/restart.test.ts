@@ -2,8 +2,9 @@
  * kill -9 the bot (a real `tsx src/index.ts` process) at each step of a request, start it
  * again, and check that the request finishes on its own: one account, one password for the
  * requester, the ticket posted, and an audit trail that tells what happened. The bot resumes
- * through its scheduler (RESUME_INTERVAL_SECONDS=1) once the dead process's lease (6 s)
- * has expired; nobody clicks again.
+ * through its scheduler (RESUME_INTERVAL_SECONDS=1) once the dead process's lease has
+ * expired; nobody clicks again. Each step waits for the state it needs (a request arriving
+ * at the directory, what was in flight landing), never for a fixed time.
  * The last test kills the bot while a request waits for an admin's approval: the request,
  * its approval card and its sealed-nothing state live in storage, so the approval is
  * decided on the restarted process.
@@ -15,10 +16,18 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import {
   PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, finished, requestIdFor,
-  reviewedDraft, startBotProcess, stopAll, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, TICKET_CHANNEL, type BotProcess, type NewPerson, type SharedWorld,
+  resumePassesOf, reviewedDraft, settled, startBotProcess, stopAll, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, watchRequests, TICKET_CHANNEL,
+  type BotProcess, type NewPerson, type RequestWatch, type SharedWorld,
 } from './support.js';
 
 const requester = PEOPLE.megan;
+/**
+ * How long a step belongs to the process on it: what the restarted process waits out before it
+ * takes over. Longer than any step takes before its kill point (the slowest directory call
+ * below takes 3 s), so the first process's own resume pass never races the click's run.
+ */
+const RESTART_ENV = { RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '4' };
+const USERS = /^\/v1\.0\/users$/;
 
 interface KillPoint {
   readonly name: string;
@@ -29,6 +38,8 @@ interface KillPoint {
 
 interface PointContext {
   readonly tenant: LocalTenant;
+  /** What the directory has been sent, as it arrives. */
+  readonly tenantRequests: RequestWatch;
   readonly connector: RecordingConnector;
   readonly world: SharedWorld;
   readonly upn: string;
@@ -56,13 +67,13 @@ const points: KillPoint[] = [
   {
     name: '(a) POST /users in flight',
     person: { givenName: 'Kira', surname: 'Inflight' },
-    async reachPoint({ tenant, click, eventsSoFar }) {
+    async reachPoint({ tenant, tenantRequests, click }) {
       // Every Graph call takes 1.5 s, so POST /users is still travelling when the bot dies.
       tenant.setFaults({ latencyMs: 1_500 });
       const postsBefore = postsToUsers(tenant);
+      const sentBefore = tenantRequests.arrived('POST', USERS);
       click();
-      await waitFor('account.creating', async () => (await eventsSoFar()).includes('account.creating'), 60_000, 20);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor('POST /users at the directory', () => tenantRequests.arrived('POST', USERS) > sentBefore, 60_000, 10);
       expect(postsToUsers(tenant)).toBe(postsBefore); // not answered yet: in flight
     },
   },
@@ -105,6 +116,7 @@ const points: KillPoint[] = [
 
 describe('kill -9 and restart at each step of a request (real processes)', () => {
   let tenant: LocalTenant;
+  let tenantRequests: RequestWatch;
   let connector: RecordingConnector;
   let world: SharedWorld;
   const running = new Set<BotProcess>();
@@ -112,11 +124,13 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+    tenantRequests = watchRequests(tenant.port);
     connector = await startRecordingConnector();
-    world = newSharedWorld(tenant, connector, { RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '6' });
+    world = newSharedWorld(tenant, connector, RESTART_ENV);
   });
 
   afterAll(async () => {
+    tenantRequests?.close();
     await stopAll(running);
     await connector?.close();
     await tenant?.close();
@@ -144,7 +158,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       };
       const click = () => void first.send(createClick(connector, requester, draft)).catch(() => undefined);
 
-      await point.reachPoint({ tenant, connector, world, upn, click, eventsSoFar });
+      await point.reachPoint({ tenant, tenantRequests, connector, world, upn, click, eventsSoFar });
       await kill9(first);
       running.delete(first);
 
@@ -152,8 +166,8 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       const atKill = await recordOf(world, requestId);
       const accountsAtKill = accountsOf(tenant, requestId).length;
       const dmsAtKill = connector.pending;
-      // What was in flight lands (the tenant applies a slow POST, the connector records a held message); then calm.
-      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      // What was in flight lands (the tenant applies a slow POST, the connector answers a held message); then calm.
+      await settled(tenantRequests, connector);
       tenant.setFaults({});
       connector.delayMs = 0;
 
@@ -211,13 +225,14 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       const draft = await reviewedDraft(first, connector, requester, person, 'INC-TAKEN');
       // POST /users takes 1.5 s and is then refused (503, not applied): the bot dies before it knows.
       tenant.setFaults({ latencyMs: 1_500, rules: [{ action: 'status', status: 503, method: 'POST', path: '^/v1.0/users$', count: 1 }] });
+      const sentBefore = tenantRequests.arrived('POST', USERS);
       void first.send(createClick(connector, requester, draft)).catch(() => undefined);
-      await waitFor('account.creating', async () => (await auditOf(world).query({ userPrincipalName: upn, limit: 100 })).some((e) => e.type === 'account.creating'), 60_000, 20);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await waitFor('POST /users at the directory', () => tenantRequests.arrived('POST', USERS) > sentBefore, 60_000, 10);
       await kill9(first);
       running.delete(first);
       const requestId = await requestIdFor(world, upn);
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // The refused POST is answered (to nobody) before the name is taken.
+      await settled(tenantRequests, connector);
       tenant.setFaults({});
       await createAccountElsewhere(tenant, person);
 
@@ -255,7 +270,7 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
     }
   }, 150_000);
   it('when the bot is killed while a request waits for approval and started again, then an admin approves on the new process and the account is created once', async () => {
-    const approvals = newSharedWorld(tenant, connector, { APPROVAL_POLICY: 'non-admins', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '6' });
+    const approvals = newSharedWorld(tenant, connector, { ...RESTART_ENV, APPROVAL_POLICY: 'non-admins' });
     const person: NewPerson = { givenName: 'Paula', surname: 'Pendingapproval' };
     const upn = upnOf(person);
     const first = await start('first', approvals);
@@ -272,8 +287,9 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
       expect((await recordOf(approvals, requestId))?.status).toBe('awaiting_approval');
 
       second = await start('second', approvals);
-      // The resume pass leaves a request that waits for a person alone.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // The resume pass leaves a request that waits for a person alone: once a second pass has
+      // begun, the first (which ran at start) has looked at it and is over.
+      await waitFor('two resume passes on the restarted process', () => resumePassesOf(second!) >= 2);
       expect((await recordOf(approvals, requestId))?.status).toBe('awaiting_approval');
       expect(accountsNamed(tenant, upn)).toHaveLength(0);
 

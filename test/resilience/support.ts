@@ -5,6 +5,8 @@
  * tenant's directory, the recording Bot Connector, the blob store and the audit table.
  */
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inject } from 'vitest';
 import { freePort, startBotProcess as spawnBot, waitUntilReady, type ManagedProcess } from '../../scripts/local-services.js';
 import type { LocalTenant } from '../../src/local-tenant/server.js';
@@ -49,6 +51,25 @@ export interface BotProcess {
   send(activity: unknown): Promise<{ status: number; body: unknown }>;
 }
 
+/**
+ * Loaded into each bot process (`node --import`): prints a line whenever the process lists the
+ * unfinished requests (the blob index query that starts every resume pass), so a test sees
+ * passes happen instead of sleeping through a few of them.
+ */
+const RESUME_PASS_LINE = 'test: resume pass listing unfinished requests';
+const REPORT_RESUME_PASSES = `data:text/javascript,${encodeURIComponent(
+  "import { subscribe } from 'node:diagnostics_channel';"
+  + "subscribe('http.client.request.start', ({ request }) => {"
+  + "  const path = decodeURIComponent(request.path);"
+  + `  if (path.includes('comp=blobs') && path.includes("finished = 'no'")) process.stdout.write('${RESUME_PASS_LINE}\\n');`
+  + '});',
+)}`;
+
+/** Resume passes this process has begun (as far as its kept output goes back). */
+export function resumePassesOf(bot: BotProcess): number {
+  return bot.process.output().split(RESUME_PASS_LINE).length - 1;
+}
+
 /** Starts `tsx src/index.ts` as its own process group and waits for /healthz. */
 export async function startBotProcess(world: SharedWorld, name: string): Promise<BotProcess> {
   const port = await freePort();
@@ -69,6 +90,7 @@ export async function startBotProcess(world: SharedWorld, name: string): Promise
       TICKET_CHANNEL_SERVICE_URL: world.connector.serviceUrl,
       APPROVAL_POLICY: 'none',
       LOG_LEVEL: 'info',
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import=${REPORT_RESUME_PASSES}`].filter(Boolean).join(' '),
       ...world.extraEnv,
     },
   });
@@ -112,6 +134,46 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * What a server in this process (the local tenant) has been sent, seen the moment each request
+ * arrives and the moment its answer is done or its connection dropped — through node:http's
+ * diagnostics channel, so a test can wait for "the POST has reached the directory" or "nothing
+ * is in flight any more" instead of sleeping.
+ */
+export interface RequestWatch {
+  /** Requests received so far with this method and a path matching `path`. */
+  arrived(method: string, path: RegExp): number;
+  /** Requests received and not yet answered (or dropped). */
+  inFlight(): number;
+  close(): void;
+}
+
+export function watchRequests(port: number): RequestWatch {
+  const arrivals: { method: string; path: string }[] = [];
+  let open = 0;
+  const onStart = (message: unknown) => {
+    const { request, response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server };
+    const address = server.address();
+    if (typeof address !== 'object' || address?.port !== port) return;
+    arrivals.push({ method: request.method ?? '', path: (request.url ?? '').split('?')[0]! });
+    open += 1;
+    response.once('close', () => {
+      open -= 1;
+    });
+  };
+  subscribe('http.server.request.start', onStart);
+  return {
+    arrived: (method, path) => arrivals.filter((a) => a.method === method && path.test(a.path)).length,
+    inFlight: () => open,
+    close: () => unsubscribe('http.server.request.start', onStart),
+  };
+}
+
+/** Waits until neither the directory nor the Bot Connector is still answering anything: what was in flight has landed. */
+export function settled(tenantRequests: RequestWatch, connector: RecordingConnector): Promise<true> {
+  return waitFor('the directory and the connector to answer everything in flight', () => tenantRequests.inFlight() === 0 && connector.pending === 0);
 }
 
 export interface NewPerson {

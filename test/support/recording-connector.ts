@@ -24,7 +24,7 @@ export interface RecordingConnector {
   inConversation(conversationId: string): RecordedActivity[];
   /** Replies to one inbound activity, in order. */
   repliesTo(activityId: string): RecordedActivity[];
-  /** Every call waits this long before it is answered (to keep a turn in flight). */
+  /** Every call is answered this long after it arrived (to keep a turn in flight). */
   delayMs: number;
   /** Calls received but not yet answered. */
   readonly pending: number;
@@ -38,12 +38,17 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
   const failures = new Map<string, { status: number; body: unknown }>();
   const fastify = Fastify({ logger: false });
   const state = { delayMs: 0, pending: 0 };
-  fastify.addHook('onRequest', async () => {
+  // A call is recorded as it arrives (it has reached Teams); the answer is what is held back.
+  // Counted until its connection is done, answered or dropped: a caller killed while it waits
+  // (the resilience tests' kill -9) no longer leaves the call pending forever, and what it sent is kept.
+  fastify.addHook('onRequest', async (_request, reply) => {
     state.pending += 1;
-    if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+    reply.raw.once('close', () => {
+      state.pending -= 1;
+    });
   });
-  fastify.addHook('onResponse', async () => {
-    state.pending -= 1;
+  fastify.addHook('onSend', async () => {
+    if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
   });
 
   const record = (operation: RecordedActivity['operation'], conversationId: string, activityId: string, activity: unknown, authorization: string | undefined, replyToId?: string) => {
