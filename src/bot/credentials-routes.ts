@@ -47,10 +47,15 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     }
   };
 
+  /** The generation a card was made for (cards from before a reissue open nothing). */
+  const generationOf = (data: CardData): number | undefined => {
+    const generation = Number(data.generation);
+    return Number.isInteger(generation) && generation > 0 ? generation : undefined;
+  };
   app.adaptiveCards.actionExecute<CardData>('credentials.reveal', async (context, _state, data) =>
-    answerReveal(context, await desk.revealCredentials(personOf(context), data.requestId)));
+    answerReveal(context, await desk.revealCredentials(personOf(context), data.requestId, generationOf(data))));
   app.adaptiveCards.actionExecute<CardData>(['credentials.hide', 'credentials.status'], async (context, _state, data) =>
-    answerReveal(context, await desk.revealStatus(personOf(context), data.requestId)));
+    answerReveal(context, await desk.revealStatus(personOf(context), data.requestId, generationOf(data))));
 
   const reissue = async (input: { context: TurnContext; requestId?: string; userPrincipalName?: string; fromGeneration?: number }): Promise<string> => {
     const actor = personOf(input.context);
@@ -69,11 +74,7 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     await context.sendActivity(await reissue({ context, userPrincipalName: upn.toLowerCase() }));
   });
   app.adaptiveCards.actionExecute<CardData>('credentials.reissue', async (context, _state, data) => {
-    const generation = Number(data.generation);
-    return reissue({
-      context,
-      requestId: typeof data.requestId === 'string' ? data.requestId : '',
-      ...(Number.isInteger(generation) && generation > 0 ? { fromGeneration: generation } : {}),
-    });
+    const generation = generationOf(data);
+    return reissue({ context, requestId: typeof data.requestId === 'string' ? data.requestId : '', ...(generation ? { fromGeneration: generation } : {}) });
   });
 }

@@ -38,9 +38,9 @@ export interface RequestDesk {
   readAuditTrail(query: AuditCriteria & { readonly requesterUpn?: string | undefined }): ReturnType<typeof readAuditTrail>;
   auditCsv(events: readonly AuditEvent[]): string;
   /** The recipient's Reveal click: the secret, for the answer to that click only. */
-  revealCredentials(person: Requester | undefined, requestId: unknown): Promise<RevealAnswer>;
+  revealCredentials(person: Requester | undefined, requestId: unknown, generation?: number): Promise<RevealAnswer>;
   /** Where a reveal stands (Hide, and the card's refresh); never the secret. */
-  revealStatus(person: Requester | undefined, requestId: unknown): Promise<RevealAnswer>;
+  revealStatus(person: Requester | undefined, requestId: unknown, generation?: number): Promise<RevealAnswer>;
   /** New credentials for an account this bot created (admins; the requester where the policy allows). */
   reissueCredentials(input: Parameters<typeof reissueCredentials>[1]): Promise<ReissueAnswer>;
 }
@@ -66,8 +66,8 @@ export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
     auditTrailRefusal: (personId) => auditTrailRefusal(deps, personId),
     readAuditTrail: (query) => readAuditTrail(deps, query),
     auditCsv: (events) => deps.auditTrail.toCsv(events),
-    revealCredentials: (person, requestId) => revealCredentials(deps, person, requestId),
-    revealStatus: (person, requestId) => revealStatus(deps, person, requestId),
+    revealCredentials: (person, requestId, generation) => revealCredentials(deps, person, requestId, generation),
+    revealStatus: (person, requestId, generation) => revealStatus(deps, person, requestId, generation),
     reissueCredentials: (input) => reissueCredentials(deps, input),
   };
 }

@@ -19,7 +19,8 @@ export interface RevealState {
   readonly ticketReference: string;
   readonly generation: number;
   readonly contents: CredentialContents;
-  readonly state: 'waiting' | 'revealed' | 'gone';
+  /** `replaced`: a reissue made newer credentials; this card's are gone. */
+  readonly state: 'waiting' | 'revealed' | 'gone' | 'replaced';
   readonly expiresAt?: string | undefined;
   readonly revealedAt?: string | undefined;
   /** While revealed: it can be shown again until then. */
@@ -32,10 +33,14 @@ export type RevealAnswer =
   | { readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined };
 
 /** The Reveal click: the secrets for the recipient, once the first time and again within the grace period. */
-export async function revealCredentials(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown): Promise<RevealAnswer> {
+export async function revealCredentials(
+  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number,
+): Promise<RevealAnswer> {
   const found = await recipientsRequest(deps, person, requestId, 'reveal');
   if (found.kind !== 'found') return found.answer;
   const { stored, state } = found;
+  // A card from before a reissue opens nothing: its credentials were replaced.
+  if (generation !== undefined && generation !== state.generation) return { kind: 'state', reveal: { ...baseState(stored, state, deps), generation, state: 'replaced' } };
   const now = deps.clock.now();
   const entry = await deps.credentials.get(state.credentialId);
   if (!entry || Date.parse(entry.credentials.purgeAt) <= now.getTime()) {
@@ -68,10 +73,14 @@ export async function revealCredentials(deps: RequestDeskDependencies, person: R
 }
 
 /** The Hide click and the card's refresh: where the reveal stands, for the recipient only. */
-export async function revealStatus(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown): Promise<RevealAnswer> {
+export async function revealStatus(
+  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number,
+): Promise<RevealAnswer> {
   const found = await recipientsRequest(deps, person, requestId, 'status');
   if (found.kind !== 'found') return found.answer;
-  return { kind: 'state', reveal: await revealStateOf(deps, found.stored.record.requestId) };
+  const { stored, state } = found;
+  if (generation !== undefined && generation !== state.generation) return { kind: 'state', reveal: { ...baseState(stored, state, deps), generation, state: 'replaced' } };
+  return { kind: 'state', reveal: await revealStateOf(deps, stored.record.requestId) };
 }
 
 /** Deletes credentials that are due (revealed + grace, or the window ended); run by every resume pass. */

@@ -9,6 +9,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+import { revealCards } from '../support/credentials.js';
 import { clockRunningFrom } from '../support/clock.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
@@ -97,7 +98,7 @@ describe('approval policy "non-admins" and rate limits', () => {
     expect(noticesTo(PEOPLE.megan).some((t) => t.includes('Alex Wilber approved your request for nestor.wilke@contoso.com'))).toBe(true);
     await expect.poll(() => accountsNamed('Nestor').length, { timeout: 20_000 }).toBe(1);
     await expect
-      .poll(() => bot.connector.received.filter((r) => r.conversationId === `a:personal-${PEOPLE.megan.aadObjectId}` && cardsIn(r.activity).some((c) => textOf(c).includes('Temporary password for Nestor Wilke'))).length, { timeout: 20_000 })
+      .poll(() => revealCards(bot, { conversationId: `a:personal-${PEOPLE.megan.aadObjectId}`, displayName: 'Nestor Wilke' }).length, { timeout: 20_000 })
       .toBe(1);
     // A second approval click changes nothing.
     const again = await click(PEOPLE.alex, 'onboarding.approve', { requestId }, 'ticket-1', true);

@@ -4,6 +4,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+import { clickReveal, revealCards } from '../support/credentials.js';
 
 describe('parsing the audit command', () => {
   it.each([
@@ -65,8 +66,9 @@ describe('the audit trail in Teams', () => {
     expect(text).toContain('account.created');
     expect(text).toContain('onboarding.done');
     expect(text.indexOf('onboarding.done')).toBeLessThan(text.indexOf('account.created'));
-    const password = bot.connector.received.flatMap((r) => cardsIn(r.activity)).find((c) => textOf(c).startsWith('Temporary password'));
-    const value = (password?.body?.[1] as { inlines: { text: string }[] } | undefined)?.inlines[0]?.text;
+    const reveal = revealCards(bot)[0];
+    expect(reveal).toBeDefined();
+    const value = (await clickReveal(bot, PEOPLE.alex, reveal!)).password;
     expect(value).toBeDefined();
     expect(JSON.stringify(reply!.activity)).not.toContain(value!);
   });

@@ -10,6 +10,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, invokeResult, textOf, type Card } from '../support/cards.js';
+import { revealCards } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const FORM_FIELDS = [
@@ -150,8 +151,8 @@ describe('bad input on every card action', () => {
     expect(made).toHaveLength(1);
     expect(made[0]).toMatchObject({ givenName: 'Nora', surname: 'Fuzzwell' });
     expect(tenant.directory().users.some((u) => u.userPrincipalName.startsWith('ceo@') || u.givenName === 'Mallory')).toBe(false);
-    // The password went to Megan, who reviewed it — not to the forged requester.
-    const passwordTo = (person: Person) => bot.connector.received.filter((r) => r.conversationId === `a:personal-${person.aadObjectId}` && JSON.stringify(r.activity).includes('Temporary password'));
+    // The reveal card went to Megan, who reviewed it — not to the forged requester.
+    const passwordTo = (person: Person) => revealCards(bot, { conversationId: `a:personal-${person.aadObjectId}` });
     expect(passwordTo(PEOPLE.megan)).toHaveLength(1);
     expect(passwordTo(PEOPLE.alex)).toHaveLength(0);
   });

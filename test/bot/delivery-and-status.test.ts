@@ -7,6 +7,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, TENANT_ID, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+import { clickReveal, revealCards } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const GROUP_CHAT = '19:hiring-managers@thread.v2';
@@ -48,8 +49,7 @@ describe('delivery, the ticket channel and status', () => {
     return click('onboarding.create', { draftId });
   }
 
-  const passwordCardsIn = (conversationId: string) =>
-    bot.connector.received.filter((r) => r.conversationId === conversationId).flatMap((r) => cardsIn(r.activity)).filter((c) => textOf(c).startsWith('Temporary password'));
+  const passwordCardsIn = (conversationId: string) => revealCards(bot, { conversationId });
 
   it('when no ticket channel is set, then requests are refused with a sentence saying how to set one', async () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.alex, 'new user');
@@ -63,7 +63,7 @@ describe('delivery, the ticket channel and status', () => {
     expect(bot.connector.repliesTo(set.id)[0]?.activity.text).toMatch(/Done/);
   });
 
-  it('when a manager who never chatted 1:1 with the bot requests from a group chat, then the bot opens a 1:1 chat for the password and the group chat never sees it', async () => {
+  it('when a manager who never chatted 1:1 with the bot requests from a group chat, then the bot opens a 1:1 chat for the reveal card and the group chat never sees the password', async () => {
     const result = await requestInGroupChat(PEOPLE.megan, 'Alex', 'Darrow');
     expect(textOf(result.card!)).toContain('Account created');
     const opened = bot.connector.received.filter((r) => r.operation === 'create-conversation');
@@ -71,7 +71,8 @@ describe('delivery, the ticket channel and status', () => {
     expect(passwordCardsIn(`a:personal:${PEOPLE.megan.id}`)).toHaveLength(1);
     expect(passwordCardsIn(GROUP_CHAT)).toHaveLength(0);
     const groupChatText = bot.connector.received.filter((r) => r.conversationId === GROUP_CHAT).map((r) => JSON.stringify(r.activity)).join('\n');
-    const password = (passwordCardsIn(`a:personal:${PEOPLE.megan.id}`)[0]!.body![1] as { inlines: { text: string }[] }).inlines[0]!.text;
+    const { password } = await clickReveal(bot, PEOPLE.megan, passwordCardsIn(`a:personal:${PEOPLE.megan.id}`)[0]!);
+    expect(password).toMatch(/^.{16}$/);
     expect(groupChatText).not.toContain(password);
   });
 
@@ -92,7 +93,7 @@ describe('delivery, the ticket channel and status', () => {
     expect(ticketText).toMatch(/DELIVERY_FAILED/);
     expect(ticketText).toContain('irvin.sayers@contoso.com');
     expect(tenant.directory().users.filter((u) => u.userPrincipalName === 'irvin.sayers@contoso.com')).toHaveLength(1);
-    expect(bot.connector.received.flatMap((r) => cardsIn(r.activity)).filter((c) => textOf(c).includes('Temporary password for Irvin'))).toHaveLength(0);
+    expect(revealCards(bot, { displayName: 'Irvin' })).toHaveLength(0);
   });
 
   it('when a manager types status, then she sees her recent requests with their state', async () => {

@@ -10,6 +10,7 @@ import { createTableAuditLog } from '../../src/storage/index.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, TENANT_ID, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+import { clickReveal, revealCards } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const request = {
@@ -53,10 +54,7 @@ describe('the onboarding conversation in Teams', () => {
     return invokeResult(response.body);
   }
 
-  const passwordMessagesTo = (person: Person) =>
-    bot.connector.received.filter(
-      (r) => r.conversationId === `a:personal-${person.aadObjectId}` && cardsIn(r.activity).some((c) => textOf(c).startsWith('Temporary password')),
-    );
+  const passwordMessagesTo = (person: Person) => revealCards(bot, { conversationId: `a:personal-${person.aadObjectId}` }).map((r) => r.recorded);
 
   it('when a hiring manager asks for an existing name, checks alternatives and confirms, then one account is created, the password reaches only her 1:1 chat and the UPN only the ticket channel', async () => {
     const { card: form, messageId } = await openForm(PEOPLE.megan);
@@ -85,13 +83,18 @@ describe('the onboarding conversation in Teams', () => {
     expect(created[0]).toMatchObject({ accountEnabled: true, forceChangePasswordNextSignIn: true });
 
     // The password went to Megan's 1:1 chat only, without the UPN.
+    // Megan's 1:1 chat gets a reveal card (whom for, no user name, no secret); Reveal shows her the password.
     const passwordMessages = passwordMessagesTo(PEOPLE.megan);
     expect(passwordMessages).toHaveLength(1);
-    const passwordCard = cardsIn(passwordMessages[0]!.activity)[0]!;
-    const password = ((passwordCard.body?.[1] as { inlines: { text: string }[] }).inlines[0]!).text;
+    const revealCard = cardsIn(passwordMessages[0]!.activity)[0]!;
+    const shown = await clickReveal(bot, PEOPLE.megan, { recorded: passwordMessages[0]!, card: revealCard });
+    const password = shown.password!;
     expect(password).toHaveLength(16);
-    expect(textOf(passwordCard)).not.toContain(suggested!.split('@')[0]);
-    expect(textOf(passwordCard)).toContain('Adele Vance');
+    for (const card of [revealCard, shown.card!]) {
+      expect(textOf(card)).not.toContain(suggested!.split('@')[0]);
+      expect(textOf(card)).toContain('Adele Vance');
+    }
+    expect(JSON.stringify(revealCard)).not.toContain(password);
 
     // The ticket channel got the UPN, requester and ticket reference, never the password.
     const tickets = bot.connector.received.filter((r) => r.conversationId === TICKET_CHANNEL);
@@ -103,8 +106,8 @@ describe('the onboarding conversation in Teams', () => {
     expect(ticketText).toContain(created[0]!.id);
     expect(ticketText).toMatch(/"Time","value":"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"/);
 
-    // The password appears nowhere else: not in any other message, the card, or the logs.
-    const elsewhere = bot.connector.received.filter((r) => !passwordMessages.includes(r)).map((r) => JSON.stringify(r.activity));
+    // The password appears nowhere else: in no message at all (only in the answer to Megan's click), the card, or the logs.
+    const elsewhere = bot.connector.received.map((r) => JSON.stringify(r.activity));
     expect(elsewhere.join('\n')).not.toContain(password);
     expect(JSON.stringify(result)).not.toContain(password);
     expect(bot.logLines.join('\n')).not.toContain(password);

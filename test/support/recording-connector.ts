@@ -28,14 +28,22 @@ export interface RecordingConnector {
   delayMs: number;
   /** Calls received but not yet answered. */
   readonly pending: number;
-  /** Next calls matching `conversationId` fail with this status (for delivery-failure tests). */
-  failConversation(conversationId: string, status: number, body?: unknown): void;
+  /** Next calls matching `conversationId` fail with this status (for delivery-failure tests); `times` of them, or all. */
+  failConversation(conversationId: string, status: number, body?: unknown, times?: number): void;
   close(): Promise<void>;
 }
 
 export async function startRecordingConnector(): Promise<RecordingConnector> {
   const received: RecordedActivity[] = [];
-  const failures = new Map<string, { status: number; body: unknown }>();
+  const failures = new Map<string, { status: number; body: unknown; left: number }>();
+  /** The failure for this call, if one is set (and counted down). */
+  const failureFor = (conversationId: string) => {
+    const failure = failures.get(conversationId);
+    if (!failure) return undefined;
+    failure.left -= 1;
+    if (failure.left <= 0) failures.delete(conversationId);
+    return failure;
+  };
   const fastify = Fastify({ logger: false });
   const state = { delayMs: 0, pending: 0 };
   // A call is recorded as it arrives (it has reached Teams); the answer is what is held back.
@@ -56,14 +64,14 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
   };
 
   fastify.post<{ Params: { conversationId: string; activityId?: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request, reply) => {
-    const failure = failures.get(request.params.conversationId);
+    const failure = failureFor(request.params.conversationId);
     if (failure) return reply.code(failure.status).send(failure.body);
     const id = randomUUID();
     record('reply', request.params.conversationId, id, request.body, request.headers.authorization, request.params.activityId);
     return { id };
   });
   fastify.post<{ Params: { conversationId: string } }>('/v3/conversations/:conversationId/activities', async (request, reply) => {
-    const failure = failures.get(request.params.conversationId);
+    const failure = failureFor(request.params.conversationId);
     if (failure) return reply.code(failure.status).send(failure.body);
     const id = randomUUID();
     record('send', request.params.conversationId, id, request.body, request.headers.authorization);
@@ -80,7 +88,7 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
   fastify.post('/v3/conversations', async (request, reply) => {
     const body = (request.body ?? {}) as { members?: { id: string }[]; isGroup?: boolean; channelData?: { channel?: { id?: string } } };
     const target = body.isGroup ? body.channelData?.channel?.id ?? 'unknown-channel' : `personal:${body.members?.[0]?.id ?? 'unknown'}`;
-    const failure = failures.get(target);
+    const failure = failureFor(target);
     if (failure) return reply.code(failure.status).send(failure.body);
     const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
     record('create-conversation', conversationId, '', request.body, request.headers.authorization);
@@ -102,8 +110,8 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
     received,
     inConversation: (conversationId) => received.filter((entry) => entry.conversationId === conversationId),
     repliesTo: (activityId) => received.filter((entry) => entry.replyToId === activityId),
-    failConversation: (conversationId, status, body = { error: { code: 'Forbidden', message: 'The bot is not part of the conversation roster.' } }) => {
-      failures.set(conversationId, { status, body });
+    failConversation: (conversationId, status, body = { error: { code: 'Forbidden', message: 'The bot is not part of the conversation roster.' } }, times = Number.POSITIVE_INFINITY) => {
+      failures.set(conversationId, { status, body, left: times });
     },
     close: () => fastify.close(),
   };

@@ -19,7 +19,7 @@ export function revealCard(notice: RevealNotice, recipientTeamsId: string): Adap
   return withRefresh(statusCard({
     requestId: notice.requestId, displayName: notice.displayName, ticketReference: notice.ticketReference, generation: notice.generation,
     contents: notice.contents, state: 'waiting', expiresAt: notice.expiresAt,
-  }), notice.requestId, recipientTeamsId);
+  }), notice.requestId, notice.generation, recipientTeamsId);
 }
 
 /** Where the reveal stands, never the secret: what the card shows on refresh, after Hide, and once it is gone. */
@@ -37,6 +37,11 @@ export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCa
       hint: `You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
       canReveal: true,
     },
+    replaced: {
+      sentence: `These credentials for ${reveal.displayName} were replaced by a reissue and no longer work.`,
+      hint: 'Use the newest card from me in this chat.',
+      canReveal: false,
+    },
     gone: {
       sentence: reveal.revealedAt
         ? `You revealed ${what} for ${reveal.displayName} at ${readableUtc(reveal.revealedAt)}; it has been deleted since.`
@@ -50,8 +55,9 @@ export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCa
     ...byState,
     facts: [{ title: 'For', value: reveal.displayName }, { title: 'Ticket', value: reveal.ticketReference }],
     requestId: reveal.requestId,
+    generation: reveal.generation,
   });
-  return refreshFor && reveal.state !== 'gone' ? withRefresh(card, reveal.requestId, refreshFor) : card;
+  return refreshFor && (reveal.state === 'waiting' || reveal.state === 'revealed') ? withRefresh(card, reveal.requestId, reveal.generation, refreshFor) : card;
 }
 
 /** The answer to the recipient's Reveal click only: never posted, never an update of the message. */
@@ -68,9 +74,10 @@ export function revealedCard(reveal: RevealState, secrets: { password?: Secret |
     ].filter(Boolean).join(' '),
     visibility: `Press Hide when done. You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
     requestId: reveal.requestId,
+    generation: reveal.generation,
   });
 }
 
-function withRefresh(card: AdaptiveCardJson, requestId: string, userId: string): AdaptiveCardJson {
-  return { ...card, refresh: { action: { type: 'Action.Execute', title: 'Refresh', verb: 'credentials.status', data: { requestId } }, userIds: [userId] } };
+function withRefresh(card: AdaptiveCardJson, requestId: string, generation: number, userId: string): AdaptiveCardJson {
+  return { ...card, refresh: { action: { type: 'Action.Execute', title: 'Refresh', verb: 'credentials.status', data: { requestId, generation } }, userIds: [userId] } };
 }

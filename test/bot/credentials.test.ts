@@ -1,0 +1,127 @@
+/**
+ * The credentials' journey over the real HTTP path: a reveal card that holds no secret, the
+ * secret only in the answer to the recipient's own Reveal click, refusals for anyone else,
+ * Teams refusing a proactive message (the caller hears it), and reissue by an admin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
+import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+import { clickReveal, revealCards } from '../support/credentials.js';
+
+const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
+
+describe('credentials over Teams', () => {
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBotUnderTest(
+      { APPROVAL_POLICY: 'none', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '1' },
+      { tenant, overrides: { createAnswerWithinMs: 20_000 } },
+    );
+    await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  const personalChatOf = (person: Person) => `a:personal-${person.aadObjectId}`;
+
+  /** `person` asks in their 1:1 chat and presses Check and review, then Create; the result card. */
+  async function request(person: Person, givenName: string, surname: string, beforeCreate = () => {}): Promise<Card> {
+    const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
+    await bot.send(message);
+    const form = bot.connector.repliesTo(message.id)[0];
+    const { draftId } = actionData(cardOf(form), 'onboarding.review');
+    const click = async (verb: string, data: Record<string, unknown>) =>
+      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
+    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-77', businessJustification: 'New starter.' });
+    beforeCreate();
+    return (await click('onboarding.create', { draftId })).card!;
+  }
+
+  it('when the account is created, then the 1:1 chat gets a reveal card with no secret that refreshes for the recipient only', async () => {
+    const result = await request(PEOPLE.megan, 'Grady', 'Archie');
+    expect(textOf(result)).toContain('Account created');
+    const [reveal, ...more] = revealCards(bot, { conversationId: personalChatOf(PEOPLE.megan), displayName: 'Grady Archie' });
+    expect(more).toHaveLength(0);
+    const text = textOf(reveal!.card);
+    expect(text).toContain('Ticket');
+    expect(text).toContain('INC-77');
+    expect(text).toMatch(/Reveal before \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(text).not.toContain('grady.archie');
+    expect((reveal!.card as { refresh?: { userIds?: string[] } }).refresh?.userIds).toEqual([PEOPLE.megan.id]);
+  });
+
+  it('when the recipient clicks Reveal, then only the invoke response holds the password: nothing is posted or updated, and Hide shows where things stand', async () => {
+    const reveal = revealCards(bot, { displayName: 'Grady Archie' })[0]!;
+    const before = bot.connector.received.length;
+    const shown = await clickReveal(bot, PEOPLE.megan, reveal);
+    expect(shown.password).toMatch(/^.{16}$/);
+    expect(textOf(shown.card!)).toMatch(/Give it to Grady Archie in person or by phone/);
+    expect((shown.card as { refresh?: unknown }).refresh).toBeUndefined();
+    // Nothing went through the Bot Connector: no message, and no update of the card for everyone.
+    expect(bot.connector.received.slice(before)).toEqual([]);
+
+    const hidden = invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.megan, 'credentials.hide', actionData(shown.card!, 'credentials.hide'), reveal.recorded.activityId))).body);
+    expect(textOf(hidden.card!)).toMatch(/You revealed a temporary password for Grady Archie at [\s\S]*show it again until/);
+    expect(JSON.stringify(hidden)).not.toContain(shown.password);
+    // A second Reveal within the grace period still works, and it is still the same password.
+    expect((await clickReveal(bot, PEOPLE.megan, reveal)).password).toBe(shown.password);
+    expect(bot.connector.received.slice(before)).toEqual([]);
+    expect(bot.logLines.join('\n')).not.toContain(shown.password);
+  });
+
+  it('when someone else clicks Reveal on the card, then they are refused, nothing is shown, and the refusal is logged', async () => {
+    const reveal = revealCards(bot, { displayName: 'Grady Archie' })[0]!;
+    const answer = await clickReveal(bot, PEOPLE.isaiah, reveal);
+    expect(answer.message).toBe('Only Megan Bowen can reveal these credentials; your click was recorded and nothing was shown.');
+    expect(answer.password).toBeUndefined();
+    expect(bot.logLines.some((line) => line.includes('refused a credentials click'))).toBe(true);
+  });
+
+  it('when Teams refuses the reveal card once in an existing 1:1 chat (403), then the request is not called delivered, IT hears it, nobody is told something false, and the next try delivers it', async () => {
+    // Alex's 1:1 chat exists (he asks there); from Create on, Teams refuses the next message to it.
+    const result = await request(PEOPLE.alex, 'Lidia', 'Holloway', () => bot.connector.failConversation(personalChatOf(PEOPLE.alex), 403, undefined, 1));
+    expect(textOf(result)).not.toContain('Something went wrong');
+    const tickets = () => bot.connector.received.filter((r) => r.conversationId === TICKET_CHANNEL && JSON.stringify(r.activity).includes('Lidia Holloway'));
+    const firstTicket = textOf(cardsIn(tickets()[0]!.activity)[0]!);
+    expect(firstTicket).toMatch(/password not delivered yet: Lidia Holloway[\s\S]*DELIVERY_FAILED[\s\S]*Teams refused the message/);
+    // The resume pass tries again and the card arrives; only then is the account "ready".
+    await expect.poll(() => revealCards(bot, { displayName: 'Lidia Holloway' }).length, { timeout: 30_000, interval: 500 }).toBe(1);
+    await expect.poll(() => textOf(cardsIn(tickets().at(-1)!.activity)[0]!), { timeout: 30_000, interval: 500 }).toMatch(/New account ready/);
+    const toAlex = bot.connector.received.filter((r) => r.conversationId === personalChatOf(PEOPLE.alex)).map((r) => JSON.stringify(r.activity)).join('\n');
+    expect(toAlex).not.toContain('Something went wrong');
+    expect((await clickReveal(bot, PEOPLE.alex, revealCards(bot, { displayName: 'Lidia Holloway' })[0]!)).password).toMatch(/^.{16}$/);
+  });
+
+  it('when an admin types reissue in the ticket channel, then the account gets a new password and the recipient a new reveal card; the first card now says it is gone', async () => {
+    const first = revealCards(bot, { displayName: 'Grady Archie' })[0]!;
+    const firstPassword = (await clickReveal(bot, PEOPLE.megan, first)).password;
+    const command = channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'reissue grady.archie@contoso.com', TICKET_CHANNEL);
+    await bot.send(command);
+    expect(bot.connector.repliesTo(command.id)[0]?.activity.text).toMatch(/^Reissuing the credentials of grady\.archie@contoso\.com/);
+    await expect.poll(() => revealCards(bot, { displayName: 'Grady Archie' }).length, { timeout: 20_000 }).toBe(2);
+    const second = revealCards(bot, { displayName: 'Grady Archie' })[1]!;
+    expect(textOf(second.card)).toContain('(reissued)');
+    const fresh = await clickReveal(bot, PEOPLE.megan, second);
+    expect(fresh.password).toMatch(/^.{16}$/);
+    expect(fresh.password).not.toBe(firstPassword);
+    const old = await clickReveal(bot, PEOPLE.megan, first);
+    expect(old.password).toBeUndefined();
+    expect(textOf(old.card!)).toMatch(/were replaced by a reissue and no longer work/);
+
+    // Someone who is not an admin cannot.
+    const denied = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'reissue grady.archie@contoso.com');
+    await bot.send(denied);
+    expect(bot.connector.repliesTo(denied.id)[0]?.activity.text).toMatch(/^Only IT admins can reissue credentials/);
+    // An account the bot did not create is refused with a sentence.
+    const notOurs = channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'reissue adele.vance@contoso.com', TICKET_CHANNEL);
+    await bot.send(notOurs);
+    expect(bot.connector.repliesTo(notOurs.id)[0]?.activity.text).toMatch(/was not created by this bot/);
+  });
+});

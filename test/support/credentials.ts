@@ -1,0 +1,42 @@
+/**
+ * The credentials hand-over as a person meets it: the reveal card in their 1:1 chat, and
+ * the secret that only the answer to their own Reveal click holds.
+ */
+import type { BotUnderTest } from './bot-under-test.js';
+import { cardAction, type Person } from './activities.js';
+import { actionData, cardsIn, invokeResult, textOf, type Card } from './cards.js';
+import type { RecordedActivity } from './recording-connector.js';
+
+/** Reveal cards posted to a conversation (by default: anywhere) for this display name, oldest first. */
+export function revealCards(bot: BotUnderTest, options: { conversationId?: string; displayName?: string } = {}): Array<{ recorded: RecordedActivity; card: Card }> {
+  return bot.connector.received
+    .filter((r) => options.conversationId === undefined || r.conversationId === options.conversationId)
+    .flatMap((recorded) => cardsIn(recorded.activity).map((card) => ({ recorded, card })))
+    .filter(({ card }) => textOf(card).startsWith(`Credentials for ${options.displayName ?? ''}`));
+}
+
+/** The secret shown in a Reveal answer: the monospace text after its heading. */
+export function secretIn(card: Card, heading: 'Temporary password' | 'Temporary Access Pass'): string | undefined {
+  const body = (card.body ?? []) as Array<{ type: string; text?: string; inlines?: { text: string }[] }>;
+  const at = body.findIndex((b) => b.type === 'TextBlock' && b.text === heading);
+  return at >= 0 ? body[at + 1]?.inlines?.[0]?.text : undefined;
+}
+
+export interface Revealed {
+  readonly card?: Card | undefined;
+  readonly message?: string | undefined;
+  readonly password?: string | undefined;
+  readonly temporaryAccessPass?: string | undefined;
+}
+
+/** `person` clicks Reveal on a reveal card; what the invoke response shows them. */
+export async function clickReveal(bot: BotUnderTest, person: Person, reveal: { recorded: RecordedActivity; card: Card }): Promise<Revealed> {
+  const data = actionData(reveal.card, 'credentials.reveal');
+  const response = await bot.send(cardAction(bot.connector.serviceUrl, person, 'credentials.reveal', data, reveal.recorded.activityId));
+  const result = invokeResult(response.body);
+  return {
+    ...result,
+    password: result.card ? secretIn(result.card, 'Temporary password') : undefined,
+    temporaryAccessPass: result.card ? secretIn(result.card, 'Temporary Access Pass') : undefined,
+  };
+}
