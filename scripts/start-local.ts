@@ -3,7 +3,7 @@
  * the local tenant (Entra + Graph), the bot, and the Microsoft 365 Agents Playground
  * pointed at the bot. One line per service with its URL; Ctrl-C stops them all.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -102,6 +102,7 @@ async function main() {
     name: 'Agents Playground',
     command: bin('agentsplayground'),
     args: ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--dt'],
+    env: { M365_AGENTS_PLAYGROUND_LOGFILE: playgroundLogThatCannotBeWritten() },
     logFile: join(logs, 'playground.log'),
   });
   running.push(playground);
@@ -116,6 +117,22 @@ async function main() {
     say(`${first.service.name} stopped unexpectedly (${first.code}). Its last output:\n${first.service.output().slice(-3000)}`);
     await stopAll(1);
   }
+}
+
+/**
+ * The Playground copies every activity it relays — the answer to a Reveal click included —
+ * into devTools/m365agentsplayground.log in the checkout while no log viewer is connected.
+ * Its log path (M365_AGENTS_PLAYGROUND_LOGFILE) is pointed inside a plain file, where no
+ * file can be created (its writes fail, and it ignores that); a copy left by an earlier
+ * version of this launcher is removed. (Not /dev/null: the Playground deletes its log file at start.)
+ */
+function playgroundLogThatCannotBeWritten(): string {
+  rmSync(join(projectRoot, 'devTools', 'm365agentsplayground.log'), { force: true });
+  const blocker = join(localDir, 'playground-log-disabled');
+  if (!existsSync(blocker)) {
+    writeFileSync(blocker, 'A plain file on purpose: the Agents Playground would log revealed secrets to a file inside it.\n', { mode: 0o600 });
+  }
+  return join(blocker, 'm365agentsplayground.log');
 }
 
 /** Reads a local-only secret from `path`, creating it (mode 0600) on first run. */

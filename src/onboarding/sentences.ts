@@ -295,7 +295,7 @@ export function requestInPlainWords(outcome: OnboardingOutcome): string {
     case 'received': case 'validated': case 'checked': case 'creating': return 'being created';
     case 'awaiting_approval': return 'waiting for an IT admin to approve';
     case 'approved': return 'approved, being created';
-    case 'created': case 'delivering': return 'created, password on its way to you';
+    case 'created': case 'delivering': return 'created, credentials on their way';
     case 'delivered': case 'done': return 'done';
     case 'rejected': return 'not created';
     case 'failed': return outcome.objectId ? 'created, needs IT' : 'not created';

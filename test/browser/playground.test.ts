@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { isPortInUse, projectRoot } from '../../scripts/local-services.js';
@@ -58,7 +58,7 @@ describe('npm start, then a person in the Agents Playground', () => {
     await screenshot(page, 'playground-help');
   });
 
-  it('when the manager asks in a sentence for a name that exists, picks the checked alternative and creates, then the password arrives in her personal chat and the UPN in the General channel', async () => {
+  it('when the manager asks in a sentence for a name that exists, picks the checked alternative and creates, then a reveal card arrives in her personal chat, Reveal shows the password once, a reload shows it no more, and the UPN goes to the General channel', async () => {
     await sendMessage(page, 'please create an account for Adele Vance, Marketing, contractor, starts 1 Dec, ticket INC-4711');
     await page.getByText('Request a new account', { exact: true }).last().waitFor({ timeout: 30_000 });
     expect(await page.getByLabel(/^Given name/).last().inputValue()).toBe('Adele');
@@ -79,13 +79,34 @@ describe('npm start, then a person in the Agents Playground', () => {
     const upn = `${alternative}@contoso.com`;
     await expect.poll(() => page.getByText(`${upn} was created for Adele Vance`).count()).toBeGreaterThan(0);
 
-    // The password card: in this personal chat, naming the person, never the user name.
-    const passwordCard = page.locator('.ac-adaptiveCard', { hasText: 'Temporary password for Adele Vance' }).last();
-    await passwordCard.waitFor({ timeout: 30_000 });
-    const passwordText = await passwordCard.innerText();
-    expect(passwordText).not.toContain(upn);
-    expect(passwordText).not.toContain(alternative);
+    // The reveal card: in this personal chat, naming the person, never the user name, no secret.
+    const revealCard = page.locator('.ac-adaptiveCard', { hasText: 'Credentials for Adele Vance' }).last();
+    await revealCard.waitFor({ timeout: 30_000 });
+    const cardText = await revealCard.innerText();
+    expect(cardText).not.toContain(upn);
+    expect(cardText).not.toContain(alternative);
+    expect(cardText).toMatch(/Press Reveal when you are ready/);
+    await revealCard.scrollIntoViewIfNeeded();
     await screenshot(page, 'playground-request');
+
+    // Reveal: the password shows in the card for her alone (the answer to her click).
+    await revealCard.getByRole('button', { name: 'Reveal' }).click();
+    const shown = page.locator('.ac-adaptiveCard', { hasText: 'Press Hide when done' }).last();
+    await shown.waitFor({ timeout: 30_000 });
+    const password = /Temporary password\s+(\S{16})/.exec(await shown.innerText())?.[1];
+    if (!password) throw new Error('no password on the revealed card');
+    expect(password).toMatch(/^\S{16}$/);
+    expect(await shown.innerText()).not.toContain(upn);
+    await shown.scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-reveal');
+
+    // Hide: the card says where things stand, and the secret is off the screen.
+    await shown.getByRole('button', { name: 'Hide' }).click();
+    await page.locator('.ac-adaptiveCard', { hasText: 'You revealed a temporary password for Adele Vance at' }).last().waitFor({ timeout: 30_000 });
+    expect((await page.locator('body').innerText()).includes(password)).toBe(false);
+    // …and the Playground wrote it to no log file in the checkout.
+    expect(existsSync(`${projectRoot}devTools/m365agentsplayground.log`)).toBe(false);
+    for (const log of readdirSync(`${projectRoot}.local/logs`)) expect(readFileSync(`${projectRoot}.local/logs/${log}`, 'utf8')).not.toContain(password);
 
     // The General channel of the IT team: the user name and ticket, and no password card.
     await page.getByText('General', { exact: true }).click();
@@ -95,9 +116,14 @@ describe('npm start, then a person in the Agents Playground', () => {
     expect(ticketText).toContain(upn);
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
-    expect(await page.getByText('Temporary password for').count()).toBe(0);
+    expect(await page.getByText('Temporary password', { exact: true }).count()).toBe(0);
     await ticket.scrollIntoViewIfNeeded();
     await screenshot(page, 'playground-ticket');
+
+    // A reload keeps nothing of the secret (the Playground keeps no history; Teams shows the stored card, refreshed to its state).
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.getByText('Personal Chat').first().waitFor({ timeout: 60_000 });
+    expect((await page.locator('body').innerText()).includes(password)).toBe(false);
   });
 
   it('when the person presses Ctrl-C in the npm start terminal, then every service stops and no process is left behind', async () => {

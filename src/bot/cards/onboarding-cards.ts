@@ -96,13 +96,13 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
     case 'delivered':
       title = 'Account created';
       color = 'Good';
-      sentence = `${upn} was created for ${name}. I sent you the temporary password in a separate private message; they must change it when they first sign in.`;
+      sentence = `${upn} was created for ${name}. The credentials wait for their recipient in a separate private message from me: Reveal shows them there, once, and they must change the password when they first sign in.`;
       break;
     case 'created':
     case 'delivering':
       title = 'Account created';
       color = 'Good';
-      sentence = `${upn} was created for ${name}. The temporary password is on its way to you in a private chat.`;
+      sentence = `${upn} was created for ${name}. The credentials are on their way to their recipient in a private chat with me.`;
       break;
     case 'awaiting_approval':
       title = 'Waiting for approval';
