@@ -76,15 +76,18 @@ describe('Secret construction', () => {
 });
 
 describe('AES-256-GCM secret vault', () => {
-  const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
+  // Made inside each test: a vault that throws while the file is collected fails no test, so a mutant there would go unseen.
+  const newVault = () => createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
 
   it('when a secret is sealed and unsealed for the same request, then the same value comes back', async () => {
+    const vault = newVault();
     const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
     expect(JSON.stringify(sealed)).not.toContain(value);
     expect((await vault.unseal(sealed, { requestId: 'r1' })).reveal()).toBe(value);
   });
 
   it('when a sealed secret is moved to another request or tampered with, then it does not open', async () => {
+    const vault = newVault();
     const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
     await expect(vault.unseal(sealed, { requestId: 'r2' })).rejects.toThrow();
     const flipped = Buffer.from(sealed.ciphertext, 'base64');
@@ -93,6 +96,7 @@ describe('AES-256-GCM secret vault', () => {
   });
 
   it('when sealed twice, then the ciphertexts differ (fresh IV each time)', async () => {
+    const vault = newVault();
     const a = await vault.seal(new Secret(value), { requestId: 'r1' });
     const b = await vault.seal(new Secret(value), { requestId: 'r1' });
     expect(a.iv).not.toBe(b.iv);
