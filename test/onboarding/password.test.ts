@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  MIN_PASSWORD_LENGTH, characterClasses, cryptoRandom, forbiddenFragments, generateTemporaryPassword, passwordViolations,
+  MIN_PASSWORD_LENGTH, characterClasses, cryptoRandom, defaultPasswordPolicy, forbiddenFragments, generateTemporaryPassword, passwordViolations,
   type RandomSource,
 } from '../../src/onboarding/index.js';
 
@@ -54,6 +54,12 @@ describe('generateTemporaryPassword', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('when the default policy is used, then passwords are 16 characters and meet it', () => {
+    const value = generateTemporaryPassword(cryptoRandom, defaultPasswordPolicy, []).reveal();
+    expect(value).toHaveLength(16);
+    expect(passwordViolations(value, defaultPasswordPolicy, new Set())).toEqual([]);
   });
 
   it.each([0, 8, 13])('when the configured length is %i, then passwords are still 14 characters', (length) => {
