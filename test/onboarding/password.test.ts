@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  MIN_PASSWORD_LENGTH, characterClasses, cryptoRandom, forbiddenFragments, generateTemporaryPassword, passwordViolations,
+  MIN_PASSWORD_LENGTH, characterClasses, cryptoRandom, defaultPasswordPolicy, forbiddenFragments, generateTemporaryPassword, passwordViolations,
   type RandomSource,
 } from '../../src/onboarding/index.js';
 
@@ -56,6 +56,12 @@ describe('generateTemporaryPassword', () => {
     );
   });
 
+  it('when the default policy is used, then passwords are 16 characters and meet it', () => {
+    const value = generateTemporaryPassword(cryptoRandom, defaultPasswordPolicy, []).reveal();
+    expect(value).toHaveLength(16);
+    expect(passwordViolations(value, defaultPasswordPolicy, new Set())).toEqual([]);
+  });
+
   it.each([0, 8, 13])('when the configured length is %i, then passwords are still 14 characters', (length) => {
     expect(generateTemporaryPassword(cryptoRandom, { length, avoidLookAlikes: false }, []).reveal()).toHaveLength(14);
   });
@@ -78,8 +84,41 @@ describe('generateTemporaryPassword', () => {
     expect([...counts.keys()].every((c) => alphabet.includes(c))).toBe(true);
   });
 
+  it('when many passwords are drawn, then the four required characters are shuffled, not left in front in class order', () => {
+    const classes = characterClasses({ length: 16, avoidLookAlikes: false });
+    const firsts = new Set<string>();
+    for (let i = 0; i < 200; i += 1) {
+      const first = generateTemporaryPassword(cryptoRandom, { length: 16, avoidLookAlikes: false }, []).reveal().charAt(0);
+      firsts.add(classes.upper.includes(first) ? 'upper' : classes.lower.includes(first) ? 'lower' : classes.digits.includes(first) ? 'digit' : 'symbol');
+    }
+    // 200 draws all starting upper-case would happen with probability (26/76)^200, i.e. never.
+    expect([...firsts].sort()).toEqual(['digit', 'lower', 'symbol', 'upper']);
+  });
+
   it('when the random source is broken (always 0) and so can never avoid the name, then generation fails loudly instead of looping', () => {
     expect(() => generateTemporaryPassword({ int: () => 0, uuid: () => '' }, { length: 16, avoidLookAlikes: false }, ['Aaaron'])).toThrow(/policy/);
+  });
+});
+
+describe('characterClasses', () => {
+  it.each([
+    [false, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz', '0123456789', '!#$%&*+-=?@^_~'],
+    [true, 'ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnpqrstuvwxyz', '23456789', '!#$%&*+-=?@^_~'],
+  ])('when look-alikes are avoided is %s, then the classes are exactly the expected alphabets', (avoidLookAlikes, upper, lower, digits, symbols) => {
+    expect(characterClasses({ length: 16, avoidLookAlikes })).toEqual({ upper, lower, digits, symbols });
+  });
+});
+
+describe('forbiddenFragments', () => {
+  it.each([
+    [['jose'], ['jos', 'ose']],
+    [['José'], ['jos', 'osé']],
+    [['Ann Lee'], ['ann', 'lee']],
+    [['jose.nunez'], ['jos', 'ose', 'nun', 'une', 'nez']],
+    [['Anne-Marie 2nd'], ['ann', 'nne', 'mar', 'ari', 'rie', '2nd']],
+    [['Al', 'Bo'], []],
+  ])('when the words are %j, then the forbidden fragments are exactly %j', (words, fragments) => {
+    expect([...forbiddenFragments(words)].sort()).toEqual([...fragments].sort());
   });
 });
 
@@ -94,7 +133,23 @@ describe('passwordViolations', () => {
     ['Abc1!', [], ['too short']],
     ['xxJOSx1!Abqwerty', ['José', 'jose'], ['contains part of the name']],
     ['Abcdefgh1!Abcdef ', [], ['character outside the alphabet']],
+    ['Abcdefgh1!Abcjos', ['José'], ['contains part of the name']],
+    ['JOSabcdefg1!Abcd', ['José'], ['contains part of the name']],
+    ['Abcdefgh1!Abc☃ef', [], ['character outside the alphabet']],
   ])('when the password is %j (names %j), then the broken rules are %j', (pw, words, expected) => {
     expect(passwordViolations(pw, policy, forbiddenFragments(words))).toEqual(expected);
+  });
+});
+
+describe('passwordViolations with a configured length above the minimum', () => {
+  it.each([
+    ['Abcdefgh1!Abcdef', ['too short']],
+    ['Abcdefgh1!Abcdefghij', []],
+  ])('when the policy asks for 20 characters and the password is %j, then the broken rules are %j', (pw, expected) => {
+    expect(passwordViolations(pw, { length: 20, avoidLookAlikes: false }, new Set())).toEqual(expected);
+  });
+
+  it('when look-alikes are avoided, then a password holding one breaks the alphabet rule', () => {
+    expect(passwordViolations('Abcdefgh2!Abcdel', { length: 16, avoidLookAlikes: true }, new Set())).toEqual(['character outside the alphabet']);
   });
 });

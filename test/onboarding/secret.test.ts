@@ -52,16 +52,42 @@ describe('Secret', () => {
   });
 });
 
+describe('Secret.equals', () => {
+  it.each([
+    [value, value, true],
+    [value, 'other', false],
+    [value, `${value}x`, false],
+    [`${value}x`, value, false],
+    ['abcd', 'abce', false],
+    ['abcd', 'Abcd', false],
+  ])('when %j is compared with %j, then equals is %s', (a, b, same) => {
+    expect(new Secret(a).equals(new Secret(b))).toBe(same);
+  });
+});
+
+describe('Secret construction', () => {
+  it.each([[''], [undefined], [42], [null]])('when the value is %j, then no secret is made', (bad) => {
+    expect(() => new Secret(bad as unknown as string)).toThrow(TypeError);
+  });
+
+  it('when toString is called directly, then it shows [secret]', () => {
+    expect(new Secret(value).toString()).toBe('[secret]');
+  });
+});
+
 describe('AES-256-GCM secret vault', () => {
-  const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
+  // Made inside each test: a vault that throws while the file is collected fails no test, so a mutant there would go unseen.
+  const newVault = () => createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
 
   it('when a secret is sealed and unsealed for the same request, then the same value comes back', async () => {
+    const vault = newVault();
     const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
     expect(JSON.stringify(sealed)).not.toContain(value);
     expect((await vault.unseal(sealed, { requestId: 'r1' })).reveal()).toBe(value);
   });
 
   it('when a sealed secret is moved to another request or tampered with, then it does not open', async () => {
+    const vault = newVault();
     const sealed = await vault.seal(new Secret(value), { requestId: 'r1' });
     await expect(vault.unseal(sealed, { requestId: 'r2' })).rejects.toThrow();
     const flipped = Buffer.from(sealed.ciphertext, 'base64');
@@ -70,9 +96,34 @@ describe('AES-256-GCM secret vault', () => {
   });
 
   it('when sealed twice, then the ciphertexts differ (fresh IV each time)', async () => {
+    const vault = newVault();
     const a = await vault.seal(new Secret(value), { requestId: 'r1' });
     const b = await vault.seal(new Secret(value), { requestId: 'r1' });
     expect(a.iv).not.toBe(b.iv);
     expect(a.ciphertext).not.toBe(b.ciphertext);
+  });
+
+  it.each([16, 31, 33, 0])('when the key has %i bytes, then no vault is made', (bytes) => {
+    expect(() => createAesGcmSecretVault({ key: randomBytes(bytes), keyId: 'k1' })).toThrow(/32-byte key/);
+  });
+
+  it('when a sealed secret names another key id, then it is refused before decrypting, even with the same key bytes', async () => {
+    const key = randomBytes(32);
+    const sealed = await createAesGcmSecretVault({ key, keyId: 'k1' }).seal(new Secret(value), { requestId: 'r1' });
+    const rotated = createAesGcmSecretVault({ key, keyId: 'k2' });
+    await expect(rotated.unseal(sealed, { requestId: 'r1' })).rejects.toThrow('Sealed secret uses key k1, this vault holds k2');
+  });
+
+  it('when a sealed secret names another algorithm, then it is refused', async () => {
+    const own = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
+    const sealed = await own.seal(new Secret(value), { requestId: 'r1' });
+    const other = { ...sealed, algorithm: 'A128GCM' } as unknown as typeof sealed;
+    await expect(own.unseal(other, { requestId: 'r1' })).rejects.toThrow(/Sealed secret uses key/);
+  });
+
+  it('when a secret with non-ASCII characters is sealed and unsealed, then it comes back unchanged', async () => {
+    const own = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k1' });
+    const sealed = await own.seal(new Secret('Pässwörd-€-ß'), { requestId: 'réquest-1' });
+    expect((await own.unseal(sealed, { requestId: 'réquest-1' })).reveal()).toBe('Pässwörd-€-ß');
   });
 });
