@@ -11,7 +11,9 @@ import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
 import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
-import { GraphApi, hasPermission, type GraphRequest } from './graph-api.js';
+import { GraphApi, hasPermission, type GraphOperation, type GraphRequest } from './graph-api.js';
+import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
+import { changePasswordAtSignIn, inspectionUserView } from './inspection.js';
 import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
@@ -239,7 +241,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       const graphPath = fullPath.slice('/v1.0'.length) || '/';
       const body = parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
-      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body };
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
       if (graphPath === '/$batch') {
         if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         const batchCaller = caller;
@@ -270,7 +272,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const operation = graphApi().resolve(request);
       operationName = operation.name;
-      if (!hasPermission(caller.roles, operation.permissions)) throw insufficientPrivileges();
+      if (!callerMayRun(caller, operation)) throw insufficientPrivileges();
       const cost = costOf(operation.baseCost, operation.isWrite, request.query);
       const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
       if (!decision.allowed) {
@@ -301,7 +303,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
           // leave as is: the operation reports a bad payload
         }
       }
-      result = executeGraph({ ...part, body }, caller, ids);
+      result = executeGraph({ ...part, body, userId: caller.userId }, caller, ids);
     }
     log.add({
       time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,
@@ -338,9 +340,22 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       managedIdentityEndpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`,
       caCertPath: tls.caCertPath,
       stateDir,
-      endpoints: ['GET /_tenant/users', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
-    inspection.get('/users', async (_request, reply) => ok(reply, { value: structuredClone(state.users) }));
+    inspection.get('/users', async (_request, reply) => ok(reply, { value: state.users.map(inspectionUserView) }));
+    // The "update your password" step of Entra's interactive first sign-in (local convenience).
+    inspection.post('/users/:id/changePassword', async (request, reply) => {
+      const id = randomUUID();
+      const response = changePasswordAtSignIn(state, (request.params as { id: string }).id, parseJsonBody(request), id, new Date());
+      if (response.status === 204) store.save(state);
+      return send(reply, response, { requestId: id, clientRequestId: id });
+    });
+    inspection.get('/temporaryAccessPassPolicy', async (_request, reply) => ok(reply, temporaryAccessPassPolicyView(state.temporaryAccessPassPolicy)));
+    inspection.patch('/temporaryAccessPassPolicy', async (request, reply) => {
+      state.temporaryAccessPassPolicy = mergeTemporaryAccessPassPolicy(state.temporaryAccessPassPolicy, parseJsonBody(request));
+      store.save(state);
+      return ok(reply, temporaryAccessPassPolicyView(state.temporaryAccessPassPolicy));
+    });
     inspection.get('/apps', async (_request, reply) => ok(reply, { value: appsView() }));
     inspection.get('/requests', async (request, reply) => {
       const since = Number((request.query as Record<string, string>)['since'] ?? 0);
@@ -496,7 +511,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  runtime.tokens = new TokenService(baseUrl, () => state, credentials);
+  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state));
   const botFramework = new BotFrameworkChannel(baseUrl);
   runtime.botFramework = botFramework;
   runtime.graph = new GraphApi({
@@ -539,6 +554,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       credentials.dispose();
     },
   };
+}
+
+/** An app-only token needs the operation's application permissions; a user's token its delegated ones. */
+function callerMayRun(caller: Caller, operation: GraphOperation): boolean {
+  if (caller.userId !== undefined) return hasPermission(caller.scopes, operation.delegatedPermissions ?? []);
+  return hasPermission(caller.roles, operation.permissions);
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
