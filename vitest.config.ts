@@ -15,5 +15,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts', 'test/support/azurite-setup.ts'],
+    // The default output plus one line of local-tenant fidelity when conformance tests ran.
+    reporters: ['default', './test/support/conformance-reporter.ts'],
   },
 });
