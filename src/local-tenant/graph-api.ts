@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { newDirectoryUser, type DirectoryState, type DirectoryUser, type Group } from './directory.js';
+import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
+import { DirectoryObjectsApi } from './graph-directory-objects.js';
+import { CHANGE_OWN_PASSWORD, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { page, parseExpand, parseSelect, parseTop, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
-import { DEFAULT_USER_PROPERTIES, domainView, fullUser, groupView } from './graph-views.js';
+import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
 import { badRequest, conflict, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 import { hashSecret, secretMatches } from './secrets.js';
 import { parseUserWrite, passwordContext, passwordProblem, validateUser } from './user-rules.js';
@@ -43,28 +45,7 @@ export interface GraphTenant {
   replicationLagMs(): number;
 }
 
-const anyOf = (...names: string[]): string[][] => names.map((name) => [name]);
-const USER_READ = anyOf('User.Read.All', 'User.ReadWrite.All', 'User.ReadBasic.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
-const USER_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
-const DOMAIN_READ = anyOf('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
-const ORGANIZATION_READ = anyOf('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
-const GROUP_MEMBER_WRITE = anyOf('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All');
-const GROUP_READ = anyOf('GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
-const MEMBERSHIP_READ = [
-  ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),
-  ['Directory.Read.All'], ['Directory.ReadWrite.All'],
-];
-const TAP_WRITE = anyOf('UserAuthenticationMethod.ReadWrite.All');
-const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All');
-const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');
-const POLICY_WRITE = anyOf('Policy.ReadWrite.AuthenticationMethod');
-const ME_READ = anyOf('User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.AccessAsUser.All');
-const CHANGE_OWN_PASSWORD = anyOf('Directory.AccessAsUser.All');
 const TAP_POLICY_PATH = 'policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
-
-export function hasPermission(roles: string[], alternatives: string[][]): boolean {
-  return alternatives.some((set) => set.every((permission) => roles.includes(permission)));
-}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SOFT_DELETE_RETENTION_MS = 30 * 24 * 3600 * 1000;
@@ -72,6 +53,7 @@ const SOFT_DELETE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 /** Microsoft Graph v1.0 over the emulated directory. */
 export class GraphApi {
   private readonly authenticationMethods: AuthenticationMethodsApi;
+  private readonly directoryObjects: DirectoryObjectsApi;
 
   constructor(private readonly tenant: GraphTenant) {
     this.authenticationMethods = new AuthenticationMethodsApi({
@@ -80,6 +62,13 @@ export class GraphApi {
       save: () => tenant.save(),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
+    });
+    this.directoryObjects = new DirectoryObjectsApi({
+      baseUrl: tenant.baseUrl,
+      state: () => tenant.state(),
+      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
     });
   }
 
@@ -93,13 +82,13 @@ export class GraphApi {
       case 'users':
         return this.resolveUsers(method, rest, request);
       case 'domains':
-        return this.resolveDomains(method, rest, request);
+        return this.directoryObjects.resolveDomains(method, rest, request);
       case 'organization':
-        return this.resolveOrganization(method, rest);
+        return this.directoryObjects.resolveOrganization(method, rest);
       case 'directory':
         return this.resolveDirectory(method, rest, request);
       case 'groups':
-        return this.resolveGroups(method, rest, request);
+        return this.directoryObjects.resolveGroups(method, rest, request);
       case 'me':
         return this.resolveMe(method, rest, request);
       case 'policies':
@@ -148,12 +137,12 @@ export class GraphApi {
       case 'checkMemberGroups':
         if (tail.length > 0) break;
         if (method !== 'POST') throw methodNotAllowed();
-        return this.operation('checkMemberGroups', MEMBERSHIP_READ, 4, false, (now) => this.checkMemberGroups(key, request, now));
+        return this.operation('checkMemberGroups', MEMBERSHIP_READ, 4, false, (now) => this.directoryObjects.checkMemberGroups(key, request, now));
       case 'transitiveMemberOf':
       case 'memberOf':
         if (tail.length > 0) break;
         if (method !== 'GET') throw methodNotAllowed();
-        return this.operation(sub, MEMBERSHIP_READ, 2, false, (now) => this.memberOf(key, sub === 'transitiveMemberOf', request, now));
+        return this.operation(sub, MEMBERSHIP_READ, 2, false, (now) => this.directoryObjects.memberOf(key, sub === 'transitiveMemberOf', request, now));
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;
@@ -359,159 +348,6 @@ export class GraphApi {
     user.managerId = null;
     this.tenant.save();
     return noContent();
-  }
-
-  // ---------------------------------------------------------- membership
-
-  private checkMemberGroups(key: string, request: GraphRequest, now: Date): ApiResponse {
-    const user = this.findUser(key, now, false);
-    const body = request.body as Record<string, unknown> | undefined;
-    if (body === undefined) throw badRequest('Empty Payload. JSON content expected.');
-    const groupIds = body['groupIds'];
-    if (!Array.isArray(groupIds)) throw badRequest("A value is required for property 'groupIds' of resource 'checkMemberGroups'.");
-    if (groupIds.length > 20) throw badRequest('The number of groupIds in the request exceeds the maximum of 20.');
-    for (const id of groupIds) {
-      if (typeof id !== 'string' || !GUID.test(id)) throw badRequest(`Invalid GUID:${String(id)}`);
-    }
-    const memberOf = this.groupsOf(user.id, true);
-    const value = (groupIds as string[]).filter((id) => memberOf.some((group) => group.id === id.toLowerCase()));
-    return json(200, { '@odata.context': this.context('Collection(Edm.String)'), value });
-  }
-
-  private memberOf(key: string, transitive: boolean, request: GraphRequest, now: Date): ApiResponse {
-    rejectUnknownQueryOptions(request.query, ['$top', '$skiptoken', '$select', '$count']);
-    const user = this.findUser(key, now, true);
-    const groups = this.groupsOf(user.id, transitive);
-    const onePage = page(groups, request.query, parseTop(request.query, 100), this.tenant.baseUrl);
-    const path = `users/${user.id}/${transitive ? 'transitiveMemberOf' : 'memberOf'}`;
-    return json(200, {
-      '@odata.context': this.context('directoryObjects'),
-      ...(onePage.nextLink ? { '@odata.nextLink': onePage.nextLink(path) } : {}),
-      value: onePage.items.map((group) => groupView(group)),
-    });
-  }
-
-  /** Groups containing the object directly or (transitive) through nested groups. */
-  private groupsOf(objectId: string, transitive: boolean): Group[] {
-    const result = new Map<string, Group>();
-    const pending = [objectId];
-    while (pending.length > 0) {
-      const current = pending.pop() as string;
-      for (const group of this.state.groups) {
-        if (group.members.includes(current) && !result.has(group.id)) {
-          result.set(group.id, group);
-          if (transitive) pending.push(group.id);
-        }
-      }
-    }
-    return [...result.values()];
-  }
-
-  // -------------------------------------------------------------- groups
-
-  private resolveGroups(method: string, rest: string[], request: GraphRequest): GraphOperation {
-    const [id, ...tail] = rest;
-    // Membership changes, as an admin makes them in Entra: POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{member}/$ref.
-    if (id !== undefined && tail[0] === 'members') return this.changeGroupMembers(method, id, tail.slice(1), request);
-    if (id === undefined || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/') || 'groups'}'. This local tenant serves GET /groups/{id} and members/$ref only.`);
-    if (method !== 'GET') throw methodNotAllowed();
-    return this.operation('getGroup', GROUP_READ, 1, false, () => {
-      rejectUnknownQueryOptions(request.query, ['$select']);
-      const group = this.state.groups.find((candidate) => candidate.id === id.toLowerCase());
-      if (!group) throw notFound(id);
-      return json(200, { '@odata.context': this.context('groups/$entity'), ...groupView(group) });
-    });
-  }
-
-  private changeGroupMembers(method: string, groupId: string, tail: string[], request: GraphRequest): GraphOperation {
-    const findGroup = () => {
-      const group = this.state.groups.find((candidate) => candidate.id === groupId.toLowerCase());
-      if (!group) throw notFound(groupId);
-      return group;
-    };
-    if (method === 'POST' && tail.length === 1 && tail[0] === '$ref') {
-      return this.operation('addGroupMember', GROUP_MEMBER_WRITE, 1, true, () => {
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        const reference = typeof body['@odata.id'] === 'string' ? body['@odata.id'] : '';
-        const memberId = /\/directoryObjects\/([0-9a-fA-F-]{36})$|\/users\/([0-9a-fA-F-]{36})$/.exec(reference);
-        const id = (memberId?.[1] ?? memberId?.[2] ?? '').toLowerCase();
-        if (!id) throw new GraphError(400, 'Request_BadRequest', "Invalid value specified for property '@odata.id' of resource 'DirectoryObject'.");
-        if (!this.state.users.some((user) => user.id === id) && !this.state.groups.some((group) => group.id === id)) throw notFound(id);
-        const group = findGroup();
-        if (group.members.includes(id)) {
-          throw new GraphError(400, 'Request_BadRequest', "One or more added object references already exist for the following modified properties: 'members'.");
-        }
-        group.members.push(id);
-        return noContent();
-      });
-    }
-    if (method === 'DELETE' && tail.length === 2 && tail[1] === '$ref' && tail[0]) {
-      const memberId = tail[0].toLowerCase();
-      return this.operation('removeGroupMember', GROUP_MEMBER_WRITE, 1, true, () => {
-        const group = findGroup();
-        if (!group.members.includes(memberId)) throw notFound(memberId);
-        group.members = group.members.filter((member) => member !== memberId);
-        return noContent();
-      });
-    }
-    throw methodNotAllowed();
-  }
-
-  // ------------------------------------------------ domains, organization
-
-  private resolveDomains(method: string, rest: string[], request: GraphRequest): GraphOperation {
-    const [id, ...tail] = rest;
-    if (tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${tail.join('/')}'.`);
-    if (method !== 'GET') throw methodNotAllowed();
-    return this.operation(id ? 'getDomain' : 'listDomains', DOMAIN_READ, 1, false, () => {
-      rejectUnknownQueryOptions(request.query, ['$select']);
-      if (id !== undefined) {
-        const domain = this.state.domains.find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
-        if (!domain) throw notFound(id);
-        return json(200, { '@odata.context': this.context('domains/$entity'), ...domainView(domain) });
-      }
-      return json(200, { '@odata.context': this.context('domains'), value: this.state.domains.map(domainView) });
-    });
-  }
-
-  private resolveOrganization(method: string, rest: string[]): GraphOperation {
-    const [id, ...tail] = rest;
-    if (tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${tail.join('/')}'.`);
-    if (method !== 'GET') throw methodNotAllowed();
-    return this.operation('getOrganization', ORGANIZATION_READ, 1, false, () => {
-      const organization = this.organizationView();
-      if (id !== undefined) {
-        if (id.toLowerCase() !== this.state.tenantId) throw notFound(id);
-        return json(200, { '@odata.context': this.context('organization/$entity'), ...organization });
-      }
-      return json(200, { '@odata.context': this.context('organization'), value: [organization] });
-    });
-  }
-
-  private organizationView(): Record<string, unknown> {
-    const { organization, domains } = this.state;
-    return {
-      id: organization.id,
-      deletedDateTime: null,
-      businessPhones: [],
-      city: null,
-      country: null,
-      countryLetterCode: organization.countryLetterCode,
-      createdDateTime: organization.createdDateTime,
-      displayName: organization.displayName,
-      onPremisesLastSyncDateTime: null,
-      onPremisesSyncEnabled: null,
-      preferredLanguage: organization.preferredLanguage,
-      tenantType: 'AAD',
-      assignedPlans: [],
-      verifiedDomains: domains.filter((domain) => domain.isVerified).map((domain) => ({
-        capabilities: 'Email, OfficeCommunicationsOnline',
-        isDefault: domain.isDefault,
-        isInitial: domain.isInitial,
-        name: domain.id,
-        type: domain.authenticationType,
-      })),
-    };
   }
 
   // ------------------------------------------------- deleted items
