@@ -12,9 +12,8 @@ import { loadOrCreateCredentials, type TenantCredentials } from './credentials.j
 import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
-import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
 import { hasPermission } from './graph-permissions.js';
-import { changePasswordAtSignIn, inspectionUserView } from './inspection.js';
+import { inspectionRoutes } from './inspection.js';
 import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
@@ -318,19 +317,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
 
   // ------------------------------------------------------------ inspection
-  server.register(async (inspection) => {
-    inspection.addHook('onRequest', async (request, reply) => {
-      const address = request.socket.remoteAddress ?? '';
-      if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(address)) {
-        const ids = newRequestIds(undefined);
-        await send(reply, graphErrorResponse(new GraphError(403, 'Forbidden', 'The inspection API answers loopback clients only.'), ids), ids);
-      }
-    });
-    const ok = (reply: FastifyReply, body: unknown): Promise<FastifyReply> => {
-      const id = randomUUID();
-      return send(reply, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body }, { requestId: id, clientRequestId: id });
-    };
-    inspection.get('/', async (_request, reply) => ok(reply, {
+  server.register(inspectionRoutes({
+    state: () => state,
+    save: () => store.save(state),
+    index: () => ({
       tenantId: state.tenantId,
       organization: state.organization.displayName,
       authorityHost: baseUrl,
@@ -341,40 +331,15 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       managedIdentityEndpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`,
       caCertPath: tls.caCertPath,
       stateDir,
-      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
-    }));
-    inspection.get('/users', async (_request, reply) => ok(reply, { value: state.users.map(inspectionUserView) }));
-    // The "update your password" step of Entra's interactive first sign-in (local convenience).
-    inspection.post('/users/:id/changePassword', async (request, reply) => {
-      const id = randomUUID();
-      const response = changePasswordAtSignIn(state, (request.params as { id: string }).id, parseJsonBody(request), id, new Date());
-      if (response.status === 204) store.save(state);
-      return send(reply, response, { requestId: id, clientRequestId: id });
-    });
-    inspection.get('/temporaryAccessPassPolicy', async (_request, reply) => ok(reply, temporaryAccessPassPolicyView(state.temporaryAccessPassPolicy)));
-    inspection.patch('/temporaryAccessPassPolicy', async (request, reply) => {
-      state.temporaryAccessPassPolicy = mergeTemporaryAccessPassPolicy(state.temporaryAccessPassPolicy, parseJsonBody(request));
-      store.save(state);
-      return ok(reply, temporaryAccessPassPolicyView(state.temporaryAccessPassPolicy));
-    });
-    inspection.get('/apps', async (_request, reply) => ok(reply, { value: appsView() }));
-    inspection.get('/requests', async (request, reply) => {
-      const since = Number((request.query as Record<string, string>)['since'] ?? 0);
-      return ok(reply, { value: log.list(Number.isFinite(since) ? since : 0) });
-    });
-    inspection.delete('/requests', async (_request, reply) => {
-      log.clear();
-      return reply.code(204).send();
-    });
-    inspection.get('/faults', async (_request, reply) => ok(reply, faults.get()));
-    inspection.put('/faults', async (request, reply) => ok(reply, faults.set(parseJsonBody(request) as FaultSettingsInput)));
-    inspection.get('/throttling', async (_request, reply) => ok(reply, throttler.getSettings()));
-    inspection.put('/throttling', async (request, reply) => ok(reply, throttler.configure((parseJsonBody(request) ?? {}) as Partial<ThrottlingSettings>)));
-    inspection.post('/reset', async (_request, reply) => {
-      resetDirectory();
-      return ok(reply, { reset: true });
-    });
-  }, { prefix: '/_tenant' });
+    }),
+    apps: () => appsView(),
+    log,
+    faults,
+    throttler,
+    reset: () => resetDirectory(),
+    parseJsonBody,
+    send,
+  }), { prefix: '/_tenant' });
 
   // ---------------------------------------------------------- bad requests
   server.setNotFoundHandler(async (request, reply) => {
