@@ -45,6 +45,8 @@ const common = {
 
 export default defineConfig({
   test: {
+    // The default output plus one line of local-tenant fidelity when conformance tests ran.
+    reporters: ['default', './test/support/conformance-reporter.ts'],
     projects: [
       {
         test: { ...common, name: 'unit', include: unit },

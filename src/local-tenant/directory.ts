@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomically } from './certificates.js';
+import type { StoredSecret } from './secrets.js';
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
@@ -51,7 +52,16 @@ export const seedSchema = z.object({
     servicePrincipalId: guid,
     displayName: z.string(),
     applicationPermissions: z.array(z.string()),
+    /** Delegated permissions consented for the app (what a user's token may carry in `scp`). */
+    delegatedPermissions: z.array(z.string()).default([]),
+    /** "Allow public client flows": a user may sign in through it without a client secret. */
+    isFallbackPublicClient: z.boolean().default(false),
   })).min(1),
+  /** Entra's smart lockout (defaults: 10 failed sign-ins lock the account for 60 seconds). */
+  smartLockout: z.object({
+    threshold: z.number().int().min(1).default(10),
+    durationSeconds: z.number().int().min(1).default(60),
+  }).default({ threshold: 10, durationSeconds: 60 }),
 });
 export type Seed = z.infer<typeof seedSchema>;
 export type Domain = Seed['domains'][number];
@@ -61,16 +71,25 @@ export type Application = Seed['applications'][number];
 
 export const EXTENSION_ATTRIBUTE_NAMES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
 
-/** A Temporary Access Pass as the directory keeps it: the value itself is never stored. */
+/** A Temporary Access Pass as the directory keeps it: the value only as a salted hash. */
 export interface StoredTemporaryAccessPass {
   id: string;
   createdDateTime: string;
   startDateTime: string;
   lifetimeInMinutes: number;
   isUsableOnce: boolean;
+  secret: StoredSecret;
+  /** When a one-time pass was used to sign in; it is then spent. */
+  usedDateTime: string | null;
 }
 
-/** A user as the directory keeps it. Passwords are never stored, only when they were set. */
+/** Failed sign-ins counted by smart lockout. */
+export interface SignInState {
+  failedAttempts: number;
+  lockedUntil: string | null;
+}
+
+/** A user as the directory keeps it. Passwords only as salted hashes, to verify a sign-in. */
 export interface DirectoryUser {
   id: string;
   userPrincipalName: string;
@@ -99,6 +118,9 @@ export interface DirectoryUser {
   onPremisesExtensionAttributes: Record<string, string | null>;
   passwordPolicies: string | null;
   forceChangePasswordNextSignIn: boolean;
+  /** null: no password set (seed users), sign-in answers AADSTS50056. */
+  password: StoredSecret | null;
+  signIn: SignInState;
   lastPasswordChangeDateTime: string;
   createdDateTime: string;
   deletedDateTime: string | null;
@@ -117,6 +139,7 @@ export interface DirectoryState {
   temporaryAccessPassPolicy: TemporaryAccessPassPolicy;
   bannedPasswords: string[];
   applications: Application[];
+  smartLockout: Seed['smartLockout'];
 }
 
 export function emptyExtensionAttributes(): Record<string, string | null> {
@@ -130,7 +153,8 @@ export function newDirectoryUser(fields: Partial<DirectoryUser> & Pick<Directory
     employeeType: null, employeeId: null, employeeHireDate: null, mobilePhone: null, businessPhones: [],
     preferredLanguage: null, city: null, country: null, onPremisesImmutableId: null,
     onPremisesExtensionAttributes: emptyExtensionAttributes(), passwordPolicies: null,
-    forceChangePasswordNextSignIn: true, lastPasswordChangeDateTime: now.toISOString(),
+    forceChangePasswordNextSignIn: true, password: null, signIn: { failedAttempts: 0, lockedUntil: null },
+    lastPasswordChangeDateTime: now.toISOString(),
     createdDateTime: now.toISOString(), deletedDateTime: null, managerId: null, temporaryAccessPasses: [],
     ...fields,
   };
@@ -165,6 +189,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     temporaryAccessPassPolicy: { ...seed.temporaryAccessPassPolicy },
     bannedPasswords: [...seed.bannedPasswords],
     applications: structuredClone(seed.applications),
+    smartLockout: { ...seed.smartLockout },
   };
 }
 
@@ -181,11 +206,26 @@ export class DirectoryStore {
     if (this.statePath === null || !existsSync(this.statePath)) return null;
     const parsed = JSON.parse(readFileSync(this.statePath, 'utf8')) as DirectoryState;
     if (parsed.version !== 1) return null;
-    return parsed;
+    return upgrade(parsed);
   }
 
   save(state: DirectoryState): void {
     if (this.statePath === null) return;
     writeAtomically(this.statePath, JSON.stringify(state, null, 1), 0o600);
   }
+}
+
+/** Fills what a state.json written before sign-in existed lacks; its passes (no hash) are dropped. */
+function upgrade(state: DirectoryState): DirectoryState {
+  state.smartLockout ??= { threshold: 10, durationSeconds: 60 };
+  for (const application of state.applications) {
+    application.delegatedPermissions ??= [];
+    application.isFallbackPublicClient ??= false;
+  }
+  for (const user of state.users) {
+    user.password ??= null;
+    user.signIn ??= { failedAttempts: 0, lockedUntil: null };
+    user.temporaryAccessPasses = (user.temporaryAccessPasses ?? []).filter((pass) => pass.secret !== undefined);
+  }
+  return state;
 }

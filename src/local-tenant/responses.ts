@@ -102,3 +102,14 @@ export function entraError(
     },
   };
 }
+
+const GRAPH_JSON_CONTENT = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+
+/** A Graph JSON answer (OData minimal metadata). */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status, headers: { 'content-type': GRAPH_JSON_CONTENT, ...headers }, body };
+}
+
+export function noContent(): ApiResponse {
+  return { status: 204, headers: {} };
+}

@@ -11,7 +11,9 @@ import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
 import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
-import { GraphApi, hasPermission, type GraphRequest } from './graph-api.js';
+import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
+import { hasPermission } from './graph-permissions.js';
+import { inspectionRoutes } from './inspection.js';
 import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
@@ -239,7 +241,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       const graphPath = fullPath.slice('/v1.0'.length) || '/';
       const body = parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
-      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body };
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
       if (graphPath === '/$batch') {
         if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         const batchCaller = caller;
@@ -270,7 +272,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const operation = graphApi().resolve(request);
       operationName = operation.name;
-      if (!hasPermission(caller.roles, operation.permissions)) throw insufficientPrivileges();
+      if (!callerMayRun(caller, operation)) throw insufficientPrivileges();
       const cost = costOf(operation.baseCost, operation.isWrite, request.query);
       const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
       if (!decision.allowed) {
@@ -301,7 +303,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
           // leave as is: the operation reports a bad payload
         }
       }
-      result = executeGraph({ ...part, body }, caller, ids);
+      result = executeGraph({ ...part, body, userId: caller.userId }, caller, ids);
     }
     log.add({
       time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,
@@ -315,19 +317,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
 
   // ------------------------------------------------------------ inspection
-  server.register(async (inspection) => {
-    inspection.addHook('onRequest', async (request, reply) => {
-      const address = request.socket.remoteAddress ?? '';
-      if (!['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(address)) {
-        const ids = newRequestIds(undefined);
-        await send(reply, graphErrorResponse(new GraphError(403, 'Forbidden', 'The inspection API answers loopback clients only.'), ids), ids);
-      }
-    });
-    const ok = (reply: FastifyReply, body: unknown): Promise<FastifyReply> => {
-      const id = randomUUID();
-      return send(reply, { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body }, { requestId: id, clientRequestId: id });
-    };
-    inspection.get('/', async (_request, reply) => ok(reply, {
+  server.register(inspectionRoutes({
+    state: () => state,
+    save: () => store.save(state),
+    index: () => ({
       tenantId: state.tenantId,
       organization: state.organization.displayName,
       authorityHost: baseUrl,
@@ -338,27 +331,15 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       managedIdentityEndpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`,
       caCertPath: tls.caCertPath,
       stateDir,
-      endpoints: ['GET /_tenant/users', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
-    }));
-    inspection.get('/users', async (_request, reply) => ok(reply, { value: structuredClone(state.users) }));
-    inspection.get('/apps', async (_request, reply) => ok(reply, { value: appsView() }));
-    inspection.get('/requests', async (request, reply) => {
-      const since = Number((request.query as Record<string, string>)['since'] ?? 0);
-      return ok(reply, { value: log.list(Number.isFinite(since) ? since : 0) });
-    });
-    inspection.delete('/requests', async (_request, reply) => {
-      log.clear();
-      return reply.code(204).send();
-    });
-    inspection.get('/faults', async (_request, reply) => ok(reply, faults.get()));
-    inspection.put('/faults', async (request, reply) => ok(reply, faults.set(parseJsonBody(request) as FaultSettingsInput)));
-    inspection.get('/throttling', async (_request, reply) => ok(reply, throttler.getSettings()));
-    inspection.put('/throttling', async (request, reply) => ok(reply, throttler.configure((parseJsonBody(request) ?? {}) as Partial<ThrottlingSettings>)));
-    inspection.post('/reset', async (_request, reply) => {
-      resetDirectory();
-      return ok(reply, { reset: true });
-    });
-  }, { prefix: '/_tenant' });
+    }),
+    apps: () => appsView(),
+    log,
+    faults,
+    throttler,
+    reset: () => resetDirectory(),
+    parseJsonBody,
+    send,
+  }), { prefix: '/_tenant' });
 
   // ---------------------------------------------------------- bad requests
   server.setNotFoundHandler(async (request, reply) => {
@@ -496,7 +477,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  runtime.tokens = new TokenService(baseUrl, () => state, credentials);
+  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state));
   const botFramework = new BotFrameworkChannel(baseUrl);
   runtime.botFramework = botFramework;
   runtime.graph = new GraphApi({
@@ -539,6 +520,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       credentials.dispose();
     },
   };
+}
+
+/** An app-only token needs the operation's application permissions; a user's token its delegated ones. */
+function callerMayRun(caller: Caller, operation: GraphOperation): boolean {
+  if (caller.userId !== undefined) return hasPermission(caller.scopes, operation.delegatedPermissions ?? []);
+  return hasPermission(caller.roles, operation.permissions);
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {

@@ -3,6 +3,8 @@ import { SignJWT, decodeProtectedHeader, errors as joseErrors, exportJWK, jwtVer
 import type { TenantCredentials } from './credentials.js';
 import type { Application, DirectoryState } from './directory.js';
 import { entraError, GraphError, type ApiResponse } from './responses.js';
+import { SignInChecks } from './sign-in.js';
+import { issueUserToken, USER_GRANT_TYPES } from './user-grants.js';
 
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -14,7 +16,12 @@ const TOKEN_LIFETIME_SECONDS = 3599;
 /** Who called Graph, from a verified access token. */
 export interface Caller {
   appId: string;
+  /** Application permissions (app-only token). */
   roles: string[];
+  /** Delegated permissions (a user's token, `scp`). */
+  scopes: string[];
+  /** The signed-in user's object id, for a user's token. */
+  userId?: string;
 }
 
 /**
@@ -25,12 +32,15 @@ export class TokenService {
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private publicJwk: JWK | undefined;
+  readonly signIn: SignInChecks;
 
   constructor(
     private readonly baseUrl: string,
     private readonly directory: () => DirectoryState,
     private readonly credentials: TenantCredentials,
+    save: () => void = () => {},
   ) {
+    this.signIn = new SignInChecks(directory, save);
     this.privateKey = createPrivateKey(credentials.signingKeyPem);
     this.publicKey = createPublicKey(this.privateKey);
   }
@@ -41,6 +51,11 @@ export class TokenService {
 
   get issuer(): string {
     return `https://sts.windows.net/${this.tenantId}/`;
+  }
+
+  /** The OpenID configuration's issuer (id tokens). */
+  get v2Issuer(): string {
+    return `${this.baseUrl}/${this.tenantId}/v2.0`;
   }
 
   /** Resolves a tenant path segment (id or one of its domain names) to the tenant id. */
@@ -103,8 +118,9 @@ export class TokenService {
     if (!grantType) {
       return entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.", correlationId);
     }
+    if (USER_GRANT_TYPES.includes(grantType)) return issueUserToken(this, this.directory(), form, correlationId, now);
     if (grantType !== 'client_credentials') {
-      return entraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'. This local tenant supports the client_credentials grant only.`, correlationId);
+      return entraError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'. This local tenant supports client_credentials and password (and its local temporary_access_pass).`, correlationId);
     }
     const clientId = form.get('client_id');
     if (!clientId) {
@@ -203,6 +219,24 @@ export class TokenService {
     return { accessToken, expiresOnSeconds: issuedAt + TOKEN_LIFETIME_SECONDS, lifetimeSeconds: TOKEN_LIFETIME_SECONDS };
   }
 
+  /** Signs a token with the tenant's key (user tokens and id tokens from user-grants.ts). */
+  async sign(claims: Record<string, unknown>, audience: string, issuer: string, issuedAt: number, expiresAt: number): Promise<string> {
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.credentials.signingKeyId, x5t: this.credentials.signingKeyId })
+      .setAudience(audience)
+      .setIssuer(issuer)
+      .setIssuedAt(issuedAt)
+      .setNotBefore(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(this.privateKey);
+  }
+
+  /** Checks an app's client secret (constant time). */
+  clientSecretMatches(appId: string, secret: string): boolean {
+    const expected = this.credentials.apps.get(appId)?.clientSecret;
+    return expected !== undefined && sameSecret(secret, expected);
+  }
+
   /** Verifies a Graph bearer token; throws Graph's 401 InvalidAuthenticationToken. */
   async verifyAccessToken(authorization: string | undefined): Promise<Caller> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
@@ -215,7 +249,11 @@ export class TokenService {
       }
       if (payload['tid'] !== this.tenantId || typeof payload['appid'] !== 'string') throw invalidToken('Access token validation failure.');
       const roles = Array.isArray(payload['roles']) ? payload['roles'].filter((role): role is string => typeof role === 'string') : [];
-      return { appId: payload['appid'], roles };
+      if (payload['idtyp'] === 'user' && typeof payload['oid'] === 'string') {
+        const scopes = typeof payload['scp'] === 'string' ? payload['scp'].split(' ').filter(Boolean) : [];
+        return { appId: payload['appid'], roles: [], scopes, userId: payload['oid'] };
+      }
+      return { appId: payload['appid'], roles, scopes: [] };
     } catch (error) {
       if (error instanceof GraphError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw invalidToken('Lifetime validation failed, the token is expired.');

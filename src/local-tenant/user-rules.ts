@@ -158,7 +158,10 @@ export function validateUser(write: UserWrite, state: DirectoryState, existing?:
     checkUserPrincipalName(p.userPrincipalName, state.domains, immutableId);
   }
   if (typeof p.mailNickname === 'string') {
-    if (!/^[\x21-\x7e]+$/.test(p.mailNickname) || MAIL_NICKNAME_FORBIDDEN.test(p.mailNickname)) throw badRequest(INVALID_VALUES);
+    // Graph names the property and lists it in the details (user-post-users, observed).
+    if (!/^[\x21-\x7e]+$/.test(p.mailNickname) || MAIL_NICKNAME_FORBIDDEN.test(p.mailNickname)) {
+      throw badRequest("Invalid value specified for property 'mailNickname' of resource 'User'.", [{ code: 'InvalidValue', target: 'mailNickname' }]);
+    }
   }
   if (typeof p.usageLocation === 'string') {
     const code = p.usageLocation.toUpperCase();
@@ -173,12 +176,13 @@ export function validateUser(write: UserWrite, state: DirectoryState, existing?:
 
   if (write.password !== undefined) {
     const merged = { ...existing, ...p };
-    checkPassword(write.password, {
-      names: [merged.givenName, merged.surname, merged.mailNickname, merged.userPrincipalName?.split('@')[0], ...(merged.displayName?.split(/\s+/) ?? [])],
-      organization: state.organization.displayName,
-      banned: state.bannedPasswords,
-    });
+    checkPassword(write.password, passwordContext(merged, state));
   }
+}
+
+/** What a password is checked against: the user's first and last name, the tenant, the banned list. */
+export function passwordContext(user: Partial<Pick<DirectoryUser, 'givenName' | 'surname'>>, state: DirectoryState): PasswordContext {
+  return { names: [user.givenName, user.surname], organization: state.organization.displayName, banned: state.bannedPasswords };
 }
 
 /** userPrincipalName: alias@verified-domain with Entra's character and length rules. */
@@ -197,7 +201,8 @@ export function checkUserPrincipalName(upn: string, domains: Domain[], onPremise
   if (domain.authenticationType === 'Federated' && !onPremisesImmutableId) throw badRequest(INVALID_VALUES);
 }
 
-interface PasswordContext {
+export interface PasswordContext {
+  /** The user's first and last name (concept-password-ban-bad: "the user's first and last name"). */
   names: Array<string | null | undefined>;
   organization: string;
   banned: string[];
@@ -205,22 +210,27 @@ interface PasswordContext {
 
 const PASSWORD_POLICY_MESSAGE = 'The specified password does not comply with password complexity requirements. Please provide a different password.';
 
-/**
- * Entra's password rules: 8–256 characters, three of four character classes, no Unicode,
- * not built around the user's own names or the tenant's name (substring match), and
- * scoring at least 5 points against the banned list (each banned term found counts one
- * point, every other character one point) after normalising common substitutions.
- */
+/** Why a password is refused: Entra's change-password codes tell these apart (AADSTS120002/120003/120018). */
+export type PasswordProblem = 'weak' | 'containsName' | 'banned';
+
+/** Graph's refusal of a password on POST/PATCH /users: one message whatever the reason. */
 export function checkPassword(password: string, context: PasswordContext): void {
-  const reject = (): never => {
-    throw badRequest(PASSWORD_POLICY_MESSAGE);
-  };
-  if (password.length < 8 || password.length > 256 || !PASSWORD_CHARACTERS.test(password)) reject();
+  if (passwordProblem(password, context) !== null) throw badRequest(PASSWORD_POLICY_MESSAGE);
+}
+
+/**
+ * Entra's password rules: 8–256 characters, three of four character classes, no Unicode;
+ * not containing the user's first or last name or the tenant's name, each only when at least
+ * four characters long (substring match after normalising); and scoring at least 5 points
+ * against the banned list (each banned term found counts one point, every other character one).
+ */
+export function passwordProblem(password: string, context: PasswordContext): PasswordProblem | null {
+  if (password.length < 8 || password.length > 256 || !PASSWORD_CHARACTERS.test(password)) return 'weak';
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((pattern) => pattern.test(password)).length;
-  if (classes < 3) reject();
+  if (classes < 3) return 'weak';
   const normalized = normalizePassword(password);
   for (const name of [...context.names, context.organization]) {
-    if (typeof name === 'string' && name.length >= 3 && normalized.includes(normalizePassword(name))) reject();
+    if (typeof name === 'string' && name.trim().length >= MINIMUM_MATCHED_TERM && normalized.includes(normalizePassword(name.trim()))) return 'containsName';
   }
   let remaining = normalized;
   let points = 0;
@@ -231,8 +241,11 @@ export function checkPassword(password: string, context: PasswordContext): void 
     }
   }
   points += remaining.replace(/\n/g, '').length;
-  if (points < 5) reject();
+  return points < 5 ? 'banned' : null;
 }
+
+/** "Substring matching is only enforced for names, and other terms, that are at least four characters long." */
+const MINIMUM_MATCHED_TERM = 4;
 
 function normalizePassword(text: string): string {
   const substitutions: Record<string, string> = { '0': 'o', '1': 'l', '!': 'i', '$': 's', '@': 'a', '3': 'e', '4': 'a', '5': 's', '7': 't', '|': 'l', '+': 't' };

@@ -68,7 +68,7 @@ describe('token service (client credentials through @azure/identity)', () => {
   });
 
   it.each([
-    ['an unsupported grant type', { grant_type: 'password' }, 400, 'unsupported_grant_type'],
+    ['an unsupported grant type', { grant_type: 'urn:example:no-such-grant' }, 400, 'unsupported_grant_type'],
     ['a scope without /.default', { grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/User.Read.All' }, 400, 'invalid_scope'],
   ])('when the token request has %s, then Entra refuses it', async (_name, fields, status, error) => {
     const authority = target.authorityHost ?? 'https://login.microsoftonline.com';

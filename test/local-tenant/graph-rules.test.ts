@@ -67,7 +67,8 @@ describe('user rules', () => {
     else expect(check).toThrow();
   });
 
-  const context = { names: ['Ada', 'Lovelace', 'ada.lovelace'], organization: 'Contoso', banned: ['password', 'welcome', 'contoso'] };
+  // concept-password-ban-bad: first and last name and the tenant name, each only when 4+ characters.
+  const context = { names: ['Ada', 'Lovelace'], organization: 'Contoso', banned: ['password', 'welcome', 'contoso'] };
   it.each([
     ['Xk9!mPq2Lw#z', true],
     ['Short1!', false],
@@ -77,6 +78,10 @@ describe('user rules', () => {
     ['Welcome1!', false],
     ['Contoso#2031', false],
     ['Lovelace#2031', false],
+    ['L0vel@ce#2031', false],
+    ['Ada#Xk9!mPq2', true],
+    ['ada.lovelaceX9!', false],
+    ['ada.lovXk9!mPq2', true],
     ['Gr8!Ünicode1', false],
   ])('when the password is %s, then accepted is %s', (password, accepted) => {
     const check = (): void => checkPassword(password, context);

@@ -4,6 +4,7 @@
  * against both; only URLs, credentials and fixture ids differ.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
@@ -28,6 +29,8 @@ export interface ConformanceTarget {
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
+  /** An app that allows public client flows, with delegated User.Read and Directory.AccessAsUser.All consented (users sign in through it). */
+  publicClientId: string;
   domains: { managed: string; initial: string; federated: string; unverified: string };
   fixtures: {
     /** A user that is a direct member of `directGroupId`. */
@@ -60,6 +63,7 @@ export async function openTarget(): Promise<ConformanceTarget> {
         certificatePath: required('CONFORMANCE_CERTIFICATE_PATH'),
       },
       reader: { clientId: required('CONFORMANCE_READER_CLIENT_ID'), clientSecret: required('CONFORMANCE_READER_CLIENT_SECRET') },
+      publicClientId: required('CONFORMANCE_PUBLIC_CLIENT_ID'),
       domains: {
         managed: required('CONFORMANCE_DOMAIN'),
         initial: required('CONFORMANCE_INITIAL_DOMAIN'),
@@ -84,6 +88,8 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
   const local = await startLocalTenant({ port: 0, stateDir: null, ...options });
   const reader = local.apps.find((app) => app.displayName === 'Directory Reader (local)');
   if (!reader) throw new Error('seed has no Directory Reader app');
+  const admin = local.apps.find((app) => app.displayName === 'Entra Admin (local)');
+  if (!admin) throw new Error('seed has no Entra Admin app');
   return {
     kind: 'local',
     tenantId: local.tenantId,
@@ -91,6 +97,7 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
     graphBaseUrl: local.graphBaseUrl,
     bot: { clientId: local.app.clientId, clientSecret: local.app.clientSecret, certificatePath: local.app.certificatePath },
     reader: { clientId: reader.clientId, clientSecret: reader.clientSecret },
+    publicClientId: admin.clientId,
     domains: { managed: 'contoso.com', initial: 'contoso.onmicrosoft.com', federated: 'fabrikam.com', unverified: 'northwind.example' },
     fixtures: {
       directMemberId: '00000000-0000-4000-8000-000000000020',
@@ -191,4 +198,70 @@ export async function graphFailure(promise: Promise<unknown>): Promise<SdkGraphE
     return error as SdkGraphError;
   }
   throw new Error('expected the Graph call to fail');
+}
+
+/** The token endpoint's answer, raw: a user's sign-in is a form POST (v2-oauth-ropc.md). */
+export async function tokenRequest(target: ConformanceTarget, fields: Record<string, string>): Promise<{ status: number; body: Json }> {
+  const authority = target.authorityHost ?? 'https://login.microsoftonline.com';
+  const response = await fetch(`${authority}/${target.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** A user's sign-in with a password through the public client (ROPC). */
+export function signInWithPassword(target: ConformanceTarget, username: string, password: string, scope = 'https://graph.microsoft.com/User.Read'): Promise<{ status: number; body: Json }> {
+  return tokenRequest(target, { grant_type: 'password', client_id: target.publicClientId, username, password, scope });
+}
+
+/**
+ * Retries a read until it passes: a real tenant's search index and replicas lag behind a write
+ * (eventual consistency); the local tenant passes at once.
+ */
+export async function eventually<T>(target: ConformanceTarget, read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + (target.kind === 'real' ? 60_000 : 0);
+  for (;;) {
+    const value = await read();
+    if (accept(value) || Date.now() >= deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/** What a conformance file works with: the target, the bot's Graph client, and users it creates. */
+export interface ConformanceSession {
+  readonly target: ConformanceTarget;
+  readonly graph: Client;
+  /** POST /users with newUserBody(overrides); deleted again after the file. */
+  createUser(overrides?: Record<string, unknown>): Promise<Json>;
+}
+
+/** Opens the target before the file's tests and deletes what they created after them. */
+export function conformanceSession(): ConformanceSession {
+  let opened: { target: ConformanceTarget; graph: Client } | undefined;
+  const created: string[] = [];
+  const current = (): { target: ConformanceTarget; graph: Client } => {
+    if (!opened) throw new Error('the conformance target is not open yet (use it inside a test)');
+    return opened;
+  };
+  beforeAll(async () => {
+    const target = await openTarget();
+    opened = { target, graph: graphClient(target) };
+  });
+  afterAll(async () => {
+    if (!opened) return;
+    for (const id of created) await opened.graph.api(`/users/${id}`).delete().catch(() => undefined);
+    await opened.target.close();
+  });
+  return {
+    get target() { return current().target; },
+    get graph() { return current().graph; },
+    createUser: async (overrides = {}) => {
+      const { target, graph } = current();
+      const user = await graph.api('/users').post(newUserBody(target, overrides)) as Json;
+      created.push(user.id);
+      return user;
+    },
+  };
 }

@@ -1,0 +1,23 @@
+// Application and delegated permissions each Graph operation accepts (any one set; all of a set).
+
+const anyOf = (...names: string[]): string[][] => names.map((name) => [name]);
+export const USER_READ = anyOf('User.Read.All', 'User.ReadWrite.All', 'User.ReadBasic.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+export const USER_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
+export const DOMAIN_READ = anyOf('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+export const ORGANIZATION_READ = anyOf('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+export const GROUP_MEMBER_WRITE = anyOf('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All');
+export const GROUP_READ = anyOf('GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+export const MEMBERSHIP_READ = [
+  ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),
+  ['Directory.Read.All'], ['Directory.ReadWrite.All'],
+];
+export const TAP_WRITE = anyOf('UserAuthenticationMethod.ReadWrite.All');
+export const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All');
+export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');
+export const POLICY_WRITE = anyOf('Policy.ReadWrite.AuthenticationMethod');
+export const ME_READ = anyOf('User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.AccessAsUser.All');
+export const CHANGE_OWN_PASSWORD = anyOf('Directory.AccessAsUser.All');
+
+export function hasPermission(roles: string[], alternatives: string[][]): boolean {
+  return alternatives.some((set) => set.every((permission) => roles.includes(permission)));
+}
