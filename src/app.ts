@@ -73,6 +73,8 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     probes: readinessProbes(storage, directory, workflow.clock),
     handleMessage: botFramework.handleMessage(bot),
+    authenticateMessage: botFramework.authenticateRequest,
+    loopbackHostsOnly: config.mode === 'local',
   });
   logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
   const resume = startResumeScheduler(config, workflow, storage.requests, teams, logger);
