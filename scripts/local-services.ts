@@ -105,6 +105,26 @@ export function startBotProcess(options: { name?: string; env: Record<string, st
   });
 }
 
+/**
+ * The Microsoft 365 Agents Playground pointed at the bot, reachable on loopback only: it
+ * has no host option and listens on every interface, so it runs with a preload that binds
+ * each of its servers to 127.0.0.1 (scripts/loopback-only.cjs).
+ */
+export function startPlayground(options: { port: number; botUrl: string; logFile?: string; activityLogFile?: string }): ManagedProcess {
+  const preload = `--require=${JSON.stringify(`${projectRoot}scripts/loopback-only.cjs`)}`;
+  return startProcess({
+    name: 'Agents Playground',
+    command: bin('agentsplayground'),
+    args: ['-e', options.botUrl, '-c', 'msteams', '-p', String(options.port), '--dt'],
+    env: {
+      NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+      // Where the Playground copies every activity it relays (see start-local.ts: nowhere it can write).
+      ...(options.activityLogFile ? { M365_AGENTS_PLAYGROUND_LOGFILE: options.activityLogFile } : {}),
+    },
+    ...(options.logFile ? { logFile: options.logFile } : {}),
+  });
+}
+
 /** Polls `probe` until it resolves true, the process exits, or the timeout passes. */
 export async function waitUntilReady(
   process_: ManagedProcess,

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { ensureLocalCertificates } from '../src/local-tenant/certificates.js';
-import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startBotProcess, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
+import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startBotProcess, startPlayground, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
 import { writePlaygroundConfig } from './playground-config.js';
 
 const localDir = join(projectRoot, '.local');
@@ -98,12 +98,9 @@ async function main() {
     botId: env.BOT_ID ?? '00000000-0000-4000-8000-0000000b0701',
     currentUserUpn: env.PLAYGROUND_USER ?? 'megan.bowen@contoso.com',
   });
-  const playground = startProcess({
-    name: 'Agents Playground',
-    command: bin('agentsplayground'),
-    args: ['-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(playgroundPort), '--dt'],
-    env: { M365_AGENTS_PLAYGROUND_LOGFILE: playgroundLogThatCannotBeWritten() },
-    logFile: join(logs, 'playground.log'),
+  const playground = startPlayground({
+    port: playgroundPort, botUrl: `http://127.0.0.1:${botPort}/api/messages`, logFile: join(logs, 'playground.log'),
+    activityLogFile: playgroundLogThatCannotBeWritten(),
   });
   running.push(playground);
   await waitUntilReady(playground, async () => (await fetch(`http://127.0.0.1:${playgroundPort}/_debug/ping`)).ok);

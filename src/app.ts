@@ -25,7 +25,7 @@ import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-l
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
-  createAesGcmSecretVault, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
+  REFUSAL_EVENT, createAesGcmSecretVault, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies,
 } from './onboarding/index.js';
 
@@ -78,6 +78,8 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     logger,
     probes: readinessProbes(storage, directory, workflow.clock),
     handleMessage: botFramework.handleMessage(bot),
+    authenticateMessage: botFramework.authenticateRequest,
+    loopbackHostsOnly: config.mode === 'local',
   });
   logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
   const resume = startResumeScheduler(config, workflow, storage.requests, teams, logger);
@@ -122,13 +124,26 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     requests: createBlobRequestStore({ connectionString, containerName: config.storage.requestsContainer }),
     auditTable,
     credentials: createTableCredentialStore({ connectionString, tableName: config.storage.credentialsTable }),
-    audit: overrides.audit ?? {
-      async append(event) {
-        await auditTable.append(event);
-        logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
-      },
-    },
+    audit: mirroredToLog(overrides.audit ?? auditTable, logger),
     addresses: new ConversationAddresses(botState, configuredTicketChannel),
+  };
+}
+
+/**
+ * Every audit event also goes to the structured log, once: a refusal at warn (who, what,
+ * why — it is written before the event is stored, so a storage failure still leaves the
+ * line), everything else at info once stored.
+ */
+function mirroredToLog(audit: AuditLog, logger: Logger): AuditLog {
+  return {
+    async append(event) {
+      if (event.type === REFUSAL_EVENT) {
+        logger.warn({ refusal: event.details, requestId: event.requestId, correlationId: event.correlationId }, `refused: ${String(event.details.reason)}`);
+        return audit.append(event);
+      }
+      await audit.append(event);
+      logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
+    },
   };
 }
 

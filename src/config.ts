@@ -63,6 +63,8 @@ const environmentSchema = z
     GRAPH_CLIENT_SECRET: z.string().default(''),
     GRAPH_CERTIFICATE_PATH: z.string().default(''),
     GRAPH_USE_MANAGED_IDENTITY: bool.default('false'),
+    // Local mode authenticates nobody: it talks only to the local tenant unless this says otherwise, out loud.
+    LOCAL_ALLOW_REMOTE_DIRECTORY: bool.default('false'),
 
     // Azure Storage (Azurite locally) for conversation state, requests and the audit trail.
     STORAGE_CONNECTION_STRING: z.string().min(1, 'an Azure Storage connection string'),
@@ -110,6 +112,18 @@ const environmentSchema = z
       .refine((value) => Buffer.from(value, 'base64').length === 32, 'base64 of 32 random bytes'),
   });
 
+const DIRECTORY_DEFAULTS = { GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com', GRAPH_BASE_URL: 'https://graph.microsoft.com' } as const;
+const REMOTE_DIRECTORY_VARIABLES = Object.keys(DIRECTORY_DEFAULTS) as (keyof typeof DIRECTORY_DEFAULTS)[];
+
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const hostname = new URL(value).hostname.replace(/^\[|\]$/g, '');
+    return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Rules that span variables. They read the raw strings so they run even when single
  * variables are invalid: one error then lists every problem at once.
@@ -124,10 +138,21 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
     if (!LOOPBACK_HOSTS.has(host)) {
       problem('HOST', 'a loopback address (127.0.0.1) in local mode, where Bot Framework traffic is not authenticated');
     }
+    if (!['true', '1', 'yes'].includes(raw.LOCAL_ALLOW_REMOTE_DIRECTORY ?? '')) {
+      for (const variable of REMOTE_DIRECTORY_VARIABLES) {
+        if (!isLoopbackUrl(raw[variable] ?? DIRECTORY_DEFAULTS[variable])) {
+          problem(variable, `a loopback URL (the local tenant, https://127.0.0.1:44300) in local mode, where anyone who can reach the bot acts unauthenticated; to create accounts in a real tenant from local mode anyway, also set LOCAL_ALLOW_REMOTE_DIRECTORY=true`);
+        }
+      }
+    }
   } else if (mode === 'tenant') {
     if (!GUID.test(raw.BOT_ID ?? '')) problem('BOT_ID', 'the Azure Bot app id (a GUID) in tenant mode');
     if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && !raw.BOT_PASSWORD) {
       problem('BOT_PASSWORD', "the bot app registration's client secret in tenant mode");
+    }
+    // The bot sends its Bot Connector token to this URL: never in clear.
+    if (raw.TICKET_CHANNEL_SERVICE_URL && !raw.TICKET_CHANNEL_SERVICE_URL.startsWith('https://')) {
+      problem('TICKET_CHANNEL_SERVICE_URL', 'an https URL in tenant mode (the bot sends its Bot Connector token there)');
     }
   }
   if (!GUID.test(raw.GRAPH_CLIENT_ID ?? '') && !(managedIdentity && !raw.GRAPH_CLIENT_ID)) {
@@ -268,6 +293,14 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     warnings.push('No ADMIN_GROUP_IDS or REQUESTER_GROUP_IDS are set: nobody may request or create accounts until an Entra group is configured.');
   } else if (env.ADMIN_GROUP_IDS.length === 0) {
     warnings.push('No ADMIN_GROUP_IDS are set: requests can be made but nobody can approve them or create accounts directly.');
+  }
+
+  const remote = REMOTE_DIRECTORY_VARIABLES.filter((variable) => !isLoopbackUrl(env[variable]));
+  if (env.APP_MODE === 'local' && remote.length > 0) {
+    warnings.push(
+      `LOCAL MODE IS USING A REAL DIRECTORY (${remote.map((variable) => `${variable}=${env[variable]}`).join(', ')}) because LOCAL_ALLOW_REMOTE_DIRECTORY=true: ` +
+        'nobody who reaches this bot is authenticated, and every account it creates is real.',
+    );
   }
 
   const cloud = env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE

@@ -4,7 +4,7 @@
  * message handler and readiness probes by the composition root.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { logContext, type Logger } from './logging.js';
 
 /** Minimal request/response pair the Bot Framework adapter expects (express-like). */
@@ -38,6 +38,17 @@ export interface HttpServerOptions {
   probes: readonly ReadinessProbe[];
   /** Upper bound on one activity's JSON body. Teams messages stay well under 100 KB. */
   bodyLimitBytes?: number;
+  /**
+   * Checks a message's Authorization header before its body is read (tenant mode); a
+   * request it refuses gets 401 and is never parsed.
+   */
+  authenticateMessage?: ((authorization: string | undefined) => Promise<boolean>) | undefined;
+  /**
+   * Local mode: answer only requests addressed to this server on loopback (Host
+   * 127.0.0.1, localhost or [::1] with its port), so a page on another site that
+   * rebinds its name to 127.0.0.1 gets 421 and causes nothing.
+   */
+  loopbackHostsOnly?: boolean;
 }
 
 export interface RunningHttpServer {
@@ -53,7 +64,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   let closing = false;
   let drainedResolve: (() => void) | undefined;
 
-  fastify.post('/api/messages', async (request, reply) => {
+  // Filled once the port is known (port 0 in tests); no request arrives before.
+  const loopbackHosts = new Set<string>();
+  if (options.loopbackHostsOnly) {
+    fastify.addHook('onRequest', async (request, reply) => {
+      const host = (request.headers.host ?? '').toLowerCase();
+      if (loopbackHosts.has(host)) return;
+      options.logger.warn({ host: host.slice(0, 100), path: request.url.slice(0, 100) }, 'refused a request for another host name (local mode answers loopback names only)');
+      return reply.code(421).header('connection', 'close').send({ error: 'misdirected request' });
+    });
+  }
+  const authenticateMessage = options.authenticateMessage;
+  const messageHooks = authenticateMessage
+    ? {
+        // Before the body is read: an unauthenticated request is never parsed.
+        onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+          const authorization = request.headers.authorization;
+          if (await authenticateMessage(authorization)) return;
+          return reply.code(401).header('connection', 'close').send({ error: 'unauthorized' });
+        },
+      }
+    : {};
+
+  fastify.post('/api/messages', messageHooks, async (request, reply) => {
     if (closing) return reply.code(503).header('Retry-After', '5').send({ error: 'shutting down' });
     const turnId = randomUUID();
     inFlight += 1;
@@ -108,6 +141,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   });
 
   const address = await fastify.listen({ host: options.host, port: options.port });
+  const bound = fastify.server.address();
+  if (bound && typeof bound === 'object') {
+    for (const name of ['127.0.0.1', 'localhost', '[::1]']) loopbackHosts.add(`${name}:${bound.port}`);
+  }
   return {
     url: address,
     fastify,

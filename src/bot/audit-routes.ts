@@ -4,8 +4,9 @@
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import { say, type AuditCriteria, type RequestDesk } from '../onboarding/index.js';
+import { REFUSAL_EVENT, say, type AuditCriteria, type AuditEvent, type RequestDesk } from '../onboarding/index.js';
 import { renderCard } from './cards/render.js';
+import { personOf } from './onboarding-routes.js';
 
 export interface AuditConversationOptions {
   desk: RequestDesk;
@@ -34,6 +35,8 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
       if (!next || !next.includes('@')) return say.AUDIT_REQUESTER_NEEDED();
       criteria.requesterUpn = next.toLowerCase();
       i += 1;
+    } else if (word === 'refusals') {
+      criteria.type = REFUSAL_EVENT;
     } else if (word === 'from' || word === 'to') {
       const parsed = date(next, word === 'to');
       if (!parsed) return say.AUDIT_DATE_NEEDED(word);
@@ -46,7 +49,7 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
       return say.AUDIT_WORD_UNKNOWN(words[i]!);
     }
   }
-  if (!criteria.userPrincipalName && !criteria.requesterUpn && !criteria.from && !criteria.to) return say.AUDIT_USAGE();
+  if (!criteria.userPrincipalName && !criteria.requesterUpn && !criteria.from && !criteria.to && !criteria.type) return say.AUDIT_USAGE();
   if (criteria.from && criteria.to && criteria.from > criteria.to) return say.AUDIT_DATES_SWAPPED();
   return { criteria, csv };
 }
@@ -54,7 +57,7 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
 export function addAuditConversation(app: Application<TurnState>, options: AuditConversationOptions): void {
   const { desk } = options;
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
-    const refusal = await desk.auditTrailRefusal(context.activity.from?.aadObjectId);
+    const refusal = await desk.auditTrailRefusal(personOf(context));
     if (refusal) return void (await context.sendActivity(refusal));
     const parsed = parseAuditCommand(context.activity.text ?? '');
     if (typeof parsed === 'string') return void (await context.sendActivity(MessageFactory.text(parsed)));
@@ -68,7 +71,7 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
     }
     const rows = events.map((event) => ({
       title: `${event.at.replace('T', ' ').slice(0, 19)} ${event.type}`,
-      value: [event.details.userPrincipalName, event.details.requesterName, event.details.status].filter((v) => v !== null && v !== undefined && v !== '').join(' · '),
+      value: describeEvent(event),
     }));
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(renderCard('audit', {
       title: `Audit trail (${events.length === MAX_CARD_EVENTS ? `latest ${MAX_CARD_EVENTS}` : events.length} events)`,
@@ -76,4 +79,13 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
       hint: 'Add "csv" to the command for all matching events as CSV.',
     }))));
   });
+}
+
+/** One line per event: for a request, its user name, requester and status; for a refusal, who, what and why. */
+function describeEvent(event: AuditEvent): string {
+  const { details } = event;
+  const parts = event.type === REFUSAL_EVENT
+    ? [details.personName ?? details.personId ?? 'unknown person', details.action, details.reason, details.detail]
+    : [details.userPrincipalName, details.requesterName, details.status];
+  return parts.filter((v) => v !== null && v !== undefined && v !== '').join(' · ');
 }

@@ -54,7 +54,12 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   app.turn('beforeTurn', async (context) => {
     const tenant = tenantOf(context.activity);
     if (tenant?.toLowerCase() !== options.tenantId.toLowerCase()) {
-      logger.warn({ activityId: context.activity.id, tenant: tenant ?? null }, 'refused an activity from another tenant');
+      const from = context.activity.from;
+      // Recorded (and so logged once); nothing is sent back to the other tenant, even if recording fails.
+      await options.desk.recordRefusal({
+        reason: 'FOREIGN_TENANT', action: context.activity.type ?? 'activity', detail: `tenant ${tenant ?? '(none)'}`,
+        person: from?.aadObjectId ? { id: from.aadObjectId, name: from.name ?? '' } : undefined,
+      }).catch((error: unknown) => logger.warn({ err: error, tenant: tenant ?? null }, 'refused an activity from another tenant (could not record the refusal)'));
       return false;
     }
     await options.addresses.rememberSender(context.activity, options.tenantId);

@@ -31,6 +31,11 @@ export interface TurnRunner {
 
 export interface BotFramework {
   readonly adapter: TeamsAdapter;
+  /**
+   * Tenant mode: true when the Authorization header carries a valid Bot Framework token;
+   * the host asks before it reads the body. Undefined in local mode (loopback only).
+   */
+  readonly authenticateRequest?: ((authorization: string | undefined) => Promise<boolean>) | undefined;
   /** POST /api/messages: refuses unauthenticated (401) and malformed (400) requests before the bot sees them. */
   handleMessage(bot: TurnRunner): (req: Request, res: Response) => Promise<void>;
 }
@@ -70,6 +75,9 @@ export function createBotFramework(settings: BotFrameworkSettings, logger: Logge
   // Local mode talks to the Agents Playground on loopback; a tenant's Bot Connector only over HTTPS.
   const allowedServiceUrl = (url: string) => (settings.mode === 'local' ? LOOPBACK_SERVICE_URL.test(url) : url.startsWith('https://'));
 
+  const unauthenticated = (result: { reason: string; sdkOutput?: readonly string[] }) =>
+    logger.warn({ reason: result.reason, ...(result.sdkOutput ? { sdkOutput: result.sdkOutput } : {}) },
+      'refused a request without valid Bot Framework authentication');
   const refuse = (res: Response, status: number, error: string) => {
     res.status(status);
     res.send({ error });
@@ -77,12 +85,19 @@ export function createBotFramework(settings: BotFrameworkSettings, logger: Logge
   };
   return {
     adapter,
+    authenticateRequest: authenticate
+      ? async (authorization) => {
+          const result = await authenticate.token(authorization);
+          if (!result.ok) unauthenticated(result);
+          return result.ok;
+        }
+      : undefined,
     handleMessage: (bot) => async (req, res) => {
       if (authenticate) {
         const authorization = req.headers['authorization'];
-        const authenticated = await authenticate(req.body, Array.isArray(authorization) ? authorization[0] : authorization);
+        const authenticated = await authenticate.activity(req.body, Array.isArray(authorization) ? authorization[0] : authorization);
         if (!authenticated.ok) {
-          logger.warn({ reason: authenticated.reason }, 'refused a request without valid Bot Framework authentication');
+          unauthenticated(authenticated);
           return refuse(res, 401, 'unauthorized');
         }
       }

@@ -38,7 +38,7 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
   const answerReveal = async (context: TurnContext, answer: RevealAnswer): Promise<string> => {
     switch (answer.kind) {
       case 'refused':
-        logger.warn({ requestId: context.activity.value?.action?.data?.requestId, personId: personOf(context)?.id ?? null }, 'refused a credentials click from someone who is not the recipient');
+        // The desk recorded the refusal (audit trail, and one warn line).
         return answerPrivately(context, answer.sentence);
       case 'state':
         return answerPrivately(context, statusCard(answer.reveal, context.activity.from.id));

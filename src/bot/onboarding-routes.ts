@@ -79,12 +79,15 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     await sendCard(context, onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, notes }));
   };
 
-  /** Loads the draft named by the card and checks that the person clicking owns it. */
-  const draftFor = async (context: TurnContext, data: CardData): Promise<Draft | string> => {
+  /** Loads the draft named by the card and checks that the person clicking owns it (a refusal is recorded). */
+  const draftFor = async (context: TurnContext, data: CardData, action: string): Promise<Draft | string> => {
     const person = personOf(context);
     const draft = await drafts.get(data.draftId);
     if (!draft || draft.cancelled) return say.FORM_EXPIRED();
-    if (!person || person.id !== draft.ownerId) return say.NOT_YOUR_FORM();
+    if (!person || person.id !== draft.ownerId) {
+      await desk.recordRefusal({ reason: person ? 'NOT_YOUR_FORM' : 'UNKNOWN_PERSON', action, person, requestId: draft.requestId });
+      return say.NOT_YOUR_FORM();
+    }
     return draft;
   };
 
@@ -95,7 +98,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   const setTicketChannel = async (context: TurnContext) => {
     const conversation = context.activity.conversation;
     if (conversation?.conversationType !== 'channel') return void (await context.sendActivity(say.TICKET_CHANNEL_WHERE()));
-    const refusal = await desk.ticketChannelRefusal(personOf(context)?.id);
+    const refusal = await desk.ticketChannelRefusal(personOf(context));
     if (refusal) return void (await context.sendActivity(refusal));
     const reference = TurnContext.getConversationReference(context.activity);
     // Post tickets as new threads in the channel, not as replies to this message.
@@ -110,14 +113,14 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const cancel = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data);
+    const draft = await draftFor(context, data, 'cancel');
     if (typeof draft === 'string') return draft;
     await drafts.save({ ...draft, cancelled: true });
     return { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: say.REQUEST_CANCELLED(), wrap: true }] } satisfies AdaptiveCard;
   };
 
   const edit = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data);
+    const draft = await draftFor(context, data, 'edit');
     if (typeof draft === 'string') return draft;
     const prepared = await desk.prepareRequestForm(personOf(context));
     if (prepared.kind === 'refused') return prepared.sentence;
@@ -125,7 +128,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const review = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data);
+    const draft = await draftFor(context, data, 'review');
     if (typeof draft === 'string') return draft;
     const result = await desk.reviewRequest(personOf(context)!, data);
     if (result.kind === 'refused') return result.sentence;
@@ -139,12 +142,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const create = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data);
+    const draft = await draftFor(context, data, 'create');
     if (typeof draft === 'string') return draft;
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
     const submission = await desk.submitRequest({ requestId, requester: personOf(context)!, form: draft.form });
-    if (submission.kind === 'refused') return submission.sentence;
+    if (submission.kind === 'refused') {
+      // This request id is settled as refused; pressing Create again later is a new request.
+      if (submission.asNewRequest) await drafts.save({ ...draft, requestId: randomUUID() });
+      return submission.sentence;
+    }
     const { work } = submission;
     const answer = await Promise.race([
       work.then((outcome) => ({ kind: 'done' as const, outcome })),
@@ -178,8 +185,11 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
 
   const decide = (decision: 'approved' | 'rejected') => async (context: TurnContext, data: CardData): Promise<CardResult> => {
     const approver = personOf(context);
-    if (!approver) return problemSentence('APPROVAL_REQUEST_UNKNOWN');
     const requestId = typeof data.requestId === 'string' ? data.requestId : '';
+    if (!approver) {
+      await desk.recordRefusal({ reason: 'UNKNOWN_PERSON', action: decision === 'approved' ? 'approve' : 'reject', requestId });
+      return problemSentence('APPROVAL_REQUEST_UNKNOWN');
+    }
     const reason = typeof data.rejectReason === 'string' ? data.rejectReason : undefined;
     const result = await desk.decideApproval({ requestId, approver, decision, reason });
     if (result.kind === 'refused') return problemSentence(result.reason);

@@ -9,6 +9,7 @@ import { postTicket, ticketFor } from './it-ticket.js';
 import type { Requester, StoredRequest, Ticket, TicketStatus } from './ports.js';
 import { approvalExpired, describeOutcome, type OnboardingOutcome, type OnboardingRecord } from './request-record.js';
 import { claimStep, moved, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { recordRefusal } from './refusals.js';
 import { mayAdminister, mayRequest } from './roles.js';
 import { say } from './sentences.js';
 
@@ -61,6 +62,9 @@ export async function decideApproval(
   const approverRole = await deps.roles.roleOf(input.approver.id, { fresh: true });
   const requesterStillAllowed = mayRequest(await deps.roles.roleOf(stored.record.requester.id, { fresh: true }));
   const result = await recordDecision(deps, { ...input, approverIsAdmin: mayAdminister(approverRole), requesterStillAllowed });
+  if (result.kind === 'refused' && (result.reason === 'NOT_AN_APPROVER' || result.reason === 'OWN_REQUEST')) {
+    await recordRefusal(deps, { reason: result.reason, action: input.decision === 'approved' ? 'approve' : 'reject', person: input.approver, requestId: input.requestId });
+  }
   if (result.kind === 'decided') {
     const upn = result.outcome.userPrincipalName ?? 'the account';
     const why = result.outcome.problem?.detail ?? result.outcome.problem?.message ?? '';

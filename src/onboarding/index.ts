@@ -36,4 +36,5 @@ export * from './request-desk.js';
 export * from './secret-vault.js';
 export * from './node-clock-and-random.js';
 export * from './roles.js';
+export * from './refusals.js';
 export * from './rate-limit.js';

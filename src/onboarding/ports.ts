@@ -295,6 +295,8 @@ export interface AuditCriteria {
   readonly requesterId?: string | undefined;
   readonly from?: Date | undefined;
   readonly to?: Date | undefined;
+  /** Only events of this type (e.g. "access.refused" for refusals). */
+  readonly type?: string | undefined;
   readonly limit?: number | undefined;
 }
 

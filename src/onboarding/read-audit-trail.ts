@@ -1,12 +1,14 @@
 /** The audit trail for IT admins: by user name, by requester, by dates; never a secret (the trail holds none). */
 import type { RequestDeskDependencies } from './dependencies.js';
-import type { AuditCriteria, AuditEvent } from './ports.js';
+import type { AuditCriteria, AuditEvent, Requester } from './ports.js';
+import { recordRefusal } from './refusals.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
 
 /** Only admins read the trail; the role is checked fresh. Undefined when this person may. */
-export async function auditTrailRefusal(deps: RequestDeskDependencies, personId: string | undefined): Promise<string | undefined> {
-  if (personId && mayAdminister(await deps.roles.roleOf(personId, { fresh: true }))) return undefined;
+export async function auditTrailRefusal(deps: RequestDeskDependencies, person: Requester | undefined): Promise<string | undefined> {
+  if (person && mayAdminister(await deps.roles.roleOf(person.id, { fresh: true }))) return undefined;
+  await recordRefusal(deps, { reason: person ? 'ADMINS_ONLY' : 'UNKNOWN_PERSON', action: 'audit', person });
   return say.ADMINS_ONLY_AUDIT(await deps.roles.whomToAsk());
 }
 

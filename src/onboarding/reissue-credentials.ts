@@ -14,6 +14,7 @@ import type { Requester, StoredRequest } from './ports.js';
 import type { OnboardingOutcome } from './request-record.js';
 import { audit, claimStep, moveTo, requireRequest, write, type StepResult } from './record-kernel.js';
 import { failRequest } from './request-endings.js';
+import { recordRefusal } from './refusals.js';
 import { mayAdminister, mayRequest } from './roles.js';
 import { say } from './sentences.js';
 
@@ -31,7 +32,10 @@ export async function reissueCredentials(
   const isAdmin = mayAdminister(await deps.roles.roleOf(input.actor.id, { fresh: true }));
   const isTheRequester = found.record.requester.id === input.actor.id && deps.policy.credentials.requesterMayReissue
     && mayRequest(await deps.roles.roleOf(input.actor.id, { fresh: true }));
-  if (!isAdmin && !isTheRequester) return { kind: 'refused', sentence: say.REISSUE_NOT_ALLOWED(await deps.roles.whomToAsk()) };
+  if (!isAdmin && !isTheRequester) {
+    await recordRefusal(deps, { reason: 'ADMINS_ONLY', action: 'reissue credentials', person: input.actor, requestId: found.record.requestId });
+    return { kind: 'refused', sentence: say.REISSUE_NOT_ALLOWED(await deps.roles.whomToAsk()) };
+  }
 
   for (let attempt = 0, stored = found; attempt < 5; attempt += 1) {
     const { record } = stored;

@@ -14,6 +14,7 @@ import { describeRecentRequests, requestResult } from './request-status.js';
 import { prepareRequestForm, rememberVerifiedDomains, reviewRequest, type FormPreparation, type RequestReview } from './review-request.js';
 import { reissueCredentials, type ReissueAnswer } from './reissue-credentials.js';
 import { revealCredentials, revealStatus, type RevealAnswer } from './reveal-credentials.js';
+import { recordRefusal, type Refusal } from './refusals.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
 import { submitRequest, type Submission } from './submit-request.js';
@@ -33,8 +34,10 @@ export interface RequestDesk {
   decideApproval(input: { readonly requestId: string; readonly approver: Requester; readonly decision: 'approved' | 'rejected'; readonly reason?: string | undefined }):
     Promise<ApprovalResult & { readonly continuing?: Promise<OnboardingOutcome> }>;
   /** Only admins choose the ticket channel (role checked fresh); undefined when this person may. */
-  ticketChannelRefusal(personId: string | undefined): Promise<string | undefined>;
-  auditTrailRefusal(personId: string | undefined): Promise<string | undefined>;
+  ticketChannelRefusal(person: Requester | undefined): Promise<string | undefined>;
+  auditTrailRefusal(person: Requester | undefined): Promise<string | undefined>;
+  /** Records a refusal the edge decided itself (someone else's card, another tenant, an unknown person). */
+  recordRefusal(refusal: Refusal): Promise<void>;
   readAuditTrail(query: AuditCriteria & { readonly requesterUpn?: string | undefined }): ReturnType<typeof readAuditTrail>;
   auditCsv(events: readonly AuditEvent[]): string;
   /** The recipient's Reveal click: the secret, for the answer to that click only. */
@@ -59,11 +62,13 @@ export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
       if (result.kind !== 'decided' || result.outcome.status !== 'approved') return result;
       return { ...result, continuing: processOnboardingRequest(deps, input.requestId) };
     },
-    async ticketChannelRefusal(personId) {
-      if (personId && mayAdminister(await deps.roles.roleOf(personId, { fresh: true }))) return undefined;
+    async ticketChannelRefusal(person) {
+      if (person && mayAdminister(await deps.roles.roleOf(person.id, { fresh: true }))) return undefined;
+      await recordRefusal(deps, { reason: person ? 'ADMINS_ONLY' : 'UNKNOWN_PERSON', action: 'set ticket channel', person });
       return say.ADMINS_ONLY_TICKET_CHANNEL(await deps.roles.whomToAsk());
     },
-    auditTrailRefusal: (personId) => auditTrailRefusal(deps, personId),
+    auditTrailRefusal: (person) => auditTrailRefusal(deps, person),
+    recordRefusal: (refusal) => recordRefusal(deps, refusal),
     readAuditTrail: (query) => readAuditTrail(deps, query),
     auditCsv: (events) => deps.auditTrail.toCsv(events),
     revealCredentials: (person, requestId, generation) => revealCredentials(deps, person, requestId, generation),

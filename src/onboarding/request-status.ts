@@ -3,11 +3,15 @@ import type { RequestDeskDependencies } from './dependencies.js';
 import { processOnboardingRequest } from './process-request.js';
 import type { Requester } from './ports.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
+import { recordRefusal } from './refusals.js';
 import { say } from './sentences.js';
 
 /** The person's five most recent requests in one message, or what to do when there are none. */
 export async function describeRecentRequests(deps: RequestDeskDependencies, person: Requester | undefined): Promise<string> {
-  if (!person) return say.UNKNOWN_PERSON();
+  if (!person) {
+    await recordRefusal(deps, { reason: 'UNKNOWN_PERSON', action: 'status' });
+    return say.UNKNOWN_PERSON();
+  }
   const recent = (await deps.history.listByRequester(person.id, 5)).requests.map((r) => describeOutcome(r.record));
   return recent.length === 0 ? say.NO_REQUESTS_YET() : say.RECENT_REQUESTS(recent);
 }
@@ -17,6 +21,12 @@ export async function requestResult(
   deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown,
 ): Promise<{ readonly kind: 'refused'; readonly sentence: string } | { readonly kind: 'outcome'; readonly outcome: OnboardingOutcome }> {
   const stored = typeof requestId === 'string' && requestId ? await deps.store.get(requestId) : null;
-  if (!stored || !person || stored.record.requester.id !== person.id) return { kind: 'refused', sentence: say.NOT_YOUR_REQUEST() };
+  if (!stored || !person || stored.record.requester.id !== person.id) {
+    await recordRefusal(deps, {
+      reason: person ? 'NOT_YOUR_REQUEST' : 'UNKNOWN_PERSON', action: 'show a request', person,
+      requestId: typeof requestId === 'string' ? requestId : undefined, ...(stored ? {} : { detail: 'no such request' }),
+    });
+    return { kind: 'refused', sentence: say.NOT_YOUR_REQUEST() };
+  }
   return { kind: 'outcome', outcome: await processOnboardingRequest(deps, stored.record.requestId) };
 }

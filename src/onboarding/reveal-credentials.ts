@@ -9,6 +9,7 @@ import { contentsOf } from './credentials.js';
 import type { CredentialContents, Requester, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
 import { audit, requireRequest, write } from './record-kernel.js';
+import { recordRefusal } from './refusals.js';
 import { say } from './sentences.js';
 import type { Secret } from './secret.js';
 
@@ -120,7 +121,7 @@ async function recipientsRequest(deps: RequestDeskDependencies, person: Requeste
   const state = stored?.record.credentials;
   if (!stored || !state) return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_UNKNOWN() } };
   if (!person || person.id !== state.recipient.id) {
-    await audit(deps, stored.record, 'credentials.reveal_refused', { personId: person?.id ?? null, personName: person?.name ?? null, action });
+    await recordRefusal(deps, { reason: person ? 'NOT_THE_RECIPIENT' : 'UNKNOWN_PERSON', action: action === 'reveal' ? 'reveal credentials' : 'see credentials', person, requestId: stored.record.requestId });
     return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_NOT_YOURS(state.recipient.name) } };
   }
   return { kind: 'found', stored, state };

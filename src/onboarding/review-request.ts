@@ -9,6 +9,7 @@ import type { RequestDeskDependencies } from './dependencies.js';
 import { resolveManagerName } from './manager-name.js';
 import type { Clock, Directory, Requester, VerifiedDomain } from './ports.js';
 import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
+import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
 import { say } from './sentences.js';
 import { checkUpnFree, earlierOnboardingOf, suggestAlternatives } from './user-name-check.js';
@@ -24,8 +25,14 @@ export type FormPreparation =
 
 /** Who may open a request form now (a requester or admin, with a ticket channel set), and what it starts with. */
 export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined): Promise<FormPreparation> {
-  if (!person) return { kind: 'refused', sentence: say.UNKNOWN_PERSON() };
-  if (!mayRequest(await deps.roles.roleOf(person.id))) return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  if (!person) {
+    await recordRefusal(deps, { reason: 'UNKNOWN_PERSON', action: 'open a request form' });
+    return { kind: 'refused', sentence: say.UNKNOWN_PERSON() };
+  }
+  if (!mayRequest(await deps.roles.roleOf(person.id))) {
+    await recordRefusal(deps, { reason: 'NOT_ALLOWED_TO_REQUEST', action: 'open a request form', person });
+    return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  }
   if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
   const domains = (await deps.verifiedDomains()).map((d) => d.name);
   return { kind: 'ready', domains, defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee' } };
@@ -39,7 +46,10 @@ export type RequestReview =
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
 export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
-  if (!mayRequest(await deps.roles.roleOf(person.id))) return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  if (!mayRequest(await deps.roles.roleOf(person.id))) {
+    await recordRefusal(deps, { reason: 'NOT_ALLOWED_TO_REQUEST', action: 'review', person });
+    return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
+  }
   // Card data is untrusted: keep only the known text fields, then validate all of them.
   const manager = await resolveManagerName(deps.directory, readOnboardingForm(data).form);
   const { form } = manager;

@@ -116,6 +116,11 @@ export const problemCatalog = {
     help: 'Ask an IT admin to check their membership of the hiring managers group.',
     retryable: false,
   },
+  RATE_LIMITED: {
+    message: 'Too many account requests in the last hour; nothing was created.',
+    help: 'Try again later.',
+    retryable: false,
+  },
   BUSY_ELSEWHERE: {
     message: 'This request is being processed right now.',
     help: 'Nothing to do: you will get the result in this chat.',
@@ -270,7 +275,7 @@ export const say = {
 
   // --- the audit trail
   AUDIT_USAGE: () =>
-    'Usage: **audit** *user name* (e.g. audit adele.vance@contoso.com), **audit requester** *user name*, **audit from** *YYYY-MM-DD* [**to** *YYYY-MM-DD*]; add **csv** at the end for a CSV export.',
+    'Usage: **audit** *user name* (e.g. audit adele.vance@contoso.com), **audit requester** *user name*, **audit from** *YYYY-MM-DD* [**to** *YYYY-MM-DD*], **audit refusals** [**from** …] (who was refused what, and why); add **csv** at the end for a CSV export.',
   AUDIT_REQUESTER_NEEDED: () => `After "requester" give the person's user name. ${say.AUDIT_USAGE()}`,
   AUDIT_DATE_NEEDED: (word: string) => `After "${word}" give a date as YYYY-MM-DD. ${say.AUDIT_USAGE()}`,
   AUDIT_WORD_UNKNOWN: (word: string) => `I did not understand "${word.slice(0, 40)}". ${say.AUDIT_USAGE()}`,

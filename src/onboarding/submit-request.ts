@@ -1,21 +1,30 @@
 /**
- * Submitting a request (the Create click): who may, within which limits, then the request
- * is stored once under its id and processed. A double click or a redelivered activity
- * with the same id continues the same request and costs no rate-limit slot.
+ * Submitting a request (the Create click): who may, then the request is stored once under
+ * its id, and only the click that stored it spends a rate-limit slot. A double click or a
+ * redelivered activity with the same id continues (or is refused like) the same request
+ * and never costs a slot of its own.
+ *
+ * The new record is stored under an admission lease, so nothing processes it (not a
+ * duplicate click, not the resume pass) until the click that created it has taken its
+ * slot: then the lease is released and the request runs, or the record is rejected with
+ * the rate-limit sentence, which a later duplicate is told again.
  */
+import { describeProblem } from './errors.js';
 import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
 import { processOnboardingRequest } from './process-request.js';
-import type { Requester } from './ports.js';
+import type { Requester, StoredRequest } from './ports.js';
 import { readOnboardingForm } from './request.js';
-import { describeOutcome, newOnboardingRecord, type OnboardingOutcome, type OnboardingRecord } from './request-record.js';
-import { audit } from './record-kernel.js';
+import { describeOutcome, newOnboardingRecord, type Lease, type OnboardingOutcome, type OnboardingRecord } from './request-record.js';
+import { audit, heldElsewhere, withProblem, write } from './record-kernel.js';
+import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
 
 const HOUR_MS = 3_600_000;
 
 export type Submission =
-  | { readonly kind: 'refused'; readonly sentence: string }
+  /** `asNewRequest`: trying again later must be a new request (this id is settled as refused). */
+  | { readonly kind: 'refused'; readonly sentence: string; readonly asNewRequest?: boolean }
   /** Accepted: `work` settles with the request's outcome once it went as far as it can now. */
   | { readonly kind: 'accepted'; readonly work: Promise<OnboardingOutcome> };
 
@@ -24,22 +33,46 @@ export async function submitRequest(
 ): Promise<Submission> {
   // Roles are checked again, fresh, right before anything is created.
   const role = await deps.roles.roleOf(input.requester.id, { fresh: true });
-  if (!mayRequest(role)) return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
-  if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
-  if (!(await deps.store.get(input.requestId))) {
-    const refusal = await rateLimitRefusal(deps, input.requester.id);
-    if (refusal) return { kind: 'refused', sentence: refusal };
+  if (!mayRequest(role)) {
+    await recordRefusal(deps, { reason: 'NOT_ALLOWED_TO_REQUEST', action: 'create', person: input.requester, requestId: input.requestId });
+    return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
   }
-  return { kind: 'accepted', work: onboard(deps, { ...input, requesterRole: role }) };
+  if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
+
+  const admission: Lease = { owner: `admission/${deps.random.uuid()}`, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
+  const stored = await storeNewRequest(deps, { ...input, requesterRole: role }, admission);
+  if (stored.kind === 'exists') return answerDuplicate(deps, stored.existing);
+
+  const refusal = await rateLimitRefusal(deps, input.requester.id);
+  if (refusal) {
+    await write(deps, stored.created, 'rejected', { lease: undefined, problem: describeProblem('RATE_LIMITED', stored.created.record.correlationId, { message: refusal.sentence }) });
+    await recordRefusal(deps, { reason: 'RATE_LIMITED', action: 'create', person: input.requester, requestId: input.requestId, detail: refusal.limit });
+    return { kind: 'refused', sentence: refusal.sentence, asNewRequest: true };
+  }
+  // Admitted: release the lease so the request runs (if this write loses, it is already running).
+  await write(deps, stored.created, 'received', { lease: undefined });
+  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId) };
 }
 
-/** Why this requester may not submit another request this hour, or undefined when they may. */
-async function rateLimitRefusal(deps: RequestDeskDependencies, requesterId: string): Promise<string | undefined> {
+/** The same request again: refused as it was, waiting while its first click is admitted, or continued. */
+function answerDuplicate(deps: OnboardingDependencies, existing: StoredRequest): Submission {
+  const { record } = existing;
+  if (record.status === 'rejected' && record.problem?.code === 'RATE_LIMITED') {
+    return { kind: 'refused', sentence: record.problem.message, asNewRequest: true };
+  }
+  if (record.status === 'received' && heldElsewhere(deps, record)) {
+    return { kind: 'accepted', work: Promise.resolve(describeOutcome(withProblem(record, 'BUSY_ELSEWHERE'))) };
+  }
+  return { kind: 'accepted', work: processOnboardingRequest(deps, record.requestId) };
+}
+
+/** Why this requester may not submit another request this hour (and which limit), or undefined when they may. */
+async function rateLimitRefusal(deps: RequestDeskDependencies, requesterId: string): Promise<{ sentence: string; limit: string } | undefined> {
   const { perRequesterPerHour, totalPerHour } = deps.rateLimits;
   const mine = await deps.rateLimiter.take(`requester:${requesterId}`, perRequesterPerHour, HOUR_MS);
-  if (!mine.allowed) return say.REQUESTER_LIMIT_REACHED(perRequesterPerHour, mine.retryAfterMs);
+  if (!mine.allowed) return { sentence: say.REQUESTER_LIMIT_REACHED(perRequesterPerHour, mine.retryAfterMs), limit: `${perRequesterPerHour} per requester per hour` };
   const everyone = await deps.rateLimiter.take('all-requesters', totalPerHour, HOUR_MS);
-  if (!everyone.allowed) return say.EVERYONE_LIMIT_REACHED(totalPerHour, everyone.retryAfterMs);
+  if (!everyone.allowed) return { sentence: say.EVERYONE_LIMIT_REACHED(totalPerHour, everyone.retryAfterMs), limit: `${totalPerHour} per hour for everyone` };
   return undefined;
 }
 
@@ -59,6 +92,14 @@ export async function onboard(deps: OnboardingDependencies, input: NewRequestInp
 
 /** Stores the request as `received`, with the approval policy's say on it; returns the stored one if the id is already known. */
 export async function submitOnboardingRequest(deps: OnboardingDependencies, input: NewRequestInput): Promise<OnboardingOutcome> {
+  const stored = await storeNewRequest(deps, input);
+  return describeOutcome(stored.kind === 'created' ? stored.created.record : stored.existing.record);
+}
+
+/** Creates the record (under `lease`, when given) and audits its arrival; `exists` when the id is already taken. */
+async function storeNewRequest(
+  deps: OnboardingDependencies, input: NewRequestInput, lease?: Lease,
+): Promise<{ readonly kind: 'created'; readonly created: StoredRequest } | { readonly kind: 'exists'; readonly existing: StoredRequest }> {
   const mode = deps.policy.approval.mode;
   const record: OnboardingRecord = {
     ...newOnboardingRecord({
@@ -69,9 +110,10 @@ export async function submitOnboardingRequest(deps: OnboardingDependencies, inpu
       at: deps.clock.now(),
     }),
     approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
+    ...(lease ? { lease } : {}),
   };
   const created = await deps.store.create(record);
-  if (created.kind === 'exists') return describeOutcome(created.existing.record);
+  if (created.kind === 'exists') return { kind: 'exists', existing: created.existing };
   await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null });
-  return describeOutcome(record);
+  return { kind: 'created', created: { record, version: created.version } };
 }

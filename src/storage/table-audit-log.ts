@@ -46,6 +46,8 @@ export interface AuditQuery {
   readonly userPrincipalName?: string | undefined;
   /** Events whose details.requesterId is this id. */
   readonly requesterId?: string | undefined;
+  /** Events of exactly this type (refusals: "access.refused"). */
+  readonly type?: string | undefined;
   /** Inclusive lower bound on the event time. */
   readonly from?: Date | string | undefined;
   /** Inclusive upper bound on the event time. */
@@ -138,6 +140,7 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
     }
     if (criteria.userPrincipalName !== undefined) filters.push(odata`userPrincipalNameKey eq ${criteria.userPrincipalName.toLowerCase()}`);
     if (criteria.requesterId !== undefined) filters.push(odata`requesterId eq ${criteria.requesterId}`);
+    if (criteria.type !== undefined) filters.push(odata`type eq ${criteria.type}`);
 
     await ensureReady();
     const events: RecordedAuditEvent[] = [];

@@ -135,6 +135,36 @@ describe('tenant mode: Bot Framework authentication on /api/messages', () => {
     expect(response.status).toBe(401);
   });
 
+  it('when a forged request\'s body is not JSON, or larger than any activity, then it is refused as unauthenticated before it is parsed (401, not 400 or 413)', async () => {
+    const post = (body: string, authorization?: string) => fetch(`${bot.app.url}/api/messages`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body,
+    });
+    expect((await post('{"type": "message", not json')).status).toBe(401);
+    expect((await post('{not json', 'Bearer not.a.jwt')).status).toBe(401);
+    expect((await post(`{"type":"message","text":"${'x'.repeat(1_000_000)}"}`, 'Bearer not.a.jwt')).status).toBe(401);
+  });
+
+  it('when botbuilder refuses a forged token, then what it prints (PEM keys, stack traces) stays off the console and the refusal is one structured line', async () => {
+    const printed: unknown[][] = [];
+    const methods = ['error', 'warn', 'log', 'info', 'debug'] as const;
+    const originals = methods.map((method) => console[method]);
+    for (const method of methods) console[method] = (...args: unknown[]) => void printed.push(args);
+    const logLinesBefore = bot.logLines.length;
+    try {
+      for (const [name, forge] of forgeries.filter(([name]) => /untrusted key under the trusted key id|expired/.test(name))) {
+        const activity = personalMessage(serviceUrl, PEOPLE.megan, 'help');
+        expect((await bot.send(activity, { authorization: (await forge(activity))! })).status, name).toBe(401);
+      }
+    } finally {
+      methods.forEach((method, index) => (console[method] = originals[index]!));
+    }
+    expect(printed).toEqual([]);
+    const lines = bot.logLines.slice(logLinesBefore).map((line) => JSON.parse(line) as { msg: string; sdkOutput?: string[] });
+    expect(lines.map((line) => line.msg)).toEqual(['refused a request without valid Bot Framework authentication', 'refused a request without valid Bot Framework authentication']);
+    expect(lines.flatMap((line) => line.sdkOutput ?? []).join('\n')).toMatch(/expired/i);
+    expect(JSON.stringify(lines)).not.toMatch(/BEGIN| {4}at /);
+  });
+
   it('when a "help" message comes with a channel token signed by the trusted key, then the turn runs and the reply reaches the Bot Connector with the bot\'s own token', async () => {
     const activity = personalMessage(serviceUrl, PEOPLE.megan, 'help');
     const token = await tenant.botFramework.mintChannelToken({ appId: tenant.app.clientId, serviceUrl: activity.serviceUrl });

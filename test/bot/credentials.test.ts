@@ -81,7 +81,7 @@ describe('credentials over Teams', () => {
     const answer = await clickReveal(bot, PEOPLE.isaiah, reveal);
     expect(answer.message).toBe('Only Megan Bowen can reveal these credentials; your click was recorded and nothing was shown.');
     expect(answer.password).toBeUndefined();
-    expect(bot.logLines.some((line) => line.includes('refused a credentials click'))).toBe(true);
+    expect(bot.logLines.filter((line) => line.includes('refused: NOT_THE_RECIPIENT'))).toHaveLength(1);
   });
 
   it('when Teams refuses the reveal card once in an existing 1:1 chat (403), then the request is not called delivered, IT hears it, nobody is told something false, and the next try delivers it', async () => {

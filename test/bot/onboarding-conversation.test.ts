@@ -215,8 +215,8 @@ describe('the onboarding conversation in Teams', () => {
     const before = bot.connector.received.length;
     expect((await bot.send(message)).status).toBe(200);
     expect(bot.connector.received.length).toBe(before);
-    // The refusal is logged once, tied to the turn that carried it.
-    const refusal = bot.logLines.map((line) => JSON.parse(line) as { msg: string; turnId?: string }).filter((l) => l.msg === 'refused an activity from another tenant');
+    // The refusal is audited and logged once, tied to the turn that carried it.
+    const refusal = bot.logLines.map((line) => JSON.parse(line) as { msg: string; turnId?: string }).filter((l) => l.msg === 'refused: FOREIGN_TENANT');
     expect(refusal.at(-1)?.turnId).toMatch(/^[0-9a-f-]{36}$/);
     expect(TENANT_ID).not.toBe('11111111-2222-4333-8444-555555555555');
   });

@@ -8,6 +8,8 @@ const valid = {
   TENANT_ID: '4f8c9a2e-6b1d-4c3e-9f7a-2d5e8b1c0a93',
   GRAPH_CLIENT_ID: 'b07b0a7d-0000-4000-8000-00000000b075',
   GRAPH_CLIENT_SECRET: 'local-secret-value-123',
+  GRAPH_AUTHORITY_HOST: 'https://127.0.0.1:44300',
+  GRAPH_BASE_URL: 'https://127.0.0.1:44300',
   STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
   SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
   ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
@@ -60,6 +62,30 @@ describe('configuration', () => {
   ])('when tenant mode has %s, then it refuses to start', (_case, extra, variable) => {
     const error = problemsOf({ ...valid, APP_MODE: 'tenant', HOST: '0.0.0.0', ...extra });
     expect(error.problems.map((p) => p.variable)).toContain(variable);
+  });
+
+  it('when local mode is pointed at a real Entra ID or Graph (or left at their defaults), then it refuses and names each variable', () => {
+    const { GRAPH_AUTHORITY_HOST: _authority, GRAPH_BASE_URL: _graph, ...withDefaults } = valid;
+    expect(problemsOf(withDefaults).problems.map((p) => p.variable)).toEqual(['GRAPH_AUTHORITY_HOST', 'GRAPH_BASE_URL']);
+    const remote = problemsOf({ ...valid, GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com', GRAPH_BASE_URL: 'https://graph.microsoft.com' });
+    expect(remote.problems.map((p) => p.variable)).toEqual(['GRAPH_AUTHORITY_HOST', 'GRAPH_BASE_URL']);
+    expect(remote.message).toContain('LOCAL_ALLOW_REMOTE_DIRECTORY=true');
+    expect(problemsOf({ ...valid, GRAPH_BASE_URL: 'https://127.0.0.1.attacker.example' }).problems.map((p) => p.variable)).toEqual(['GRAPH_BASE_URL']);
+  });
+
+  it('when local mode is explicitly allowed a real directory, then it starts with a loud warning naming the URLs', () => {
+    const config = loadConfig({ ...valid, GRAPH_BASE_URL: 'https://graph.microsoft.com', LOCAL_ALLOW_REMOTE_DIRECTORY: 'true' });
+    expect(config.graph.baseUrl).toBe('https://graph.microsoft.com');
+    expect(config.warnings.join('\n')).toMatch(/LOCAL MODE IS USING A REAL DIRECTORY \(GRAPH_BASE_URL=https:\/\/graph\.microsoft\.com\)/);
+    expect(loadConfig(valid).warnings.join('\n')).not.toContain('REAL DIRECTORY');
+  });
+
+  it('when tenant mode is given an http ticket-channel service URL, then it refuses it (the Bot Connector token would travel in clear)', () => {
+    const tenant = { ...valid, APP_MODE: 'tenant', BOT_ID: 'b07b0a7d-0000-4000-8000-00000000b075', BOT_PASSWORD: 'x', TICKET_CHANNEL_ID: '19:it@thread.tacv2' };
+    expect(problemsOf({ ...tenant, TICKET_CHANNEL_SERVICE_URL: 'http://smba.trafficmanager.net/emea/' }).problems.map((p) => p.variable)).toEqual(['TICKET_CHANNEL_SERVICE_URL']);
+    expect(loadConfig({ ...tenant, TICKET_CHANNEL_SERVICE_URL: 'https://smba.trafficmanager.net/emea/' }).ticketChannel?.serviceUrl).toBe('https://smba.trafficmanager.net/emea/');
+    // Local mode keeps the Playground's loopback connector.
+    expect(loadConfig({ ...valid, TICKET_CHANNEL_ID: 'it-team-id', TICKET_CHANNEL_SERVICE_URL: 'http://localhost:56150/_connector' }).ticketChannel).toBeDefined();
   });
 
   it('when tenant mode has its bot credentials, then the adapter gets them', () => {

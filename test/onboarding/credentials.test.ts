@@ -103,7 +103,8 @@ describe('credentials — reveal, don’t send', () => {
       const answer = await desk.revealCredentials(person, 'r1');
       expect(answer).toEqual({ kind: 'refused', sentence: 'Only Megan Bowen can reveal these credentials; your click was recorded and nothing was shown.' });
     }
-    expect(world.audit.events.filter((e) => e.type === 'credentials.reveal_refused').map((e) => e.details.personId)).toEqual([stranger.id, admin.id, null]);
+    expect(world.audit.events.filter((e) => e.type === 'access.refused').map((e) => [e.details.reason, e.details.personId, e.requestId]))
+      .toEqual([['NOT_THE_RECIPIENT', stranger.id, 'r1'], ['NOT_THE_RECIPIENT', admin.id, 'r1'], ['UNKNOWN_PERSON', null, 'r1']]);
     expect((await world.credentials.get('r1.1'))?.credentials.revealedAt).toBeUndefined();
     expect(await desk.revealCredentials(requester, 'not-a-request')).toMatchObject({ kind: 'refused' });
   });

@@ -33,7 +33,9 @@ export async function startBotUnderTest(
     TENANT_ID,
     GRAPH_CLIENT_ID: tenant?.app.clientId ?? 'b07b0a7d-0000-4000-8000-00000000b075',
     GRAPH_CLIENT_SECRET: tenant?.app.clientSecret ?? 'unused-in-this-test',
-    ...(tenant ? { GRAPH_AUTHORITY_HOST: tenant.authorityHost, GRAPH_BASE_URL: tenant.graphBaseUrl } : {}),
+    // Without a local tenant, a loopback address nothing answers on: local mode talks to no real directory.
+    GRAPH_AUTHORITY_HOST: tenant?.authorityHost ?? 'https://127.0.0.1:9',
+    GRAPH_BASE_URL: tenant?.graphBaseUrl ?? 'https://127.0.0.1:9',
     STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
     STORAGE_CONTAINER: `test-${randomBytes(6).toString('hex')}`,
     AUDIT_TABLE: `Audit${randomBytes(6).toString('hex')}`,
