@@ -12,6 +12,7 @@ const config = {
     'src/onboarding/request.ts',
     'src/onboarding/secret.ts',
     'src/onboarding/secret-vault.ts',
+    'src/onboarding/record-kernel.ts',
   ],
   coverageAnalysis: 'perTest',
   checkers: [],

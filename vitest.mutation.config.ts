@@ -9,8 +9,12 @@ export default defineConfig({
       'test/onboarding/user-name.test.ts',
       'test/onboarding/password.test.ts',
       'test/onboarding/request.test.ts',
-      'test/onboarding/request-from-message.test.ts',
+      'test/request-reading/extract-onboarding-request.test.ts',
       'test/onboarding/secret.test.ts',
+      // The record kernel (claim a step, compare-and-set write, audit, backoff) as the use cases drive it.
+      'test/onboarding/workflow.test.ts',
+      'test/onboarding/resume.test.ts',
+      'test/onboarding/credentials.test.ts',
     ],
   },
 });

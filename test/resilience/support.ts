@@ -37,7 +37,10 @@ export function newSharedWorld(tenant: LocalTenant, connector: RecordingConnecto
     auditTable: `Res${randomBytes(5).toString('hex')}`,
     // One key for every process and restart: a password sealed before a crash is unsealed after it.
     vaultKey: randomBytes(32).toString('base64'),
-    extraEnv,
+    // The password as a message, so every copy that reached Teams can be counted and compared
+    // across crashes; the reveal card goes through the same delivery step and record kernel
+    // (test/onboarding/credentials.test.ts kills a reissue mid-delivery with it).
+    extraEnv: { CREDENTIAL_DELIVERY: 'message', ...extraEnv },
   };
 }
 

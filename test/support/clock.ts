@@ -9,3 +9,9 @@ export function clockRunningFrom(start: Date): Clock {
   const offsetMs = start.getTime() - Date.now();
   return { now: () => new Date(Date.now() + offsetMs), sleep: systemClock.sleep };
 }
+
+/** A clock at real speed that a test can also move forward (to let a reveal window run out). */
+export function clockThatCanJump(): Clock & { jump(ms: number): void } {
+  let offsetMs = 0;
+  return { now: () => new Date(Date.now() + offsetMs), sleep: systemClock.sleep, jump: (ms) => void (offsetMs += ms) };
+}

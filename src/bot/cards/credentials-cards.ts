@@ -66,7 +66,9 @@ export function revealedCard(reveal: RevealState, secrets: { password?: Secret |
   return renderCard('credentials-shown', {
     title: `Credentials for ${reveal.displayName}`,
     password: secrets.password?.reveal() ?? '',
+    hasPassword: secrets.password !== undefined,
     temporaryAccessPass: tap?.reveal() ?? '',
+    hasTemporaryAccessPass: tap !== undefined,
     instructions: [
       `Give ${tap && secrets.password ? 'them' : 'it'} to ${reveal.displayName} in person or by phone — not by email or in a group chat.`,
       secrets.password ? 'They must choose a new password when they first sign in.' : '',

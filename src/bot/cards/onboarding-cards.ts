@@ -155,7 +155,7 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
 
 /** The private message carrying the temporary password: display name only, never the UPN. */
 export function temporaryPasswordCard(view: { displayName: string; requestId: string; password: string; temporaryAccessPass?: string | undefined }) {
-  return renderCard('temporary-password', { ...view, temporaryAccessPass: view.temporaryAccessPass ?? '' });
+  return renderCard('temporary-password', { ...view, temporaryAccessPass: view.temporaryAccessPass ?? '', hasTemporaryAccessPass: view.temporaryAccessPass !== undefined });
 }
 
 /** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */

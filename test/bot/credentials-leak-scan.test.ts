@@ -1,0 +1,150 @@
+/**
+ * Proof that the credentials leave no trace: complete onboardings with a Temporary Access
+ * Pass and without one (the tenant's policy off), a reissue and an expiry; every secret is
+ * checked against the account by signing in; then everything the bot wrote — every activity
+ * and update the Bot Connector received, all log output, every blob and table entity in
+ * storage, the audit trail, the local tenant's request log and state — is scanned for each
+ * password and pass (as is, base64 and hex). They are only in the answers to Reveal clicks.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
+import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { actionData, cardOf, invokeResult, textOf } from '../support/cards.js';
+import { clockThatCanJump } from '../support/clock.js';
+import { clickReveal, revealCards, type Revealed } from '../support/credentials.js';
+
+const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
+const HOUR = 3_600_000;
+
+describe('credentials leave no trace', () => {
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  const clock = clockThatCanJump();
+  /** Every secret shown, with the answer that showed it. */
+  const revealed: Revealed[] = [];
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBotUnderTest(
+      { APPROVAL_POLICY: 'none', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '1', TAP_MODE: 'alongside', TAP_LIFETIME_MINUTES: '120', REVEAL_WINDOW_HOURS: '2' },
+      { tenant, overrides: { createAnswerWithinMs: 20_000, clock } },
+    );
+    await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  async function request(person: Person, givenName: string, surname: string): Promise<void> {
+    const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
+    await bot.send(message);
+    const form = bot.connector.repliesTo(message.id)[0];
+    const { draftId } = actionData(cardOf(form), 'onboarding.review');
+    const click = async (verb: string, data: Record<string, unknown>) =>
+      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
+    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-900', businessJustification: 'New starter.' });
+    const created = await click('onboarding.create', { draftId });
+    expect(created.message ?? textOf(created.card!)).toContain('Account created');
+  }
+
+  async function reveal(person: Person, displayName: string, nth = 0): Promise<Revealed> {
+    await expect.poll(() => revealCards(bot, { displayName }).length, { timeout: 20_000 }).toBeGreaterThan(nth);
+    const answer = await clickReveal(bot, person, revealCards(bot, { displayName })[nth]!);
+    revealed.push(answer);
+    return answer;
+  }
+
+  const publicClient = () => tenant.apps.find((app) => app.displayName.startsWith('Entra Admin'))!.clientId;
+  async function signIn(username: string, grant: { password: string } | { temporary_access_pass: string }): Promise<{ status: number; code?: number }> {
+    const response = await fetch(`${tenant.authorityHost}/${tenant.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'password' in grant ? 'password' : 'temporary_access_pass', client_id: publicClient(), username,
+        scope: 'https://graph.microsoft.com/User.Read', ...grant,
+      }),
+    });
+    const body = (await response.json()) as { error_codes?: number[] };
+    return { status: response.status, ...(body.error_codes?.[0] ? { code: body.error_codes[0] } : {}) };
+  }
+
+  it('when TAP is on, then the recipient reveals a password that must be changed at first sign-in and a pass that signs in once', async () => {
+    await request(PEOPLE.megan, 'Pradeep', 'Gupta');
+    const shown = await reveal(PEOPLE.megan, 'Pradeep Gupta');
+    expect(shown.password).toMatch(/^.{16}$/);
+    expect(shown.temporaryAccessPass).toBeDefined();
+    expect(await signIn('pradeep.gupta@contoso.com', { password: shown.password! })).toEqual({ status: 400, code: 50055 });
+    expect(await signIn('pradeep.gupta@contoso.com', { password: `${shown.password!}x` })).toEqual({ status: 400, code: 50126 });
+    expect((await signIn('pradeep.gupta@contoso.com', { temporary_access_pass: shown.temporaryAccessPass! })).status).toBe(200);
+    expect(await signIn('pradeep.gupta@contoso.com', { temporary_access_pass: shown.temporaryAccessPass! })).toMatchObject({ status: 400 });
+  });
+
+  it('when the tenant’s TAP policy is off, then the account and password go through and the ticket says why in one sentence', async () => {
+    await fetch(`${tenant.inspectionUrl}/temporaryAccessPassPolicy`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'disabled' }) });
+    try {
+      await request(PEOPLE.megan, 'Miriam', 'Graham');
+      const shown = await reveal(PEOPLE.megan, 'Miriam Graham');
+      expect(shown.temporaryAccessPass).toBeUndefined();
+      expect(await signIn('miriam.graham@contoso.com', { password: shown.password! })).toEqual({ status: 400, code: 50055 });
+      const ticket = bot.connector.received.filter((r) => r.conversationId === TICKET_CHANNEL && JSON.stringify(r.activity).includes('Miriam Graham')).at(-1)!;
+      expect(JSON.stringify(ticket.activity)).toMatch(/TAP_NOT_ISSUED[^"]*without a Temporary Access Pass[^"]*\(the tenant's Temporary Access Pass policy is off\)/);
+    } finally {
+      await fetch(`${tenant.inspectionUrl}/temporaryAccessPassPolicy`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ state: 'enabled' }) });
+    }
+  });
+
+  it('when an admin reissues, then the old password and pass stop working and the new ones work', async () => {
+    const before = revealed[0]!;
+    const command = channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'reissue pradeep.gupta@contoso.com', TICKET_CHANNEL);
+    await bot.send(command);
+    const fresh = await reveal(PEOPLE.megan, 'Pradeep Gupta', 1);
+    expect(fresh.password).not.toBe(before.password);
+    expect(await signIn('pradeep.gupta@contoso.com', { password: before.password! })).toEqual({ status: 400, code: 50126 });
+    expect(await signIn('pradeep.gupta@contoso.com', { password: fresh.password! })).toEqual({ status: 400, code: 50055 });
+    expect((await signIn('pradeep.gupta@contoso.com', { temporary_access_pass: fresh.temporaryAccessPass! })).status).toBe(200);
+  });
+
+  it('when nobody reveals within the window, then the secret is deleted and the card says it expired', async () => {
+    await request(PEOPLE.megan, 'Zelda', 'Quist');
+    await expect.poll(() => revealCards(bot, { displayName: 'Zelda Quist' }).length, { timeout: 20_000 }).toBe(1);
+    clock.jump(2 * HOUR + 60_000);
+    const card = revealCards(bot, { displayName: 'Zelda Quist' })[0]!;
+    await expect.poll(async () => textOf((await clickReveal(bot, PEOPLE.megan, card)).card!), { timeout: 20_000, interval: 500 })
+      .toMatch(/expired unrevealed and was deleted/);
+  });
+
+  it('when everything the bot wrote is scanned, then no password or pass is anywhere but the Reveal answers', async () => {
+    const secrets = revealed.flatMap((r) => [r.password, r.temporaryAccessPass]).filter((s): s is string => !!s);
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
+    const connectionString = inject('azuriteConnectionString');
+    const storage: string[] = [];
+    const blobs = BlobServiceClient.fromConnectionString(connectionString);
+    for await (const container of blobs.listContainers({ prefix: bot.config.storage.container })) {
+      const client = blobs.getContainerClient(container.name);
+      for await (const blob of client.listBlobsFlat({ includeVersions: true, includeDeleted: true, includeSnapshots: true })) {
+        const download = await client.getBlobClient(blob.name).withVersion(blob.versionId ?? '').downloadToBuffer().catch(() => Buffer.from(''));
+        storage.push(blob.name, download.toString('utf8'));
+      }
+    }
+    for (const table of [bot.config.storage.auditTable, bot.config.storage.credentialsTable]) {
+      for await (const entity of TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }).listEntities()) storage.push(JSON.stringify(entity));
+    }
+    expect(storage.join('\n')).toContain('credentials.revealed');
+    const everything = [
+      JSON.stringify(bot.connector.received),
+      bot.logLines.join('\n'),
+      storage.join('\n'),
+      JSON.stringify(tenant.requestLog()),
+      JSON.stringify(tenant.directory()),
+    ].join('\n');
+    for (const secret of secrets) {
+      for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')]) {
+        expect(everything.includes(form), `a secret (${form === secret ? 'as is' : 'encoded'}) was found outside a Reveal answer`).toBe(false);
+      }
+    }
+  });
+});
