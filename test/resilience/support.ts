@@ -39,8 +39,8 @@ export function newSharedWorld(tenant: LocalTenant, connector: RecordingConnecto
     vaultKey: randomBytes(32).toString('base64'),
     // The password as a message, so every copy that reached Teams can be counted and compared
     // across crashes; the reveal card goes through the same delivery step and record kernel
-    // (test/onboarding/credentials.test.ts kills a reissue mid-delivery with it).
-    extraEnv: { CREDENTIAL_DELIVERY: 'message', ...extraEnv },
+    // (test/onboarding/credentials.test.ts kills a reissue mid-delivery with it). No pass: one secret per message.
+    extraEnv: { CREDENTIAL_DELIVERY: 'message', TAP_MODE: 'off', ...extraEnv },
   };
 }
 
