@@ -95,6 +95,9 @@ describe('npm start, then a person in the Agents Playground', () => {
     await shown.waitFor({ timeout: 30_000 });
     const password = /Temporary password\s+(\S{16})/.exec(await shown.innerText())?.[1];
     if (!password) throw new Error('no password on the revealed card');
+    // npm start issues a Temporary Access Pass alongside (env/.env.local: TAP_MODE=alongside).
+    const pass = /Temporary Access Pass\s+(\S+)/.exec(await shown.innerText())?.[1];
+    expect(pass).toBeDefined();
     expect(password).toMatch(/^\S{16}$/);
     expect(await shown.innerText()).not.toContain(upn);
     await shown.scrollIntoViewIfNeeded();
@@ -102,11 +105,15 @@ describe('npm start, then a person in the Agents Playground', () => {
 
     // Hide: the card says where things stand, and the secret is off the screen.
     await shown.getByRole('button', { name: 'Hide' }).click();
-    await page.locator('.ac-adaptiveCard', { hasText: 'You revealed a temporary password for Adele Vance at' }).last().waitFor({ timeout: 30_000 });
+    await page.locator('.ac-adaptiveCard', { hasText: /You revealed a temporary password and a Temporary Access Pass for Adele Vance at/ }).last().waitFor({ timeout: 30_000 });
     expect((await page.locator('body').innerText()).includes(password)).toBe(false);
-    // …and the Playground wrote it to no log file in the checkout.
+    // …and the Playground wrote neither to a log file in the checkout.
     expect(existsSync(`${projectRoot}devTools/m365agentsplayground.log`)).toBe(false);
-    for (const log of readdirSync(`${projectRoot}.local/logs`)) expect(readFileSync(`${projectRoot}.local/logs/${log}`, 'utf8')).not.toContain(password);
+    for (const log of readdirSync(`${projectRoot}.local/logs`)) {
+      const text = readFileSync(`${projectRoot}.local/logs/${log}`, 'utf8');
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(pass);
+    }
 
     // The General channel of the IT team: the user name and ticket, and no password card.
     await page.getByText('General', { exact: true }).click();
