@@ -18,11 +18,12 @@ export async function issueTemporaryAccessPass(deps: OnboardingDependencies, sto
   const { record } = stored;
   const state = record.credentials!;
   const objectId = record.objectId!;
-  // A run that died after POST lost the pass's value: replace it (a user has at most one).
-  const interrupted = state.tap === 'issuing';
+  // A run that died after POST lost the pass's value, and a reissue replaces the old pass:
+  // either way the user may hold one already, and a user has at most one.
+  const replacing = state.tap === 'issuing' || state.generation > 1;
   const claim = await claimStep(deps, stored, 'created', { credentials: { ...state, tap: 'issuing' } });
   if (claim.kind === 'lost') return claim.result;
-  if (interrupted) await deps.directory.removeTemporaryAccessPasses(objectId);
+  if (replacing) await deps.directory.removeTemporaryAccessPasses(objectId);
   const { lifetimeMinutes, usableOnce } = deps.policy.credentials.temporaryAccessPass;
   const hireDate = requireRequest(record).employeeHireDate;
   const startsLater = hireDate !== undefined && Date.parse(hireDate) > deps.clock.now().getTime();

@@ -205,6 +205,19 @@ describe('credentials — reissue', () => {
     expect(everythingStored(world)).not.toContain(account.password);
   });
 
+  it('when TAP is on and an admin reissues, then the old pass is removed and a new one issued and revealed', async () => {
+    const world = makeWorld();
+    const { desk } = await doneAndRevealed(world, revealPolicy({ temporaryAccessPass: { mode: 'alongside', lifetimeMinutes: 60, usableOnce: true } }));
+    const account = world.directory.createdByWorkflow()[0]!;
+    const firstPass = account.temporaryAccessPass!.value;
+    const answer = await desk.reissueCredentials({ actor: admin, requestId: 'r1' });
+    if (answer.kind !== 'accepted') throw new Error('not accepted');
+    expect(await answer.work).toMatchObject({ status: 'done', warnings: [] });
+    expect(account.temporaryAccessPass!.value).not.toBe(firstPass);
+    const shown = await desk.revealCredentials(requester, 'r1');
+    expect(shown.kind === 'shown' && shown.temporaryAccessPass?.reveal()).toBe(account.temporaryAccessPass!.value);
+  });
+
   it('when the Reissue button is clicked twice, then exactly one reissue happens', async () => {
     const world = makeWorld();
     const { desk } = await doneAndRevealed(world);

@@ -291,6 +291,7 @@ export class FakeDirectory implements Directory {
   async issueTemporaryAccessPass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
     const account = [...this.accounts.values()].find((a) => a.id === userId);
     if (this.tapPolicy !== 'on') return { kind: 'refused', reason: this.tapPolicy, graphRequestId: 'req-tap' };
+    // A user has at most one pass: Graph refuses a second one.
     if (!account || account.temporaryAccessPass) return { kind: 'refused', reason: 'other', graphRequestId: 'req-tap' };
     this.passesIssued += 1;
     const value = `TAP-${this.passesIssued}-${userId.slice(-4)}`;
