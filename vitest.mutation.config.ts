@@ -15,6 +15,7 @@ export default defineConfig({
       'test/onboarding/workflow.test.ts',
       'test/onboarding/resume.test.ts',
       'test/onboarding/credentials.test.ts',
+      'test/onboarding/record-kernel.test.ts',
     ],
   },
 });
