@@ -37,11 +37,9 @@ export type RevealAnswer =
 export async function revealCredentials(
   deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number,
 ): Promise<RevealAnswer> {
-  const found = await recipientsRequest(deps, person, requestId, 'reveal');
+  const found = await recipientsRequest(deps, person, requestId, 'reveal', generation);
   if (found.kind !== 'found') return found.answer;
   const { stored, state } = found;
-  // A card from before a reissue opens nothing: its credentials were replaced.
-  if (generation !== undefined && generation !== state.generation) return { kind: 'state', reveal: { ...baseState(stored, state, deps), generation, state: 'replaced' } };
   const now = deps.clock.now();
   const entry = await deps.credentials.get(state.credentialId);
   if (!entry || Date.parse(entry.credentials.purgeAt) <= now.getTime()) {
@@ -77,11 +75,9 @@ export async function revealCredentials(
 export async function revealStatus(
   deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number,
 ): Promise<RevealAnswer> {
-  const found = await recipientsRequest(deps, person, requestId, 'status');
+  const found = await recipientsRequest(deps, person, requestId, 'status', generation);
   if (found.kind !== 'found') return found.answer;
-  const { stored, state } = found;
-  if (generation !== undefined && generation !== state.generation) return { kind: 'state', reveal: { ...baseState(stored, state, deps), generation, state: 'replaced' } };
-  return { kind: 'state', reveal: await revealStateOf(deps, stored.record.requestId) };
+  return { kind: 'state', reveal: await revealStateOf(deps, found.stored.record.requestId) };
 }
 
 /** Deletes credentials that are due (revealed + grace, or the window ended); run by every resume pass. */
@@ -115,14 +111,22 @@ type Found =
   | { readonly kind: 'found'; readonly stored: StoredRequest; readonly state: CredentialsState }
   | { readonly kind: 'answer'; readonly answer: RevealAnswer };
 
-/** The request whose credentials this person may see; anyone else is refused and the refusal audited. */
-async function recipientsRequest(deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, action: 'reveal' | 'status'): Promise<Found> {
+/**
+ * The request whose credentials this person may see; anyone else is refused and the refusal
+ * recorded. A card from before a reissue (another generation) opens nothing: its credentials were replaced.
+ */
+async function recipientsRequest(
+  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, action: 'reveal' | 'status', generation: number | undefined,
+): Promise<Found> {
   const stored = typeof requestId === 'string' && requestId ? await deps.store.get(requestId) : null;
   const state = stored?.record.credentials;
   if (!stored || !state) return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_UNKNOWN() } };
   if (!person || person.id !== state.recipient.id) {
     await recordRefusal(deps, { reason: person ? 'NOT_THE_RECIPIENT' : 'UNKNOWN_PERSON', action: action === 'reveal' ? 'reveal credentials' : 'see credentials', person, requestId: stored.record.requestId });
     return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_NOT_YOURS(state.recipient.name) } };
+  }
+  if (generation !== undefined && generation !== state.generation) {
+    return { kind: 'answer', answer: { kind: 'state', reveal: { ...baseState(stored, state, deps), generation, state: 'replaced' } } };
   }
   return { kind: 'found', stored, state };
 }

@@ -11,10 +11,10 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
-import { actionData, cardOf, invokeResult, textOf } from '../support/cards.js';
+import { PEOPLE, channelMessage, type Person } from '../support/activities.js';
+import { textOf } from '../support/cards.js';
 import { clockThatCanJump } from '../support/clock.js';
-import { clickReveal, revealCards, type Revealed } from '../support/credentials.js';
+import { clickReveal, requestAccount, revealCards, type Revealed } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const HOUR = 3_600_000;
@@ -40,14 +40,7 @@ describe('credentials leave no trace', () => {
   });
 
   async function request(person: Person, givenName: string, surname: string): Promise<void> {
-    const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
-    await bot.send(message);
-    const form = bot.connector.repliesTo(message.id)[0];
-    const { draftId } = actionData(cardOf(form), 'onboarding.review');
-    const click = async (verb: string, data: Record<string, unknown>) =>
-      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
-    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-900', businessJustification: 'New starter.' });
-    const created = await click('onboarding.create', { draftId });
+    const created = await requestAccount(bot, person, { givenName, surname, ticketReference: 'INC-900' });
     expect(created.message ?? textOf(created.card!)).toContain('Account created');
   }
 

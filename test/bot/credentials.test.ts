@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
-import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
-import { clickReveal, revealCards } from '../support/credentials.js';
+import { actionData, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+import { clickReveal, requestAccount, revealCards } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
@@ -31,18 +31,8 @@ describe('credentials over Teams', () => {
 
   const personalChatOf = (person: Person) => `a:personal-${person.aadObjectId}`;
 
-  /** `person` asks in their 1:1 chat and presses Check and review, then Create; the result card. */
-  async function request(person: Person, givenName: string, surname: string, beforeCreate = () => {}): Promise<Card> {
-    const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
-    await bot.send(message);
-    const form = bot.connector.repliesTo(message.id)[0];
-    const { draftId } = actionData(cardOf(form), 'onboarding.review');
-    const click = async (verb: string, data: Record<string, unknown>) =>
-      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
-    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-77', businessJustification: 'New starter.' });
-    beforeCreate();
-    return (await click('onboarding.create', { draftId })).card!;
-  }
+  const request = async (person: Person, givenName: string, surname: string, beforeCreate?: () => void): Promise<Card> =>
+    (await requestAccount(bot, person, { givenName, surname }, beforeCreate)).card!;
 
   it('when the account is created, then the 1:1 chat gets a reveal card with no secret that refreshes for the recipient only', async () => {
     const result = await request(PEOPLE.megan, 'Grady', 'Archie');

@@ -3,8 +3,8 @@
  * the secret that only the answer to their own Reveal click holds.
  */
 import type { BotUnderTest } from './bot-under-test.js';
-import { cardAction, type Person } from './activities.js';
-import { actionData, cardsIn, invokeResult, textOf, type Card } from './cards.js';
+import { cardAction, personalMessage, type Person } from './activities.js';
+import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from './cards.js';
 import type { RecordedActivity } from './recording-connector.js';
 
 /** Reveal cards posted to a conversation (by default: anywhere) for this display name, oldest first. */
@@ -39,4 +39,25 @@ export async function clickReveal(bot: BotUnderTest, person: Person, reveal: { r
     password: result.card ? secretIn(result.card, 'Temporary password') : undefined,
     temporaryAccessPass: result.card ? secretIn(result.card, 'Temporary Access Pass') : undefined,
   };
+}
+
+/**
+ * `person` asks in their 1:1 chat ("new user"), fills in the name, presses Check and review,
+ * then Create; what Create answered. `beforeCreate` runs between the two clicks.
+ */
+export async function requestAccount(
+  bot: BotUnderTest, person: Person, name: { givenName: string; surname: string; ticketReference?: string }, beforeCreate = () => {},
+): Promise<{ card?: Card; message?: string }> {
+  const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
+  await bot.send(message);
+  const form = bot.connector.repliesTo(message.id)[0];
+  const { draftId } = actionData(cardOf(form), 'onboarding.review');
+  const click = async (verb: string, data: Record<string, unknown>) =>
+    invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
+  await click('onboarding.review', {
+    draftId, givenName: name.givenName, surname: name.surname, domain: 'contoso.com', usageLocation: 'US',
+    ticketReference: name.ticketReference ?? 'INC-77', businessJustification: 'New starter.',
+  });
+  beforeCreate();
+  return click('onboarding.create', { draftId });
 }
