@@ -62,7 +62,9 @@ describe('onboarding workflow — the story', () => {
     expect(world.delivery.delivered).toEqual([{ requester, value: account?.password, requestId: 'r1', displayName: 'José Núñez' }]);
     expect(JSON.stringify(world.delivery.delivered[0])).not.toContain('jose.nunez@');
     expect(world.tickets.posted.at(-1)?.ticket).toMatchObject({ status: 'done', userPrincipalName: 'jose.nunez@contoso.com', ticketReference: 'HR-1234', objectId: account?.id });
+    // No secret stays behind: not in the record, and its credentials entry is deleted.
     expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
+    expect(world.credentials.entries.size).toBe(0);
     expect(world.audit.events.map((e) => e.type)).toEqual([
       'request.received', 'request.validated', 'upn.free', 'account.creating', 'account.created', 'manager.set', 'password.delivered', 'ticket.posted', 'onboarding.done',
     ]);
@@ -211,7 +213,9 @@ describe('onboarding workflow — exactly once', () => {
     expect(outcome).toMatchObject({ status: 'rejected', problem: { code: 'UPN_TAKEN' } });
     expect(outcome.alternatives).toHaveLength(3);
     expect(world.delivery.delivered).toHaveLength(0);
+    // No secret stays behind: not in the record, and its credentials entry is deleted.
     expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
+    expect(world.credentials.entries.size).toBe(0);
   });
 
   it('when another instance holds the lease on creating, then a resume does not touch it and says so', async () => {
@@ -253,7 +257,9 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'PASSWORD_REJECTED', graphRequestId: 'req-400' } });
     expect(world.directory.posts).toBe(3);
     expect(world.directory.createdByWorkflow()).toHaveLength(0);
+    // No secret stays behind: not in the record, and its credentials entry is deleted.
     expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
+    expect(world.credentials.entries.size).toBe(0);
     // IT hears of it too: the tenant's password policy is theirs to look at.
     expect(world.tickets.posted).toHaveLength(1);
     expect(world.tickets.posted[0]?.ticket).toMatchObject({ status: 'failed', notes: [expect.stringMatching(/^PASSWORD_REJECTED: /)] });
