@@ -17,14 +17,15 @@ import { revealCredentials, revealStatus, type RevealAnswer } from './reveal-cre
 import { recordRefusal, type Refusal } from './refusals.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
-import { submitRequest, type Submission } from './submit-request.js';
+import { submitRequest, type ConfirmationsGiven, type Submission } from './submit-request.js';
 
 export interface RequestDesk {
   /** Today's date (YYYY-MM-DD, UTC), for reading "starts Monday". */
   today(): string;
   prepareRequestForm(person: Requester | undefined): Promise<FormPreparation>;
   reviewRequest(person: Requester, data: unknown): Promise<RequestReview>;
-  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm }): Promise<Submission>;
+  /** `confirmations`: what the review asked to confirm, and the Create click's card data that should tick it. */
+  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm; readonly confirmations?: ConfirmationsGiven | undefined }): Promise<Submission>;
   requestResult(person: Requester | undefined, requestId: unknown): ReturnType<typeof requestResult>;
   describeRecentRequests(person: Requester | undefined): Promise<string>;
   /**

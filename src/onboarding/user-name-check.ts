@@ -2,7 +2,7 @@
  * Is a user name free, which others are, and did this bot already make an account under
  * it? Used when a request is reviewed and again right before the account is created.
  */
-import type { OnboardingDependencies } from './dependencies.js';
+import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
 import type { CollidingProperty, Directory, DirectoryUser } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import { aliasCandidates } from './user-name.js';
@@ -41,6 +41,9 @@ export interface EarlierOnboarding {
   /** From the stored request, when it is still there. */
   readonly requesterName: string | undefined;
   readonly receivedAt: string | undefined;
+  /** The names the earlier request gave, to tell the same person from a namesake. */
+  readonly givenName?: string | undefined;
+  readonly surname?: string | undefined;
 }
 
 /**
@@ -60,5 +63,32 @@ export async function earlierOnboardingOf(
     requestId,
     requesterName: earlier?.record.requester.name,
     receivedAt: earlier?.record.receivedAt,
+    givenName: earlier?.record.request?.givenName,
+    surname: earlier?.record.request?.surname,
+  };
+}
+
+/** True when an earlier onboarding was for someone with the same given name and surname (case and accents of letters kept). */
+export function sameNames(earlier: EarlierOnboarding, request: Pick<OnboardingRequest, 'givenName' | 'surname'>): boolean {
+  const same = (a: string | undefined, b: string) => a !== undefined && a.normalize('NFC').toLocaleLowerCase() === b.normalize('NFC').toLocaleLowerCase();
+  return same(earlier.givenName, request.givenName) && same(earlier.surname, request.surname);
+}
+
+/** An earlier request of this bot under the same ticket reference that produced an account, newest first. */
+export async function earlierOnboardingByTicket(
+  deps: Pick<RequestDeskDependencies, 'history'>, ticketReference: string,
+): Promise<EarlierOnboarding | null> {
+  const { requests } = await deps.history.findByTicketReference(ticketReference, 10);
+  const record = requests.map((r) => r.record).find((r) => r.objectId !== undefined && r.status !== 'rejected');
+  const request = record?.request;
+  if (!record || !request) return null;
+  return {
+    userPrincipalName: request.userPrincipalName,
+    displayName: request.displayName,
+    requestId: record.requestId,
+    requesterName: record.requester.name,
+    receivedAt: record.receivedAt,
+    givenName: request.givenName,
+    surname: request.surname,
   };
 }

@@ -19,6 +19,9 @@ import { clickReveal, revealCards, type Revealed } from '../support/credentials.
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const HOUR = 3_600_000;
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('credentials leave no trace', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -46,7 +49,7 @@ describe('credentials leave no trace', () => {
     const { draftId } = actionData(cardOf(form), 'onboarding.review');
     const click = async (verb: string, data: Record<string, unknown>) =>
       invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
-    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-900', businessJustification: 'New starter.' });
+    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: `INC-900-${++ticketNumber}`, businessJustification: 'New starter.' });
     const created = await click('onboarding.create', { draftId });
     expect(created.message ?? textOf(created.card!)).toContain('Account created');
   }

@@ -12,6 +12,9 @@ import { clickReveal, revealCards } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('credentials over Teams', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -39,7 +42,7 @@ describe('credentials over Teams', () => {
     const { draftId } = actionData(cardOf(form), 'onboarding.review');
     const click = async (verb: string, data: Record<string, unknown>) =>
       invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
-    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-77', businessJustification: 'New starter.' });
+    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: `INC-77-${++ticketNumber}`, businessJustification: 'New starter.' });
     beforeCreate();
     return (await click('onboarding.create', { draftId })).card!;
   }
