@@ -97,6 +97,19 @@ describe('confirmations on the review card', () => {
     expect(accountsNamed('Rowan')).toHaveLength(0);
   });
 
+  it('when a sentence says "starts yesterday", then the form says the date is in the past, and the review asks to confirm it', async () => {
+    const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'please create an account for Noor Haddad, Marketing, starts yesterday, ticket INC-9200');
+    await bot.send(message);
+    const [reply] = bot.connector.repliesTo(message.id);
+    const form = cardOf(reply);
+    expect(textOf(form)).toContain('That start date is in the past; please check it.');
+    const { draftId } = actionData(form, 'onboarding.review');
+    const startDate = JSON.stringify(form).match(/"id":"startDate"[^}]*"value":"(\d{4}-\d{2}-\d{2})"/)?.[1];
+    expect(startDate).toBeDefined();
+    const review = await click('onboarding.review', { draftId, ...avery, givenName: 'Noor', surname: 'Haddad', ticketReference: 'INC-9200', startDate }, reply!.activityId);
+    expect(textOf(review.card!)).toContain('Yes, the start date is right');
+  });
+
   it('when the name and ticket are new and the start date is near, then no confirmation is asked', async () => {
     const { draftId, messageId } = await openForm(PEOPLE.megan);
     const review = await click('onboarding.review', { draftId, ...avery, givenName: 'Kiri', surname: 'Tanaka', ticketReference: 'INC-9100' }, messageId);
