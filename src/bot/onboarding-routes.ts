@@ -202,7 +202,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const result = await desk.decideApproval({ requestId, approver, decision, reason });
     if (result.kind === 'refused') return problemSentence(result.reason);
     void result.continuing?.catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an approved request'));
-    return ticketCard(result.ticket);
+    return ticketCard(result.ticket, datesFor(context));
   };
 
   /** A plain sentence: open the form prefilled when it reads like an account request. */
@@ -210,7 +210,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const text = context.activity.text ?? '';
     const read = (knownDomains?: readonly string[]) =>
       extractOnboardingRequest(text, {
-        today: desk.today(),
+        today: desk.today(datesFor(context).timeZone),
         ...(knownDomains ? { knownDomains } : {}),
         ...(context.activity.locale ? { locale: context.activity.locale } : {}),
       });

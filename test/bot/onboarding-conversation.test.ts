@@ -104,7 +104,7 @@ describe('the onboarding conversation in Teams', () => {
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
     expect(ticketText).toContain(created[0]!.id);
-    expect(ticketText).toMatch(/"Time","value":"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"/);
+    expect(ticketText).toMatch(/"Time","value":"[A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d{2} [AP]M UTC"/);
 
     // The password appears nowhere else: in no message at all (only in the answer to Megan's click), the card, or the logs.
     const elsewhere = bot.connector.received.map((r) => JSON.stringify(r.activity));

@@ -37,8 +37,9 @@ export function formatDay(isoDate: string, style: DateStyle = DEFAULT_DATE_STYLE
 export function formatMoment(iso: string, style: DateStyle = DEFAULT_DATE_STYLE): string {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  return new Intl.DateTimeFormat(style.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: style.timeZone }).format(at)
-    + ` ${zoneName(at, style)}`;
+  // ICU puts a narrow no-break space before AM/PM; a plain space reads the same and matches what people type.
+  return `${new Intl.DateTimeFormat(style.locale, { dateStyle: 'long', timeStyle: 'short', timeZone: style.timeZone }).format(at)} ${zoneName(at, style)}`
+    .replace(/\u202f/g, ' ');
 }
 
 function zoneName(at: Date, style: DateStyle): string {

@@ -6,7 +6,7 @@
 import {
   CONFIRMATION_INPUT, formFields, say, type Confirmation, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
-import { DEFAULT_DATE_STYLE, formatDay, type DateStyle } from './dates.js';
+import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
 
 /** Field names as the form labels them, for problems shown on the result card. */
@@ -188,7 +188,7 @@ export function temporaryPasswordCard(view: { displayName: string; requestId: st
 }
 
 /** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */
-export function ticketCard(ticket: Ticket) {
+export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE) {
   const titles: Record<Ticket['status'], { title: string; color: string }> = {
     awaiting_approval: { title: `Approval needed: new account for ${ticket.displayName}`, color: 'Accent' },
     approved: { title: `Approved: creating the account for ${ticket.displayName}`, color: 'Good' },
@@ -204,7 +204,7 @@ export function ticketCard(ticket: Ticket) {
     { title: 'Display name', value: ticket.displayName },
     { title: 'Requested by', value: ticket.requester.name },
     { title: 'Ticket', value: ticket.ticketReference },
-    { title: 'Time', value: readableUtc(ticket.at) },
+    { title: 'Time', value: formatMoment(ticket.at, dates) },
     { title: 'Object id', value: ticket.objectId ?? '' },
     { title: ticket.status === 'rejected' ? 'Rejected by' : 'Approved by', value: ticket.decision?.by ?? '' },
     { title: 'Reason', value: ticket.decision?.reason ?? '' },
@@ -220,12 +220,6 @@ export function ticketCard(ticket: Ticket) {
     generation: ticket.credentialsGeneration ?? 1,
     requestId: ticket.requestId,
   });
-}
-
-/** "2026-11-22 22:00 UTC": read at a glance, sorts as text, no time zone guessed. */
-export function readableUtc(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
-  return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
 
 function definedOnly(form: OnboardingForm): Partial<Fields> {

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { onboardingResultCard, onboardingReviewCard } from '../../../src/bot/cards/onboarding-cards.js';
 import { datesFor, formatDay, formatMoment } from '../../../src/bot/cards/dates.js';
-import { startDateConfirmation, missingConfirmations, type Confirmation, type OnboardingOutcome } from '../../../src/onboarding/index.js';
+import { statusCard } from '../../../src/bot/cards/credentials-cards.js';
+import { dayIn, startDateConfirmation, missingConfirmations, type Confirmation, type OnboardingOutcome } from '../../../src/onboarding/index.js';
 import { textOf, type Card } from '../../support/cards.js';
 
 const done: OnboardingOutcome = {
@@ -63,6 +64,19 @@ describe('dates in the person\'s locale and time zone', () => {
 
   it('when a moment is shown, then it is in the person\'s zone and names it', () => {
     expect(formatMoment('2026-12-01T10:42:00.000Z', { locale: 'en-GB', timeZone: 'Europe/Paris' })).toBe('1 December 2026 at 11:42 CET');
+  });
+
+  it('when the reveal card is answered to a person in Paris with en-GB, then its times are theirs', () => {
+    const card = statusCard({
+      requestId: 'r1', displayName: 'Avery Lindqvist', ticketReference: 'INC-1', generation: 1, contents: 'password', state: 'waiting', expiresAt: '2026-12-02T10:00:00.000Z',
+    }, undefined, { locale: 'en-GB', timeZone: 'Europe/Paris' });
+    expect(textOf(card as Card)).toContain('Reveal before 2 December 2026 at 11:00 CET');
+  });
+
+  it.each([
+    ['Pacific/Auckland', '2026-12-01'], ['America/Los_Angeles', '2026-11-30'], ['UTC', '2026-11-30'], [undefined, '2026-11-30'], ['Not/AZone', '2026-11-30'],
+  ])('when it is 2026-11-30 14:00 UTC and the person is in %s, then their today is %s', (zone, day) => {
+    expect(dayIn(new Date('2026-11-30T14:00:00.000Z'), zone)).toBe(day);
   });
 
   it('when the activity names no usable locale or zone, then en-US and the clientInfo zone or UTC are used', () => {
