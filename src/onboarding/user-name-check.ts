@@ -74,12 +74,24 @@ export function sameNames(earlier: EarlierOnboarding, request: Pick<OnboardingRe
   return same(earlier.givenName, request.givenName) && same(earlier.surname, request.surname);
 }
 
-/** An earlier request of this bot under the same ticket reference that produced an account, newest first. */
+/**
+ * An earlier request of this bot under the same ticket reference whose account still exists
+ * (newest first): the account is read back, so one deleted since (or a local tenant started
+ * afresh) raises no false alarm.
+ */
 export async function earlierOnboardingByTicket(
-  deps: Pick<RequestDeskDependencies, 'history'>, ticketReference: string,
+  deps: Pick<RequestDeskDependencies, 'history' | 'directory' | 'policy'>, ticketReference: string,
 ): Promise<EarlierOnboarding | null> {
   const { requests } = await deps.history.findByTicketReference(ticketReference, 10);
-  const record = requests.map((r) => r.record).find((r) => r.objectId !== undefined && r.status !== 'rejected');
+  const records = requests.map((r) => r.record).filter((r) => r.objectId !== undefined && r.status !== 'rejected' && r.request);
+  let record: (typeof records)[number] | undefined;
+  for (const candidate of records.slice(0, 3)) {
+    const account = await deps.directory.findUserByUpn(candidate.request?.userPrincipalName ?? '');
+    if (account?.marker === `${deps.policy.markerPrefix}${candidate.requestId}`) {
+      record = candidate;
+      break;
+    }
+  }
   const request = record?.request;
   if (!record || !request) return null;
   return {

@@ -117,4 +117,12 @@ describe('confirmations on the review card', () => {
     const created = await click('onboarding.create', { draftId }, messageId);
     expect(textOf(created.card!)).toContain('Account created for Kiri Tanaka');
   });
+
+  it('when the account a ticket produced is gone (a local tenant started afresh), then reusing that ticket asks nothing', async () => {
+    tenant.reset();
+    const { draftId, messageId } = await openForm(PEOPLE.megan);
+    const review = await click('onboarding.review', { draftId, ...avery, givenName: 'Rowan', surname: 'Achebe' }, messageId);
+    expect(textOf(review.card!)).toContain('rowan.achebe@contoso.com is free');
+    expect(JSON.stringify(review.card)).not.toContain('Input.Toggle');
+  });
 });
