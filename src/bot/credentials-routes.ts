@@ -9,6 +9,7 @@ import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { say, type RequestDesk, type RevealAnswer } from '../onboarding/index.js';
 import { revealedCard, statusCard } from './cards/credentials-cards.js';
+import { datesFor } from './cards/dates.js';
 import type { AdaptiveCardJson } from './cards/render.js';
 import { personOf } from './onboarding-routes.js';
 
@@ -41,9 +42,9 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
         // The desk recorded the refusal (audit trail, and one warn line).
         return answerPrivately(context, answer.sentence);
       case 'state':
-        return answerPrivately(context, statusCard(answer.reveal, context.activity.from.id));
+        return answerPrivately(context, statusCard(answer.reveal, context.activity.from.id, datesFor(context)));
       case 'shown':
-        return answerPrivately(context, revealedCard(answer.reveal, answer));
+        return answerPrivately(context, revealedCard(answer.reveal, answer, datesFor(context)));
     }
   };
 

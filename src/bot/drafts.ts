@@ -3,7 +3,7 @@
  * owner and the request id can never be forged by editing card data.
  */
 import type { Storage } from 'botbuilder';
-import type { OnboardingForm } from '../onboarding/index.js';
+import type { Confirmation, OnboardingForm } from '../onboarding/index.js';
 
 export interface Draft {
   readonly draftId: string;
@@ -13,6 +13,8 @@ export interface Draft {
   /** Fixed when the details were checked; the same id on every Create click (exactly once). */
   readonly requestId?: string | undefined;
   readonly userPrincipalName?: string | undefined;
+  /** What the last review asked the requester to confirm before Create (kept here, so card data can't drop it). */
+  readonly confirmations?: readonly Confirmation[] | undefined;
   readonly createdAt: string;
   readonly cancelled?: boolean;
 }

@@ -13,6 +13,7 @@ import { extractOnboardingRequest } from '../request-reading/index.js';
 import type { AddressBook } from './address-book.js';
 import { DraftStore, type Draft } from './drafts.js';
 import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from './cards/onboarding-cards.js';
+import { datesFor } from './cards/dates.js';
 
 /** Replaces a message the bot posted earlier, outside the turn that asked for it. */
 export interface MessageUpdater {
@@ -136,9 +137,14 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
       await drafts.save({ ...draft, form: result.form });
       return onboardingFormCard({ draftId: draft.draftId, ...result });
     }
-    const checked: Draft = { ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName };
+    const checked: Draft = {
+      ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
+    };
     await drafts.save(checked);
-    return onboardingReviewCard({ draftId: draft.draftId, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName });
+    return onboardingReviewCard({
+      draftId: draft.draftId, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
+      confirmations: result.confirmations, dates: datesFor(context),
+    });
   };
 
   const create = async (context: TurnContext, data: CardData): Promise<CardResult> => {
@@ -146,7 +152,9 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (typeof draft === 'string') return draft;
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
-    const submission = await desk.submitRequest({ requestId, requester: personOf(context)!, form: draft.form });
+    const submission = await desk.submitRequest({
+      requestId, requester: personOf(context)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data },
+    });
     if (submission.kind === 'refused') {
       // This request id is settled as refused; pressing Create again later is a new request.
       if (submission.asNewRequest) await drafts.save({ ...draft, requestId: randomUUID() });
@@ -194,7 +202,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const result = await desk.decideApproval({ requestId, approver, decision, reason });
     if (result.kind === 'refused') return problemSentence(result.reason);
     void result.continuing?.catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an approved request'));
-    return ticketCard(result.ticket);
+    return ticketCard(result.ticket, datesFor(context));
   };
 
   /** A plain sentence: open the form prefilled when it reads like an account request. */
@@ -202,7 +210,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const text = context.activity.text ?? '';
     const read = (knownDomains?: readonly string[]) =>
       extractOnboardingRequest(text, {
-        today: desk.today(),
+        today: desk.today(datesFor(context).timeZone),
         ...(knownDomains ? { knownDomains } : {}),
         ...(context.activity.locale ? { locale: context.activity.locale } : {}),
       });

@@ -20,6 +20,7 @@ export * from './user-name-check.js';
 export * from './password.js';
 export * from './request-record.js';
 export * from './it-ticket.js';
+export * from './confirmations.js';
 export * from './review-request.js';
 export * from './submit-request.js';
 export * from './process-request.js';

@@ -275,10 +275,12 @@ export interface RequestIndex {
   listUnfinished(options?: { readonly limit?: number }): Promise<{ readonly requests: readonly StoredRequest[] }>;
 }
 
-/** A requester's own requests, newest first (the `status` command). */
+/** A requester's own requests, newest first (the `status` command), and the requests under one ticket. */
 export interface RequestHistory {
   /** At most `limit` requests of this requester, newest first. */
   listByRequester(requesterId: string, limit: number): Promise<{ readonly requests: readonly StoredRequest[] }>;
+  /** At most `limit` requests made under this ticket reference (compared without case), newest first. */
+  findByTicketReference(ticketReference: string, limit: number): Promise<{ readonly requests: readonly StoredRequest[] }>;
 }
 
 /** Tells a requester in their 1:1 chat how a request ended while nobody was watching: a plain sentence, never a secret. */

@@ -17,14 +17,15 @@ import { revealCredentials, revealStatus, type RevealAnswer } from './reveal-cre
 import { recordRefusal, type Refusal } from './refusals.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
-import { submitRequest, type Submission } from './submit-request.js';
+import { submitRequest, type ConfirmationsGiven, type Submission } from './submit-request.js';
 
 export interface RequestDesk {
-  /** Today's date (YYYY-MM-DD, UTC), for reading "starts Monday". */
-  today(): string;
+  /** Today's date (YYYY-MM-DD) in the person's time zone (UTC when not given or unknown), for reading "starts Monday". */
+  today(timeZone?: string): string;
   prepareRequestForm(person: Requester | undefined): Promise<FormPreparation>;
   reviewRequest(person: Requester, data: unknown): Promise<RequestReview>;
-  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm }): Promise<Submission>;
+  /** `confirmations`: what the review asked to confirm, and the Create click's card data that should tick it. */
+  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm; readonly confirmations?: ConfirmationsGiven | undefined }): Promise<Submission>;
   requestResult(person: Requester | undefined, requestId: unknown): ReturnType<typeof requestResult>;
   describeRecentRequests(person: Requester | undefined): Promise<string>;
   /**
@@ -51,7 +52,7 @@ export interface RequestDesk {
 export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
   const review = { ...deps, verifiedDomains: rememberVerifiedDomains(deps.directory, deps.clock) };
   return {
-    today: () => deps.clock.now().toISOString().slice(0, 10),
+    today: (timeZone) => dayIn(deps.clock.now(), timeZone),
     prepareRequestForm: (person) => prepareRequestForm(review, person),
     reviewRequest: (person, data) => reviewRequest(review, person, data),
     submitRequest: (input) => submitRequest(deps, input),
@@ -75,4 +76,18 @@ export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
     revealStatus: (person, requestId, generation) => revealStatus(deps, person, requestId, generation),
     reissueCredentials: (input) => reissueCredentials(deps, input),
   };
+}
+
+/** The calendar day of `at` in a time zone (IANA name), as YYYY-MM-DD; UTC's day when the zone is unknown. */
+export function dayIn(at: Date, timeZone?: string): string {
+  if (timeZone) {
+    try {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+      const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+      return `${part('year')}-${part('month')}-${part('day')}`;
+    } catch {
+      // An unknown zone name: fall through to UTC.
+    }
+  }
+  return at.toISOString().slice(0, 10);
 }

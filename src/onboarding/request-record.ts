@@ -14,6 +14,7 @@
 import type { OnboardingProblem } from './errors.js';
 import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.js';
 import type { Requester } from './ports.js';
+import type { ConfirmedDecisions } from './confirmations.js';
 
 export type OnboardingStatus =
   | 'received'
@@ -73,6 +74,8 @@ export interface OnboardingRecord {
   readonly warnings: readonly OnboardingProblem[];
   /** The approval policy's say on this request, decided when it was submitted. */
   readonly approval?: ApprovalRecord | undefined;
+  /** What the requester confirmed on the review card: an odd start date, a second account for the same person. */
+  readonly confirmed?: ConfirmedDecisions | undefined;
 }
 
 export interface CredentialsState {

@@ -3,7 +3,9 @@
  * with; then the details checked as a whole — validated, the manager resolved (a typed name
  * becomes their user name), the user name checked free in the directory, checked
  * alternatives offered when it is not, and a warning when this bot already made an account
- * under it (the usual way one person ends up with two).
+ * under it (the usual way one person ends up with two). Some requests need a confirmation
+ * on the review card before Create (see confirmations.ts): an odd start date, and a second
+ * account for the same name or the same ticket.
  */
 import type { RequestDeskDependencies } from './dependencies.js';
 import { resolveManagerName } from './manager-name.js';
@@ -12,7 +14,8 @@ import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type Onb
 import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
 import { say } from './sentences.js';
-import { checkUpnFree, earlierOnboardingOf, suggestAlternatives } from './user-name-check.js';
+import { checkUpnFree, earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives } from './user-name-check.js';
+import { startDateConfirmation, type Confirmation } from './confirmations.js';
 
 /** The desk's dependencies plus the tenant's verified domains, remembered briefly. */
 export interface ReviewDependencies extends RequestDeskDependencies {
@@ -42,7 +45,8 @@ export type RequestReview =
   | { readonly kind: 'refused'; readonly sentence: string }
   /** The form as it should be shown again, with what needs changing. */
   | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
-  | { readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest };
+  /** Ready to create once each of `confirmations` is ticked on the review card. */
+  | { readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[] };
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
 export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
@@ -70,12 +74,21 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   if (request.manager && !manager.found && !(await deps.directory.findUserByUpn(request.manager))) {
     return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
   }
+  const startDate = startDateConfirmation(form.startDate?.trim(), deps.clock.now().toISOString().slice(0, 10));
+  const ready = (checked: OnboardingRequest, checkedForm: OnboardingForm, secondAccount?: Confirmation): RequestReview =>
+    ({ kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])] });
   const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
   if (!check.free) {
     const alternatives = await suggestAlternatives(deps.directory, request, 3);
     const suggested = alternatives[0]?.split('@')[0];
     // The account already read by the check tells whether this bot made it (no second read).
     const earlier = check.holder ? await earlierOnboardingOf(deps, check.holder) : null;
+    // The same person again: show the account they have, and create a second one only when
+    // the requester says so on the review card (never one click away on a prefilled form).
+    if (earlier && suggested && sameNames(earlier, request)) {
+      const second = validateOnboardingForm({ ...form, alias: suggested }, { domains: verified, aliasPattern: deps.policy.aliasPattern });
+      if (second.ok) return ready(second.request, { ...form, alias: suggested }, { kind: 'second-account', earlier, why: 'same-name' });
+    }
     return needsChanges(alternatives.length === 0 ? [{ field: 'alias', message: say.NO_FREE_VARIANT(request.userPrincipalName) }] : [], {
       notes: earlier ? [say.SAME_PERSON_AGAIN(earlier)] : [],
       alternatives,
@@ -83,7 +96,9 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
       form: suggested ? { ...form, alias: suggested } : form,
     });
   }
-  return { kind: 'ready', form: { ...form, alias: request.alias }, domains, request };
+  // A ticket that already produced an account usually means the same hire asked for twice.
+  const byTicket = await earlierOnboardingByTicket(deps, request.ticketReference);
+  return ready(request, form, byTicket ? { kind: 'second-account', earlier: byTicket, why: 'same-ticket' } : undefined);
 }
 
 /**

@@ -198,6 +198,25 @@ export const say = {
     return `${earlier.userPrincipalName} is an account this bot already created for ${earlier.displayName ?? 'someone'}${when}${who} (request ${earlier.requestId}). If that is the same person, they already have an account: do not create another. Otherwise pick a free user name below.`;
   },
 
+  // --- confirmations on the review card
+  CONFIRM_START_DATE_TITLE: (why: 'past' | 'far-ahead') => (why === 'past' ? 'The start date is in the past' : 'The start date is more than a year away'),
+  CONFIRM_START_DATE: (date: string, why: 'past' | 'far-ahead') =>
+    `${date} is ${why === 'past' ? 'already past' : 'more than a year from today'}, and it is written into the account as the hire date. Check it, or press Edit to change it.`,
+  CONFIRM_START_DATE_TOGGLE: () => 'Yes, the start date is right',
+  CONFIRM_SECOND_ACCOUNT_TITLE: (name: string) => `${name} may already have an account`,
+  CONFIRM_SECOND_ACCOUNT: (earlier: EarlierOnboarding, why: 'same-name' | 'same-ticket', created: string) => {
+    const reason = why === 'same-ticket' ? 'under the same ticket' : 'for the same name';
+    const who = earlier.requesterName ? `, requested by ${earlier.requesterName}` : '';
+    return `I already created ${earlier.userPrincipalName} ${reason}${created ? ` on ${created}` : ''}${who}. If this is the same person, they already have an account: press Cancel.`;
+  },
+  CONFIRM_SECOND_ACCOUNT_TOGGLE: () => 'Yes, create a second account',
+  CONFIRMATION_MISSING: (kinds: readonly ('start-date' | 'second-account')[]) =>
+    `Nothing was created: on the review card, tick ${kinds.map((k) => (k === 'start-date' ? '"Yes, the start date is right"' : '"Yes, create a second account"')).join(' and ')} first.`,
+  TICKET_SECOND_ACCOUNT: (earlierUpn: string, why: 'same-name' | 'same-ticket') =>
+    `Second account: the requester confirmed it although ${earlierUpn} was already created ${why === 'same-ticket' ? 'under this ticket' : 'for the same name'}.`,
+  TICKET_START_DATE_CONFIRMED: (startDate: string, why: 'past' | 'far-ahead') =>
+    `Start date ${startDate} confirmed by the requester (${why === 'past' ? 'in the past' : 'more than a year ahead'}).`,
+
   // --- status
   NO_REQUESTS_YET: () => 'You have no account requests yet. Type "new user" to make one.',
   RECENT_REQUESTS: (outcomes: readonly OnboardingOutcome[]) =>

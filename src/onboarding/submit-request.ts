@@ -19,6 +19,9 @@ import { audit, heldElsewhere, withProblem, write } from './record-kernel.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
+import {
+  auditDetailsOf, confirmedDecisions, missingConfirmations, startDateConfirmation, type Confirmation, type ConfirmedDecisions,
+} from './confirmations.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,8 +31,15 @@ export type Submission =
   /** Accepted: `work` settles with the request's outcome once it went as far as it can now. */
   | { readonly kind: 'accepted'; readonly work: Promise<OnboardingOutcome> };
 
+/** What the review found to confirm, and the card data of the Create click that should tick it (untrusted). */
+export interface ConfirmationsGiven {
+  readonly needed: readonly Confirmation[];
+  readonly data: unknown;
+}
+
 export async function submitRequest(
-  deps: RequestDeskDependencies, input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown },
+  deps: RequestDeskDependencies,
+  input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined },
 ): Promise<Submission> {
   // Roles are checked again, fresh, right before anything is created.
   const role = await deps.roles.roleOf(input.requester.id, { fresh: true });
@@ -38,9 +48,15 @@ export async function submitRequest(
     return { kind: 'refused', sentence: say.NOT_ALLOWED_TO_REQUEST(await deps.roles.whomToAsk()) };
   }
   if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
+  // The start date is judged again here, so no path to Create skips its confirmation.
+  const form = readOnboardingForm(input.form).form;
+  const startDate = startDateConfirmation(form.startDate?.trim(), deps.clock.now().toISOString().slice(0, 10));
+  const needed = [...(input.confirmations?.needed ?? []).filter((c) => c.kind !== 'start-date'), ...(startDate ? [startDate] : [])];
+  const missing = missingConfirmations(needed, input.confirmations?.data);
+  if (missing.length > 0) return { kind: 'refused', sentence: say.CONFIRMATION_MISSING(missing.map((c) => c.kind)) };
 
   const admission: Lease = { owner: `admission/${deps.random.uuid()}`, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
-  const stored = await storeNewRequest(deps, { ...input, requesterRole: role }, admission);
+  const stored = await storeNewRequest(deps, { ...input, requesterRole: role, confirmed: confirmedDecisions(needed) }, admission);
   if (stored.kind === 'exists') return answerDuplicate(deps, stored.existing);
 
   const refusal = await rateLimitRefusal(deps, input.requester.id);
@@ -82,6 +98,8 @@ export interface NewRequestInput {
   readonly form: unknown;
   /** The requester's role when they pressed Create; decides whether approval is needed. */
   readonly requesterRole?: Role | undefined;
+  /** What the requester confirmed on the review card (kept in the record, the audit trail and the ticket). */
+  readonly confirmed?: ConfirmedDecisions | undefined;
 }
 
 /** Records a new request (idempotent on requestId) and takes it as far as it can go. */
@@ -111,9 +129,10 @@ async function storeNewRequest(
     }),
     approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
     ...(lease ? { lease } : {}),
+    ...(input.confirmed ? { confirmed: input.confirmed } : {}),
   };
   const created = await deps.store.create(record);
   if (created.kind === 'exists') return { kind: 'exists', existing: created.existing };
-  await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null });
+  await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null, ...auditDetailsOf(record.confirmed) });
   return { kind: 'created', created: { record, version: created.version } };
 }

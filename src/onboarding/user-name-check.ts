@@ -2,7 +2,7 @@
  * Is a user name free, which others are, and did this bot already make an account under
  * it? Used when a request is reviewed and again right before the account is created.
  */
-import type { OnboardingDependencies } from './dependencies.js';
+import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
 import type { CollidingProperty, Directory, DirectoryUser } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import { aliasCandidates } from './user-name.js';
@@ -41,6 +41,9 @@ export interface EarlierOnboarding {
   /** From the stored request, when it is still there. */
   readonly requesterName: string | undefined;
   readonly receivedAt: string | undefined;
+  /** The names the earlier request gave, to tell the same person from a namesake. */
+  readonly givenName?: string | undefined;
+  readonly surname?: string | undefined;
 }
 
 /**
@@ -60,5 +63,44 @@ export async function earlierOnboardingOf(
     requestId,
     requesterName: earlier?.record.requester.name,
     receivedAt: earlier?.record.receivedAt,
+    givenName: earlier?.record.request?.givenName,
+    surname: earlier?.record.request?.surname,
+  };
+}
+
+/** True when an earlier onboarding was for someone with the same given name and surname (case and accents of letters kept). */
+export function sameNames(earlier: EarlierOnboarding, request: Pick<OnboardingRequest, 'givenName' | 'surname'>): boolean {
+  const same = (a: string | undefined, b: string) => a !== undefined && a.normalize('NFC').toLocaleLowerCase() === b.normalize('NFC').toLocaleLowerCase();
+  return same(earlier.givenName, request.givenName) && same(earlier.surname, request.surname);
+}
+
+/**
+ * An earlier request of this bot under the same ticket reference whose account still exists
+ * (newest first): the account is read back, so one deleted since (or a local tenant started
+ * afresh) raises no false alarm.
+ */
+export async function earlierOnboardingByTicket(
+  deps: Pick<RequestDeskDependencies, 'history' | 'directory' | 'policy'>, ticketReference: string,
+): Promise<EarlierOnboarding | null> {
+  const { requests } = await deps.history.findByTicketReference(ticketReference, 10);
+  const records = requests.map((r) => r.record).filter((r) => r.objectId !== undefined && r.status !== 'rejected' && r.request);
+  let record: (typeof records)[number] | undefined;
+  for (const candidate of records.slice(0, 3)) {
+    const account = await deps.directory.findUserByUpn(candidate.request?.userPrincipalName ?? '');
+    if (account?.marker === `${deps.policy.markerPrefix}${candidate.requestId}`) {
+      record = candidate;
+      break;
+    }
+  }
+  const request = record?.request;
+  if (!record || !request) return null;
+  return {
+    userPrincipalName: request.userPrincipalName,
+    displayName: request.displayName,
+    requestId: record.requestId,
+    requesterName: record.requester.name,
+    receivedAt: record.receivedAt,
+    givenName: request.givenName,
+    surname: request.surname,
   };
 }

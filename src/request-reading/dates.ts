@@ -7,7 +7,7 @@
  */
 import * as chrono from 'chrono-node';
 import {
-  iso, makeDate, MONTH_NAMES, nextOccurrence, nextWeekday, parseIso, spoken, weekdayName, weekdayOf, dayNumber, type Ymd,
+  addDays, iso, makeDate, MONTH_NAMES, nextOccurrence, nextWeekday, parseIso, spoken, weekdayName, weekdayOf, dayNumber, type Ymd,
 } from './calendar.js';
 import { overlaps, type Span } from './spans.js';
 
@@ -34,6 +34,12 @@ const ISO_DATE = /\d{4}[-/.]\d{1,2}[-/.]\d{1,2}/;
 // 12/01, 12.01.2026, 1/12/26: either order reads, so a note names both when both are dates.
 const NUMERIC_DATE = /(?<![\d/.])(\d{1,2})[/.](\d{1,2})(?:[/.](\d{4}|\d{2}))?(?![\d/]|\.\d)/g;
 const NEXT_WEEK = /^next week$/i;
+const PAST_WORD = /\b(?:last|previous|past|ago)\b/i;
+/** Further ahead than this, a start date is read back with a note to check it (the review asks to confirm it too). */
+const FAR_AHEAD_DAYS = 366;
+// A start word followed by words about time that no reader took for a date ("starts next quarter", "starts soon").
+const UNREAD_START = /\b(?:starts?|starting|start date(?:\s+is)?|first day(?:\s+is)?)\s+((?:on\s+|in\s+)?[^,.;!?\n]{1,30})/gi;
+const TIME_WORDS = /\b(?:yesterday|today|tomorrow|tonight|soon|asap|now|week|weeks|month|months|quarter|year|years|day|days|monday|tuesday|wednesday|thursday|friday|saturday|sunday|next|last|ago|\d{1,4})\b/i;
 
 // Words that say the date that follows is the start date: right before it, or earlier in the
 // same clause ("joins the Sales team on Monday").
@@ -66,13 +72,26 @@ export function findStartDate(text: string, context: { readonly today: string; r
   // A date after a start cue wins; otherwise only a date written out in full is taken.
   const chosen = candidates.find((c) => START_CUE.test(textBefore(c)) || START_CUE_NEAR.test(textBefore(c)))
     ?? candidates.find((c) => c.kind === 'written');
-  if (!chosen) return { notes: [], joining: false };
+  if (!chosen) return { notes: unreadStartPhrase(text, taken), joining: false };
   const resolution = resolve(chosen, today, monthFirst);
   if (!resolution) return { notes: [], joining: false };
   if ('problem' in resolution) return { notes: [resolution.problem], joining: false };
   const notes = [`I read the start date as ${spoken(resolution.date)}.`, ...resolution.notes];
   if (today && dayNumber(resolution.date) < dayNumber(today)) notes.push('That start date is in the past; please check it.');
+  if (today && dayNumber(resolution.date) - dayNumber(today) > FAR_AHEAD_DAYS) notes.push('That start date is more than a year away; please check it.');
   return { value: iso(resolution.date), notes, joining: START_CUE_NEAR.test(textBefore(chosen)) };
+}
+
+/** A start word with a time phrase that no reader took for a date: said in a note, never dropped in silence. */
+function unreadStartPhrase(text: string, taken: readonly Span[]): string[] {
+  for (const m of text.matchAll(UNREAD_START)) {
+    const phrase = (m[1] ?? '').trim();
+    const start = m.index + m[0].length - (m[1] ?? '').length;
+    if (TIME_WORDS.test(phrase) && !overlaps(taken, start, start + phrase.length)) {
+      return [`I couldn't read "${phrase}" as a start date, so I left the start date empty.`];
+    }
+  }
+  return [];
 }
 
 /** Every date phrase in the text, earliest first; at the same place the longest reading. */
@@ -113,7 +132,11 @@ function resolve(candidate: DateCandidate, today: Ymd | undefined, monthFirst: b
   if (NEXT_WEEK.test(candidate.text)) return { date: nextWeekday(1, today), notes: [] };
   // A weekday alone is the first one after today: chrono would give today for "Friday" said on
   // a Friday, and the Friday after the coming one for "next Friday" said on a Wednesday.
-  if (reading.isCertain('weekday') && !reading.isCertain('day')) return { date: nextWeekday(reading.get('weekday') ?? 0, today), notes: [] };
+  // "last Monday" is behind us: forwardDate (which keeps "Monday" ahead) must not turn it into next Monday.
+  if (reading.isCertain('weekday') && !reading.isCertain('day')) {
+    const weekday = reading.get('weekday') ?? 0;
+    return { date: PAST_WORD.test(candidate.text) ? previousWeekday(weekday, today) : nextWeekday(weekday, today), notes: [] };
+  }
   const date = makeDate(reading.get('year') ?? 0, reading.get('month') ?? 0, reading.get('day') ?? 0);
   return date ? { date, notes: [] } : undefined;
 }
@@ -160,4 +183,9 @@ function resolveNumeric(written: string, today: Ymd | undefined, monthFirst: boo
     date,
     notes: [`${written} could mean ${other.d} ${MONTH_NAMES[other.m - 1]} or ${date.d} ${MONTH_NAMES[date.m - 1]}; I read it ${order}. Writing the month as a word (or YYYY-MM-DD) avoids the doubt.`],
   };
+}
+
+/** The such weekday strictly before today ("started last Monday" said on a Monday means a week ago). */
+function previousWeekday(weekday: number, today: Ymd): Ymd {
+  return addDays(today, -(((weekdayOf(today) - weekday + 7) % 7) || 7));
 }

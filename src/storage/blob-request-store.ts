@@ -13,6 +13,7 @@
  *   finished  = 'yes' | 'no'        (status is final or not)
  *   received  = receivedAt (ISO 8601, sorts lexically = chronologically)
  *   status    = the status (for people browsing the account)
+ *   ticket    = sha256(ticket reference, lower case) (a request asked for again under the same ticket)
  * Find Blobs by Tags then answers "this requester's requests" and "everything unfinished"
  * without listing or downloading the whole container. The index is eventually consistent
  * in Azure (seconds), so every hit is downloaded and re-checked against its body; a request
@@ -53,6 +54,8 @@ export interface BlobRequestStore extends RequestStore {
   checkReachable(options?: { readonly timeoutMs?: number }): Promise<StorageReachability>;
   /** The requester's requests, newest (receivedAt) first, at most `limit` (1–1000). */
   listByRequester(requesterId: string, limit: number): Promise<RequestListing>;
+  /** Requests under this ticket reference (any case), newest first, at most `limit` (1–1000). */
+  findByTicketReference(ticketReference: string, limit: number): Promise<RequestListing>;
   /** Requests whose status is not final (to resume after a restart), newest first. */
   listUnfinished(options?: { readonly limit?: number }): Promise<RequestListing>;
 }
@@ -81,6 +84,11 @@ export function requestBlobName(requestId: string): string {
 /** The index tag identifying a requester: a hash, so the index holds no personal data. */
 export function requesterTag(requesterId: string): string {
   return createHash('sha256').update(requesterId, 'utf8').digest('hex');
+}
+
+/** The index tag of a ticket reference: a hash, so any reference fits the tag alphabet. */
+export function ticketTag(ticketReference: string): string {
+  return createHash('sha256').update(ticketReference.trim().toLowerCase(), 'utf8').digest('hex');
 }
 
 export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRequestStore {
@@ -142,6 +150,14 @@ export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRe
     return listByTags(container, where, limit, (record) => record.requester.id === requesterId);
   }
 
+  async function findByTicketReference(ticketReference: string, limit: number): Promise<RequestListing> {
+    checkLimit(limit);
+    await ensureReady();
+    const tag = ticketTag(ticketReference);
+    return listByTags(container, `ticket = '${tag}' AND received >= '0'`, limit,
+      (record) => record.form.ticketReference !== undefined && ticketTag(record.form.ticketReference) === tag);
+  }
+
   async function listUnfinished(listOptions: { readonly limit?: number } = {}): Promise<RequestListing> {
     const limit = listOptions.limit ?? Number.POSITIVE_INFINITY;
     if (listOptions.limit !== undefined) checkLimit(limit);
@@ -160,7 +176,7 @@ export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRe
     }
   }
 
-  return { get, create, update, ensureReady, checkReachable, listByRequester, listUnfinished };
+  return { get, create, update, ensureReady, checkReachable, listByRequester, findByTicketReference, listUnfinished };
 }
 
 function checkLimit(limit: number): void {
@@ -176,6 +192,7 @@ function indexTags(record: OnboardingRecord): Tags {
     // Tag values allow letters, digits, space and + - . / : = _ only; an ISO time fits.
     received: record.receivedAt.replace(/[^A-Za-z0-9 +\-./:=_]/g, '_').slice(0, 256),
     status: record.status,
+    ...(record.form.ticketReference ? { ticket: ticketTag(record.form.ticketReference) } : {}),
   };
 }
 

@@ -21,6 +21,9 @@ const PATTI = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: '00000000-
 const HOUR_MS = 3_600_000;
 const clock = clockRunningFrom(new Date('2025-03-03T09:20:00Z'));
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('approval policy "non-admins" and rate limits', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -53,7 +56,7 @@ describe('approval policy "non-admins" and rate limits', () => {
     await bot.send(message);
     const reply = bot.connector.repliesTo(message.id)[0];
     const { draftId } = actionData(cardOf(reply), 'onboarding.review');
-    const form = { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-9', businessJustification: 'New starter.' };
+    const form = { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: `INC-9-${++ticketNumber}`, businessJustification: 'New starter.' };
     const review = await click(person, 'onboarding.review', form, reply!.activityId);
     expect(textOf(review.card!)).toContain('Nothing has been created yet');
     const created = await click(person, 'onboarding.create', { draftId }, reply!.activityId);

@@ -19,6 +19,9 @@ import { clickReveal, requestAccount, revealCards, type Revealed } from '../supp
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const HOUR = 3_600_000;
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('credentials leave no trace', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -40,7 +43,7 @@ describe('credentials leave no trace', () => {
   });
 
   async function request(person: Person, givenName: string, surname: string): Promise<void> {
-    const created = await requestAccount(bot, person, { givenName, surname, ticketReference: 'INC-900' });
+    const created = await requestAccount(bot, person, { givenName, surname, ticketReference: `INC-900-${++ticketNumber}` });
     expect(created.message ?? textOf(created.card!)).toContain('Account created');
   }
 

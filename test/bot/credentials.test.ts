@@ -12,6 +12,9 @@ import { clickReveal, requestAccount, revealCards } from '../support/credentials
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('credentials over Teams', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -32,7 +35,7 @@ describe('credentials over Teams', () => {
   const personalChatOf = (person: Person) => `a:personal-${person.aadObjectId}`;
 
   const request = async (person: Person, givenName: string, surname: string, beforeCreate?: () => void): Promise<Card> =>
-    (await requestAccount(bot, person, { givenName, surname }, beforeCreate)).card!;
+    (await requestAccount(bot, person, { givenName, surname, ticketReference: `INC-77-${++ticketNumber}` }, beforeCreate)).card!;
 
   it('when the account is created, then the 1:1 chat gets a reveal card with no secret that refreshes for the recipient only', async () => {
     const result = await request(PEOPLE.megan, 'Grady', 'Archie');
@@ -42,7 +45,7 @@ describe('credentials over Teams', () => {
     const text = textOf(reveal!.card);
     expect(text).toContain('Ticket');
     expect(text).toContain('INC-77');
-    expect(text).toMatch(/Reveal before \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC/);
+    expect(text).toMatch(/Reveal before [A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d{2} [AP]M UTC/);
     expect(text).not.toContain('grady.archie');
     expect((reveal!.card as { refresh?: { userIds?: string[] } }).refresh?.userIds).toEqual([PEOPLE.megan.id]);
   });

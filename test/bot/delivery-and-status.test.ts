@@ -13,6 +13,9 @@ const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const GROUP_CHAT = '19:hiring-managers@thread.v2';
 const PATTI: Person = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: '00000000-0000-4000-8000-000000000024' };
 
+/** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
+let ticketNumber = 0;
+
 describe('delivery, the ticket channel and status', () => {
   let tenant: LocalTenant;
   let bot: BotUnderTest;
@@ -45,7 +48,7 @@ describe('delivery, the ticket channel and status', () => {
       });
       return invokeResult((await bot.send(action)).body);
     };
-    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: 'INC-31', businessJustification: 'Joins Sales.' });
+    await click('onboarding.review', { draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', ticketReference: `INC-31-${++ticketNumber}`, businessJustification: 'Joins Sales.' });
     return click('onboarding.create', { draftId });
   }
 

@@ -104,7 +104,7 @@ describe('the onboarding conversation in Teams', () => {
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
     expect(ticketText).toContain(created[0]!.id);
-    expect(ticketText).toMatch(/"Time","value":"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"/);
+    expect(ticketText).toMatch(/"Time","value":"[A-Z][a-z]+ \d{1,2}, \d{4} at \d{1,2}:\d{2} [AP]M UTC"/);
 
     // The password appears nowhere else: in no message at all (only in the answer to Megan's click), the card, or the logs.
     const elsewhere = bot.connector.received.map((r) => JSON.stringify(r.activity));
@@ -139,25 +139,27 @@ describe('the onboarding conversation in Teams', () => {
     expect(errors.length).toBeGreaterThanOrEqual(3);
   });
 
-  it('when someone asks again for a person this bot already made an account for, then the form says so before offering another user name', async () => {
+  it('when someone asks again for a person this bot already made an account for, then the review shows that account and nothing is one click away', async () => {
     const details = { ...request, givenName: 'Ines', surname: 'Twice', ticketReference: 'INC-2001' };
     const first = await openForm(PEOPLE.megan);
     const firstDraft = actionData(first.card, 'onboarding.review').draftId;
     await click(PEOPLE.megan, 'onboarding.review', { draftId: firstDraft, ...details }, first.messageId);
     const created = await click(PEOPLE.megan, 'onboarding.create', { draftId: firstDraft }, first.messageId);
-    expect(textOf(created.card!)).toContain('Account created');
-    const requestId = /Request\n([0-9a-f-]{36})/.exec(textOf(created.card!))?.[1];
-    expect(requestId).toBeDefined();
+    expect(textOf(created.card!)).toContain('Account created for Ines Twice');
 
-    // Alex, another requester, asks for the same person days later.
+    // Alex, another requester, asks for the same person days later, under another ticket.
     const again = await openForm(PEOPLE.alex);
     const againDraft = actionData(again.card, 'onboarding.review').draftId;
     const logFrom = tenant.requestLog().length;
-    const warned = textOf((await click(PEOPLE.alex, 'onboarding.review', { draftId: againDraft, ...details }, again.messageId)).card!);
+    const warnedCard = (await click(PEOPLE.alex, 'onboarding.review', { draftId: againDraft, ...details, ticketReference: 'INC-2002' }, again.messageId)).card!;
+    const warned = textOf(warnedCard);
     // The taken account is read once: the check's read also tells whose it is.
     expect(tenant.requestLog().slice(logFrom).filter((e) => e.method === 'GET' && /ines\.twice@/i.test(decodeURIComponent(e.path)))).toHaveLength(1);
-    expect(warned).toMatch(new RegExp(`ines\\.twice@contoso\\.com is an account this bot already created for Ines Twice on \\d{4}-\\d{2}-\\d{2}, requested by Megan Bowen \\(request ${requestId}\\)\\. If that is the same person, they already have an account: do not create another\\.`));
-    expect(warned).toMatch(/is already taken\. These are free \(checked just now\)/);
+    expect(warned).toMatch(/I already created ines\.twice@contoso\.com for the same name on [A-Z][a-z]+ \d{1,2}, \d{4}, requested by Megan Bowen\. If this is the same person, they already have an account: press Cancel\./);
+    expect(warned).toContain('Yes, create a second account');
+    expect(JSON.stringify(warnedCard)).toMatch(/"type":"Input.Toggle","id":"confirmSecondAccount"/);
+    const refused = await click(PEOPLE.alex, 'onboarding.create', { draftId: againDraft, confirmSecondAccount: 'false' }, again.messageId);
+    expect(refused.message).toMatch(/Nothing was created/);
     expect(tenant.directory().users.filter((u) => u.givenName === 'Ines' && u.surname === 'Twice')).toHaveLength(1);
 
     // A taken name that this bot did not create gets no such sentence.

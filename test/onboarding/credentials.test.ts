@@ -30,7 +30,7 @@ function deskOf(world: World, policy: Partial<OnboardingPolicy> = revealPolicy()
     rateLimiter: { take: async () => ({ allowed: true, remaining: 1 }) },
     rateLimits: { perRequesterPerHour: 20, totalPerHour: 200 },
     notice: { notifyRequester: async () => ({ kind: 'delivered' }) },
-    history: { listByRequester: async () => ({ requests: [] }) },
+    history: { listByRequester: async () => ({ requests: [] }), findByTicketReference: async () => ({ requests: [] }) },
     auditTrail: { query: async () => [], toCsv: () => '' },
     defaultUsageLocation: 'US',
   };

@@ -32,7 +32,7 @@ function desk(limits = { perRequesterPerHour: 3, totalPerHour: 100 }) {
     rateLimiter: limiter,
     rateLimits: limits,
     notice: { notifyRequester: async () => ({ kind: 'delivered' }) },
-    history: { listByRequester: async () => ({ requests: [] }) },
+    history: { listByRequester: async () => ({ requests: [] }), findByTicketReference: async () => ({ requests: [] }) },
     auditTrail: { query: async () => [], toCsv: () => '' },
     defaultUsageLocation: 'US',
   };

@@ -113,6 +113,21 @@ describe('start date: the notes the person reads', () => {
   });
 });
 
+describe('start date: a day behind us, far ahead, or not readable is said, never dropped', () => {
+  it.each([
+    ['starts yesterday', '2026-11-19', ['I read the start date as Thursday 19 November 2026.', 'That start date is in the past; please check it.']],
+    // Said on a Friday: last Monday is the 16th, not the coming Monday.
+    ['starts last Monday', '2026-11-16', ['I read the start date as Monday 16 November 2026.', 'That start date is in the past; please check it.']],
+    ['starts 1 Dec 2031', '2031-12-01', ['I read the start date as Monday 1 December 2031.', 'That start date is more than a year away; please check it.']],
+    ['starts next quarter', undefined, ['I couldn\'t read "next quarter" as a start date, so I left the start date empty.']],
+    ['starts soon', undefined, ['I couldn\'t read "soon" as a start date, so I left the start date empty.']],
+  ])('when the message says %j, then the start date is %s and the notes are %j', (fragment, startDate, notes) => {
+    const result = read(fragment);
+    expect(result.form.startDate).toBe(startDate);
+    expect(result.notes).toEqual(notes);
+  });
+});
+
 describe('start date: phrases that are not a start date', () => {
   it.each([
     'call me at 3pm',

@@ -240,6 +240,19 @@ describe('blob request store: lists', () => {
     await expect(store.listByRequester('someone', limit)).rejects.toBeInstanceOf(RangeError);
   });
 
+  it('when requests share a ticket reference in any case, then findByTicketReference returns them, newest first, and no other ticket\'s', async () => {
+    const ticket = `INC-${randomUUID().slice(0, 8)}`;
+    const withTicket = (receivedAt: string, reference: string): OnboardingRecord => ({ ...aRecord({ receivedAt }), form: { givenName: 'Ada', surname: 'Lovelace', ticketReference: reference } });
+    const older = withTicket('2025-03-01T08:00:00.000Z', ticket);
+    const newer = withTicket('2025-03-02T08:00:00.000Z', ticket.toLowerCase());
+    await Promise.all([older, newer, withTicket('2025-03-03T08:00:00.000Z', `${ticket}-other`)].map((r) => store.create(r)));
+
+    const found = await store.findByTicketReference(` ${ticket.toUpperCase()} `, 10);
+
+    expect(found.requests.map((r) => r.record.requestId)).toEqual([newer.requestId, older.requestId]);
+    expect(await store.findByTicketReference(`INC-${randomUUID()}`, 5)).toEqual({ requests: [], unreadable: [] });
+  });
+
   it('when requests are in every kind of status, then listUnfinished returns the unfinished ones newest first, and one finished later drops out', async () => {
     const own = createBlobRequestStore({ connectionString, containerName: `unfinished-${randomUUID().slice(0, 8)}` });
     const statuses: OnboardingStatus[] = ['received', 'creating', 'delivering', 'done', 'rejected', 'failed', 'awaiting_approval', 'rejected'];

@@ -6,7 +6,7 @@
  */
 import type { CredentialContents, RevealNotice, RevealState, Secret } from '../../onboarding/index.js';
 import { renderCard, type AdaptiveCardJson } from './render.js';
-import { readableUtc } from './onboarding-cards.js';
+import { DEFAULT_DATE_STYLE, formatMoment, type DateStyle } from './dates.js';
 
 const WHAT: Record<CredentialContents, string> = {
   password: 'a temporary password',
@@ -15,26 +15,27 @@ const WHAT: Record<CredentialContents, string> = {
 };
 
 /** The card posted into the recipient's 1:1 chat; it refreshes itself for that person only. */
-export function revealCard(notice: RevealNotice, recipientTeamsId: string): AdaptiveCardJson {
+export function revealCard(notice: RevealNotice, recipientTeamsId: string, dates: DateStyle = DEFAULT_DATE_STYLE): AdaptiveCardJson {
   return withRefresh(statusCard({
     requestId: notice.requestId, displayName: notice.displayName, ticketReference: notice.ticketReference, generation: notice.generation,
     contents: notice.contents, state: 'waiting', expiresAt: notice.expiresAt,
-  }), notice.requestId, notice.generation, recipientTeamsId);
+  }, undefined, dates), notice.requestId, notice.generation, recipientTeamsId);
 }
 
 /** Where the reveal stands, never the secret: what the card shows on refresh, after Hide, and once it is gone. */
-export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCardJson {
+export function statusCard(reveal: RevealState, refreshFor?: string, dates: DateStyle = DEFAULT_DATE_STYLE): AdaptiveCardJson {
+  const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const what = WHAT[reveal.contents];
   const reissued = reveal.generation > 1 ? ' (reissued)' : '';
   const byState = {
     waiting: {
       sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over; only you can see it, and it is not kept in this chat.`,
-      hint: `Reveal before ${readableUtc(reveal.expiresAt ?? '')}; after that it is deleted and IT has to reissue it.`,
+      hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and IT has to reissue it.`,
       canReveal: true,
     },
     revealed: {
-      sentence: `You revealed ${what} for ${reveal.displayName} at ${readableUtc(reveal.revealedAt ?? '')}.`,
-      hint: `You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
+      sentence: `You revealed ${what} for ${reveal.displayName} at ${at(reveal.revealedAt)}.`,
+      hint: `You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
       canReveal: true,
     },
     replaced: {
@@ -44,7 +45,7 @@ export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCa
     },
     gone: {
       sentence: reveal.revealedAt
-        ? `You revealed ${what} for ${reveal.displayName} at ${readableUtc(reveal.revealedAt)}; it has been deleted since.`
+        ? `You revealed ${what} for ${reveal.displayName} at ${at(reveal.revealedAt)}; it has been deleted since.`
         : `The ${what.replace(/^an? /, '')} for ${reveal.displayName} expired unrevealed and was deleted.`,
       hint: 'If it is needed again, ask IT to reissue the credentials.',
       canReveal: false,
@@ -61,7 +62,10 @@ export function statusCard(reveal: RevealState, refreshFor?: string): AdaptiveCa
 }
 
 /** The answer to the recipient's Reveal click only: never posted, never an update of the message. */
-export function revealedCard(reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined }): AdaptiveCardJson {
+export function revealedCard(
+  reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined }, dates: DateStyle = DEFAULT_DATE_STYLE,
+): AdaptiveCardJson {
+  const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const tap = secrets.temporaryAccessPass;
   return renderCard('credentials-shown', {
     title: `Credentials for ${reveal.displayName}`,
@@ -74,7 +78,7 @@ export function revealedCard(reveal: RevealState, secrets: { password?: Secret |
       secrets.password ? 'They must choose a new password when they first sign in.' : '',
       tap ? 'The Temporary Access Pass lets them sign in once and set up their sign-in methods (MFA).' : '',
     ].filter(Boolean).join(' '),
-    visibility: `Press Hide when done. You can show it again until ${readableUtc(reveal.visibleUntil ?? '')}; then it is deleted for good.`,
+    visibility: `Press Hide when done. You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
     requestId: reveal.requestId,
     generation: reveal.generation,
   });

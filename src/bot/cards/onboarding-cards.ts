@@ -4,9 +4,18 @@
  * leaves unresolved `${…}` expressions in the card.
  */
 import {
-  formFields, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+  CONFIRMATION_INPUT, formFields, say, type Confirmation, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
+import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
+
+/** Field names as the form labels them, for problems shown on the result card. */
+const FIELD_LABELS: Record<FormField, string> = {
+  givenName: 'Given name', surname: 'Surname', displayName: 'Display name', alias: 'User name', domain: 'Domain',
+  usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
+  companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
+  ticketReference: 'Ticket reference', businessJustification: 'Business justification',
+};
 
 type Fields = Record<FormField, string>;
 const emptyFields = (): Fields => Object.fromEntries(formFields.map((field) => [field, ''])) as Fields;
@@ -61,21 +70,43 @@ export interface Fact {
   value: string;
 }
 
-export function onboardingReviewCard(input: { draftId: string; userPrincipalName: string; form: OnboardingForm; displayName: string }) {
+export interface ConfirmationView {
+  id: string;
+  heading: string;
+  text: string;
+  toggle: string;
+}
+
+/** The details to check, and what must be confirmed (an odd start date, a second account) before Create. */
+export function onboardingReviewCard(input: {
+  draftId: string; userPrincipalName: string; form: OnboardingForm; displayName: string;
+  confirmations?: readonly Confirmation[]; dates?: DateStyle;
+}) {
   const form = input.form;
+  const dates = input.dates ?? DEFAULT_DATE_STYLE;
   const facts: Fact[] = [
     { title: 'Name', value: input.displayName },
     { title: 'User name', value: input.userPrincipalName },
     { title: 'Department', value: form.department ?? '' },
     { title: 'Job title', value: form.jobTitle ?? '' },
     { title: 'Employee type', value: form.employeeType ?? '' },
-    { title: 'Start date', value: form.startDate ?? '' },
+    { title: 'Start date', value: form.startDate ? formatDay(form.startDate, dates) : '' },
     { title: 'Manager', value: form.manager ?? '' },
     { title: 'Country', value: form.usageLocation ?? '' },
     { title: 'Ticket', value: form.ticketReference ?? '' },
     { title: 'Justification', value: form.businessJustification ?? '' },
   ].filter((fact) => fact.value !== '');
-  return renderCard('onboarding-review', { draftId: input.draftId, userPrincipalName: input.userPrincipalName, facts });
+  const confirmations: ConfirmationView[] = (input.confirmations ?? []).map((c) => c.kind === 'start-date'
+    ? { id: CONFIRMATION_INPUT[c.kind], heading: say.CONFIRM_START_DATE_TITLE(c.why), text: say.CONFIRM_START_DATE(formatDay(c.startDate, dates), c.why), toggle: say.CONFIRM_START_DATE_TOGGLE() }
+    : {
+      id: CONFIRMATION_INPUT[c.kind],
+      heading: say.CONFIRM_SECOND_ACCOUNT_TITLE(input.displayName),
+      text: say.CONFIRM_SECOND_ACCOUNT(c.earlier, c.why, c.earlier.receivedAt ? formatDay(c.earlier.receivedAt, dates) : ''),
+      toggle: say.CONFIRM_SECOND_ACCOUNT_TOGGLE(),
+    });
+  return renderCard('onboarding-review', {
+    draftId: input.draftId, userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
+  });
 }
 
 /**
@@ -86,7 +117,7 @@ export function onboardingReviewCard(input: { draftId: string; userPrincipalName
  */
 export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: string) {
   const upn = outcome.userPrincipalName ?? '';
-  const name = outcome.displayName ?? 'the new account';
+  const name = outcome.displayName ?? (upn || 'the new person');
   let title: string;
   let sentence: string;
   let color = 'Default';
@@ -94,31 +125,31 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
   switch (outcome.status) {
     case 'done':
     case 'delivered':
-      title = 'Account created';
+      title = `Account created for ${name}`;
       color = 'Good';
       sentence = `${upn} was created for ${name}. The credentials wait for their recipient in a separate private message from me: Reveal shows them there, once, and they must change the password when they first sign in.`;
       break;
     case 'created':
     case 'delivering':
-      title = 'Account created';
+      title = `Account created for ${name}`;
       color = 'Good';
       sentence = `${upn} was created for ${name}. The credentials are on their way to their recipient in a private chat with me.`;
       break;
     case 'awaiting_approval':
-      title = 'Waiting for approval';
+      title = `Waiting for approval: account for ${name}`;
       sentence = `An IT admin must approve ${upn || 'the account'} before it is created. You will be told here when they decide; nothing more to do now.`;
       break;
     case 'approved':
-      title = 'Approved';
+      title = `Approved: creating the account for ${name}`;
       sentence = `The request was approved; ${upn || 'the account'} is being created.`;
       break;
     case 'rejected':
-      title = 'Not created';
+      title = `No account created for ${name}`;
       color = 'Attention';
       sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request was not accepted.';
       break;
     case 'failed':
-      title = outcome.objectId ? 'Account created, with a problem' : 'Not created';
+      title = outcome.objectId ? `Account created for ${name}, with a problem` : `No account created for ${name}`;
       color = 'Attention';
       sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request could not be completed.';
       break;
@@ -129,10 +160,8 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
   }
   const facts: Fact[] = [
     { title: 'User name', value: upn },
-    { title: 'Status', value: outcome.status },
-    { title: 'Request', value: outcome.requestId },
   ].filter((fact) => fact.value !== '');
-  for (const problem of outcome.fieldProblems) facts.push({ title: problem.field, value: problem.message });
+  for (const problem of outcome.fieldProblems) facts.push({ title: FIELD_LABELS[problem.field], value: problem.message });
   const card = renderCard('onboarding-result', {
     title,
     color,
@@ -159,7 +188,7 @@ export function temporaryPasswordCard(view: { displayName: string; requestId: st
 }
 
 /** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */
-export function ticketCard(ticket: Ticket) {
+export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE) {
   const titles: Record<Ticket['status'], { title: string; color: string }> = {
     awaiting_approval: { title: `Approval needed: new account for ${ticket.displayName}`, color: 'Accent' },
     approved: { title: `Approved: creating the account for ${ticket.displayName}`, color: 'Good' },
@@ -175,7 +204,7 @@ export function ticketCard(ticket: Ticket) {
     { title: 'Display name', value: ticket.displayName },
     { title: 'Requested by', value: ticket.requester.name },
     { title: 'Ticket', value: ticket.ticketReference },
-    { title: 'Time', value: readableUtc(ticket.at) },
+    { title: 'Time', value: formatMoment(ticket.at, dates) },
     { title: 'Object id', value: ticket.objectId ?? '' },
     { title: ticket.status === 'rejected' ? 'Rejected by' : 'Approved by', value: ticket.decision?.by ?? '' },
     { title: 'Reason', value: ticket.decision?.reason ?? '' },
@@ -191,12 +220,6 @@ export function ticketCard(ticket: Ticket) {
     generation: ticket.credentialsGeneration ?? 1,
     requestId: ticket.requestId,
   });
-}
-
-/** "2026-11-22 22:00 UTC": read at a glance, sorts as text, no time zone guessed. */
-export function readableUtc(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})/.exec(iso);
-  return m ? `${m[1]} ${m[2]} UTC` : iso;
 }
 
 function definedOnly(form: OnboardingForm): Partial<Fields> {

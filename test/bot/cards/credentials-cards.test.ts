@@ -14,7 +14,7 @@ const monospace = (card: object) => JSON.stringify(card).match(/"fontType":"Mono
 describe('credentials cards', () => {
   it('when the reveal card is made, then it names the person and ticket, says until when, holds no secret, and refreshes for the recipient only', () => {
     const card = revealCard({ requestId: 'r1', displayName: 'Adele Vance', ticketReference: 'INC-4711', expiresAt: '2026-12-02T10:00:00.000Z', contents: 'password', generation: 1 }, '29:megan');
-    expect(textOf(card as Card)).toMatch(/Credentials for Adele Vance[\s\S]*INC-4711[\s\S]*Reveal before 2026-12-02 10:00 UTC/);
+    expect(textOf(card as Card)).toMatch(/Credentials for Adele Vance[\s\S]*INC-4711[\s\S]*Reveal before December 2, 2026 at 10:00 AM UTC/);
     expect(monospace(card)).toBe(0);
     expect(card['refresh']).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'credentials.status', data: { requestId: 'r1', generation: 1 } }, userIds: ['29:megan'] });
   });
@@ -33,8 +33,8 @@ describe('credentials cards', () => {
 
   it.each([
     ['waiting', /Press Reveal when you are ready/, true],
-    ['revealed', /You revealed a temporary password and a Temporary Access Pass for Adele Vance at 2026-12-01 10:42 UTC[\s\S]*until 2026-12-01 10:52 UTC/, true],
-    ['gone', /You revealed .* at 2026-12-01 10:42 UTC; it has been deleted since[\s\S]*ask IT to reissue/, false],
+    ['revealed', /You revealed a temporary password and a Temporary Access Pass for Adele Vance at December 1, 2026 at 10:42 AM UTC[\s\S]*until December 1, 2026 at 10:52 AM UTC/, true],
+    ['gone', /You revealed .* at December 1, 2026 at 10:42 AM UTC; it has been deleted since[\s\S]*ask IT to reissue/, false],
     ['replaced', /replaced by a reissue and no longer work/, false],
   ] as const)('when the reveal is %s, then the status card says so and offers Reveal only while there is something to reveal', (which, sentence, canReveal) => {
     const card = statusCard({ ...state, state: which }, '29:megan') as Card;
