@@ -18,6 +18,7 @@ import {
   createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
 } from './delivery/teams-delivery.js';
 import { revealCard } from './bot/cards/credentials-cards.js';
+import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { createGraphDirectory } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
@@ -166,8 +167,9 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     addresses,
     logger,
     passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
-    revealMessage: (notice, recipientTeamsId) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId))),
-    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket))),
+    revealMessage: (notice, recipientTeamsId, recipient) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId, dateStyleOf(recipient)))),
+    // Times in a ticket read as the requester reads them (the ticket channel has no one person's settings).
+    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket, dateStyleOf(ticket.requester)))),
   };
   return {
     delivery: createTeamsCredentialDelivery(options),

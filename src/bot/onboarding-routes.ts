@@ -42,7 +42,10 @@ export const ONBOARDING_COMMANDS = [
 /** The person behind an activity, by their Entra object id; undefined for guests and unknown senders. */
 export function personOf(context: TurnContext): Requester | undefined {
   const from = context.activity.from;
-  return from?.aadObjectId ? { id: from.aadObjectId, name: from.name ?? 'Someone' } : undefined;
+  if (!from?.aadObjectId) return undefined;
+  // How they read dates goes with the request: tickets and their reveal card are written outside their turns.
+  const { locale, timeZone } = datesFor(context);
+  return { id: from.aadObjectId, name: from.name ?? 'Someone', locale, timeZone };
 }
 
 export function addOnboardingConversation(app: Application<TurnState>, options: OnboardingConversationOptions): void {

@@ -29,8 +29,8 @@ export interface TeamsDeliveryOptions {
   /** Audience for proactive calls (Bot Framework's public cloud unless configured). */
   audience?: string;
   passwordMessage(view: PasswordMessageView): Partial<Activity>;
-  /** The reveal card for `recipientTeamsId` (its refresh is for that person only); never a secret. */
-  revealMessage(notice: RevealNotice, recipientTeamsId: string): Partial<Activity>;
+  /** The reveal card for the recipient (its refresh is for that person only, its dates in their style); never a secret. */
+  revealMessage(notice: RevealNotice, recipientTeamsId: string, recipient: Requester): Partial<Activity>;
   ticketMessage(ticket: Ticket): Partial<Activity>;
 }
 
@@ -41,7 +41,7 @@ export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): Cr
   return {
     sendRevealCard: (recipient, notice) =>
       sendToPersonalChat(options, recipient, notice.requestId, 'reveal card could not be delivered',
-        (address) => options.revealMessage(notice, address.teamsUserId)),
+        (address) => options.revealMessage(notice, address.teamsUserId, recipient)),
     deliverTemporaryPassword: (recipient: Requester, secret: Secret, context): Promise<DeliveryOutcome> =>
       sendToPersonalChat(options, recipient, context.requestId, 'temporary password could not be delivered',
         () => options.passwordMessage({

@@ -68,3 +68,17 @@ export function auditDetailsOf(decisions: ConfirmedDecisions | undefined): Recor
     } : {}),
   };
 }
+
+/** The calendar day of `at` in a time zone (IANA name), as YYYY-MM-DD; UTC's day when the zone is unknown. */
+export function dayIn(at: Date, timeZone?: string): string {
+  if (timeZone) {
+    try {
+      const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
+      const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+      return `${part('year')}-${part('month')}-${part('day')}`;
+    } catch {
+      // An unknown zone name: fall through to UTC.
+    }
+  }
+  return at.toISOString().slice(0, 10);
+}

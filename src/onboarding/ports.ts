@@ -101,6 +101,9 @@ export interface Requester {
   /** Stable id of the person (Entra object id / Teams AAD id). */
   readonly id: string;
   readonly name: string;
+  /** How they read dates, from their Teams client (BCP 47 locale, IANA time zone); absent → en-US, UTC. */
+  readonly locale?: string | undefined;
+  readonly timeZone?: string | undefined;
 }
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'undeliverable'; readonly reason: string };

@@ -15,6 +15,7 @@ import { prepareRequestForm, rememberVerifiedDomains, reviewRequest, type FormPr
 import { reissueCredentials, type ReissueAnswer } from './reissue-credentials.js';
 import { revealCredentials, revealStatus, type RevealAnswer } from './reveal-credentials.js';
 import { recordRefusal, type Refusal } from './refusals.js';
+import { dayIn } from './confirmations.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
 import { submitRequest, type ConfirmationsGiven, type Submission } from './submit-request.js';
@@ -76,18 +77,4 @@ export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
     revealStatus: (person, requestId, generation) => revealStatus(deps, person, requestId, generation),
     reissueCredentials: (input) => reissueCredentials(deps, input),
   };
-}
-
-/** The calendar day of `at` in a time zone (IANA name), as YYYY-MM-DD; UTC's day when the zone is unknown. */
-export function dayIn(at: Date, timeZone?: string): string {
-  if (timeZone) {
-    try {
-      const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
-      const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-      return `${part('year')}-${part('month')}-${part('day')}`;
-    } catch {
-      // An unknown zone name: fall through to UTC.
-    }
-  }
-  return at.toISOString().slice(0, 10);
 }

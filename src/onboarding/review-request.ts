@@ -15,7 +15,7 @@ import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
 import { say } from './sentences.js';
 import { checkUpnFree, earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives } from './user-name-check.js';
-import { startDateConfirmation, type Confirmation } from './confirmations.js';
+import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
 
 /** The desk's dependencies plus the tenant's verified domains, remembered briefly. */
 export interface ReviewDependencies extends RequestDeskDependencies {
@@ -74,7 +74,7 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   if (request.manager && !manager.found && !(await deps.directory.findUserByUpn(request.manager))) {
     return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
   }
-  const startDate = startDateConfirmation(form.startDate?.trim(), deps.clock.now().toISOString().slice(0, 10));
+  const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), person.timeZone));
   const ready = (checked: OnboardingRequest, checkedForm: OnboardingForm, secondAccount?: Confirmation): RequestReview =>
     ({ kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])] });
   const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);

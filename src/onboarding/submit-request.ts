@@ -20,7 +20,7 @@ import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
 import {
-  auditDetailsOf, confirmedDecisions, missingConfirmations, startDateConfirmation, type Confirmation, type ConfirmedDecisions,
+  auditDetailsOf, confirmedDecisions, dayIn, missingConfirmations, startDateConfirmation, type Confirmation, type ConfirmedDecisions,
 } from './confirmations.js';
 
 const HOUR_MS = 3_600_000;
@@ -50,7 +50,7 @@ export async function submitRequest(
   if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
   // The start date is judged again here, so no path to Create skips its confirmation.
   const form = readOnboardingForm(input.form).form;
-  const startDate = startDateConfirmation(form.startDate?.trim(), deps.clock.now().toISOString().slice(0, 10));
+  const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), input.requester.timeZone));
   const needed = [...(input.confirmations?.needed ?? []).filter((c) => c.kind !== 'start-date'), ...(startDate ? [startDate] : [])];
   const missing = missingConfirmations(needed, input.confirmations?.data);
   if (missing.length > 0) return { kind: 'refused', sentence: say.CONFIRMATION_MISSING(missing.map((c) => c.kind)) };
@@ -123,7 +123,10 @@ async function storeNewRequest(
     ...newOnboardingRecord({
       requestId: input.requestId,
       correlationId: deps.random.uuid(),
-      requester: { id: input.requester.id, name: input.requester.name },
+      requester: {
+        id: input.requester.id, name: input.requester.name,
+        ...(input.requester.locale ? { locale: input.requester.locale } : {}), ...(input.requester.timeZone ? { timeZone: input.requester.timeZone } : {}),
+      },
       form: readOnboardingForm(input.form).form,
       at: deps.clock.now(),
     }),

@@ -92,6 +92,14 @@ describe('credentials over Teams', () => {
     expect((await clickReveal(bot, PEOPLE.alex, revealCards(bot, { displayName: 'Lidia Holloway' })[0]!)).password).toMatch(/^.{16}$/);
   });
 
+  it('when the requester reads dates in Paris time, then the ticket and the reveal card posted outside her turns show times in her zone', async () => {
+    await requestAccount(bot, PEOPLE.megan, { givenName: 'Celine', surname: 'Dumont', ticketReference: 'INC-PARIS' }, undefined, { locale: 'fr-FR', localTimezone: 'Europe/Paris' });
+    const ticket = bot.connector.received.filter((r) => r.conversationId === TICKET_CHANNEL && JSON.stringify(r.activity).includes('Celine Dumont')).at(-1)!;
+    expect(textOf(cardsIn(ticket.activity)[0]!)).toMatch(/UTC\+1|GMT\+1|UTC\+01|GMT\+01/);
+    const reveal = revealCards(bot, { displayName: 'Celine Dumont' })[0]!;
+    expect(textOf(reveal.card)).toMatch(/décembre|novembre|UTC\+1|GMT\+1|UTC\+01/);
+  });
+
   it('when an admin types reissue in the ticket channel, then the account gets a new password and the recipient a new reveal card; the first card now says it is gone', async () => {
     const first = revealCards(bot, { displayName: 'Grady Archie' })[0]!;
     const firstPassword = (await clickReveal(bot, PEOPLE.megan, first)).password;

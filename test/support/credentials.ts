@@ -43,17 +43,19 @@ export async function clickReveal(bot: BotUnderTest, person: Person, reveal: { r
 
 /**
  * `person` asks in their 1:1 chat ("new user"), fills in the name, presses Check and review,
- * then Create; what Create answered. `beforeCreate` runs between the two clicks.
+ * then Create; what Create answered. `beforeCreate` runs between the two clicks; `activity`
+ * adds fields to each activity (their Teams client's locale and time zone, say).
  */
 export async function requestAccount(
   bot: BotUnderTest, person: Person, name: { givenName: string; surname: string; ticketReference?: string }, beforeCreate = () => {},
+  activity: Record<string, unknown> = {},
 ): Promise<{ card?: Card; message?: string }> {
-  const message = personalMessage(bot.connector.serviceUrl, person, 'new user');
+  const message = personalMessage(bot.connector.serviceUrl, person, 'new user', activity);
   await bot.send(message);
   const form = bot.connector.repliesTo(message.id)[0];
   const { draftId } = actionData(cardOf(form), 'onboarding.review');
   const click = async (verb: string, data: Record<string, unknown>) =>
-    invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId))).body);
+    invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, form!.activityId, activity))).body);
   await click('onboarding.review', {
     draftId, givenName: name.givenName, surname: name.surname, domain: 'contoso.com', usageLocation: 'US',
     ticketReference: name.ticketReference ?? 'INC-77', businessJustification: 'New starter.',

@@ -25,6 +25,14 @@ export function datesFor(context: ActivityLike): DateStyle {
   return { locale, timeZone };
 }
 
+/** The style a person read dates in when they last spoke to the bot (kept with the request); en-US / UTC otherwise. */
+export function dateStyleOf(person: { readonly locale?: string | undefined; readonly timeZone?: string | undefined } | undefined): DateStyle {
+  return {
+    locale: person?.locale && knownLocale(person.locale) ? person.locale : DEFAULT_DATE_STYLE.locale,
+    timeZone: person?.timeZone && knownZone(person.timeZone) ? person.timeZone : DEFAULT_DATE_STYLE.timeZone,
+  };
+}
+
 /** A calendar day (YYYY-MM-DD, or the date part of an ISO time): "December 1, 2026" in en-US. */
 export function formatDay(isoDate: string, style: DateStyle = DEFAULT_DATE_STYLE): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(isoDate);
