@@ -1,0 +1,89 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * Every card the bot sends, rendered by Microsoft's Adaptive Cards renderer (the one Teams
+ * builds on) in headless Chromium at a Teams desktop card width and at a phone width: no
+ * card is wider than its column, the form's paired inputs line up row by row, and the
+ * screenshots land in build/screenshots/cards/ (the Agents Playground has no phone layout).
+ */
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { projectRoot } from '../../scripts/local-services.js';
+import { helpCard } from '../../src/bot/cards/help-card.js';
+import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from '../../src/bot/cards/onboarding-cards.js';
+import { revealCard, revealedCard, statusCard } from '../../src/bot/cards/credentials-cards.js';
+import { COMMANDS } from '../../src/bot/bot-application.js';
+import { Secret } from '../../src/onboarding/index.js';
+import { launchChromium, type HeadlessChromium } from './support/chromium.js';
+
+const rendererScript = createRequire(import.meta.url).resolve('adaptivecards/dist/adaptivecards.min.js');
+const WIDTHS = { desktop: 560, phone: 360 } as const;
+const form = { givenName: 'Nora', surname: 'Lindqvist', domain: 'contoso.com', usageLocation: 'US', department: 'Marketing', employeeType: 'Contractor', startDate: '2026-12-01', ticketReference: 'INC-4711', businessJustification: 'Joins Marketing on Monday.' };
+const reveal = { requestId: 'r1', displayName: 'Nora Lindqvist', ticketReference: 'INC-4711', generation: 1, contents: 'password-and-tap' as const, expiresAt: '2026-12-02T10:00:00.000Z' };
+
+const cards: Record<string, Record<string, unknown>> = {
+  help: helpCard(COMMANDS, true),
+  form: onboardingFormCard({ draftId: 'd1', form, domains: ['contoso.com', 'contoso.onmicrosoft.com'] }),
+  'form-with-problems': onboardingFormCard({ draftId: 'd1', form: { ...form, usageLocation: 'XX' }, domains: ['contoso.com'], problems: [{ field: 'usageLocation', message: 'The country must be a two-letter code such as US.' }] }),
+  review: onboardingReviewCard({ draftId: 'd1', userPrincipalName: 'nora.lindqvist@contoso.com', form, displayName: 'Nora Lindqvist' }),
+  result: onboardingResultCard({ requestId: 'r1', correlationId: 'c1', status: 'done', pending: false, userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', fieldProblems: [], alternatives: [], warnings: [] }),
+  'reveal-card': revealCard(reveal, '29:megan'),
+  revealed: revealedCard({ ...reveal, state: 'revealed', revealedAt: '2026-12-01T10:42:00.000Z', visibleUntil: '2026-12-01T10:52:00.000Z' }, { password: new Secret('7+k&Q2YKqh26pYNu'), temporaryAccessPass: new Secret('Z!NcR$qF') }),
+  'reveal-status': statusCard({ ...reveal, state: 'gone' }),
+  ticket: ticketCard({ requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' }, objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', notes: [] }),
+};
+
+async function render(page: Page, card: Record<string, unknown>, width: number): Promise<void> {
+  await page.evaluate(({ json, width }) => {
+    const AC = (window as unknown as { AdaptiveCards: { AdaptiveCard: new () => { parse(json: unknown): void; render(): HTMLElement } } }).AdaptiveCards;
+    const host = document.getElementById('host')!;
+    host.style.width = `${width}px`;
+    host.replaceChildren();
+    const adaptive = new AC.AdaptiveCard();
+    adaptive.parse(json);
+    host.appendChild(adaptive.render());
+  }, { json: card, width });
+}
+
+describe('every card at a desktop and a phone width (Adaptive Cards renderer)', () => {
+  let chromium: HeadlessChromium;
+  let page: Page;
+  beforeAll(async () => {
+    chromium = await launchChromium();
+    page = await chromium.browser.newPage();
+    await page.setContent('<!doctype html><html><body style="margin:0;font-family:sans-serif"><div id="host"></div></body></html>');
+    await page.addScriptTag({ path: rendererScript });
+    mkdirSync(`${projectRoot}build/screenshots/cards`, { recursive: true });
+  });
+  afterAll(async () => {
+    await chromium?.close();
+  });
+
+  for (const [name, card] of Object.entries(cards)) {
+    for (const [label, width] of Object.entries(WIDTHS)) {
+      it(`when the ${name} card is shown ${label}-wide (${width} px), then nothing sticks out and it is saved for a look`, async () => {
+        await render(page, card, width);
+        const { scrollWidth, clientWidth, elements } = await page.evaluate(() => {
+          const root = document.querySelector('#host .ac-adaptiveCard') as HTMLElement;
+          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: root.querySelectorAll('*').length };
+        });
+        expect(elements).toBeGreaterThan(3);
+        expect(scrollWidth).toBeLessThanOrEqual(clientWidth + 1);
+        await page.locator('#host').screenshot({ path: `${projectRoot}build/screenshots/cards/${name}-${label}.png` });
+      });
+    }
+  }
+
+  it('when the form is shown at either width, then the two inputs of each row start at the same height', async () => {
+    for (const width of Object.values(WIDTHS)) {
+      await render(page, cards.form!, width);
+      const rows = await page.evaluate(() => [...document.querySelectorAll('#host .ac-columnSet')].map((row) =>
+        [...row.querySelectorAll(':scope > .ac-container')].map((column) => column.querySelector('input, select, textarea')?.getBoundingClientRect().top)
+          .filter((top): top is number => top !== undefined)).filter((tops) => tops.length === 2));
+      expect(rows.length, 'form rows with two inputs').toBeGreaterThanOrEqual(3);
+      expect(rows.filter(([a, b]) => Math.abs(a! - b!) > 2), `rows whose inputs do not line up at ${width} px`).toEqual([]);
+    }
+  });
+});
