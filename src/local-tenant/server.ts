@@ -18,13 +18,15 @@ import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } 
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
+import {
+  BODY_LIMIT_BYTES, createExchange, errorResponse, header, injectedStatus, lowerCaseHeaders, parseJsonBody, pathOf, queryOf, round,
+} from './http-exchange.js';
 import { TokenService, type Caller } from './token-service.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./seed.json', import.meta.url));
 export const DEFAULT_TLS_DIR = resolve(PROJECT_ROOT, '.local/tls');
 export const DEFAULT_STATE_DIR = resolve(PROJECT_ROOT, '.local/local-tenant');
-const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 
 export interface LocalTenantOptions {
   /** Interface to bind; default 127.0.0.1. */
@@ -117,6 +119,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const throttler = new Throttler();
   if (options.throttling === false) throttler.configure({ enabled: false });
   const log = new RequestLog();
+  const { send, sendLogged, resetConnection } = createExchange(log);
 
   const server = Fastify({
     https: { key: readFileSync(tls.serverKeyPath), cert: readFileSync(tls.serverCertPath) },
@@ -360,98 +363,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   });
 
   // --------------------------------------------------------------- helpers
-  function errorResponse(error: unknown, ids: RequestIds): ApiResponse {
-    if (error instanceof GraphError) return graphErrorResponse(error, ids);
-    const fastifyError = error as { statusCode?: number; code?: string; message?: string; issues?: unknown };
-    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return graphErrorResponse(new GraphError(413, 'RequestEntityTooLarge', `The request body is larger than the ${BODY_LIMIT_BYTES} bytes allowed.`), ids);
-    }
-    if (fastifyError.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return graphErrorResponse(new GraphError(415, 'UnsupportedMediaType', 'The request content type is not supported. Use application/json.'), ids);
-    }
-    if (Array.isArray(fastifyError.issues)) {
-      return graphErrorResponse(new GraphError(400, 'BadRequest', `Invalid settings: ${JSON.stringify(fastifyError.issues)}`), ids);
-    }
-    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-      return graphErrorResponse(new GraphError(fastifyError.statusCode, 'BadRequest', fastifyError.message ?? 'Bad request.'), ids);
-    }
-    console.error('local tenant: unexpected error', error);
-    return graphErrorResponse(new GraphError(500, 'UnknownError', 'An unexpected error occurred in the local tenant.'), ids);
-  }
-
-  function injectedStatus(fault: Extract<ChosenFault, { action: 'status' }>, ids: RequestIds): ApiResponse {
-    const messages: Record<number, [string, string]> = {
-      429: ['TooManyRequests', 'Too many requests (injected fault). Please try again later.'],
-      500: ['UnknownError', 'An internal error occurred (injected fault).'],
-      502: ['BadGateway', 'Bad gateway (injected fault).'],
-      503: ['ServiceUnavailable', 'The service is temporarily unavailable (injected fault). Please try again later.'],
-      504: ['GatewayTimeout', 'The gateway timed out (injected fault).'],
-    };
-    const [code, message] = messages[fault.status] ?? ['UnknownError', 'Injected fault.'];
-    const headers: Record<string, string> = fault.status === 429 || fault.status === 503 ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
-    return graphErrorResponse(new GraphError(fault.status, code, message, undefined, headers), ids);
-  }
-
   async function applyLatency(): Promise<void> {
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-  }
-
-  function parseJsonBody(request: FastifyRequest): unknown {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
-    const contentType = header(request, 'content-type') ?? '';
-    if (!/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) {
-      throw new GraphError(415, 'UnsupportedMediaType', `The content type '${contentType || '(none)'}' is not supported. Use application/json.`);
-    }
-    try {
-      return JSON.parse(raw.toString('utf8'));
-    } catch {
-      throw new GraphError(400, 'BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
-    }
-  }
-
-  async function send(reply: FastifyReply, response: ApiResponse, ids: RequestIds): Promise<FastifyReply> {
-    reply.code(response.status);
-    reply.header('request-id', ids.requestId);
-    reply.header('client-request-id', ids.clientRequestId);
-    reply.header('x-ms-ags-diagnostic', JSON.stringify({ ServerInfo: { DataCenter: 'Local', Slice: 'E', Ring: '0', ScaleUnit: '000', RoleInstance: 'local-tenant' } }));
-    reply.header('cache-control', 'no-cache');
-    for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
-    if (response.body === undefined || response.status === 204) return reply.send();
-    return reply.send(JSON.stringify(response.body));
-  }
-
-  function sendLogged(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    response: ApiResponse,
-    started: number,
-    ids: RequestIds,
-    extra: { appId?: string | undefined; operation?: string | undefined; fault?: string; throttled?: boolean } = {},
-  ): Promise<FastifyReply> {
-    log.add({
-      time: new Date().toISOString(), method: request.method, path: pathOf(request), query: queryOf(request).toString(),
-      status: response.status, durationMs: round(performance.now() - started), requestId: ids.requestId,
-      ...(header(request, 'client-request-id') ? { clientRequestId: header(request, 'client-request-id') } : {}),
-      ...(extra.appId ? { appId: extra.appId } : {}),
-      ...(extra.operation ? { operation: extra.operation } : {}),
-      ...(extra.fault ? { fault: extra.fault } : {}),
-      ...(extra.throttled ? { throttled: true } : {}),
-    });
-    return send(reply, response, ids);
-  }
-
-  function resetConnection(request: FastifyRequest, reply: FastifyReply, started: number, ids: RequestIds, fault: string, appId?: string, operation?: string): FastifyReply {
-    log.add({
-      time: new Date().toISOString(), method: request.method, path: pathOf(request), query: queryOf(request).toString(), status: 0,
-      durationMs: round(performance.now() - started), requestId: ids.requestId, fault,
-      ...(appId ? { appId } : {}), ...(operation ? { operation } : {}),
-    });
-    reply.hijack();
-    // A TLS socket cannot send a TCP RST (resetAndDestroy needs a plain TCP handle);
-    // closing it without an answer looks the same to the client: the request failed mid-way.
-    request.raw.socket.destroy();
-    return reply;
   }
 
   function resetDirectory(): void {
@@ -526,31 +439,4 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
 function callerMayRun(caller: Caller, operation: GraphOperation): boolean {
   if (caller.userId !== undefined) return hasPermission(caller.scopes, operation.delegatedPermissions ?? []);
   return hasPermission(caller.roles, operation.permissions);
-}
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function lowerCaseHeaders(request: FastifyRequest): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
-  return headers;
-}
-
-function pathOf(request: FastifyRequest): string {
-  const url = request.raw.url ?? '/';
-  const index = url.indexOf('?');
-  return index === -1 ? url : url.slice(0, index);
-}
-
-function queryOf(request: FastifyRequest): URLSearchParams {
-  const url = request.raw.url ?? '/';
-  const index = url.indexOf('?');
-  return new URLSearchParams(index === -1 ? '' : url.slice(index + 1));
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }
