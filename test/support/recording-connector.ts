@@ -22,6 +22,16 @@ export interface ConnectorTokenCheck {
   readonly appId: string;
 }
 
+/** What the Bot Connector checks on the calls of a bot whose login authority is this local tenant. */
+export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string): ConnectorTokenCheck {
+  return {
+    jwksUrl: `${tenant.url}/${tenant.tenantId}/discovery/v2.0/keys`,
+    issuer: `https://sts.windows.net/${tenant.tenantId}/`,
+    audience: 'https://api.botframework.com',
+    appId: botAppId,
+  };
+}
+
 export interface RecordedActivity {
   /** The conversation the activity was posted to (decoded). */
   conversationId: string;
