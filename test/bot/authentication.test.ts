@@ -161,7 +161,7 @@ describe('tenant mode: Bot Framework authentication on /api/messages', () => {
 });
 
 describe('the recording Bot Connector checks the bot\'s token like the real one', () => {
-  const tokenFor = async (scope: string) => {
+  const tokenFor = async (scope: string): Promise<string> => {
     const response = await fetch(`${tenant.url}/${tenant.tenantId}/oauth2/v2.0/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -173,11 +173,12 @@ describe('the recording Bot Connector checks the bot\'s token like the real one'
     method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify({ type: 'message', text: 'hi' }),
   });
 
-  it.each([
+  const cases: [string, () => Promise<string | undefined>, RegExp][] = [
     ['no token', async () => undefined, /no bearer token/],
     ['a Graph token of the bot\'s app (wrong audience)', async () => `Bearer ${await tokenFor('https://graph.microsoft.com/.default')}`, /aud/],
     ['a channel token (wrong issuer)', async () => `Bearer ${await tenant.botFramework.mintChannelToken({ appId: tenant.app.clientId, serviceUrl: 'https://x.example/' })}`, /iss|signature|no applicable key|JWKS/i],
-  ] as const)('when a call comes with %s, then it gets 401 and nothing is recorded', async (_name, authorization, reason) => {
+  ];
+  it.each(cases)('when a call comes with %s, then it gets 401 and nothing is recorded', async (_name, authorization, reason) => {
     const before = { received: bot.connector.received.length, refused: bot.connector.refused.length };
     const response = await post(await authorization());
     expect(response.status).toBe(401);
