@@ -46,6 +46,8 @@ const environmentSchema = z
     // Bot Framework identity (Azure Bot resource). Empty in local mode.
     BOT_ID: z.string().default(''),
     BOT_PASSWORD: z.string().default(''),
+    // …or a PEM file with the bot app registration's certificate and private key (SingleTenant).
+    BOT_CERTIFICATE_PATH: z.string().default(''),
     BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI'], { errorMap: () => ({ message: 'SingleTenant or UserAssignedMSI' }) }).default('SingleTenant'),
     // Bot Framework endpoints of a sovereign or private cloud; unset = Microsoft's public cloud.
     BOT_OPENID_METADATA_URL: httpsUrl.optional(),
@@ -161,8 +163,16 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
     }
   } else if (mode === 'tenant') {
     if (!GUID.test(raw.BOT_ID ?? '')) problem('BOT_ID', 'the Azure Bot app id (a GUID) in tenant mode');
-    if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && !raw.BOT_PASSWORD) {
-      problem('BOT_PASSWORD', "the bot app registration's client secret in tenant mode");
+    if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && Boolean(raw.BOT_PASSWORD) === Boolean(raw.BOT_CERTIFICATE_PATH)) {
+      problem('BOT_PASSWORD', raw.BOT_PASSWORD
+        ? 'either BOT_PASSWORD or BOT_CERTIFICATE_PATH, not both'
+        : "the bot app registration's client secret in tenant mode (or BOT_CERTIFICATE_PATH: its certificate)");
+    }
+    if (raw.BOT_APP_TYPE === 'UserAssignedMSI' && raw.BOT_CERTIFICATE_PATH) {
+      problem('BOT_CERTIFICATE_PATH', 'no value with BOT_APP_TYPE=UserAssignedMSI (the bot gets its tokens as the managed identity BOT_ID)');
+    }
+    if (raw.BOT_CERTIFICATE_PATH && !existsSync(raw.BOT_CERTIFICATE_PATH)) {
+      problem('BOT_CERTIFICATE_PATH', 'the path of an existing PEM file with the bot\'s certificate and its private key');
     }
     // A bot that is a managed identity has no secret; botbuilder refuses one.
     if (raw.BOT_APP_TYPE === 'UserAssignedMSI' && raw.BOT_PASSWORD) {
@@ -226,6 +236,8 @@ export interface AppConfig {
   readonly bot: {
     readonly appId: string;
     readonly appPassword: string;
+    /** PEM with the certificate and private key that sign the bot's token requests; '' = none (secret or managed identity). */
+    readonly certificatePath: string;
     readonly appType: Environment['BOT_APP_TYPE'];
     readonly tenantId: string;
     /** Bot Framework endpoints when any BOT_* cloud variable is set (the rest keep public-cloud values); undefined = public cloud. */
@@ -365,6 +377,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     bot: {
       appId: env.APP_MODE === 'local' ? '' : env.BOT_ID,
       appPassword: env.APP_MODE === 'local' ? '' : env.BOT_PASSWORD,
+      certificatePath: env.APP_MODE === 'local' || !env.BOT_CERTIFICATE_PATH ? '' : resolve(env.BOT_CERTIFICATE_PATH),
       appType: env.BOT_APP_TYPE,
       tenantId: env.TENANT_ID,
       // botbuilder takes its parameterized path as soon as one endpoint is given and then uses

@@ -61,6 +61,19 @@ describe('identity without secrets', () => {
     expect(problemsOf({ ...secretless, BOT_PASSWORD: 'x' })).toEqual([{ variable: 'BOT_PASSWORD', expected: expect.stringContaining('UserAssignedMSI') }]);
   });
 
+  it('when a single-tenant bot signs in with a certificate file, then it needs no BOT_PASSWORD and the path is kept absolute', () => {
+    const config = loadConfig({ ...without('BOT_APP_TYPE'), BOT_CERTIFICATE_PATH: 'package.json' });
+    expect(config.bot).toMatchObject({ appType: 'SingleTenant', appPassword: '', certificatePath: expect.stringMatching(/^\/.*package\.json$/) });
+  });
+
+  it.each([
+    ['a password and a certificate', { ...without('BOT_APP_TYPE'), BOT_PASSWORD: 'x', BOT_CERTIFICATE_PATH: 'package.json' }, 'BOT_PASSWORD'],
+    ['a certificate that is not there', { ...without('BOT_APP_TYPE'), BOT_CERTIFICATE_PATH: '/nope/bot.pem' }, 'BOT_CERTIFICATE_PATH'],
+    ['a certificate for a managed identity', { ...secretless, BOT_CERTIFICATE_PATH: 'package.json' }, 'BOT_CERTIFICATE_PATH'],
+  ] as const)('when the bot has %s, then exactly that variable is named', (_case, environment, variable) => {
+    expect(problemsOf(environment as Record<string, string>).map((p) => p.variable)).toEqual([variable]);
+  });
+
   it.each([
     ['both SECRET_VAULT_KEY and KEY_VAULT_URL', { ...secretless, SECRET_VAULT_KEY: Buffer.alloc(32, 7).toString('base64') }, 'SECRET_VAULT_KEY'],
     ['neither SECRET_VAULT_KEY nor KEY_VAULT_URL', without('KEY_VAULT_URL'), 'SECRET_VAULT_KEY'],
