@@ -467,10 +467,6 @@ function describeRequired(variable: string): string {
   switch (variable) {
     case 'TENANT_ID':
       return 'a GUID (the Entra tenant id the bot serves)';
-    case 'STORAGE_CONNECTION_STRING':
-      return 'an Azure Storage connection string (UseDevelopmentStorage=true for Azurite)';
-    case 'SECRET_VAULT_KEY':
-      return 'base64 of 32 random bytes (openssl rand -base64 32)';
     default:
       return 'a value';
   }
