@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
  *   The domain and its rules, reading a request out of a sentence, cards, config, the
  *   manifest checks. A new folder of such tests is added to UNIT_FOLDERS.
  * - resilience: the bot as real child processes (`tsx src/index.ts`) that are killed,
- *   stopped and started again.
+ *   stopped and started again, and the production build (`npm run build`, `node dist/index.js`).
  * - integration: everything else — the bot, the local tenant and the recording Bot
  *   Connector in-process over real HTTP(S), and Azurite. A file nobody classified lands
  *   here, where everything it could need is running: it may be slower than it needs to be,

@@ -176,25 +176,34 @@ export interface AzuriteOptions {
   tablePort: number;
   inheritOutput?: boolean;
   logFile?: string;
+  /**
+   * HTTPS with this certificate and OAuth (`--oauth basic`: Azurite accepts a bearer token whose
+   * issuer, audience https://storage.azure.com and lifetime are right; it checks no signature).
+   * Azurite takes tokens over HTTPS only. The account key keeps working beside them.
+   */
+  oauth?: { certPath: string; keyPath: string; caCertPath: string };
 }
 
 export interface RunningAzurite {
   readonly process: ManagedProcess;
   readonly connectionString: string;
+  /** The account's blob and table endpoints (STORAGE_BLOB_URL, STORAGE_TABLE_URL). */
+  readonly blobUrl: string;
+  readonly tableUrl: string;
 }
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-export function azuriteConnectionString(ports: { blobPort: number; queuePort: number; tablePort: number }): string {
+export function azuriteConnectionString(ports: { blobPort: number; queuePort: number; tablePort: number }, scheme: 'http' | 'https' = 'http'): string {
   return [
-    'DefaultEndpointsProtocol=http',
+    `DefaultEndpointsProtocol=${scheme}`,
     `AccountName=${DEV_ACCOUNT}`,
     `AccountKey=${DEV_KEY}`,
-    `BlobEndpoint=http://127.0.0.1:${ports.blobPort}/${DEV_ACCOUNT}`,
-    `QueueEndpoint=http://127.0.0.1:${ports.queuePort}/${DEV_ACCOUNT}`,
-    `TableEndpoint=http://127.0.0.1:${ports.tablePort}/${DEV_ACCOUNT}`,
+    `BlobEndpoint=${scheme}://127.0.0.1:${ports.blobPort}/${DEV_ACCOUNT}`,
+    `QueueEndpoint=${scheme}://127.0.0.1:${ports.queuePort}/${DEV_ACCOUNT}`,
+    `TableEndpoint=${scheme}://127.0.0.1:${ports.tablePort}/${DEV_ACCOUNT}`,
   ].join(';') + ';';
 }
 
@@ -207,16 +216,24 @@ export async function startAzurite(options: AzuriteOptions): Promise<RunningAzur
     '--queueHost', '127.0.0.1', '--queuePort', String(options.queuePort),
     '--tableHost', '127.0.0.1', '--tablePort', String(options.tablePort),
     ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
+    ...(options.oauth ? ['--oauth', 'basic', '--cert', options.oauth.certPath, '--key', options.oauth.keyPath] : []),
   ];
+  const scheme = options.oauth ? 'https' : 'http';
+  // Readiness is "the port answers"; over HTTPS with the local CA that Node may not trust yet.
+  const answers = (port: number) => (options.oauth
+    ? httpsGetStatus(`https://127.0.0.1:${port}/`, options.oauth.caCertPath).then(() => true, () => false)
+    : fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false));
   const azurite = startProcess({ name: 'Azurite', command: bin('azurite'), args, inheritOutput: options.inheritOutput ?? false, ...(options.logFile ? { logFile: options.logFile } : {}) });
   await waitUntilReady(azurite, async () => {
-    const [blob, table] = await Promise.all([
-      fetch(`http://127.0.0.1:${options.blobPort}/`).then(() => true, () => false),
-      fetch(`http://127.0.0.1:${options.tablePort}/`).then(() => true, () => false),
-    ]);
+    const [blob, table] = await Promise.all([answers(options.blobPort), answers(options.tablePort)]);
     return blob && table;
   });
-  return { process: azurite, connectionString: azuriteConnectionString(options) };
+  return {
+    process: azurite,
+    connectionString: azuriteConnectionString(options, scheme),
+    blobUrl: `${scheme}://127.0.0.1:${options.blobPort}/${DEV_ACCOUNT}`,
+    tableUrl: `${scheme}://127.0.0.1:${options.tablePort}/${DEV_ACCOUNT}`,
+  };
 }
 
 /** GET over HTTPS trusting only the given CA file (the launcher starts before NODE_EXTRA_CA_CERTS could apply). */

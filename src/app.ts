@@ -20,6 +20,8 @@ import {
 import { revealCard } from './bot/cards/credentials-cards.js';
 import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
+import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
+import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
 import { createGraphDirectory } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
@@ -55,10 +57,11 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   const botFramework = createBotFramework({ mode: config.mode, ...config.bot }, logger);
+  const sealingKey = await readSealingKey(config);
   const storage = createStorage(config, logger, overrides);
   const directory = overrides.directory ?? createDirectory(config);
   const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
-  const workflow = createWorkflow(config, { directory, storage, teams, clock: overrides.clock ?? systemClock, instanceId });
+  const workflow = createWorkflow(config, { directory, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
   const desk = createRequestDesk(createDeskDependencies(config, workflow, storage, teams));
   const bot = createBotApplication({
     adapter: botFramework.adapter,
@@ -106,12 +109,36 @@ interface Storage {
   /** Every audit event, stored insert-only and mirrored to the structured log (never a secret: the domain sends none). */
   readonly audit: AuditLog;
   readonly addresses: ConversationAddresses;
+  /** How the rate limiter reaches the same account. */
+  readonly access: StorageAccess;
+}
+
+/** The key that seals credentials: from the environment, or read from Key Vault as the managed identity (the bot does not start without it). */
+async function readSealingKey(config: AppConfig): Promise<Buffer> {
+  const source = config.sealingKey;
+  if (source.kind === 'value') return source.key;
+  return readSealingKeyFromKeyVault({
+    vaultUrl: source.vaultUrl,
+    secretName: source.secretName,
+    credential: managedIdentityCredential(source.clientId),
+    verifyChallengeResource: source.verifyChallengeResource,
+  });
+}
+
+/** A connection string, or the account's endpoints with the managed identity's tokens (no account key). */
+function storageAccessOf(config: AppConfig): StorageAccess {
+  const access = config.storage.access;
+  return access.kind === 'connectionString'
+    ? { connectionString: access.connectionString }
+    : { account: { blobUrl: access.blobUrl, tableUrl: access.tableUrl, credential: managedIdentityCredential(access.clientId) } };
 }
 
 function createStorage(config: AppConfig, logger: Logger, overrides: AppOverrides): Storage {
-  const { connectionString } = config.storage;
-  const botState = new BlobsStorage(connectionString, config.storage.container);
-  const auditTable = createTableAuditLog({ connectionString, tableName: config.storage.auditTable });
+  const access = storageAccessOf(config);
+  const botState = 'account' in access
+    ? new BlobsStorage('', config.storage.container, undefined, `${access.account.blobUrl}/${config.storage.container}`, access.account.credential)
+    : new BlobsStorage(access.connectionString, config.storage.container);
+  const auditTable = createTableAuditLog({ ...access, tableName: config.storage.auditTable });
   const configuredTicketChannel = config.ticketChannel
     ? {
         channelId: 'msteams',
@@ -122,11 +149,12 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     : undefined;
   return {
     botState,
-    requests: createBlobRequestStore({ connectionString, containerName: config.storage.requestsContainer }),
+    requests: createBlobRequestStore({ ...access, containerName: config.storage.requestsContainer }),
     auditTable,
-    credentials: createTableCredentialStore({ connectionString, tableName: config.storage.credentialsTable }),
+    credentials: createTableCredentialStore({ ...access, tableName: config.storage.credentialsTable }),
     audit: mirroredToLog(overrides.audit ?? auditTable, logger),
     addresses: new ConversationAddresses(botState, configuredTicketChannel),
+    access,
   };
 }
 
@@ -181,9 +209,9 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 
 function createWorkflow(
   config: AppConfig,
-  parts: { directory: Directory; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; clock: Clock; instanceId: string },
+  parts: { directory: Directory; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
 ): OnboardingDependencies {
-  const key = config.secretVaultKey;
+  const key = parts.sealingKey;
   return {
     directory: parts.directory,
     delivery: parts.teams.delivery,
@@ -206,7 +234,7 @@ function createDeskDependencies(
     ...workflow,
     roles: createRoleResolver({ directory: workflow.directory, groups: config.roles, clock: workflow.clock, cacheMs: config.roleCacheMs }),
     rateLimiter: createBlobRateLimiter({
-      connectionString: config.storage.connectionString, containerName: config.storage.limitsContainer, now: () => workflow.clock.now(),
+      ...storage.access, containerName: config.storage.limitsContainer, now: () => workflow.clock.now(),
     }),
     rateLimits: config.rateLimits,
     notice: teams.notice,

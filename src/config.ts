@@ -46,6 +46,8 @@ const environmentSchema = z
     // Bot Framework identity (Azure Bot resource). Empty in local mode.
     BOT_ID: z.string().default(''),
     BOT_PASSWORD: z.string().default(''),
+    // …or a PEM file with the bot app registration's certificate and private key (SingleTenant).
+    BOT_CERTIFICATE_PATH: z.string().default(''),
     BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI'], { errorMap: () => ({ message: 'SingleTenant or UserAssignedMSI' }) }).default('SingleTenant'),
     // Bot Framework endpoints of a sovereign or private cloud; unset = Microsoft's public cloud.
     BOT_OPENID_METADATA_URL: httpsUrl.optional(),
@@ -66,8 +68,13 @@ const environmentSchema = z
     // Local mode authenticates nobody: it talks only to the local tenant unless this says otherwise, out loud.
     LOCAL_ALLOW_REMOTE_DIRECTORY: bool.default('false'),
 
-    // Azure Storage (Azurite locally) for conversation state, requests and the audit trail.
-    STORAGE_CONNECTION_STRING: z.string().min(1, 'an Azure Storage connection string'),
+    // Azure Storage (Azurite locally) for conversation state, requests and the audit trail:
+    // a connection string (account key), or the blob and table endpoints reached as a managed identity.
+    STORAGE_CONNECTION_STRING: z.string().min(1, 'an Azure Storage connection string').optional(),
+    STORAGE_BLOB_URL: httpsUrl.optional(),
+    STORAGE_TABLE_URL: httpsUrl.optional(),
+    // The user-assigned managed identity (client id) that reads Key Vault and Storage; unset = the system-assigned one.
+    AZURE_CLIENT_ID: guid('client id of a user-assigned managed identity').optional(),
     STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, hyphens)').default('onboarding-state'),
     AUDIT_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingAudit'),
     CREDENTIALS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingCredentials'),
@@ -109,8 +116,17 @@ const environmentSchema = z
     SECRET_VAULT_KEY: z
       .string()
       .min(1, 'base64 of 32 random bytes')
-      .refine((value) => Buffer.from(value, 'base64').length === 32, 'base64 of 32 random bytes'),
+      .refine((value) => isSealingKey(value), 'base64 of 32 random bytes')
+      .optional(),
+    // …or that key as a Key Vault secret, read at start-up as a managed identity.
+    KEY_VAULT_URL: httpsUrl.optional(),
+    CREDENTIAL_KEY_SECRET_NAME: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, 'a Key Vault secret name (1-127 letters, digits and hyphens)').default('credential-sealing-key'),
   });
+
+/** The credential-sealing key as the environment or Key Vault holds it: base64 of exactly 32 bytes. */
+export function isSealingKey(value: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(value.trim()) && Buffer.from(value, 'base64').length === 32;
+}
 
 const DIRECTORY_DEFAULTS = { GRAPH_AUTHORITY_HOST: 'https://login.microsoftonline.com', GRAPH_BASE_URL: 'https://graph.microsoft.com' } as const;
 const REMOTE_DIRECTORY_VARIABLES = Object.keys(DIRECTORY_DEFAULTS) as (keyof typeof DIRECTORY_DEFAULTS)[];
@@ -147,8 +163,20 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
     }
   } else if (mode === 'tenant') {
     if (!GUID.test(raw.BOT_ID ?? '')) problem('BOT_ID', 'the Azure Bot app id (a GUID) in tenant mode');
-    if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && !raw.BOT_PASSWORD) {
-      problem('BOT_PASSWORD', "the bot app registration's client secret in tenant mode");
+    if ((raw.BOT_APP_TYPE ?? 'SingleTenant') === 'SingleTenant' && Boolean(raw.BOT_PASSWORD) === Boolean(raw.BOT_CERTIFICATE_PATH)) {
+      problem('BOT_PASSWORD', raw.BOT_PASSWORD
+        ? 'either BOT_PASSWORD or BOT_CERTIFICATE_PATH, not both'
+        : "the bot app registration's client secret in tenant mode (or BOT_CERTIFICATE_PATH: its certificate)");
+    }
+    if (raw.BOT_APP_TYPE === 'UserAssignedMSI' && raw.BOT_CERTIFICATE_PATH) {
+      problem('BOT_CERTIFICATE_PATH', 'no value with BOT_APP_TYPE=UserAssignedMSI (the bot gets its tokens as the managed identity BOT_ID)');
+    }
+    if (raw.BOT_CERTIFICATE_PATH && !existsSync(raw.BOT_CERTIFICATE_PATH)) {
+      problem('BOT_CERTIFICATE_PATH', 'the path of an existing PEM file with the bot\'s certificate and its private key');
+    }
+    // A bot that is a managed identity has no secret; botbuilder refuses one.
+    if (raw.BOT_APP_TYPE === 'UserAssignedMSI' && raw.BOT_PASSWORD) {
+      problem('BOT_PASSWORD', 'no value with BOT_APP_TYPE=UserAssignedMSI (the bot gets its tokens as the managed identity BOT_ID)');
     }
     // The bot sends its Bot Connector token to this URL: never in clear.
     if (raw.TICKET_CHANNEL_SERVICE_URL && !raw.TICKET_CHANNEL_SERVICE_URL.startsWith('https://')) {
@@ -165,6 +193,15 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
   if (Boolean(raw.TICKET_CHANNEL_ID) !== Boolean(raw.TICKET_CHANNEL_SERVICE_URL)) {
     problem(raw.TICKET_CHANNEL_ID ? 'TICKET_CHANNEL_SERVICE_URL' : 'TICKET_CHANNEL_ID', 'both TICKET_CHANNEL_ID and TICKET_CHANNEL_SERVICE_URL, or neither');
   }
+  const storageUrls = [raw.STORAGE_BLOB_URL, raw.STORAGE_TABLE_URL].filter(Boolean).length;
+  if (raw.STORAGE_CONNECTION_STRING ? storageUrls > 0 : storageUrls === 0) {
+    problem('STORAGE_CONNECTION_STRING', 'an Azure Storage connection string (UseDevelopmentStorage=true for Azurite), or instead STORAGE_BLOB_URL and STORAGE_TABLE_URL (reached as a managed identity), not both');
+  } else if (storageUrls === 1) {
+    problem(raw.STORAGE_BLOB_URL ? 'STORAGE_TABLE_URL' : 'STORAGE_BLOB_URL', 'both STORAGE_BLOB_URL and STORAGE_TABLE_URL (the account\'s blob and table endpoints)');
+  }
+  if (Boolean(raw.SECRET_VAULT_KEY) === Boolean(raw.KEY_VAULT_URL)) {
+    problem('SECRET_VAULT_KEY', 'base64 of 32 random bytes (openssl rand -base64 32), or instead KEY_VAULT_URL (the key as a Key Vault secret), not both');
+  }
   if (raw.GRAPH_CERTIFICATE_PATH && !existsSync(raw.GRAPH_CERTIFICATE_PATH)) {
     problem('GRAPH_CERTIFICATE_PATH', 'the path of an existing PEM file with the certificate and its private key');
   }
@@ -172,6 +209,20 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
 }
 
 export type Environment = z.infer<typeof environmentSchema>;
+
+/** How the bot reaches Azure Storage: an account key in a connection string, or a managed identity's token. */
+export type StorageAccessConfig =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'managedIdentity'; blobUrl: string; tableUrl: string; clientId?: string };
+
+/**
+ * Where the credential-sealing key comes from: the environment, or a Key Vault secret read as a
+ * managed identity. `verifyChallengeResource` is false only for a vault on a loopback address (the
+ * local tenant's), whose host can never be a subdomain of vault.azure.net as the SDK's check wants.
+ */
+export type SealingKeyConfig =
+  | { kind: 'value'; key: Buffer }
+  | { kind: 'keyVault'; vaultUrl: string; secretName: string; clientId?: string; verifyChallengeResource: boolean };
 
 export type GraphCredentialConfig =
   | { kind: 'clientSecret'; clientId: string; clientSecret: string }
@@ -185,6 +236,8 @@ export interface AppConfig {
   readonly bot: {
     readonly appId: string;
     readonly appPassword: string;
+    /** PEM with the certificate and private key that sign the bot's token requests; '' = none (secret or managed identity). */
+    readonly certificatePath: string;
     readonly appType: Environment['BOT_APP_TYPE'];
     readonly tenantId: string;
     /** Bot Framework endpoints when any BOT_* cloud variable is set (the rest keep public-cloud values); undefined = public cloud. */
@@ -201,7 +254,7 @@ export interface AppConfig {
     readonly disableInstanceDiscovery: boolean;
   };
   readonly storage: {
-    readonly connectionString: string;
+    readonly access: StorageAccessConfig;
     /** The bot's state (conversation state, drafts, addresses). */
     readonly container: string;
     readonly requestsContainer: string;
@@ -223,7 +276,8 @@ export interface AppConfig {
     readonly passwordAvoidLookalikes: boolean;
     readonly createMarkerAttribute: number;
   };
-  readonly secretVaultKey: Buffer;
+  /** The AES-256 key that seals a credential until it is delivered. */
+  readonly sealingKey: SealingKeyConfig;
   /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
   readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
@@ -323,6 +377,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     bot: {
       appId: env.APP_MODE === 'local' ? '' : env.BOT_ID,
       appPassword: env.APP_MODE === 'local' ? '' : env.BOT_PASSWORD,
+      certificatePath: env.APP_MODE === 'local' || !env.BOT_CERTIFICATE_PATH ? '' : resolve(env.BOT_CERTIFICATE_PATH),
       appType: env.BOT_APP_TYPE,
       tenantId: env.TENANT_ID,
       // botbuilder takes its parameterized path as soon as one endpoint is given and then uses
@@ -339,7 +394,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       disableInstanceDiscovery: !/^https:\/\/login\.microsoftonline\.(com|us)$|^https:\/\/login\.chinacloudapi\.cn$/.test(env.GRAPH_AUTHORITY_HOST),
     },
     storage: {
-      connectionString: env.STORAGE_CONNECTION_STRING,
+      access: env.STORAGE_CONNECTION_STRING
+        ? { kind: 'connectionString', connectionString: env.STORAGE_CONNECTION_STRING }
+        : { kind: 'managedIdentity', blobUrl: env.STORAGE_BLOB_URL ?? '', tableUrl: env.STORAGE_TABLE_URL ?? '', ...(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {}) },
       container: env.STORAGE_CONTAINER,
       requestsContainer: `${env.STORAGE_CONTAINER}-requests`.slice(0, 63),
       limitsContainer: `${env.STORAGE_CONTAINER}-limits`.slice(0, 63),
@@ -358,7 +415,15 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       passwordAvoidLookalikes: env.PASSWORD_AVOID_LOOKALIKES,
       createMarkerAttribute: env.CREATE_MARKER_ATTRIBUTE,
     },
-    secretVaultKey: Buffer.from(env.SECRET_VAULT_KEY, 'base64'),
+    sealingKey: env.SECRET_VAULT_KEY
+      ? { kind: 'value', key: Buffer.from(env.SECRET_VAULT_KEY, 'base64') }
+      : {
+          kind: 'keyVault',
+          vaultUrl: env.KEY_VAULT_URL ?? '',
+          secretName: env.CREDENTIAL_KEY_SECRET_NAME,
+          ...(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {}),
+          verifyChallengeResource: !isLoopbackUrl(env.KEY_VAULT_URL ?? ''),
+        },
     resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
     onboarding: {
       ...defaultOnboardingPolicy,
@@ -402,10 +467,6 @@ function describeRequired(variable: string): string {
   switch (variable) {
     case 'TENANT_ID':
       return 'a GUID (the Entra tenant id the bot serves)';
-    case 'STORAGE_CONNECTION_STRING':
-      return 'an Azure Storage connection string (UseDevelopmentStorage=true for Azurite)';
-    case 'SECRET_VAULT_KEY':
-      return 'base64 of 32 random bytes (openssl rand -base64 32)';
     default:
       return 'a value';
   }

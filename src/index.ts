@@ -2,12 +2,17 @@
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig, processEnvironment, readEnvironment } from './config.js';
 import { startApp } from './app.js';
+import { SealingKeyUnavailableError } from './storage/key-vault-sealing-key.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const environment = processEnvironment();
 
+// Files under env/ are for development: a tenant-mode process without APP_ENV (App Service, a
+// container) takes its configuration from the environment alone, never from env/.env.local.
+const envName = environment.APP_ENV ?? (environment.APP_MODE === 'tenant' ? undefined : 'local');
+
 try {
-  const config = loadConfig(readEnvironment(environment.APP_ENV ?? 'local', projectRoot, environment));
+  const config = loadConfig(envName ? readEnvironment(envName, projectRoot, environment) : environment);
   const app = await startApp(config);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -24,6 +29,10 @@ try {
   if (error instanceof ConfigError) {
     console.error(error.message);
     process.exit(78); // EX_CONFIG
+  }
+  if (error instanceof SealingKeyUnavailableError) {
+    console.error(error.message);
+    process.exit(78);
   }
   throw error;
 }

@@ -1,6 +1,11 @@
 /**
- * The bot's outbound token for the Bot Connector when its login authority is not Microsoft's
- * public one (a sovereign or private cloud, or the local tenant).
+ * The bot's outbound token for the Bot Connector when the bot signs in with a certificate, or
+ * when its login authority is not Microsoft's public one (a sovereign or private cloud, or the
+ * local tenant).
+ *
+ * botbuilder's certificate factory wants the thumbprint and the private key as strings in its
+ * options; @azure/identity's ClientCertificateCredential reads the same PEM file the Graph
+ * credential takes (GRAPH_CERTIFICATE_PATH) and signs the assertion itself.
  *
  * botbuilder's own credentials (MSAL 2 without `knownAuthorities`) ask
  * login.microsoftonline.com's instance discovery about any authority host MSAL does not know
@@ -9,11 +14,12 @@
  * so this factory hands botbuilder credentials built on it. It is shaped like botbuilder's
  * ServiceClientCredentialsFactory (which its package does not export).
  */
-import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 
 export interface BotConnectorCredentialOptions {
   appId: string;
-  appPassword: string;
+  /** The app registration's client secret, or a PEM file with its certificate and private key. */
+  secret: { appPassword: string } | { certificatePath: string };
   /** The login URL including the tenant, e.g. https://login.microsoftonline.us/{tenant id}. */
   loginUrl: string;
   /** The Bot Connector resource the tokens are for (ToChannelFromBotOAuthScope). */
@@ -29,10 +35,10 @@ export class BotConnectorCredentialFactory {
     const login = new URL(options.loginUrl);
     const tenantId = login.pathname.split('/').filter(Boolean)[0];
     if (!tenantId) throw new Error('BOT_LOGIN_URL must end in the tenant, e.g. https://login.microsoftonline.us/{tenant id}');
-    this.credential = new ClientSecretCredential(tenantId, options.appId, options.appPassword, {
-      authorityHost: login.origin,
-      disableInstanceDiscovery: !MICROSOFT_AUTHORITY.test(login.origin),
-    });
+    const common = { authorityHost: login.origin, disableInstanceDiscovery: !MICROSOFT_AUTHORITY.test(login.origin) };
+    this.credential = 'certificatePath' in options.secret
+      ? new ClientCertificateCredential(tenantId, options.appId, { certificatePath: options.secret.certificatePath }, common)
+      : new ClientSecretCredential(tenantId, options.appId, options.secret.appPassword, common);
   }
 
   async isValidAppId(appId = ''): Promise<boolean> {

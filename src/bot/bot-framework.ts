@@ -16,6 +16,8 @@ export interface BotFrameworkSettings {
   readonly mode: 'local' | 'tenant';
   readonly appId: string;
   readonly appPassword: string;
+  /** PEM with the bot's certificate and private key; '' = a secret or a managed identity. */
+  readonly certificatePath: string;
   readonly appType: 'SingleTenant' | 'UserAssignedMSI';
   readonly tenantId: string;
   /** Bot Framework endpoints off the public cloud; undefined = public cloud. */
@@ -40,6 +42,8 @@ export interface BotFramework {
   handleMessage(bot: TurnRunner): (req: Request, res: Response) => Promise<void>;
 }
 
+const PUBLIC_LOGIN = 'https://login.microsoftonline.com/';
+const PUBLIC_BOT_CONNECTOR = 'https://api.botframework.com';
 const LOOPBACK_SERVICE_URL = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 export function createBotFramework(settings: BotFrameworkSettings, logger: Logger): BotFramework {
@@ -66,8 +70,15 @@ export function createBotFramework(settings: BotFrameworkSettings, logger: Logge
               }
             : {}),
         };
-  const credentialsFactory = settings.skipInstanceDiscovery && cloud
-    ? new BotConnectorCredentialFactory({ appId: settings.appId, appPassword: settings.appPassword, loginUrl: cloud.loginUrl, oauthScope: cloud.oauthScope })
+  // A certificate, or a secret off Microsoft's login: @azure/identity's credentials (botbuilder's own
+  // want a thumbprint and a key string for a certificate, and Microsoft's instance discovery for any authority).
+  const credentialsFactory = settings.mode === 'tenant' && (settings.certificatePath || (settings.skipInstanceDiscovery && cloud))
+    ? new BotConnectorCredentialFactory({
+        appId: settings.appId,
+        secret: settings.certificatePath ? { certificatePath: settings.certificatePath } : { appPassword: settings.appPassword },
+        loginUrl: cloud?.loginUrl ?? `${PUBLIC_LOGIN}${settings.tenantId}`,
+        oauthScope: cloud?.oauthScope ?? PUBLIC_BOT_CONNECTOR,
+      })
     : undefined;
   const adapter = new TeamsAdapter(options, credentialsFactory);
   // Tenant mode: every request proves it comes from the Bot Framework before anything reads it.

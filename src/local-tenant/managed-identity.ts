@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Application, DirectoryState } from './directory.js';
 import type { ApiResponse } from './responses.js';
-import { GRAPH_APP_ID, GRAPH_RESOURCE, type TokenService } from './token-service.js';
+import { BOT_CONNECTOR_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE, type TokenAudience, type TokenService } from './token-service.js';
 
 /**
  * The managed identity endpoint of Azure App Service / Functions (API version 2019-08-01),
@@ -9,6 +9,8 @@ import { GRAPH_APP_ID, GRAPH_RESOURCE, type TokenService } from './token-service
  * finds through IDENTITY_ENDPOINT and IDENTITY_HEADER:
  *
  *   GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=https://graph.microsoft.com[&client_id=…|&object_id=…|&mi_res_id=…]
+ *   (resource: Graph, the Bot Connector https://api.botframework.com for a bot of type
+ *   UserAssignedMSI, Key Vault https://vault.azure.net or Storage https://storage.azure.com)
  *   X-IDENTITY-HEADER: {IDENTITY_HEADER}
  *   → 200 { access_token, expires_on: "<epoch seconds>", resource, token_type: "Bearer", client_id }
  *   → 4xx { statusCode, message, correlationId }   (msal-node reads `message` and `correlationId`)
@@ -57,15 +59,16 @@ export class ManagedIdentityEndpoint {
     }
     const resource = request.query.get('resource');
     if (!resource) return fail(400, "The 'resource' query parameter is required.");
-    if (!isGraph(resource)) {
+    const audience = audienceOf(resource);
+    if (!audience) {
       const organization = this.directory().organization.displayName;
-      return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${organization}. This local tenant issues managed identity tokens for ${GRAPH_RESOURCE} only.`);
+      return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${organization}. This local tenant issues managed identity tokens for ${RESOURCES.join(', ')} only.`);
     }
 
     const application = this.identityFor(request.query);
     if (!application) return fail(400, 'Unable to load the proper Managed Identity.');
     // A managed identity signs in with a certificate the platform holds: appidacr 2.
-    const token = await this.tokens().signAppToken(application, { authenticationMethod: '2', audience: GRAPH_RESOURCE, now });
+    const token = await this.tokens().signAppToken(application, { authenticationMethod: '2', audience, now });
     return {
       appId: application.appId,
       response: {
@@ -98,9 +101,13 @@ export class ManagedIdentityEndpoint {
   }
 }
 
-function isGraph(resource: string): boolean {
+const RESOURCES: readonly TokenAudience[] = [GRAPH_RESOURCE, BOT_CONNECTOR_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE];
+
+/** The token's audience for a requested resource (Graph also by its app id), or undefined for one this tenant does not know. */
+function audienceOf(resource: string): TokenAudience | undefined {
   const bare = resource.replace(/\/\.default$/, '').replace(/\/$/, '').toLowerCase();
-  return bare === GRAPH_RESOURCE || bare === GRAPH_APP_ID;
+  if (bare === GRAPH_APP_ID) return GRAPH_RESOURCE;
+  return RESOURCES.find((known) => known === bare);
 }
 
 function miError(status: number, message: string, correlationId: string): ApiResponse {

@@ -15,6 +15,7 @@ import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js
 import { hasPermission } from './graph-permissions.js';
 import { inspectionRoutes } from './inspection.js';
 import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
+import { KEY_VAULT_SECRETS_PATH, KeyVaultStandIn } from './key-vault.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
@@ -101,6 +102,17 @@ export interface LocalTenant {
    * client id, for that app registration (user-assigned).
    */
   managedIdentity: { endpoint: string; header: string };
+  /**
+   * Azure Key Vault's secrets API at this tenant's own URL (`url` is KEY_VAULT_URL): tokens for
+   * https://vault.azure.net from the managed identity endpoint or the token endpoint open it.
+   */
+  keyVault: {
+    url: string;
+    /** Adds a version of a secret; returns the version id. */
+    setSecret(name: string, value: string): string;
+    /** The app ids holding "Key Vault Secrets User"; undefined (the default) = every app. */
+    setReaders(appIds: readonly string[] | undefined): void;
+  };
   close(): Promise<void>;
 }
 
@@ -145,6 +157,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const tokenService = (): TokenService => runtime.tokens as TokenService;
   const graphApi = (): GraphApi => runtime.graph as GraphApi;
   const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state);
+  const keyVault = new KeyVaultStandIn(() => baseUrl, tokenService);
 
   // ------------------------------------------------------------------ Entra
   const openIdPaths = ['/:tenant/v2.0/.well-known/openid-configuration', '/:tenant/.well-known/openid-configuration'];
@@ -206,6 +219,20 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     });
     return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id }, { appId });
   });
+
+  // ------------------------------------------------------------- Key Vault
+  for (const path of [`${KEY_VAULT_SECRETS_PATH}/:name`, `${KEY_VAULT_SECRETS_PATH}/:name/`, `${KEY_VAULT_SECRETS_PATH}/:name/:version`]) {
+    server.all(path, async (request, reply) => {
+      const started = performance.now();
+      const id = header(request, 'x-ms-client-request-id') ?? randomUUID();
+      const { name, version } = request.params as { name: string; version?: string };
+      const { response, appId } = await keyVault.getSecret({
+        method: request.method, name, version: version || undefined, query: queryOf(request), authorization: header(request, 'authorization'),
+      });
+      response.headers['x-ms-request-id'] = id;
+      return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id }, { appId });
+    });
+  }
 
   // ------------------------------------------------------ Bot Framework channel
   server.get(BOT_FRAMEWORK_OPENID_PATH, async (request, reply) => {
@@ -428,6 +455,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
     managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header },
+    keyVault: {
+      url: baseUrl,
+      setSecret: (name, value) => keyVault.setSecret(name, value),
+      setReaders: (appIds) => keyVault.setReaders(appIds),
+    },
     close: async () => {
       await server.close();
       credentials.dispose();

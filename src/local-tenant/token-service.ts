@@ -10,6 +10,12 @@ export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 /** The Bot Connector's resource: a bot gets a token for it to send replies and proactive messages. */
 export const BOT_CONNECTOR_RESOURCE = 'https://api.botframework.com';
+/** Azure Key Vault's data plane: the bot reads the credential-sealing key with a token for it. */
+export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+/** Azure Storage's data plane (blobs and tables with a token instead of an account key). */
+export const STORAGE_RESOURCE = 'https://storage.azure.com';
+/** The resources this tenant issues app-only tokens for (an access token's `aud`). */
+export type TokenAudience = typeof GRAPH_RESOURCE | typeof BOT_CONNECTOR_RESOURCE | typeof KEY_VAULT_RESOURCE | typeof STORAGE_RESOURCE;
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -180,11 +186,11 @@ export class TokenService {
   /**
    * Signs an app-only access token for an application's service principal, as Entra issues it
    * to the client-credentials grant and to a managed identity. `roles` = the app's permissions
-   * for Graph, none for the Bot Connector. `authenticationMethod` is `appidacr`: 1 secret, 2 certificate.
+   * for Graph, none for any other resource (the Bot Connector, Key Vault and Storage authorize by RBAC or not at all). `authenticationMethod` is `appidacr`: 1 secret, 2 certificate.
    */
   async signAppToken(
     application: Application,
-    options: { authenticationMethod: '1' | '2'; audience: typeof GRAPH_RESOURCE | typeof BOT_CONNECTOR_RESOURCE; now?: Date },
+    options: { authenticationMethod: '1' | '2'; audience: TokenAudience; now?: Date },
   ): Promise<{ accessToken: string; expiresOnSeconds: number; lifetimeSeconds: number }> {
     const { authenticationMethod, audience } = options;
     const tenantId = this.tenantId;
@@ -235,6 +241,25 @@ export class TokenService {
   clientSecretMatches(appId: string, secret: string): boolean {
     const expected = this.credentials.apps.get(appId)?.clientSecret;
     return expected !== undefined && sameSecret(secret, expected);
+  }
+
+  /**
+   * Verifies an app-only token for a resource other than Graph (Key Vault, Storage): this tenant's
+   * signature and issuer, the resource as audience, not expired. A value, not a throw: each resource
+   * words its own 401.
+   */
+  async verifyResourceToken(token: string, audience: TokenAudience): Promise<{ ok: true; appId: string } | { ok: false; reason: 'expired' | 'issuer' | 'audience' | 'invalid'; audience?: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, { algorithms: ['RS256'], issuer: this.issuer });
+      const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter((aud): aud is string => typeof aud === 'string');
+      if (!audiences.some((aud) => aud.replace(/\/$/, '') === audience)) return { ok: false, reason: 'audience', audience: audiences.join(',') };
+      if (payload['tid'] !== this.tenantId || typeof payload['appid'] !== 'string') return { ok: false, reason: 'invalid' };
+      return { ok: true, appId: payload['appid'] };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'expired' };
+      if (error instanceof joseErrors.JWTClaimValidationFailed && error.claim === 'iss') return { ok: false, reason: 'issuer' };
+      return { ok: false, reason: 'invalid' };
+    }
   }
 
   /** Verifies a Graph bearer token; throws Graph's 401 InvalidAuthenticationToken. */

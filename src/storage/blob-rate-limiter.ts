@@ -4,18 +4,18 @@
  * never both take the last slot.
  */
 import { createHash } from 'node:crypto';
-import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { RateLimiter, RateLimitDecision } from '../onboarding/index.js';
 import { statusCodeOf } from './reachability.js';
+import { blobServiceOf, type StorageAccess } from './storage-account.js';
 
-export interface BlobRateLimiterOptions {
-  readonly connectionString: string;
+export type BlobRateLimiterOptions = StorageAccess & {
   readonly containerName: string;
   readonly now?: () => Date;
-}
+};
 
 export function createBlobRateLimiter(options: BlobRateLimiterOptions): RateLimiter {
-  const container: ContainerClient = BlobServiceClient.fromConnectionString(options.connectionString).getContainerClient(options.containerName);
+  const container: ContainerClient = blobServiceOf(options).getContainerClient(options.containerName);
   let ready: Promise<unknown> | undefined;
   const now = options.now ?? (() => new Date());
 

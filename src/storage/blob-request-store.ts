@@ -23,17 +23,17 @@
  * Blob index tags need a general-purpose v2 account without hierarchical namespace.
  */
 import { createHash } from 'node:crypto';
-import { BlobServiceClient, type ContainerClient, type Tags } from '@azure/storage-blob';
+import type { ContainerClient, Tags } from '@azure/storage-blob';
 import { finalStatuses, type OnboardingRecord, type OnboardingStatus, type RequestStore, type StoredRequest } from '../onboarding/index.js';
 import { InvalidRequestIdError, UnreadableStoredRequestError } from './errors.js';
 import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
+import { blobServiceOf, type StorageAccess } from './storage-account.js';
 
-export interface BlobRequestStoreOptions {
-  /** An Azure Storage connection string (Azurite's in tests and `npm start`). */
-  readonly connectionString: string;
+/** A connection string (Azurite's in tests and `npm start`) or the account as a managed identity, and the container. */
+export type BlobRequestStoreOptions = StorageAccess & {
   /** Lowercase letters, digits and hyphens, 3–63 characters; created if missing. */
   readonly containerName: string;
-}
+};
 
 /** A stored blob that could not be read as a request; lists report it instead of failing. */
 export interface UnreadableRequest {
@@ -92,7 +92,7 @@ export function ticketTag(ticketReference: string): string {
 }
 
 export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRequestStore {
-  const service = BlobServiceClient.fromConnectionString(options.connectionString);
+  const service = blobServiceOf(options);
   const container = service.getContainerClient(options.containerName);
   let ready: Promise<void> | undefined;
 

@@ -6,3 +6,5 @@ export * from './errors.js';
 export * from './reachability.js';
 export * from './blob-rate-limiter.js';
 export * from './table-credential-store.js';
+export * from './storage-account.js';
+export * from './key-vault-sealing-key.js';

@@ -20,21 +20,21 @@
  * filter columns copied from details: userPrincipalNameKey (lower-cased UPN) and requesterId.
  */
 import { randomUUID } from 'node:crypto';
-import { TableClient, odata } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
 import type { AuditEvent, AuditLog } from '../onboarding/index.js';
 import {
   AuditEventAlreadyRecordedError, InvalidAuditEventError, SecretInAuditEventError, UnreadableAuditRowError,
 } from './errors.js';
 import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
+import { tableClientOf, type StorageAccess } from './storage-account.js';
 
-export interface TableAuditLogOptions {
-  /** An Azure Storage connection string (Azurite's in tests and `npm start`). */
-  readonly connectionString: string;
+/** A connection string (Azurite's in tests and `npm start`) or the account as a managed identity, and the table. */
+export type TableAuditLogOptions = StorageAccess & {
   /** Letters and digits, starting with a letter, 3–63 characters; created if missing. */
   readonly tableName: string;
   /** Makes the unique part of each row key; a random UUID unless a test needs to repeat one. */
   readonly newEventId?: () => string;
-}
+};
 
 /** An event as read back, with the id it was recorded under. */
 export interface RecordedAuditEvent extends AuditEvent {
@@ -90,10 +90,7 @@ const MAX_DETAILS_CHARS = 30_000;
 const SAFE_EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLog {
-  const table = TableClient.fromConnectionString(options.connectionString, options.tableName, {
-    // Plain http is only ever accepted for a storage emulator on this machine.
-    allowInsecureConnection: isLocalEmulator(options.connectionString),
-  });
+  const table = tableClientOf(options, options.tableName);
   const newEventId = options.newEventId ?? (() => randomUUID());
   let ready: Promise<void> | undefined;
 
@@ -245,11 +242,6 @@ function fromEntity(tableName: string, entity: AuditEntity): RecordedAuditEvent 
   };
 }
 
-/** Plain http is only ever accepted for a storage emulator on this machine. */
-export function isLocalEmulator(connectionString: string): boolean {
-  return /UseDevelopmentStorage=true/i.test(connectionString)
-    || /TableEndpoint=http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/i.test(connectionString);
-}
 
 // ------------------------------------------------------------------------------ secrets
 

@@ -12,16 +12,15 @@
  * a filter on purgeAt (ISO strings sort as times): the table only ever holds credentials
  * not yet revealed or expired, so it stays small.
  */
-import { TableClient, odata } from '@azure/data-tables';
+import { odata } from '@azure/data-tables';
 import type { CredentialStore, SealedSecret, StoredCredentials } from '../onboarding/index.js';
 import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
-import { isLocalEmulator } from './table-audit-log.js';
+import { tableClientOf, type StorageAccess } from './storage-account.js';
 
-export interface TableCredentialStoreOptions {
-  readonly connectionString: string;
+export type TableCredentialStoreOptions = StorageAccess & {
   /** Letters and digits, starting with a letter, 3–63 characters; created if missing. */
   readonly tableName: string;
-}
+};
 
 export interface TableCredentialStore extends CredentialStore {
   /** Whether Table Storage answers, for the health endpoint; never throws. */
@@ -42,9 +41,7 @@ interface CredentialEntity {
 const ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export function createTableCredentialStore(options: TableCredentialStoreOptions): TableCredentialStore {
-  const table = TableClient.fromConnectionString(options.connectionString, options.tableName, {
-    allowInsecureConnection: isLocalEmulator(options.connectionString),
-  });
+  const table = tableClientOf(options, options.tableName);
   let ready: Promise<void> | undefined;
   const ensureReady = (): Promise<void> => {
     ready ??= table.createTable().then(() => undefined, (error: unknown) => {

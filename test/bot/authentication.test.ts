@@ -5,47 +5,21 @@
  * the Bot Connector (tenant mode accepts https serviceUrls only).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:https';
 import { ContainerClient } from '@azure/storage-blob';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { ensureLocalCertificates } from '../../src/local-tenant/certificates.js';
-import { DEFAULT_TLS_DIR, startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { PEOPLE, personalMessage, TENANT_ID } from '../support/activities.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
+import { tokenCheckFor } from '../support/recording-connector.js';
+import { startTlsFront } from '../support/tls-front.js';
 
 let tenant: LocalTenant;
 let bot: BotUnderTest;
 let front: Server;
 let serviceUrl: string;
-
-/** An HTTPS front for the recording connector: forwards every call (with its Authorization header). */
-async function startTlsFront(target: string): Promise<{ server: Server; url: string }> {
-  const tls = ensureLocalCertificates(DEFAULT_TLS_DIR);
-  const server = createServer({ key: readFileSync(tls.serverKeyPath), cert: readFileSync(tls.serverCertPath) }, (request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const headers: Record<string, string> = { 'content-type': request.headers['content-type'] ?? 'application/json' };
-      if (request.headers.authorization) headers['authorization'] = request.headers.authorization;
-      const body = ['GET', 'HEAD'].includes(request.method ?? 'GET') ? undefined : Buffer.concat(chunks);
-      fetch(`${target}${request.url ?? '/'}`, { method: request.method ?? 'GET', headers, ...(body ? { body } : {}) })
-        .then(async (answer) => {
-          response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-          response.end(Buffer.from(await answer.arrayBuffer()));
-        })
-        .catch(() => {
-          response.writeHead(502);
-          response.end();
-        });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 async function blobCount(container: string): Promise<number> {
   const client = new ContainerClient(inject('azuriteConnectionString'), container);
@@ -75,7 +49,8 @@ beforeAll(async () => {
       BOT_OPENID_METADATA_URL: tenant.botFramework.openIdMetadataUrl,
       BOT_LOGIN_URL: `${tenant.url}/${tenant.tenantId}`,
     },
-    { tenant },
+    // The connector checks the bot's own token as the real one does: signed by the bot's tenant, for the Bot Connector, to this bot.
+    { tenant, connectorTokenCheck: tokenCheckFor(tenant, tenant.app.clientId) },
   );
   ({ server: front, url: serviceUrl } = await startTlsFront(bot.connector.serviceUrl));
 });
@@ -181,6 +156,41 @@ describe('tenant mode: Bot Framework authentication on /api/messages', () => {
     const claims = JSON.parse(Buffer.from(outbound.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
     expect(claims).toMatchObject({ aud: 'https://api.botframework.com', appid: tenant.app.clientId, tid: tenant.tenantId });
     expect(tenant.requestLog().some((entry) => entry.path === `/${tenant.tenantId}/oauth2/v2.0/token` && entry.status === 200)).toBe(true);
+    expect(bot.connector.refused).toEqual([]);
+  });
+});
+
+describe('the recording Bot Connector checks the bot\'s token like the real one', () => {
+  const tokenFor = async (scope: string): Promise<string> => {
+    const response = await fetch(`${tenant.url}/${tenant.tenantId}/oauth2/v2.0/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: tenant.app.clientId, client_secret: tenant.app.clientSecret, scope }),
+    });
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+  const post = (authorization?: string) => fetch(`${bot.connector.serviceUrl}/v3/conversations/a%3Aany/activities`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify({ type: 'message', text: 'hi' }),
+  });
+
+  const cases: [string, () => Promise<string | undefined>, RegExp][] = [
+    ['no token', async () => undefined, /no bearer token/],
+    ['a Graph token of the bot\'s app (wrong audience)', async () => `Bearer ${await tokenFor('https://graph.microsoft.com/.default')}`, /aud/],
+    ['a channel token (wrong issuer)', async () => `Bearer ${await tenant.botFramework.mintChannelToken({ appId: tenant.app.clientId, serviceUrl: 'https://x.example/' })}`, /iss|signature|no applicable key|JWKS/i],
+  ];
+  it.each(cases)('when a call comes with %s, then it gets 401 and nothing is recorded', async (_name, authorization, reason) => {
+    const before = { received: bot.connector.received.length, refused: bot.connector.refused.length };
+    const response = await post(await authorization());
+    expect(response.status).toBe(401);
+    expect(bot.connector.received.length).toBe(before.received);
+    expect(bot.connector.refused.slice(before.refused).map((entry) => entry.reason)).toEqual([expect.stringMatching(reason)]);
+  });
+
+  it('when a call comes with the bot\'s Bot Connector token, then it is recorded', async () => {
+    const before = bot.connector.received.length;
+    const response = await post(`Bearer ${await tokenFor('https://api.botframework.com/.default')}`);
+    expect(response.status).toBe(200);
+    expect(bot.connector.received.length).toBe(before + 1);
   });
 });
 

@@ -56,4 +56,17 @@ describe('the bot process (src/index.ts) started as people and hosts start it', 
     expect(output).not.toContain('short-secret-value');
     expect(output).not.toContain('not-used-by-this-test');
   });
+
+  it('when a tenant-mode process starts without APP_ENV (App Service), then it reads no env/ file: what only env/.env.local holds is missing, and it exits 78', async () => {
+    const bot = startBotProcess({
+      env: {
+        APP_ENV: undefined, APP_MODE: 'tenant', PORT: String(await freePort()), STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
+        GRAPH_CLIENT_SECRET: 'not-used-by-this-test', SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
+      },
+    });
+    expect(await bot.exited).toBe(78);
+    const output = bot.output();
+    // env/.env.local sets TENANT_ID, BOT_ID and GRAPH_CLIENT_ID; none of them came from it.
+    for (const variable of ['TENANT_ID', 'BOT_ID', 'GRAPH_CLIENT_ID']) expect(output).toContain(`${variable}: expected`);
+  });
 });

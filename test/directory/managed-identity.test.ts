@@ -178,7 +178,7 @@ describe('the App Service managed identity endpoint over HTTP', () => {
   it.each([
     ['no X-IDENTITY-HEADER', graphQuery, {}, 'GET', 400, /X-IDENTITY-HEADER/],
     ['a wrong X-IDENTITY-HEADER', graphQuery, { 'X-IDENTITY-HEADER': 'not-the-secret' }, 'GET', 401, /X-IDENTITY-HEADER/],
-    ['a resource other than Graph', { ...graphQuery, resource: 'https://vault.azure.net' }, 'header', 'GET', 400, /AADSTS500011/],
+    ['a resource this tenant does not know (Azure Resource Manager)', { ...graphQuery, resource: 'https://management.azure.com' }, 'header', 'GET', 400, /AADSTS500011/],
     ['no resource', { 'api-version': '2019-08-01' }, 'header', 'GET', 400, /resource/],
     ['the 2017 api-version', { ...graphQuery, 'api-version': '2017-09-01' }, 'header', 'GET', 400, /api-version/],
     ['an unknown client_id', { ...graphQuery, client_id: '0badc0de-0000-4000-8000-000000000000' }, 'header', 'GET', 400, /Unable to load the proper Managed Identity/],

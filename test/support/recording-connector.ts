@@ -5,6 +5,32 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+
+/**
+ * What the real Bot Connector checks on a bot's call: a bearer token signed by the bot's login
+ * authority (its keys), issued by that tenant, for the Bot Connector's resource, to the bot's app id.
+ */
+export interface ConnectorTokenCheck {
+  /** The login authority's JWKS, e.g. {tenant}/discovery/v2.0/keys. */
+  readonly jwksUrl: string;
+  /** The token's `iss`: https://sts.windows.net/{tenant id}/ for an app-only v1 token. */
+  readonly issuer: string;
+  /** The token's `aud`: https://api.botframework.com. */
+  readonly audience: string;
+  /** The bot's app id (`appid`), which a managed identity's token carries as well. */
+  readonly appId: string;
+}
+
+/** What the Bot Connector checks on the calls of a bot whose login authority is this local tenant. */
+export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string): ConnectorTokenCheck {
+  return {
+    jwksUrl: `${tenant.url}/${tenant.tenantId}/discovery/v2.0/keys`,
+    issuer: `https://sts.windows.net/${tenant.tenantId}/`,
+    audience: 'https://api.botframework.com',
+    appId: botAppId,
+  };
+}
 
 export interface RecordedActivity {
   /** The conversation the activity was posted to (decoded). */
@@ -30,11 +56,17 @@ export interface RecordingConnector {
   readonly pending: number;
   /** Next calls matching `conversationId` fail with this status (for delivery-failure tests); `times` of them, or all. */
   failConversation(conversationId: string, status: number, body?: unknown, times?: number): void;
+  /** Calls refused because their token did not pass the check (with `tokenCheck` only), and why. */
+  readonly refused: { path: string; reason: string }[];
   close(): Promise<void>;
 }
 
-export async function startRecordingConnector(): Promise<RecordingConnector> {
+/** Without `tokenCheck` every call is accepted (local mode sends none); with it, a call without a valid token gets 401 and is not recorded. */
+export async function startRecordingConnector(options: { tokenCheck?: ConnectorTokenCheck } = {}): Promise<RecordingConnector> {
   const received: RecordedActivity[] = [];
+  const refused: { path: string; reason: string }[] = [];
+  const check = options.tokenCheck;
+  const keys = check ? createRemoteJWKSet(new URL(check.jwksUrl)) : undefined;
   const failures = new Map<string, { status: number; body: unknown; left: number }>();
   /** The failure for this call, if one is set (and counted down). */
   const failureFor = (conversationId: string) => {
@@ -55,6 +87,23 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
       state.pending -= 1;
     });
   });
+  if (check && keys) {
+    fastify.addHook('preHandler', async (request, reply) => {
+      const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
+      const reason = token === undefined
+        ? 'no bearer token'
+        : await jwtVerify(token, keys, { issuer: check.issuer, audience: check.audience, algorithms: ['RS256'] }).then(
+            ({ payload }) => (payload['appid'] === check.appId ? undefined : `appid ${String(payload['appid'])} is not the bot`),
+            (error: unknown) => (error instanceof Error ? error.message : String(error)),
+          );
+      if (reason !== undefined) {
+        refused.push({ path: request.url, reason });
+        // The Bot Connector's answer to a bot call it cannot authenticate.
+        return reply.code(401).send({ message: 'Authorization has been denied for this request.' });
+      }
+      return undefined;
+    });
+  }
   fastify.addHook('onSend', async () => {
     if (state.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
   });
@@ -108,6 +157,7 @@ export async function startRecordingConnector(): Promise<RecordingConnector> {
     },
     serviceUrl: address,
     received,
+    refused,
     inConversation: (conversationId) => received.filter((entry) => entry.conversationId === conversationId),
     repliesTo: (activityId) => received.filter((entry) => entry.replyToId === activityId),
     failConversation: (conversationId, status, body = { error: { code: 'Forbidden', message: 'The bot is not part of the conversation roster.' } }, times = Number.POSITIVE_INFINITY) => {
