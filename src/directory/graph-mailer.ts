@@ -7,7 +7,7 @@
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { MailOutcome, WelcomeMail, WelcomeMailer } from '../onboarding/index.js';
 import { createGraphClient, errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds, userPath, type GraphDirectoryOptions } from './graph-directory.js';
-import { renderMail, type MailView } from './mail-template.js';
+import { renderMail, type MailView, type RenderedMail } from './mail-template.js';
 
 export interface GraphMailerOptions extends Pick<GraphDirectoryOptions, 'baseUrl' | 'tenantId' | 'credential' | 'authorityHost' | 'disableInstanceDiscovery'> {
   /** The service mailbox the mail is sent from (its UPN); it needs an Exchange Online mailbox. */
@@ -59,7 +59,14 @@ export function createGraphMailer(options: GraphMailerOptions): WelcomeMailer {
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   return {
     async sendWelcome(mail: WelcomeMail): Promise<MailOutcome> {
-      const { subject, html } = renderMail('welcome', welcomeMailView(mail), options.templatesDirectory);
+      let rendered: RenderedMail;
+      try {
+        rendered = renderMail('welcome', welcomeMailView(mail), options.templatesDirectory);
+      } catch (error) {
+        // Nothing left: a template someone broke is a refusal, not a maybe-sent mail.
+        return { kind: 'refused', reason: 'template', detail: error instanceof Error ? error.message.slice(0, 200) : 'unreadable template' };
+      }
+      const { subject, html } = rendered;
       const message = {
         subject,
         body: { contentType: 'HTML', content: html },

@@ -33,7 +33,8 @@ export function expandTemplate(template: string, view: MailView): string {
     if (!Object.prototype.hasOwnProperty.call(view, name)) throw new Error(`The mail template uses {{${name}}}, which the welcome mail does not have`);
     return view[name]!;
   };
-  let text = template;
+  // Comments are notes for whoever edits the template, not part of the mail.
+  let text = template.replace(/<!--[\s\S]*?-->\s*/g, '');
   // Sections may nest: expand from the innermost outwards until none is left.
   for (let previous = ''; previous !== text;) {
     previous = text;

@@ -275,7 +275,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const operation = graphApi().resolve(request);
       operationName = operation.name;
-      if (!callerMayRun(caller, operation)) throw insufficientPrivileges();
+      if (!callerMayRun(caller, operation)) throw operation.forbidden?.() ?? insufficientPrivileges();
       const cost = costOf(operation.baseCost, operation.isWrite, request.query);
       const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
       if (!decision.allowed) {

@@ -161,7 +161,7 @@ export interface WelcomeMail {
 export type MailOutcome =
   | { readonly kind: 'sent' }
   /** Not sent, and sending again will not help until someone changes something. */
-  | ({ readonly kind: 'refused'; readonly reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' } & GraphFacts)
+  | ({ readonly kind: 'refused'; readonly reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' | 'template' } & GraphFacts)
   /** Not sent; Exchange asked us to slow down. */
   | ({ readonly kind: 'throttled'; readonly retryAfterSeconds?: number | undefined } & GraphFacts)
   /** Maybe sent: the answer was lost (timeout, dropped connection, 5xx). */

@@ -100,7 +100,7 @@ async function settle(
   const code: ErrorCode | undefined = welcomeMail.state === 'sent' ? undefined : welcomeMail.state === 'unconfirmed' ? 'WELCOME_MAIL_UNCONFIRMED' : 'WELCOME_MAIL_NOT_SENT';
   const warning = code && describeProblem(code, record.correlationId, {
     graphRequestId: facts.graphRequestId,
-    message: code === 'WELCOME_MAIL_NOT_SENT' ? say.WELCOME_MAIL_NOT_SENT(welcomeMail.to, welcomeMail.reason ?? '') : undefined,
+    message: code === 'WELCOME_MAIL_NOT_SENT' ? say.WELCOME_MAIL_NOT_SENT(welcomeMail.to, welcomeMail.reason ?? '') : say.WELCOME_MAIL_UNCONFIRMED(welcomeMail.to),
   });
   return moveTo(deps, stored, 'delivered', { welcomeMail, lease: undefined, ...(warning ? { warnings: [...record.warnings, warning] } : {}) }, event, {
     to: welcomeMail.to, copyTo: welcomeMail.copyTo ?? null, attempts: welcomeMail.attempts, reason: welcomeMail.reason ?? null, graphRequestId: facts.graphRequestId ?? null,

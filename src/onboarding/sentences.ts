@@ -260,12 +260,13 @@ export const say = {
   WELCOME_MAIL_NOT_SENT: (to: string, reason: string) => `Welcome email not sent to ${to}: ${reason}`,
   WELCOME_MAIL_UNCONFIRMED: (to: string) =>
     `Welcome email to ${to} unconfirmed: the bot stopped after asking Exchange to send it and before hearing back; it was not sent again, to avoid a duplicate. The service mailbox's Sent Items shows whether it went out.`,
-  WELCOME_MAIL_REASON: (reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' | 'throttled' | 'off') => {
+  WELCOME_MAIL_REASON: (reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' | 'template' | 'throttled' | 'off') => {
     switch (reason) {
       case 'no-mailbox': return 'the service mailbox has no Exchange Online mailbox (Graph answered MailboxNotEnabledForRESTAPI; it needs an Exchange Online licence).';
       case 'permission': return 'the bot may not send as the service mailbox (Graph permission Mail.Send, or the Exchange application access policy, is missing).';
       case 'recipient': return 'Exchange refused the address.';
       case 'invalid': return 'Exchange refused the message.';
+      case 'template': return 'the welcome email template (adaptiveCards/mail/welcome.html) could not be filled in; the bot log says why.';
       case 'throttled': return 'Exchange kept asking the bot to slow down.';
       case 'off': return 'no service mailbox is configured for welcome emails (WELCOME_MAIL_FROM).';
     }
