@@ -257,22 +257,31 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
 const PERSONAL_EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 /**
- * The welcome mail's address: one address of the person's own, outside the organisation's
- * domains (their mailbox there does not exist yet, or is not theirs to read before the first sign-in).
+ * What is wrong with a personal email, or undefined when it will do: one plain address of the
+ * person's own, outside the organisation's domains (their mailbox there does not exist yet, or
+ * is not theirs to read before the first sign-in).
  */
+export function personalEmailProblem(value: string, ownDomains: readonly string[]): string | undefined {
+  if (Array.from(value).length > FIELD_LIMITS.personalEmail || !PERSONAL_EMAIL.test(value) || value.includes('..') || value.startsWith('.') || value.includes('.@')) {
+    return `${LABELS.personalEmail} must be one address, like adele@example.com.`;
+  }
+  const domain = value.slice(value.lastIndexOf('@') + 1).toLowerCase();
+  if (ownDomains.some((own) => domain === own.toLowerCase() || domain.endsWith(`.${own.toLowerCase()}`))) {
+    return `${LABELS.personalEmail} must be the person's own address outside the organisation, not @${domain}: their new mailbox is what the email is about.`;
+  }
+  return undefined;
+}
+
+/** The personal email as kept: the local part as typed, the domain in lower case; undefined (and a problem) when it won't do. */
 function checkPersonalEmail(
   value: string | undefined, domains: readonly VerifiedDomain[], problem: (field: FormField, message: string) => void,
 ): string | undefined {
   if (value === undefined) return undefined;
-  if (!PERSONAL_EMAIL.test(value) || value.includes('..') || value.startsWith('.') || value.includes('.@')) {
-    problem('personalEmail', `${LABELS.personalEmail} must be one address, like adele@example.com.`);
+  const wrong = personalEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
+  if (wrong) {
+    problem('personalEmail', wrong);
     return undefined;
   }
-  const [local, domain] = value.split('@') as [string, string];
-  const lowerDomain = domain.toLowerCase();
-  if (domains.some((d) => d.isVerified && (lowerDomain === d.name.toLowerCase() || lowerDomain.endsWith(`.${d.name.toLowerCase()}`)))) {
-    problem('personalEmail', `${LABELS.personalEmail} must be the person's own address outside the organisation, not @${lowerDomain}: their new mailbox is what the email is about.`);
-    return undefined;
-  }
-  return `${local}@${lowerDomain}`;
+  const at = value.lastIndexOf('@');
+  return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
 }
