@@ -1,13 +1,16 @@
 /**
  * The WelcomeMailer port over Graph: POST /users/{service mailbox}/sendMail with the
  * application permission Mail.Send (which an Exchange admin limits to that one mailbox, see
- * README). Sent once per call: sendMail has no idempotency key, so the transport never
- * resends it (RetryHandler off) and a lost answer is `ambiguous`, for the workflow to decide.
+ * README). The mail goes in sendMail's MIME form, so it carries both the HTML and the
+ * plain-text rendering (the JSON form takes one body). Sent once per call: sendMail has no
+ * idempotency key, so the transport never resends it (RetryHandler off) and a lost answer
+ * is `ambiguous`, for the workflow to decide.
  */
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { MailOutcome, WelcomeMail, WelcomeMailer } from '../onboarding/index.js';
 import { createGraphClient, errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds, userPath, type GraphDirectoryOptions } from './graph-directory.js';
 import { renderMail, type MailView, type RenderedMail } from './mail-template.js';
+import { mimeMessage } from './mime-message.js';
 
 export interface GraphMailerOptions extends Pick<GraphDirectoryOptions, 'baseUrl' | 'tenantId' | 'credential' | 'authorityHost' | 'disableInstanceDiscovery'> {
   /** The service mailbox the mail is sent from (its UPN); it needs an Exchange Online mailbox. */
@@ -66,21 +69,19 @@ export function createGraphMailer(options: GraphMailerOptions): WelcomeMailer {
         // Nothing left: a template someone broke is a refusal, not a maybe-sent mail.
         return { kind: 'refused', reason: 'template', detail: error instanceof Error ? error.message.slice(0, 200) : 'unreadable template' };
       }
-      const { subject, html } = rendered;
-      const message = {
-        subject,
-        body: { contentType: 'HTML', content: html },
-        toRecipients: [{ emailAddress: { address: mail.to, name: mail.displayName } }],
-        ...(mail.copyTo ? { ccRecipients: [{ emailAddress: { address: mail.copyTo } }] } : {}),
-      };
+      const message = mimeMessage({
+        from: options.from, to: { address: mail.to, name: mail.displayName }, cc: mail.copyTo,
+        subject: rendered.subject, text: rendered.text, html: rendered.html,
+      });
       try {
         await client
           .api(`${userPath(options.from)}/sendMail`)
           // Never resent by the transport: a resend after a lost 202 is a second mail.
           .middlewareOptions([new RetryHandlerOptions(0, 0)])
           .option('signal', AbortSignal.timeout(timeoutMs))
-          // Kept in the service mailbox's Sent Items: how IT checks an unconfirmed send.
-          .post({ message, saveToSentItems: true });
+          // The MIME form; Exchange keeps a copy in the service mailbox's Sent Items: how IT checks an unconfirmed send.
+          .header('Content-Type', 'text/plain')
+          .post(message);
         return { kind: 'sent' };
       } catch (error) {
         return classifySendMailFailure(error);

@@ -138,6 +138,8 @@ export interface SentMail {
   savedToSentItems: boolean;
   subject: string;
   body: { contentType: 'Text' | 'HTML'; content: string };
+  /** The plain-text alternative of an HTML mail sent in the MIME form. */
+  textBody?: string;
   toRecipients: { address: string; name?: string }[];
   ccRecipients: { address: string; name?: string }[];
   bccRecipients: { address: string; name?: string }[];

@@ -1,5 +1,7 @@
 /**
- * Exchange Online's side of POST /users/{id | userPrincipalName}/sendMail (user-sendmail.md):
+ * Exchange Online's side of POST /users/{id | userPrincipalName}/sendMail (user-sendmail.md),
+ * in both forms: JSON (`{message, saveToSentItems}`) and MIME (a base64 RFC 5322 message,
+ * Content-Type text/plain; 400 ErrorMimeContentInvalidBase64String when it is not base64).
  * 202 Accepted with no body; the sender must have an Exchange Online mailbox (seeded users
  * marked `"mailbox": true`; users created through Graph are unlicensed and have none:
  * 404 MailboxNotEnabledForRESTAPI); 400 ErrorInvalidRecipients for missing or unresolvable
@@ -8,7 +10,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DirectoryState, SentMail } from './directory.js';
+import { readMimeMessage } from './mime.js';
 import { GraphError, type ApiResponse } from './responses.js';
+
+/** A sendMail body sent in the MIME form (Content-Type text/plain): the base64 text as it came. */
+export class MimeContent {
+  constructor(readonly base64: string) {}
+}
+
+/** True when a request is sendMail's MIME form, whose body is not JSON. */
+export function isMimeSendMail(method: string, graphPath: string, contentType: string | undefined): boolean {
+  return method.toUpperCase() === 'POST' && /\/sendMail$/i.test(graphPath) && /^text\/plain\b/i.test(contentType ?? '');
+}
 
 /** The outbox keeps the most recent mails only. */
 export const OUTBOX_LIMIT = 500;
@@ -32,6 +45,7 @@ export function sendMail(tenant: MailTenant, key: string, body: unknown, now: Da
   if (!sender) throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${decodeURIComponent(key)}' is invalid.`);
   if (!(state.mailboxes ?? []).includes(sender.id)) throw new GraphError(404, 'MailboxNotEnabledForRESTAPI', 'REST API is not yet supported for this mailbox.');
 
+  if (body instanceof MimeContent) return deliver(tenant, sender.userPrincipalName, readMime(body), true, now);
   const fields = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
   for (const name of Object.keys(fields)) {
     if (name !== 'message' && name !== 'saveToSentItems') {
@@ -44,17 +58,35 @@ export function sendMail(tenant: MailTenant, key: string, body: unknown, now: Da
   }
   const saveToSentItems = fields['saveToSentItems'] ?? true;
   if (typeof saveToSentItems !== 'boolean') throw new GraphError(400, 'RequestBodyRead', "Cannot convert the literal to the expected type 'Edm.Boolean'.");
-  const mail = readMessage(message as Record<string, unknown>);
+  return deliver(tenant, sender.userPrincipalName, readMessage(message as Record<string, unknown>), saveToSentItems, now);
+}
 
-  state.outbox = [...(state.outbox ?? []), {
-    id: randomUUID(),
-    from: sender.userPrincipalName,
-    sentDateTime: now.toISOString(),
-    savedToSentItems: saveToSentItems,
-    ...mail,
-  }].slice(-OUTBOX_LIMIT);
+function deliver(tenant: MailTenant, from: string, mail: ReadMessage, savedToSentItems: boolean, now: Date): ApiResponse {
+  checkRecipients([...mail.toRecipients, ...mail.ccRecipients, ...mail.bccRecipients]);
+  const state = tenant.state();
+  state.outbox = [...(state.outbox ?? []), { id: randomUUID(), from, sentDateTime: now.toISOString(), savedToSentItems, ...mail }].slice(-OUTBOX_LIMIT);
   tenant.save();
   return { status: 202, headers: {} };
+}
+
+/** The MIME form: recipients from To/Cc/Bcc, the HTML part as the body and the plain-text part beside it. */
+function readMime(content: MimeContent): ReadMessage {
+  const mime = readMimeMessage(content.base64);
+  return {
+    subject: mime.subject,
+    body: mime.html !== undefined ? { contentType: 'HTML', content: mime.html } : { contentType: 'Text', content: mime.text ?? '' },
+    ...(mime.html !== undefined && mime.text !== undefined ? { textBody: mime.text } : {}),
+    toRecipients: mime.to, ccRecipients: mime.cc, bccRecipients: mime.bcc,
+  };
+}
+
+function checkRecipients(all: readonly { address: string }[]): void {
+  if (all.length === 0) throw new GraphError(400, 'ErrorInvalidRecipients', 'At least one recipient is required, but none were found.');
+  const unresolved = all.find((recipient) => !SMTP_ADDRESS.test(recipient.address));
+  if (unresolved) {
+    throw new GraphError(400, 'ErrorInvalidRecipients',
+      `At least one recipient is not valid., Recipient '${unresolved.address}' is not resolved. All recipients must be resolved before a message can be submitted.`);
+  }
 }
 
 type ReadMessage = Omit<SentMail, 'id' | 'from' | 'sentDateTime' | 'savedToSentItems'>;
@@ -75,13 +107,6 @@ function readMessage(message: Record<string, unknown>): ReadMessage {
   const toRecipients = recipients(message['toRecipients'], 'toRecipients');
   const ccRecipients = recipients(message['ccRecipients'], 'ccRecipients');
   const bccRecipients = recipients(message['bccRecipients'], 'bccRecipients');
-  const all = [...toRecipients, ...ccRecipients, ...bccRecipients];
-  if (all.length === 0) throw new GraphError(400, 'ErrorInvalidRecipients', 'At least one recipient is required, but none were found.');
-  const unresolved = all.find((recipient) => !SMTP_ADDRESS.test(recipient.address));
-  if (unresolved) {
-    throw new GraphError(400, 'ErrorInvalidRecipients',
-      `At least one recipient is not valid., Recipient '${unresolved.address}' is not resolved. All recipients must be resolved before a message can be submitted.`);
-  }
   return {
     subject,
     body: { contentType: contentType === 'html' ? 'HTML' : 'Text', content: String(body['content'] ?? '') },

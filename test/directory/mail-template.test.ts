@@ -38,13 +38,19 @@ describe('mail template expansion', () => {
     expect(() => expandTemplate('{{#a}}open', { a: true })).toThrow(/cannot read/);
   });
 
-  it('when the template has HTML comments (notes for its editor), then they are not in the mail', () => {
+  it('when the template has HTML or Mustache comments (notes for its editor), then they are not in the mail', () => {
     expect(expandTemplate('<!-- uses {{nothing}} -->\n<p>{{x}}</p>', { x: 'y' })).toBe('<p>y</p>');
+    expect(expandTemplate('{{! a note\n over two lines }}\nHello {{x}}', { x: 'y' })).toBe('Hello y');
+  });
+
+  it('when the plain-text template is expanded, then values are not HTML-escaped', () => {
+    expect(expandTemplate('Hello {{x}}', { x: 'Ann & <Jo>' }, (value) => value)).toBe('Hello Ann & <Jo>');
   });
 
   it('when a template has no <title>, then rendering says the title is the subject', () => {
     const directory = mkdtempSync(join(tmpdir(), 'mail-'));
     writeFileSync(join(directory, 'welcome.html'), '<p>{{givenName}}</p>');
+    writeFileSync(join(directory, 'welcome.txt'), '{{givenName}}');
     expect(() => renderMail('welcome', welcomeMailView(mail), `${directory}/`)).toThrow(/<title>/);
   });
 });
@@ -60,10 +66,23 @@ describe('the shipped welcome template (adaptiveCards/mail/welcome.html)', () =>
     expect(html).not.toContain('Temporary Access Pass');
   });
 
-  it('when rendered for a Temporary Access Pass instead of a password, then it speaks of the pass only', () => {
-    const { html } = renderMail('welcome', welcomeMailView({ ...mail, contents: 'tap' }));
-    expect(html).toContain('Megan Bowen gives you a Temporary Access Pass');
-    expect(html).not.toContain('temporary password');
+  it('when rendered for a Temporary Access Pass instead of a password, then both parts speak of the pass only', () => {
+    const { html, text } = renderMail('welcome', welcomeMailView({ ...mail, contents: 'tap' }));
+    for (const part of [html, text]) {
+      expect(part).toContain('Megan Bowen gives you a Temporary Access Pass');
+      expect(part).not.toContain('temporary password');
+    }
+  });
+
+  it('when rendered, then the plain-text part says what the HTML says, unescaped and without template notes', () => {
+    const { text } = renderMail('welcome', welcomeMailView({ ...mail, givenName: 'Ann & Jo' }));
+    expect(text.startsWith('Hello Ann & Jo,\n')).toBe(true);
+    expect(text).not.toMatch(/\{\{|<|&amp;/);
+    expect(text).toContain('Your user name: jose.nunez@contoso.com');
+    expect(text).toContain('Start date:     Monday, 7 April 2031');
+    expect(text).toContain('1. Megan Bowen gives you your temporary password in person or by phone.');
+    expect(text).toContain('4. Set up multi-factor authentication');
+    expect(text).toContain('Contact Megan Bowen (reference HR-1234).');
   });
 
   it('when there is no start date, then no start date line is rendered', () => {

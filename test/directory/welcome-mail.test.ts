@@ -124,6 +124,8 @@ describe('welcome email — what it says', () => {
     expect(mail.body.content).toContain(`${requester.name} gives you your temporary password`);
     expect(mail.body.content).toContain(`Contact ${requester.name} (reference HR-1234)`);
     expect(mail.body.content).toMatch(/multi-factor authentication/);
+    expect(mail.textBody).toContain(`Your user name: ${outcome.userPrincipalName}`);
+    expect(mail.textBody).toContain(`${requester.name} gives you your temporary password`);
     const password = h.delivery.delivered[0]!.value;
     expect(JSON.stringify(mail)).not.toContain(password);
     expect(h.audit.events.filter((e) => e.type === 'welcome_mail.sent')).toHaveLength(1);

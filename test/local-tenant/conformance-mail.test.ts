@@ -62,4 +62,18 @@ describe(`sendMail (${SEND_MAIL})`, () => {
     expect(error.statusCode).toBe(403);
     expect(error.code).toBe('ErrorAccessDenied');
   });
+
+  it('when the message is sent in MIME form (base64, Content-Type text/plain), then 202 Accepted', async () => {
+    const mime = Buffer.from([
+      'To: <nobody@example.com>', 'Subject: Conformance', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', 'A conformance test mail.', '',
+    ].join('\r\n')).toString('base64');
+    const response = await rawGraph(session.target, `/users/${session.target.mailbox}/sendMail`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: mime });
+    expect(response.status).toBe(202);
+  });
+
+  it('when the MIME form is not base64, then 400 ErrorMimeContentInvalidBase64String', async () => {
+    const response = await rawGraph(session.target, `/users/${session.target.mailbox}/sendMail`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'To: <nobody@example.com>\r\n\r\nnot base64' });
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('ErrorMimeContentInvalidBase64String');
+  });
 });
