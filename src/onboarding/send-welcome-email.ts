@@ -94,7 +94,8 @@ async function sendWithinBounds(deps: OnboardingDependencies, mail: WelcomeMail)
 
 /** Records where the mail ended; anything but `sent` is also a warning on the request, for the requester and the ticket. */
 async function settle(
-  deps: OnboardingDependencies, stored: StoredRequest, welcomeMail: WelcomeMailState, event: string, facts: { graphRequestId?: string | undefined } = {},
+  deps: OnboardingDependencies, stored: StoredRequest, welcomeMail: WelcomeMailState, event: string,
+  facts: { graphRequestId?: string | undefined; detail?: string | undefined } = {},
 ): Promise<StepResult> {
   const { record } = stored;
   const code: ErrorCode | undefined = welcomeMail.state === 'sent' ? undefined : welcomeMail.state === 'unconfirmed' ? 'WELCOME_MAIL_UNCONFIRMED' : 'WELCOME_MAIL_NOT_SENT';
@@ -103,6 +104,7 @@ async function settle(
     message: code === 'WELCOME_MAIL_NOT_SENT' ? say.WELCOME_MAIL_NOT_SENT(welcomeMail.to, welcomeMail.reason ?? '') : say.WELCOME_MAIL_UNCONFIRMED(welcomeMail.to),
   });
   return moveTo(deps, stored, 'delivered', { welcomeMail, lease: undefined, ...(warning ? { warnings: [...record.warnings, warning] } : {}) }, event, {
-    to: welcomeMail.to, copyTo: welcomeMail.copyTo ?? null, attempts: welcomeMail.attempts, reason: welcomeMail.reason ?? null, graphRequestId: facts.graphRequestId ?? null,
+    to: welcomeMail.to, copyTo: welcomeMail.copyTo ?? null, attempts: welcomeMail.attempts, reason: welcomeMail.reason ?? null,
+    graphRequestId: facts.graphRequestId ?? null, detail: facts.detail ?? null,
   });
 }
