@@ -39,12 +39,12 @@ export async function sendWelcomeEmail(deps: OnboardingDependencies, stored: Sto
   const copyTo = deps.policy.welcomeMail.copyManager ? request.manager : undefined;
   const before: WelcomeMailState = record.welcomeMail ?? { to, state: 'pending', attempts: 0, ...(copyTo ? { copyTo } : {}) };
 
-  if (!deps.mailer) return settle(deps, stored, { ...before, state: 'off', reason: say.WELCOME_MAIL_REASON('off') }, 'welcome_mail.off');
   if (before.state === 'sending') {
     if (heldElsewhere(deps, record)) return stop(withProblem(record, 'BUSY_ELSEWHERE'));
-    // A run claimed the send and never recorded its answer: the mail may have left.
+    // A run claimed the send and never recorded its answer: the mail may have left (whatever the configuration says now).
     return settle(deps, stored, { ...before, state: 'unconfirmed', reason: say.WELCOME_MAIL_UNCONFIRMED(to) }, 'welcome_mail.unconfirmed');
   }
+  if (!deps.mailer) return settle(deps, stored, { ...before, state: 'off', reason: say.WELCOME_MAIL_REASON('off') }, 'welcome_mail.off');
 
   const claim = await claimStep(deps, stored, 'delivered', { welcomeMail: { ...before, state: 'sending', attempts: before.attempts + 1 } });
   if (claim.kind === 'lost') return claim.result;

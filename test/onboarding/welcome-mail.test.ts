@@ -83,6 +83,15 @@ describe('the welcome-mail step', () => {
     expect(w.audit.events.filter((e) => e.type.startsWith('welcome_mail.')).map((e) => e.type)).toEqual(['welcome_mail.unconfirmed']);
   });
 
+  it('when a lost send is resumed by an instance without a mailer, then it is still recorded unconfirmed, not "not configured"', async () => {
+    const { w, mailer, deps } = world();
+    mailer.answers = ['crash-after-send'];
+    await expect(onboard(deps(), { requestId: 'r3b', requester, form: withMail })).rejects.toBeInstanceOf(Crash);
+    w.clock.advance(LEASE_MS + 1_000);
+    const outcome = await processOnboardingRequest({ ...deps('instance-b'), mailer: undefined }, 'r3b');
+    expect(outcome.welcomeMail?.state).toBe('unconfirmed');
+  });
+
   it('when a second run arrives while the first is sending, then it sends nothing and says the request is being processed', async () => {
     const { w, mailer, deps } = world();
     mailer.answers = ['hang'];
