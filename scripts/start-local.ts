@@ -78,6 +78,7 @@ async function main() {
     throw new Error(`The local tenant serves tenant ${credentials.tenantId} but env/.env.local says TENANT_ID=${tenantId}; make them the same.`);
   }
   say(`Local tenant (Entra + Graph) https://127.0.0.1:${tenantPort} — users and request log at https://127.0.0.1:${tenantPort}/_tenant/`);
+  say(`                      mail sent by the bot (welcome emails) at https://127.0.0.1:${tenantPort}/_tenant/outbox`);
 
   const bot = startBotProcess({
     env: {

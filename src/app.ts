@@ -22,14 +22,14 @@ import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory } from './directory/index.js';
+import { createGraphDirectory, createGraphMailer } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
   REFUSAL_EVENT, createAesGcmSecretVault, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
-  type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies,
+  type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
 export interface RunningApp {
@@ -44,6 +44,8 @@ export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;
   directory?: Directory;
+  /** The welcome mail's sender; null = none, whatever the config says. */
+  mailer?: WelcomeMailer | null;
   audit?: AuditLog;
   /** How long the Create click waits before answering "working on it". */
   createAnswerWithinMs?: number;
@@ -61,7 +63,9 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const storage = createStorage(config, logger, overrides);
   const directory = overrides.directory ?? createDirectory(config);
   const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
-  const workflow = createWorkflow(config, { directory, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
+  const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
+  logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
+  const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
   const desk = createRequestDesk(createDeskDependencies(config, workflow, storage, teams));
   const bot = createBotApplication({
     adapter: botFramework.adapter,
@@ -187,6 +191,19 @@ function createDirectory(config: AppConfig): Directory {
   });
 }
 
+/** The welcome mail's sender (Graph sendMail as the service mailbox), when WELCOME_MAIL_FROM is set. */
+function createMailer(config: AppConfig): WelcomeMailer | undefined {
+  if (!config.welcomeMail) return undefined;
+  return createGraphMailer({
+    baseUrl: config.graph.baseUrl,
+    tenantId: config.tenantId,
+    credential: config.graph.credential,
+    authorityHost: config.graph.authorityHost,
+    disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
+    from: config.welcomeMail.from,
+  });
+}
+
 /** Proactive Teams messages: the password to the requester, notices, tickets to the IT channel. */
 function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addresses: ConversationAddresses, logger: Logger) {
   const options: TeamsDeliveryOptions = {
@@ -209,7 +226,7 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 
 function createWorkflow(
   config: AppConfig,
-  parts: { directory: Directory; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
+  parts: { directory: Directory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
 ): OnboardingDependencies {
   const key = parts.sealingKey;
   return {
@@ -220,6 +237,7 @@ function createWorkflow(
     audit: parts.storage.audit,
     vault: createAesGcmSecretVault({ key, keyId: createHash('sha256').update(key).digest('hex').slice(0, 12) }),
     credentials: parts.storage.credentials,
+    mailer: parts.mailer,
     clock: parts.clock,
     random: cryptoRandom,
     policy: config.onboarding,

@@ -85,6 +85,9 @@ const environmentSchema = z
     TAP_LIFETIME_MINUTES: z.coerce.number({ invalid_type_error: 'minutes from 10 to 43200' }).int('minutes from 10 to 43200').min(10, 'minutes from 10 to 43200').max(43_200, 'minutes from 10 to 43200').default(480),
     TAP_USABLE_ONCE: bool.default('true'),
     REQUESTER_MAY_REISSUE: bool.default('false'),
+    // The welcome mail to the new person's personal address: sent from this service mailbox (its UPN); unset = none.
+    WELCOME_MAIL_FROM: z.string().regex(/^[^\s@/\\?%#'"]{1,64}@[A-Za-z0-9.-]{1,253}$/, "the service mailbox's user name, like onboarding@contoso.com").optional(),
+    WELCOME_MAIL_COPY_MANAGER: bool.default('false'),
 
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
@@ -280,6 +283,8 @@ export interface AppConfig {
   readonly sealingKey: SealingKeyConfig;
   /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
   readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
+  /** The service mailbox welcome mails are sent from; undefined = no welcome mail. */
+  readonly welcomeMail?: { readonly from: string } | undefined;
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
   readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
@@ -339,6 +344,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       : { kind: 'managedIdentity', ...(env.GRAPH_CLIENT_ID ? { clientId: env.GRAPH_CLIENT_ID } : {}) };
 
   const warnings: string[] = [];
+  if (!env.WELCOME_MAIL_FROM) {
+    warnings.push('WELCOME_MAIL_FROM is not set: no welcome email goes to new people, even when a request gives a personal email (the ticket says so).');
+  }
   if (env.CREDENTIAL_DELIVERY === 'message') {
     warnings.push('CREDENTIAL_DELIVERY=message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
   }
@@ -425,6 +433,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
           verifyChallengeResource: !isLoopbackUrl(env.KEY_VAULT_URL ?? ''),
         },
     resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
+    welcomeMail: env.WELCOME_MAIL_FROM ? { from: env.WELCOME_MAIL_FROM } : undefined,
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,
@@ -438,6 +447,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         temporaryAccessPass: { mode: env.TAP_MODE, lifetimeMinutes: env.TAP_LIFETIME_MINUTES, usableOnce: env.TAP_USABLE_ONCE },
         requesterMayReissue: env.REQUESTER_MAY_REISSUE,
       },
+      welcomeMail: { ...defaultOnboardingPolicy.welcomeMail, copyManager: env.WELCOME_MAIL_COPY_MANAGER },
     },
     warnings,
   });

@@ -79,13 +79,13 @@ function filterParam(filter: string): string {
   return encodeURIComponent(filter);
 }
 
-interface GraphErrorBody {
+export interface GraphErrorBody {
   code?: string;
   message?: string;
   details?: Array<{ target?: string; code?: string; message?: string }>;
 }
 
-function errorBody(error: GraphError): GraphErrorBody {
+export function errorBody(error: GraphError): GraphErrorBody {
   if (typeof error.body !== 'string') return {};
   try {
     const parsed = JSON.parse(error.body) as unknown;
@@ -95,7 +95,7 @@ function errorBody(error: GraphError): GraphErrorBody {
   }
 }
 
-function retryAfterSeconds(error: GraphError): number | undefined {
+export function retryAfterSeconds(error: GraphError): number | undefined {
   const raw = error.headers?.get?.('retry-after');
   if (!raw) return undefined;
   const seconds = Number(raw);
@@ -104,11 +104,11 @@ function retryAfterSeconds(error: GraphError): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-function requestIdOf(error: GraphError): string | undefined {
+export function requestIdOf(error: GraphError): string | undefined {
   return error.requestId ?? error.headers?.get?.('request-id') ?? undefined;
 }
 
-function isIdentityFailure(error: unknown): boolean {
+export function isIdentityFailure(error: unknown): boolean {
   return error instanceof Error && (IDENTITY_FAILURES.has(error.name) || (error instanceof GraphError && IDENTITY_FAILURES.has(error.code ?? '')));
 }
 
@@ -182,9 +182,22 @@ export function classifyCreateFailure(error: unknown): CreateUserOutcome {
   return { kind: 'ambiguous', graphRequestId, detail: `${status} ${error.code ?? ''}`.trim() };
 }
 
-export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
+/** A Graph v1.0 client for this tenant and credential; the token goes to the base URL's host only, over https. */
+export function createGraphClient(options: Pick<GraphDirectoryOptions, 'baseUrl' | 'tenantId' | 'credential' | 'authorityHost' | 'disableInstanceDiscovery'>): Client {
   const base = new URL(options.baseUrl);
   if (base.protocol !== 'https:') throw new Error(`Graph base URL must be https (the client only sends tokens over https): ${options.baseUrl}`);
+  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: [GRAPH_SCOPE] });
+  return Client.initWithMiddleware({
+    authProvider,
+    baseUrl: base.origin,
+    defaultVersion: 'v1.0',
+    // The bearer token is only attached to graph.microsoft.com and these hosts (no port).
+    customHosts: new Set([base.hostname.toLowerCase()]),
+  });
+}
+
+export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
+  const base = new URL(options.baseUrl);
   const baseUrl = base.origin;
   const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
   if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
@@ -192,14 +205,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
   const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 30;
 
-  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: [GRAPH_SCOPE] });
-  const client = Client.initWithMiddleware({
-    authProvider,
-    baseUrl,
-    defaultVersion: 'v1.0',
-    // The bearer token is only attached to graph.microsoft.com and these hosts (no port).
-    customHosts: new Set([base.hostname.toLowerCase()]),
-  });
+  const client = createGraphClient(options);
 
   const readRetry = (): RetryHandlerOptions =>
     new RetryHandlerOptions(options.readRetryDelaySeconds ?? 1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {

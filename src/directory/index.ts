@@ -1,3 +1,5 @@
-/** The Graph adapter: implements the onboarding Directory port. */
+/** The Graph adapters: the onboarding Directory port and the WelcomeMailer (sendMail). */
 export { createGraphDirectory, createCredential, userPath, odataString, classifyCreateFailure, toDirectoryError } from './graph-directory.js';
 export type { GraphDirectoryOptions, GraphCredentialOptions } from './graph-directory.js';
+export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './graph-mailer.js';
+export type { GraphMailerOptions } from './graph-mailer.js';

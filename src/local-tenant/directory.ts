@@ -23,6 +23,8 @@ const seedUser = z.object({
   employeeType: z.string().optional(),
   managerId: guid.optional(),
   accountEnabled: z.boolean().default(true),
+  /** Licensed for Exchange Online: has a mailbox that can send mail (sendMail). */
+  mailbox: z.boolean().default(false),
 });
 
 /** The seed file's shape (src/local-tenant/seed.json). */
@@ -128,6 +130,21 @@ export interface DirectoryUser {
   temporaryAccessPasses: StoredTemporaryAccessPass[];
 }
 
+/** A mail sent through POST /users/{id}/sendMail, as /_tenant/outbox shows it. */
+export interface SentMail {
+  id: string;
+  from: string;
+  sentDateTime: string;
+  savedToSentItems: boolean;
+  subject: string;
+  body: { contentType: 'Text' | 'HTML'; content: string };
+  /** The plain-text alternative of an HTML mail sent in the MIME form. */
+  textBody?: string;
+  toRecipients: { address: string; name?: string }[];
+  ccRecipients: { address: string; name?: string }[];
+  bccRecipients: { address: string; name?: string }[];
+}
+
 /** Everything the emulated tenant knows; serialised as-is to state.json. */
 export interface DirectoryState {
   version: 1;
@@ -140,6 +157,10 @@ export interface DirectoryState {
   bannedPasswords: string[];
   applications: Application[];
   smartLockout: Seed['smartLockout'];
+  /** Ids of the users with an Exchange Online mailbox. */
+  mailboxes: string[];
+  /** What was sent with sendMail, oldest first. */
+  outbox: SentMail[];
 }
 
 export function emptyExtensionAttributes(): Record<string, string | null> {
@@ -171,7 +192,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     tenantId: seed.tenantId,
     organization: { ...seed.organization, id: seed.tenantId, createdDateTime: created.toISOString() },
     domains: structuredClone(seed.domains),
-    users: seed.users.map(({ managerId, ...user }) => newDirectoryUser({
+    users: seed.users.map(({ managerId, mailbox: _mailbox, ...user }) => newDirectoryUser({
       ...user,
       givenName: user.givenName ?? null,
       surname: user.surname ?? null,
@@ -190,6 +211,8 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     bannedPasswords: [...seed.bannedPasswords],
     applications: structuredClone(seed.applications),
     smartLockout: { ...seed.smartLockout },
+    mailboxes: seed.users.filter((user) => user.mailbox).map((user) => user.id),
+    outbox: [],
   };
 }
 
@@ -218,6 +241,8 @@ export class DirectoryStore {
 /** Fills what a state.json written before sign-in existed lacks; its passes (no hash) are dropped. */
 function upgrade(state: DirectoryState): DirectoryState {
   state.smartLockout ??= { threshold: 10, durationSeconds: 60 };
+  state.mailboxes ??= [];
+  state.outbox ??= [];
   for (const application of state.applications) {
     application.delegatedPermissions ??= [];
     application.isFallbackPublicClient ??= false;

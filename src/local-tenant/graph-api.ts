@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
-import { CHANGE_OWN_PASSWORD, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
+import { accessDenied, sendMail } from './graph-mail.js';
+import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { page, parseExpand, parseSelect, parseTop, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
 import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
@@ -33,6 +34,8 @@ export interface GraphOperation {
   delegatedPermissions?: string[][];
   baseCost: number;
   isWrite: boolean;
+  /** The error when the caller lacks the permission (default: the directory's Authorization_RequestDenied). */
+  forbidden?: () => GraphError;
   run(now: Date): ApiResponse;
 }
 
@@ -143,6 +146,10 @@ export class GraphApi {
         if (tail.length > 0) break;
         if (method !== 'GET') throw methodNotAllowed();
         return this.operation(sub, MEMBERSHIP_READ, 2, false, (now) => this.directoryObjects.memberOf(key, sub === 'transitiveMemberOf', request, now));
+      case 'sendMail':
+        if (tail.length > 0) break;
+        if (method !== 'POST') throw methodNotAllowed();
+        return { ...this.operation('sendMail', MAIL_SEND, 1, true, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied };
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;

@@ -16,6 +16,7 @@ export const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenti
 export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');
 export const POLICY_WRITE = anyOf('Policy.ReadWrite.AuthenticationMethod');
 export const ME_READ = anyOf('User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.AccessAsUser.All');
+export const MAIL_SEND = anyOf('Mail.Send');
 export const CHANGE_OWN_PASSWORD = anyOf('Directory.AccessAsUser.All');
 
 export function hasPermission(roles: string[], alternatives: string[][]): boolean {

@@ -41,7 +41,7 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     };
     inspection.get('/', async (_request, reply) => ok(reply, {
       ...deps.index(),
-      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
     inspection.get('/users', async (_request, reply) => ok(reply, { value: deps.state().users.map(inspectionUserView) }));
     // The "update your password" step of Entra's interactive first sign-in (local convenience).
@@ -65,6 +65,23 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     inspection.delete('/requests', async (_request, reply) => {
       deps.log.clear();
       return reply.code(204).send();
+    });
+    // What the bot sent with sendMail (welcome emails), oldest first; one mail's HTML body to read in a browser.
+    inspection.get('/outbox', async (_request, reply) => ok(reply, { value: deps.state().outbox }));
+    inspection.delete('/outbox', async (_request, reply) => {
+      deps.state().outbox = [];
+      deps.save();
+      return reply.code(204).send();
+    });
+    inspection.get('/outbox/:id', async (request, reply) => {
+      const mail = deps.state().outbox.find((candidate) => candidate.id === (request.params as { id: string }).id);
+      const id = randomUUID();
+      if (!mail) return deps.send(reply, graphErrorResponse(notFound((request.params as { id: string }).id), { requestId: id, clientRequestId: id }), { requestId: id, clientRequestId: id });
+      // The mail as its recipient would see it; its scripts (there should be none) do not run here.
+      return reply.code(200)
+        .header('content-type', mail.body.contentType === 'HTML' ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        .send(mail.body.content);
     });
     inspection.get('/faults', async (_request, reply) => ok(reply, deps.faults.get()));
     inspection.put('/faults', async (request, reply) => ok(reply, deps.faults.set(deps.parseJsonBody(request) as FaultSettingsInput)));

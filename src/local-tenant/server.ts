@@ -13,6 +13,7 @@ import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
+import { isMimeSendMail, MimeContent } from './graph-mail.js';
 import { inspectionRoutes } from './inspection.js';
 import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { KEY_VAULT_SECRETS_PATH, KeyVaultStandIn } from './key-vault.js';
@@ -269,7 +270,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     let throttled = false;
     try {
       const graphPath = fullPath.slice('/v1.0'.length) || '/';
-      const body = parseJsonBody(request);
+      const body = isMimeSendMail(request.method, graphPath, header(request, 'content-type'))
+        ? new MimeContent(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
+        : parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
       const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
       if (graphPath === '/$batch') {
@@ -302,7 +305,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const operation = graphApi().resolve(request);
       operationName = operation.name;
-      if (!callerMayRun(caller, operation)) throw insufficientPrivileges();
+      if (!callerMayRun(caller, operation)) throw operation.forbidden?.() ?? insufficientPrivileges();
       const cost = costOf(operation.baseCost, operation.isWrite, request.query);
       const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
       if (!decision.allowed) {

@@ -1,7 +1,7 @@
 /** Everything the onboarding use cases talk to: the ports, the policy, and this process's name. */
 import type {
   AuditLog, AuditReader, Clock, CredentialDelivery, CredentialStore, Directory, RandomSource, RequestHistory, RequesterNotice, RequestStore,
-  SecretVault, TicketChannel,
+  SecretVault, TicketChannel, WelcomeMailer,
 } from './ports.js';
 import type { OnboardingPolicy } from './policy.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -17,6 +17,8 @@ export interface OnboardingDependencies {
   readonly vault: SecretVault;
   /** Sealed credentials, each in its own entry with an expiry; never in the request record. */
   readonly credentials: CredentialStore;
+  /** Sends the welcome mail from the service mailbox; absent = no welcome mail is sent (WELCOME_MAIL_FROM unset). */
+  readonly mailer?: WelcomeMailer | undefined;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly policy: OnboardingPolicy;

@@ -28,6 +28,7 @@ export { userDraftFrom } from './create-account.js';
 export * from './decide-approval.js';
 export * from './credentials.js';
 export * from './hand-over-credentials.js';
+export * from './send-welcome-email.js';
 export * from './reveal-credentials.js';
 export * from './reissue-credentials.js';
 export * from './resume-requests.js';

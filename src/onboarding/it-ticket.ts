@@ -22,6 +22,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
       ...[...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
       ...(record.confirmed?.secondAccount ? [say.TICKET_SECOND_ACCOUNT(record.confirmed.secondAccount.earlierUserPrincipalName, record.confirmed.secondAccount.why)] : []),
       ...(record.confirmed?.startDate ? [say.TICKET_START_DATE_CONFIRMED(record.confirmed.startDate.startDate, record.confirmed.startDate.why)] : []),
+      ...(record.welcomeMail?.state === 'sent' ? [say.WELCOME_MAIL_SENT(record.welcomeMail.to)] : []),
       ...(record.reissue ? [say.TICKET_REISSUED(record.reissue.by.name, record.credentials?.recipient.name ?? record.requester.name)] : []),
     ],
     credentialsGeneration: record.credentials?.generation,

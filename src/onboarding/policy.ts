@@ -25,6 +25,15 @@ export interface OnboardingPolicy {
   readonly maxWaitMs: number;
   readonly approval: ApprovalPolicy;
   readonly credentials: CredentialPolicy;
+  readonly welcomeMail: WelcomeMailPolicy;
+}
+
+/** The welcome mail to the new person's personal address (sent only when a mailer is configured). */
+export interface WelcomeMailPolicy {
+  /** Copy the request's manager on it. */
+  readonly copyManager: boolean;
+  /** sendMail calls in one run while Exchange throttles, before the mail is given up on. */
+  readonly maxAttempts: number;
 }
 
 /** How the secret reaches its recipient, and for how long it is kept. */
@@ -72,4 +81,5 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
     temporaryAccessPass: { mode: 'off', lifetimeMinutes: 480, usableOnce: true },
     requesterMayReissue: false,
   },
+  welcomeMail: { copyManager: false, maxAttempts: 3 },
 };

@@ -135,6 +135,44 @@ export interface CredentialDelivery {
   ): Promise<DeliveryOutcome>;
 }
 
+// ---------------------------------------------------------------------------- welcome mail
+
+/** What the welcome mail tells the new person: facts for the template, never a password or a pass. */
+export interface WelcomeMail {
+  readonly requestId: string;
+  /** The new person's personal address (validated: one plain address outside the organisation). */
+  readonly to: string;
+  /** The manager's address, copied when the configuration says so. */
+  readonly copyTo?: string | undefined;
+  readonly givenName: string;
+  readonly displayName: string;
+  readonly userPrincipalName: string;
+  /** YYYY-MM-DD, when the request has a start date. */
+  readonly startDate?: string | undefined;
+  /** Whom the new person gets the password or pass from (whoever receives the secret). */
+  readonly secretHolder: string;
+  readonly contents: CredentialContents;
+  /** Whom to ask with questions: the person who requested the account. */
+  readonly contact: string;
+  readonly ticketReference: string;
+}
+
+/** What POST /users/{service mailbox}/sendMail came to. Only `ambiguous` leaves unknown whether it went out. */
+export type MailOutcome =
+  | { readonly kind: 'sent' }
+  /** Not sent, and sending again will not help until someone changes something. */
+  | ({ readonly kind: 'refused'; readonly reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' | 'template' } & GraphFacts)
+  /** Not sent; Exchange asked us to slow down. */
+  | ({ readonly kind: 'throttled'; readonly retryAfterSeconds?: number | undefined } & GraphFacts)
+  /** Maybe sent: the answer was lost (timeout, dropped connection, 5xx). */
+  | ({ readonly kind: 'ambiguous' } & GraphFacts);
+
+/** Sends the welcome mail from the service mailbox. */
+export interface WelcomeMailer {
+  /** Sends one mail (never resent by the transport: sendMail has no idempotency key). */
+  sendWelcome(mail: WelcomeMail): Promise<MailOutcome>;
+}
+
 // ---------------------------------------------------------------------------- ticket
 
 export type TicketStatus = 'awaiting_approval' | 'approved' | 'rejected' | 'created' | 'done' | 'failed';

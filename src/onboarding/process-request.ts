@@ -4,6 +4,7 @@
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
  *   received → validated → checked → (approval) → creating → created → delivering → delivered → done
+ *   (at delivered, the welcome mail goes out first when the request gave a personal address)
  *   (a reissue: done/failed → reissuing → created → … → done)
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
@@ -18,6 +19,7 @@ import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { say } from './sentences.js';
 import { checkUpnFree } from './user-name-check.js';
 
@@ -54,7 +56,7 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
         if (record.credentials?.tap === 'pending' || record.credentials?.tap === 'issuing') return await issueTemporaryAccessPass(deps, stored);
         return await deliverCredentials(deps, stored);
       case 'delivering': return await deliverCredentials(deps, stored);
-      case 'delivered': return await recordOnboarding(deps, stored);
+      case 'delivered': return welcomeMailDue(record) ? await sendWelcomeEmail(deps, stored) : await recordOnboarding(deps, stored);
       case 'reissuing': return await resetForReissue(deps, stored);
       case 'done':
       case 'rejected':

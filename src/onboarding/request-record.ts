@@ -76,6 +76,25 @@ export interface OnboardingRecord {
   readonly approval?: ApprovalRecord | undefined;
   /** What the requester confirmed on the review card: an odd start date, a second account for the same person. */
   readonly confirmed?: ConfirmedDecisions | undefined;
+  /** The welcome mail to the new person's personal address, when the request gave one. */
+  readonly welcomeMail?: WelcomeMailState | undefined;
+}
+
+/**
+ * Where the welcome mail stands. `sending` is written (compare-and-set, under a lease) before
+ * the mail goes out; a run that finds it `sending` with nobody on it cannot know whether the
+ * mail left, and records `unconfirmed` instead of sending a second one.
+ */
+export interface WelcomeMailState {
+  readonly to: string;
+  readonly state: 'off' | 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+  /** Runs that claimed the send (each sends at most maxWelcomeMailAttempts times while throttled). */
+  readonly attempts: number;
+  /** ISO 8601 time of Graph's 202. */
+  readonly sentAt?: string | undefined;
+  /** Why it was not sent or is not known to be, in the catalog's words. */
+  readonly reason?: string | undefined;
+  readonly copyTo?: string | undefined;
 }
 
 export interface CredentialsState {
@@ -152,6 +171,8 @@ export interface OnboardingOutcome {
   readonly credentials?: {
     readonly expiresAt?: string | undefined; readonly revealedAt?: string | undefined; readonly purgedAt?: string | undefined; readonly generation: number;
   } | undefined;
+  /** The welcome mail: to whom, and whether it went out. */
+  readonly welcomeMail?: { readonly to: string; readonly state: WelcomeMailState['state']; readonly reason?: string | undefined } | undefined;
 }
 
 export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
@@ -169,5 +190,6 @@ export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
     alternatives: record.alternatives,
     warnings: record.warnings,
     ...(credentials ? { credentials: { expiresAt: credentials.expiresAt, revealedAt: credentials.revealedAt, purgedAt: credentials.purgedAt, generation: credentials.generation } } : {}),
+    ...(record.welcomeMail ? { welcomeMail: { to: record.welcomeMail.to, state: record.welcomeMail.state, reason: record.welcomeMail.reason } } : {}),
   };
 }

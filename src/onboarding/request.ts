@@ -10,6 +10,7 @@ import { checkUserPrincipalName, deriveAlias, mailNicknameFor, type AliasPattern
 export const formFields = [
   'givenName', 'surname', 'displayName', 'alias', 'domain', 'usageLocation', 'jobTitle', 'department',
   'employeeType', 'companyName', 'officeLocation', 'startDate', 'manager', 'ticketReference', 'businessJustification',
+  'personalEmail',
 ] as const;
 export type FormField = (typeof formFields)[number];
 
@@ -37,6 +38,8 @@ export interface OnboardingRequest {
   readonly manager?: string | undefined;
   readonly ticketReference: string;
   readonly businessJustification: string;
+  /** The new person's own address outside the organisation, for the welcome mail; absent = no welcome mail. */
+  readonly personalEmail?: string | undefined;
 }
 
 /** One thing wrong with the form: the field and a sentence a manager understands. */
@@ -55,7 +58,7 @@ export type RequestValidation =
 export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
-  ticketReference: 64, businessJustification: 1000,
+  ticketReference: 64, businessJustification: 1000, personalEmail: 254,
 };
 
 const LABELS: Record<FormField, string> = {
@@ -63,6 +66,7 @@ const LABELS: Record<FormField, string> = {
   domain: 'The domain', usageLocation: 'The usage location', jobTitle: 'The job title', department: 'The department',
   employeeType: 'The employee type', companyName: 'The company', officeLocation: 'The office', startDate: 'The start date',
   manager: 'The manager', ticketReference: 'The ticket reference', businessJustification: 'The business justification',
+  personalEmail: 'The personal email',
 };
 
 // ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.
@@ -219,6 +223,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
     problem('businessJustification', `${LABELS.businessJustification} needs at least a short sentence (10 characters).`);
   }
 
+  const personalEmail = checkPersonalEmail(text('personalEmail', false), context.domains, problem);
+
   if (problems.length > 0) return { ok: false, problems };
   // Every required value is present when no problem was reported.
   const need = <T>(v: T | undefined): T => {
@@ -241,6 +247,41 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
       jobTitle, department, employeeType, companyName, officeLocation, employeeHireDate, manager,
       ticketReference: need(ticketReference),
       businessJustification: need(businessJustification),
+      personalEmail,
     },
   };
+}
+
+// One plain address (RFC 5321 lengths), nothing a mail header could be made to say more with:
+// no display name, no list, no comment, no quoted local part; CR/LF are refused as invisible characters.
+const PERSONAL_EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/**
+ * What is wrong with a personal email, or undefined when it will do: one plain address of the
+ * person's own, outside the organisation's domains (their mailbox there does not exist yet, or
+ * is not theirs to read before the first sign-in).
+ */
+export function personalEmailProblem(value: string, ownDomains: readonly string[]): string | undefined {
+  if (Array.from(value).length > FIELD_LIMITS.personalEmail || !PERSONAL_EMAIL.test(value) || value.includes('..') || value.startsWith('.') || value.includes('.@')) {
+    return `${LABELS.personalEmail} must be one address, like adele@example.com.`;
+  }
+  const domain = value.slice(value.lastIndexOf('@') + 1).toLowerCase();
+  if (ownDomains.some((own) => domain === own.toLowerCase() || domain.endsWith(`.${own.toLowerCase()}`))) {
+    return `${LABELS.personalEmail} must be the person's own address outside the organisation, not @${domain}: their new mailbox is what the email is about.`;
+  }
+  return undefined;
+}
+
+/** The personal email as kept: the local part as typed, the domain in lower case; undefined (and a problem) when it won't do. */
+function checkPersonalEmail(
+  value: string | undefined, domains: readonly VerifiedDomain[], problem: (field: FormField, message: string) => void,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const wrong = personalEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
+  if (wrong) {
+    problem('personalEmail', wrong);
+    return undefined;
+  }
+  const at = value.lastIndexOf('@');
+  return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
 }

@@ -86,6 +86,16 @@ export const problemCatalog = {
     help: 'Ask IT whether it was deleted; a new request creates a new account.',
     retryable: false,
   },
+  WELCOME_MAIL_NOT_SENT: {
+    message: 'The account was created, but the welcome email was not sent.',
+    help: 'Tell the new person their user name and start date yourself; IT has the reason in the ticket.',
+    retryable: false,
+  },
+  WELCOME_MAIL_UNCONFIRMED: {
+    message: 'The account was created, but we cannot tell whether the welcome email went out.',
+    help: 'It was not sent again, to avoid a duplicate: ask the new person whether it arrived.',
+    retryable: false,
+  },
   TICKET_NOT_POSTED: {
     message: 'The account was created, but the IT channel could not be told.',
     help: 'Forward the ticket reference to IT.',
@@ -241,6 +251,24 @@ export const say = {
       case 'lifetime': return "the configured lifetime is outside the tenant's Temporary Access Pass policy";
       case 'permission': return 'the bot lacks the Graph permission UserAuthenticationMethod.ReadWrite.All';
       default: return 'the directory refused it';
+    }
+  },
+
+  // --- the welcome mail
+  WELCOME_MAIL_SENT: (to: string) => `Welcome email sent to ${to}.`,
+  WELCOME_MAIL_WILL_GO: (to: string) => `A welcome email will go to ${to} once the account exists (user name, start date, how to sign in; never the password).`,
+  WELCOME_MAIL_NOT_SENT: (to: string, reason: string) => `Welcome email not sent to ${to}: ${reason}`,
+  WELCOME_MAIL_UNCONFIRMED: (to: string) =>
+    `Welcome email to ${to} unconfirmed: the bot stopped after asking Exchange to send it and before hearing back; it was not sent again, to avoid a duplicate. The service mailbox's Sent Items shows whether it went out.`,
+  WELCOME_MAIL_REASON: (reason: 'no-mailbox' | 'permission' | 'recipient' | 'invalid' | 'template' | 'throttled' | 'off') => {
+    switch (reason) {
+      case 'no-mailbox': return 'the service mailbox has no Exchange Online mailbox (Graph answered MailboxNotEnabledForRESTAPI; it needs an Exchange Online licence).';
+      case 'permission': return 'the bot may not send as the service mailbox (Graph permission Mail.Send, or the Exchange application access policy, is missing).';
+      case 'recipient': return 'Exchange refused the address.';
+      case 'invalid': return 'Exchange refused the message.';
+      case 'template': return 'the welcome email template (adaptiveCards/mail/welcome.html) could not be filled in; the bot log says why.';
+      case 'throttled': return 'Exchange kept asking the bot to slow down.';
+      case 'off': return 'no service mailbox is configured for welcome emails (WELCOME_MAIL_FROM).';
     }
   },
 

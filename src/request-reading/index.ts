@@ -11,8 +11,8 @@
  * and would see a throw), and every value returned fits the form's limits; an oversized or
  * odd value is left out rather than cut into a wrong one.
  */
-import { FIELD_LIMITS, type FormField, type OnboardingForm } from '../onboarding/request.js';
-import { findAddresses, isUsableAlias, managerUserName, type Address } from './addresses.js';
+import { FIELD_LIMITS, personalEmailProblem, type FormField, type OnboardingForm } from '../onboarding/request.js';
+import { findAddresses, isUsableAlias, managerUserName, personalAddress, type Address } from './addresses.js';
 import { findStartDate } from './dates.js';
 import { findDepartment, findEmployeeType, findJobTitle } from './details.js';
 import { readsLikeAccountRequest } from './intent.js';
@@ -81,7 +81,14 @@ export function extractOnboardingRequest(raw: string, context: MessageContext): 
     }
   }
 
-  const personAddress = addresses.find((a) => !a.forManager);
+  const personal = addresses.find((a) => a.forPersonal);
+  if (personal) {
+    const problem = personalEmailProblem(personalAddress(personal), [...known]);
+    if (problem) notes.push(problem);
+    else if (put('personalEmail', personalAddress(personal))) notes.push(`I put ${form.personalEmail} as the personal email: the welcome email goes there (never the password).`);
+  }
+
+  const personAddress = addresses.find((a) => !a.forManager && !a.forPersonal);
   if (personAddress) notes.push(...putAlias(personAddress, known, put));
 
   const ticket = findTicket(text, taken);

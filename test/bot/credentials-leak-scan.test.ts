@@ -3,8 +3,9 @@
  * Pass and without one (the tenant's policy off), a reissue and an expiry; every secret is
  * checked against the account by signing in; then everything the bot wrote — every activity
  * and update the Bot Connector received, all log output, every blob and table entity in
- * storage, the audit trail, the local tenant's request log and state — is scanned for each
- * password and pass (as is, base64 and hex). They are only in the answers to Reveal clicks.
+ * storage, the audit trail, the local tenant's request log and state, and every welcome
+ * email in its outbox — is scanned for each password and pass (as is, base64 and hex). They
+ * are only in the answers to Reveal clicks.
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { TableClient } from '@azure/data-tables';
@@ -32,7 +33,10 @@ describe('credentials leave no trace', () => {
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
     bot = await startBotUnderTest(
-      { APPROVAL_POLICY: 'none', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '1', TAP_MODE: 'alongside', TAP_LIFETIME_MINUTES: '120', REVEAL_WINDOW_HOURS: '2' },
+      {
+        APPROVAL_POLICY: 'none', RESUME_INTERVAL_SECONDS: '1', ONBOARDING_LEASE_SECONDS: '1', TAP_MODE: 'alongside', TAP_LIFETIME_MINUTES: '120', REVEAL_WINDOW_HOURS: '2',
+        WELCOME_MAIL_FROM: 'onboarding@contoso.com', WELCOME_MAIL_COPY_MANAGER: 'true',
+      },
       { tenant, overrides: { createAnswerWithinMs: 20_000, clock } },
     );
     await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
@@ -43,7 +47,9 @@ describe('credentials leave no trace', () => {
   });
 
   async function request(person: Person, givenName: string, surname: string): Promise<void> {
-    const created = await requestAccount(bot, person, { givenName, surname, ticketReference: `INC-900-${++ticketNumber}` });
+    // Each new person gets a welcome email: the outbox is scanned with everything else.
+    const personalEmail = `${givenName}.${surname}@example.org`.toLowerCase();
+    const created = await requestAccount(bot, person, { givenName, surname, ticketReference: `INC-900-${++ticketNumber}`, personalEmail });
     expect(created.message ?? textOf(created.card!)).toContain('Account created');
   }
 
@@ -130,7 +136,13 @@ describe('credentials leave no trace', () => {
       for await (const entity of TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }).listEntities()) storage.push(JSON.stringify(entity));
     }
     expect(storage.join('\n')).toContain('credentials.revealed');
+    // One welcome email per new person, the reissue sending none, each naming the user name.
+    await expect.poll(() => tenant.directory().outbox.length, { timeout: 20_000 }).toBe(3);
+    const outbox = tenant.directory().outbox;
+    expect(outbox.map((mail) => mail.toRecipients[0]?.address).sort()).toEqual(['miriam.graham@example.org', 'pradeep.gupta@example.org', 'zelda.quist@example.org']);
+    for (const mail of outbox) expect(mail.body.content).toMatch(/<strong>[a-z.]+@contoso\.com<\/strong>/);
     const everything = [
+      JSON.stringify(outbox),
       JSON.stringify(bot.connector.received),
       bot.logLines.join('\n'),
       storage.join('\n'),

@@ -35,6 +35,27 @@ describe('configuration', () => {
     expect(config.bot.appId).toBe('');
   });
 
+  it('when WELCOME_MAIL_FROM is unset, then no mailer is configured and a start-up warning says no welcome emails go out', () => {
+    const config = loadConfig(valid);
+    expect(config.welcomeMail).toBeUndefined();
+    expect(config.warnings.join('\n')).toContain('WELCOME_MAIL_FROM is not set: no welcome email goes to new people');
+  });
+
+  it('when WELCOME_MAIL_FROM names the service mailbox, then welcome emails come from it and the manager copy follows WELCOME_MAIL_COPY_MANAGER', () => {
+    const config = loadConfig({ ...valid, WELCOME_MAIL_FROM: 'onboarding@contoso.com', WELCOME_MAIL_COPY_MANAGER: 'true' });
+    expect(config.welcomeMail).toEqual({ from: 'onboarding@contoso.com' });
+    expect(config.onboarding.welcomeMail.copyManager).toBe(true);
+    expect(config.warnings.join('\n')).not.toContain('WELCOME_MAIL_FROM');
+    expect(loadConfig(valid).onboarding.welcomeMail.copyManager).toBe(false);
+  });
+
+  it('when WELCOME_MAIL_FROM is not one user name, then the error says what it expects', () => {
+    for (const value of ['onboarding', 'a@b.com, c@d.com', 'x@contoso.com/sendMail?']) {
+      expect(problemsOf({ ...valid, WELCOME_MAIL_FROM: value }).message).toContain("WELCOME_MAIL_FROM: expected the service mailbox's user name, like onboarding@contoso.com");
+    }
+    expect(problemsOf({ ...valid, WELCOME_MAIL_COPY_MANAGER: 'maybe' }).message).toContain('WELCOME_MAIL_COPY_MANAGER: expected true or false');
+  });
+
   it('when several variables are missing or invalid, then one error names every one of them with what it expects', () => {
     const error = problemsOf({ PORT: 'eighty', TENANT_ID: 'not-a-guid', APPROVAL_POLICY: 'sometimes' });
     const variables = error.problems.map((p) => p.variable);

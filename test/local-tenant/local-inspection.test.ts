@@ -34,7 +34,7 @@ describe('inspection API under /_tenant (local tenant only)', () => {
   it('when apps are listed, then every app registration shows its permissions', async () => {
     const { body } = await inspect('/apps');
     expect(body.value.map((app: Json) => [app.displayName, app.permissions.length])).toEqual([
-      ['Onboarding Bot (local)', 4], ['Directory Reader (local)', 1], ['Entra Admin (local)', 3],
+      ['Onboarding Bot (local)', 5], ['Directory Reader (local)', 1], ['Entra Admin (local)', 3],
     ]);
   });
 
@@ -68,5 +68,30 @@ describe('inspection API under /_tenant (local tenant only)', () => {
     expect((await inspect('/faults')).body.latencyMs).toBe(5);
     expect((await inspect('/throttling')).body.enabled).toBe(true);
     target.local.setFaults({});
+  });
+
+  it('when the bot sends a mail, then /_tenant/outbox lists it and /_tenant/outbox/{id} shows its body as HTML that runs no script', async () => {
+    await fetch(`${target.local.inspectionUrl}/outbox`, { method: 'DELETE' });
+    const graph = graphClient(target);
+    await graph.api('/users/onboarding@contoso.com/sendMail').post({
+      message: {
+        subject: 'Hello', body: { contentType: 'HTML', content: '<p>Welcome</p>' },
+        toRecipients: [{ emailAddress: { address: 'new.person@example.org', name: 'New Person' } }],
+      },
+    });
+    const { status, body } = await inspect('/outbox');
+    expect(status).toBe(200);
+    expect(body.value).toHaveLength(1);
+    expect(body.value[0]).toMatchObject({
+      from: 'onboarding@contoso.com', subject: 'Hello', savedToSentItems: true,
+      toRecipients: [{ address: 'new.person@example.org', name: 'New Person' }], ccRecipients: [], bccRecipients: [],
+    });
+    const page = await fetch(`${target.local.inspectionUrl}/outbox/${body.value[0].id}`);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await page.text()).toBe('<p>Welcome</p>');
+    expect((await inspect('/outbox/no-such-mail')).status).toBe(404);
+    expect((await fetch(`${target.local.inspectionUrl}/outbox`, { method: 'DELETE' })).status).toBe(204);
+    expect((await inspect('/outbox')).body.value).toEqual([]);
   });
 });

@@ -25,13 +25,15 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
   /** An app that allows public client flows, with delegated User.Read and Directory.AccessAsUser.All consented (users sign in through it). */
   publicClientId: string;
   domains: { managed: string; initial: string; federated: string; unverified: string };
+  /** A user with an Exchange Online mailbox the bot's app may send as (Mail.Send). */
+  mailbox: string;
   fixtures: {
     /** A user that is a direct member of `directGroupId`. */
     directMemberId: string;
@@ -70,6 +72,7 @@ export async function openTarget(): Promise<ConformanceTarget> {
         federated: required('CONFORMANCE_FEDERATED_DOMAIN'),
         unverified: required('CONFORMANCE_UNVERIFIED_DOMAIN'),
       },
+      mailbox: required('CONFORMANCE_MAILBOX'),
       fixtures: {
         directMemberId: required('CONFORMANCE_DIRECT_MEMBER_ID'),
         directGroupId: required('CONFORMANCE_DIRECT_GROUP_ID'),
@@ -99,6 +102,7 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
     reader: { clientId: reader.clientId, clientSecret: reader.clientSecret },
     publicClientId: admin.clientId,
     domains: { managed: 'contoso.com', initial: 'contoso.onmicrosoft.com', federated: 'fabrikam.com', unverified: 'northwind.example' },
+    mailbox: 'onboarding@contoso.com',
     fixtures: {
       directMemberId: '00000000-0000-4000-8000-000000000020',
       directGroupId: '6a1d3f0e-0000-4000-8000-0000000000a1',

@@ -226,6 +226,33 @@ describe('extractOnboardingRequest: addresses', () => {
     expect(result.form.domain).toBeUndefined();
   });
 
+  it.each([
+    'new user for Adele Vance, personal email adele.v@example.org',
+    'new user for Adele Vance, her private e-mail address is adele.v@example.org',
+    'new user for Adele Vance; send the welcome email to adele.v@example.org',
+    'new user for Adele Vance, home address: adele.v@Example.ORG',
+  ])('when an address follows a personal-email cue (%s), then it is the personal email with a note, not the user name', (text) => {
+    const result = extract(text);
+
+    expect(result.form.personalEmail).toBe('adele.v@example.org');
+    expect(result.form.alias).toBeUndefined();
+    expect(result.notes).toContain('I put adele.v@example.org as the personal email: the welcome email goes there (never the password).');
+  });
+
+  it('when the message has the new person\'s address and a personal one, then each goes to its field', () => {
+    const result = extract('new user adele.vance@contoso.com, personal email adele@example.org, manager megan.bowen@contoso.com');
+
+    expect(result.form).toMatchObject({ alias: 'adele.vance', domain: 'contoso.com', personalEmail: 'adele@example.org', manager: 'megan.bowen@contoso.com' });
+  });
+
+  it('when the personal email is on the organisation\'s own domain, then it is left out and a note says why', () => {
+    const result = extract('new user for Adele Vance, personal email adele@contoso.com');
+
+    expect(result.form.personalEmail).toBeUndefined();
+    expect(result.form.alias).toBeUndefined();
+    expect(result.notes.join(' ')).toContain("must be the person's own address outside the organisation");
+  });
+
   it('when the only address follows "manager", then it is the manager, not the new person', () => {
     const result = extract('new user for Adele Vance, manager megan.bowen@contoso.com');
 
@@ -468,6 +495,7 @@ describe('extractOnboardingRequest: properties', () => {
     const limits: Record<FormField, number> = {
       givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128, department: 64,
       employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113, ticketReference: 64, businessJustification: 1000,
+      personalEmail: 254,
     };
     fc.assert(fc.property(message, (text) => {
       const { form } = extract(text);

@@ -14,7 +14,7 @@ const FIELD_LABELS: Record<FormField, string> = {
   givenName: 'Given name', surname: 'Surname', displayName: 'Display name', alias: 'User name', domain: 'Domain',
   usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
   companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
-  ticketReference: 'Ticket reference', businessJustification: 'Business justification',
+  ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email',
 };
 
 type Fields = Record<FormField, string>;
@@ -95,6 +95,7 @@ export function onboardingReviewCard(input: {
     { title: 'Country', value: form.usageLocation ?? '' },
     { title: 'Ticket', value: form.ticketReference ?? '' },
     { title: 'Justification', value: form.businessJustification ?? '' },
+    { title: 'Welcome email', value: form.personalEmail ? say.WELCOME_MAIL_WILL_GO(form.personalEmail.trim()) : '' },
   ].filter((fact) => fact.value !== '');
   const confirmations: ConfirmationView[] = (input.confirmations ?? []).map((c) => c.kind === 'start-date'
     ? { id: CONFIRMATION_INPUT[c.kind], heading: say.CONFIRM_START_DATE_TITLE(c.why), text: say.CONFIRM_START_DATE(formatDay(c.startDate, dates), c.why), toggle: say.CONFIRM_START_DATE_TOGGLE() }
@@ -160,6 +161,7 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
   }
   const facts: Fact[] = [
     { title: 'User name', value: upn },
+    { title: 'Welcome email', value: outcome.welcomeMail?.state === 'sent' ? say.WELCOME_MAIL_SENT(outcome.welcomeMail.to) : '' },
   ].filter((fact) => fact.value !== '');
   for (const problem of outcome.fieldProblems) facts.push({ title: FIELD_LABELS[problem.field], value: problem.message });
   const card = renderCard('onboarding-result', {

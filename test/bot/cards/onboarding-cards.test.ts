@@ -19,6 +19,17 @@ describe('the result card', () => {
     expect(text.match(/corr-456/g)).toHaveLength(1);
   });
 
+  it('when the welcome email went out, then the card says to whom; when it did not, the warning says why', () => {
+    const sent = textOf(onboardingResultCard({ ...done, welcomeMail: { to: 'avery@example.org', state: 'sent' } }) as Card);
+    expect(sent).toContain('Welcome email sent to avery@example.org.');
+    const failed = textOf(onboardingResultCard({
+      ...done, welcomeMail: { to: 'avery@example.org', state: 'failed' },
+      warnings: [{ code: 'WELCOME_MAIL_NOT_SENT', message: 'Welcome email not sent to avery@example.org: Exchange refused the address.', help: 'Tell them yourself.', retryable: false, correlationId: 'corr-456' }],
+    }) as Card);
+    expect(failed).not.toContain('Welcome email sent');
+    expect(failed).toContain('Welcome email not sent to avery@example.org: Exchange refused the address.');
+  });
+
   it('when a field was wrong, then it is named by its label, not its code name', () => {
     const text = textOf(onboardingResultCard({ ...done, status: 'rejected', fieldProblems: [{ field: 'usageLocation', message: 'Two letters.' }] }) as Card);
     expect(text).toContain('No account created for Avery Lindqvist');
@@ -29,6 +40,12 @@ describe('the result card', () => {
 
 describe('the review card', () => {
   const base = { draftId: 'd1', userPrincipalName: 'avery.lindqvist@contoso.com', displayName: 'Avery Lindqvist', form: { startDate: '2026-12-01', ticketReference: 'INC-1' } };
+
+  it('when a personal email is given, then the review card says the welcome email goes there and never holds the password', () => {
+    const text = textOf(onboardingReviewCard({ ...base, form: { ...base.form, personalEmail: ' avery@example.org ' } }) as Card);
+    expect(text).toContain('A welcome email will go to avery@example.org once the account exists (user name, start date, how to sign in; never the password).');
+    expect(textOf(onboardingReviewCard(base) as Card)).not.toContain('welcome email');
+  });
 
   it('when nothing needs confirming, then the start date reads in the person\'s locale and there is no toggle', () => {
     const card = onboardingReviewCard({ ...base, dates: { locale: 'de-DE', timeZone: 'Europe/Berlin' } });
