@@ -24,7 +24,7 @@ const UNIT_FILES = [
   'test/local-tenant/graph-rules.test.ts', // the emulator's rules as functions
   'test/storage/audit-csv.test.ts', // the CSV export as a function
 ];
-const RESILIENCE = ['test/resilience/**/*.test.ts', 'test/bot/shutdown.test.ts'];
+const RESILIENCE = ['test/resilience/**/*.test.ts', 'test/bot/shutdown.test.ts', 'test/telemetry/**/*.test.ts'];
 const unit = [...UNIT_FOLDERS.map((folder) => `test/${folder}/**/*.test.ts`), ...UNIT_FILES];
 
 // Where the integration projects' global setup puts the local CA (test/global-setup.ts).
