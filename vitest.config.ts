@@ -18,13 +18,13 @@ import { defineConfig } from 'vitest/config';
  * Folders that mix the kinds (a pure rule file beside its server's tests) name their pure
  * files in UNIT_FILES.
  */
-const UNIT_FOLDERS = ['onboarding', 'request-reading', 'cards', 'bot/cards', 'config', 'manifest', 'architecture'];
+const UNIT_FOLDERS = ['onboarding', 'request-reading', 'cards', 'bot/cards', 'config', 'manifest', 'architecture', 'infra'];
 const UNIT_FILES = [
   'test/directory/graph-directory.test.ts', // the Graph adapter against a stubbed fetch
   'test/local-tenant/graph-rules.test.ts', // the emulator's rules as functions
   'test/storage/audit-csv.test.ts', // the CSV export as a function
 ];
-const RESILIENCE = ['test/resilience/**/*.test.ts', 'test/bot/shutdown.test.ts'];
+const RESILIENCE = ['test/resilience/**/*.test.ts', 'test/bot/shutdown.test.ts', 'test/telemetry/**/*.test.ts'];
 const unit = [...UNIT_FOLDERS.map((folder) => `test/${folder}/**/*.test.ts`), ...UNIT_FILES];
 
 // Where the integration projects' global setup puts the local CA (test/global-setup.ts).

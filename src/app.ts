@@ -39,7 +39,7 @@ export interface RunningApp {
   stop(graceMs?: number): Promise<{ drained: boolean }>;
 }
 
-/** Outside-world stand-ins a test may inject; production passes none. */
+/** Outside-world stand-ins a test may inject; production passes only the launcher's logger (which may feed telemetry). */
 export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;

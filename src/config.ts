@@ -13,7 +13,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Names of variables whose values are secrets: validated, never printed. */
-export const SECRET_VARIABLES = new Set(['BOT_PASSWORD', 'GRAPH_CLIENT_SECRET', 'SECRET_VAULT_KEY', 'STORAGE_CONNECTION_STRING']);
+export const SECRET_VARIABLES = new Set(['BOT_PASSWORD', 'GRAPH_CLIENT_SECRET', 'SECRET_VAULT_KEY', 'STORAGE_CONNECTION_STRING', 'APPLICATIONINSIGHTS_CONNECTION_STRING']);
 
 const guid = (what: string) => z.string().regex(GUID, `a GUID (${what})`);
 const guidList = z
@@ -42,6 +42,11 @@ const environmentSchema = z
       })
       .default('info'),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    // Application Insights through OpenTelemetry; unset = no telemetry at all (locally, always).
+    APPLICATIONINSIGHTS_CONNECTION_STRING: z
+      .string()
+      .regex(/(^|;)\s*InstrumentationKey=[0-9a-f-]{36}\s*(;|$)/i, 'an Application Insights connection string (InstrumentationKey=…;IngestionEndpoint=https://…)')
+      .optional(),
 
     // Bot Framework identity (Azure Bot resource). Empty in local mode.
     BOT_ID: z.string().default(''),
@@ -227,6 +232,9 @@ export type SealingKeyConfig =
   | { kind: 'value'; key: Buffer }
   | { kind: 'keyVault'; vaultUrl: string; secretName: string; clientId?: string; verifyChallengeResource: boolean };
 
+/** Every variable the schema reads, for cross-checks against infra/ and the env samples. */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(environmentSchema.shape));
+
 export type GraphCredentialConfig =
   | { kind: 'clientSecret'; clientId: string; clientSecret: string }
   | { kind: 'certificate'; clientId: string; certificatePath: string }
@@ -236,6 +244,8 @@ export interface AppConfig {
   readonly mode: 'local' | 'tenant';
   readonly server: { readonly host: string; readonly port: number; readonly shutdownGraceMs: number };
   readonly logLevel: Environment['LOG_LEVEL'];
+  /** Application Insights, when configured: requests, dependencies and logs through OpenTelemetry. */
+  readonly telemetry?: { readonly connectionString: string } | undefined;
   readonly bot: {
     readonly appId: string;
     readonly appPassword: string;
@@ -380,6 +390,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     mode: env.APP_MODE,
     server: { host: env.HOST, port: env.PORT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
     logLevel: env.LOG_LEVEL,
+    telemetry: env.APPLICATIONINSIGHTS_CONNECTION_STRING ? { connectionString: env.APPLICATIONINSIGHTS_CONNECTION_STRING } : undefined,
     // Local mode never authenticates Bot Framework traffic (loopback only), whatever BOT_ID says;
     // BOT_ID is then only the id written into the local app package.
     bot: {

@@ -5,7 +5,7 @@
  * token in a message. Path lists miss a spelling or a level; the scrub walks everything.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { destination as fileDestination, multistream, pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -141,7 +141,11 @@ function safely<T>(read: () => T): T | string {
   }
 }
 
-export function createLogger(options: { level: string; name?: string; destination?: DestinationStream }): Logger {
+export function createLogger(options: { level: string; name?: string; destination?: DestinationStream; alsoTo?: DestinationStream }): Logger {
+  // A second destination (telemetry) gets the same scrubbed lines; the logger's level decides for both.
+  const destination = options.alsoTo
+    ? multistream([{ level: 'trace', stream: options.destination ?? fileDestination(1) }, { level: 'trace', stream: options.alsoTo }])
+    : options.destination;
   return pino(
     {
       name: options.name ?? 'onboarding-bot',
@@ -167,6 +171,6 @@ export function createLogger(options: { level: string; name?: string; destinatio
       },
       mixin: () => ({ ...logContext.getStore() }),
     },
-    options.destination,
+    destination,
   );
 }

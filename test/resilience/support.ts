@@ -206,7 +206,8 @@ export async function reviewedDraft(bot: BotProcess, connector: RecordingConnect
   const message = personalMessage(connector.serviceUrl, requester, 'new user');
   const opened = await bot.send(message);
   if (opened.status !== 200) throw new Error(`new user answered ${opened.status}`);
-  const [reply] = await waitFor('the form card', () => connector.repliesTo(message.id).length > 0 && connector.repliesTo(message.id));
+  // Under load Teams' typing indicator can come first: wait for the reply that carries the card.
+  const reply = await waitFor('the form card', () => connector.repliesTo(message.id).find((r) => cardsIn(r.activity).length > 0));
   const form: Card = cardOf(reply);
   const { draftId } = actionData(form, 'onboarding.review');
   const review = await bot.send(cardAction(connector.serviceUrl, requester, 'onboarding.review', { draftId, ...formFor(person, ticket) }, reply!.activityId));
