@@ -3,7 +3,7 @@
  * as far as it can go now. Safe to call any number of times, from any instance, at any
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
- *   received → validated → checked → (approval) → creating → created → delivering → delivered → done
+ *   received → checked → (approval) → creating → created → delivering → delivered → done
  *   (a reissue: done/failed → reissuing → created → … → done)
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
@@ -17,9 +17,8 @@ import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
-import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+import { failRequest, leavePending } from './request-endings.js';
 import { say } from './sentences.js';
-import { checkUpnFree } from './user-name-check.js';
 
 export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
@@ -44,7 +43,8 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   try {
     switch (record.status) {
       case 'received': return await validateRequest(deps, stored);
-      case 'validated': return await checkUserName(deps, stored);
+      // Records validated before names were checked only at review: nothing left to check here.
+      case 'validated': return await moveTo(deps, stored, 'checked', {});
       case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
       case 'approved':
       case 'creating': return await createAccount(deps, stored);
@@ -67,14 +67,18 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   }
 }
 
-/** received → validated | rejected: the whole form in one pass, against a fresh domain list; the manager looked up. */
+/**
+ * received → checked | rejected: the whole form in one pass, against the tenant's verified
+ * domains (remembered briefly); the manager looked up unless the review found them already.
+ * The names were checked at review; from here POST /users's own conflict answer decides.
+ */
 async function validateRequest(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   const { record } = stored;
-  const domains = await deps.directory.listDomains();
+  const domains = await (deps.verifiedDomains?.() ?? deps.directory.listDomains());
   const validation = validateOnboardingForm(record.form, { domains, aliasPattern: deps.policy.aliasPattern });
   const problems: FieldProblem[] = validation.ok ? [] : [...validation.problems];
   const managerUpn = validation.ok ? validation.request.manager : undefined;
-  const managerId = managerUpn === undefined ? undefined : (await deps.directory.findUserByUpn(managerUpn))?.id;
+  const managerId = managerUpn === undefined ? undefined : record.managerId ?? (await deps.directory.findUserByUpn(managerUpn))?.id;
   if (managerUpn !== undefined && !managerId) {
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
@@ -84,16 +88,8 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
     return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
-  return moveTo(deps, stored, 'validated', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
     'request.validated', { userPrincipalName: validation.request.userPrincipalName });
-}
-
-/** validated → checked | rejected: the user name must still be free; if not, checked alternatives are offered. */
-async function checkUserName(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
-  const request = requireRequest(stored.record);
-  const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
-  if (check.free) return moveTo(deps, stored, 'checked', {}, 'upn.free', { userPrincipalName: request.userPrincipalName });
-  return rejectAsTaken(deps, stored, check.takenBy);
 }
 
 /** created (manager pending) → created: a failure keeps the account and is reported as a warning. */

@@ -39,7 +39,10 @@ export interface ConfirmationsGiven {
 
 export async function submitRequest(
   deps: RequestDeskDependencies,
-  input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined },
+  input: {
+    readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined;
+    readonly manager?: ReviewedManager | undefined;
+  },
 ): Promise<Submission> {
   // Roles are checked again, fresh, right before anything is created.
   const role = await deps.roles.roleOf(input.requester.id, { fresh: true });
@@ -92,6 +95,12 @@ async function rateLimitRefusal(deps: RequestDeskDependencies, requesterId: stri
   return undefined;
 }
 
+/** The manager as the review found them (user name and object id), so Create does not read them again. */
+export interface ReviewedManager {
+  readonly userPrincipalName: string;
+  readonly id: string;
+}
+
 export interface NewRequestInput {
   readonly requestId: string;
   readonly requester: Requester;
@@ -100,6 +109,8 @@ export interface NewRequestInput {
   readonly requesterRole?: Role | undefined;
   /** What the requester confirmed on the review card (kept in the record, the audit trail and the ticket). */
   readonly confirmed?: ConfirmedDecisions | undefined;
+  /** The manager the review found, used only while the form still names the same user name. */
+  readonly manager?: ReviewedManager | undefined;
 }
 
 /** Records a new request (idempotent on requestId) and takes it as far as it can go. */
@@ -119,6 +130,9 @@ async function storeNewRequest(
   deps: OnboardingDependencies, input: NewRequestInput, lease?: Lease,
 ): Promise<{ readonly kind: 'created'; readonly created: StoredRequest } | { readonly kind: 'exists'; readonly existing: StoredRequest }> {
   const mode = deps.policy.approval.mode;
+  const form = readOnboardingForm(input.form).form;
+  const reviewed = input.manager;
+  const managerReviewed = !!reviewed && form.manager?.trim().toLowerCase() === reviewed.userPrincipalName.toLowerCase();
   const record: OnboardingRecord = {
     ...newOnboardingRecord({
       requestId: input.requestId,
@@ -127,9 +141,10 @@ async function storeNewRequest(
         id: input.requester.id, name: input.requester.name,
         ...(input.requester.locale ? { locale: input.requester.locale } : {}), ...(input.requester.timeZone ? { timeZone: input.requester.timeZone } : {}),
       },
-      form: readOnboardingForm(input.form).form,
+      form,
       at: deps.clock.now(),
     }),
+    ...(managerReviewed ? { managerId: reviewed.id } : {}),
     approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
     ...(lease ? { lease } : {}),
     ...(input.confirmed ? { confirmed: input.confirmed } : {}),
