@@ -20,20 +20,24 @@ import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBacko
 import { failRequest, leavePending } from './request-endings.js';
 import { say } from './sentences.js';
 
-export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string): Promise<OnboardingOutcome> {
+/** `stored`: the record as the caller just wrote it, when it has it (saves reading it again). */
+export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string, stored?: StoredRequest): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
   const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
+  // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
+  let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
   for (let step = 0; step < 64; step += 1) {
-    const stored = await deps.store.get(requestId);
-    if (!stored) {
+    const current = known ?? (await deps.store.get(requestId));
+    if (!current) {
       return {
         requestId, correlationId: requestId, status: 'failed', pending: false, fieldProblems: [], alternatives: [], warnings: [],
         problem: describeProblem('REQUEST_NOT_FOUND', requestId),
       };
     }
-    const result = await runStep(run, stored);
+    const result = await runStep(run, current);
     if (result.kind === 'stop') return describeOutcome(result.record);
+    known = result.stored;
   }
   throw new Error(`Onboarding request ${requestId} did not settle`);
 }

@@ -13,8 +13,11 @@ import type { StoredRequest } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import { finalStatuses, type OnboardingRecord, type OnboardingStatus } from './request-record.js';
 
-/** Where a step left the request: moved on (the runner reads it again), or stopped here. */
-export type StepResult = { readonly kind: 'moved' } | { readonly kind: 'stop'; readonly record: OnboardingRecord };
+/**
+ * Where a step left the request: moved on (with the record as written, or without it after a
+ * lost race: then the runner reads it again), or stopped here.
+ */
+export type StepResult = { readonly kind: 'moved'; readonly stored?: StoredRequest } | { readonly kind: 'stop'; readonly record: OnboardingRecord };
 export const moved: StepResult = { kind: 'moved' };
 export const stop = (record: OnboardingRecord): StepResult => ({ kind: 'stop', record });
 
@@ -41,7 +44,8 @@ export async function moveTo(
   event?: string, details: AuditDetails = {},
 ): Promise<StepResult> {
   const next = await write(deps, stored, status, changes, event, details);
-  return next && finalStatuses.has(status) ? stop(next.record) : moved;
+  if (!next) return moved;
+  return finalStatuses.has(status) ? stop(next.record) : { kind: 'moved', stored: next };
 }
 
 export type Claim = { readonly kind: 'claimed'; readonly stored: StoredRequest } | { readonly kind: 'lost'; readonly result: StepResult };

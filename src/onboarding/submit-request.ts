@@ -69,8 +69,8 @@ export async function submitRequest(
     return { kind: 'refused', sentence: refusal.sentence, asNewRequest: true };
   }
   // Admitted: release the lease so the request runs (if this write loses, it is already running).
-  await write(deps, stored.created, 'received', { lease: undefined });
-  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId) };
+  const released = await write(deps, stored.created, 'received', { lease: undefined });
+  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId, released ?? undefined) };
 }
 
 /** The same request again: refused as it was, waiting while its first click is admitted, or continued. */
