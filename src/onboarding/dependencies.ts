@@ -22,6 +22,8 @@ export interface OnboardingDependencies {
   readonly policy: OnboardingPolicy;
   /** Names this process in leases and audit events. */
   readonly instanceId: string;
+  /** Set by the request runner: state changes keep their audit events in the record until the run ends (record-kernel). */
+  readonly auditInOutbox?: boolean | undefined;
   /** The tenant's verified domains, remembered briefly; absent → read from the directory each time. */
   readonly verifiedDomains?: (() => Promise<VerifiedDomain[]>) | undefined;
 }

@@ -210,6 +210,8 @@ export interface RequestStore {
 
 /** One immutable audit event; details are plain facts, never a secret. */
 export interface AuditEvent {
+  /** Unique per event: recording the same id again changes nothing (a batch sent again). Absent → the log makes one. */
+  readonly eventId?: string | undefined;
   readonly requestId: string;
   readonly correlationId: string;
   readonly at: string;
@@ -222,6 +224,8 @@ export interface AuditEvent {
 export interface AuditLog {
   /** Appends one event; events are never changed or removed. */
   append(event: AuditEvent): Promise<void>;
+  /** Appends events together (one storage request where it can); an event whose eventId is recorded already is skipped. */
+  appendAll(events: readonly AuditEvent[]): Promise<void>;
 }
 
 /** A secret encrypted with AES-256-GCM: safe to store, useless without the vault's key. */

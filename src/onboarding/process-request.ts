@@ -16,7 +16,7 @@ import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
+import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { say } from './sentences.js';
 
@@ -24,7 +24,8 @@ import { say } from './sentences.js';
 export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string, stored?: StoredRequest): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
-  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
+  // Its state changes keep their audit events in the record, sent in one batch when it ends.
+  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true };
   // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
   let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
   for (let step = 0; step < 64; step += 1) {
@@ -36,7 +37,10 @@ export async function processOnboardingRequest(deps: OnboardingDependencies, req
       };
     }
     const result = await runStep(run, current);
-    if (result.kind === 'stop') return describeOutcome(result.record);
+    if (result.kind === 'stop') {
+      await settleAudit(run, result.record);
+      return describeOutcome(result.record);
+    }
     known = result.stored;
   }
   throw new Error(`Onboarding request ${requestId} did not settle`);

@@ -87,7 +87,18 @@ export class InMemoryCredentialStore implements CredentialStore {
 
 export class InMemoryAuditLog implements AuditLog {
   readonly events: AuditEvent[] = [];
+  /** Storage requests this log would have made (a batch is one). */
+  requests = 0;
   async append(event: AuditEvent): Promise<void> {
+    this.requests += 1;
+    this.record(event);
+  }
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length > 0) this.requests += 1;
+    for (const event of events) this.record(event);
+  }
+  private record(event: AuditEvent): void {
+    if (event.eventId !== undefined && this.events.some((e) => e.eventId === event.eventId)) return;
     this.events.push(Object.freeze(JSON.parse(JSON.stringify(event)) as AuditEvent));
   }
 }
