@@ -95,6 +95,10 @@ export async function claimStep(
   event?: string, details: AuditDetails = {},
 ): Promise<Claim> {
   if (heldElsewhere(deps, stored.record)) return { kind: 'lost', result: stop(withProblem(stored.record, 'BUSY_ELSEWHERE')) };
+  // This run holds the step already (it wrote the lease a moment ago): nothing to write.
+  if (heldByThisRun(deps, stored.record) && stored.record.status === status && Object.keys(changes).length === 0 && !event) {
+    return { kind: 'claimed', stored };
+  }
   const claimed = await write(deps, stored, status, { ...changes, lease: leaseFor(deps) }, event, details);
   return claimed ? { kind: 'claimed', stored: claimed } : { kind: 'lost', result: moved };
 }
@@ -103,6 +107,11 @@ export async function claimStep(
 export function heldElsewhere(deps: OnboardingDependencies, record: OnboardingRecord): boolean {
   const lease = record.lease;
   return !!lease && lease.owner !== deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime();
+}
+
+function heldByThisRun(deps: OnboardingDependencies, record: OnboardingRecord): boolean {
+  const lease = record.lease;
+  return !!lease && lease.owner === deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime() + deps.policy.leaseMs / 2;
 }
 
 function leaseFor(deps: OnboardingDependencies): { owner: string; until: string } {
