@@ -11,12 +11,12 @@ import type { OnboardingDependencies } from './dependencies.js';
 import { createAccount } from './create-account.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
 import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
-import { postTicket } from './it-ticket.js';
+import { sendTicket } from './it-ticket.js';
 import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
+import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { say } from './sentences.js';
 
@@ -123,10 +123,11 @@ async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequ
   // Claim first, so two runs don't both post the ticket.
   const claim = await claimStep(deps, stored, 'delivered');
   if (claim.kind === 'lost') return claim.result;
-  const ticketed = await postTicket(deps, claim.stored, 'done');
-  if (!ticketed) return moved;
+  // The ticket is noted with the closing write itself (one write, its event in the same batch).
+  const ticket = await sendTicket(deps, claim.stored.record, 'done');
+  const ticketed = noteEvent(deps, claim.stored, ticket.event, ticket.details);
   const reissued = (stored.record.credentials?.generation ?? 1) > 1;
-  return moveTo(deps, ticketed, 'done', { lease: undefined, reissue: undefined }, reissued ? 'credentials.reissued' : 'onboarding.done', {
+  return moveTo(deps, ticketed, 'done', { ...ticket.changes, lease: undefined, reissue: undefined }, reissued ? 'credentials.reissued' : 'onboarding.done', {
     userPrincipalName: requireRequest(stored.record).userPrincipalName, objectId: stored.record.objectId ?? null,
   });
 }

@@ -60,6 +60,12 @@ async function update(deps: OnboardingDependencies, stored: StoredRequest, recor
   return result.kind === 'conflict' ? null : { record, version: result.version };
 }
 
+/** The record with one more event in its outbox, written (and so audited) with the next change. */
+export function noteEvent(deps: OnboardingDependencies, stored: StoredRequest, type: string, details: AuditDetails): StoredRequest {
+  const record = stored.record;
+  return { ...stored, record: { ...record, auditOutbox: [...(record.auditOutbox ?? []), auditEvent(deps, record, type, details)] } };
+}
+
 /**
  * When a run stops short of a final status, the events still in the record's outbox go to the
  * audit log in one batch, and the outbox is emptied if the record is still as the run left it.
@@ -124,7 +130,7 @@ export async function audit(deps: OnboardingDependencies, record: OnboardingReco
 }
 
 /** The event itself, with its own id: sent again after a crash, it is recorded once. */
-function auditEvent(deps: OnboardingDependencies, record: OnboardingRecord, type: string, details: AuditDetails): AuditEvent {
+export function auditEvent(deps: OnboardingDependencies, record: OnboardingRecord, type: string, details: AuditDetails): AuditEvent {
   return {
     eventId: deps.random.uuid(),
     requestId: record.requestId,

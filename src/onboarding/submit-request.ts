@@ -15,7 +15,7 @@ import { processOnboardingRequest } from './process-request.js';
 import type { Requester, StoredRequest } from './ports.js';
 import { readOnboardingForm } from './request.js';
 import { describeOutcome, newOnboardingRecord, type Lease, type OnboardingOutcome, type OnboardingRecord } from './request-record.js';
-import { audit, heldElsewhere, withProblem, write } from './record-kernel.js';
+import { auditEvent, heldElsewhere, withProblem, write } from './record-kernel.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
@@ -69,7 +69,7 @@ export async function submitRequest(
     return { kind: 'refused', sentence: refusal.sentence, asNewRequest: true };
   }
   // Admitted: release the lease so the request runs (if this write loses, it is already running).
-  const released = await write(deps, stored.created, 'received', { lease: undefined });
+  const released = await write({ ...deps, auditInOutbox: true }, stored.created, 'received', { lease: undefined });
   return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId, released ?? undefined) };
 }
 
@@ -133,7 +133,7 @@ async function storeNewRequest(
   const form = readOnboardingForm(input.form).form;
   const reviewed = input.manager;
   const managerReviewed = !!reviewed && form.manager?.trim().toLowerCase() === reviewed.userPrincipalName.toLowerCase();
-  const record: OnboardingRecord = {
+  const arrived: OnboardingRecord = {
     ...newOnboardingRecord({
       requestId: input.requestId,
       correlationId: deps.random.uuid(),
@@ -149,8 +149,10 @@ async function storeNewRequest(
     ...(lease ? { lease } : {}),
     ...(input.confirmed ? { confirmed: input.confirmed } : {}),
   };
+  // Its arrival is audited with the request's first batch (the outbox is stored with the record itself).
+  const received = auditEvent(deps, arrived, 'request.received', { ticketReference: arrived.form.ticketReference ?? null, ...auditDetailsOf(arrived.confirmed) });
+  const record: OnboardingRecord = { ...arrived, auditOutbox: [received] };
   const created = await deps.store.create(record);
   if (created.kind === 'exists') return { kind: 'exists', existing: created.existing };
-  await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null, ...auditDetailsOf(record.confirmed) });
   return { kind: 'created', created: { record, version: created.version } };
 }
