@@ -44,7 +44,9 @@ export async function submitRequest(
     readonly manager?: ReviewedManager | undefined;
   },
 ): Promise<Submission> {
-  // Roles are checked again, fresh, right before anything is created.
+  // Roles are checked again, fresh, right before anything is created. It stays its own request,
+  // not a part of a $batch with POST /users: dependsOn only waits for a part's status, and
+  // checkMemberGroups answers 200 for a non-member too, so the POST would run regardless.
   const role = await deps.roles.roleOf(input.requester.id, { fresh: true });
   if (!mayRequest(role)) {
     await recordRefusal(deps, { reason: 'NOT_ALLOWED_TO_REQUEST', action: 'create', person: input.requester, requestId: input.requestId });
