@@ -177,6 +177,10 @@ function mirroredToLog(audit: AuditLog, logger: Logger): AuditLog {
       await audit.append(event);
       logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
     },
+    async appendAll(events) {
+      await audit.appendAll(events);
+      for (const event of events) logger.info({ audit: event, correlationId: event.correlationId }, `audit ${event.type}`);
+    },
   };
 }
 

@@ -4,7 +4,7 @@
  * comes from our tenant, and every failure a person meets gets one plain sentence.
  */
 import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
-import { Application, type TeamsAdapter, type TurnState } from '@microsoft/teams-ai';
+import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { DirectoryError, say, type RequestDesk } from '../onboarding/index.js';
 import type { AddressBook } from './address-book.js';
@@ -38,11 +38,44 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'audit', description: 'Admins: the audit trail of a user name, a requester or dates (add "csv" to export).' },
 ];
 
+/** Turn state scopes under this prefix live for one turn only: never read from or written to storage. */
+const NOT_KEPT = 'not-kept/';
+
+/**
+ * The bot keeps one thing in turn state: whether a conversation was welcomed. Only a
+ * conversation update reads it (and writes it when it changed); on every other turn the
+ * conversation and user scopes are empty and not kept, so they cost storage nothing
+ * (teams-ai would read both on each turn; it reads the user scope for its sign-in flow, unused here).
+ */
+class WelcomeOnlyTurnState extends TurnState {
+  protected override async onComputeStorageKeys(context: TurnContext): Promise<Record<string, string>> {
+    const keys = await super.onComputeStorageKeys(context);
+    const welcomes = context.activity.type === 'conversationUpdate' && keys['conversation'];
+    return { conversation: welcomes ? keys['conversation']! : `${NOT_KEPT}conversation`, user: `${NOT_KEPT}user` };
+  }
+}
+
+/** The bot's storage as turn state sees it: scopes that are not kept are neither read nor written. */
+function keptScopesOnly(storage: Storage): Storage {
+  const kept = (key: string) => !key.startsWith(NOT_KEPT);
+  return {
+    read: async (keys) => (keys.some(kept) ? storage.read(keys.filter(kept)) : {}),
+    write: async (changes) => {
+      const entries = Object.entries(changes).filter(([key]) => kept(key));
+      if (entries.length > 0) await storage.write(Object.fromEntries(entries));
+    },
+    delete: async (keys) => {
+      if (keys.some(kept)) await storage.delete(keys.filter(kept));
+    },
+  };
+}
+
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
   const { logger } = options;
   const app = new Application<TurnState>({
     adapter: options.adapter,
-    storage: options.storage,
+    storage: keptScopesOnly(options.storage),
+    turnStateFactory: () => new WelcomeOnlyTurnState(),
     botAppId: options.botAppId,
     removeRecipientMention: true,
     startTypingTimer: false,

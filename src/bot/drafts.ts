@@ -3,7 +3,7 @@
  * owner and the request id can never be forged by editing card data.
  */
 import type { Storage } from 'botbuilder';
-import type { Confirmation, OnboardingForm } from '../onboarding/index.js';
+import type { Confirmation, OnboardingForm, ReviewedManager } from '../onboarding/index.js';
 
 export interface Draft {
   readonly draftId: string;
@@ -15,6 +15,8 @@ export interface Draft {
   readonly userPrincipalName?: string | undefined;
   /** What the last review asked the requester to confirm before Create (kept here, so card data can't drop it). */
   readonly confirmations?: readonly Confirmation[] | undefined;
+  /** The manager the last review found, so Create does not look them up again. */
+  readonly manager?: ReviewedManager | undefined;
   readonly createdAt: string;
   readonly cancelled?: boolean;
 }

@@ -142,6 +142,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     }
     const checked: Draft = {
       ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
+      manager: result.manager,
     };
     await drafts.save(checked);
     return onboardingReviewCard({
@@ -156,7 +157,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
     const submission = await desk.submitRequest({
-      requestId, requester: personOf(context)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data },
+      requestId, requester: personOf(context)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
     });
     if (submission.kind === 'refused') {
       // This request id is settled as refused; pressing Create again later is a new request.

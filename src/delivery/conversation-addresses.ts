@@ -27,29 +27,46 @@ export interface TicketChannelAddress {
 const personKey = (aadObjectId: string) => `addresses/people/${aadObjectId.toLowerCase()}`;
 const TICKET_CHANNEL_KEY = 'addresses/ticket-channel';
 
+/** How long the ticket channel is remembered in memory: it changes when an admin says so, rarely. */
+const TICKET_CHANNEL_CACHE_MS = 60_000;
+const REMEMBERED_PEOPLE = 10_000;
+
 export class ConversationAddresses {
+  /** The last address this instance read or wrote per person, to skip reads and unchanged writes. */
+  private readonly known = new Map<string, PersonAddress>();
+  private ticketChannelCache: { address: TicketChannelAddress | undefined; until: number } | undefined;
+
   constructor(
     private readonly storage: Storage,
     /** A ticket channel from configuration wins over none, and `set ticket channel` overrides it. */
     private readonly configuredTicketChannel?: Partial<ConversationReference>,
+    private readonly options: { readonly ticketChannelCacheMs?: number; readonly now?: () => number } = {},
   ) {}
 
-  /** Learns how to reach the sender of this activity (and their 1:1 chat when it is one). */
+  /**
+   * Learns how to reach the sender of this activity (and their 1:1 chat when it is one). The
+   * reference is kept without the activity id, so a person writing again changes nothing and
+   * costs no write; what this instance knows already costs no read either.
+   */
   async rememberSender(activity: Partial<Activity>, tenantId: string): Promise<void> {
     const aadObjectId = activity.from?.aadObjectId;
     if (!aadObjectId || !activity.from?.id || !activity.serviceUrl) return;
-    const isPersonal = activity.conversation?.conversationType === 'personal';
-    const existing = await this.person(aadObjectId);
-    const next: PersonAddress = {
+    const nextFrom = (existing: PersonAddress | undefined): PersonAddress => ({
       aadObjectId,
-      teamsUserId: activity.from.id,
-      name: activity.from.name ?? existing?.name ?? '',
+      teamsUserId: activity.from!.id,
+      name: activity.from!.name ?? existing?.name ?? '',
       tenantId,
-      serviceUrl: activity.serviceUrl,
-      personalChat: isPersonal ? TurnContext.getConversationReference(activity) : existing?.personalChat,
-    };
-    if (existing && JSON.stringify(existing) === JSON.stringify(next)) return;
+      serviceUrl: activity.serviceUrl!,
+      personalChat: activity.conversation?.conversationType === 'personal' ? withoutActivityId(TurnContext.getConversationReference(activity)) : existing?.personalChat,
+    });
+    const known = this.known.get(aadObjectId.toLowerCase());
+    if (known && sameAddress(known, nextFrom(known))) return;
+    // Something changed (or this instance never saw them): decide on what storage holds now.
+    const existing = await this.person(aadObjectId);
+    const next = nextFrom(existing);
+    if (existing && sameAddress(existing, next)) return;
     await this.storage.write({ [personKey(aadObjectId)]: { ...next, eTag: '*' } });
+    this.remember(next);
   }
 
   async person(aadObjectId: string): Promise<PersonAddress | undefined> {
@@ -58,20 +75,49 @@ export class ConversationAddresses {
     const item = items[key] as (PersonAddress & { eTag?: string }) | undefined;
     if (!item) return undefined;
     const { eTag: _eTag, ...address } = item;
+    this.remember(address);
     return address;
   }
 
   async setTicketChannel(address: TicketChannelAddress): Promise<void> {
     await this.storage.write({ [TICKET_CHANNEL_KEY]: { ...address, eTag: '*' } });
+    this.ticketChannelCache = { address, until: this.now() + (this.options.ticketChannelCacheMs ?? TICKET_CHANNEL_CACHE_MS) };
   }
 
+  /** The ticket channel, remembered a minute (another instance's `set ticket channel` shows here within that). */
   async ticketChannel(): Promise<TicketChannelAddress | undefined> {
+    if (this.ticketChannelCache && this.ticketChannelCache.until > this.now()) return this.ticketChannelCache.address;
     const items = await this.storage.read([TICKET_CHANNEL_KEY]);
     const item = items[TICKET_CHANNEL_KEY] as (TicketChannelAddress & { eTag?: string }) | undefined;
+    let address: TicketChannelAddress | undefined;
     if (item) {
-      const { eTag: _eTag, ...address } = item;
-      return address;
+      const { eTag: _eTag, ...stored } = item;
+      address = stored;
+    } else {
+      address = this.configuredTicketChannel ? { reference: this.configuredTicketChannel, setBy: 'configuration', setAt: '' } : undefined;
     }
-    return this.configuredTicketChannel ? { reference: this.configuredTicketChannel, setBy: 'configuration', setAt: '' } : undefined;
+    // "Not set yet" is not remembered: the first `set ticket channel` anywhere counts at once.
+    if (address) this.ticketChannelCache = { address, until: this.now() + (this.options.ticketChannelCacheMs ?? TICKET_CHANNEL_CACHE_MS) };
+    return address;
   }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  private remember(address: PersonAddress): void {
+    this.known.delete(address.aadObjectId.toLowerCase());
+    this.known.set(address.aadObjectId.toLowerCase(), address);
+    if (this.known.size > REMEMBERED_PEOPLE) this.known.delete(this.known.keys().next().value as string);
+  }
+}
+
+/** A conversation reference names the activity it came from; reaching the chat again does not need it. */
+function withoutActivityId(reference: Partial<ConversationReference>): Partial<ConversationReference> {
+  const { activityId: _activityId, ...rest } = reference;
+  return rest;
+}
+
+function sameAddress(a: PersonAddress, b: PersonAddress): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }

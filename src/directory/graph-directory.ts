@@ -14,6 +14,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { User } from '@microsoft/microsoft-graph-types';
 import {
   DirectoryError, Secret, type CollidingProperty, type CreateUserOutcome, type Directory, type DirectoryErrorCode, type DirectoryUser,
+  type NameHolder, type NewAccountCheck, type NewAccountProbe,
   type PasswordResetOutcome, type TemporaryAccessPassOutcome, type TemporaryAccessPassRequest, type UserDraft, type VerifiedDomain,
 } from '../onboarding/index.js';
 
@@ -77,6 +78,14 @@ export function odataString(value: string): string {
 
 function filterParam(filter: string): string {
   return encodeURIComponent(filter);
+}
+
+/** One answer inside a $batch response. */
+interface BatchPart {
+  id: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: (Record<string, unknown> & { error?: { code?: string; innerError?: Record<string, string> } }) | undefined;
 }
 
 export interface GraphErrorBody {
@@ -237,11 +246,29 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     marker: (u.onPremisesExtensionAttributes as Record<string, string | null> | null | undefined)?.[markerAttribute] ?? null,
   });
 
-  async function usersMatching(filter: string): Promise<User[]> {
-    const page = await read('Search users', () => client.api('/users').filter(filterParam(filter)).select('id,mailNickname,proxyAddresses').top(5),
-      (r) => r.get() as Promise<{ value?: User[] }>);
-    return page.value ?? [];
-  }
+  const holdersOf = (users: readonly User[], { userPrincipalName, mailNickname }: NewAccountProbe): NameHolder[] => {
+    const same = (a: string | null | undefined, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+    return users.flatMap((u) => {
+      const user = toUser(u);
+      return [
+        ...(same(u.userPrincipalName, userPrincipalName) ? [{ property: 'userPrincipalName' as const, user }] : []),
+        ...(same(u.mailNickname, mailNickname) ? [{ property: 'mailNickname' as const, user }] : []),
+        ...((u.proxyAddresses ?? []).some((a) => same(a, `smtp:${userPrincipalName}`)) ? [{ property: 'proxyAddresses' as const, user }] : []),
+      ];
+    });
+  };
+
+  /** A failed $batch part as the domain's typed error (the parts carry their own status and request-id). */
+  const partError = (what: string, part: BatchPart): DirectoryError => {
+    const status = part.status;
+    const code: DirectoryErrorCode = status === 429 ? 'THROTTLED' : status === 401 || status === 403 ? 'PERMISSION_MISSING' : status >= 500 ? 'DIRECTORY_UNAVAILABLE' : 'UNEXPECTED';
+    const header = (name: string) => Object.entries(part.headers ?? {}).find(([key]) => key.toLowerCase() === name)?.[1];
+    const retryAfter = Number(header('retry-after'));
+    return new DirectoryError(code, `${what}: ${status} ${part.body?.error?.code ?? ''}`.trim(), {
+      status, graphRequestId: header('request-id') ?? part.body?.error?.innerError?.['request-id'],
+      retryAfterSeconds: Number.isFinite(retryAfter) && header('retry-after') !== undefined ? retryAfter : undefined, permission: 'User.ReadWrite.All',
+    });
+  };
 
   return {
     async listDomains(): Promise<VerifiedDomain[]> {
@@ -271,11 +298,34 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
       return (page.value ?? []).map(toUser);
     },
 
-    async findCollisions({ userPrincipalName, mailNickname }): Promise<CollidingProperty[]> {
-      const out: CollidingProperty[] = [];
-      if ((await usersMatching(`mailNickname eq ${odataString(mailNickname)}`)).length > 0) out.push('mailNickname');
-      if ((await usersMatching(`proxyAddresses/any(p:p eq ${odataString(`smtp:${userPrincipalName}`)})`)).length > 0) out.push('proxyAddresses');
-      return out;
+    async checkNewAccount(probe: NewAccountProbe): Promise<NewAccountCheck> {
+      // One $filter with `or` (all three are default-query clauses: no ConsistencyLevel needed),
+      // so the check is one request and one throttling unit; a manager by user name rides along in a $batch.
+      const { userPrincipalName, mailNickname, managerUpn } = probe;
+      const filter = `userPrincipalName eq ${odataString(userPrincipalName)} or mailNickname eq ${odataString(mailNickname)}`
+        + ` or proxyAddresses/any(p:p eq ${odataString(`smtp:${userPrincipalName}`)})`;
+      const select = `${USER_SELECT},proxyAddresses`;
+      if (managerUpn === undefined) {
+        const page = await read('Check user names', () => client.api('/users').filter(filterParam(filter)).select(select).top(10),
+          (r) => r.get() as Promise<{ value?: User[] }>);
+        return { holders: holdersOf(page.value ?? [], probe) };
+      }
+      // Both parts are reads: the RetryHandler may resend the whole batch safely.
+      const answer = await read('Check user names', () => client.api('/$batch'), (r) => r.post({
+        requests: [
+          { id: 'names', method: 'GET', url: `/users?$filter=${filterParam(filter)}&$select=${select}&$top=10` },
+          { id: 'manager', method: 'GET', url: `${userPath(managerUpn)}?$select=${USER_SELECT}` },
+        ],
+      }) as Promise<{ responses?: BatchPart[] }>);
+      const part = (id: string) => answer.responses?.find((p) => p.id === id);
+      const names = part('names');
+      const manager = part('manager');
+      if (!names || names.status >= 400) throw partError('Check user names', names ?? { id: 'names', status: 502 });
+      if (!manager || (manager.status >= 400 && manager.status !== 404)) throw partError('Read user', manager ?? { id: 'manager', status: 502 });
+      return {
+        holders: holdersOf((names.body as { value?: User[] } | undefined)?.value ?? [], probe),
+        manager: manager.status === 404 ? null : toUser(manager.body as User),
+      };
     },
 
     async createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome> {

@@ -30,9 +30,9 @@ export async function createAccount(deps: OnboardingDependencies, stored: Stored
         credentials: await storeNewCredentials(deps, stored.record, request, 1),
         marker: `${policy.markerPrefix}${stored.record.requestId}`, passwordAttempts: 1, createAttempts: 1,
       }
-    : { createAttempts: stored.record.createAttempts + 1 });
+    : { createAttempts: stored.record.createAttempts + 1 },
+    firstRun ? 'account.creating' : undefined, { userPrincipalName: request.userPrincipalName });
   if (claim.kind === 'lost') return claim.result;
-  if (firstRun) await audit(deps, claim.stored.record, 'account.creating', { userPrincipalName: request.userPrincipalName });
   let current = claim.stored;
   let mayExistAlready = !firstRun;
 

@@ -30,17 +30,16 @@ export async function storeNewCredentials(
 ): Promise<CredentialsState> {
   const credentialId = credentialIdFor(record.requestId, generation);
   const recipient = record.credentials?.recipient ?? record.requester;
-  if (!(await deps.credentials.get(credentialId))) {
-    await deps.credentials.create({
-      credentialId,
-      requestId: record.requestId,
-      generation,
-      recipientId: recipient.id,
-      password: await sealNewPassword(deps, request, credentialId),
-      // Never kept without an expiry: the reveal window counts from now until the card goes out.
-      purgeAt: new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString(),
-    });
-  }
+  // Stored once: after a crash the entry may exist already, and `create` keeps it as it is (`exists`).
+  await deps.credentials.create({
+    credentialId,
+    requestId: record.requestId,
+    generation,
+    recipientId: recipient.id,
+    password: await sealNewPassword(deps, request, credentialId),
+    // Never kept without an expiry: the reveal window counts from now until the card goes out.
+    purgeAt: new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString(),
+  });
   return { credentialId, generation, recipient, tap: deps.policy.credentials.temporaryAccessPass.mode === 'off' ? 'off' : 'pending' };
 }
 

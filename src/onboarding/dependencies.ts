@@ -1,7 +1,7 @@
 /** Everything the onboarding use cases talk to: the ports, the policy, and this process's name. */
 import type {
   AuditLog, AuditReader, Clock, CredentialDelivery, CredentialStore, Directory, RandomSource, RequestHistory, RequesterNotice, RequestStore,
-  SecretVault, TicketChannel, WelcomeMailer,
+  SecretVault, TicketChannel, VerifiedDomain, WelcomeMailer,
 } from './ports.js';
 import type { OnboardingPolicy } from './policy.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -24,6 +24,10 @@ export interface OnboardingDependencies {
   readonly policy: OnboardingPolicy;
   /** Names this process in leases and audit events. */
   readonly instanceId: string;
+  /** Set by the request runner: state changes keep their audit events in the record until the run ends (record-kernel). */
+  readonly auditInOutbox?: boolean | undefined;
+  /** The tenant's verified domains, remembered briefly; absent → read from the directory each time. */
+  readonly verifiedDomains?: (() => Promise<VerifiedDomain[]>) | undefined;
 }
 
 /** What the people-facing use cases need on top: who may do what, limits, and the history. */

@@ -59,7 +59,8 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
     // Plain-message mode: the secret left in the message, so storage keeps no copy.
     if (!reveal) await discardCredentials(deps, state);
     const credentials = reveal ? { ...state, expiresAt } : { ...state, purgedAt: now };
-    return moveTo(deps, claimed, 'delivered', { credentials, lease: undefined, problem: undefined }, reveal ? 'credentials.reveal_card_sent' : 'password.delivered',
+    // The lease stays: this run records the onboarding next (ticket, done), which frees it.
+    return moveTo(deps, claimed, 'delivered', { credentials, problem: undefined }, reveal ? 'credentials.reveal_card_sent' : 'password.delivered',
       { recipientId: state.recipient.id, generation: state.generation });
   }
   const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });

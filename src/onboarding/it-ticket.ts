@@ -36,12 +36,19 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
  * Null when another run changed the record meanwhile.
  */
 export async function postTicket(deps: OnboardingDependencies, stored: StoredRequest, status: TicketStatus): Promise<StoredRequest | null> {
-  const { record } = stored;
+  const sent = await sendTicket(deps, stored.record, status);
+  return write(deps, stored, stored.record.status, sent.changes, sent.event, sent.details);
+}
+
+/** Posts (or updates) the ticket and says what to note in the record and the audit trail, for the caller to write. */
+export async function sendTicket(
+  deps: OnboardingDependencies, record: OnboardingRecord, status: TicketStatus,
+): Promise<{ readonly changes: Partial<OnboardingRecord>; readonly event: string; readonly details: Record<string, string> }> {
   const ticket = ticketFor(record, status, deps.clock.now());
   const outcome = record.ticketMessageId
     ? await deps.tickets.updateTicket(record.ticketMessageId, ticket)
     : await deps.tickets.postTicket(ticket);
-  if (outcome.kind === 'posted') return write(deps, stored, record.status, { ticketMessageId: outcome.messageId }, 'ticket.posted', { status });
+  if (outcome.kind === 'posted') return { changes: { ticketMessageId: outcome.messageId }, event: 'ticket.posted', details: { status } };
   const warning = describeProblem('TICKET_NOT_POSTED', record.correlationId, { detail: outcome.reason });
-  return write(deps, stored, record.status, { warnings: [...record.warnings, warning] }, 'ticket.failed', { reason: outcome.reason });
+  return { changes: { warnings: [...record.warnings, warning] }, event: 'ticket.failed', details: { reason: outcome.reason } };
 }

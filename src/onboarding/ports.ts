@@ -36,6 +36,24 @@ export type UserDraft = Pick<
 
 export type CollidingProperty = 'userPrincipalName' | 'mailNickname' | 'proxyAddresses';
 
+/** An account that already uses one of a new account's names, and which one. */
+export interface NameHolder {
+  readonly property: CollidingProperty;
+  readonly user: DirectoryUser;
+}
+
+export interface NewAccountProbe {
+  readonly userPrincipalName: string;
+  readonly mailNickname: string;
+  readonly managerUpn?: string | undefined;
+}
+
+export interface NewAccountCheck {
+  readonly holders: readonly NameHolder[];
+  /** Only when a managerUpn was asked about: their account, or null when there is none. */
+  readonly manager?: DirectoryUser | null | undefined;
+}
+
 export interface GraphFacts {
   readonly graphRequestId?: string | undefined;
   readonly detail?: string | undefined;
@@ -58,8 +76,11 @@ export interface Directory {
   listDomains(): Promise<VerifiedDomain[]>;
   /** The user with this UPN including our marker, or null when there is none (404). */
   findUserByUpn(userPrincipalName: string): Promise<DirectoryUser | null>;
-  /** Which other properties (mailNickname, proxyAddresses smtp:) already use these values. */
-  findCollisions(probe: { readonly userPrincipalName: string; readonly mailNickname: string }): Promise<CollidingProperty[]>;
+  /**
+   * In one round trip: the accounts already holding this UPN, mailNickname or smtp: address,
+   * and, when `managerUpn` is given, the manager's account (null when there is none).
+   */
+  checkNewAccount(probe: NewAccountProbe): Promise<NewAccountCheck>;
   /** POST /users exactly once (never retried by the transport), writing `marker` in the same call. */
   createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome>;
   /** Sets the user's manager (idempotent PUT); returns a value saying whether it worked. */
@@ -227,6 +248,8 @@ export interface RequestStore {
 
 /** One immutable audit event; details are plain facts, never a secret. */
 export interface AuditEvent {
+  /** Unique per event: recording the same id again changes nothing (a batch sent again). Absent → the log makes one. */
+  readonly eventId?: string | undefined;
   readonly requestId: string;
   readonly correlationId: string;
   readonly at: string;
@@ -239,6 +262,8 @@ export interface AuditEvent {
 export interface AuditLog {
   /** Appends one event; events are never changed or removed. */
   append(event: AuditEvent): Promise<void>;
+  /** Appends events together (one storage request where it can); an event whose eventId is recorded already is skipped. */
+  appendAll(events: readonly AuditEvent[]): Promise<void>;
 }
 
 /** A secret encrypted with AES-256-GCM: safe to store, useless without the vault's key. */

@@ -3,7 +3,7 @@
  * as far as it can go now. Safe to call any number of times, from any instance, at any
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
- *   received → validated → checked → (approval) → creating → created → delivering → delivered → done
+ *   received → checked → (approval) → creating → created → delivering → delivered → done
  *   (at delivered, the welcome mail goes out first when the request gave a personal address)
  *   (a reissue: done/failed → reissuing → created → … → done)
  */
@@ -12,31 +12,38 @@ import type { OnboardingDependencies } from './dependencies.js';
 import { createAccount } from './create-account.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
 import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
-import { postTicket } from './it-ticket.js';
+import { sendTicket } from './it-ticket.js';
 import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
-import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
+import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { say } from './sentences.js';
-import { checkUpnFree } from './user-name-check.js';
 
-export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string): Promise<OnboardingOutcome> {
+/** `stored`: the record as the caller just wrote it, when it has it (saves reading it again). */
+export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string, stored?: StoredRequest): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
-  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
+  // Its state changes keep their audit events in the record, sent in one batch when it ends.
+  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true };
+  // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
+  let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
   for (let step = 0; step < 64; step += 1) {
-    const stored = await deps.store.get(requestId);
-    if (!stored) {
+    const current = known ?? (await deps.store.get(requestId));
+    if (!current) {
       return {
         requestId, correlationId: requestId, status: 'failed', pending: false, fieldProblems: [], alternatives: [], warnings: [],
         problem: describeProblem('REQUEST_NOT_FOUND', requestId),
       };
     }
-    const result = await runStep(run, stored);
-    if (result.kind === 'stop') return describeOutcome(result.record);
+    const result = await runStep(run, current);
+    if (result.kind === 'stop') {
+      await settleAudit(run, result.record);
+      return describeOutcome(result.record);
+    }
+    known = result.stored;
   }
   throw new Error(`Onboarding request ${requestId} did not settle`);
 }
@@ -46,7 +53,8 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   try {
     switch (record.status) {
       case 'received': return await validateRequest(deps, stored);
-      case 'validated': return await checkUserName(deps, stored);
+      // Records validated before names were checked only at review: nothing left to check here.
+      case 'validated': return await moveTo(deps, stored, 'checked', {});
       case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
       case 'approved':
       case 'creating': return await createAccount(deps, stored);
@@ -69,14 +77,18 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   }
 }
 
-/** received → validated | rejected: the whole form in one pass, against a fresh domain list; the manager looked up. */
+/**
+ * received → checked | rejected: the whole form in one pass, against the tenant's verified
+ * domains (remembered briefly); the manager looked up unless the review found them already.
+ * The names were checked at review; from here POST /users's own conflict answer decides.
+ */
 async function validateRequest(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   const { record } = stored;
-  const domains = await deps.directory.listDomains();
+  const domains = await (deps.verifiedDomains?.() ?? deps.directory.listDomains());
   const validation = validateOnboardingForm(record.form, { domains, aliasPattern: deps.policy.aliasPattern });
   const problems: FieldProblem[] = validation.ok ? [] : [...validation.problems];
   const managerUpn = validation.ok ? validation.request.manager : undefined;
-  const managerId = managerUpn === undefined ? undefined : (await deps.directory.findUserByUpn(managerUpn))?.id;
+  const managerId = managerUpn === undefined ? undefined : record.managerId ?? (await deps.directory.findUserByUpn(managerUpn))?.id;
   if (managerUpn !== undefined && !managerId) {
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
@@ -86,16 +98,8 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
     return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
-  return moveTo(deps, stored, 'validated', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
     'request.validated', { userPrincipalName: validation.request.userPrincipalName });
-}
-
-/** validated → checked | rejected: the user name must still be free; if not, checked alternatives are offered. */
-async function checkUserName(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
-  const request = requireRequest(stored.record);
-  const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
-  if (check.free) return moveTo(deps, stored, 'checked', {}, 'upn.free', { userPrincipalName: request.userPrincipalName });
-  return rejectAsTaken(deps, stored, check.takenBy);
 }
 
 /** created (manager pending) → created: a failure keeps the account and is reported as a warning. */
@@ -121,10 +125,11 @@ async function recordOnboarding(deps: OnboardingDependencies, stored: StoredRequ
   // Claim first, so two runs don't both post the ticket.
   const claim = await claimStep(deps, stored, 'delivered');
   if (claim.kind === 'lost') return claim.result;
-  const ticketed = await postTicket(deps, claim.stored, 'done');
-  if (!ticketed) return moved;
+  // The ticket is noted with the closing write itself (one write, its event in the same batch).
+  const ticket = await sendTicket(deps, claim.stored.record, 'done');
+  const ticketed = noteEvent(deps, claim.stored, ticket.event, ticket.details);
   const reissued = (stored.record.credentials?.generation ?? 1) > 1;
-  return moveTo(deps, ticketed, 'done', { lease: undefined, reissue: undefined }, reissued ? 'credentials.reissued' : 'onboarding.done', {
+  return moveTo(deps, ticketed, 'done', { ...ticket.changes, lease: undefined, reissue: undefined }, reissued ? 'credentials.reissued' : 'onboarding.done', {
     userPrincipalName: requireRequest(stored.record).userPrincipalName, objectId: stored.record.objectId ?? null,
   });
 }

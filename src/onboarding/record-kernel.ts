@@ -4,35 +4,79 @@
  * redelivered activity, a crash or a second instance resumes instead of repeating:
  *  - `claimStep` takes a step for this run under a lease (or says someone else has it);
  *  - `write`/`moveTo` store the next state only if nobody changed it since it was read,
- *    and append the audit event for it;
+ *    with the audit event for it (batched per run through the record's outbox);
  *  - `retryWithBackoff` is the one waiting loop for replicas that have not caught up.
  */
 import { describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
-import type { StoredRequest } from './ports.js';
+import type { AuditEvent, StoredRequest } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import { finalStatuses, type OnboardingRecord, type OnboardingStatus } from './request-record.js';
 
-/** Where a step left the request: moved on (the runner reads it again), or stopped here. */
-export type StepResult = { readonly kind: 'moved' } | { readonly kind: 'stop'; readonly record: OnboardingRecord };
+/**
+ * Where a step left the request: moved on (with the record as written, or without it after a
+ * lost race: then the runner reads it again), or stopped here.
+ */
+export type StepResult = { readonly kind: 'moved'; readonly stored?: StoredRequest } | { readonly kind: 'stop'; readonly record: OnboardingRecord };
 export const moved: StepResult = { kind: 'moved' };
 export const stop = (record: OnboardingRecord): StepResult => ({ kind: 'stop', record });
 
 type AuditDetails = Record<string, string | number | boolean | null>;
 
 /**
- * Compare-and-set: writes the record only if nobody else changed it since we read it, then
- * audits `event`. Returns null on a conflict — the caller re-reads and continues from what it finds.
+ * Compare-and-set: writes the record only if nobody else changed it since we read it, with
+ * the audit event for the change. Returns null on a conflict — the caller re-reads and
+ * continues from what it finds.
+ *
+ * Inside a run (deps.auditInOutbox) the event waits in the record's outbox, written with the
+ * change itself, and the run sends the outbox in one batch: before a final status is written,
+ * or when it stops (settleAudit). Outside a run the event is appended after the change, and
+ * whatever a crashed run left in the outbox goes first.
  */
 export async function write(
   deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord>,
   event?: string, details: AuditDetails = {},
 ): Promise<StoredRequest | null> {
-  const record: OnboardingRecord = { ...stored.record, ...changes, status, updatedAt: deps.clock.now().toISOString() };
+  const changed: OnboardingRecord = { ...stored.record, ...changes, status, updatedAt: deps.clock.now().toISOString() };
+  const outbox = stored.record.auditOutbox ?? [];
+  const next = event ? auditEvent(deps, changed, event, details) : undefined;
+  if (deps.auditInOutbox && !finalStatuses.has(status)) {
+    const pending = next ? [...outbox, next] : outbox;
+    return update(deps, stored, { ...changed, auditOutbox: pending.length > 0 ? pending : undefined });
+  }
+  if (deps.auditInOutbox) {
+    // A final status: the run's events are recorded first, so the trail is never behind the state.
+    await deps.audit.appendAll(next ? [...outbox, next] : outbox);
+    return update(deps, stored, { ...changed, auditOutbox: undefined });
+  }
+  if (outbox.length > 0) await deps.audit.appendAll(outbox);
+  const written = await update(deps, stored, { ...changed, auditOutbox: undefined });
+  if (written && next) await deps.audit.append(next);
+  return written;
+}
+
+async function update(deps: OnboardingDependencies, stored: StoredRequest, record: OnboardingRecord): Promise<StoredRequest | null> {
   const result = await deps.store.update(record, stored.version);
-  if (result.kind === 'conflict') return null;
-  if (event) await audit(deps, record, event, details);
-  return { record, version: result.version };
+  return result.kind === 'conflict' ? null : { record, version: result.version };
+}
+
+/** The record with one more event in its outbox, written (and so audited) with the next change. */
+export function noteEvent(deps: OnboardingDependencies, stored: StoredRequest, type: string, details: AuditDetails): StoredRequest {
+  const record = stored.record;
+  return { ...stored, record: { ...record, auditOutbox: [...(record.auditOutbox ?? []), auditEvent(deps, record, type, details)] } };
+}
+
+/**
+ * When a run stops short of a final status, the events still in the record's outbox go to the
+ * audit log in one batch, and the outbox is emptied if the record is still as the run left it.
+ */
+export async function settleAudit(deps: OnboardingDependencies, record: OnboardingRecord): Promise<void> {
+  const outbox = record.auditOutbox ?? [];
+  if (outbox.length === 0 || heldElsewhere(deps, record)) return;
+  await deps.audit.appendAll(outbox);
+  const latest = await deps.store.get(record.requestId);
+  const sameOutbox = (latest?.record.auditOutbox ?? []).map((e) => e.eventId).join() === outbox.map((e) => e.eventId).join();
+  if (latest && sameOutbox) await deps.store.update({ ...latest.record, auditOutbox: undefined }, latest.version);
 }
 
 /** `write`, as a step result: a final status stops the runner, anything else moves on. */
@@ -41,7 +85,8 @@ export async function moveTo(
   event?: string, details: AuditDetails = {},
 ): Promise<StepResult> {
   const next = await write(deps, stored, status, changes, event, details);
-  return next && finalStatuses.has(status) ? stop(next.record) : moved;
+  if (!next) return moved;
+  return finalStatuses.has(status) ? stop(next.record) : { kind: 'moved', stored: next };
 }
 
 export type Claim = { readonly kind: 'claimed'; readonly stored: StoredRequest } | { readonly kind: 'lost'; readonly result: StepResult };
@@ -53,9 +98,14 @@ export type Claim = { readonly kind: 'claimed'; readonly stored: StoredRequest }
  */
 export async function claimStep(
   deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord> = {},
+  event?: string, details: AuditDetails = {},
 ): Promise<Claim> {
   if (heldElsewhere(deps, stored.record)) return { kind: 'lost', result: stop(withProblem(stored.record, 'BUSY_ELSEWHERE')) };
-  const claimed = await write(deps, stored, status, { ...changes, lease: leaseFor(deps) });
+  // This run holds the step already (it wrote the lease a moment ago): nothing to write.
+  if (heldByThisRun(deps, stored.record) && stored.record.status === status && Object.keys(changes).length === 0 && !event) {
+    return { kind: 'claimed', stored };
+  }
+  const claimed = await write(deps, stored, status, { ...changes, lease: leaseFor(deps) }, event, details);
   return claimed ? { kind: 'claimed', stored: claimed } : { kind: 'lost', result: moved };
 }
 
@@ -65,13 +115,24 @@ export function heldElsewhere(deps: OnboardingDependencies, record: OnboardingRe
   return !!lease && lease.owner !== deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime();
 }
 
+function heldByThisRun(deps: OnboardingDependencies, record: OnboardingRecord): boolean {
+  const lease = record.lease;
+  return !!lease && lease.owner === deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime() + deps.policy.leaseMs / 2;
+}
+
 function leaseFor(deps: OnboardingDependencies): { owner: string; until: string } {
   return { owner: deps.instanceId, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
 }
 
 /** One immutable audit event, naming who asked and for what, so the trail can be queried by UPN and requester. */
 export async function audit(deps: OnboardingDependencies, record: OnboardingRecord, type: string, details: AuditDetails): Promise<void> {
-  await deps.audit.append({
+  await deps.audit.append(auditEvent(deps, record, type, details));
+}
+
+/** The event itself, with its own id: sent again after a crash, it is recorded once. */
+export function auditEvent(deps: OnboardingDependencies, record: OnboardingRecord, type: string, details: AuditDetails): AuditEvent {
+  return {
+    eventId: deps.random.uuid(),
     requestId: record.requestId,
     correlationId: record.correlationId,
     at: deps.clock.now().toISOString(),
@@ -86,7 +147,7 @@ export async function audit(deps: OnboardingDependencies, record: OnboardingReco
       ticketReference: record.request?.ticketReference ?? record.form.ticketReference ?? null,
       ...details,
     },
-  });
+  };
 }
 
 /**

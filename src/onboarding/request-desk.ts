@@ -18,7 +18,7 @@ import { recordRefusal, type Refusal } from './refusals.js';
 import { dayIn } from './confirmations.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
-import { submitRequest, type ConfirmationsGiven, type Submission } from './submit-request.js';
+import { submitRequest, type ConfirmationsGiven, type ReviewedManager, type Submission } from './submit-request.js';
 
 export interface RequestDesk {
   /** Today's date (YYYY-MM-DD) in the person's time zone (UTC when not given or unknown), for reading "starts Monday". */
@@ -26,7 +26,10 @@ export interface RequestDesk {
   prepareRequestForm(person: Requester | undefined): Promise<FormPreparation>;
   reviewRequest(person: Requester, data: unknown): Promise<RequestReview>;
   /** `confirmations`: what the review asked to confirm, and the Create click's card data that should tick it. */
-  submitRequest(input: { readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm; readonly confirmations?: ConfirmationsGiven | undefined }): Promise<Submission>;
+  submitRequest(input: {
+    readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm; readonly confirmations?: ConfirmationsGiven | undefined;
+    readonly manager?: ReviewedManager | undefined;
+  }): Promise<Submission>;
   requestResult(person: Requester | undefined, requestId: unknown): ReturnType<typeof requestResult>;
   describeRecentRequests(person: Requester | undefined): Promise<string>;
   /**
@@ -50,8 +53,10 @@ export interface RequestDesk {
   reissueCredentials(input: Parameters<typeof reissueCredentials>[1]): Promise<ReissueAnswer>;
 }
 
-export function createRequestDesk(deps: RequestDeskDependencies): RequestDesk {
-  const review = { ...deps, verifiedDomains: rememberVerifiedDomains(deps.directory, deps.clock) };
+export function createRequestDesk(desk: RequestDeskDependencies): RequestDesk {
+  // The form, the review and the request's own validation share one remembered domain list.
+  const review = { ...desk, verifiedDomains: desk.verifiedDomains ?? rememberVerifiedDomains(desk.directory, desk.clock) };
+  const deps: RequestDeskDependencies = review;
   return {
     today: (timeZone) => dayIn(deps.clock.now(), timeZone),
     prepareRequestForm: (person) => prepareRequestForm(review, person),

@@ -13,7 +13,7 @@
  */
 import type { OnboardingProblem } from './errors.js';
 import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.js';
-import type { Requester } from './ports.js';
+import type { AuditEvent, Requester } from './ports.js';
 import type { ConfirmedDecisions } from './confirmations.js';
 
 export type OnboardingStatus =
@@ -78,6 +78,12 @@ export interface OnboardingRecord {
   readonly confirmed?: ConfirmedDecisions | undefined;
   /** The welcome mail to the new person's personal address, when the request gave one. */
   readonly welcomeMail?: WelcomeMailState | undefined;
+  /**
+   * Audit events of a run's state changes, stored with the change each describes and sent to
+   * the audit log in one batch when the run ends (so a crash in between loses none: the next
+   * run sends them). Plain facts, never a secret, like every audit event.
+   */
+  readonly auditOutbox?: readonly AuditEvent[] | undefined;
 }
 
 /**

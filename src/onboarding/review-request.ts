@@ -10,11 +10,12 @@
 import type { RequestDeskDependencies } from './dependencies.js';
 import { resolveManagerName } from './manager-name.js';
 import type { Clock, Directory, Requester, VerifiedDomain } from './ports.js';
+import type { ReviewedManager } from './submit-request.js';
 import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
 import { say } from './sentences.js';
-import { checkUpnFree, earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives } from './user-name-check.js';
+import { earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives, upnCheckOf } from './user-name-check.js';
 import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
 
 /** The desk's dependencies plus the tenant's verified domains, remembered briefly. */
@@ -46,7 +47,11 @@ export type RequestReview =
   /** The form as it should be shown again, with what needs changing. */
   | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
   /** Ready to create once each of `confirmations` is ticked on the review card. */
-  | { readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[] };
+  | {
+    readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[];
+    /** The manager as the review found them: carried to Create, so they are not looked up again. */
+    readonly manager?: ReviewedManager;
+  };
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
 export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
@@ -70,14 +75,23 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
     ]);
   }
   const request = validation.request;
-  // A manager found by name was just read; one typed as a user name is looked up here.
-  if (request.manager && !manager.found && !(await deps.directory.findUserByUpn(request.manager))) {
+  // One look at the directory: the names wanted, and a manager typed as a user name (one found by name was just read).
+  const lookup = await deps.directory.checkNewAccount({
+    userPrincipalName: request.userPrincipalName, mailNickname: request.mailNickname,
+    ...(request.manager && !manager.found ? { managerUpn: request.manager } : {}),
+  });
+  if (request.manager && lookup.manager === null) {
     return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
   }
+  const managerAccount = manager.found ?? lookup.manager ?? undefined;
+  const reviewedManager = request.manager && managerAccount ? { userPrincipalName: request.manager, id: managerAccount.id } : undefined;
   const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), person.timeZone));
   const ready = (checked: OnboardingRequest, checkedForm: OnboardingForm, secondAccount?: Confirmation): RequestReview =>
-    ({ kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])] });
-  const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
+    ({
+      kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, ...(reviewedManager ? { manager: reviewedManager } : {}),
+      confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])],
+    });
+  const check = upnCheckOf(lookup.holders);
   if (!check.free) {
     const alternatives = await suggestAlternatives(deps.directory, request, 3);
     const suggested = alternatives[0]?.split('@')[0];
@@ -103,7 +117,8 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
 
 /**
  * The tenant's verified domains (default first), remembered a minute: every form, review
- * and sentence needs them and they change rarely. Validation before create reads them fresh.
+ * and sentence needs them and they change rarely. A domain that stopped being verified
+ * meanwhile is refused by POST /users itself (DOMAIN_NOT_VERIFIED).
  */
 export function rememberVerifiedDomains(directory: Directory, clock: Clock, ms = 60_000): () => Promise<VerifiedDomain[]> {
   let remembered: { domains: VerifiedDomain[]; until: number } | undefined;

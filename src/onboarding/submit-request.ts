@@ -15,7 +15,7 @@ import { processOnboardingRequest } from './process-request.js';
 import type { Requester, StoredRequest } from './ports.js';
 import { readOnboardingForm } from './request.js';
 import { describeOutcome, newOnboardingRecord, type Lease, type OnboardingOutcome, type OnboardingRecord } from './request-record.js';
-import { audit, heldElsewhere, withProblem, write } from './record-kernel.js';
+import { auditEvent, heldElsewhere, withProblem, write } from './record-kernel.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
@@ -39,9 +39,14 @@ export interface ConfirmationsGiven {
 
 export async function submitRequest(
   deps: RequestDeskDependencies,
-  input: { readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined },
+  input: {
+    readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined;
+    readonly manager?: ReviewedManager | undefined;
+  },
 ): Promise<Submission> {
-  // Roles are checked again, fresh, right before anything is created.
+  // Roles are checked again, fresh, right before anything is created. It stays its own request,
+  // not a part of a $batch with POST /users: dependsOn only waits for a part's status, and
+  // checkMemberGroups answers 200 for a non-member too, so the POST would run regardless.
   const role = await deps.roles.roleOf(input.requester.id, { fresh: true });
   if (!mayRequest(role)) {
     await recordRefusal(deps, { reason: 'NOT_ALLOWED_TO_REQUEST', action: 'create', person: input.requester, requestId: input.requestId });
@@ -66,8 +71,8 @@ export async function submitRequest(
     return { kind: 'refused', sentence: refusal.sentence, asNewRequest: true };
   }
   // Admitted: release the lease so the request runs (if this write loses, it is already running).
-  await write(deps, stored.created, 'received', { lease: undefined });
-  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId) };
+  const released = await write({ ...deps, auditInOutbox: true }, stored.created, 'received', { lease: undefined });
+  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId, released ?? undefined) };
 }
 
 /** The same request again: refused as it was, waiting while its first click is admitted, or continued. */
@@ -92,6 +97,12 @@ async function rateLimitRefusal(deps: RequestDeskDependencies, requesterId: stri
   return undefined;
 }
 
+/** The manager as the review found them (user name and object id), so Create does not read them again. */
+export interface ReviewedManager {
+  readonly userPrincipalName: string;
+  readonly id: string;
+}
+
 export interface NewRequestInput {
   readonly requestId: string;
   readonly requester: Requester;
@@ -100,6 +111,8 @@ export interface NewRequestInput {
   readonly requesterRole?: Role | undefined;
   /** What the requester confirmed on the review card (kept in the record, the audit trail and the ticket). */
   readonly confirmed?: ConfirmedDecisions | undefined;
+  /** The manager the review found, used only while the form still names the same user name. */
+  readonly manager?: ReviewedManager | undefined;
 }
 
 /** Records a new request (idempotent on requestId) and takes it as far as it can go. */
@@ -119,7 +132,10 @@ async function storeNewRequest(
   deps: OnboardingDependencies, input: NewRequestInput, lease?: Lease,
 ): Promise<{ readonly kind: 'created'; readonly created: StoredRequest } | { readonly kind: 'exists'; readonly existing: StoredRequest }> {
   const mode = deps.policy.approval.mode;
-  const record: OnboardingRecord = {
+  const form = readOnboardingForm(input.form).form;
+  const reviewed = input.manager;
+  const managerReviewed = !!reviewed && form.manager?.trim().toLowerCase() === reviewed.userPrincipalName.toLowerCase();
+  const arrived: OnboardingRecord = {
     ...newOnboardingRecord({
       requestId: input.requestId,
       correlationId: deps.random.uuid(),
@@ -127,15 +143,18 @@ async function storeNewRequest(
         id: input.requester.id, name: input.requester.name,
         ...(input.requester.locale ? { locale: input.requester.locale } : {}), ...(input.requester.timeZone ? { timeZone: input.requester.timeZone } : {}),
       },
-      form: readOnboardingForm(input.form).form,
+      form,
       at: deps.clock.now(),
     }),
+    ...(managerReviewed ? { managerId: reviewed.id } : {}),
     approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
     ...(lease ? { lease } : {}),
     ...(input.confirmed ? { confirmed: input.confirmed } : {}),
   };
+  // Its arrival is audited with the request's first batch (the outbox is stored with the record itself).
+  const received = auditEvent(deps, arrived, 'request.received', { ticketReference: arrived.form.ticketReference ?? null, ...auditDetailsOf(arrived.confirmed) });
+  const record: OnboardingRecord = { ...arrived, auditOutbox: [received] };
   const created = await deps.store.create(record);
   if (created.kind === 'exists') return { kind: 'exists', existing: created.existing };
-  await audit(deps, record, 'request.received', { ticketReference: record.form.ticketReference ?? null, ...auditDetailsOf(record.confirmed) });
   return { kind: 'created', created: { record, version: created.version } };
 }

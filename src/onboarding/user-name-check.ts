@@ -1,9 +1,9 @@
 /**
  * Is a user name free, which others are, and did this bot already make an account under
- * it? Used when a request is reviewed and again right before the account is created.
+ * it? Used when a request is reviewed; at create, POST /users's own conflict answer decides.
  */
 import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
-import type { CollidingProperty, Directory, DirectoryUser } from './ports.js';
+import type { CollidingProperty, Directory, DirectoryUser, NameHolder } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import { aliasCandidates } from './user-name.js';
 
@@ -11,13 +11,17 @@ export type UpnCheck =
   | { readonly free: true }
   | { readonly free: false; readonly takenBy: CollidingProperty; /** The account holding the user name, when that is what collided. */ readonly holder?: DirectoryUser };
 
-/** Is this user name free? GET /users/{upn} (404 → free) plus mailNickname and proxyAddresses collisions. */
+/** Is this user name free? One look at the directory for its UPN, mailNickname and smtp: address. */
 export async function checkUpnFree(directory: Directory, userPrincipalName: string, mailNickname: string): Promise<UpnCheck> {
-  const holder = await directory.findUserByUpn(userPrincipalName);
-  if (holder) return { free: false, takenBy: 'userPrincipalName', holder };
-  const collisions = await directory.findCollisions({ userPrincipalName, mailNickname });
-  const first = collisions[0];
-  return first ? { free: false, takenBy: first } : { free: true };
+  return upnCheckOf((await directory.checkNewAccount({ userPrincipalName, mailNickname })).holders);
+}
+
+/** What the holders of a new account's names mean for it: the UPN's holder first, then mailNickname, then the address. */
+export function upnCheckOf(holders: readonly NameHolder[]): UpnCheck {
+  const byUpn = holders.find((h) => h.property === 'userPrincipalName');
+  if (byUpn) return { free: false, takenBy: 'userPrincipalName', holder: byUpn.user };
+  const other = holders.find((h) => h.property === 'mailNickname') ?? holders[0];
+  return other ? { free: false, takenBy: other.property } : { free: true };
 }
 
 /** Up to `count` other user names for this person, each one checked free in the directory. */

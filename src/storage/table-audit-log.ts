@@ -20,7 +20,7 @@
  * filter columns copied from details: userPrincipalNameKey (lower-cased UPN) and requesterId.
  */
 import { randomUUID } from 'node:crypto';
-import { odata } from '@azure/data-tables';
+import { odata, type TransactionAction } from '@azure/data-tables';
 import type { AuditEvent, AuditLog } from '../onboarding/index.js';
 import {
   AuditEventAlreadyRecordedError, InvalidAuditEventError, SecretInAuditEventError, UnreadableAuditRowError,
@@ -88,6 +88,8 @@ const MAX_LIMIT = 1000;
 /** A Table string property holds 64 KiB of UTF-16; stay well inside it. */
 const MAX_DETAILS_CHARS = 30_000;
 const SAFE_EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** A Table transaction holds at most 100 actions, all in one partition. */
+const MAX_TRANSACTION_ACTIONS = 100;
 
 export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLog {
   const table = tableClientOf(options, options.tableName);
@@ -107,7 +109,7 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
 
   async function append(event: AuditEvent): Promise<void> {
     // Shape and size first, so the secret scan below only ever reads bounded strings.
-    const entity = toEntity(event, newEventId());
+    const entity = toEntity(event, event.eventId ?? newEventId());
     refuseSecretFields(event);
     await ensureReady();
     try {
@@ -115,6 +117,38 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
     } catch (error) {
       if (statusCodeOf(error) === 409) throw new AuditEventAlreadyRecordedError(entity.eventId, entity.partitionKey, entity.rowKey);
       throw error;
+    }
+  }
+
+  /**
+   * Inserts events together: one Table transaction per partition (day), at most 100 each. An
+   * event given its own id that is recorded already (a batch sent again after a crash) is
+   * skipped: then that batch's events go one by one, and a 409 means "already there".
+   */
+  async function appendAll(events: readonly AuditEvent[]): Promise<void> {
+    const entities = events.map((event) => {
+      const entity = toEntity(event, event.eventId ?? newEventId());
+      refuseSecretFields(event);
+      return entity;
+    });
+    if (entities.length === 0) return;
+    await ensureReady();
+    const byPartition = new Map<string, AuditEntity[]>();
+    for (const entity of entities) byPartition.set(entity.partitionKey, [...(byPartition.get(entity.partitionKey) ?? []), entity]);
+    for (const group of byPartition.values()) {
+      for (let i = 0; i < group.length; i += MAX_TRANSACTION_ACTIONS) {
+        const chunk = group.slice(i, i + MAX_TRANSACTION_ACTIONS);
+        try {
+          await table.submitTransaction(chunk.map((entity): TransactionAction => ['create', { ...entity }]));
+        } catch (error) {
+          if (statusCodeOf(error) !== 409) throw error;
+          for (const entity of chunk) {
+            await table.createEntity(entity).catch((single: unknown) => {
+              if (statusCodeOf(single) !== 409) throw single;
+            });
+          }
+        }
+      }
     }
   }
 
@@ -166,7 +200,7 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
     }
   }
 
-  return { append, query, ensureReady, checkReachable };
+  return { append, appendAll, query, ensureReady, checkReachable };
 }
 
 // ------------------------------------------------------------------------------ keys

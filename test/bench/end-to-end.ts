@@ -176,7 +176,7 @@ async function onboardings(world: World, name: string, iterations: number, concu
   });
 }
 
-/** checkUpnFree in a loop: `free` asks for names nobody has (GET 404 + two $filter searches), `taken` for a seeded user. */
+/** checkUpnFree in a loop: `free` asks for names nobody has (one $filter over UPN, mailNickname and proxyAddresses), `taken` for a seeded user. */
 async function upnChecks(world: World, kind: 'free' | 'taken', iterations: number): Promise<BenchResult> {
   const warmup = 20;
   let free = 0;

@@ -126,13 +126,35 @@ describe('Graph adapter — reads', () => {
     expect(new URL(seen[0]?.url ?? '').pathname).toBe(`/v1.0${path.replace(/'/g, '%27')}`.replace(/%27/g, "'"));
   });
 
-  it("when looking for collisions with an apostrophe, then the $filter literal doubles it and the query is percent-encoded", async () => {
-    answers = [() => ok({ value: [] }), () => ok({ value: [{ id: 'x' }] })];
-    const collisions = await directory().findCollisions({ userPrincipalName: "sean.o'brien@contoso.com", mailNickname: "sean.o'brien" });
-    expect(collisions).toEqual(['proxyAddresses']);
-    const filters = seen.map((s) => new URL(s.url).searchParams.get('$filter'));
-    expect(filters).toEqual(["mailNickname eq 'sean.o''brien'", "proxyAddresses/any(p:p eq 'smtp:sean.o''brien@contoso.com')"]);
+  it("when checking a new account's names with an apostrophe, then one $filter asks for all three, its literals doubled, and each holder is told by its property", async () => {
+    answers = [() => ok({ value: [{ id: 'x', userPrincipalName: 'sean@contoso.com', mailNickname: 'sean', proxyAddresses: ["smtp:sean.o'brien@contoso.com"] }] })];
+    const check = await directory().checkNewAccount({ userPrincipalName: "sean.o'brien@contoso.com", mailNickname: "sean.o'brien" });
+    expect(check.holders.map((h) => [h.property, h.user.id])).toEqual([['proxyAddresses', 'x']]);
+    expect(seen.map((s) => new URL(s.url).searchParams.get('$filter'))).toEqual([
+      "userPrincipalName eq 'sean.o''brien@contoso.com' or mailNickname eq 'sean.o''brien' or proxyAddresses/any(p:p eq 'smtp:sean.o''brien@contoso.com')",
+    ]);
     expect(odataString("o'b")).toBe("'o''b'");
+  });
+
+  it('when checking a new account with a manager by user name, then both go in one $batch and a missing manager is null', async () => {
+    answers = [() => ok({ responses: [
+      { id: 'manager', status: 404, headers: {}, body: { error: { code: 'Request_ResourceNotFound' } } },
+      { id: 'names', status: 200, headers: {}, body: { value: [{ id: 'y', userPrincipalName: 'ANA.LOPEZ@contoso.com', mailNickname: 'ana.lopez' }] } },
+    ] })];
+    const check = await directory().checkNewAccount({ userPrincipalName: 'ana.lopez@contoso.com', mailNickname: 'ana.lopez', managerUpn: 'boss@contoso.com' });
+    expect(seen).toHaveLength(1);
+    expect(new URL(seen[0]!.url).pathname).toBe('/v1.0/$batch');
+    expect(check.manager).toBeNull();
+    expect(check.holders.map((h) => h.property)).toEqual(['userPrincipalName', 'mailNickname']);
+  });
+
+  it('when a part of the batch is throttled, then the check throws THROTTLED with the part\'s Retry-After', async () => {
+    answers = [() => ok({ responses: [
+      { id: 'names', status: 429, headers: { 'Retry-After': '7' }, body: { error: { code: 'TooManyRequests' } } },
+      { id: 'manager', status: 200, headers: {}, body: { id: 'm', userPrincipalName: 'boss@contoso.com' } },
+    ] })];
+    await expect(directory().checkNewAccount({ userPrincipalName: 'a@contoso.com', mailNickname: 'a', managerUpn: 'boss@contoso.com' }))
+      .rejects.toMatchObject({ code: 'THROTTLED', retryAfterSeconds: 7, status: 429 });
   });
 });
 

@@ -48,7 +48,7 @@ class ObservedDirectory implements Directory {
   constructor(private readonly inner: Directory, private readonly random = Math.random) {}
   listDomains = () => this.inner.listDomains();
   findUserByUpn = (upn: string) => this.inner.findUserByUpn(upn);
-  findCollisions: Directory['findCollisions'] = (probe) => this.inner.findCollisions(probe);
+  checkNewAccount: Directory['checkNewAccount'] = (probe) => this.inner.checkNewAccount(probe);
   setManager = (u: string, m: string) => this.inner.setManager(u, m);
   checkMemberGroups = (u: string, g: readonly string[]) => this.inner.checkMemberGroups(u, g);
   groupDisplayName = (g: string) => this.inner.groupDisplayName(g);

@@ -127,8 +127,7 @@ describe('credentials — reveal, don’t send', () => {
     const world = makeWorld();
     world.directory.addAccount('jose.nunez@contoso.com', null);
     const { deps } = deskOf(world);
-    // Taken at create time (someone else was quicker than our check).
-    world.directory.findCollisions = async () => [];
+    // Taken at create time: POST /users's conflict answer decides (no second check before it).
     const outcome = await onboard(deps, { requestId: 'r1', requester, form: form({ alias: 'jose.nunez' }) });
     expect(outcome.status).toBe('rejected');
     expect(world.credentials.entries.size).toBe(0);

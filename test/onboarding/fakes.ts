@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type CollidingProperty,
+  createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type NameHolder, type NewAccountCheck, type NewAccountProbe,
   type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type Directory, type DirectoryUser,
   type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
   type RequestStore, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
@@ -87,7 +87,18 @@ export class InMemoryCredentialStore implements CredentialStore {
 
 export class InMemoryAuditLog implements AuditLog {
   readonly events: AuditEvent[] = [];
+  /** Storage requests this log would have made (a batch is one). */
+  requests = 0;
   async append(event: AuditEvent): Promise<void> {
+    this.requests += 1;
+    this.record(event);
+  }
+  async appendAll(events: readonly AuditEvent[]): Promise<void> {
+    if (events.length > 0) this.requests += 1;
+    for (const event of events) this.record(event);
+  }
+  private record(event: AuditEvent): void {
+    if (event.eventId !== undefined && this.events.some((e) => e.eventId === event.eventId)) return;
     this.events.push(Object.freeze(JSON.parse(JSON.stringify(event)) as AuditEvent));
   }
 }
@@ -222,13 +233,20 @@ export class FakeDirectory implements Directory {
     return { id: account.id, userPrincipalName: account.userPrincipalName, mailNickname: account.mailNickname, marker: account.marker };
   }
 
-  async findCollisions(probe: { userPrincipalName: string; mailNickname: string }): Promise<CollidingProperty[]> {
-    this.readFault();
-    const out: CollidingProperty[] = [];
-    const all = [...this.accounts.values()];
-    if (all.some((a) => a.mailNickname.toLowerCase() === probe.mailNickname.toLowerCase())) out.push('mailNickname');
-    if (all.some((a) => a.proxyAddresses.some((p) => p.toLowerCase() === `smtp:${probe.userPrincipalName.toLowerCase()}`))) out.push('proxyAddresses');
-    return out;
+  checks = 0;
+
+  async checkNewAccount(probe: NewAccountProbe): Promise<NewAccountCheck> {
+    this.checks += 1;
+    const holder = await this.findUserByUpn(probe.userPrincipalName);
+    const holders: NameHolder[] = holder ? [{ property: 'userPrincipalName', user: holder }] : [];
+    for (const a of this.accounts.values()) {
+      const user = { id: a.id, userPrincipalName: a.userPrincipalName, mailNickname: a.mailNickname, marker: a.marker };
+      if (a.mailNickname.toLowerCase() === probe.mailNickname.toLowerCase()) holders.push({ property: 'mailNickname', user });
+      if (a.proxyAddresses.some((p) => p.toLowerCase() === `smtp:${probe.userPrincipalName.toLowerCase()}`)) holders.push({ property: 'proxyAddresses', user });
+    }
+    if (probe.managerUpn === undefined) return { holders };
+    const manager = this.accounts.get(probe.managerUpn.toLowerCase());
+    return { holders, manager: manager ? { id: manager.id, userPrincipalName: manager.userPrincipalName, mailNickname: manager.mailNickname, marker: manager.marker } : null };
   }
 
   async createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome> {

@@ -20,7 +20,7 @@ describe('a manager typed as a name', () => {
   it('when exactly one person has the name, then the field becomes their user name', async () => {
     const directory = directoryWith([{ upn: 'megan.bowen@contoso.com', name: 'Megan Bowen' }]);
     const result = await resolveManagerName(directory, { ...form, manager: '  Megan   Bowen ' });
-    expect(result).toEqual({ form: { ...form, manager: 'megan.bowen@contoso.com' }, found: true });
+    expect(result).toEqual({ form: { ...form, manager: 'megan.bowen@contoso.com' }, found: expect.objectContaining({ userPrincipalName: 'megan.bowen@contoso.com' }) });
     expect(directory.asked).toEqual(['Megan Bowen']);
   });
 

@@ -66,7 +66,7 @@ describe('onboarding workflow — the story', () => {
     expect(JSON.parse(world.store.dump())).not.toHaveProperty('sealedPassword');
     expect(world.credentials.entries.size).toBe(0);
     expect(world.audit.events.map((e) => e.type)).toEqual([
-      'request.received', 'request.validated', 'upn.free', 'account.creating', 'account.created', 'manager.set', 'password.delivered', 'ticket.posted', 'onboarding.done',
+      'request.received', 'request.validated', 'account.creating', 'account.created', 'manager.set', 'password.delivered', 'ticket.posted', 'onboarding.done',
     ]);
     expect(new Set(world.audit.events.map((e) => e.correlationId)).size).toBe(1);
     expectNoSecretOutsideDelivery(world);
@@ -80,7 +80,9 @@ describe('onboarding workflow — the story', () => {
     expect(outcome).toMatchObject({ status: 'rejected', problem: { code: 'UPN_TAKEN', detail: 'userPrincipalName' } });
     expect(outcome.alternatives).toEqual(['jnunez@contoso.com', 'j.nunez@contoso.com', 'josen@contoso.com']);
     expect(outcome.problem?.correlationId).toBe(outcome.correlationId);
-    expect(world.directory.posts).toBe(0);
+    // The review checks names; at create, POST /users's own conflict answer decides (no second check before it).
+    expect(world.directory.posts).toBe(1);
+    expect(world.directory.createdByWorkflow()).toHaveLength(0);
   });
 
   it('when only the mail alias collides, then the request is rejected naming that property', async () => {
@@ -288,13 +290,13 @@ describe('onboarding workflow — the directory says no, or not now', () => {
     world.directory.createFaults = ['ambiguous-applied'];
     const deps = world.deps();
     await submitOnboardingRequest(deps, { requestId: 'r1', requester, form: form() });
-    // validate (listDomains, manager), check (upn, collisions) pass; the read-back after the ambiguous POST fails.
+    // validate (listDomains, manager) passes; the read-back after the ambiguous POST fails.
     world.directory.readFaults = [];
     const original = world.directory.findUserByUpn.bind(world.directory);
     let reads = 0;
     world.directory.findUserByUpn = async (upn) => {
       reads += 1;
-      if (reads === 3) world.directory.readFaults.push('unavailable');
+      if (reads === 2) world.directory.readFaults.push('unavailable');
       return original(upn);
     };
     const outcome = await processOnboardingRequest(deps, 'r1');

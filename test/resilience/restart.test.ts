@@ -16,7 +16,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import {
   PEOPLE, accountsNamed, auditOf, createAccountElsewhere, noticesAbout, accountsOf, createClick, kill9, newSharedWorld, passwordsDelivered, processOf, recordOf, finished, requestIdFor,
-  resumePassesOf, reviewedDraft, settled, startBotProcess, stopAll, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, watchRequests, TICKET_CHANNEL,
+  resumePassesOf, reviewedDraft, settled, startBotProcess, stopAll, storeOf, ticketMessages, ticketPosts, trailOf, upnOf, waitFor, watchRequests, TICKET_CHANNEL,
   type BotProcess, type NewPerson, type RequestWatch, type SharedWorld,
 } from './support.js';
 
@@ -152,9 +152,12 @@ describe('kill -9 and restart at each step of a request (real processes)', () =>
     let second: BotProcess | undefined;
     try {
       const draft = await reviewedDraft(first, connector, requester, point.person, `INC-${point.person.surname}`);
+      // What the run has done so far: the trail, plus the events still in the record's outbox (a run's batch is sent when it ends).
       const eventsSoFar = async () => {
         const events = await auditOf(world).query({ userPrincipalName: upn, limit: 100 });
-        return events.map((e) => e.type);
+        const { requests } = await storeOf(world).listUnfinished();
+        const running = requests.filter((r) => r.record.request?.userPrincipalName.toLowerCase() === upn.toLowerCase());
+        return [...events.map((e) => e.type), ...running.flatMap((r) => (r.record.auditOutbox ?? []).map((e) => e.type))];
       };
       const click = () => void first.send(createClick(connector, requester, draft)).catch(() => undefined);
 

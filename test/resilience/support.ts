@@ -284,9 +284,15 @@ export async function trailOf(world: SharedWorld, requester: Person, requestId: 
   return events.filter((e) => e.requestId === requestId).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
 }
 
-/** The request id the bot gave this UPN (from the audit trail, which names it on every event after validation). */
+/**
+ * The request id the bot gave this UPN: from the unfinished requests while it runs (a run's
+ * audit events reach the trail in one batch when it ends), else from the audit trail.
+ */
 export async function requestIdFor(world: SharedWorld, upn: string, timeoutMs = 30_000): Promise<string> {
   return waitFor(`a request for ${upn}`, async () => {
+    const { requests } = await storeOf(world).listUnfinished();
+    const running = requests.find((r) => r.record.request?.userPrincipalName.toLowerCase() === upn.toLowerCase());
+    if (running) return running.record.requestId;
     const events = await auditOf(world).query({ userPrincipalName: upn, limit: 100 });
     return events[0]?.requestId;
   }, timeoutMs, 50);

@@ -136,6 +136,21 @@ describe('table audit log: insert-only', () => {
     expect(await log.query({ userPrincipalName: upn })).toEqual([{ ...original, eventId: fixedId }]);
   });
 
+  it('when a run\'s events spanning midnight are appended together, then all are recorded, and the same batch sent again records nothing twice', async () => {
+    const upn = `batch.${randomUUID().slice(0, 8)}@contoso.com`;
+    const events = [
+      anEvent({ eventId: randomUUID(), at: '2025-05-01T23:59:59.000Z', type: 'request.validated', details: { userPrincipalName: upn } }),
+      anEvent({ eventId: randomUUID(), at: '2025-05-02T00:00:00.500Z', type: 'account.created', details: { userPrincipalName: upn } }),
+      anEvent({ eventId: randomUUID(), at: '2025-05-02T00:00:01.000Z', type: 'onboarding.done', details: { userPrincipalName: upn } }),
+    ];
+    await audit.appendAll(events);
+    await audit.appendAll(events.slice(1)); // a batch sent again after a crash
+
+    const found = await audit.query({ userPrincipalName: upn });
+    expect(found.map((e) => e.type)).toEqual(['onboarding.done', 'account.created', 'request.validated']);
+    expect(found.map((e) => e.eventId).reverse()).toEqual(events.map((e) => e.eventId));
+  });
+
   it('when the same event is appended twice with fresh ids, then both are kept as two records', async () => {
     const upn = `twice.${randomUUID().slice(0, 8)}@contoso.com`;
     const event = anEvent({ details: { userPrincipalName: upn } });
