@@ -20,7 +20,7 @@ import {
 import { revealCard } from './bot/cards/credentials-cards.js';
 import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
-import { createGraphDirectory } from './directory/index.js';
+import { createGraphDirectory, createTeamsAppInstaller } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
@@ -149,14 +149,17 @@ function mirroredToLog(audit: AuditLog, logger: Logger): AuditLog {
 }
 
 function createDirectory(config: AppConfig): Directory {
-  return createGraphDirectory({
+  return createGraphDirectory({ ...directoryOptions(config), markerAttribute: config.accounts.createMarkerAttribute });
+}
+
+function directoryOptions(config: AppConfig) {
+  return {
     baseUrl: config.graph.baseUrl,
     tenantId: config.tenantId,
     credential: config.graph.credential,
     authorityHost: config.graph.authorityHost,
     disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
-    markerAttribute: config.accounts.createMarkerAttribute,
-  });
+  };
 }
 
 /** Proactive Teams messages: the password to the requester, notices, tickets to the IT channel. */
@@ -170,6 +173,11 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     revealMessage: (notice, recipientTeamsId, recipient) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId, dateStyleOf(recipient)))),
     // Times in a ticket read as the requester reads them (the ticket channel has no one person's settings).
     ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket, dateStyleOf(ticket.requester)))),
+    tenantId: config.tenantId,
+    // A recipient who never wrote to the bot gets the app installed first, where configuration allows.
+    ...(config.recipientReach.installApp && config.recipientReach.teamsAppCatalogId
+      ? { installAppFor: createTeamsAppInstaller({ ...directoryOptions(config), teamsAppCatalogId: config.recipientReach.teamsAppCatalogId }) }
+      : {}),
   };
   return {
     delivery: createTeamsCredentialDelivery(options),

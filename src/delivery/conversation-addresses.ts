@@ -26,8 +26,12 @@ export interface TicketChannelAddress {
 
 const personKey = (aadObjectId: string) => `addresses/people/${aadObjectId.toLowerCase()}`;
 const TICKET_CHANNEL_KEY = 'addresses/ticket-channel';
+const SERVICE_URL_KEY = 'addresses/service-url';
 
 export class ConversationAddresses {
+  /** The Bot Connector URL last written to storage by this process (so it is written once, not per activity). */
+  private storedServiceUrl: string | undefined;
+
   constructor(
     private readonly storage: Storage,
     /** A ticket channel from configuration wins over none, and `set ticket channel` overrides it. */
@@ -38,6 +42,7 @@ export class ConversationAddresses {
   async rememberSender(activity: Partial<Activity>, tenantId: string): Promise<void> {
     const aadObjectId = activity.from?.aadObjectId;
     if (!aadObjectId || !activity.from?.id || !activity.serviceUrl) return;
+    await this.rememberServiceUrl(activity.serviceUrl);
     const isPersonal = activity.conversation?.conversationType === 'personal';
     const existing = await this.person(aadObjectId);
     const next: PersonAddress = {
@@ -50,6 +55,24 @@ export class ConversationAddresses {
     };
     if (existing && JSON.stringify(existing) === JSON.stringify(next)) return;
     await this.storage.write({ [personKey(aadObjectId)]: { ...next, eTag: '*' } });
+  }
+
+  /** Records a 1:1 chat the bot opened itself with someone who never wrote to it (their Teams id may be unknown: then their object id). */
+  async rememberPersonalChat(address: Omit<PersonAddress, 'personalChat'> & { readonly personalChat: Partial<ConversationReference> }): Promise<void> {
+    await this.storage.write({ [personKey(address.aadObjectId)]: { ...address, eTag: '*' } });
+  }
+
+  /** The Bot Connector URL Teams last called the bot from: where a chat with someone new is opened. */
+  async serviceUrl(): Promise<string | undefined> {
+    if (this.storedServiceUrl) return this.storedServiceUrl;
+    const items = await this.storage.read([SERVICE_URL_KEY]);
+    return (items[SERVICE_URL_KEY] as { serviceUrl?: string } | undefined)?.serviceUrl;
+  }
+
+  private async rememberServiceUrl(serviceUrl: string): Promise<void> {
+    if (this.storedServiceUrl === serviceUrl) return;
+    await this.storage.write({ [SERVICE_URL_KEY]: { serviceUrl, eTag: '*' } });
+    this.storedServiceUrl = serviceUrl;
   }
 
   async person(aadObjectId: string): Promise<PersonAddress | undefined> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
+import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { page, parseExpand, parseSelect, parseTop, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
@@ -54,6 +55,7 @@ const SOFT_DELETE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export class GraphApi {
   private readonly authenticationMethods: AuthenticationMethodsApi;
   private readonly directoryObjects: DirectoryObjectsApi;
+  private readonly teamwork: TeamworkApi;
 
   constructor(private readonly tenant: GraphTenant) {
     this.authenticationMethods = new AuthenticationMethodsApi({
@@ -66,6 +68,14 @@ export class GraphApi {
     this.directoryObjects = new DirectoryObjectsApi({
       baseUrl: tenant.baseUrl,
       state: () => tenant.state(),
+      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+    });
+    this.teamwork = new TeamworkApi({
+      baseUrl: tenant.baseUrl,
+      state: () => tenant.state(),
+      save: () => tenant.save(),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
@@ -93,6 +103,8 @@ export class GraphApi {
         return this.resolveMe(method, rest, request);
       case 'policies':
         return this.resolvePolicies(method, segments.join('/'), request);
+      case 'appCatalogs':
+        return this.teamwork.resolveAppCatalogs(method, rest, request);
       default:
         throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${root}'.`);
     }
@@ -143,6 +155,8 @@ export class GraphApi {
         if (tail.length > 0) break;
         if (method !== 'GET') throw methodNotAllowed();
         return this.operation(sub, MEMBERSHIP_READ, 2, false, (now) => this.directoryObjects.memberOf(key, sub === 'transitiveMemberOf', request, now));
+      case 'teamwork':
+        return this.teamwork.resolveUserTeamwork(method, key, tail, request);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;

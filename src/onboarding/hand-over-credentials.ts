@@ -10,7 +10,9 @@ import { contentsOf, discardCredentials, openPassword, requireCredentials } from
 import { postTicket } from './it-ticket.js';
 import type { DeliveryOutcome, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
-import { claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { audit, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { failRequest } from './request-endings.js';
+import { roleInWords, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
 
 /** created (TAP pending) → created (TAP issued or failed): one pass, starting on the start date when that is ahead. */
@@ -51,6 +53,12 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   if (claim.kind === 'lost') return claim.result;
   const claimed = claim.stored;
   const state = claimed.record.credentials!;
+  // Someone other than the requester may never have written to the bot: make sure it can
+  // reach them first. If not, nothing goes to anyone else; the credentials stay sealed for a reissue.
+  if (state.recipient.id !== claimed.record.requester.id) {
+    const reach = await deps.delivery.reach(state.recipient);
+    if (reach.kind === 'unreachable') return recipientUnreachable(deps, claimed, reach.reason);
+  }
   const reveal = deps.policy.credentials.delivery === 'reveal';
   const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString();
   const outcome = reveal ? await sendRevealCard(deps, claimed, state, expiresAt) : await sendPlainMessage(deps, claimed, state);
@@ -76,6 +84,14 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   // IT hears now, not after the last try: the account exists and the credentials have not reached anyone yet.
   const ticketed = await postTicket(deps, back, 'created');
   return stop((ticketed ?? back).record);
+}
+
+/** created/delivering → failed: the recipient cannot be reached; the requester hears it in one sentence and IT in the ticket. */
+async function recipientUnreachable(deps: OnboardingDependencies, stored: StoredRequest, reason: string): Promise<StepResult> {
+  const recipient = secretRecipientOf(stored.record);
+  const named = say.RECIPIENT_NAMED(recipient.name, roleInWords(recipient.role));
+  await audit(deps, stored.record, 'credentials.recipient_unreachable', { recipientId: recipient.id, recipientRole: recipient.role, reason });
+  return failRequest(deps, stored, describeProblem('RECIPIENT_UNREACHABLE', stored.record.correlationId, { message: say.RECIPIENT_UNREACHABLE(named), detail: reason }));
 }
 
 async function sendRevealCard(deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, expiresAt: string): Promise<DeliveryOutcome> {

@@ -108,6 +108,9 @@ export interface Requester {
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'undeliverable'; readonly reason: string };
 
+/** Whether the bot can open a 1:1 chat with a person now; `reason` says why not (for IT, never a secret). */
+export type ReachOutcome = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
+
 /** What a reveal card says: whom the account is for, the ticket, until when; never the user name, never a secret. */
 export interface RevealNotice {
   readonly requestId: string;
@@ -125,6 +128,8 @@ export type CredentialContents = 'password' | 'password-and-tap' | 'tap';
 
 /** Gets credentials to one trusted person privately (their 1:1 chat); a message never names the UPN. */
 export interface CredentialDelivery {
+  /** Makes sure the bot can message `person` in a 1:1 chat even if they never wrote to it (installing the app for them where allowed); sends nothing. */
+  reach(person: Requester): Promise<ReachOutcome>;
   /** Sends the reveal card to `recipient` only: it holds no secret, the Reveal button shows it. */
   sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome>;
   /** Plain-message mode (the weaker choice, by config): the secret itself, in the recipient's 1:1 chat. */
@@ -155,6 +160,8 @@ export interface Ticket {
   readonly notes: readonly string[];
   /** 1 for the first credentials, +1 per reissue (never the credentials themselves). */
   readonly credentialsGeneration?: number | undefined;
+  /** Who receives (or received) the credentials, and why them ("the manager"). */
+  readonly recipient?: { readonly name: string; readonly role: string } | undefined;
 }
 
 export type TicketOutcome = { readonly kind: 'posted'; readonly messageId: string } | { readonly kind: 'failed'; readonly reason: string };

@@ -18,6 +18,7 @@ import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
+import { chooseSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
 import { checkUpnFree } from './user-name-check.js';
 
@@ -78,14 +79,22 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   if (managerUpn !== undefined && !managerId) {
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
+  // Who receives the credentials is fixed now, so every later step (and a reissue) reaches the same person.
+  const choice = validation.ok && problems.length === 0
+    ? await chooseSecretRecipient(deps.directory, deps.policy.credentials.recipient, { requester: record.requester, form: record.form, managerUpn })
+    : undefined;
+  if (choice?.kind === 'problem') problems.push(choice.problem);
   if (!validation.ok || problems.length > 0) {
     const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';
     const code: ErrorCode = onlyAlias ? 'ALIAS_NEEDED' : 'VALIDATION_FAILED';
     return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
-  return moveTo(deps, stored, 'validated', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
-    'request.validated', { userPrincipalName: validation.request.userPrincipalName });
+  const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
+  return moveTo(deps, stored, 'validated', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient },
+    'request.validated', {
+      userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
+    });
 }
 
 /** validated → checked | rejected: the user name must still be free; if not, checked alternatives are offered. */

@@ -10,6 +10,8 @@ import { checkUserPrincipalName, deriveAlias, mailNicknameFor, type AliasPattern
 export const formFields = [
   'givenName', 'surname', 'displayName', 'alias', 'domain', 'usageLocation', 'jobTitle', 'department',
   'employeeType', 'companyName', 'officeLocation', 'startDate', 'manager', 'ticketReference', 'businessJustification',
+  // Who receives the secret (secret-recipient.ts): requester, manager or coordinator.
+  'secretRecipient',
 ] as const;
 export type FormField = (typeof formFields)[number];
 
@@ -55,7 +57,7 @@ export type RequestValidation =
 export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
-  ticketReference: 64, businessJustification: 1000,
+  ticketReference: 64, businessJustification: 1000, secretRecipient: 16,
 };
 
 const LABELS: Record<FormField, string> = {
@@ -63,6 +65,7 @@ const LABELS: Record<FormField, string> = {
   domain: 'The domain', usageLocation: 'The usage location', jobTitle: 'The job title', department: 'The department',
   employeeType: 'The employee type', companyName: 'The company', officeLocation: 'The office', startDate: 'The start date',
   manager: 'The manager', ticketReference: 'The ticket reference', businessJustification: 'The business justification',
+  secretRecipient: 'Who receives the password',
 };
 
 // ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.

@@ -13,6 +13,7 @@ import type { Clock, Directory, Requester, VerifiedDomain } from './ports.js';
 import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
+import { chooseSecretRecipient, type SecretRecipient, type SecretRecipientRole } from './secret-recipient.js';
 import { say } from './sentences.js';
 import { checkUpnFree, earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives } from './user-name-check.js';
 import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
@@ -24,7 +25,7 @@ export interface ReviewDependencies extends RequestDeskDependencies {
 
 export type FormPreparation =
   | { readonly kind: 'refused'; readonly sentence: string }
-  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[] };
+  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[] };
 
 /** Who may open a request form now (a requester or admin, with a ticket channel set), and what it starts with. */
 export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined): Promise<FormPreparation> {
@@ -38,15 +39,23 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
   }
   if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
   const domains = (await deps.verifiedDomains()).map((d) => d.name);
-  return { kind: 'ready', domains, defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee' } };
+  const recipients = deps.policy.credentials.recipient;
+  return {
+    kind: 'ready', domains, recipientChoices: recipients.choices,
+    defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee', secretRecipient: recipients.default },
+  };
 }
 
 export type RequestReview =
   | { readonly kind: 'refused'; readonly sentence: string }
   /** The form as it should be shown again, with what needs changing. */
-  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
+  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
   /** Ready to create once each of `confirmations` is ticked on the review card. */
-  | { readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[] };
+  | {
+    readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[];
+    /** Who will receive the credentials (fixed again, from the same form, when the request is validated). */
+    readonly recipient: SecretRecipient;
+  };
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
 export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
@@ -60,7 +69,7 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   const verified = await deps.verifiedDomains();
   const domains = verified.map((d) => d.name);
   const needsChanges = (problems: readonly FieldProblem[], extra: { notes?: readonly string[]; alternatives?: readonly string[]; takenUpn?: string; form?: OnboardingForm } = {}): RequestReview =>
-    ({ kind: 'needs-changes', form: extra.form ?? form, domains, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
+    ({ kind: 'needs-changes', form: extra.form ?? form, domains, recipientChoices: deps.policy.credentials.recipient.choices, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
 
   const validation = validateOnboardingForm(form, { domains: verified, aliasPattern: deps.policy.aliasPattern });
   if (!validation.ok || manager.problem) {
@@ -74,9 +83,12 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   if (request.manager && !manager.found && !(await deps.directory.findUserByUpn(request.manager))) {
     return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
   }
+  const choice = await chooseSecretRecipient(deps.directory, deps.policy.credentials.recipient, { requester: person, form, managerUpn: request.manager });
+  if (choice.kind === 'problem') return needsChanges([choice.problem]);
+  const recipient = choice.recipient;
   const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), person.timeZone));
   const ready = (checked: OnboardingRequest, checkedForm: OnboardingForm, secondAccount?: Confirmation): RequestReview =>
-    ({ kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])] });
+    ({ kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, recipient, confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])] });
   const check = await checkUpnFree(deps.directory, request.userPrincipalName, request.mailNickname);
   if (!check.free) {
     const alternatives = await suggestAlternatives(deps.directory, request, 3);

@@ -76,6 +76,11 @@ export const problemCatalog = {
     help: 'Open a private chat with the bot; the same password will be sent again.',
     retryable: true,
   },
+  RECIPIENT_UNREACHABLE: {
+    message: 'The account exists, but the bot cannot reach the person who should receive its credentials in Teams.',
+    help: 'The credentials stay sealed and were sent nowhere else. IT has it in the ticket: once the bot can reach them (the app installed for them), an IT admin reissues the credentials (type "reissue" and the user name).',
+    retryable: false,
+  },
   TAP_NOT_ISSUED: {
     message: 'The account was created with its password, but without a Temporary Access Pass.',
     help: 'Nothing is missing for the first sign-in: the password works. IT can issue a Temporary Access Pass later.',
@@ -197,6 +202,18 @@ export const say = {
     const who = earlier.requesterName ? `, requested by ${earlier.requesterName}` : '';
     return `${earlier.userPrincipalName} is an account this bot already created for ${earlier.displayName ?? 'someone'}${when}${who} (request ${earlier.requestId}). If that is the same person, they already have an account: do not create another. Otherwise pick a free user name below.`;
   },
+
+  // --- who receives the secret
+  RECIPIENT_NOT_OFFERED: (choices: readonly string[]) => `The password can go to ${choices.join(' or ')} only; choose one of them.`,
+  RECIPIENT_MANAGER_MISSING: () => 'To send the password to the manager, fill in the manager; or choose another recipient.',
+  RECIPIENT_COORDINATOR_UNSET: () => 'No IT coordinator is configured, so the password cannot go to one; choose another recipient, or ask IT to set IT_COORDINATOR.',
+  RECIPIENT_COORDINATOR_UNKNOWN: (key: string) => `The configured IT coordinator (${key}) is not in the directory; choose another recipient, and tell IT.`,
+  /** The recipient as the review card, the ticket and the result name them: "Dana Lee (the manager)". */
+  RECIPIENT_NAMED: (name: string, role: string) => `${name} (${role})`,
+  /** Said to the requester when the recipient cannot be reached: one sentence, nothing sent elsewhere. */
+  RECIPIENT_UNREACHABLE: (named: string) =>
+    `The account exists, but I cannot reach ${named} in Teams, so the credentials stay sealed and went to nobody else; IT has the ticket and can reissue them once I can reach them.`,
+  TICKET_RECIPIENT_UNREACHABLE: (named: string) => `Credentials not delivered: ${named} cannot be reached in Teams; they stay sealed until a reissue.`,
 
   // --- confirmations on the review card
   CONFIRM_START_DATE_TITLE: (why: 'past' | 'far-ahead') => (why === 'past' ? 'The start date is in the past' : 'The start date is more than a year away'),

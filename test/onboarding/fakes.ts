@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type CollidingProperty,
-  type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type Directory, type DirectoryUser,
+  type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type ReachOutcome, type Directory, type DirectoryUser,
   type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
   type RequestStore, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
   type VerifiedDomain, type CredentialStore, type StoredCredentials, type PasswordResetOutcome, type TemporaryAccessPassOutcome,
@@ -316,6 +316,11 @@ export class RecordingDelivery implements CredentialDelivery {
   readonly delivered: Delivered[] = [];
   readonly revealCards: Array<{ recipient: Requester; notice: RevealNotice }> = [];
   faults: Array<'undeliverable' | 'crash-after-send' | 'crash-before-send'> = [];
+  /** People the bot cannot reach (app not installed for them, blocked); everyone else is reachable. */
+  readonly unreachable = new Set<string>();
+  async reach(person: Requester): Promise<ReachOutcome> {
+    return this.unreachable.has(person.id) ? { kind: 'unreachable', reason: 'the app is not installed for them' } : { kind: 'reachable' };
+  }
   async sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome> {
     const fault = this.faults.shift();
     if (fault === 'crash-before-send') throw new Crash('crash before delivery');

@@ -467,7 +467,7 @@ describe('extractOnboardingRequest: properties', () => {
   it('when any message is read, then every value fits its form field and passes the form’s own checks', () => {
     const limits: Record<FormField, number> = {
       givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128, department: 64,
-      employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113, ticketReference: 64, businessJustification: 1000,
+      employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113, ticketReference: 64, businessJustification: 1000, secretRecipient: 16,
     };
     fc.assert(fc.property(message, (text) => {
       const { form } = extract(text);

@@ -1,0 +1,68 @@
+/**
+ * Who receives the secret: the requester (the default), the new hire's manager, or the
+ * organisation's IT coordinator — whichever configuration makes the default and the form
+ * offers. The person is resolved once, when the request is validated, and fixed on the
+ * record, so a restart or a reissue reaches the same person. Only they may reveal it.
+ */
+import type { Directory, Requester } from './ports.js';
+import type { FieldProblem, OnboardingForm } from './request.js';
+import type { OnboardingRecord } from './request-record.js';
+import { say } from './sentences.js';
+
+export const secretRecipientRoles = ['requester', 'manager', 'coordinator'] as const;
+export type SecretRecipientRole = (typeof secretRecipientRoles)[number];
+
+/** The one person who gets the reveal card, and why them. */
+export interface SecretRecipient extends Requester {
+  readonly role: SecretRecipientRole;
+}
+
+/** What configuration says about recipients. */
+export interface SecretRecipientPolicy {
+  readonly default: SecretRecipientRole;
+  /** What the form offers (always includes the default). */
+  readonly choices: readonly SecretRecipientRole[];
+  /** The IT coordinator's user name or object id, when `coordinator` is offered. */
+  readonly coordinator?: string | undefined;
+}
+
+export type RecipientChoice =
+  | { readonly kind: 'chosen'; readonly recipient: SecretRecipient }
+  | { readonly kind: 'problem'; readonly problem: FieldProblem };
+
+/** The recipient the form asks for (or the default), looked up in the directory. */
+export async function chooseSecretRecipient(
+  directory: Pick<Directory, 'findUserByUpn'>,
+  policy: SecretRecipientPolicy,
+  input: { readonly requester: Requester; readonly form: OnboardingForm; readonly managerUpn?: string | undefined },
+): Promise<RecipientChoice> {
+  const typed = input.form.secretRecipient?.trim().toLowerCase() ?? '';
+  const role = typed === '' ? policy.default : (secretRecipientRoles as readonly string[]).includes(typed) ? (typed as SecretRecipientRole) : undefined;
+  const problem = (message: string): RecipientChoice => ({ kind: 'problem', problem: { field: 'secretRecipient', message } });
+  if (!role || !policy.choices.includes(role)) return problem(say.RECIPIENT_NOT_OFFERED(policy.choices.map(roleInWords)));
+  if (role === 'requester') {
+    const { id, name, locale, timeZone } = input.requester;
+    return { kind: 'chosen', recipient: { id, name, role, ...(locale ? { locale } : {}), ...(timeZone ? { timeZone } : {}) } };
+  }
+  const key = role === 'manager' ? input.managerUpn : policy.coordinator;
+  if (!key) return problem(role === 'manager' ? say.RECIPIENT_MANAGER_MISSING() : say.RECIPIENT_COORDINATOR_UNSET());
+  const person = await directory.findUserByUpn(key);
+  if (!person) return problem(role === 'manager' ? say.MANAGER_NOT_IN_DIRECTORY(key) : say.RECIPIENT_COORDINATOR_UNKNOWN(key));
+  return { kind: 'chosen', recipient: { id: person.id, name: person.displayName ?? person.userPrincipalName, role } };
+}
+
+/**
+ * The named person of a request: whoever receives (or received) its credentials. Other
+ * messages about the account (a welcome e-mail, say) name this person as the one to ask.
+ */
+export function secretRecipientOf(record: OnboardingRecord): SecretRecipient {
+  const chosen = record.secretRecipient;
+  const fixed = record.credentials?.recipient ?? chosen ?? record.requester;
+  const role: SecretRecipientRole = chosen && chosen.id === fixed.id ? chosen.role : 'requester';
+  return { id: fixed.id, name: fixed.name, role };
+}
+
+/** "the manager", "the IT coordinator", "the requester". */
+export function roleInWords(role: SecretRecipientRole): string {
+  return role === 'manager' ? 'the manager' : role === 'coordinator' ? 'the IT coordinator' : 'the requester';
+}
