@@ -70,6 +70,8 @@ export interface Directory {
   findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]>;
   /** A group's display name, or null when there is no such group (404); to tell people whom to ask. */
   groupDisplayName(groupId: string): Promise<string | null>;
+  /** A group's name and up to `limit` of its direct user members, or null when there is no such group (404); for a coordinator group. */
+  groupMembers(groupId: string, limit: number): Promise<{ readonly displayName: string; readonly members: readonly DirectoryUser[] } | null>;
   /** Sets a new temporary password the user must change at the next sign-in (PATCH passwordProfile). */
   resetPassword(userId: string, password: Secret): Promise<PasswordResetOutcome>;
   /** Issues a Temporary Access Pass (POST …/temporaryAccessPassMethods); the only time its value is readable. */
@@ -235,6 +237,8 @@ export interface StoredCredentials {
   /** ISO 8601: deleted by then at the latest (end of the reveal window, or the grace after the first reveal). */
   readonly purgeAt: string;
   readonly revealedAt?: string | undefined;
+  /** Who revealed them first (a coordinator group's member): only they may see them again. */
+  readonly revealedBy?: string | undefined;
 }
 
 /** Keeps sealed credentials until they are revealed or expire; `delete` removes them for good. */

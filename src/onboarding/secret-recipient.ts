@@ -12,10 +12,19 @@ import { say } from './sentences.js';
 export const secretRecipientRoles = ['requester', 'manager', 'coordinator'] as const;
 export type SecretRecipientRole = (typeof secretRecipientRoles)[number];
 
-/** The one person who gets the reveal card, and why them. */
+/**
+ * Who gets the reveal card, and why them. A coordinator group (IT_COORDINATOR names a group)
+ * has `members`: each gets the card in their own chat, any one of them may reveal, and the
+ * first who does is the only one who may see it again.
+ */
 export interface SecretRecipient extends Requester {
   readonly role: SecretRecipientRole;
+  readonly members?: readonly Requester[] | undefined;
 }
+
+/** A coordinator group larger than this is refused: a secret shown to many is no secret. */
+export const MAX_COORDINATOR_GROUP_MEMBERS = 10;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What configuration says about recipients. */
 export interface SecretRecipientPolicy {
@@ -32,7 +41,7 @@ export type RecipientChoice =
 
 /** The recipient the form asks for (or the default), looked up in the directory. */
 export async function chooseSecretRecipient(
-  directory: Pick<Directory, 'findUserByUpn'>,
+  directory: Pick<Directory, 'findUserByUpn' | 'groupMembers'>,
   policy: SecretRecipientPolicy,
   input: { readonly requester: Requester; readonly form: OnboardingForm; readonly managerUpn?: string | undefined },
 ): Promise<RecipientChoice> {
@@ -47,8 +56,15 @@ export async function chooseSecretRecipient(
   const key = role === 'manager' ? input.managerUpn : policy.coordinator;
   if (!key) return problem(role === 'manager' ? say.RECIPIENT_MANAGER_MISSING() : say.RECIPIENT_COORDINATOR_UNSET());
   const person = await directory.findUserByUpn(key);
-  if (!person) return problem(role === 'manager' ? say.MANAGER_NOT_IN_DIRECTORY(key) : say.RECIPIENT_COORDINATOR_UNKNOWN(key));
-  return { kind: 'chosen', recipient: { id: person.id, name: person.displayName ?? person.userPrincipalName, role } };
+  if (person) return { kind: 'chosen', recipient: { id: person.id, name: person.displayName ?? person.userPrincipalName, role } };
+  if (role === 'manager') return problem(say.MANAGER_NOT_IN_DIRECTORY(key));
+  const group = GUID.test(key) ? await directory.groupMembers(key, MAX_COORDINATOR_GROUP_MEMBERS + 1) : null;
+  if (!group) return problem(say.RECIPIENT_COORDINATOR_UNKNOWN(key));
+  if (group.members.length === 0 || group.members.length > MAX_COORDINATOR_GROUP_MEMBERS) {
+    return problem(say.RECIPIENT_COORDINATOR_GROUP_SIZE(group.displayName, group.members.length, MAX_COORDINATOR_GROUP_MEMBERS));
+  }
+  const members = group.members.map((m) => ({ id: m.id, name: m.displayName ?? m.userPrincipalName }));
+  return { kind: 'chosen', recipient: { id: key.toLowerCase(), name: group.displayName, role, members } };
 }
 
 /**
@@ -58,8 +74,21 @@ export async function chooseSecretRecipient(
 export function secretRecipientOf(record: OnboardingRecord): SecretRecipient {
   const chosen = record.secretRecipient;
   const fixed = record.credentials?.recipient ?? chosen ?? record.requester;
-  const role: SecretRecipientRole = chosen && chosen.id === fixed.id ? chosen.role : 'requester';
-  return { id: fixed.id, name: fixed.name, role };
+  const same = chosen && chosen.id === fixed.id;
+  return { id: fixed.id, name: fixed.name, role: same ? chosen.role : 'requester', ...(same && chosen.members ? { members: chosen.members } : {}) };
+}
+
+/** Whether this person may reveal the credentials: the recipient, or a member of the recipient group. */
+export function mayReveal(record: OnboardingRecord, personId: string): boolean {
+  const recipient = secretRecipientOf(record);
+  return recipient.id === personId || (recipient.members ?? []).some((member) => member.id === personId);
+}
+
+/** "Dana Lee (the manager)", "IT Desk (the IT coordinators: any one of 3)". */
+export function nameRecipient(recipient: SecretRecipient): string {
+  return recipient.members
+    ? say.RECIPIENT_NAMED(recipient.name, say.RECIPIENT_GROUP_ROLE(recipient.members.length))
+    : say.RECIPIENT_NAMED(recipient.name, roleInWords(recipient.role));
 }
 
 /** "the manager", "the IT coordinator", "the requester". */

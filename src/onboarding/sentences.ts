@@ -208,6 +208,12 @@ export const say = {
   RECIPIENT_MANAGER_MISSING: () => 'To send the password to the manager, fill in the manager; or choose another recipient.',
   RECIPIENT_COORDINATOR_UNSET: () => 'No IT coordinator is configured, so the password cannot go to one; choose another recipient, or ask IT to set IT_COORDINATOR.',
   RECIPIENT_COORDINATOR_UNKNOWN: (key: string) => `The configured IT coordinator (${key}) is not in the directory; choose another recipient, and tell IT.`,
+  RECIPIENT_COORDINATOR_GROUP_SIZE: (group: string, count: number, max: number) =>
+    `The IT coordinator group ${group} has ${count === 0 ? 'no members' : `more than ${max} members`}, so the password cannot go to it; choose another recipient, and tell IT.`,
+  GROUP_NEEDS_REVEAL_CARD: () => 'Plain-message mode never sends a password to a group; use CREDENTIAL_DELIVERY=reveal or a person as IT coordinator.',
+  GROUP_UNREACHABLE: () => 'The bot can reach none of the IT coordinator group\'s members in Teams.',
+  RECIPIENT_GROUP_ROLE: (count: number) => `the IT coordinators: any one of ${count}`,
+  REVEAL_TAKEN: (name: string) => `${name} already revealed these credentials, so only they can see them; nothing was shown.`,
   /** The recipient as the review card, the ticket and the result name them: "Dana Lee (the manager)". */
   RECIPIENT_NAMED: (name: string, role: string) => `${name} (${role})`,
   /** Said to the requester when the recipient cannot be reached: one sentence, nothing sent elsewhere. */

@@ -6,6 +6,7 @@
  * only they can reveal it. When they cannot be reached, the requester is told in one
  * sentence, the ticket says so, and the secret stays sealed for a reissue.
  */
+import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { createTeamsAppInstaller } from '../../src/directory/index.js';
@@ -156,3 +157,43 @@ describe('who receives the secret: a manager the bot cannot reach', () => {
   });
 });
 
+
+describe('who receives the secret: an IT coordinator group', () => {
+  const GROUP = '6a1d3f0e-0000-4000-8000-0000000000b2'; // Marketing Leads: Patti Fernandez, and Isaiah Langer added below
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    const admin = tenant.apps.find((app) => app.displayName === 'Entra Admin (local)')!;
+    const token = (await new ClientSecretCredential(tenant.tenantId, admin.clientId, admin.clientSecret, { authorityHost: tenant.authorityHost, disableInstanceDiscovery: true })
+      .getToken('https://graph.microsoft.com/.default'))!.token;
+    const added = await fetch(`${tenant.graphBaseUrl}/v1.0/groups/${GROUP}/members/$ref`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ '@odata.id': `${tenant.graphBaseUrl}/v1.0/directoryObjects/${PEOPLE.isaiah.aadObjectId}` }),
+    });
+    expect(added.status).toBe(204);
+    bot = await startBot(tenant, { INSTALL_APP_FOR_RECIPIENT: 'true', SECRET_RECIPIENT_DEFAULT: 'coordinator', IT_COORDINATOR: GROUP });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  it('when the coordinator is a group, then each member gets the card in their own chat, any member may reveal, and the first who does is the only one who sees it again', async () => {
+    const result = await requestAccount(bot, PEOPLE.megan, { givenName: 'Lena', surname: 'Sorensen', ticketReference: 'INC-R-5' });
+    expect(textOf(result.card!)).toContain('Account created');
+    const cards = revealCards(bot, { displayName: 'Lena Sorensen' });
+    expect(cards.map((c) => c.recorded.conversationId).sort()).toEqual([`a:personal:${PATTI.aadObjectId}`, `a:personal:${PEOPLE.isaiah.aadObjectId}`].sort());
+    expect(ticketsFor(bot, 'Lena Sorensen').at(-1)).toMatch(/Credentials for\nMarketing Leads \(the IT coordinators: any one of 2\)/);
+
+    const cardOfIsaiah = cards.find((c) => c.recorded.conversationId.endsWith(PEOPLE.isaiah.aadObjectId))!;
+    const cardOfPatti = cards.find((c) => c.recorded.conversationId.endsWith(PATTI.aadObjectId))!;
+    expect((await clickReveal(bot, PEOPLE.megan, cardOfIsaiah)).message).toBe('Only Marketing Leads can reveal these credentials; your click was recorded and nothing was shown.');
+    const first = await clickReveal(bot, PEOPLE.isaiah, cardOfIsaiah);
+    expect(first.password).toMatch(/^.{16}$/);
+    const second = await clickReveal(bot, PATTI, cardOfPatti);
+    expect(second.password).toBeUndefined();
+    expect(second.message).toBe('Isaiah Langer already revealed these credentials, so only they can see them; nothing was shown.');
+    expect((await clickReveal(bot, PEOPLE.isaiah, cardOfIsaiah)).password).toBe(first.password);
+  });
+});

@@ -271,8 +271,18 @@ export class FakeDirectory implements Directory {
       .map((a) => ({ id: a.id, userPrincipalName: a.userPrincipalName, displayName: a.draft?.displayName, marker: a.marker }));
   }
 
-  async groupDisplayName(_groupId: string): Promise<string | null> {
-    return null;
+  async groupDisplayName(groupId: string): Promise<string | null> {
+    return this.groups.get(groupId)?.displayName ?? null;
+  }
+
+  /** Groups by id: their name and member user names (for a coordinator group). */
+  readonly groups = new Map<string, { displayName: string; memberUpns: string[] }>();
+  async groupMembers(groupId: string, limit: number): Promise<{ displayName: string; members: DirectoryUser[] } | null> {
+    const group = this.groups.get(groupId);
+    if (!group) return null;
+    const members = group.memberUpns.map((upn) => this.accounts.get(upn.toLowerCase())).filter((a) => a !== undefined)
+      .map((a) => ({ id: a.id, userPrincipalName: a.userPrincipalName, marker: a.marker }));
+    return { displayName: group.displayName, members: members.slice(0, limit) };
   }
 
   /** The tenant's TAP policy: 'on' issues passes; anything else is how it refuses. */

@@ -73,3 +73,54 @@ describe('the recipient in the workflow', () => {
     expect(world.delivery.revealCards.map((c) => c.recipient)).toEqual([requester]);
   });
 });
+
+describe('a coordinator group', () => {
+  const GROUP = '6a1d3f0e-0000-4000-8000-0000000000c1';
+  const groupPolicy = (): Partial<OnboardingPolicy> => ({
+    credentials: { ...defaultOnboardingPolicy.credentials, recipient: { default: 'coordinator', choices: ['coordinator'], coordinator: GROUP } },
+  });
+  const world = () => {
+    const w = makeWorld();
+    w.directory.addAccount('it.one@contoso.com', null);
+    w.directory.addAccount('it.two@contoso.com', null);
+    w.directory.groups.set(GROUP, { displayName: 'IT Desk', memberUpns: ['it.one@contoso.com', 'it.two@contoso.com'] });
+    return w;
+  };
+  const idOf = (w: ReturnType<typeof makeWorld>, upn: string) => w.directory.accounts.get(upn)!.id;
+
+  it('when IT_COORDINATOR names a group, then each member it can reach gets the card, and the ticket names the group', async () => {
+    const w = world();
+    w.delivery.unreachable.add(idOf(w, 'it.two@contoso.com'));
+    const outcome = await onboard(w.deps('a', groupPolicy()), { requestId: 'r1', requester, form: form() });
+    expect(outcome.status).toBe('done');
+    expect(w.delivery.revealCards.map((c) => c.recipient.id)).toEqual([idOf(w, 'it.one@contoso.com')]);
+    expect(w.tickets.posted.at(-1)?.ticket.recipient).toEqual({ name: 'IT Desk', role: 'the IT coordinators: any one of 2' });
+  });
+
+  it('when no member can be reached, then the request fails as for a person, with the credentials sealed', async () => {
+    const w = world();
+    for (const upn of ['it.one@contoso.com', 'it.two@contoso.com']) w.delivery.unreachable.add(idOf(w, upn));
+    const outcome = await onboard(w.deps('a', groupPolicy()), { requestId: 'r1', requester, form: form() });
+    expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'RECIPIENT_UNREACHABLE', detail: "The bot can reach none of the IT coordinator group's members in Teams." } });
+    expect(w.credentials.entries.has('r1.1')).toBe(true);
+  });
+
+  it.each([
+    ['empty', []],
+    ['too large', Array.from({ length: 11 }, (_, i) => `it.${i}@contoso.com`)],
+  ])('when the group is %s, then the requester is told to choose another recipient', async (_case, upns) => {
+    const w = makeWorld();
+    for (const upn of upns) w.directory.addAccount(upn, null);
+    w.directory.groups.set(GROUP, { displayName: 'IT Desk', memberUpns: upns });
+    const choice = await chooseSecretRecipient(w.directory, { default: 'coordinator', choices: ['coordinator'], coordinator: GROUP }, { requester, form: {} });
+    expect(choice).toMatchObject({ kind: 'problem', problem: { field: 'secretRecipient', message: expect.stringMatching(/^The IT coordinator group IT Desk has (no members|more than 10 members), so the password cannot go to it/) } });
+  });
+
+  it('when the secret would go to a group as a plain message, then nothing is sent', async () => {
+    const w = world();
+    const policy = groupPolicy();
+    const outcome = await onboard(w.deps('a', { credentials: { ...policy.credentials!, delivery: 'message' } }), { requestId: 'r1', requester, form: form() });
+    expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'RECIPIENT_UNREACHABLE' } });
+    expect(w.delivery.delivered).toEqual([]);
+  });
+});

@@ -4,7 +4,7 @@
  * leaves unresolved `${…}` expressions in the card.
  */
 import {
-  CONFIRMATION_INPUT, formFields, roleInWords, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+  CONFIRMATION_INPUT, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
 import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
@@ -100,7 +100,7 @@ export function onboardingReviewCard(input: {
     { title: 'Employee type', value: form.employeeType ?? '' },
     { title: 'Start date', value: form.startDate ? formatDay(form.startDate, dates) : '' },
     { title: 'Manager', value: form.manager ?? '' },
-    { title: 'Password to', value: input.recipient ? say.RECIPIENT_NAMED(input.recipient.name, roleInWords(input.recipient.role)) : '' },
+    { title: 'Password to', value: input.recipient ? nameRecipient(input.recipient) : '' },
     { title: 'Country', value: form.usageLocation ?? '' },
     { title: 'Ticket', value: form.ticketReference ?? '' },
     { title: 'Justification', value: form.businessJustification ?? '' },
