@@ -18,7 +18,7 @@ import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { claimStep, heldElsewhere, moved, moveTo, requireRequest, retryWithBackoff, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
-import { chooseSecretRecipient } from './secret-recipient.js';
+import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
 import { checkUpnFree } from './user-name-check.js';
 
@@ -80,9 +80,8 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
   // Who receives the credentials is fixed now, so every later step (and a reissue) reaches the same person.
-  const choice = validation.ok && problems.length === 0
-    ? await chooseSecretRecipient(deps.directory, deps.policy.credentials.recipient, { requester: record.requester, form: record.form, managerUpn })
-    : undefined;
+  const picked = validation.ok && problems.length === 0 ? pickSecretRecipient(deps.policy.credentials.recipient, record) : undefined;
+  const choice = picked?.kind === 'look-up' ? await lookUpSecretRecipient(deps.directory, deps.policy.credentials.recipient, picked.role, managerUpn) : picked;
   if (choice?.kind === 'problem') problems.push(choice.problem);
   if (!validation.ok || problems.length > 0) {
     const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';

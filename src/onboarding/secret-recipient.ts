@@ -45,15 +45,30 @@ export async function chooseSecretRecipient(
   policy: SecretRecipientPolicy,
   input: { readonly requester: Requester; readonly form: OnboardingForm; readonly managerUpn?: string | undefined },
 ): Promise<RecipientChoice> {
+  const picked = pickSecretRecipient(policy, input);
+  return picked.kind === 'look-up' ? lookUpSecretRecipient(directory, policy, picked.role, input.managerUpn) : picked;
+}
+
+/**
+ * The part of the choice that needs no directory: the requester, a refusal, or which role to
+ * look up. The workflow takes the common case (the requester) without an extra directory turn.
+ */
+export function pickSecretRecipient(
+  policy: SecretRecipientPolicy, input: { readonly requester: Requester; readonly form: OnboardingForm },
+): RecipientChoice | { readonly kind: 'look-up'; readonly role: 'manager' | 'coordinator' } {
   const typed = input.form.secretRecipient?.trim().toLowerCase() ?? '';
   const role = typed === '' ? policy.default : (secretRecipientRoles as readonly string[]).includes(typed) ? (typed as SecretRecipientRole) : undefined;
-  const problem = (message: string): RecipientChoice => ({ kind: 'problem', problem: { field: 'secretRecipient', message } });
   if (!role || !policy.choices.includes(role)) return problem(say.RECIPIENT_NOT_OFFERED(policy.choices.map(roleInWords)));
-  if (role === 'requester') {
-    const { id, name, locale, timeZone } = input.requester;
-    return { kind: 'chosen', recipient: { id, name, role, ...(locale ? { locale } : {}), ...(timeZone ? { timeZone } : {}) } };
-  }
-  const key = role === 'manager' ? input.managerUpn : policy.coordinator;
+  if (role !== 'requester') return { kind: 'look-up', role };
+  const { id, name, locale, timeZone } = input.requester;
+  return { kind: 'chosen', recipient: { id, name, role, ...(locale ? { locale } : {}), ...(timeZone ? { timeZone } : {}) } };
+}
+
+/** The manager or the coordinator (a person, or a group's members) as the directory has them. */
+export async function lookUpSecretRecipient(
+  directory: Pick<Directory, 'findUserByUpn' | 'groupMembers'>, policy: SecretRecipientPolicy, role: 'manager' | 'coordinator', managerUpn: string | undefined,
+): Promise<RecipientChoice> {
+  const key = role === 'manager' ? managerUpn : policy.coordinator;
   if (!key) return problem(role === 'manager' ? say.RECIPIENT_MANAGER_MISSING() : say.RECIPIENT_COORDINATOR_UNSET());
   const person = await directory.findUserByUpn(key);
   if (person) return { kind: 'chosen', recipient: { id: person.id, name: person.displayName ?? person.userPrincipalName, role } };
@@ -65,6 +80,10 @@ export async function chooseSecretRecipient(
   }
   const members = group.members.map((m) => ({ id: m.id, name: m.displayName ?? m.userPrincipalName }));
   return { kind: 'chosen', recipient: { id: key.toLowerCase(), name: group.displayName, role, members } };
+}
+
+function problem(message: string): RecipientChoice {
+  return { kind: 'problem', problem: { field: 'secretRecipient', message } };
 }
 
 /**
