@@ -94,6 +94,19 @@ describe('who receives the secret: the manager, with the app installed for them'
     expect(ticketsFor(bot, 'Tomas Herrera').at(-1)).toMatch(/New account ready: Tomas Herrera[\s\S]*Credentials for\nAdele Vance \(the manager\)/);
   });
 
+  it('when the requester names herself as the manager (the npm start path), then the card arrives in her own chat and the ticket calls her the manager', async () => {
+    const installsBefore = (tenant.directory().teamsAppInstallations ?? []).length;
+    await requestAccount(bot, PEOPLE.megan, {
+      givenName: 'Nora', surname: 'Lindqvist', ticketReference: 'INC-R-6', fields: { manager: 'megan.bowen@contoso.com', secretRecipient: 'manager' },
+    });
+    const cards = revealCards(bot, { displayName: 'Nora Lindqvist' });
+    expect(cards.map((c) => c.recorded.conversationId)).toEqual([`a:personal-${PEOPLE.megan.aadObjectId}`]);
+    expect((await clickReveal(bot, PEOPLE.megan, cards[0]!)).password).toMatch(/^.{16}$/);
+    expect(ticketsFor(bot, 'Nora Lindqvist').at(-1)).toMatch(/Credentials for\nMegan Bowen \(the manager\)/);
+    // She wrote to the bot: nothing was installed for her.
+    expect((tenant.directory().teamsAppInstallations ?? []).length).toBe(installsBefore);
+  });
+
   it('when the IT coordinator receives the secret, then their chat gets the card and the ticket says so', async () => {
     await requestAccount(bot, PEOPLE.megan, { givenName: 'Ines', surname: 'Carvalho', ticketReference: 'INC-R-2', fields: { secretRecipient: 'coordinator' } });
     const cards = revealCards(bot, { displayName: 'Ines Carvalho' });
