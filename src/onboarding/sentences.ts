@@ -77,8 +77,9 @@ export const problemCatalog = {
     retryable: true,
   },
   RECIPIENT_UNREACHABLE: {
-    message: 'The account exists, but the bot cannot reach the person who should receive its credentials in Teams.',
-    help: 'The credentials stay sealed and were sent nowhere else. IT has it in the ticket: once the bot can reach them (the app installed for them), an IT admin reissues the credentials (type "reissue" and the user name).',
+    message: 'The account exists, but the bot cannot reach the person who should receive its credentials in Teams; the credentials stay sealed and went to nobody else, and IT can reissue them once the bot can reach that person.',
+    // The message (named, in say.RECIPIENT_UNREACHABLE) is the one sentence the requester reads.
+    help: '',
     retryable: false,
   },
   TAP_NOT_ISSUED: {
@@ -282,7 +283,7 @@ export const say = {
   REQUEST_ENDED_UNWATCHED: (outcome: OnboardingOutcome) => {
     const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';
     const problem: OnboardingProblem | undefined = outcome.problem;
-    const why = problem ? ` ${problem.message} ${problem.help}` : '';
+    const why = problem ? ` ${problem.message} ${problem.help}`.trimEnd() : '';
     const alternatives = outcome.alternatives.length > 0 ? ` These user names are free: ${outcome.alternatives.join(', ')}.` : '';
     const head = outcome.status === 'rejected' ? `I could not create ${who}.` : `I could not finish ${who}.`;
     return `${head}${why}${alternatives} (Reference ${outcome.correlationId}, request ${outcome.requestId}.)`;

@@ -155,12 +155,12 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
     case 'rejected':
       title = `No account created for ${name}`;
       color = 'Attention';
-      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request was not accepted.';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}`.trim() : 'The request was not accepted.';
       break;
     case 'failed':
       title = outcome.objectId ? `Account created for ${name}, with a problem` : `No account created for ${name}`;
       color = 'Attention';
-      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request could not be completed.';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}`.trim() : 'The request could not be completed.';
       break;
     default:
       title = 'Working on it';
