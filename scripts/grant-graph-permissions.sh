@@ -27,7 +27,7 @@ for argument in "$@"; do
     --check) check_only=true ;;
     --tap) permissions+=(UserAuthenticationMethod.ReadWrite.All) ;;           # TAP_MODE alongside/instead: issue and replace Temporary Access Passes
     --mail) permissions+=(Mail.Send) ;;                                       # e-mail notices; limit it to one mailbox with an Exchange application access policy
-    --install-for-users) permissions+=(TeamsAppInstallation.ReadWriteForUser.All) ;; # install the bot for a requester who never opened it, so it can write to them
+    --install-for-users) permissions+=(TeamsAppInstallation.ReadWriteSelfForUser.All) ;; # install the bot's own app for a recipient who never opened it, so it can write to them
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "Unknown option: $argument (see --help)" >&2; exit 64 ;;
     *) principal_id="$argument" ;;

@@ -22,7 +22,7 @@ import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory, createGraphMailer } from './directory/index.js';
+import { createGraphDirectory, createGraphMailer, createTeamsAppInstaller } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
@@ -185,14 +185,17 @@ function mirroredToLog(audit: AuditLog, logger: Logger): AuditLog {
 }
 
 function createDirectory(config: AppConfig): Directory {
-  return createGraphDirectory({
+  return createGraphDirectory({ ...directoryOptions(config), markerAttribute: config.accounts.createMarkerAttribute });
+}
+
+function directoryOptions(config: AppConfig) {
+  return {
     baseUrl: config.graph.baseUrl,
     tenantId: config.tenantId,
     credential: config.graph.credential,
     authorityHost: config.graph.authorityHost,
     disableInstanceDiscovery: config.graph.disableInstanceDiscovery,
-    markerAttribute: config.accounts.createMarkerAttribute,
-  });
+  };
 }
 
 /** The welcome mail's sender (Graph sendMail as the service mailbox), when WELCOME_MAIL_FROM is set. */
@@ -219,6 +222,11 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     revealMessage: (notice, recipientTeamsId, recipient) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId, dateStyleOf(recipient)))),
     // Times in a ticket read as the requester reads them (the ticket channel has no one person's settings).
     ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket, dateStyleOf(ticket.requester)))),
+    tenantId: config.tenantId,
+    // A recipient who never wrote to the bot gets the app installed first, where configuration allows.
+    ...(config.recipientReach.installApp && config.recipientReach.teamsAppCatalogId
+      ? { installAppFor: createTeamsAppInstaller({ ...directoryOptions(config), teamsAppCatalogId: config.recipientReach.teamsAppCatalogId }) }
+      : {}),
   };
   return {
     delivery: createTeamsCredentialDelivery(options),

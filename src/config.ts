@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
-import { defaultOnboardingPolicy, type OnboardingPolicy } from './onboarding/index.js';
+import { defaultOnboardingPolicy, secretRecipientRoles, type OnboardingPolicy } from './onboarding/index.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -93,6 +93,16 @@ const environmentSchema = z
     // The welcome mail to the new person's personal address: sent from this service mailbox (its UPN); unset = none.
     WELCOME_MAIL_FROM: z.string().regex(/^[^\s@/\\?%#'"]{1,64}@[A-Za-z0-9.-]{1,253}$/, "the service mailbox's user name, like onboarding@contoso.com").optional(),
     WELCOME_MAIL_COPY_MANAGER: bool.default('false'),
+    // Who receives the secret: the default, what the form offers, and the IT coordinator.
+    SECRET_RECIPIENT_DEFAULT: z.enum(secretRecipientRoles, { errorMap: () => ({ message: 'requester, manager or coordinator' }) }).default('requester'),
+    SECRET_RECIPIENT_CHOICES: z
+      .string()
+      .default('')
+      .transform((value) => [...new Set(value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))])
+      .pipe(z.array(z.enum(secretRecipientRoles, { errorMap: () => ({ message: 'a comma-separated list of requester, manager, coordinator' }) }))),
+    IT_COORDINATOR: z.string().regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@/\\?%]{1,64}@[A-Za-z0-9.-]{1,48})$/i, "the IT coordinator's user name (it.desk@contoso.com) or Entra object id").optional(),
+    INSTALL_APP_FOR_RECIPIENT: bool.default('false'),
+    TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
 
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
@@ -210,6 +220,17 @@ function crossVariableProblems(raw: Record<string, string | undefined>): { varia
   if (Boolean(raw.SECRET_VAULT_KEY) === Boolean(raw.KEY_VAULT_URL)) {
     problem('SECRET_VAULT_KEY', 'base64 of 32 random bytes (openssl rand -base64 32), or instead KEY_VAULT_URL (the key as a Key Vault secret), not both');
   }
+  const recipientDefault = (raw.SECRET_RECIPIENT_DEFAULT ?? 'requester').trim().toLowerCase();
+  const recipientChoices = (raw.SECRET_RECIPIENT_CHOICES ?? '').split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
+  if (recipientChoices.length > 0 && !recipientChoices.includes(recipientDefault)) {
+    problem('SECRET_RECIPIENT_CHOICES', `a list that includes SECRET_RECIPIENT_DEFAULT (${recipientDefault})`);
+  }
+  if ((recipientDefault === 'coordinator' || recipientChoices.includes('coordinator')) && !raw.IT_COORDINATOR) {
+    problem('IT_COORDINATOR', "the IT coordinator's user name or object id, since the secret may go to the coordinator");
+  }
+  if (['true', '1', 'yes'].includes(raw.INSTALL_APP_FOR_RECIPIENT ?? '') && !raw.TEAMS_APP_CATALOG_ID) {
+    problem('TEAMS_APP_CATALOG_ID', "the bot's Teams app id in the app catalog, since INSTALL_APP_FOR_RECIPIENT=true installs it for recipients");
+  }
   if (raw.GRAPH_CERTIFICATE_PATH && !existsSync(raw.GRAPH_CERTIFICATE_PATH)) {
     problem('GRAPH_CERTIFICATE_PATH', 'the path of an existing PEM file with the certificate and its private key');
   }
@@ -295,6 +316,8 @@ export interface AppConfig {
   readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
   /** The service mailbox welcome mails are sent from; undefined = no welcome mail. */
   readonly welcomeMail?: { readonly from: string } | undefined;
+  /** Reaching a recipient who never wrote to the bot: install the app for them through Graph first (where allowed). */
+  readonly recipientReach: { readonly installApp: boolean; readonly teamsAppCatalogId?: string | undefined };
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
   readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
@@ -445,6 +468,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         },
     resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
     welcomeMail: env.WELCOME_MAIL_FROM ? { from: env.WELCOME_MAIL_FROM } : undefined,
+    recipientReach: { installApp: env.INSTALL_APP_FOR_RECIPIENT, ...(env.TEAMS_APP_CATALOG_ID ? { teamsAppCatalogId: env.TEAMS_APP_CATALOG_ID } : {}) },
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,
@@ -457,6 +481,11 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         revealGraceMs: env.REVEAL_GRACE_MINUTES * 60_000,
         temporaryAccessPass: { mode: env.TAP_MODE, lifetimeMinutes: env.TAP_LIFETIME_MINUTES, usableOnce: env.TAP_USABLE_ONCE },
         requesterMayReissue: env.REQUESTER_MAY_REISSUE,
+        recipient: {
+          default: env.SECRET_RECIPIENT_DEFAULT,
+          choices: env.SECRET_RECIPIENT_CHOICES.length > 0 ? env.SECRET_RECIPIENT_CHOICES : [env.SECRET_RECIPIENT_DEFAULT],
+          ...(env.IT_COORDINATOR ? { coordinator: env.IT_COORDINATOR } : {}),
+        },
       },
       welcomeMail: { ...defaultOnboardingPolicy.welcomeMail, copyManager: env.WELCOME_MAIL_COPY_MANAGER },
     },

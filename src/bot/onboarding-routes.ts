@@ -80,7 +80,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
     const draft: Draft = { draftId: randomUUID(), ownerId: personOf(context)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
     await drafts.save(draft);
-    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, notes }));
+    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes }));
   };
 
   /** Loads the draft named by the card and checks that the person clicking owns it (a refusal is recorded). */
@@ -128,7 +128,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (typeof draft === 'string') return draft;
     const prepared = await desk.prepareRequestForm(personOf(context));
     if (prepared.kind === 'refused') return prepared.sentence;
-    return onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains });
+    return onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
   };
 
   const review = async (context: TurnContext, data: CardData): Promise<CardResult> => {
@@ -147,7 +147,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     await drafts.save(checked);
     return onboardingReviewCard({
       draftId: draft.draftId, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(context),
+      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient,
     });
   };
 

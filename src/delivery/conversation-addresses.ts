@@ -26,6 +26,7 @@ export interface TicketChannelAddress {
 
 const personKey = (aadObjectId: string) => `addresses/people/${aadObjectId.toLowerCase()}`;
 const TICKET_CHANNEL_KEY = 'addresses/ticket-channel';
+const SERVICE_URL_KEY = 'addresses/service-url';
 
 /** How long the ticket channel is remembered in memory: it changes when an admin says so, rarely. */
 const TICKET_CHANNEL_CACHE_MS = 60_000;
@@ -35,6 +36,8 @@ export class ConversationAddresses {
   /** The last address this instance read or wrote per person, to skip reads and unchanged writes. */
   private readonly known = new Map<string, PersonAddress>();
   private ticketChannelCache: { address: TicketChannelAddress | undefined; until: number } | undefined;
+  /** The Bot Connector URL last written to storage by this process (so it is written once, not per activity). */
+  private storedServiceUrl: string | undefined;
 
   constructor(
     private readonly storage: Storage,
@@ -51,6 +54,7 @@ export class ConversationAddresses {
   async rememberSender(activity: Partial<Activity>, tenantId: string): Promise<void> {
     const aadObjectId = activity.from?.aadObjectId;
     if (!aadObjectId || !activity.from?.id || !activity.serviceUrl) return;
+    await this.rememberServiceUrl(activity.serviceUrl);
     const nextFrom = (existing: PersonAddress | undefined): PersonAddress => ({
       aadObjectId,
       teamsUserId: activity.from!.id,
@@ -67,6 +71,25 @@ export class ConversationAddresses {
     if (existing && sameAddress(existing, next)) return;
     await this.storage.write({ [personKey(aadObjectId)]: { ...next, eTag: '*' } });
     this.remember(next);
+  }
+
+  /** Records a 1:1 chat the bot opened itself with someone who never wrote to it (their Teams id may be unknown: then their object id). */
+  async rememberPersonalChat(address: Omit<PersonAddress, 'personalChat'> & { readonly personalChat: Partial<ConversationReference> }): Promise<void> {
+    await this.storage.write({ [personKey(address.aadObjectId)]: { ...address, eTag: '*' } });
+    this.remember(address);
+  }
+
+  /** The Bot Connector URL Teams last called the bot from: where a chat with someone new is opened. */
+  async serviceUrl(): Promise<string | undefined> {
+    if (this.storedServiceUrl) return this.storedServiceUrl;
+    const items = await this.storage.read([SERVICE_URL_KEY]);
+    return (items[SERVICE_URL_KEY] as { serviceUrl?: string } | undefined)?.serviceUrl;
+  }
+
+  private async rememberServiceUrl(serviceUrl: string): Promise<void> {
+    if (this.storedServiceUrl === serviceUrl) return;
+    await this.storage.write({ [SERVICE_URL_KEY]: { serviceUrl, eTag: '*' } });
+    this.storedServiceUrl = serviceUrl;
   }
 
   async person(aadObjectId: string): Promise<PersonAddress | undefined> {

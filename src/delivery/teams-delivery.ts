@@ -5,10 +5,10 @@
  * in by the composition root; this adapter only addresses and sends. Every send goes through
  * proactive.ts, so a refusal by Teams reaches the caller as an outcome.
  */
-import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { Logger } from 'pino';
 import {
-  say, type CredentialDelivery, type DeliveryOutcome, type Requester, type RequesterNotice, type RevealNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
+  say, type CredentialDelivery, type DeliveryOutcome, type ReachOutcome, type Requester, type RequesterNotice, type RevealNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
 } from '../onboarding/index.js';
 import type { ConversationAddresses } from './conversation-addresses.js';
 import { inConversation, inNewConversation } from './proactive.js';
@@ -32,6 +32,10 @@ export interface TeamsDeliveryOptions {
   /** The reveal card for the recipient (its refresh is for that person only, its dates in their style); never a secret. */
   revealMessage(notice: RevealNotice, recipientTeamsId: string, recipient: Requester): Partial<Activity>;
   ticketMessage(ticket: Ticket): Partial<Activity>;
+  /** The tenant a chat with someone new is opened in. */
+  tenantId?: string;
+  /** Installs the bot's app for a person (Graph), when configuration allows; absent = never installed by the bot. */
+  installAppFor?: (aadObjectId: string) => Promise<{ readonly kind: 'installed' | 'already-installed' } | { readonly kind: 'refused'; readonly reason: string }>;
 }
 
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
@@ -39,6 +43,7 @@ const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 /** Sends the reveal card (or the password itself, in plain-message mode) only into the recipient's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
   return {
+    reach: (person) => reachPerson(options, person),
     sendRevealCard: (recipient, notice) =>
       sendToPersonalChat(options, recipient, notice.requestId, 'reveal card could not be delivered',
         (address) => options.revealMessage(notice, address.teamsUserId, recipient)),
@@ -48,6 +53,43 @@ export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): Cr
           displayName: context.displayName, requestId: context.requestId, password: secret.reveal(), temporaryAccessPass: context.temporaryAccessPass?.reveal(),
         })),
   };
+}
+
+/**
+ * Makes sure the bot has a 1:1 chat with the person: one they used, or one it opens now —
+ * after installing the app for them where configuration allows (Teams refuses a chat with
+ * someone who has not got the app: 403). Nothing is sent.
+ */
+async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Promise<ReachOutcome> {
+  const address = await options.addresses.person(person.id);
+  if (address?.personalChat?.conversation?.id) return { kind: 'reachable' };
+  if (options.installAppFor) {
+    const installed = await options.installAppFor(person.id);
+    if (installed.kind === 'refused') {
+      options.logger.warn({ recipientId: person.id, reason: installed.reason }, 'the app could not be installed for a recipient');
+      return { kind: 'unreachable', reason: installed.reason };
+    }
+  }
+  const serviceUrl = address?.serviceUrl ?? (await options.addresses.serviceUrl());
+  const tenantId = address?.tenantId ?? options.tenantId;
+  if (!serviceUrl || !tenantId) return { kind: 'unreachable', reason: say.NO_WAY_TO_REACH(person.name) };
+  // A 1:1 chat can be opened with the person's Entra object id alone (personal scope).
+  const teamsUserId = address?.teamsUserId ?? person.id;
+  try {
+    const personalChat = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+      isGroup: false,
+      bot: { id: options.botAppId, name: 'Onboarding' },
+      members: [{ id: teamsUserId, name: person.name }],
+      tenantId,
+      channelData: { tenant: { id: tenantId } },
+    } as Parameters<CloudAdapter['createConversationAsync']>[4], async (turn) => TurnContext.getConversationReference(turn.activity));
+    await options.addresses.rememberPersonalChat({ aadObjectId: person.id, teamsUserId, name: address?.name ?? person.name, tenantId, serviceUrl, personalChat });
+    return { kind: 'reachable' };
+  } catch (error) {
+    const status = statusOf(error);
+    options.logger.warn({ recipientId: person.id, status, err: describeError(error) }, 'a 1:1 chat with a recipient could not be opened');
+    return { kind: 'unreachable', reason: say.TEAMS_REFUSED(status) };
+  }
 }
 
 /** Replaces a message the bot posted earlier (a card answered "working on it", updated with the result). */

@@ -127,6 +127,7 @@ const PERMISSION_FOR: Record<string, string> = {
   'List domains': 'Domain.Read.All',
   'Check group membership': 'GroupMember.Read.All',
   'Read group name': 'GroupMember.Read.All',
+  'Read group members': 'GroupMember.Read.All',
 };
 
 export function toDirectoryError(error: unknown, what: string): DirectoryError {
@@ -431,6 +432,20 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
           .catch((error: unknown) => {
             if (!(error instanceof DirectoryError && error.status === 404)) throw error;
           });
+      }
+    },
+
+    async groupMembers(groupId: string, limit: number) {
+      try {
+        const group = await read('Read group members', () => client.api(`/groups/${encodeURIComponent(groupId)}`).select('displayName'),
+          (r) => r.get() as Promise<{ displayName?: string | null }>);
+        // Direct members that are users (the cast segment leaves out nested groups and devices).
+        const page = await read('Read group members', () => client.api(`/groups/${encodeURIComponent(groupId)}/members/microsoft.graph.user`)
+          .select('id,userPrincipalName,displayName').top(limit), (r) => r.get() as Promise<{ value?: User[] }>);
+        return { displayName: group.displayName?.trim() || groupId, members: (page.value ?? []).slice(0, limit).map(toUser) };
+      } catch (error) {
+        if (error instanceof DirectoryError && error.status === 404) return null;
+        throw error;
       }
     },
 

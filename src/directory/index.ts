@@ -3,3 +3,5 @@ export { createGraphDirectory, createCredential, userPath, odataString, classify
 export type { GraphDirectoryOptions, GraphCredentialOptions } from './graph-directory.js';
 export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './graph-mailer.js';
 export type { GraphMailerOptions } from './graph-mailer.js';
+export { createTeamsAppInstaller } from './teams-app-installation.js';
+export type { AppInstallOutcome, TeamsAppInstallerOptions } from './teams-app-installation.js';

@@ -59,6 +59,13 @@ export const seedSchema = z.object({
     /** "Allow public client flows": a user may sign in through it without a client secret. */
     isFallbackPublicClient: z.boolean().default(false),
   })).min(1),
+  /** The organisation's Teams app catalog (GET /appCatalogs/teamsApps): id = catalog id, externalId = the manifest's id. */
+  teamsApps: z.array(z.object({
+    id: z.string().min(1),
+    externalId: z.string(),
+    displayName: z.string(),
+    distributionMethod: z.enum(['organization', 'store', 'sideloaded']).default('organization'),
+  })).default([]),
   /** Entra's smart lockout (defaults: 10 failed sign-ins lock the account for 60 seconds). */
   smartLockout: z.object({
     threshold: z.number().int().min(1).default(10),
@@ -70,6 +77,7 @@ export type Domain = Seed['domains'][number];
 export type Group = Seed['groups'][number];
 export type TemporaryAccessPassPolicy = Seed['temporaryAccessPassPolicy'];
 export type Application = Seed['applications'][number];
+export type TeamsApp = Seed['teamsApps'][number];
 
 export const EXTENSION_ATTRIBUTE_NAMES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
 
@@ -161,6 +169,9 @@ export interface DirectoryState {
   mailboxes: string[];
   /** What was sent with sendMail, oldest first. */
   outbox: SentMail[];
+  /** The Teams app catalog and the apps installed for users (personal scope). */
+  teamsApps?: TeamsApp[];
+  teamsAppInstallations?: TeamsAppInstallation[];
 }
 
 export function emptyExtensionAttributes(): Record<string, string | null> {
@@ -213,8 +224,12 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     smartLockout: { ...seed.smartLockout },
     mailboxes: seed.users.filter((user) => user.mailbox).map((user) => user.id),
     outbox: [],
+    teamsApps: structuredClone(seed.teamsApps),
+    teamsAppInstallations: [],
   };
 }
+
+import type { TeamsAppInstallation } from './graph-teamwork.js';
 
 /** Persists the directory under a state dir (state.json, written by rename), or nowhere. */
 export class DirectoryStore {

@@ -3,6 +3,7 @@ import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './dir
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
 import { accessDenied, sendMail } from './graph-mail.js';
+import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { page, parseExpand, parseSelect, parseTop, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
@@ -57,6 +58,7 @@ const SOFT_DELETE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 export class GraphApi {
   private readonly authenticationMethods: AuthenticationMethodsApi;
   private readonly directoryObjects: DirectoryObjectsApi;
+  private readonly teamwork: TeamworkApi;
 
   constructor(private readonly tenant: GraphTenant) {
     this.authenticationMethods = new AuthenticationMethodsApi({
@@ -69,6 +71,14 @@ export class GraphApi {
     this.directoryObjects = new DirectoryObjectsApi({
       baseUrl: tenant.baseUrl,
       state: () => tenant.state(),
+      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+    });
+    this.teamwork = new TeamworkApi({
+      baseUrl: tenant.baseUrl,
+      state: () => tenant.state(),
+      save: () => tenant.save(),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
@@ -96,6 +106,8 @@ export class GraphApi {
         return this.resolveMe(method, rest, request);
       case 'policies':
         return this.resolvePolicies(method, segments.join('/'), request);
+      case 'appCatalogs':
+        return this.teamwork.resolveAppCatalogs(method, rest, request);
       default:
         throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${root}'.`);
     }
@@ -150,6 +162,8 @@ export class GraphApi {
         if (tail.length > 0) break;
         if (method !== 'POST') throw methodNotAllowed();
         return { ...this.operation('sendMail', MAIL_SEND, 1, true, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied };
+      case 'teamwork':
+        return this.teamwork.resolveUserTeamwork(method, key, tail, request);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;

@@ -1,8 +1,8 @@
 import type { DirectoryState, DirectoryUser, Group } from './directory.js';
 import type { GraphOperation, GraphRequest } from './graph-api.js';
 import { DOMAIN_READ, GROUP_MEMBER_WRITE, GROUP_READ, ORGANIZATION_READ } from './graph-permissions.js';
-import { page, parseTop, rejectUnknownQueryOptions } from './graph-query.js';
-import { domainView, groupView } from './graph-views.js';
+import { page, parseSelect, parseTop, rejectUnknownQueryOptions } from './graph-query.js';
+import { DEFAULT_USER_PROPERTIES, domainView, fullUser, groupView } from './graph-views.js';
 import { badRequest, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 
 /** What groups, membership, domains and the organization need from the Graph emulator. */
@@ -72,7 +72,7 @@ export class DirectoryObjectsApi {
     const [id, ...tail] = rest;
     // Membership changes, as an admin makes them in Entra: POST /groups/{id}/members/$ref, DELETE /groups/{id}/members/{member}/$ref.
     if (id !== undefined && tail[0] === 'members') return this.changeGroupMembers(method, id, tail.slice(1), request);
-    if (id === undefined || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/') || 'groups'}'. This local tenant serves GET /groups/{id} and members/$ref only.`);
+    if (id === undefined || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/') || 'groups'}'. This local tenant serves GET /groups/{id}, GET members and members/$ref only.`);
     if (method !== 'GET') throw methodNotAllowed();
     return this.ctx.operation('getGroup', GROUP_READ, 1, false, () => {
       rejectUnknownQueryOptions(request.query, ['$select']);
@@ -102,6 +102,29 @@ export class DirectoryObjectsApi {
         }
         group.members.push(id);
         return noContent();
+      });
+    }
+    // GET /groups/{id}/members and …/members/microsoft.graph.user (direct members; the cast keeps users only).
+    if (method === 'GET' && (tail.length === 0 || (tail.length === 1 && tail[0] === 'microsoft.graph.user'))) {
+      return this.ctx.operation('listGroupMembers', GROUP_READ, 2, false, () => {
+        rejectUnknownQueryOptions(request.query, ['$select', '$top', '$skiptoken']);
+        const group = findGroup();
+        const users = this.ctx.state().users.filter((user) => group.members.includes(user.id) && user.deletedDateTime === null);
+        const groups = tail.length === 0 ? this.ctx.state().groups.filter((candidate) => group.members.includes(candidate.id)) : [];
+        const select = parseSelect(request.query);
+        const userView = (user: DirectoryUser) => {
+          const full = fullUser(user, this.ctx.state());
+          const keys = select ?? DEFAULT_USER_PROPERTIES;
+          return { '@odata.type': '#microsoft.graph.user', ...Object.fromEntries(keys.filter((k) => k in full).map((k) => [k, full[k]])), id: user.id };
+        };
+        const items = [...users.map(userView), ...groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', ...groupView(g) }))];
+        const onePage = page(items, request.query, parseTop(request.query, 100), this.ctx.baseUrl);
+        const path = `groups/${group.id}/members${tail.length === 0 ? '' : '/microsoft.graph.user'}`;
+        return json(200, {
+          '@odata.context': this.ctx.context(tail.length === 0 ? 'directoryObjects' : 'users'),
+          ...(onePage.nextLink ? { '@odata.nextLink': onePage.nextLink(path) } : {}),
+          value: onePage.items,
+        });
       });
     }
     if (method === 'DELETE' && tail.length === 2 && tail[1] === '$ref' && tail[0]) {

@@ -17,6 +17,16 @@ export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.Authentica
 export const POLICY_WRITE = anyOf('Policy.ReadWrite.AuthenticationMethod');
 export const ME_READ = anyOf('User.Read', 'User.ReadWrite', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.AccessAsUser.All');
 export const MAIL_SEND = anyOf('Mail.Send');
+// Installing the bot's own app needs only the Self variant; the others cover any app.
+export const TEAMS_APP_INSTALLATION_WRITE = anyOf(
+  'TeamsAppInstallation.ReadWriteSelfForUser.All', 'TeamsAppInstallation.ReadWriteForUser.All',
+  'TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All', 'TeamsAppInstallation.ReadWriteAndConsentForUser.All',
+);
+export const TEAMS_APP_INSTALLATION_READ = [
+  ...anyOf('TeamsAppInstallation.ReadForUser.All', 'TeamsAppInstallation.ReadSelfForUser.All'),
+  ...TEAMS_APP_INSTALLATION_WRITE,
+];
+export const APP_CATALOG_READ = anyOf('AppCatalog.Read.All', 'AppCatalog.ReadWrite.All', 'AppCatalog.Submit', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const CHANGE_OWN_PASSWORD = anyOf('Directory.AccessAsUser.All');
 
 export function hasPermission(roles: string[], alternatives: string[][]): boolean {

@@ -125,6 +125,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const tls = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR);
   const store = new DirectoryStore(stateDir);
   let state: DirectoryState = (!options.reset && store.load()) || stateFromSeed(seed);
+  // A state saved before the Teams app catalog existed takes the seed's catalog.
+  state.teamsApps ??= structuredClone(seed.teamsApps);
+  state.teamsAppInstallations ??= [];
   store.save(state);
   const credentials: TenantCredentials = loadOrCreateCredentials(stateDir, state.applications);
 

@@ -29,7 +29,8 @@ export async function storeNewCredentials(
   deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest, generation: number,
 ): Promise<CredentialsState> {
   const credentialId = credentialIdFor(record.requestId, generation);
-  const recipient = record.credentials?.recipient ?? record.requester;
+  const chosen = record.secretRecipient;
+  const recipient = record.credentials?.recipient ?? (chosen && chosen.role !== 'requester' ? { id: chosen.id, name: chosen.name } : record.requester);
   // Stored once: after a crash the entry may exist already, and `create` keeps it as it is (`exists`).
   await deps.credentials.create({
     credentialId,

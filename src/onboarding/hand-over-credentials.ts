@@ -8,9 +8,11 @@ import { describeProblem } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
 import { postTicket } from './it-ticket.js';
-import type { DeliveryOutcome, StoredRequest } from './ports.js';
+import type { DeliveryOutcome, Requester, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
-import { claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { audit, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { failRequest } from './request-endings.js';
+import { nameRecipient, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
 
 /** created (TAP pending) → created (TAP issued or failed): one pass, starting on the start date when that is ahead. */
@@ -52,8 +54,23 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   const claimed = claim.stored;
   const state = claimed.record.credentials!;
   const reveal = deps.policy.credentials.delivery === 'reveal';
+  // Someone other than the requester may never have written to the bot: make sure it can
+  // reach them first. If not, nothing goes to anyone else; the credentials stay sealed for a reissue.
+  const recipient = secretRecipientOf(claimed.record);
+  let targets: readonly Requester[] = [state.recipient];
+  if (recipient.members) {
+    // A coordinator group: each member it can reach gets the card; never the secret itself in a message.
+    if (!reveal) return recipientUnreachable(deps, claimed, say.GROUP_NEEDS_REVEAL_CARD());
+    const reached: Requester[] = [];
+    for (const member of recipient.members) if ((await deps.delivery.reach(member)).kind === 'reachable') reached.push(member);
+    if (reached.length === 0) return recipientUnreachable(deps, claimed, say.GROUP_UNREACHABLE());
+    targets = reached;
+  } else if (state.recipient.id !== claimed.record.requester.id) {
+    const reach = await deps.delivery.reach(state.recipient);
+    if (reach.kind === 'unreachable') return recipientUnreachable(deps, claimed, reach.reason);
+  }
   const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString();
-  const outcome = reveal ? await sendRevealCard(deps, claimed, state, expiresAt) : await sendPlainMessage(deps, claimed, state);
+  const outcome = reveal ? await sendRevealCard(deps, claimed, state, targets, expiresAt) : await sendPlainMessage(deps, claimed, state);
   if (outcome.kind === 'delivered') {
     const now = deps.clock.now().toISOString();
     // Plain-message mode: the secret left in the message, so storage keeps no copy.
@@ -79,15 +96,31 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   return stop((ticketed ?? back).record);
 }
 
-async function sendRevealCard(deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, expiresAt: string): Promise<DeliveryOutcome> {
-  const outcome = await deps.delivery.sendRevealCard(state.recipient, {
+/** created/delivering → failed: the recipient cannot be reached; the requester hears it in one sentence and IT in the ticket. */
+async function recipientUnreachable(deps: OnboardingDependencies, stored: StoredRequest, reason: string): Promise<StepResult> {
+  const recipient = secretRecipientOf(stored.record);
+  const named = nameRecipient(recipient);
+  await audit(deps, stored.record, 'credentials.recipient_unreachable', { recipientId: recipient.id, recipientRole: recipient.role, reason });
+  return failRequest(deps, stored, describeProblem('RECIPIENT_UNREACHABLE', stored.record.correlationId, { message: say.RECIPIENT_UNREACHABLE(named), detail: reason }));
+}
+
+async function sendRevealCard(
+  deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, targets: readonly Requester[], expiresAt: string,
+): Promise<DeliveryOutcome> {
+  const notice = {
     requestId: stored.record.requestId,
     displayName: requireRequest(stored.record).displayName,
     ticketReference: requireRequest(stored.record).ticketReference,
     expiresAt,
     contents: contentsOf(deps, state),
     generation: state.generation,
-  });
+  };
+  // Each target in their own chat (one for a person, each reachable member of a coordinator group); one delivery is enough.
+  let outcome: DeliveryOutcome = { kind: 'undeliverable', reason: say.NO_WAY_TO_REACH(state.recipient.name) };
+  for (const target of targets) {
+    const sent = await deps.delivery.sendRevealCard(target, notice);
+    if (outcome.kind !== 'delivered') outcome = sent;
+  }
   if (outcome.kind === 'delivered') {
     // The window now counts from the card: the stored entry is deleted then at the latest.
     const { credentials, version } = await requireCredentials(deps, state);

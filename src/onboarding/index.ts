@@ -15,6 +15,7 @@ export * from './policy.js';
 export * from './dependencies.js';
 export * from './request.js';
 export * from './manager-name.js';
+export * from './secret-recipient.js';
 export * from './user-name.js';
 export * from './user-name-check.js';
 export * from './password.js';

@@ -4,11 +4,13 @@ import type { OnboardingDependencies } from './dependencies.js';
 import type { StoredRequest, Ticket, TicketStatus } from './ports.js';
 import type { OnboardingRecord } from './request-record.js';
 import { requireRequest, write } from './record-kernel.js';
+import { nameRecipient, roleInWords, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
 
 export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date): Ticket {
   const request = requireRequest(record);
   const approval = record.approval;
+  const recipient = secretRecipientOf(record);
   return {
     requestId: record.requestId,
     ticketReference: request.ticketReference,
@@ -19,6 +21,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
     status,
     at: at.toISOString(),
     notes: [
+      ...(record.problem?.code === 'RECIPIENT_UNREACHABLE' ? [say.TICKET_RECIPIENT_UNREACHABLE(nameRecipient(recipient))] : []),
       ...[...record.warnings, ...(record.problem ? [record.problem] : [])].map((p) => `${p.code}: ${p.message}${p.detail ? ` (${p.detail})` : ''}`),
       ...(record.confirmed?.secondAccount ? [say.TICKET_SECOND_ACCOUNT(record.confirmed.secondAccount.earlierUserPrincipalName, record.confirmed.secondAccount.why)] : []),
       ...(record.confirmed?.startDate ? [say.TICKET_START_DATE_CONFIRMED(record.confirmed.startDate.startDate, record.confirmed.startDate.why)] : []),
@@ -26,6 +29,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
       ...(record.reissue ? [say.TICKET_REISSUED(record.reissue.by.name, record.credentials?.recipient.name ?? record.requester.name)] : []),
     ],
     credentialsGeneration: record.credentials?.generation,
+    recipient: { name: recipient.name, role: recipient.members ? say.RECIPIENT_GROUP_ROLE(recipient.members.length) : roleInWords(recipient.role) },
     ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
   };
 }

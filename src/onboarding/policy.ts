@@ -5,6 +5,7 @@
  */
 import { defaultPasswordPolicy, type PasswordPolicy } from './password.js';
 import type { AliasPattern } from './user-name.js';
+import type { SecretRecipientPolicy } from './secret-recipient.js';
 
 export interface OnboardingPolicy {
   readonly aliasPattern: AliasPattern;
@@ -51,6 +52,8 @@ export interface CredentialPolicy {
   };
   /** Whether the original requester may reissue (admins always may). */
   readonly requesterMayReissue: boolean;
+  /** Who receives the secret by default, and whom the form offers. */
+  readonly recipient: SecretRecipientPolicy;
 }
 
 /** Which requests an IT admin must approve before the account is created. */
@@ -80,6 +83,7 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
     revealGraceMs: 10 * 60_000,
     temporaryAccessPass: { mode: 'off', lifetimeMinutes: 480, usableOnce: true },
     requesterMayReissue: false,
+    recipient: { default: 'requester', choices: ['requester'] },
   },
   welcomeMail: { copyManager: false, maxAttempts: 3 },
 };

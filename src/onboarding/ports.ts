@@ -91,6 +91,8 @@ export interface Directory {
   findUsersByDisplayName(displayName: string, limit: number): Promise<DirectoryUser[]>;
   /** A group's display name, or null when there is no such group (404); to tell people whom to ask. */
   groupDisplayName(groupId: string): Promise<string | null>;
+  /** A group's name and up to `limit` of its direct user members, or null when there is no such group (404); for a coordinator group. */
+  groupMembers(groupId: string, limit: number): Promise<{ readonly displayName: string; readonly members: readonly DirectoryUser[] } | null>;
   /** Sets a new temporary password the user must change at the next sign-in (PATCH passwordProfile). */
   resetPassword(userId: string, password: Secret): Promise<PasswordResetOutcome>;
   /** Issues a Temporary Access Pass (POST …/temporaryAccessPassMethods); the only time its value is readable. */
@@ -129,6 +131,9 @@ export interface Requester {
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'undeliverable'; readonly reason: string };
 
+/** Whether the bot can open a 1:1 chat with a person now; `reason` says why not (for IT, never a secret). */
+export type ReachOutcome = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
+
 /** What a reveal card says: whom the account is for, the ticket, until when; never the user name, never a secret. */
 export interface RevealNotice {
   readonly requestId: string;
@@ -146,6 +151,8 @@ export type CredentialContents = 'password' | 'password-and-tap' | 'tap';
 
 /** Gets credentials to one trusted person privately (their 1:1 chat); a message never names the UPN. */
 export interface CredentialDelivery {
+  /** Makes sure the bot can message `person` in a 1:1 chat even if they never wrote to it (installing the app for them where allowed); sends nothing. */
+  reach(person: Requester): Promise<ReachOutcome>;
   /** Sends the reveal card to `recipient` only: it holds no secret, the Reveal button shows it. */
   sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome>;
   /** Plain-message mode (the weaker choice, by config): the secret itself, in the recipient's 1:1 chat. */
@@ -214,6 +221,8 @@ export interface Ticket {
   readonly notes: readonly string[];
   /** 1 for the first credentials, +1 per reissue (never the credentials themselves). */
   readonly credentialsGeneration?: number | undefined;
+  /** Who receives (or received) the credentials, and why them ("the manager"). */
+  readonly recipient?: { readonly name: string; readonly role: string } | undefined;
 }
 
 export type TicketOutcome = { readonly kind: 'posted'; readonly messageId: string } | { readonly kind: 'failed'; readonly reason: string };
@@ -291,6 +300,8 @@ export interface StoredCredentials {
   /** ISO 8601: deleted by then at the latest (end of the reveal window, or the grace after the first reveal). */
   readonly purgeAt: string;
   readonly revealedAt?: string | undefined;
+  /** Who revealed them first (a coordinator group's member): only they may see them again. */
+  readonly revealedBy?: string | undefined;
 }
 
 /** Keeps sealed credentials until they are revealed or expire; `delete` removes them for good. */

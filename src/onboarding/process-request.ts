@@ -20,6 +20,7 @@ import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
+import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
 
 /** `stored`: the record as the caller just wrote it, when it has it (saves reading it again). */
@@ -92,14 +93,21 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   if (managerUpn !== undefined && !managerId) {
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
+  // Who receives the credentials is fixed now, so every later step (and a reissue) reaches the same person.
+  const picked = validation.ok && problems.length === 0 ? pickSecretRecipient(deps.policy.credentials.recipient, record) : undefined;
+  const choice = picked?.kind === 'look-up' ? await lookUpSecretRecipient(deps.directory, deps.policy.credentials.recipient, picked.role, managerUpn) : picked;
+  if (choice?.kind === 'problem') problems.push(choice.problem);
   if (!validation.ok || problems.length > 0) {
     const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';
     const code: ErrorCode = onlyAlias ? 'ALIAS_NEEDED' : 'VALIDATION_FAILED';
     return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
-  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none' },
-    'request.validated', { userPrincipalName: validation.request.userPrincipalName });
+  const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient },
+    'request.validated', {
+      userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
+    });
 }
 
 /** created (manager pending) → created: a failure keeps the account and is reported as a warning. */

@@ -15,6 +15,7 @@ import type { OnboardingProblem } from './errors.js';
 import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.js';
 import type { AuditEvent, Requester } from './ports.js';
 import type { ConfirmedDecisions } from './confirmations.js';
+import type { SecretRecipient } from './secret-recipient.js';
 
 export type OnboardingStatus =
   | 'received'
@@ -51,6 +52,8 @@ export interface OnboardingRecord {
   readonly form: OnboardingForm;
   readonly request?: OnboardingRequest | undefined;
   readonly managerId?: string | undefined;
+  /** Who receives the credentials, fixed when the request is validated (restarts and reissues reach the same person). */
+  readonly secretRecipient?: SecretRecipient | undefined;
   /** Problems with the form (status rejected after validation). */
   readonly fieldProblems: readonly FieldProblem[];
   /** Why the request is rejected or failed, or the last transient problem while pending. */

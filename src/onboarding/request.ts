@@ -11,6 +11,8 @@ export const formFields = [
   'givenName', 'surname', 'displayName', 'alias', 'domain', 'usageLocation', 'jobTitle', 'department',
   'employeeType', 'companyName', 'officeLocation', 'startDate', 'manager', 'ticketReference', 'businessJustification',
   'personalEmail',
+  // Who receives the secret (secret-recipient.ts): requester, manager or coordinator.
+  'secretRecipient',
 ] as const;
 export type FormField = (typeof formFields)[number];
 
@@ -58,7 +60,7 @@ export type RequestValidation =
 export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
-  ticketReference: 64, businessJustification: 1000, personalEmail: 254,
+  ticketReference: 64, businessJustification: 1000, personalEmail: 254, secretRecipient: 16,
 };
 
 const LABELS: Record<FormField, string> = {
@@ -67,6 +69,7 @@ const LABELS: Record<FormField, string> = {
   employeeType: 'The employee type', companyName: 'The company', officeLocation: 'The office', startDate: 'The start date',
   manager: 'The manager', ticketReference: 'The ticket reference', businessJustification: 'The business justification',
   personalEmail: 'The personal email',
+  secretRecipient: 'Who receives the password',
 };
 
 // ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.

@@ -10,6 +10,7 @@ import type { CredentialContents, Requester, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
 import { audit, requireRequest, write } from './record-kernel.js';
 import { recordRefusal } from './refusals.js';
+import { mayReveal, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
 import type { Secret } from './secret.js';
 
@@ -49,16 +50,23 @@ export async function revealCredentials(
   let { credentials } = entry;
   if (!credentials.revealedAt) {
     // The first reveal: the grace period starts now and the entry goes then at the latest.
+    // Who revealed is kept with it: in a coordinator group, only they may see it again.
     const purgeAt = new Date(Math.min(Date.parse(credentials.purgeAt), now.getTime() + deps.policy.credentials.revealGraceMs)).toISOString();
-    const updated = await deps.credentials.update({ ...credentials, revealedAt: now.toISOString(), purgeAt }, entry.version);
+    const updated = await deps.credentials.update({ ...credentials, revealedAt: now.toISOString(), revealedBy: person!.id, purgeAt }, entry.version);
     if (updated.kind === 'updated') {
-      credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
+      credentials = { ...credentials, revealedAt: now.toISOString(), revealedBy: person!.id, purgeAt };
       await noteOnRecord(deps, stored.record.requestId, state.credentialId, { revealedAt: credentials.revealedAt });
       await audit(deps, stored.record, 'credentials.revealed', { recipientId: state.recipient.id, generation: state.generation, visibleUntil: purgeAt });
     } else {
       credentials = (await deps.credentials.get(state.credentialId))?.credentials ?? credentials;
     }
-  } else {
+  }
+  if (credentials.revealedBy && credentials.revealedBy !== person!.id) {
+    const first = secretRecipientOf(stored.record).members?.find((member) => member.id === credentials.revealedBy)?.name ?? state.recipient.name;
+    await recordRefusal(deps, { reason: 'NOT_THE_RECIPIENT', action: 'reveal credentials', person, requestId: stored.record.requestId, detail: 'revealed by another member' });
+    return { kind: 'refused', sentence: say.REVEAL_TAKEN(first) };
+  }
+  if (entry.credentials.revealedAt) {
     await audit(deps, stored.record, 'credentials.revealed_again', { recipientId: state.recipient.id, generation: state.generation });
   }
   const contents = contentsOf(deps, state);
@@ -121,7 +129,7 @@ async function recipientsRequest(
   const stored = typeof requestId === 'string' && requestId ? await deps.store.get(requestId) : null;
   const state = stored?.record.credentials;
   if (!stored || !state) return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_UNKNOWN() } };
-  if (!person || person.id !== state.recipient.id) {
+  if (!person || !mayReveal(stored.record, person.id)) {
     await recordRefusal(deps, { reason: person ? 'NOT_THE_RECIPIENT' : 'UNKNOWN_PERSON', action: action === 'reveal' ? 'reveal credentials' : 'see credentials', person, requestId: stored.record.requestId });
     return { kind: 'answer', answer: { kind: 'refused', sentence: say.REVEAL_NOT_YOURS(state.recipient.name) } };
   }

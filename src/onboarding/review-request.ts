@@ -14,6 +14,7 @@ import type { ReviewedManager } from './submit-request.js';
 import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
+import { chooseSecretRecipient, type SecretRecipient, type SecretRecipientRole } from './secret-recipient.js';
 import { say } from './sentences.js';
 import { earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives, upnCheckOf } from './user-name-check.js';
 import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
@@ -25,7 +26,7 @@ export interface ReviewDependencies extends RequestDeskDependencies {
 
 export type FormPreparation =
   | { readonly kind: 'refused'; readonly sentence: string }
-  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[] };
+  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[] };
 
 /** Who may open a request form now (a requester or admin, with a ticket channel set), and what it starts with. */
 export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined): Promise<FormPreparation> {
@@ -39,18 +40,24 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
   }
   if (!(await deps.tickets.isSet())) return { kind: 'refused', sentence: say.NO_TICKET_CHANNEL() };
   const domains = (await deps.verifiedDomains()).map((d) => d.name);
-  return { kind: 'ready', domains, defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee' } };
+  const recipients = deps.policy.credentials.recipient;
+  return {
+    kind: 'ready', domains, recipientChoices: recipients.choices,
+    defaults: { domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee', secretRecipient: recipients.default },
+  };
 }
 
 export type RequestReview =
   | { readonly kind: 'refused'; readonly sentence: string }
   /** The form as it should be shown again, with what needs changing. */
-  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
+  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
   /** Ready to create once each of `confirmations` is ticked on the review card. */
   | {
     readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[];
     /** The manager as the review found them: carried to Create, so they are not looked up again. */
     readonly manager?: ReviewedManager;
+    /** Who will receive the credentials (fixed again, from the same form, when the request is validated). */
+    readonly recipient: SecretRecipient;
   };
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
@@ -65,7 +72,7 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   const verified = await deps.verifiedDomains();
   const domains = verified.map((d) => d.name);
   const needsChanges = (problems: readonly FieldProblem[], extra: { notes?: readonly string[]; alternatives?: readonly string[]; takenUpn?: string; form?: OnboardingForm } = {}): RequestReview =>
-    ({ kind: 'needs-changes', form: extra.form ?? form, domains, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
+    ({ kind: 'needs-changes', form: extra.form ?? form, domains, recipientChoices: deps.policy.credentials.recipient.choices, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
 
   const validation = validateOnboardingForm(form, { domains: verified, aliasPattern: deps.policy.aliasPattern });
   if (!validation.ok || manager.problem) {
@@ -85,10 +92,13 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   }
   const managerAccount = manager.found ?? lookup.manager ?? undefined;
   const reviewedManager = request.manager && managerAccount ? { userPrincipalName: request.manager, id: managerAccount.id } : undefined;
+  const choice = await chooseSecretRecipient(deps.directory, deps.policy.credentials.recipient, { requester: person, form, managerUpn: request.manager });
+  if (choice.kind === 'problem') return needsChanges([choice.problem]);
+  const recipient = choice.recipient;
   const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), person.timeZone));
   const ready = (checked: OnboardingRequest, checkedForm: OnboardingForm, secondAccount?: Confirmation): RequestReview =>
     ({
-      kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, ...(reviewedManager ? { manager: reviewedManager } : {}),
+      kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, recipient, ...(reviewedManager ? { manager: reviewedManager } : {}),
       confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])],
     });
   const check = upnCheckOf(lookup.holders);

@@ -76,6 +76,12 @@ export const problemCatalog = {
     help: 'Open a private chat with the bot; the same password will be sent again.',
     retryable: true,
   },
+  RECIPIENT_UNREACHABLE: {
+    message: 'The account exists, but the bot cannot reach the person who should receive its credentials in Teams; the credentials stay sealed and went to nobody else, and IT can reissue them once the bot can reach that person.',
+    // The message (named, in say.RECIPIENT_UNREACHABLE) is the one sentence the requester reads.
+    help: '',
+    retryable: false,
+  },
   TAP_NOT_ISSUED: {
     message: 'The account was created with its password, but without a Temporary Access Pass.',
     help: 'Nothing is missing for the first sign-in: the password works. IT can issue a Temporary Access Pass later.',
@@ -208,6 +214,24 @@ export const say = {
     return `${earlier.userPrincipalName} is an account this bot already created for ${earlier.displayName ?? 'someone'}${when}${who} (request ${earlier.requestId}). If that is the same person, they already have an account: do not create another. Otherwise pick a free user name below.`;
   },
 
+  // --- who receives the secret
+  RECIPIENT_NOT_OFFERED: (choices: readonly string[]) => `The password can go to ${choices.join(' or ')} only; choose one of them.`,
+  RECIPIENT_MANAGER_MISSING: () => 'To send the password to the manager, fill in the manager; or choose another recipient.',
+  RECIPIENT_COORDINATOR_UNSET: () => 'No IT coordinator is configured, so the password cannot go to one; choose another recipient, or ask IT to set IT_COORDINATOR.',
+  RECIPIENT_COORDINATOR_UNKNOWN: (key: string) => `The configured IT coordinator (${key}) is not in the directory; choose another recipient, and tell IT.`,
+  RECIPIENT_COORDINATOR_GROUP_SIZE: (group: string, count: number, max: number) =>
+    `The IT coordinator group ${group} has ${count === 0 ? 'no members' : `more than ${max} members`}, so the password cannot go to it; choose another recipient, and tell IT.`,
+  GROUP_NEEDS_REVEAL_CARD: () => 'Plain-message mode never sends a password to a group; use CREDENTIAL_DELIVERY=reveal or a person as IT coordinator.',
+  GROUP_UNREACHABLE: () => 'The bot can reach none of the IT coordinator group\'s members in Teams.',
+  RECIPIENT_GROUP_ROLE: (count: number) => `the IT coordinators: any one of ${count}`,
+  REVEAL_TAKEN: (name: string) => `${name} already revealed these credentials, so only they can see them; nothing was shown.`,
+  /** The recipient as the review card, the ticket and the result name them: "Dana Lee (the manager)". */
+  RECIPIENT_NAMED: (name: string, role: string) => `${name} (${role})`,
+  /** Said to the requester when the recipient cannot be reached: one sentence, nothing sent elsewhere. */
+  RECIPIENT_UNREACHABLE: (named: string) =>
+    `The account exists, but I cannot reach ${named} in Teams, so the credentials stay sealed and went to nobody else; IT has the ticket and can reissue them once I can reach them.`,
+  TICKET_RECIPIENT_UNREACHABLE: (named: string) => `Credentials not delivered: ${named} cannot be reached in Teams; they stay sealed until a reissue.`,
+
   // --- confirmations on the review card
   CONFIRM_START_DATE_TITLE: (why: 'past' | 'far-ahead') => (why === 'past' ? 'The start date is in the past' : 'The start date is more than a year away'),
   CONFIRM_START_DATE: (date: string, why: 'past' | 'far-ahead') =>
@@ -287,7 +311,7 @@ export const say = {
   REQUEST_ENDED_UNWATCHED: (outcome: OnboardingOutcome) => {
     const who = outcome.displayName ? `the account for ${outcome.displayName}` : 'your account request';
     const problem: OnboardingProblem | undefined = outcome.problem;
-    const why = problem ? ` ${problem.message} ${problem.help}` : '';
+    const why = problem ? ` ${problem.message} ${problem.help}`.trimEnd() : '';
     const alternatives = outcome.alternatives.length > 0 ? ` These user names are free: ${outcome.alternatives.join(', ')}.` : '';
     const head = outcome.status === 'rejected' ? `I could not create ${who}.` : `I could not finish ${who}.`;
     return `${head}${why}${alternatives} (Reference ${outcome.correlationId}, request ${outcome.requestId}.)`;

@@ -6,7 +6,7 @@
  *
  *   PartitionKey = the request id, RowKey = the generation (zero-padded)
  *   columns: credentialId, recipientId, password (sealed JSON), temporaryAccessPass
- *   (sealed JSON or absent), purgeAt, revealedAt
+ *   (sealed JSON or absent), purgeAt, revealedAt, revealedBy
  *
  * Updates are compare-and-set on the entity's ETag. `listDue` reads across partitions with
  * a filter on purgeAt (ISO strings sort as times): the table only ever holds credentials
@@ -36,6 +36,7 @@ interface CredentialEntity {
   temporaryAccessPass?: string;
   purgeAt: string;
   revealedAt?: string;
+  revealedBy?: string;
 }
 
 const ID = /^[A-Za-z0-9._:-]{1,200}$/;
@@ -138,6 +139,7 @@ function toEntity(credentials: StoredCredentials): CredentialEntity {
     ...(credentials.temporaryAccessPass ? { temporaryAccessPass: JSON.stringify(credentials.temporaryAccessPass) } : {}),
     purgeAt: credentials.purgeAt,
     ...(credentials.revealedAt ? { revealedAt: credentials.revealedAt } : {}),
+    ...(credentials.revealedBy ? { revealedBy: credentials.revealedBy } : {}),
   };
 }
 
@@ -151,5 +153,6 @@ function fromEntity(entity: CredentialEntity): StoredCredentials {
     ...(entity.temporaryAccessPass ? { temporaryAccessPass: JSON.parse(entity.temporaryAccessPass) as SealedSecret } : {}),
     purgeAt: entity.purgeAt,
     ...(entity.revealedAt ? { revealedAt: entity.revealedAt } : {}),
+    ...(entity.revealedBy ? { revealedBy: entity.revealedBy } : {}),
   };
 }

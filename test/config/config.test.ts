@@ -144,4 +144,25 @@ describe('configuration', () => {
   it('when an environment name has path characters, then it is refused before any file is read', () => {
     expect(() => readEnvironment('../etc', projectRoot, {})).toThrow(ConfigError);
   });
+  it('when the secret may go to the manager or the coordinator, then the policy carries the default, the choices and the coordinator, and installing the app needs its catalog id', () => {
+    const config = loadConfig({
+      ...valid, SECRET_RECIPIENT_DEFAULT: 'manager', SECRET_RECIPIENT_CHOICES: 'Requester, manager,coordinator,manager', IT_COORDINATOR: 'it.desk@contoso.com',
+      INSTALL_APP_FOR_RECIPIENT: 'true', TEAMS_APP_CATALOG_ID: '7d1c0a5e-0000-4000-8000-0000000a0c01',
+    });
+    expect(config.onboarding.credentials.recipient).toEqual({ default: 'manager', choices: ['requester', 'manager', 'coordinator'], coordinator: 'it.desk@contoso.com' });
+    expect(config.recipientReach).toEqual({ installApp: true, teamsAppCatalogId: '7d1c0a5e-0000-4000-8000-0000000a0c01' });
+    expect(loadConfig(valid).onboarding.credentials.recipient).toEqual({ default: 'requester', choices: ['requester'] });
+    expect(loadConfig(valid).recipientReach).toEqual({ installApp: false });
+  });
+
+  it.each([
+    ['choices without the default', { SECRET_RECIPIENT_DEFAULT: 'manager', SECRET_RECIPIENT_CHOICES: 'requester' }, 'SECRET_RECIPIENT_CHOICES'],
+    ['the coordinator offered without one', { SECRET_RECIPIENT_CHOICES: 'requester,coordinator' }, 'IT_COORDINATOR'],
+    ['an unknown recipient', { SECRET_RECIPIENT_DEFAULT: 'hr' }, 'SECRET_RECIPIENT_DEFAULT'],
+    ['an unknown choice', { SECRET_RECIPIENT_CHOICES: 'requester,hr' }, 'SECRET_RECIPIENT_CHOICES'],
+    ['a coordinator that is no user name or id', { SECRET_RECIPIENT_CHOICES: 'requester,coordinator', IT_COORDINATOR: 'IT desk' }, 'IT_COORDINATOR'],
+    ['installing the app without its catalog id', { INSTALL_APP_FOR_RECIPIENT: 'true' }, 'TEAMS_APP_CATALOG_ID'],
+  ])('when %s, then the variable is named', (_case, environment, variable) => {
+    expect(problemsOf({ ...valid, ...environment }).problems.map((p) => p.variable)).toContain(variable);
+  });
 });

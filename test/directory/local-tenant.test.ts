@@ -52,6 +52,7 @@ class ObservedDirectory implements Directory {
   setManager = (u: string, m: string) => this.inner.setManager(u, m);
   checkMemberGroups = (u: string, g: readonly string[]) => this.inner.checkMemberGroups(u, g);
   groupDisplayName = (g: string) => this.inner.groupDisplayName(g);
+  groupMembers = (g: string, limit: number) => this.inner.groupMembers(g, limit);
   findUsersByDisplayName = (name: string, limit: number) => this.inner.findUsersByDisplayName(name, limit);
   resetPassword: Directory['resetPassword'] = (u, p) => this.inner.resetPassword(u, p);
   issueTemporaryAccessPass: Directory['issueTemporaryAccessPass'] = (u, r) => this.inner.issueTemporaryAccessPass(u, r);

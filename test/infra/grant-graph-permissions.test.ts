@@ -22,7 +22,7 @@ const GRAPH_APP_ROLES: Record<string, string> = {
   'Domain.Read.All': 'dbb9058a-0e50-45d7-ae91-66909b5d4664',
   'UserAuthenticationMethod.ReadWrite.All': '50483e42-d915-4231-9639-7fdb7fd190e5',
   'Mail.Send': 'b633e1c5-b582-4048-a93e-9f11b44c7e96',
-  'TeamsAppInstallation.ReadWriteForUser.All': '74ef0291-ca83-4d02-8c7e-d2391e6a444f',
+  'TeamsAppInstallation.ReadWriteSelfForUser.All': '908de74d-f8b2-4d6b-a9ed-2a17b3b78179',
   'Directory.ReadWrite.All': '19dbc75e-c2e2-444c-a770-ec69d8559fc7',
 };
 
@@ -86,9 +86,9 @@ describe('scripts/grant-graph-permissions.sh', () => {
     expect(granted()).toHaveLength(4);
   });
 
-  it('when --mail and --install-for-users are given, then Mail.Send and TeamsAppInstallation.ReadWriteForUser.All are granted too', () => {
+  it('when --mail and --install-for-users are given, then Mail.Send and TeamsAppInstallation.ReadWriteSelfForUser.All are granted too', () => {
     expect(run(PRINCIPAL, '--mail', '--install-for-users').status).toBe(0);
-    expect(granted().map((a) => nameOf(a.appRoleId))).toEqual(expect.arrayContaining(['Mail.Send', 'TeamsAppInstallation.ReadWriteForUser.All']));
+    expect(granted().map((a) => nameOf(a.appRoleId))).toEqual(expect.arrayContaining(['Mail.Send', 'TeamsAppInstallation.ReadWriteSelfForUser.All']));
     expect(granted().map((a) => nameOf(a.appRoleId))).not.toContain('Directory.ReadWrite.All');
   });
 

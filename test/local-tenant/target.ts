@@ -25,7 +25,7 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createAesGcmSecretVault, defaultOnboardingPolicy, type AuditEvent, type AuditLog, type Clock, type NameHolder, type NewAccountCheck, type NewAccountProbe,
-  type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type Directory, type DirectoryUser,
+  type CreateUserOutcome, type CredentialDelivery, type DeliveryOutcome, type ReachOutcome, type Directory, type DirectoryUser,
   type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
   type RequestStore, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
   type VerifiedDomain, type CredentialStore, type StoredCredentials, type PasswordResetOutcome, type TemporaryAccessPassOutcome,
@@ -289,8 +289,18 @@ export class FakeDirectory implements Directory {
       .map((a) => ({ id: a.id, userPrincipalName: a.userPrincipalName, displayName: a.draft?.displayName, marker: a.marker }));
   }
 
-  async groupDisplayName(_groupId: string): Promise<string | null> {
-    return null;
+  async groupDisplayName(groupId: string): Promise<string | null> {
+    return this.groups.get(groupId)?.displayName ?? null;
+  }
+
+  /** Groups by id: their name and member user names (for a coordinator group). */
+  readonly groups = new Map<string, { displayName: string; memberUpns: string[] }>();
+  async groupMembers(groupId: string, limit: number): Promise<{ displayName: string; members: DirectoryUser[] } | null> {
+    const group = this.groups.get(groupId);
+    if (!group) return null;
+    const members = group.memberUpns.map((upn) => this.accounts.get(upn.toLowerCase())).filter((a) => a !== undefined)
+      .map((a) => ({ id: a.id, userPrincipalName: a.userPrincipalName, marker: a.marker }));
+    return { displayName: group.displayName, members: members.slice(0, limit) };
   }
 
   /** The tenant's TAP policy: 'on' issues passes; anything else is how it refuses. */
@@ -334,6 +344,11 @@ export class RecordingDelivery implements CredentialDelivery {
   readonly delivered: Delivered[] = [];
   readonly revealCards: Array<{ recipient: Requester; notice: RevealNotice }> = [];
   faults: Array<'undeliverable' | 'crash-after-send' | 'crash-before-send'> = [];
+  /** People the bot cannot reach (app not installed for them, blocked); everyone else is reachable. */
+  readonly unreachable = new Set<string>();
+  async reach(person: Requester): Promise<ReachOutcome> {
+    return this.unreachable.has(person.id) ? { kind: 'unreachable', reason: 'the app is not installed for them' } : { kind: 'reachable' };
+  }
   async sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome> {
     const fault = this.faults.shift();
     if (fault === 'crash-before-send') throw new Crash('crash before delivery');

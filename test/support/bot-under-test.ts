@@ -8,7 +8,7 @@ import { loadConfig, type AppConfig } from '../../src/config.js';
 import { startApp, type AppOverrides, type RunningApp } from '../../src/app.js';
 import type { LocalTenant } from '../../src/local-tenant/server.js';
 import { createLogger } from '../../src/logging.js';
-import { startRecordingConnector, type ConnectorTokenCheck, type RecordingConnector } from './recording-connector.js';
+import { startRecordingConnector, type ConnectorTokenCheck, type RecordingConnector, type RecordingConnectorOptions } from './recording-connector.js';
 import { TENANT_ID } from './activities.js';
 
 export interface BotUnderTest {
@@ -23,9 +23,9 @@ export interface BotUnderTest {
 
 export async function startBotUnderTest(
   environment: Record<string, string> = {},
-  options: { tenant?: LocalTenant; overrides?: AppOverrides; connectorTokenCheck?: ConnectorTokenCheck } = {},
+  options: { tenant?: LocalTenant; overrides?: AppOverrides; connectorTokenCheck?: ConnectorTokenCheck; connector?: RecordingConnectorOptions } = {},
 ): Promise<BotUnderTest> {
-  const connector = await startRecordingConnector(options.connectorTokenCheck ? { tokenCheck: options.connectorTokenCheck } : {});
+  const connector = await startRecordingConnector({ ...options.connector, ...(options.connectorTokenCheck ? { tokenCheck: options.connectorTokenCheck } : {}) });
   const tenant = options.tenant;
   const config = loadConfig({
     APP_MODE: 'local',

@@ -47,7 +47,9 @@ export async function clickReveal(bot: BotUnderTest, person: Person, reveal: { r
  * adds fields to each activity (their Teams client's locale and time zone, say).
  */
 export async function requestAccount(
-  bot: BotUnderTest, person: Person, name: { givenName: string; surname: string; ticketReference?: string; personalEmail?: string }, beforeCreate = () => {},
+  bot: BotUnderTest, person: Person,
+  name: { givenName: string; surname: string; ticketReference?: string; personalEmail?: string; /** More form fields (manager, secretRecipient…). */ fields?: Record<string, string> },
+  beforeCreate = () => {},
   activity: Record<string, unknown> = {},
 ): Promise<{ card?: Card; message?: string }> {
   const message = personalMessage(bot.connector.serviceUrl, person, 'new user', activity);
@@ -60,6 +62,7 @@ export async function requestAccount(
     draftId, givenName: name.givenName, surname: name.surname, domain: 'contoso.com', usageLocation: 'US',
     ticketReference: name.ticketReference ?? 'INC-77', businessJustification: 'New starter.',
     ...(name.personalEmail ? { personalEmail: name.personalEmail } : {}),
+    ...name.fields,
   });
   beforeCreate();
   return click('onboarding.create', { draftId });

@@ -61,8 +61,17 @@ export interface RecordingConnector {
   close(): Promise<void>;
 }
 
-/** Without `tokenCheck` every call is accepted (local mode sends none); with it, a call without a valid token gets 401 and is not recorded. */
-export async function startRecordingConnector(options: { tokenCheck?: ConnectorTokenCheck } = {}): Promise<RecordingConnector> {
+export interface RecordingConnectorOptions {
+  /** Without it every call is accepted (local mode sends none); with it, a call without a valid token gets 401 and is not recorded. */
+  tokenCheck?: ConnectorTokenCheck;
+  /**
+   * Whether a person has the bot's app (personal scope), asked when a 1:1 chat is created
+   * for their Entra object id: Teams answers 403 when they have not. Unset: everyone has it.
+   */
+  appInstalledFor?: (memberId: string) => boolean;
+}
+
+export async function startRecordingConnector(options: RecordingConnectorOptions = {}): Promise<RecordingConnector> {
   const received: RecordedActivity[] = [];
   const refused: { path: string; reason: string }[] = [];
   const check = options.tokenCheck;
@@ -139,6 +148,10 @@ export async function startRecordingConnector(options: { tokenCheck?: ConnectorT
     const target = body.isGroup ? body.channelData?.channel?.id ?? 'unknown-channel' : `personal:${body.members?.[0]?.id ?? 'unknown'}`;
     const failure = failureFor(target);
     if (failure) return reply.code(failure.status).send(failure.body);
+    const member = body.members?.[0]?.id ?? '';
+    if (!body.isGroup && options.appInstalledFor && !member.startsWith('29:') && !options.appInstalledFor(member)) {
+      return reply.code(403).send({ error: { code: 'Forbidden', message: 'The bot is not installed for this user, so it cannot start a conversation with them.' } });
+    }
     const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
     record('create-conversation', conversationId, '', request.body, request.headers.authorization);
     return { id: conversationId, activityId: randomUUID() };

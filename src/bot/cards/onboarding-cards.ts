@@ -4,7 +4,7 @@
  * leaves unresolved `${…}` expressions in the card.
  */
 import {
-  CONFIRMATION_INPUT, formFields, say, type Confirmation, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+  CONFIRMATION_INPUT, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
 import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
@@ -14,7 +14,7 @@ const FIELD_LABELS: Record<FormField, string> = {
   givenName: 'Given name', surname: 'Surname', displayName: 'Display name', alias: 'User name', domain: 'Domain',
   usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
   companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
-  ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email',
+  ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email', secretRecipient: 'Password goes to',
 };
 
 type Fields = Record<FormField, string>;
@@ -30,7 +30,12 @@ export interface FormCardView {
   domains: string[];
   alternatives: string[];
   alternativesText: string;
+  /** Who may receive the password, offered only when configuration allows more than one. */
+  recipientChoices: Array<{ title: string; value: string }>;
+  hasRecipientChoice: boolean;
 }
+
+const RECIPIENT_TITLES: Record<SecretRecipientRole, string> = { requester: 'Me', manager: 'The manager', coordinator: 'The IT coordinator' };
 
 export function onboardingFormCard(input: {
   draftId: string;
@@ -40,6 +45,7 @@ export function onboardingFormCard(input: {
   notes?: readonly string[];
   alternatives?: readonly string[];
   takenUpn?: string;
+  recipientChoices?: readonly SecretRecipientRole[];
 }) {
   const form = { ...emptyFields(), ...definedOnly(input.form) };
   const errors = emptyFields();
@@ -56,6 +62,8 @@ export function onboardingFormCard(input: {
     form,
     errors,
     domains: [...input.domains],
+    recipientChoices: (input.recipientChoices ?? []).map((role) => ({ title: RECIPIENT_TITLES[role], value: role })),
+    hasRecipientChoice: (input.recipientChoices ?? []).length > 1,
     alternatives,
     alternativesText:
       alternatives.length > 0
@@ -80,7 +88,7 @@ export interface ConfirmationView {
 /** The details to check, and what must be confirmed (an odd start date, a second account) before Create. */
 export function onboardingReviewCard(input: {
   draftId: string; userPrincipalName: string; form: OnboardingForm; displayName: string;
-  confirmations?: readonly Confirmation[]; dates?: DateStyle;
+  confirmations?: readonly Confirmation[]; dates?: DateStyle; recipient?: SecretRecipient;
 }) {
   const form = input.form;
   const dates = input.dates ?? DEFAULT_DATE_STYLE;
@@ -92,6 +100,7 @@ export function onboardingReviewCard(input: {
     { title: 'Employee type', value: form.employeeType ?? '' },
     { title: 'Start date', value: form.startDate ? formatDay(form.startDate, dates) : '' },
     { title: 'Manager', value: form.manager ?? '' },
+    { title: 'Password to', value: input.recipient ? nameRecipient(input.recipient) : '' },
     { title: 'Country', value: form.usageLocation ?? '' },
     { title: 'Ticket', value: form.ticketReference ?? '' },
     { title: 'Justification', value: form.businessJustification ?? '' },
@@ -147,12 +156,12 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
     case 'rejected':
       title = `No account created for ${name}`;
       color = 'Attention';
-      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request was not accepted.';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}`.trim() : 'The request was not accepted.';
       break;
     case 'failed':
       title = outcome.objectId ? `Account created for ${name}, with a problem` : `No account created for ${name}`;
       color = 'Attention';
-      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}` : 'The request could not be completed.';
+      sentence = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}`.trim() : 'The request could not be completed.';
       break;
     default:
       title = 'Working on it';
@@ -205,6 +214,7 @@ export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE
     { title: 'User name', value: ticket.userPrincipalName },
     { title: 'Display name', value: ticket.displayName },
     { title: 'Requested by', value: ticket.requester.name },
+    { title: 'Credentials for', value: ticket.recipient ? say.RECIPIENT_NAMED(ticket.recipient.name, ticket.recipient.role) : '' },
     { title: 'Ticket', value: ticket.ticketReference },
     { title: 'Time', value: formatMoment(ticket.at, dates) },
     { title: 'Object id', value: ticket.objectId ?? '' },
