@@ -40,6 +40,16 @@ export interface BulkRowRequest {
   readonly recipient?: string | undefined;
 }
 
+/** One line of the results sheet: what happened to a row, never a secret. */
+export interface BulkResultLine {
+  readonly rowNumber: number;
+  readonly displayName: string;
+  readonly userPrincipalName: string;
+  readonly outcome: string;
+  readonly objectId?: string | undefined;
+  readonly problem?: string | undefined;
+}
+
 export type BulkValidation =
   | { readonly ok: true; readonly rows: readonly BulkRowRequest[]; readonly notes: readonly string[] }
   | { readonly ok: false; readonly problems: readonly BulkProblem[]; readonly rowCount: number; readonly badRows: number; readonly notes: readonly string[] };

@@ -11,7 +11,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { BulkField, BulkProblem, BulkSheet, BulkSheetRow } from '../onboarding/bulk-rows.js';
+import type { BulkField, BulkProblem, BulkResultLine, BulkSheet, BulkSheetRow } from '../onboarding/bulk-rows.js';
 import { sayBulk } from '../onboarding/sentences.js';
 
 /** Longest sheet read at all (a 1,000-row sheet is ~300 KB); longer text is refused before parsing. */
@@ -105,16 +105,6 @@ function columnKey(title: string): string {
 
 function refused(problem: BulkProblem): BulkSheet {
   return { rows: [], problems: [problem], notes: [] };
-}
-
-/** One line of the results sheet: what happened to a row, never a secret. */
-export interface BulkResultLine {
-  readonly rowNumber: number;
-  readonly displayName: string;
-  readonly userPrincipalName: string;
-  readonly outcome: string;
-  readonly objectId?: string | undefined;
-  readonly problem?: string | undefined;
 }
 
 /** The results sheet as CSV; cells a spreadsheet would run as a formula are quoted with a leading apostrophe. */
