@@ -100,3 +100,11 @@ export function countRows(job: BulkJob): { total: number; done: number; failed: 
   }
   return { total: job.rows.length, done, failed, remaining: job.rows.length - done - failed };
 }
+
+/** One audit event about a bulk (never a secret). */
+export function bulkEvent(deps: BulkDependencies, job: BulkJob, type: string, details: Record<string, string | number | boolean | null>) {
+  return {
+    requestId: job.jobId, correlationId: job.correlationId, at: deps.clock.now().toISOString(), type, actor: deps.instanceId,
+    details: { status: job.status, requesterId: job.requester.id, requesterName: job.requester.name, ticketReference: job.ticketReference, ...details },
+  };
+}

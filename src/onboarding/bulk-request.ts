@@ -5,11 +5,12 @@
  * stored as a job `review` for one review card. The admin then approves it (the runner
  * creates the accounts, run-bulk.ts) or cancels it. Nothing reaches Graph's write side here.
  */
-import { type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
+import { bulkEvent, type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
 import { validateBulkSheet, type BulkProblem, type BulkRowRequest, type BulkSheet } from './bulk-rows.js';
 import type { Requester } from './ports.js';
 import type { RoleResolver } from './roles.js';
 import { sayBulk } from './sentences.js';
+import { resumeBulks, runBulk, type BulkRunOutcome } from './run-bulk.js';
 
 export interface BulkDeskDependencies extends BulkDependencies {
   readonly roles: RoleResolver;
@@ -107,9 +108,24 @@ async function lookUpPeople(deps: BulkDependencies, rows: readonly BulkRowReques
   return people;
 }
 
-export function bulkEvent(deps: BulkDependencies, job: BulkJob, type: string, details: Record<string, string | number | boolean | null>) {
+
+/** The bulk use cases bound to their dependencies, for the edge (which never reaches the ports itself). */
+export interface BulkDesk {
+  /** Validates a sheet an admin sent and stores it for review, or says what is wrong, by row. */
+  reviewSheet(admin: Requester, sheet: BulkSheet): Promise<BulkReview>;
+  /** Approve (the run starts; `work` settles when it ends) or cancel. */
+  decide(admin: Requester, jobId: string, decision: 'approve' | 'cancel'): Promise<BulkDecision & { readonly work?: Promise<BulkRunOutcome> }>;
+  /** Runs every approved, unfinished bulk to its end (after a restart). */
+  resumeUnfinished(): Promise<number>;
+}
+
+export function createBulkDesk(deps: BulkDeskDependencies): BulkDesk {
   return {
-    requestId: job.jobId, correlationId: job.correlationId, at: deps.clock.now().toISOString(), type, actor: deps.instanceId,
-    details: { status: job.status, requesterId: job.requester.id, requesterName: job.requester.name, ticketReference: job.ticketReference, ...details },
+    reviewSheet: (admin, sheet) => reviewBulkSheet(deps, admin, sheet),
+    async decide(admin, jobId, decision) {
+      const result = await decideBulk(deps, admin, jobId, decision);
+      return result.kind === 'approved' ? { ...result, work: runBulk(deps, jobId) } : result;
+    },
+    resumeUnfinished: () => resumeBulks(deps),
   };
 }

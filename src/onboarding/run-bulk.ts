@@ -7,8 +7,7 @@
  * bulk-job.ts). The admin's progress card is updated in place, every few seconds; at the
  * end IT gets the results sheet (no secret) in the ticket channel.
  */
-import { bulkEvent } from './bulk-request.js';
-import { countRows, credentialIdForRow, markerForRow, type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
+import { bulkEvent, countRows, credentialIdForRow, markerForRow, type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
 import type { BulkResultLine } from './bulk-rows.js';
 import { userDraftFrom } from './create-account.js';
 import { sealNewPassword } from './credentials.js';

@@ -365,6 +365,7 @@ export const sayBulk = {
   NOT_YOUR_BULK: () => 'Only the admin who sent this sheet can start or cancel it.',
   BULK_UNKNOWN: () => 'I no longer know this bulk. Send the sheet again.',
   BULK_CANCELLED: () => 'Bulk cancelled. Nothing was created.',
+  BULK_STARTED: () => 'Started: a progress card follows and updates itself; the results sheet goes to the IT ticket channel.',
   BULK_ALREADY_STARTED: () => 'This bulk has already started; its progress card shows how far it is.',
   ROW_TAKEN: (upn: string) => `${upn} already belongs to another account.`,
   ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
