@@ -18,7 +18,7 @@ import {
   createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
 } from './delivery/teams-delivery.js';
 import { revealCard } from './bot/cards/credentials-cards.js';
-import { bulkProgressCard, bulkResultsMessages } from './bot/cards/bulk-cards.js';
+import { bulkProgressCard, bulkResultsMessages, bulkRevealCard } from './bot/cards/bulk-cards.js';
 import { createTeamsBulkReporting } from './delivery/teams-bulk-reporting.js';
 import { createGraphBulkDirectory } from './directory/graph-bulk-directory.js';
 import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
@@ -238,6 +238,7 @@ function createBulkDependencies(
     bulkReporting: createTeamsBulkReporting({
       adapter: botFramework.adapter, botAppId: config.bot.appId, logger, addresses: storage.addresses,
       progressMessage: (progress) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkProgressCard(progress))),
+      revealMessage: (notice) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkRevealCard(notice))),
       resultsMessages: (progress, lines) => bulkResultsMessages(progress, writeBulkResults(lines)),
     }),
     bulkPolicy: { ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay },

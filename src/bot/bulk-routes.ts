@@ -4,12 +4,12 @@
  * Create all starts the run, whose progress card then updates itself. The edge only reads
  * the sheet and renders the answers; the bulk desk decides.
  */
-import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { sayBulk, type BulkDesk } from '../onboarding/index.js';
 import { readBulkSheet } from '../request-reading/bulk-sheet.js';
-import { bulkReviewCard, bulkSentenceCard } from './cards/bulk-cards.js';
+import { bulkReviewCard, bulkRevealedCard, bulkSentenceCard } from './cards/bulk-cards.js';
 import { personOf } from './onboarding-routes.js';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
@@ -82,6 +82,15 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
 
   app.message(async (context) => isPersonalChat(context) && (fileAttachmentOf(context) !== undefined || looksLikeBulkSheet(context.activity.text ?? '')), receiveSheet);
   app.adaptiveCards.actionExecute<CardData>('bulk.approve', (context, _state, data) => decide('approve')(context, data));
+  // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card.
+  app.adaptiveCards.actionExecute<CardData>('bulk.reveal', async (context, _state, data) => {
+    const answer = await desk.revealCredentials(personOf(context), data.jobId);
+    const body = answer.kind === 'refused'
+      ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer.sentence }
+      : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: bulkRevealedCard(answer) };
+    await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
+    return '';
+  });
   app.adaptiveCards.actionExecute<CardData>('bulk.cancel', (context, _state, data) => decide('cancel')(context, data));
 }
 

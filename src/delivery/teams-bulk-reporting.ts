@@ -4,7 +4,9 @@
  * the IT ticket channel. The messages are rendered by views from the composition root.
  */
 import type { Activity, ConversationReference } from 'botbuilder';
-import { say, type BulkProgress, type BulkReporting, type BulkResultLine, type TicketOutcome } from '../onboarding/index.js';
+import {
+  say, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type DeliveryOutcome, type Requester, type TicketOutcome,
+} from '../onboarding/index.js';
 import type { ConversationAddresses } from './conversation-addresses.js';
 import { inConversation } from './proactive.js';
 import type { TeamsDeliveryOptions } from './teams-delivery.js';
@@ -12,6 +14,8 @@ import type { TeamsDeliveryOptions } from './teams-delivery.js';
 export interface TeamsBulkReportingOptions extends Pick<TeamsDeliveryOptions, 'adapter' | 'botAppId' | 'logger'> {
   readonly addresses: ConversationAddresses;
   progressMessage(progress: BulkProgress): Partial<Activity>;
+  /** The bulk reveal card for the recipient: names only, the Reveal button shows the secrets. */
+  revealMessage(notice: BulkRevealNotice, recipient: Requester): Partial<Activity>;
   /** The results sheet as one or more messages (a long sheet is split to fit Teams' message size). */
   resultsMessages(progress: BulkProgress, lines: readonly BulkResultLine[]): Array<Partial<Activity>>;
 }
@@ -35,6 +39,18 @@ export function createTeamsBulkReporting(options: TeamsBulkReportingOptions): Bu
       } catch (error) {
         logger.warn({ jobId: progress.jobId, err: { message: (error as Error).message?.slice(0, 200) } }, 'bulk progress card could not be shown');
         return { messageId };
+      }
+    },
+    async sendRevealCard(recipient, notice): Promise<DeliveryOutcome> {
+      const address = await options.addresses.person(recipient.id);
+      const chat = address?.personalChat;
+      if (!chat?.conversation?.id) return { kind: 'undeliverable', reason: say.NO_WAY_TO_REACH(recipient.name) };
+      try {
+        await inConversation(adapter, botAppId, chat, (turn) => turn.sendActivity(options.revealMessage(notice, recipient)));
+        return { kind: 'delivered' };
+      } catch (error) {
+        logger.warn({ jobId: notice.jobId, err: { message: (error as Error).message?.slice(0, 200) } }, 'bulk reveal card could not be delivered');
+        return { kind: 'undeliverable', reason: say.TEAMS_REFUSED(undefined) };
       }
     },
     async postResults(progress, lines): Promise<TicketOutcome> {

@@ -11,6 +11,7 @@ import type { Requester } from './ports.js';
 import type { RoleResolver } from './roles.js';
 import { sayBulk } from './sentences.js';
 import { resumeBulks, runBulk, type BulkRunOutcome } from './run-bulk.js';
+import { revealBulkCredentials, type BulkRevealAnswer } from './bulk-reveal.js';
 
 export interface BulkDeskDependencies extends BulkDependencies {
   readonly roles: RoleResolver;
@@ -115,6 +116,8 @@ export interface BulkDesk {
   reviewSheet(admin: Requester, sheet: BulkSheet): Promise<BulkReview>;
   /** Approve (the run starts; `work` settles when it ends) or cancel. */
   decide(admin: Requester, jobId: string, decision: 'approve' | 'cancel'): Promise<BulkDecision & { readonly work?: Promise<BulkRunOutcome> }>;
+  /** The recipient's Reveal click: the passwords of their rows, for the invoke response only. */
+  revealCredentials(person: Requester | undefined, jobId: unknown): Promise<BulkRevealAnswer>;
   /** Runs every approved, unfinished bulk to its end (after a restart). */
   resumeUnfinished(): Promise<number>;
 }
@@ -126,6 +129,7 @@ export function createBulkDesk(deps: BulkDeskDependencies): BulkDesk {
       const result = await decideBulk(deps, admin, jobId, decision);
       return result.kind === 'approved' ? { ...result, work: runBulk(deps, jobId) } : result;
     },
+    revealCredentials: (person, jobId) => revealBulkCredentials(deps, person, jobId),
     resumeUnfinished: () => resumeBulks(deps),
   };
 }

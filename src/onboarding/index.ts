@@ -43,3 +43,4 @@ export * from './bulk-rows.js';
 export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
+export * from './bulk-reveal.js';

@@ -369,10 +369,20 @@ export interface BulkProgress {
   readonly finished: boolean;
 }
 
+/** What a bulk reveal card says: the bulk, the display names, until when. */
+export interface BulkRevealNotice {
+  readonly jobId: string;
+  readonly displayNames: readonly string[];
+  /** ISO 8601: after this the secrets are deleted. */
+  readonly expiresAt: string;
+}
+
 /** Tells the admin and IT how a bulk goes; never a secret. */
 export interface BulkReporting {
   /** Posts the progress card in the admin's chat (no `messageId`) or updates it in place; returns its id. */
   showProgress(admin: Requester, progress: BulkProgress, messageId: string | undefined): Promise<{ readonly messageId?: string | undefined }>;
+  /** Sends `recipient` one reveal card naming the accounts whose credentials are theirs (no user name, no secret; Reveal shows them). */
+  sendRevealCard(recipient: Requester, notice: BulkRevealNotice): Promise<DeliveryOutcome>;
   /** Posts the results sheet (one line per row, no secret) in the IT ticket channel. */
   postResults(progress: BulkProgress, lines: readonly BulkResultLine[]): Promise<TicketOutcome>;
 }

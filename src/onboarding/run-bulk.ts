@@ -119,11 +119,33 @@ class BulkRun {
       const posted = await this.deps.bulkReporting.postResults(this.progress(true), resultLines(this.job));
       if (posted.kind === 'posted') await this.update((job) => ({ ...job, resultsPosted: true }));
     }
+    await this.handOverCredentials();
     const counts = countRows(this.job);
     await this.update((job) => ({ ...job, status: 'done', lease: undefined }));
     await this.flush();
     await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', { created: counts.done, failed: counts.failed }));
     await this.showProgress(true);
+  }
+
+  /** One reveal card per recipient (once each); the sealed passwords of rows that made no account are deleted. */
+  private async handOverCredentials(): Promise<void> {
+    for (const row of this.job.rows.filter((r) => r.state === 'failed')) {
+      await this.deps.credentials.delete(credentialIdForRow(this.job.jobId, row.rowNumber));
+    }
+    const byRecipient = new Map<string, BulkRowRecord[]>();
+    for (const row of this.job.rows.filter((r) => r.state === 'created')) {
+      byRecipient.set(row.recipient.id, [...(byRecipient.get(row.recipient.id) ?? []), row]);
+    }
+    const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.policy.credentials.revealWindowMs).toISOString();
+    for (const [recipientId, rows] of byRecipient) {
+      if (this.job.revealsSent?.includes(recipientId)) continue;
+      const recipient = rows[0]!.recipient;
+      const sent = await this.deps.bulkReporting.sendRevealCard(recipient, { jobId: this.job.jobId, displayNames: rows.map((r) => r.request.displayName), expiresAt });
+      await this.deps.audit.append(bulkEvent(this.deps, this.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
+        recipientId, accounts: rows.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
+      }));
+      if (sent.kind === 'delivered') await this.update((job) => ({ ...job, revealsSent: [...(job.revealsSent ?? []), recipientId] }));
+    }
   }
 
   private nextBatch(taken: Set<number>): { kind: 'rows'; rows: BulkRowRecord[] } | { kind: 'wait'; ms: number } | { kind: 'finished' } {

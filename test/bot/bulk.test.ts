@@ -89,5 +89,22 @@ describe('bulk onboarding in Teams', () => {
     expect(progress.filter((r) => r.operation !== 'update')).toHaveLength(1);
     expect(progress.at(-1)?.operation).toBe('update');
     expect(textOf(cardOf(progress.at(-1)))).toMatch(/Bulk finished: 30 created[\s\S]*100 %/);
+
+    // One reveal card for the recipient (the admin here): names only; Reveal answers with the passwords, in the invoke response only.
+    const revealCards = bot.connector.inConversation(`a:personal-${PEOPLE.alex.aadObjectId}`)
+      .filter((r) => cardsIn(r.activity).some((c) => c.actions?.some((a) => a.verb === 'bulk.reveal')));
+    expect(revealCards).toHaveLength(1);
+    const revealCard = cardOf(revealCards[0]);
+    expect(textOf(revealCard)).toContain('Credentials for 30 new accounts');
+    expect(textOf(revealCard)).not.toContain('@contoso.com');
+    const someoneElse = invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.megan, 'bulk.reveal', { jobId }, revealCards[0]!.activityId))).body);
+    expect(someoneElse.message).toContain('nothing was shown');
+    const shown = invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.alex, 'bulk.reveal', { jobId }, revealCards[0]!.activityId))).body);
+    const shownText = textOf(shown.card!);
+    const passwords = [...shownText.matchAll(/^Sheet Person\w+\n(\S+)$/gm)].map((m) => m[1]!);
+    expect(passwords).toHaveLength(30);
+    expect(new Set(passwords).size).toBe(30);
+    const everythingPosted = JSON.stringify(bot.connector.received);
+    for (const password of passwords) expect(everythingPosted).not.toContain(password);
   });
 });

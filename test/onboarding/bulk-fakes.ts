@@ -1,6 +1,6 @@
 import {
   defaultBulkPolicy, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
-  type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type CreateUserOutcome,
+  type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type CreateUserOutcome,
   type Requester, type RoleResolver, type StoredBulkJob,
 } from '../../src/onboarding/index.js';
 import { Crash, makeWorld, type World } from './fakes.js';
@@ -63,6 +63,11 @@ export class FakeBulkDirectory implements BulkDirectory {
 export class RecordingBulkReporting implements BulkReporting {
   readonly progress: Array<{ messageId: string | undefined; progress: BulkProgress }> = [];
   readonly results: Array<{ progress: BulkProgress; lines: readonly BulkResultLine[] }> = [];
+  readonly revealCards: Array<{ recipient: Requester; notice: BulkRevealNotice }> = [];
+  async sendRevealCard(recipient: Requester, notice: BulkRevealNotice) {
+    this.revealCards.push({ recipient, notice });
+    return { kind: 'delivered' as const };
+  }
   async showProgress(_admin: Requester, progress: BulkProgress, messageId: string | undefined) {
     this.progress.push({ messageId, progress });
     return { messageId: messageId ?? 'progress-1' };

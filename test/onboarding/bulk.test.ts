@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideBulk, reviewBulkSheet, runBulk, resumeBulks, type BulkSheet, type BulkSheetRow } from '../../src/onboarding/index.js';
+import { decideBulk, reviewBulkSheet, revealBulkCredentials, runBulk, resumeBulks, type BulkSheet, type BulkSheetRow } from '../../src/onboarding/index.js';
 import { admin, makeBulkWorld, type BulkWorld } from './bulk-fakes.js';
 import { Crash } from './fakes.js';
 
@@ -84,6 +84,34 @@ describe('bulk onboarding', () => {
     const lines = world.bulkReporting.results[0]?.lines ?? [];
     expect(lines.filter((l) => l.outcome === 'created')).toHaveLength(5);
     expect(lines.find((l) => l.userPrincipalName === 'p3@contoso.com')).toMatchObject({ outcome: 'failed', problem: 'p3@contoso.com already belongs to another account.' });
+  });
+
+  it('when the bulk ends, then each recipient gets one reveal card of names, and only their Reveal shows exactly their accounts’ passwords', async () => {
+    const world = makeBulkWorld();
+    world.directory.addAccount('p4@contoso.com', null); // one row fails
+    const rows = people(6);
+    rows[0] = { ...rows[0]!, cells: { ...rows[0]!.cells, recipient: 'megan.bowen@contoso.com' } };
+    const jobId = await approvedBulk(world, rows);
+    await runBulk(world.bulkDeps(), jobId);
+    const cards = world.bulkReporting.revealCards;
+    expect(cards.map((c) => [c.recipient.id === admin.id ? 'admin' : c.recipient.name, c.notice.displayNames.length])).toEqual([['megan.bowen@contoso.com', 1], ['admin', 4]]);
+    expect(cards.flatMap((c) => c.notice.displayNames).some((name) => name.includes('@'))).toBe(false); // names only, no user names
+
+    const megan = cards[0]!.recipient;
+    const shown = await revealBulkCredentials(world.bulkDeps(), admin, jobId);
+    if (shown.kind !== 'shown') throw new Error('not shown');
+    expect(shown.accounts).toHaveLength(4);
+    for (const { displayName, password } of shown.accounts) {
+      const account = world.directory.createdByWorkflow().find((a) => a.draft?.displayName === displayName);
+      expect(password.reveal()).toBe(account?.password);
+    }
+    expect((await revealBulkCredentials(world.bulkDeps(), megan, jobId)).kind).toBe('shown');
+    expect(await revealBulkCredentials(world.bulkDeps(), { id: 'someone', name: 'Someone' }, jobId))
+      .toEqual({ kind: 'refused', sentence: expect.stringContaining('nothing was shown') });
+    // The failed row's sealed password is gone; a second run sends no second card.
+    expect(world.credentials.entries.has(`${jobId}-7.1`)).toBe(false);
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    expect(world.bulkReporting.revealCards).toHaveLength(2);
   });
 
   it('when another run holds the job, then a second run leaves it alone', async () => {

@@ -3,7 +3,7 @@
  * problem by row) and the progress card (done / failed / remaining and a bar), updated in
  * place. Never a user name with a secret, never a secret.
  */
-import { sayBulk, type BulkProgress, type BulkReview } from '../../onboarding/index.js';
+import { sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
 import { renderCard } from './render.js';
 
 /** Problems shown on one card; the rest are counted ("and 12 more"). */
@@ -86,4 +86,25 @@ export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<
     type: 'message' as const, textFormat: 'markdown' as const,
     text: `${index === 0 ? heading : `Results sheet, part ${index + 1} of ${parts.length}:`}\n\n\`\`\`csv\n${part}\`\`\``,
   }));
+}
+
+/** The bulk reveal card for a recipient: whose credentials, until when; no user name, no secret. */
+export function bulkRevealCard(notice: BulkRevealNotice) {
+  return renderCard('bulk-reveal', {
+    jobId: notice.jobId,
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
+    intro: 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
+    names: [...notice.displayNames],
+    expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
+  });
+}
+
+/** The answer to the recipient's Reveal click, in the invoke response only: display names and passwords. */
+export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
+  return renderCard('bulk-revealed', {
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
+    accounts: answer.accounts.map((a) => ({ displayName: a.displayName, password: a.password.reveal() })),
+    gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
+    instructions: `Give each person their password privately. They stay visible to you until ${answer.visibleUntil?.slice(11, 16) ?? '—'} UTC, then they are deleted.`,
+  });
 }
