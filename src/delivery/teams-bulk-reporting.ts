@@ -59,7 +59,10 @@ export function createTeamsBulkReporting(options: TeamsBulkReportingOptions): Bu
       try {
         const messageId = await inConversation(adapter, botAppId, channel.reference as Partial<ConversationReference>, async (turn) => {
           let first = '';
-          for (const message of options.resultsMessages(progress, lines)) first ||= (await turn.sendActivity(message))?.id ?? '';
+          for (const message of options.resultsMessages(progress, lines)) {
+            const id = (await turn.sendActivity(message))?.id ?? '';
+            first ||= id;
+          }
           return first;
         });
         return { kind: 'posted', messageId };

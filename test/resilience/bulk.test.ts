@@ -63,7 +63,12 @@ describe('bulk onboarding survives kill -9', () => {
     // The sheet comes in several messages (a long one is split to fit Teams); the last part closes with the 1,000th line.
     const results = () => connector.inConversation(TICKET_CHANNEL).filter((r) => String(r.activity.text ?? '').includes('```csv'));
     const lastLine = () => results().map((r) => String(r.activity.text)).join('\n').includes(`${ROWS + 2},Resil Person`);
-    await waitFor('the whole results sheet', lastLine, 240_000, 200);
+    await waitFor('the whole results sheet', lastLine, 240_000, 200).catch((error: unknown) => {
+      // What the restarted process was doing, for whoever reads the failure.
+      const output = second.process.output().split('\n').filter((line) => !line.startsWith('test: resume pass')).join('\n');
+      console.log(`accounts ${accounts().length}; ticket channel messages ${results().length}\n${output.slice(-4000)}`);
+      throw error;
+    });
 
     const all = accounts();
     expect(all).toHaveLength(ROWS);
