@@ -18,6 +18,11 @@ import {
   createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
 } from './delivery/teams-delivery.js';
 import { revealCard } from './bot/cards/credentials-cards.js';
+import { bulkProgressCard, bulkResultsMessages, bulkRevealCard } from './bot/cards/bulk-cards.js';
+import { createTeamsBulkReporting } from './delivery/teams-bulk-reporting.js';
+import { createGraphBulkDirectory } from './directory/graph-bulk-directory.js';
+import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
+import { writeBulkResults } from './request-reading/bulk-sheet.js';
 import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
@@ -28,7 +33,7 @@ import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-l
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
-  REFUSAL_EVENT, createAesGcmSecretVault, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
+  REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
@@ -66,7 +71,9 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
   logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
   const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
-  const desk = createRequestDesk(createDeskDependencies(config, workflow, storage, teams));
+  const deskDependencies = createDeskDependencies(config, workflow, storage, teams);
+  const desk = createRequestDesk(deskDependencies);
+  const bulkDesk = createBulkDesk(createBulkDependencies(config, deskDependencies, botFramework, storage, logger));
   const bot = createBotApplication({
     adapter: botFramework.adapter,
     storage: storage.botState,
@@ -77,6 +84,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     addresses: storage.addresses,
     messages: teams.messages,
     createAnswerWithinMs: overrides.createAnswerWithinMs,
+    bulkDesk,
   });
   const server = await startHttpServer({
     host: config.server.host,
@@ -90,7 +98,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     loopbackHostsOnly: config.mode === 'local',
   });
   logger.info({ url: server.url, mode: config.mode, version: VERSION, instanceId }, 'bot listening');
-  const resume = startResumeScheduler(config, workflow, storage.requests, teams, logger);
+  const resume = startResumeScheduler(config, workflow, storage.requests, teams, logger, bulkDesk);
 
   return {
     url: server.url,
@@ -274,6 +282,27 @@ function createDeskDependencies(
   };
 }
 
+/** Bulk onboarding: batches through Graph, jobs in Blob Storage beside the requests, progress and results through Teams. */
+function createBulkDependencies(
+  config: AppConfig, desk: RequestDeskDependencies, botFramework: BotFramework, storage: Storage, logger: Logger,
+): BulkDeskDependencies {
+  return {
+    ...desk,
+    bulkDirectory: createGraphBulkDirectory({
+      baseUrl: config.graph.baseUrl, tenantId: config.tenantId, credential: config.graph.credential, authorityHost: config.graph.authorityHost,
+      disableInstanceDiscovery: config.graph.disableInstanceDiscovery, markerAttribute: config.accounts.createMarkerAttribute,
+    }),
+    bulkJobs: createBlobBulkJobStore({ ...storage.access, containerName: config.storage.requestsContainer }),
+    bulkReporting: createTeamsBulkReporting({
+      adapter: botFramework.adapter, botAppId: config.bot.appId, logger, addresses: storage.addresses,
+      progressMessage: (progress) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkProgressCard(progress))),
+      revealMessage: (notice) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkRevealCard(notice))),
+      resultsMessages: (progress, lines) => bulkResultsMessages(progress, writeBulkResults(lines)),
+    }),
+    bulkPolicy: { ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay },
+  };
+}
+
 /** /healthz: storage, audit table and directory, each answering now. */
 function readinessProbes(storage: Storage, directory: Directory, clock: Clock): ReadinessProbe[] {
   return [
@@ -289,8 +318,15 @@ function readinessProbes(storage: Storage, directory: Directory, clock: Clock): 
 /** Requests left unfinished by a crash, a kill or a long throttle continue without anyone clicking. */
 function startResumeScheduler(
   config: AppConfig, workflow: OnboardingDependencies, requests: BlobRequestStore, teams: ReturnType<typeof createTeamsDelivery>, logger: Logger,
+  bulkDesk: BulkDesk,
 ) {
+  // A bulk run can take minutes: it goes on beside the pass, never two from one tick at once.
+  let bulkResume: Promise<unknown> | undefined;
   return scheduleResume(async () => {
+    bulkResume ??= bulkDesk.resumeUnfinished()
+      .then((resumed) => resumed > 0 && logger.info({ resumed }, 'resumed unfinished bulks'))
+      .catch((error: unknown) => logger.error({ err: error }, 'could not resume a bulk'))
+      .finally(() => { bulkResume = undefined; });
     const report = await resumeUnfinishedRequests(workflow, requests, { notice: teams.notice });
     for (const { requestId, error } of report.failed) logger.error({ err: error, requestId }, 'could not resume an onboarding request');
     if (report.resumed.length > 0 || report.notified.length > 0 || report.purged > 0) {

@@ -116,6 +116,8 @@ const environmentSchema = z
     ROLE_CACHE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int().min(0).max(3600, 'seconds from 0 to 3600').default(60),
     REQUESTS_PER_HOUR_PER_REQUESTER: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 10000' }).int().min(1).max(10_000).default(20),
     REQUESTS_PER_HOUR_TOTAL: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 100000' }).int().min(1).max(100_000).default(200),
+    BULK_MAX_ROWS: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 5000' }).int().min(1).max(5000).default(1000),
+    BULK_PER_ADMIN_PER_DAY: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 100' }).int().min(1).max(100).default(5),
 
     // Account defaults.
     DEFAULT_USAGE_LOCATION: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as US').default('US'),
@@ -301,6 +303,8 @@ export interface AppConfig {
   readonly approval: { readonly mode: Environment['APPROVAL_POLICY']; readonly allowSelfApproval: boolean; readonly expiresAfterMs: number };
   readonly roleCacheMs: number;
   readonly rateLimits: { readonly perRequesterPerHour: number; readonly totalPerHour: number };
+  /** Bulk onboarding's own limits, separate from the per-person request limits. */
+  readonly bulk: { readonly maxRows: number; readonly perAdminPerDay: number };
   /** The ticket channel from configuration (conversation id + service URL), if any. */
   readonly ticketChannel?: { readonly conversationId: string; readonly serviceUrl: string } | undefined;
   readonly accounts: {
@@ -449,6 +453,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     approval,
     roleCacheMs: env.ROLE_CACHE_SECONDS * 1000,
     rateLimits: { perRequesterPerHour: env.REQUESTS_PER_HOUR_PER_REQUESTER, totalPerHour: env.REQUESTS_PER_HOUR_TOTAL },
+    bulk: { maxRows: env.BULK_MAX_ROWS, perAdminPerDay: env.BULK_PER_ADMIN_PER_DAY },
     ticketChannel: env.TICKET_CHANNEL_ID && env.TICKET_CHANNEL_SERVICE_URL ? { conversationId: env.TICKET_CHANNEL_ID, serviceUrl: env.TICKET_CHANNEL_SERVICE_URL } : undefined,
     accounts: {
       defaultUsageLocation: env.DEFAULT_USAGE_LOCATION,

@@ -6,13 +6,14 @@
 import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { DirectoryError, say, type RequestDesk } from '../onboarding/index.js';
+import { DirectoryError, say, type BulkDesk, type RequestDesk } from '../onboarding/index.js';
 import type { AddressBook } from './address-book.js';
 import { addAuditConversation } from './audit-routes.js';
 import { helpCard, type BotCommand } from './cards/help-card.js';
 import { DraftStore } from './drafts.js';
 import { tenantOf } from './inbound-activity.js';
 import { addCredentialsConversation, CREDENTIALS_COMMANDS } from './credentials-routes.js';
+import { addBulkConversation, type BulkConversationOptions } from './bulk-routes.js';
 import { addOnboardingConversation, ONBOARDING_COMMANDS, type MessageUpdater } from './onboarding-routes.js';
 
 export interface BotApplicationOptions {
@@ -28,6 +29,10 @@ export interface BotApplicationOptions {
   messages: MessageUpdater;
   /** How long the Create click waits before answering "working on it". */
   createAnswerWithinMs?: number | undefined;
+  /** Bulk onboarding (a sheet sent by an admin); absent: sheets are read like any other message. */
+  bulkDesk?: BulkDesk | undefined;
+  /** Downloads an attached sheet (tests); production fetches the Teams download URL over https. */
+  bulkDownload?: BulkConversationOptions['download'];
 }
 
 /** The commands the bot answers; the help card lists exactly these. */
@@ -114,6 +119,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk });
   addCredentialsConversation(app, { desk: options.desk, logger });
+  if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
   addOnboardingConversation(app, {
     desk: options.desk,
     addresses: options.addresses,

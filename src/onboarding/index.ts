@@ -41,3 +41,8 @@ export * from './node-clock-and-random.js';
 export * from './roles.js';
 export * from './refusals.js';
 export * from './rate-limit.js';
+export * from './bulk-rows.js';
+export * from './bulk-job.js';
+export * from './bulk-request.js';
+export * from './run-bulk.js';
+export * from './bulk-reveal.js';

@@ -386,3 +386,46 @@ export function describeRetryAfter(ms: number): string {
   const hours = Math.round(minutes / 60);
   return `in about ${hours} hour${hours === 1 ? '' : 's'}`;
 }
+
+/** What the bot says about a bulk sheet (bulk-rows.ts, bulk-request.ts, run-bulk.ts, the sheet reader). */
+export const sayBulk = {
+  NO_ROWS: () => 'The sheet has no rows to create: put one person per row under the header row.',
+  TOO_MANY_ROWS: (rows: number, max: number) => `The sheet has ${rows} rows; one bulk takes at most ${max}. Split it into several sheets.`,
+  NOT_CSV: (detail: string) => `I could not read the sheet as CSV (${detail}). Save it as "CSV UTF-8" and send it again.`,
+  NO_HEADER: () => 'The sheet has no header row: use the Entra bulk-create template (its second line names the columns, like "Name [displayName] Required").',
+  MISSING_COLUMN: (column: string) => `The sheet has no "${column}" column.`,
+  DUPLICATE_COLUMN: (column: string) => `The column "${column}" appears twice.`,
+  PASSWORD_COLUMN_FILLED: () =>
+    'The sheet fills in the "Initial password" column. I never take a password chosen in chat: I generate one per account. ' +
+    'Empty that column (or remove it) and send the sheet again — and change any password you have used elsewhere.',
+  PASSWORD_COLUMN_IGNORED: () => 'The empty "Initial password" column is ignored: I generate a temporary password per account.',
+  COLUMNS_IGNORED: (columns: readonly string[]) => `These columns are not used and were ignored: ${columns.join(', ')}.`,
+  ROW_TOO_WIDE: (cells: number, columns: number) => `This row has ${cells} cells but the header has ${columns} columns.`,
+  USER_NAME_NEEDS_DOMAIN: (upn: string) => `The user name ${upn} needs the form name@domain.`,
+  BLOCKED_SIGN_IN: () => 'Block sign in is "Yes": this bot only creates accounts that can sign in. Put "No" or leave it empty.',
+  BLOCK_SIGN_IN_YES_NO: (value: string) => `Block sign in must be Yes or No, not "${value.slice(0, 20)}".`,
+  PERSONAL_EMAIL_INVALID: () => 'The personal email is not an email address.',
+  RECIPIENT_INVALID: () => "The recipient must be a user name, like adele.vance@contoso.com.",
+  RECIPIENT_NOT_IN_DIRECTORY: (upn: string) => `The recipient ${upn} was not found in the directory.`,
+  MANAGER_NOT_IN_DIRECTORY: (upn: string) => `The manager ${upn} was not found in the directory.`,
+  SAME_USER_NAME_AS_ROW: (upn: string, row: number) => `${upn} is already the user name of row ${row}: one row per account.`,
+  JUSTIFICATION: (ticket: string) => `Bulk onboarding under ticket ${ticket}.`,
+  ADMINS_ONLY: (admins: string) => `Only IT admins can send a bulk sheet. Ask a member of ${admins}.`,
+  DAILY_LIMIT: (limit: number) => `You have sent ${limit} bulk sheets today, the most one admin may send in a day. Try again tomorrow.`,
+  REVIEW_PROBLEMS: (badRows: number, rows: number) => `${badRows} of ${rows} rows need fixing. Nothing was created: fix them and send the whole sheet again.`,
+  REVIEW_READY: (rows: number) => `${rows} accounts are ready to create. Press Create all to start.`,
+  NOT_YOUR_BULK: () => 'Only the admin who sent this sheet can start or cancel it.',
+  BULK_UNKNOWN: () => 'I no longer know this bulk. Send the sheet again.',
+  BULK_CANCELLED: () => 'Bulk cancelled. Nothing was created.',
+  BULK_STARTED: () => 'Started: a progress card follows and updates itself; the results sheet goes to the IT ticket channel.',
+  BULK_ALREADY_STARTED: () => 'This bulk has already started; its progress card shows how far it is.',
+  ROW_TAKEN: (upn: string) => `${upn} already belongs to another account.`,
+  ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
+  ROW_UNKNOWN: () => 'The directory did not say whether this account was created; IT should check it.',
+  REVEAL_NOT_YOURS: () => 'Only the people named as recipients in this bulk can reveal its credentials; your click was recorded and nothing was shown.',
+  REVEAL_CARD_TITLE: (count: number) => `Credentials for ${count} new account${count === 1 ? '' : 's'}`,
+  REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
+  FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
+  FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',
+  FILE_UNREADABLE: () => 'I could not download the file from Teams. Send it again, or paste the sheet into the message.',
+} as const;

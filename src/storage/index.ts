@@ -8,3 +8,4 @@ export * from './blob-rate-limiter.js';
 export * from './table-credential-store.js';
 export * from './storage-account.js';
 export * from './key-vault-sealing-key.js';
+export * from './blob-bulk-job-store.js';

@@ -47,6 +47,7 @@ console.log(`# npm run bench — Node ${process.version}, ${cpu.length} × ${cpu
 const parts = [
   { script: './domain.ts', json: join(OUT_DIR, 'domain.part.json') },
   { script: './end-to-end.ts', json: join(OUT_DIR, 'end-to-end.part.json') },
+  { script: './bulk.ts', json: join(OUT_DIR, 'bulk.part.json') },
 ];
 const results: Record<string, unknown> = {
   meta: {

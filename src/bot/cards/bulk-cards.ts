@@ -1,0 +1,110 @@
+/**
+ * View models for the bulk cards in adaptiveCards/: the review card (counts, or every
+ * problem by row) and the progress card (done / failed / remaining and a bar), updated in
+ * place. Never a user name with a secret, never a secret.
+ */
+import { sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
+import { renderCard } from './render.js';
+
+/** Problems shown on one card; the rest are counted ("and 12 more"). */
+const MAX_PROBLEMS_SHOWN = 40;
+
+interface Fact { title: string; value: string }
+
+export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>) {
+  if (review.kind === 'problems') {
+    const shown = review.problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => (p.rowNumber === null ? p.message : `Row ${p.rowNumber}: ${p.message}`));
+    const more = review.problems.length - shown.length;
+    return renderCard('bulk-review', {
+      title: 'Nothing was created: the sheet needs fixing', color: 'Attention', jobId: '', ready: false,
+      facts: [{ title: 'Rows', value: String(review.rowCount) }, { title: 'Rows to fix', value: String(review.badRows) }] satisfies Fact[],
+      problems: more > 0 ? [...shown, `… and ${more} more.`] : shown,
+      notes: [...review.notes],
+      summary: sayBulk.REVIEW_PROBLEMS(review.badRows, review.rowCount),
+    });
+  }
+  return renderCard('bulk-review', {
+    title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
+    facts: [
+      { title: 'Rows', value: String(review.rowCount) },
+      { title: 'Tickets', value: review.ticketReferences.join(', ') },
+      { title: 'Credentials to', value: review.recipients.join(', ') },
+    ] satisfies Fact[],
+    problems: [], notes: [...review.notes],
+    summary: sayBulk.REVIEW_READY(review.rowCount),
+  });
+}
+
+/** A plain card with one sentence (a decision's answer). */
+export function bulkSentenceCard(text: string) {
+  return { type: 'AdaptiveCard' as const, version: '1.5', body: [{ type: 'TextBlock', text, wrap: true }] };
+}
+
+const BAR_WIDTH = 20;
+
+export function bulkProgressCard(progress: BulkProgress) {
+  const settled = progress.done + progress.failed;
+  const share = progress.total === 0 ? 1 : settled / progress.total;
+  const filled = Math.round(share * BAR_WIDTH);
+  return renderCard('bulk-progress', {
+    title: progress.finished
+      ? `Bulk finished: ${progress.done} created${progress.failed > 0 ? `, ${progress.failed} failed` : ''}`
+      : `Creating ${progress.total} accounts…`,
+    color: progress.finished ? (progress.failed > 0 ? 'Warning' : 'Good') : 'Default',
+    bar: `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} ${Math.floor(share * 100)} %`,
+    facts: [
+      { title: 'Done', value: String(progress.done) },
+      { title: 'Failed', value: String(progress.failed) },
+      { title: 'Remaining', value: String(progress.remaining) },
+      { title: 'Tickets', value: progress.ticketReference },
+    ] satisfies Fact[],
+    summary: progress.finished ? 'The results sheet is in the IT ticket channel.' : 'This card updates itself every few seconds.',
+  });
+}
+
+/** Teams refuses messages over ~28 KB: the sheet goes in parts well below that. */
+const RESULTS_PART_CHARS = 18_000;
+
+/**
+ * The results sheet for the ticket channel: a summary, then the CSV (no secret) in code
+ * blocks an admin copies into a spreadsheet, split at line ends into parts that fit a message.
+ */
+export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<{ type: 'message'; text: string; textFormat: 'markdown' }> {
+  const lines = csv.split(/(?<=\n)/);
+  const parts: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    if (current.length + line.length > RESULTS_PART_CHARS && current !== '') {
+      parts.push(current);
+      current = '';
+    }
+    current += line;
+  }
+  if (current !== '') parts.push(current);
+  const heading = `Bulk ${progress.jobId} (tickets ${progress.ticketReference}): ${progress.done} created, ${progress.failed} failed, ${progress.remaining} not finished. Results sheet (no passwords):`;
+  return parts.map((part, index) => ({
+    type: 'message' as const, textFormat: 'markdown' as const,
+    text: `${index === 0 ? heading : `Results sheet, part ${index + 1} of ${parts.length}:`}\n\n\`\`\`csv\n${part}\`\`\``,
+  }));
+}
+
+/** The bulk reveal card for a recipient: whose credentials, until when; no user name, no secret. */
+export function bulkRevealCard(notice: BulkRevealNotice) {
+  return renderCard('bulk-reveal', {
+    jobId: notice.jobId,
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
+    intro: 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
+    names: [...notice.displayNames],
+    expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
+  });
+}
+
+/** The answer to the recipient's Reveal click, in the invoke response only: display names and passwords. */
+export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
+  return renderCard('bulk-revealed', {
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
+    accounts: answer.accounts.map((a) => ({ displayName: a.displayName, password: a.password.reveal() })),
+    gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
+    instructions: `Give each person their password privately. They stay visible to you until ${answer.visibleUntil?.slice(11, 16) ?? '—'} UTC, then they are deleted.`,
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The BulkDirectory port over Graph JSON batching: one POST /$batch carries up to 20
+ * POST /users. The batch is never resent by the transport (RetryHandler off, like a single
+ * POST /users): a resend after an applied-but-unanswered batch is how duplicates happen.
+ * Each item's answer is classified like a single POST /users (classifyCreateFailure); a
+ * throttled item keeps its own Retry-After, and the highest x-ms-throttle-limit-percentage
+ * of the answer tells the runner how close it is to Entra's write budget.
+ */
+import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { User } from '@microsoft/microsoft-graph-types';
+import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, CreateUserOutcome } from '../onboarding/index.js';
+import { classifyCreateFailure, createCredential, type GraphDirectoryOptions } from './graph-directory.js';
+
+const MAX_ITEMS = 20;
+
+interface BatchItemResponse {
+  readonly id?: string;
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDirectory {
+  const base = new URL(options.baseUrl);
+  if (base.protocol !== 'https:') throw new Error(`Graph base URL must be https (the client only sends tokens over https): ${options.baseUrl}`);
+  const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: ['https://graph.microsoft.com/.default'] });
+  const client = Client.initWithMiddleware({
+    authProvider, baseUrl: base.origin, defaultVersion: 'v1.0', customHosts: new Set([base.hostname.toLowerCase()]),
+  });
+
+  return {
+    async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {
+      if (items.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${items.length}`);
+      const requests = items.map((item) => ({
+        id: item.key, method: 'POST', url: '/users', headers: { 'Content-Type': 'application/json' }, body: userBody(item, markerAttribute),
+      }));
+      let responses: BatchItemResponse[];
+      try {
+        const answer = (await client.api('/$batch')
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', AbortSignal.timeout(timeoutMs))
+          .post({ requests })) as { responses?: BatchItemResponse[] };
+        responses = answer.responses ?? [];
+      } catch (error) {
+        // The whole batch failed: refused before anything ran (429, 4xx) or unknown (5xx, reset, timeout).
+        const outcome = classifyCreateFailure(error);
+        const whole: CreateUserOutcome = outcome.kind === 'throttled' || outcome.kind === 'rejected' ? outcome : { kind: 'ambiguous', ...facts(outcome) };
+        return { outcomes: Object.fromEntries(items.map((item) => [item.key, whole])) };
+      }
+      const outcomes: Record<string, CreateUserOutcome> = {};
+      let limitPercentage: number | undefined;
+      for (const response of responses) {
+        if (response.id === undefined) continue;
+        const headers = new Headers(response.headers ?? {});
+        const percentage = Number(headers.get('x-ms-throttle-limit-percentage') ?? NaN);
+        if (Number.isFinite(percentage)) limitPercentage = Math.max(limitPercentage ?? 0, percentage);
+        outcomes[response.id] = itemOutcome(response, headers);
+      }
+      // An item the answer does not mention may or may not have run.
+      for (const item of items) outcomes[item.key] ??= { kind: 'ambiguous', detail: 'missing from the batch answer' };
+      return { outcomes, throttleLimitPercentage: limitPercentage };
+    },
+  };
+}
+
+function itemOutcome(response: BatchItemResponse, headers: Headers): CreateUserOutcome {
+  const status = response.status ?? 0;
+  if (status === 201 || status === 200) {
+    const user = (response.body ?? {}) as User;
+    return { kind: 'created', user: { id: user.id ?? '', userPrincipalName: user.userPrincipalName ?? '' } };
+  }
+  // The item's answer as the error a single POST /users would have thrown, classified the same way.
+  const body = response.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined;
+  const error = new GraphError(status, body?.error?.message ?? `status ${status}`);
+  error.code = body?.error?.code ?? null;
+  error.body = JSON.stringify(body?.error ?? {});
+  error.headers = headers;
+  error.requestId = headers.get('request-id');
+  return classifyCreateFailure(error);
+}
+
+function facts(outcome: CreateUserOutcome): { graphRequestId?: string | undefined; detail?: string | undefined } {
+  return outcome.kind === 'created' ? {} : { graphRequestId: outcome.graphRequestId, detail: outcome.detail };
+}
+
+function userBody(item: BulkCreateItem, markerAttribute: string): User {
+  const { draft } = item;
+  return {
+    accountEnabled: true,
+    userPrincipalName: draft.userPrincipalName,
+    mailNickname: draft.mailNickname,
+    displayName: draft.displayName,
+    givenName: draft.givenName,
+    surname: draft.surname,
+    usageLocation: draft.usageLocation,
+    ...(draft.jobTitle ? { jobTitle: draft.jobTitle } : {}),
+    ...(draft.department ? { department: draft.department } : {}),
+    ...(draft.employeeType ? { employeeType: draft.employeeType } : {}),
+    ...(draft.companyName ? { companyName: draft.companyName } : {}),
+    ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
+    ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
+    passwordProfile: { forceChangePasswordNextSignIn: true, password: item.password.reveal() },
+    onPremisesExtensionAttributes: { [markerAttribute]: item.marker },
+  };
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { decideBulk, reviewBulkSheet, revealBulkCredentials, runBulk, resumeBulks, type BulkSheet, type BulkSheetRow } from '../../src/onboarding/index.js';
+import { admin, makeBulkWorld, type BulkWorld } from './bulk-fakes.js';
+import { Crash } from './fakes.js';
+
+const people = (count: number, from = 0): BulkSheetRow[] => Array.from({ length: count }, (_, i) => ({
+  rowNumber: i + from + 3,
+  cells: { displayName: `Person ${name(i + from)} Tester`, givenName: `Person ${name(i + from)}`, surname: 'Tester', userPrincipalName: `p${i + from}@contoso.com`, usageLocation: 'US', ticketReference: 'REORG-7' },
+}));
+// Letters only: the single-request rules want letters in names.
+const name = (n: number): string => n.toString(26).split('').map((d) => String.fromCharCode(97 + parseInt(d, 26))).join('');
+const sheetOf = (rows: BulkSheetRow[]): BulkSheet => ({ rows, problems: [], notes: [] });
+
+async function approvedBulk(world: BulkWorld, rows: BulkSheetRow[]): Promise<string> {
+  const deps = world.bulkDeps();
+  const review = await reviewBulkSheet(deps, admin, sheetOf(rows));
+  if (review.kind !== 'ready') throw new Error(`not ready: ${JSON.stringify(review)}`);
+  expect(await decideBulk(deps, admin, review.jobId, 'approve')).toEqual({ kind: 'approved' });
+  return review.jobId;
+}
+
+const markersOf = (world: BulkWorld) => world.directory.createdByWorkflow().map((a) => a.marker);
+
+describe('bulk onboarding', () => {
+  it('when an approved bulk runs, then every row is created once, in batches of at most 20, with a progress card and a results sheet', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(45));
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    expect(world.directory.createdByWorkflow()).toHaveLength(45);
+    expect(world.bulkDirectory.largestBatch).toBe(20);
+    expect(world.bulkDirectory.batches).toBe(3);
+    const last = world.bulkReporting.progress.at(-1);
+    expect(last?.progress).toMatchObject({ total: 45, done: 45, failed: 0, remaining: 0, finished: true });
+    expect(last?.messageId).toBe('progress-1'); // updated in place
+    expect(world.bulkReporting.results).toHaveLength(1);
+    expect(world.bulkReporting.results[0]?.lines.every((l) => l.outcome === 'created' && l.objectId)).toBe(true);
+    // Each account got the password sealed for its row, and none was ever in the job record.
+    const stored = [...world.bulkJobs.jobs.values()][0]?.json ?? '';
+    for (const account of world.directory.createdByWorkflow()) expect(stored).not.toContain(account.password);
+    expect(world.credentials.entries.size).toBe(45);
+  });
+
+  it('when the process dies in the middle of a batch, then the next run creates the rest and no row twice', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(50));
+    world.bulkDirectory.batchFaults = ['ok' as never, 'crash-midway'];
+    await expect(runBulk(world.bulkDeps('instance-a', { concurrentBatches: 1 }), jobId)).rejects.toThrow(Crash);
+    const before = world.directory.createdByWorkflow().length;
+    expect(before).toBeGreaterThan(20);
+    expect(before).toBeLessThan(50);
+    // Another instance, after the dead one's lease ran out.
+    world.clock.advance(world.bulkDeps().policy.leaseMs + 1);
+    expect(await resumeBulks(world.bulkDeps('instance-b'))).toBe(1);
+    const markers = markersOf(world);
+    expect(markers).toHaveLength(50);
+    expect(new Set(markers).size).toBe(50);
+  });
+
+  it('when a batch is applied but its answer is lost, then the rows are read back and recognised as ours by their marker', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(10));
+    world.bulkDirectory.batchFaults = ['lost-after-apply'];
+    await runBulk(world.bulkDeps(), jobId);
+    expect(world.directory.createdByWorkflow()).toHaveLength(10);
+    expect(world.directory.posts).toBe(10);
+    expect(world.bulkReporting.results[0]?.lines.filter((l) => l.outcome === 'created')).toHaveLength(10);
+  });
+
+  it('when items of a batch are throttled, then they wait their Retry-After and go again; near the budget the run slows down', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(20));
+    world.bulkDirectory.batchFaults = ['throttle-half', 'near-budget'];
+    const before = world.clock.slept;
+    await runBulk(world.bulkDeps('instance-a', { concurrentBatches: 1 }), jobId);
+    expect(world.directory.createdByWorkflow()).toHaveLength(20);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(3000 + 1000);
+  });
+
+  it('when a user name is taken by someone else, then only that row fails, with a sentence, and the rest are created', async () => {
+    const world = makeBulkWorld();
+    world.directory.addAccount('p3@contoso.com', null);
+    const jobId = await approvedBulk(world, people(6));
+    await runBulk(world.bulkDeps(), jobId);
+    const lines = world.bulkReporting.results[0]?.lines ?? [];
+    expect(lines.filter((l) => l.outcome === 'created')).toHaveLength(5);
+    expect(lines.find((l) => l.userPrincipalName === 'p3@contoso.com')).toMatchObject({ outcome: 'failed', problem: 'p3@contoso.com already belongs to another account.' });
+  });
+
+  it('when the bulk ends, then each recipient gets one reveal card of names, and only their Reveal shows exactly their accounts’ passwords', async () => {
+    const world = makeBulkWorld();
+    world.directory.addAccount('p4@contoso.com', null); // one row fails
+    const rows = people(6);
+    rows[0] = { ...rows[0]!, cells: { ...rows[0]!.cells, recipient: 'megan.bowen@contoso.com' } };
+    const jobId = await approvedBulk(world, rows);
+    await runBulk(world.bulkDeps(), jobId);
+    const cards = world.bulkReporting.revealCards;
+    expect(cards.map((c) => [c.recipient.id === admin.id ? 'admin' : c.recipient.name, c.notice.displayNames.length])).toEqual([['megan.bowen@contoso.com', 1], ['admin', 4]]);
+    expect(cards.flatMap((c) => c.notice.displayNames).some((name) => name.includes('@'))).toBe(false); // names only, no user names
+
+    const megan = cards[0]!.recipient;
+    const shown = await revealBulkCredentials(world.bulkDeps(), admin, jobId);
+    if (shown.kind !== 'shown') throw new Error('not shown');
+    expect(shown.accounts).toHaveLength(4);
+    for (const { displayName, password } of shown.accounts) {
+      const account = world.directory.createdByWorkflow().find((a) => a.draft?.displayName === displayName);
+      expect(password.reveal()).toBe(account?.password);
+    }
+    expect((await revealBulkCredentials(world.bulkDeps(), megan, jobId)).kind).toBe('shown');
+    expect(await revealBulkCredentials(world.bulkDeps(), { id: 'someone', name: 'Someone' }, jobId))
+      .toEqual({ kind: 'refused', sentence: expect.stringContaining('nothing was shown') });
+    // The failed row's sealed password is gone; a second run sends no second card.
+    expect(world.credentials.entries.has(`${jobId}-7.1`)).toBe(false);
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    expect(world.bulkReporting.revealCards).toHaveLength(2);
+  });
+
+  it('when another run holds the job, then a second run leaves it alone', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(3));
+    const stored = await world.bulkJobs.get(jobId);
+    await world.bulkJobs.update({ ...stored!.job, status: 'running', lease: { owner: 'elsewhere', until: new Date(world.clock.now().getTime() + 60_000).toISOString() } }, stored!.version);
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'busy' });
+    expect(world.directory.createdByWorkflow()).toHaveLength(0);
+  });
+
+  it('when a requester who is not an admin sends a sheet, or an admin is over the daily limit, then nothing is stored', async () => {
+    const world = makeBulkWorld();
+    const someone = { id: 'someone', name: 'Someone' };
+    expect(await reviewBulkSheet(world.bulkDeps(), someone, sheetOf(people(2)))).toEqual({ kind: 'refused', message: expect.stringContaining('Only IT admins can send a bulk sheet') });
+    const deps = world.bulkDeps('instance-a', { perAdminPerDay: 1 });
+    expect((await reviewBulkSheet(deps, admin, sheetOf(people(2)))).kind).toBe('ready');
+    expect(await reviewBulkSheet(deps, admin, sheetOf(people(2, 10)))).toEqual({ kind: 'refused', message: expect.stringContaining('1 bulk sheets today') });
+    expect(world.bulkJobs.jobs.size).toBe(1);
+  });
+
+  it('when a manager or recipient is not in the directory, then their rows are listed and nothing is stored', async () => {
+    const world = makeBulkWorld();
+    const rows = people(3);
+    rows[1] = { ...rows[1]!, cells: { ...rows[1]!.cells, manager: 'nobody@contoso.com' } };
+    rows[2] = { ...rows[2]!, cells: { ...rows[2]!.cells, recipient: 'megan.bowen@contoso.com' } };
+    const review = await reviewBulkSheet(world.bulkDeps(), admin, sheetOf(rows));
+    expect(review).toMatchObject({ kind: 'problems', badRows: 1, problems: [{ rowNumber: 4, message: 'The manager nobody@contoso.com was not found in the directory.' }] });
+    expect(world.bulkJobs.jobs.size).toBe(0);
+  });
+
+  it('when the bulk is cancelled, or approved twice, or approved by another admin, then nothing runs twice', async () => {
+    const world = makeBulkWorld();
+    const deps = world.bulkDeps();
+    const review = await reviewBulkSheet(deps, admin, sheetOf(people(2)));
+    if (review.kind !== 'ready') throw new Error('not ready');
+    expect(await decideBulk({ ...deps, roles: (await import('./bulk-fakes.js')).adminRoles(['other', admin.id]) }, { id: 'other', name: 'Other' }, review.jobId, 'approve'))
+      .toEqual({ kind: 'refused', message: 'Only the admin who sent this sheet can start or cancel it.' });
+    expect(await decideBulk(deps, admin, review.jobId, 'cancel')).toEqual({ kind: 'cancelled' });
+    expect(await decideBulk(deps, admin, review.jobId, 'approve')).toEqual({ kind: 'refused', message: 'Bulk cancelled. Nothing was created.' });
+    expect(await runBulk(deps, review.jobId)).toEqual({ kind: 'not-approved' });
+    expect(world.directory.createdByWorkflow()).toHaveLength(0);
+  });
+});
