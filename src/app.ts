@@ -122,7 +122,11 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     : undefined;
   return {
     botState,
-    requests: createBlobRequestStore({ connectionString, containerName: config.storage.requestsContainer }),
+    requests: createBlobRequestStore({
+      connectionString, containerName: config.storage.requestsContainer,
+      // A marker of the unfinished index is removed only once no step (lease) can still be between its two writes.
+      resumeBatchSize: config.resume.batchSize, unfinishedSettleMs: config.resume.leaseMs,
+    }),
     auditTable,
     credentials: createTableCredentialStore({ connectionString, tableName: config.storage.credentialsTable }),
     audit: mirroredToLog(overrides.audit ?? auditTable, logger),

@@ -104,6 +104,8 @@ const environmentSchema = z
     // Key that seals a pending password until it is delivered (AES-256-GCM, base64 of 32 bytes).
     // Resuming unfinished requests: how often each instance looks, and how long a step belongs to the instance on it.
     RESUME_INTERVAL_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(30),
+    // At most this many entries of the unfinished-request index per pass; the next pass goes on from there.
+    RESUME_BATCH_SIZE: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 5000' }).int('a whole number from 1 to 5000').min(1, 'a whole number from 1 to 5000').max(5000, 'a whole number from 1 to 5000').default(200),
     ONBOARDING_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(120),
 
     SECRET_VAULT_KEY: z
@@ -224,8 +226,8 @@ export interface AppConfig {
     readonly createMarkerAttribute: number;
   };
   readonly secretVaultKey: Buffer;
-  /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
-  readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
+  /** Every instance resumes up to `batchSize` unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
+  readonly resume: { readonly intervalMs: number; readonly leaseMs: number; readonly batchSize: number };
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
   readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
@@ -359,7 +361,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       createMarkerAttribute: env.CREATE_MARKER_ATTRIBUTE,
     },
     secretVaultKey: Buffer.from(env.SECRET_VAULT_KEY, 'base64'),
-    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
+    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs, batchSize: env.RESUME_BATCH_SIZE },
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,

@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './reachability.js';
 export * from './blob-rate-limiter.js';
 export * from './table-credential-store.js';
+export * from './unfinished-request-index.js';
