@@ -34,7 +34,9 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
  * Stores `finished` final and `unfinished` pending requests, interleaved in time, each with
  * one `store.create` (16 at a time); returns the unfinished ones' ids.
  */
-export async function storeFinishedAndUnfinished(store: BlobRequestStore, finished: number, unfinished: number): Promise<Set<string>> {
+export async function storeFinishedAndUnfinished(
+  store: BlobRequestStore, finished: number, unfinished: number, progress?: (written: number) => void,
+): Promise<Set<string>> {
   const every = Math.max(1, Math.floor((finished + unfinished) / Math.max(1, unfinished)));
   const records: OnboardingRecord[] = [];
   for (let i = 0, u = 0; i < finished + unfinished; i += 1) {
@@ -42,9 +44,12 @@ export async function storeFinishedAndUnfinished(store: BlobRequestStore, finish
     if (isUnfinished) u += 1;
     records.push(aStoredRequest(i, isUnfinished ? pending[i % pending.length]! : finals[i % finals.length]!));
   }
+  let written = 0;
   await inParallel(records, 16, async (record) => {
     const result = await store.create(record);
     if (result.kind !== 'created') throw new Error(`setup: ${record.requestId} not created`);
+    written += 1;
+    if (written % 5000 === 0) progress?.(written);
   });
   return new Set(records.filter((r) => !finalStatuses.has(r.status)).map((r) => r.requestId));
 }
