@@ -33,7 +33,7 @@ import { ensureLocalCertificates } from '../../src/local-tenant/certificates.js'
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { createLogger } from '../../src/logging.js';
 import { PEOPLE, TENANT_ID, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
-import { actionData, cardOf, invokeResult, textOf } from '../support/cards.js';
+import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
 import { RequestCounter, TLS_DIR, since } from './end-to-end.js';
 import { benchAsync, formatMs, printTable, summarise, type BenchResult, type LatencySummary } from './harness.js';
@@ -191,7 +191,8 @@ async function onboardInConversation(world: World): Promise<Ending> {
   const conversation = { tenantId: TENANT_ID, id: person.chat, conversationType: 'personal' };
   const message = personalMessage(world.connector.serviceUrl, megan, 'new user', { conversation });
   await send(world.bot.url, message);
-  const reply = world.connector.repliesTo(message.id)[0];
+  // The first reply that carries a card (a typing indicator may come first).
+  const reply = world.connector.repliesTo(message.id).find((r) => cardsIn(r.activity).length > 0);
   const { draftId } = actionData(cardOf(reply), 'onboarding.review');
   const click = async (verb: string, data: Record<string, unknown>) =>
     invokeResult(await send(world.bot.url, cardAction(world.connector.serviceUrl, megan, verb, data, reply!.activityId, { conversation })));
