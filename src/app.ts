@@ -161,7 +161,11 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     : undefined;
   return {
     botState,
-    requests: createBlobRequestStore({ ...access, containerName: config.storage.requestsContainer }),
+    requests: createBlobRequestStore({
+      ...access, containerName: config.storage.requestsContainer,
+      // A marker of the unfinished index is removed only once no step (lease) can still be between its two writes.
+      resumeBatchSize: config.resume.batchSize, unfinishedSettleMs: config.resume.leaseMs,
+    }),
     auditTable,
     credentials: createTableCredentialStore({ ...access, tableName: config.storage.credentialsTable }),
     audit: mirroredToLog(overrides.audit ?? auditTable, logger),

@@ -131,6 +131,8 @@ const environmentSchema = z
     // Key that seals a pending password until it is delivered (AES-256-GCM, base64 of 32 bytes).
     // Resuming unfinished requests: how often each instance looks, and how long a step belongs to the instance on it.
     RESUME_INTERVAL_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(30),
+    // At most this many entries of the unfinished-request index per pass; the next pass goes on from there.
+    RESUME_BATCH_SIZE: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 5000' }).int('a whole number from 1 to 5000').min(1, 'a whole number from 1 to 5000').max(5000, 'a whole number from 1 to 5000').default(200),
     ONBOARDING_LEASE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 1 to 3600' }).int('seconds from 1 to 3600').min(1, 'seconds from 1 to 3600').max(3600, 'seconds from 1 to 3600').default(120),
 
     SECRET_VAULT_KEY: z
@@ -316,8 +318,8 @@ export interface AppConfig {
   };
   /** The AES-256 key that seals a credential until it is delivered. */
   readonly sealingKey: SealingKeyConfig;
-  /** Every instance resumes unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
-  readonly resume: { readonly intervalMs: number; readonly leaseMs: number };
+  /** Every instance resumes up to `batchSize` unfinished requests every `intervalMs`; a step's lease lasts `leaseMs`. */
+  readonly resume: { readonly intervalMs: number; readonly leaseMs: number; readonly batchSize: number };
   /** The service mailbox welcome mails are sent from; undefined = no welcome mail. */
   readonly welcomeMail?: { readonly from: string } | undefined;
   /** Reaching a recipient who never wrote to the bot: install the app for them through Graph first (where allowed). */
@@ -471,7 +473,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
           ...(env.AZURE_CLIENT_ID ? { clientId: env.AZURE_CLIENT_ID } : {}),
           verifyChallengeResource: !isLoopbackUrl(env.KEY_VAULT_URL ?? ''),
         },
-    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs },
+    resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs, batchSize: env.RESUME_BATCH_SIZE },
     welcomeMail: env.WELCOME_MAIL_FROM ? { from: env.WELCOME_MAIL_FROM } : undefined,
     recipientReach: { installApp: env.INSTALL_APP_FOR_RECIPIENT, ...(env.TEAMS_APP_CATALOG_ID ? { teamsAppCatalogId: env.TEAMS_APP_CATALOG_ID } : {}) },
     onboarding: {

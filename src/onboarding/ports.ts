@@ -348,9 +348,12 @@ export interface RandomSource {
 
 // ---------------------------------------------------------------------------- resume
 
-/** Finds requests that are not finished, so they can be resumed after a crash or a long throttle. */
+/**
+ * Finds requests that are not finished, so they can be resumed after a crash or a long throttle:
+ * a bounded batch per call, each call going on where the last stopped, so every unfinished one comes round.
+ */
 export interface RequestIndex {
-  /** Requests whose status is not final (at most `limit` when given). */
+  /** The unfinished requests of the next batch of the index (of at most `limit` entries, or the adapter's batch size). */
   listUnfinished(options?: { readonly limit?: number }): Promise<{ readonly requests: readonly StoredRequest[] }>;
 }
 

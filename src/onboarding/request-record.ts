@@ -34,6 +34,9 @@ export type OnboardingStatus =
 
 export const finalStatuses: ReadonlySet<OnboardingStatus> = new Set(['done', 'rejected', 'failed']);
 
+/** The only statuses a finished request moves back to (a reissue): storage indexes it as unfinished again before such a write. */
+export const reopeningStatuses: ReadonlySet<OnboardingStatus> = new Set(['reissuing']);
+
 /** Who is working on a step right now, and until when (so a crashed instance's work is resumed). */
 export interface Lease {
   readonly owner: string;

@@ -21,7 +21,7 @@ export interface ResumeOptions {
   readonly notice?: RequesterNotice | undefined;
   /** A request without a lease is due once it has not changed for this long (default: the policy's lease). */
   readonly idleMs?: number | undefined;
-  /** At most this many unfinished requests per pass. */
+  /** At most this many index entries per pass (default: the index's batch size); the next pass goes on from there. */
   readonly limit?: number | undefined;
 }
 
@@ -49,8 +49,8 @@ export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: numb
 }
 
 /**
- * One pass: every unfinished request that is due is taken as far as it can go now, oldest
- * first. One bad request never stops the pass (it is reported in `failed`); a failing
+ * One pass over the index's next batch: every unfinished request in it that is due is taken
+ * as far as it can go now, oldest first; the next pass takes the next batch. One bad request never stops the pass (it is reported in `failed`); a failing
  * list throws, for the scheduler to log and try again on the next tick.
  */
 export async function resumeUnfinishedRequests(

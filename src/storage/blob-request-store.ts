@@ -7,32 +7,44 @@
  * version (two turns in one process, or two instances) exactly one wins and the other is
  * told `conflict`. Nothing is read-modify-written in memory.
  *
- * Lists use blob index tags written by the SAME Put Blob as the body (so a tag can never
+ * Unfinished requests (for the resume pass) are found through their own index of marker
+ * blobs, unfinished-request-index.ts: the marker is written before the record that makes a
+ * request unfinished, and removed by a pass once the request is final.
+ *
+ * The other lists use blob index tags written by the SAME Put Blob as the body (so a tag can never
  * describe another version than the body it sits on):
  *   requester = sha256(requester id) (hex; no personal data in the index, always legal tag chars)
  *   finished  = 'yes' | 'no'        (status is final or not)
  *   received  = receivedAt (ISO 8601, sorts lexically = chronologically)
  *   status    = the status (for people browsing the account)
  *   ticket    = sha256(ticket reference, lower case) (a request asked for again under the same ticket)
- * Find Blobs by Tags then answers "this requester's requests" and "everything unfinished"
- * without listing or downloading the whole container. The index is eventually consistent
+ * Find Blobs by Tags then answers "this requester's requests" and "this ticket's requests"
+ * without listing or downloading the whole container (the `finished` tag is kept for people
+ * browsing the account; Azurite's tag query stops after 5,000 blobs, so resume does not use it). The index is eventually consistent
  * in Azure (seconds), so every hit is downloaded and re-checked against its body; a request
  * changed in the last moments may be missing from a list but is never wrongly in it.
  * (Alternative considered: a second "by-requester/" marker blob per request — two writes
- * that a crash can separate, and no help for "unfinished", whose answer changes with status.)
+ * that a crash can separate; worth it for "unfinished" only, whose answer must be complete.)
  * Blob index tags need a general-purpose v2 account without hierarchical namespace.
  */
 import { createHash } from 'node:crypto';
 import type { ContainerClient, Tags } from '@azure/storage-blob';
-import { finalStatuses, type OnboardingRecord, type OnboardingStatus, type RequestStore, type StoredRequest } from '../onboarding/index.js';
+import {
+  finalStatuses, reopeningStatuses, type OnboardingRecord, type OnboardingStatus, type RequestStore, type StoredRequest,
+} from '../onboarding/index.js';
 import { InvalidRequestIdError, UnreadableStoredRequestError } from './errors.js';
 import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
 import { blobServiceOf, type StorageAccess } from './storage-account.js';
+import { createUnfinishedRequestIndex, type UnfinishedBatch } from './unfinished-request-index.js';
 
 /** A connection string (Azurite's in tests and `npm start`) or the account as a managed identity, and the container. */
 export type BlobRequestStoreOptions = StorageAccess & {
   /** Lowercase letters, digits and hyphens, 3–63 characters; created if missing. */
   readonly containerName: string;
+  /** Unfinished requests a resume pass reads when it names no limit (default 200). */
+  readonly resumeBatchSize?: number | undefined;
+  /** A marker of the unfinished index younger than this is never removed (default 2 minutes: a step's lease). */
+  readonly unfinishedSettleMs?: number | undefined;
 };
 
 /** A stored blob that could not be read as a request; lists report it instead of failing. */
@@ -56,8 +68,12 @@ export interface BlobRequestStore extends RequestStore {
   listByRequester(requesterId: string, limit: number): Promise<RequestListing>;
   /** Requests under this ticket reference (any case), newest first, at most `limit` (1–1000). */
   findByTicketReference(ticketReference: string, limit: number): Promise<RequestListing>;
-  /** Requests whose status is not final (to resume after a restart), newest first. */
-  listUnfinished(options?: { readonly limit?: number }): Promise<RequestListing>;
+  /**
+   * The next batch of the unfinished index (at most `limit` markers, default resumeBatchSize),
+   * continuing where this store's previous call stopped and starting again after the last:
+   * the unfinished requests among them, oldest first; markers of finished requests are removed.
+   */
+  listUnfinished(options?: { readonly limit?: number }): Promise<RequestListing & Pick<UnfinishedBatch, 'examined' | 'removed'>>;
 }
 
 const REQUEST_PREFIX = 'requests/';
@@ -94,11 +110,18 @@ export function ticketTag(ticketReference: string): string {
 export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRequestStore {
   const service = blobServiceOf(options);
   const container = service.getContainerClient(options.containerName);
+  const unfinished = createUnfinishedRequestIndex({
+    container,
+    read: get,
+    settleMs: options.unfinishedSettleMs ?? 120_000,
+    defaultBatchSize: options.resumeBatchSize ?? 200,
+  });
   let ready: Promise<void> | undefined;
 
   function ensureReady(): Promise<void> {
     ready ??= container.createIfNotExists().then(
-      () => undefined,
+      // A container created here holds no request from before the unfinished index.
+      async (created) => { if (created.succeeded) await unfinished.markMigrated(); },
       (error: unknown) => {
         ready = undefined; // let the next call try again rather than caching an outage
         throw error;
@@ -116,6 +139,7 @@ export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRe
   async function create(record: OnboardingRecord): ReturnType<RequestStore['create']> {
     const blobName = requestBlobName(record.requestId);
     await ensureReady();
+    if (!finalStatuses.has(record.status)) await unfinished.enter(record);
     try {
       const version = await upload(container, blobName, record, { ifNoneMatch: '*' });
       return { kind: 'created', version };
@@ -132,6 +156,8 @@ export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRe
   async function update(record: OnboardingRecord, expectedVersion: string): ReturnType<RequestStore['update']> {
     const blobName = requestBlobName(record.requestId);
     await ensureReady();
+    // Leaving a final status: indexed as unfinished before the record says so.
+    if (reopeningStatuses.has(record.status)) await unfinished.enter(record);
     try {
       const version = await upload(container, blobName, record, { ifMatch: expectedVersion });
       return { kind: 'updated', version };
@@ -158,11 +184,9 @@ export function createBlobRequestStore(options: BlobRequestStoreOptions): BlobRe
       (record) => record.form.ticketReference !== undefined && ticketTag(record.form.ticketReference) === tag);
   }
 
-  async function listUnfinished(listOptions: { readonly limit?: number } = {}): Promise<RequestListing> {
-    const limit = listOptions.limit ?? Number.POSITIVE_INFINITY;
-    if (listOptions.limit !== undefined) checkLimit(limit);
+  async function listUnfinished(listOptions: { readonly limit?: number } = {}): ReturnType<BlobRequestStore['listUnfinished']> {
     await ensureReady();
-    return listByTags(container, `finished = 'no' AND received >= '0'`, limit, (record) => !finalStatuses.has(record.status));
+    return unfinished.nextBatch(listOptions.limit);
   }
 
   async function checkReachable(check: { readonly timeoutMs?: number } = {}): Promise<StorageReachability> {

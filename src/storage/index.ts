@@ -9,3 +9,4 @@ export * from './table-credential-store.js';
 export * from './storage-account.js';
 export * from './key-vault-sealing-key.js';
 export * from './blob-bulk-job-store.js';
+export * from './unfinished-request-index.js';

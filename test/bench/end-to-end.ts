@@ -27,7 +27,7 @@ export const TLS_DIR = fileURLToPath(new URL('../../.local/tls', import.meta.url
 
 // ------------------------------------------------------------------------------ request log
 
-interface Tally {
+export interface Tally {
   graph: number;
   token: number;
   throttled: number;
@@ -40,7 +40,7 @@ interface Tally {
 const emptyTally = (): Tally => ({ graph: 0, token: 0, throttled: 0, lost: 0, byOperation: {}, throttledByOperation: {} });
 
 /** Drains tenant.requestLog() often enough that its 2,000-entry window never drops anything unseen. */
-class RequestCounter {
+export class RequestCounter {
   private last = 0;
   private readonly total = emptyTally();
   private readonly timer: NodeJS.Timeout;
@@ -77,7 +77,7 @@ class RequestCounter {
   }
 }
 
-function since(before: Tally, after: Tally): Tally {
+export function since(before: Tally, after: Tally): Tally {
   const diff = (a: Record<string, number>, b: Record<string, number>): Record<string, number> =>
     Object.fromEntries(Object.entries(a).map(([k, v]) => [k, v - (b[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
   return {

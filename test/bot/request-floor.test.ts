@@ -75,16 +75,16 @@ describe('what one onboarding costs Graph and storage', () => {
     expect(count(/^table .*(Audit|\$batch)/)).toBe(1); // every audit event of the onboarding, in one Table transaction
     expect(count(/addresses%252Fticket-channel|msteams%252F/)).toBe(0); // ticket channel remembered; turn state not kept
     expect(count(/ PUT .*addresses%252Fpeople/)).toBe(0); // the requester's address did not change
-    // What is left: drafts 4, the same-ticket lookup 1, rate limits 4, the record 9 writes, credentials 4, the 1:1 address 1, audit 1.
-    // The floor asked for was under 15; the drafts, rate limits and credentials are the next places to look.
-    expect(cost.storage.length).toBeLessThanOrEqual(24);
+    // What is left: drafts 4, the same-ticket lookup 1, rate limits 4, the record 9 writes, credentials 4, the 1:1 address 1, audit 1,
+    // and the unfinished-index marker 1. The floor asked for is under 15; the drafts, rate limits and credentials are the next places to look.
+    expect(cost.storage.length).toBeLessThanOrEqual(25);
   });
 
   it('when the manager is given by display name, then the onboarding costs at most 5 Graph calls', async () => {
     const cost = await onboard('Named', 'Manager', 'Alex Wilber');
     console.info(`Graph calls (${cost.graph.length}):\n  ${cost.graph.join('\n  ')}`);
     expect(cost.graph.length).toBeLessThanOrEqual(5);
-    expect(cost.storage.length).toBeLessThanOrEqual(24);
+    expect(cost.storage.length).toBeLessThanOrEqual(25);
     const user = tenant.directory().users.find((u) => u.userPrincipalName === 'named.manager@contoso.com');
     expect(user?.managerId).toBe(tenant.directory().users.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')?.id);
   });

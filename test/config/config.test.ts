@@ -133,6 +133,14 @@ describe('configuration', () => {
     expect(problemsOf({ ...valid, PASSWORD_LENGTH: '12' }).problems).toEqual([{ variable: 'PASSWORD_LENGTH', expected: 'at least 14' }]);
   });
 
+  it('when no resume batch size is configured, then a pass reads 200; a size outside 1 to 5000 is refused with one sentence', () => {
+    expect(loadConfig(valid).resume.batchSize).toBe(200);
+    expect(loadConfig({ ...valid, RESUME_BATCH_SIZE: '5000' }).resume.batchSize).toBe(5000);
+    for (const wrong of ['0', '5001', '2.5', 'many']) {
+      expect(problemsOf({ ...valid, RESUME_BATCH_SIZE: wrong }).problems).toEqual([{ variable: 'RESUME_BATCH_SIZE', expected: 'a whole number from 1 to 5000' }]);
+    }
+  });
+
   it('when the committed local defaults are read, then together with the generated secrets they form a valid local config', () => {
     const environment = readEnvironment('local', projectRoot, { GRAPH_CLIENT_SECRET: 'generated', SECRET_VAULT_KEY: valid.SECRET_VAULT_KEY });
     const config = loadConfig(environment);

@@ -56,7 +56,7 @@ export interface BotProcess {
 
 /**
  * Loaded into each bot process (`node --import`): prints a line whenever the process lists the
- * unfinished requests (the blob index query that starts every resume pass), so a test sees
+ * unfinished requests (the listing of the unfinished index's markers that starts every resume pass), so a test sees
  * passes happen instead of sleeping through a few of them.
  */
 const RESUME_PASS_LINE = 'test: resume pass listing unfinished requests';
@@ -64,7 +64,7 @@ const REPORT_RESUME_PASSES = `data:text/javascript,${encodeURIComponent(
   "import { subscribe } from 'node:diagnostics_channel';"
   + "subscribe('http.client.request.start', ({ request }) => {"
   + "  const path = decodeURIComponent(request.path);"
-  + `  if (path.includes('comp=blobs') && path.includes("finished = 'no'")) process.stdout.write('${RESUME_PASS_LINE}\\n');`
+  + `  if (path.includes('comp=list') && path.includes('prefix=unfinished/')) process.stdout.write('${RESUME_PASS_LINE}\\n');`
   + '});',
 )}`;
 

@@ -253,8 +253,9 @@ describe('blob request store: lists', () => {
     expect(await store.findByTicketReference(`INC-${randomUUID()}`, 5)).toEqual({ requests: [], unreadable: [] });
   });
 
-  it('when requests are in every kind of status, then listUnfinished returns the unfinished ones newest first, and one finished later drops out', async () => {
-    const own = createBlobRequestStore({ connectionString, containerName: `unfinished-${randomUUID().slice(0, 8)}` });
+  it('when requests are in every kind of status, then listUnfinished returns the unfinished ones oldest first, and one finished later drops out', async () => {
+    const ownContainer = `unfinished-${randomUUID().slice(0, 8)}`;
+    const own = createBlobRequestStore({ connectionString, containerName: ownContainer });
     const statuses: OnboardingStatus[] = ['received', 'creating', 'delivering', 'done', 'rejected', 'failed', 'awaiting_approval', 'rejected'];
     const records = statuses.map((status, i) => aRecord({ status, receivedAt: `2025-03-0${i + 1}T10:00:00.000Z` }));
     const versions = await Promise.all(records.map((r) => own.create(r)));
@@ -265,11 +266,11 @@ describe('blob request store: lists', () => {
     if (!delivering || deliveringCreated?.kind !== 'created') throw new Error('setup');
     await own.update(withStatus(delivering, 'done'), deliveringCreated.version);
     const after = await own.listUnfinished();
-    const newestOne = await own.listUnfinished({ limit: 1 });
+    const oldestOne = await createBlobRequestStore({ connectionString, containerName: ownContainer }).listUnfinished({ limit: 1 });
 
-    expect(before.requests.map((r) => r.record.status)).toEqual(['awaiting_approval', 'delivering', 'creating', 'received']);
-    expect(after.requests.map((r) => r.record.status)).toEqual(['awaiting_approval', 'creating', 'received']);
-    expect(newestOne.requests.map((r) => r.record.status)).toEqual(['awaiting_approval']);
+    expect(before.requests.map((r) => r.record.status)).toEqual(['received', 'creating', 'delivering', 'awaiting_approval']);
+    expect(after.requests.map((r) => r.record.status)).toEqual(['received', 'creating', 'awaiting_approval']);
+    expect(oldestOne.requests.map((r) => r.record.status)).toEqual(['received']);
   });
 });
 
