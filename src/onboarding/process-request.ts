@@ -10,6 +10,7 @@
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { createAccount } from './create-account.js';
+import { rememberedWithinRun } from './credentials.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
 import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
 import { sendTicket } from './it-ticket.js';
@@ -28,7 +29,10 @@ export async function processOnboardingRequest(deps: OnboardingDependencies, req
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
   // Its state changes keep their audit events in the record, sent in one batch when it ends.
-  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true };
+  // What it stores in the credential store it reads back from memory.
+  const run: OnboardingDependencies = {
+    ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true, credentials: rememberedWithinRun(deps.credentials),
+  };
   // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
   let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
   for (let step = 0; step < 64; step += 1) {
