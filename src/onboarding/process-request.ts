@@ -24,14 +24,19 @@ import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
 
-/** `stored`: the record as the caller just wrote it, when it has it (saves reading it again). */
-export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string, stored?: StoredRequest): Promise<OnboardingOutcome> {
+/**
+ * `stored`: the record as the caller just wrote it, when it has it (saves reading it again);
+ * `runId`: the name of a lease the caller wrote into it for this run (the admission lease).
+ */
+export async function processOnboardingRequest(
+  deps: OnboardingDependencies, requestId: string, stored?: StoredRequest, runId?: string,
+): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
   // Its state changes keep their audit events in the record, sent in one batch when it ends.
   // What it stores in the credential store it reads back from memory.
   const run: OnboardingDependencies = {
-    ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true, credentials: rememberedWithinRun(deps.credentials),
+    ...deps, instanceId: runId ?? `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true, credentials: rememberedWithinRun(deps.credentials),
   };
   // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
   let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
@@ -57,7 +62,8 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   const { record } = stored;
   try {
     switch (record.status) {
-      case 'received': return await validateRequest(deps, stored);
+      // Under another run's lease (its admission, while its click takes a rate-limit slot): that run goes on.
+      case 'received': return heldElsewhere(deps, record) ? stop(withProblem(record, 'BUSY_ELSEWHERE')) : await validateRequest(deps, stored);
       // Records validated before names were checked only at review: nothing left to check here.
       case 'validated': return await moveTo(deps, stored, 'checked', {});
       case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
@@ -104,11 +110,12 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   if (!validation.ok || problems.length > 0) {
     const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';
     const code: ErrorCode = onlyAlias ? 'ALIAS_NEEDED' : 'VALIDATION_FAILED';
-    return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
+    return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId), lease: undefined },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
   const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
-  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient },
+  // The admission lease (if this run came with one) ends here; the next step claims its own.
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient, lease: undefined },
     'request.validated', {
       userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
     });
