@@ -9,7 +9,7 @@
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
-import { createAccount } from './create-account.js';
+import { createAccount, linkManager } from './create-account.js';
 import { rememberedWithinRun } from './credentials.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
 import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
@@ -18,7 +18,7 @@ import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
+import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
@@ -121,22 +121,12 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
     });
 }
 
-/** created (manager pending) → created: a failure keeps the account and is reported as a warning. */
+/** created (manager pending) → created: after a crash between POST /users and the created write (usually it is linked with it). */
 async function assignManager(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   const { record } = stored;
-  const { objectId, managerId } = record;
-  if (!objectId || !managerId) return moveTo(deps, stored, 'created', { manager: 'none' });
-  // A just-created user may not be on every replica yet: try again a little later.
-  const result = await retryWithBackoff(deps, deps.policy.readBackAttempts,
-    () => deps.directory.setManager(objectId, managerId).catch((error: unknown) => {
-      if (error instanceof DirectoryError) return { kind: 'failed' as const, graphRequestId: error.graphRequestId, detail: error.code };
-      throw error;
-    }),
-    (answer) => answer.kind === 'set');
-  if (result.kind === 'set') return moveTo(deps, stored, 'created', { manager: 'set' }, 'manager.set', { managerId });
-  const warning = describeProblem('MANAGER_NOT_SET', record.correlationId, { graphRequestId: result.graphRequestId, detail: result.detail });
-  return moveTo(deps, stored, 'created', { manager: 'failed', warnings: [...record.warnings, warning] }, 'manager.failed',
-    { graphRequestId: result.graphRequestId ?? null });
+  if (!record.objectId || !record.managerId) return moveTo(deps, stored, 'created', { manager: 'none' });
+  const link = await linkManager(deps, record, record.objectId);
+  return moveTo(deps, stored, 'created', link.changes, link.event, link.details);
 }
 
 /** delivered → done: the IT ticket (never a secret) and the closing audit event. */
