@@ -39,18 +39,19 @@ describe('what one onboarding costs Graph and storage', () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'new user');
     expect((await bot.send(message)).status).toBe(200);
     const reply = bot.connector.repliesTo(message.id)[0];
-    const { draftId } = actionData(cardOf(reply), 'onboarding.review');
+    // What the card's buttons carry (the draft and the revision it shows), as Teams sends it with the inputs.
+    const formData = actionData(cardOf(reply), 'onboarding.review');
     const click = async (verb: string, data: Record<string, unknown>) => {
       const response = await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.megan, verb, data, reply!.activityId));
       expect(response.status).toBe(200);
       return invokeResult(response.body);
     };
     const review = await click('onboarding.review', {
-      draftId, givenName, surname, domain: 'contoso.com', usageLocation: 'US', employeeType: 'Employee', manager,
+      ...formData, givenName, surname, domain: 'contoso.com', usageLocation: 'US', employeeType: 'Employee', manager,
       ticketReference: `INC-${givenName}`, businessJustification: 'Joins on Monday.',
     });
     expect(textOf(review.card!)).toContain('is free. Nothing has been created yet');
-    const created = await click('onboarding.create', { draftId });
+    const created = await click('onboarding.create', actionData(review.card!, 'onboarding.create'));
     expect(textOf(created.card!)).toContain('Account created');
     const graph = tenant.requestLog(graphFrom).filter((e) => e.path.startsWith('/v1.0') && e.batchPartId === undefined);
     return {

@@ -4,7 +4,7 @@
  * instance's change shows within that and a warm delivery costs no read.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryStorage, type StoreItems } from 'botbuilder';
+import { MemoryStorage, type Activity, type StoreItems } from 'botbuilder';
 import { ConversationAddresses } from '../../src/delivery/conversation-addresses.js';
 
 const TENANT = '00000000-0000-4000-8000-00000000000a';
@@ -27,11 +27,11 @@ function sharedStorage() {
   };
 }
 
-function messageFrom(conversationId: string, serviceUrl = 'https://smba.example/emea/') {
+function messageFrom(conversationId: string, serviceUrl = 'https://smba.example/emea/'): Partial<Activity> {
   return {
     from: { id: '29:megan', aadObjectId: MEGAN, name: 'Megan Bowen' },
     recipient: { id: '28:bot', name: 'Bot' },
-    conversation: { id: conversationId, conversationType: 'personal', tenantId: TENANT },
+    conversation: { id: conversationId, conversationType: 'personal', tenantId: TENANT, isGroup: false, name: '' },
     channelId: 'msteams',
     serviceUrl,
   };
