@@ -32,17 +32,18 @@ export async function inParallel<T>(items: readonly T[], concurrency: number, wo
 
 /**
  * Stores `finished` final and `unfinished` pending requests, interleaved in time, each with
- * one `store.create` (16 at a time); returns the unfinished ones' ids.
+ * one `store.create` (16 at a time), numbered from `firstIndex` (later in time for a later
+ * stage); returns the unfinished ones' ids.
  */
 export async function storeFinishedAndUnfinished(
-  store: BlobRequestStore, finished: number, unfinished: number, progress?: (written: number) => void,
+  store: BlobRequestStore, finished: number, unfinished: number, progress?: (written: number) => void, firstIndex = 0,
 ): Promise<Set<string>> {
   const every = Math.max(1, Math.floor((finished + unfinished) / Math.max(1, unfinished)));
   const records: OnboardingRecord[] = [];
   for (let i = 0, u = 0; i < finished + unfinished; i += 1) {
     const isUnfinished = u < unfinished && (i % every === 0 || finished + unfinished - i <= unfinished - u);
     if (isUnfinished) u += 1;
-    records.push(aStoredRequest(i, isUnfinished ? pending[i % pending.length]! : finals[i % finals.length]!));
+    records.push(aStoredRequest(firstIndex + i, isUnfinished ? pending[i % pending.length]! : finals[i % finals.length]!));
   }
   let written = 0;
   await inParallel(records, 16, async (record) => {
