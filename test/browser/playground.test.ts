@@ -211,6 +211,7 @@ describe('npm start, then a person in the Agents Playground', () => {
     await review.waitFor({ timeout: 30_000 });
     const reviewText = await review.innerText();
     expect(reviewText).toMatch(/Password to\s+Megan Bowen \(the manager\)/);
+    expect(reviewText).toContain('The temporary password will be sent only to Megan Bowen (the manager), in a private chat with me.');
     expect(reviewText).toContain(`A welcome email will go to ${personalEmail} once the account exists`);
     const upn = /(\S+@contoso\.com) is free/.exec(reviewText)?.[1] ?? '';
     expect(upn).toMatch(/^\S+@contoso\.com$/);
