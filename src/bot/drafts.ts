@@ -1,7 +1,13 @@
 /**
- * Requests being filled in, kept server-side: the card only carries the draft id, so the
- * owner and the request id can never be forged by editing card data.
+ * Requests being filled in, kept server-side: the card only carries the draft id (and the
+ * revision it shows), so the owner and the request id can never be forged by editing card data.
+ *
+ * Every save is a new revision. An instance remembers the latest revision it saved or read of
+ * each draft, and a click whose card names that revision is answered from memory: a revision
+ * is never changed once written, so memory and storage hold the same draft under it. A card
+ * naming any other revision (or none) is answered from storage.
  */
+import { randomUUID } from 'node:crypto';
 import type { Storage } from 'botbuilder';
 import type { Confirmation, OnboardingForm, ReviewedManager } from '../onboarding/index.js';
 
@@ -19,24 +25,45 @@ export interface Draft {
   readonly manager?: ReviewedManager | undefined;
   readonly createdAt: string;
   readonly cancelled?: boolean;
+  /** New on every save; the cards name it, so a click on the latest card needs no read. */
+  readonly revision?: string | undefined;
 }
+
+const REMEMBERED_DRAFTS = 10_000;
 
 const DRAFT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const key = (draftId: string) => `drafts/${draftId}`;
 
 export class DraftStore {
+  /** The latest revision this instance saved or read, per draft id. */
+  private readonly latest = new Map<string, Draft>();
+
   constructor(private readonly storage: Storage) {}
 
-  async get(draftId: unknown): Promise<Draft | undefined> {
+  /** The draft; from memory when `revision` (from the clicked card, untrusted) names the one remembered. */
+  async get(draftId: unknown, revision?: unknown): Promise<Draft | undefined> {
     if (typeof draftId !== 'string' || !DRAFT_ID.test(draftId)) return undefined;
+    const remembered = this.latest.get(draftId);
+    if (remembered && typeof revision === 'string' && remembered.revision === revision) return remembered;
     const items = await this.storage.read([key(draftId)]);
     const item = items[key(draftId)] as (Draft & { eTag?: string }) | undefined;
     if (!item) return undefined;
     const { eTag: _eTag, ...draft } = item;
+    this.remember(draft);
     return draft;
   }
 
-  async save(draft: Draft): Promise<void> {
-    await this.storage.write({ [key(draft.draftId)]: { ...draft, eTag: '*' } });
+  /** Stores the draft as a new revision and returns it as saved. */
+  async save(draft: Draft): Promise<Draft> {
+    const saved: Draft = { ...draft, revision: randomUUID() };
+    await this.storage.write({ [key(draft.draftId)]: { ...saved, eTag: '*' } });
+    this.remember(saved);
+    return saved;
+  }
+
+  private remember(draft: Draft): void {
+    this.latest.delete(draft.draftId);
+    this.latest.set(draft.draftId, draft);
+    if (this.latest.size > REMEMBERED_DRAFTS) this.latest.delete(this.latest.keys().next().value as string);
   }
 }

@@ -79,14 +79,14 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(context)));
     if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
     const draft: Draft = { draftId: randomUUID(), ownerId: personOf(context)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
-    await drafts.save(draft);
-    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes }));
+    const saved = await drafts.save(draft);
+    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes }));
   };
 
   /** Loads the draft named by the card and checks that the person clicking owns it (a refusal is recorded). */
   const draftFor = async (context: TurnContext, data: CardData, action: string): Promise<Draft | string> => {
     const person = personOf(context);
-    const draft = await drafts.get(data.draftId);
+    const draft = await drafts.get(data.draftId, data.revision);
     if (!draft || draft.cancelled) return say.FORM_EXPIRED();
     if (!person || person.id !== draft.ownerId) {
       await desk.recordRefusal({ reason: person ? 'NOT_YOUR_FORM' : 'UNKNOWN_PERSON', action, person, requestId: draft.requestId });
@@ -128,7 +128,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (typeof draft === 'string') return draft;
     const prepared = await desk.prepareRequestForm(personOf(context));
     if (prepared.kind === 'refused') return prepared.sentence;
-    return onboardingFormCard({ draftId: draft.draftId, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
+    return onboardingFormCard({ draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
   };
 
   const review = async (context: TurnContext, data: CardData): Promise<CardResult> => {
@@ -137,16 +137,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const result = await desk.reviewRequest(personOf(context)!, data);
     if (result.kind === 'refused') return result.sentence;
     if (result.kind === 'needs-changes') {
-      await drafts.save({ ...draft, form: result.form });
-      return onboardingFormCard({ draftId: draft.draftId, ...result });
+      const saved = await drafts.save({ ...draft, form: result.form });
+      return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, ...result });
     }
     const checked: Draft = {
       ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
       manager: result.manager,
     };
-    await drafts.save(checked);
+    const saved = await drafts.save(checked);
     return onboardingReviewCard({
-      draftId: draft.draftId, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
+      draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
       confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient,
     });
   };

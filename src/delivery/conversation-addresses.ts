@@ -31,10 +31,16 @@ const SERVICE_URL_KEY = 'addresses/service-url';
 /** How long the ticket channel is remembered in memory: it changes when an admin says so, rarely. */
 const TICKET_CHANNEL_CACHE_MS = 60_000;
 const REMEMBERED_PEOPLE = 10_000;
+/**
+ * How long a person's address is taken from memory instead of storage: their own activity
+ * (which is what Teams says now) or this instance's last read or write of it. Another
+ * instance's change shows here within that.
+ */
+const PERSON_CACHE_MS = 60_000;
 
 export class ConversationAddresses {
   /** The last address this instance read or wrote per person, to skip reads and unchanged writes. */
-  private readonly known = new Map<string, PersonAddress>();
+  private readonly known = new Map<string, { readonly address: PersonAddress; readonly at: number }>();
   private ticketChannelCache: { address: TicketChannelAddress | undefined; until: number } | undefined;
   /** The Bot Connector URL last written to storage by this process (so it is written once, not per activity). */
   private storedServiceUrl: string | undefined;
@@ -43,7 +49,7 @@ export class ConversationAddresses {
     private readonly storage: Storage,
     /** A ticket channel from configuration wins over none, and `set ticket channel` overrides it. */
     private readonly configuredTicketChannel?: Partial<ConversationReference>,
-    private readonly options: { readonly ticketChannelCacheMs?: number; readonly now?: () => number } = {},
+    private readonly options: { readonly ticketChannelCacheMs?: number; readonly personCacheMs?: number; readonly now?: () => number } = {},
   ) {}
 
   /**
@@ -63,10 +69,13 @@ export class ConversationAddresses {
       serviceUrl: activity.serviceUrl!,
       personalChat: activity.conversation?.conversationType === 'personal' ? withoutActivityId(TurnContext.getConversationReference(activity)) : existing?.personalChat,
     });
-    const known = this.known.get(aadObjectId.toLowerCase());
-    if (known && sameAddress(known, nextFrom(known))) return;
+    const known = this.known.get(aadObjectId.toLowerCase())?.address;
+    if (known && sameAddress(known, nextFrom(known))) {
+      this.remember(known);
+      return;
+    }
     // Something changed (or this instance never saw them): decide on what storage holds now.
-    const existing = await this.person(aadObjectId);
+    const existing = await this.stored(aadObjectId);
     const next = nextFrom(existing);
     if (existing && sameAddress(existing, next)) return;
     await this.storage.write({ [personKey(aadObjectId)]: { ...next, eTag: '*' } });
@@ -92,7 +101,15 @@ export class ConversationAddresses {
     this.storedServiceUrl = serviceUrl;
   }
 
+  /** Where this person can be reached: from memory when they wrote (or it was read) within a minute, else from storage. */
   async person(aadObjectId: string): Promise<PersonAddress | undefined> {
+    const known = this.known.get(aadObjectId.toLowerCase());
+    if (known && known.at + (this.options.personCacheMs ?? PERSON_CACHE_MS) > this.now()) return known.address;
+    return this.stored(aadObjectId);
+  }
+
+  /** The person's address as storage holds it now (and remembered). */
+  private async stored(aadObjectId: string): Promise<PersonAddress | undefined> {
     const key = personKey(aadObjectId);
     const items = await this.storage.read([key]);
     const item = items[key] as (PersonAddress & { eTag?: string }) | undefined;
@@ -130,7 +147,7 @@ export class ConversationAddresses {
 
   private remember(address: PersonAddress): void {
     this.known.delete(address.aadObjectId.toLowerCase());
-    this.known.set(address.aadObjectId.toLowerCase(), address);
+    this.known.set(address.aadObjectId.toLowerCase(), { address, at: this.now() });
     if (this.known.size > REMEMBERED_PEOPLE) this.known.delete(this.known.keys().next().value as string);
   }
 }

@@ -10,13 +10,13 @@
  *    account with the same UPN, so at most one can exist);
  *  - the UPN never changes once `creating` is persisted.
  */
-import { describeProblem, type ErrorCode } from './errors.js';
+import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { openPassword, replacePassword, storeNewCredentials } from './credentials.js';
 import type { CreateUserOutcome, StoredRequest, UserDraft } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import type { OnboardingRecord } from './request-record.js';
-import { audit, claimStep, moved, moveTo, requireRequest, retryWithBackoff, write, type StepResult } from './record-kernel.js';
+import { audit, claimStep, moved, moveTo, noteEvent, requireRequest, retryWithBackoff, write, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending, rejectAsTaken } from './request-endings.js';
 
 export async function createAccount(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
@@ -115,10 +115,32 @@ async function readBack(deps: OnboardingDependencies, record: OnboardingRecord, 
   return user.marker === record.marker ? { kind: 'ours', id: user.id } : { kind: 'theirs' };
 }
 
-function markCreated(deps: OnboardingDependencies, stored: StoredRequest, objectId: string): Promise<StepResult> {
-  return moveTo(deps, stored, 'created', { objectId, lease: undefined, problem: undefined }, 'account.created', {
-    objectId, userPrincipalName: requireRequest(stored.record).userPrincipalName,
-  });
+/** → created; the manager is linked first, so the account and its manager are recorded in one write. */
+async function markCreated(deps: OnboardingDependencies, stored: StoredRequest, objectId: string): Promise<StepResult> {
+  const link = stored.record.manager === 'pending' && stored.record.managerId ? await linkManager(deps, stored.record, objectId) : undefined;
+  const created = noteEvent(deps, stored, 'account.created', { objectId, userPrincipalName: requireRequest(stored.record).userPrincipalName });
+  return link
+    ? moveTo(deps, created, 'created', { objectId, lease: undefined, problem: undefined, ...link.changes }, link.event, link.details)
+    : moveTo(deps, created, 'created', { objectId, lease: undefined, problem: undefined });
+}
+
+/**
+ * Links the new account to its manager (a just-created user may not be on every replica yet:
+ * tried again a little later). A failure keeps the account and is reported as a warning.
+ */
+export async function linkManager(
+  deps: OnboardingDependencies, record: OnboardingRecord, objectId: string,
+): Promise<{ readonly changes: Partial<OnboardingRecord>; readonly event: string; readonly details: Record<string, string | null> }> {
+  const managerId = record.managerId!;
+  const result = await retryWithBackoff(deps, deps.policy.readBackAttempts,
+    () => deps.directory.setManager(objectId, managerId).catch((error: unknown) => {
+      if (error instanceof DirectoryError) return { kind: 'failed' as const, graphRequestId: error.graphRequestId, detail: error.code };
+      throw error;
+    }),
+    (answer) => answer.kind === 'set');
+  if (result.kind === 'set') return { changes: { manager: 'set' }, event: 'manager.set', details: { managerId } };
+  const warning = describeProblem('MANAGER_NOT_SET', record.correlationId, { graphRequestId: result.graphRequestId, detail: result.detail });
+  return { changes: { manager: 'failed', warnings: [...record.warnings, warning] }, event: 'manager.failed', details: { graphRequestId: result.graphRequestId ?? null } };
 }
 
 /** The account's profile: exactly the validated request's directory fields. */

@@ -6,7 +6,7 @@
  */
 import type { OnboardingDependencies } from './dependencies.js';
 import { generateTemporaryPassword } from './password.js';
-import type { CredentialContents, SealedSecret, StoredCredentials } from './ports.js';
+import type { CredentialContents, CredentialStore, SealedSecret, StoredCredentials } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import type { CredentialsState, OnboardingRecord } from './request-record.js';
 import type { Secret } from './secret.js';
@@ -73,4 +73,39 @@ export async function discardCredentials(deps: OnboardingDependencies, state: Cr
 export function contentsOf(deps: OnboardingDependencies, state: CredentialsState): CredentialContents {
   if (state.tap !== 'issued') return 'password';
   return deps.policy.credentials.temporaryAccessPass.mode === 'instead' ? 'tap' : 'password-and-tap';
+}
+
+/**
+ * The credential store as one run sees it: what the run stored or read it reads from memory,
+ * not storage. Within a run nothing else changes its entries (the run holds the request's
+ * lease; the reveal comes after the card it sends), and every update stays compare-and-set,
+ * so a memory that is stale after all meets a conflict, never a silent overwrite.
+ */
+export function rememberedWithinRun(store: CredentialStore): CredentialStore {
+  const known = new Map<string, { readonly credentials: StoredCredentials; readonly version: string }>();
+  return {
+    async get(credentialId) {
+      const remembered = known.get(credentialId);
+      if (remembered) return remembered;
+      const found = await store.get(credentialId);
+      if (found) known.set(credentialId, found);
+      return found;
+    },
+    async create(credentials) {
+      const created = await store.create(credentials);
+      if (created.kind === 'created') known.set(credentials.credentialId, { credentials, version: created.version });
+      return created;
+    },
+    async update(credentials, expectedVersion) {
+      const updated = await store.update(credentials, expectedVersion);
+      if (updated.kind === 'updated') known.set(credentials.credentialId, { credentials, version: updated.version });
+      else known.delete(credentials.credentialId);
+      return updated;
+    },
+    async delete(credentialId) {
+      known.delete(credentialId);
+      await store.delete(credentialId);
+    },
+    listDue: (now, limit) => store.listDue(now, limit),
+  };
 }

@@ -10,7 +10,8 @@ import { contentsOf, discardCredentials, openPassword, requireCredentials } from
 import { postTicket } from './it-ticket.js';
 import type { DeliveryOutcome, Requester, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
-import { audit, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { audit, carryTo, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
+import { welcomeMailDue } from './send-welcome-email.js';
 import { failRequest } from './request-endings.js';
 import { nameRecipient, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
@@ -77,8 +78,14 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
     if (!reveal) await discardCredentials(deps, state);
     const credentials = reveal ? { ...state, expiresAt } : { ...state, purgedAt: now };
     // The lease stays: this run records the onboarding next (ticket, done), which frees it.
-    return moveTo(deps, claimed, 'delivered', { credentials, problem: undefined }, reveal ? 'credentials.reveal_card_sent' : 'password.delivered',
-      { recipientId: state.recipient.id, generation: state.generation });
+    const event = reveal ? 'credentials.reveal_card_sent' : 'password.delivered';
+    const details = { recipientId: state.recipient.id, generation: state.generation };
+    const delivered = { credentials, problem: undefined };
+    // A reveal card with no welcome mail to send: "delivered" is written with "done" (a crash in
+    // between sends the card again, as one before this write always did). A plain message is
+    // written down at once: its secret is gone from storage, so it could not be sent again.
+    if (reveal && !welcomeMailDue({ ...claimed.record, ...delivered })) return carryTo(deps, claimed, 'delivered', delivered, event, details);
+    return moveTo(deps, claimed, 'delivered', delivered, event, details);
   }
   const problem = describeProblem('DELIVERY_FAILED', record.correlationId, { detail: outcome.reason });
   if (claimed.record.deliveryAttempts >= deps.policy.maxDeliveryAttempts) {

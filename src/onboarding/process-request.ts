@@ -9,7 +9,8 @@
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
-import { createAccount } from './create-account.js';
+import { createAccount, linkManager } from './create-account.js';
+import { rememberedWithinRun } from './credentials.js';
 import { expireApprovalIfDue, needsApproval, requestApproval } from './decide-approval.js';
 import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-credentials.js';
 import { sendTicket } from './it-ticket.js';
@@ -17,18 +18,26 @@ import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
 import { validateOnboardingForm, type FieldProblem } from './request.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, retryWithBackoff, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
+import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
 
-/** `stored`: the record as the caller just wrote it, when it has it (saves reading it again). */
-export async function processOnboardingRequest(deps: OnboardingDependencies, requestId: string, stored?: StoredRequest): Promise<OnboardingOutcome> {
+/**
+ * `stored`: the record as the caller just wrote it, when it has it (saves reading it again);
+ * `runId`: the name of a lease the caller wrote into it for this run (the admission lease).
+ */
+export async function processOnboardingRequest(
+  deps: OnboardingDependencies, requestId: string, stored?: StoredRequest, runId?: string,
+): Promise<OnboardingOutcome> {
   // Each run holds leases under its own name, so two runs in one process (a double click
   // reaching the same instance) serialize exactly like two instances do.
   // Its state changes keep their audit events in the record, sent in one batch when it ends.
-  const run: OnboardingDependencies = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true };
+  // What it stores in the credential store it reads back from memory.
+  const run: OnboardingDependencies = {
+    ...deps, instanceId: runId ?? `${deps.instanceId}/${deps.random.uuid()}`, auditInOutbox: true, credentials: rememberedWithinRun(deps.credentials),
+  };
   // The record is read once; each step hands on what it wrote, and only a lost race reads it again.
   let known: StoredRequest | undefined = stored?.record.requestId === requestId ? stored : undefined;
   for (let step = 0; step < 64; step += 1) {
@@ -53,7 +62,8 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
   const { record } = stored;
   try {
     switch (record.status) {
-      case 'received': return await validateRequest(deps, stored);
+      // Under another run's lease (its admission, while its click takes a rate-limit slot): that run goes on.
+      case 'received': return heldElsewhere(deps, record) ? stop(withProblem(record, 'BUSY_ELSEWHERE')) : await validateRequest(deps, stored);
       // Records validated before names were checked only at review: nothing left to check here.
       case 'validated': return await moveTo(deps, stored, 'checked', {});
       case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
@@ -100,32 +110,27 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   if (!validation.ok || problems.length > 0) {
     const onlyAlias = problems.length === 1 && problems[0]?.code === 'ALIAS_NEEDED';
     const code: ErrorCode = onlyAlias ? 'ALIAS_NEEDED' : 'VALIDATION_FAILED';
-    return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId) },
+    return moveTo(deps, stored, 'rejected', { fieldProblems: problems, problem: describeProblem(code, record.correlationId), lease: undefined },
       'request.rejected', { problemCount: problems.length, fields: problems.map((p) => p.field).join(',') });
   }
   const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
-  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient },
-    'request.validated', {
-      userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
-    });
+  // The admission lease (if this run came with one) ends here; the next step claims its own.
+  const changes = { request: validation.request, managerId, manager: managerId ? 'pending' as const : 'none' as const, secretRecipient, lease: undefined };
+  const details = {
+    userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
+  };
+  const checked: StoredRequest = { ...stored, record: { ...record, ...changes, status: 'checked', updatedAt: deps.clock.now().toISOString() } };
+  if (needsApproval(checked.record)) return moveTo(deps, stored, 'checked', changes, 'request.validated', details);
+  // No approval to wait for: "checked" is written with "creating", in the account step's first write.
+  return createAccount(deps, noteEvent(deps, checked, 'request.validated', details));
 }
 
-/** created (manager pending) → created: a failure keeps the account and is reported as a warning. */
+/** created (manager pending) → created: after a crash between POST /users and the created write (usually it is linked with it). */
 async function assignManager(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   const { record } = stored;
-  const { objectId, managerId } = record;
-  if (!objectId || !managerId) return moveTo(deps, stored, 'created', { manager: 'none' });
-  // A just-created user may not be on every replica yet: try again a little later.
-  const result = await retryWithBackoff(deps, deps.policy.readBackAttempts,
-    () => deps.directory.setManager(objectId, managerId).catch((error: unknown) => {
-      if (error instanceof DirectoryError) return { kind: 'failed' as const, graphRequestId: error.graphRequestId, detail: error.code };
-      throw error;
-    }),
-    (answer) => answer.kind === 'set');
-  if (result.kind === 'set') return moveTo(deps, stored, 'created', { manager: 'set' }, 'manager.set', { managerId });
-  const warning = describeProblem('MANAGER_NOT_SET', record.correlationId, { graphRequestId: result.graphRequestId, detail: result.detail });
-  return moveTo(deps, stored, 'created', { manager: 'failed', warnings: [...record.warnings, warning] }, 'manager.failed',
-    { graphRequestId: result.graphRequestId ?? null });
+  if (!record.objectId || !record.managerId) return moveTo(deps, stored, 'created', { manager: 'none' });
+  const link = await linkManager(deps, record, record.objectId);
+  return moveTo(deps, stored, 'created', link.changes, link.event, link.details);
 }
 
 /** delivered → done: the IT ticket (never a secret) and the closing audit event. */

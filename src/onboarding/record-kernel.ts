@@ -89,6 +89,19 @@ export async function moveTo(
   return finalStatuses.has(status) ? stop(next.record) : { kind: 'moved', stored: next };
 }
 
+/**
+ * `moveTo` without a write of its own: the change (its event in the outbox) goes to this run's
+ * next step, which writes it with its own change, compare-and-set on the same version. Only for
+ * a state a crash may fall back from: the step before is then done again.
+ */
+export function carryTo(
+  deps: OnboardingDependencies, stored: StoredRequest, status: OnboardingStatus, changes: Partial<OnboardingRecord>,
+  event: string, details: AuditDetails = {},
+): StepResult {
+  const changed: OnboardingRecord = { ...stored.record, ...changes, status, updatedAt: deps.clock.now().toISOString() };
+  return { kind: 'moved', stored: noteEvent(deps, { record: changed, version: stored.version }, event, details) };
+}
+
 export type Claim = { readonly kind: 'claimed'; readonly stored: StoredRequest } | { readonly kind: 'lost'; readonly result: StepResult };
 
 /**

@@ -6,8 +6,8 @@
  *
  * The new record is stored under an admission lease, so nothing processes it (not a
  * duplicate click, not the resume pass) until the click that created it has taken its
- * slot: then the lease is released and the request runs, or the record is rejected with
- * the rate-limit sentence, which a later duplicate is told again.
+ * slot: then the run named in the lease takes it on (its first step releases the lease), or
+ * the record is rejected with the rate-limit sentence, which a later duplicate is told again.
  */
 import { describeProblem } from './errors.js';
 import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
@@ -60,7 +60,10 @@ export async function submitRequest(
   const missing = missingConfirmations(needed, input.confirmations?.data);
   if (missing.length > 0) return { kind: 'refused', sentence: say.CONFIRMATION_MISSING(missing.map((c) => c.kind)) };
 
-  const admission: Lease = { owner: `admission/${deps.random.uuid()}`, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
+  // The admission lease is in the name of the run that will process the request, so admitting it
+  // costs no write of its own: that run goes on under it, and its first step lets it go.
+  const runId = `${deps.instanceId}/${deps.random.uuid()}`;
+  const admission: Lease = { owner: runId, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() };
   const stored = await storeNewRequest(deps, { ...input, requesterRole: role, confirmed: confirmedDecisions(needed) }, admission);
   if (stored.kind === 'exists') return answerDuplicate(deps, stored.existing);
 
@@ -70,9 +73,8 @@ export async function submitRequest(
     await recordRefusal(deps, { reason: 'RATE_LIMITED', action: 'create', person: input.requester, requestId: input.requestId, detail: refusal.limit });
     return { kind: 'refused', sentence: refusal.sentence, asNewRequest: true };
   }
-  // Admitted: release the lease so the request runs (if this write loses, it is already running).
-  const released = await write({ ...deps, auditInOutbox: true }, stored.created, 'received', { lease: undefined });
-  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId, released ?? undefined) };
+  // Admitted: the run that holds the admission lease takes the request on from the record as stored.
+  return { kind: 'accepted', work: processOnboardingRequest(deps, input.requestId, stored.created, runId) };
 }
 
 /** The same request again: refused as it was, waiting while its first click is admitted, or continued. */

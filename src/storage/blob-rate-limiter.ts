@@ -1,7 +1,8 @@
 /**
  * Fixed-window request counters in Azure Blob Storage, shared by every instance: one small
  * blob per key and window, incremented with eTag compare-and-set so concurrent instances
- * never both take the last slot.
+ * never both take the last slot. Each instance remembers the count and eTag it last wrote, so a
+ * warm counter costs one conditional write; a stale memory only costs the read it skipped (412).
  */
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -18,6 +19,8 @@ export function createBlobRateLimiter(options: BlobRateLimiterOptions): RateLimi
   const container: ContainerClient = blobServiceOf(options).getContainerClient(options.containerName);
   let ready: Promise<unknown> | undefined;
   const now = options.now ?? (() => new Date());
+  /** What this instance last wrote per blob: counts only grow within a window, so it is never too high. */
+  const lastWritten = new Map<string, { count: number; etag: string; endsAt: number }>();
 
   return {
     async take(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
@@ -29,35 +32,49 @@ export function createBlobRateLimiter(options: BlobRateLimiterOptions): RateLimi
       const at = now().getTime();
       const windowStart = Math.floor(at / windowMs) * windowMs;
       const retryAfterMs = windowStart + windowMs - at;
-      const blob = container.getBlockBlobClient(`ratelimits/${createHash('sha256').update(key).digest('hex')}/${windowStart}.json`);
+      const name = `ratelimits/${createHash('sha256').update(key).digest('hex')}/${windowStart}.json`;
+      const blob = container.getBlockBlobClient(name);
       for (let attempt = 0; attempt < 20; attempt += 1) {
         let count = 0;
         let etag: string | undefined;
-        try {
-          // One response carries both the count and its eTag, so they always belong together.
-          const current = await blob.download();
-          etag = current.etag;
-          count = (JSON.parse((await streamToBuffer(current.readableStreamBody)).toString('utf8')) as { count: number }).count;
-        } catch (error) {
-          if (statusCodeOf(error) !== 404) throw error;
+        const remembered = attempt === 0 ? lastWritten.get(name) : undefined;
+        if (remembered) {
+          ({ count, etag } = remembered);
+        } else {
+          try {
+            // One response carries both the count and its eTag, so they always belong together.
+            const current = await blob.download();
+            etag = current.etag;
+            count = (JSON.parse((await streamToBuffer(current.readableStreamBody)).toString('utf8')) as { count: number }).count;
+          } catch (error) {
+            if (statusCodeOf(error) !== 404) throw error;
+          }
         }
         if (count >= limit) return { allowed: false, retryAfterMs };
         const body = JSON.stringify({ count: count + 1 });
         try {
-          await blob.upload(body, Buffer.byteLength(body), {
+          const written = await blob.upload(body, Buffer.byteLength(body), {
             conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
             blobHTTPHeaders: { blobContentType: 'application/json' },
           });
+          forgetEndedWindows(lastWritten, at);
+          if (written.etag) lastWritten.set(name, { count: count + 1, etag: written.etag, endsAt: windowStart + windowMs });
           return { allowed: true, remaining: limit - count - 1 };
         } catch (error) {
           const status = statusCodeOf(error);
-          if (status !== 412 && status !== 409) throw error;
+          lastWritten.delete(name);
+          if (status !== 412 && status !== 409 && !(remembered && status === 404)) throw error;
           // Another instance took a slot between our read and write: read again.
         }
       }
       return { allowed: false, retryAfterMs: 1000 };
     },
   };
+}
+
+/** Keeps the memory to windows still open: a blob of an ended window is never written again. */
+function forgetEndedWindows(lastWritten: Map<string, { endsAt: number }>, at: number): void {
+  for (const [name, entry] of lastWritten) if (entry.endsAt <= at) lastWritten.delete(name);
 }
 
 async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {

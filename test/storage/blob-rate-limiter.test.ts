@@ -19,6 +19,17 @@ describe('fixed-window rate limiter in Blob Storage', () => {
     expect(refused && !refused.allowed ? refused.retryAfterMs : 0).toBe(45 * 60_000);
   });
 
+  it('when another instance took slots since this one last wrote, then its memory of the count does not let it go over the limit', async () => {
+    const at = new Date('2026-11-22T12:15:00Z');
+    const a = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    const b = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    expect((await a.take('requester:stale', 3, HOUR)).allowed).toBe(true);
+    expect((await b.take('requester:stale', 3, HOUR)).allowed).toBe(true);
+    expect(await a.take('requester:stale', 3, HOUR)).toEqual({ allowed: true, remaining: 0 });
+    expect((await b.take('requester:stale', 3, HOUR)).allowed).toBe(false);
+    expect((await a.take('requester:stale', 3, HOUR)).allowed).toBe(false);
+  });
+
   it('when the window turns, then the counter starts again', async () => {
     let at = new Date('2026-11-22T10:59:00Z');
     const limiter = createBlobRateLimiter({ connectionString, containerName, now: () => at });

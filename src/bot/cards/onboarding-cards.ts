@@ -22,6 +22,8 @@ const emptyFields = (): Fields => Object.fromEntries(formFields.map((field) => [
 
 export interface FormCardView {
   draftId: string;
+  /** The draft's revision this card shows (its clicks are answered from memory when it is the latest). */
+  revision: string;
   intro: string;
   notes: string[];
   summaryProblem: string;
@@ -39,6 +41,7 @@ const RECIPIENT_TITLES: Record<SecretRecipientRole, string> = { requester: 'Me',
 
 export function onboardingFormCard(input: {
   draftId: string;
+  revision?: string | undefined;
   form: OnboardingForm;
   domains: readonly string[];
   problems?: readonly FieldProblem[];
@@ -53,6 +56,7 @@ export function onboardingFormCard(input: {
   const alternatives = [...(input.alternatives ?? [])];
   const view: FormCardView = {
     draftId: input.draftId,
+    revision: input.revision ?? '',
     intro: 'Fill in who the account is for. Nothing is created until you check the details and press Create.',
     notes: [...(input.notes ?? [])],
     summaryProblem:
@@ -87,7 +91,7 @@ export interface ConfirmationView {
 
 /** The details to check, and what must be confirmed (an odd start date, a second account) before Create. */
 export function onboardingReviewCard(input: {
-  draftId: string; userPrincipalName: string; form: OnboardingForm; displayName: string;
+  draftId: string; revision?: string | undefined; userPrincipalName: string; form: OnboardingForm; displayName: string;
   confirmations?: readonly Confirmation[]; dates?: DateStyle; recipient?: SecretRecipient;
 }) {
   const form = input.form;
@@ -115,7 +119,7 @@ export function onboardingReviewCard(input: {
       toggle: say.CONFIRM_SECOND_ACCOUNT_TOGGLE(),
     });
   return renderCard('onboarding-review', {
-    draftId: input.draftId, userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
+    draftId: input.draftId, revision: input.revision ?? '', userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
     passwordGoesTo: say.REVIEW_PASSWORD_GOES_TO(input.recipient && input.recipient.role !== 'requester' ? nameRecipient(input.recipient) : undefined),
   });
 }
