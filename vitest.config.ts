@@ -18,7 +18,7 @@ import { defineConfig } from 'vitest/config';
  * Folders that mix the kinds (a pure rule file beside its server's tests) name their pure
  * files in UNIT_FILES.
  */
-const UNIT_FOLDERS = ['onboarding', 'request-reading', 'cards', 'bot/cards', 'config', 'manifest', 'architecture', 'infra'];
+const UNIT_FOLDERS = ['onboarding', 'request-reading', 'cards', 'bot/cards', 'config', 'manifest', 'architecture', 'infra', 'scripts'];
 const UNIT_FILES = [
   'test/directory/graph-directory.test.ts', // the Graph adapter against a stubbed fetch
   'test/local-tenant/graph-rules.test.ts', // the emulator's rules as functions

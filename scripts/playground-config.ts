@@ -14,7 +14,15 @@ interface SeedUser {
   surname?: string;
   userPrincipalName: string;
   mail?: string;
+  /** Licensed for Exchange Online (the seed's service mailbox has no given name and surname). */
+  mailbox?: boolean;
 }
+
+/** The Playground's config schema takes exactly five users besides the signed-in one (minItems = maxItems = 5). */
+export const PLAYGROUND_OTHER_USERS = 5;
+
+/** A person who could chat in Teams: a service mailbox (no given name or surname) is not one. */
+const isPerson = (user: SeedUser) => Boolean(user.givenName && user.surname);
 
 export interface PlaygroundConfigOptions {
   seedPath: string;
@@ -36,7 +44,11 @@ export function playgroundConfig(seed: { tenantId: string; users: SeedUser[] }, 
   });
   const current = seed.users.find((user) => user.userPrincipalName.toLowerCase() === options.currentUserUpn.toLowerCase());
   if (!current) throw new Error(`The local tenant's seed has no user ${options.currentUserUpn}.`);
-  const others = seed.users.filter((user) => user !== current);
+  // The Playground refuses to start (exit 1, no reason printed) with any other number of users.
+  const others = seed.users.filter((user) => user !== current && isPerson(user)).slice(0, PLAYGROUND_OTHER_USERS);
+  if (others.length < PLAYGROUND_OTHER_USERS) {
+    throw new Error(`The Agents Playground needs ${PLAYGROUND_OTHER_USERS} people besides ${options.currentUserUpn}; the local tenant's seed has ${others.length}.`);
+  }
   return {
     version: '0.1.1',
     tenantId: seed.tenantId,

@@ -232,6 +232,10 @@ export const say = {
     `The account exists, but I cannot reach ${named} in Teams, so the credentials stay sealed and went to nobody else; IT has the ticket and can reissue them once I can reach them.`,
   TICKET_RECIPIENT_UNREACHABLE: (named: string) => `Credentials not delivered: ${named} cannot be reached in Teams; they stay sealed until a reissue.`,
 
+  /** The review card's last line: who alone gets the password ("you" when it is the requester). */
+  REVIEW_PASSWORD_GOES_TO: (named?: string) =>
+    `The temporary password will be sent only to ${named ?? 'you'}, in a private chat with me. The IT ticket channel gets the account name, never the password.`,
+
   // --- confirmations on the review card
   CONFIRM_START_DATE_TITLE: (why: 'past' | 'far-ahead') => (why === 'past' ? 'The start date is in the past' : 'The start date is more than a year away'),
   CONFIRM_START_DATE: (date: string, why: 'past' | 'far-ahead') =>

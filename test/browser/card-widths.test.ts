@@ -14,25 +14,41 @@ import { projectRoot } from '../../scripts/local-services.js';
 import { helpCard } from '../../src/bot/cards/help-card.js';
 import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from '../../src/bot/cards/onboarding-cards.js';
 import { revealCard, revealedCard, statusCard } from '../../src/bot/cards/credentials-cards.js';
+import { bulkProgressCard, bulkRevealCard, bulkRevealedCard, bulkReviewCard } from '../../src/bot/cards/bulk-cards.js';
 import { COMMANDS } from '../../src/bot/bot-application.js';
 import { Secret } from '../../src/onboarding/index.js';
 import { launchChromium, type HeadlessChromium } from './support/chromium.js';
 
 const rendererScript = createRequire(import.meta.url).resolve('adaptivecards/dist/adaptivecards.min.js');
 const WIDTHS = { desktop: 560, phone: 360 } as const;
-const form = { givenName: 'Nora', surname: 'Lindqvist', domain: 'contoso.com', usageLocation: 'US', department: 'Marketing', employeeType: 'Contractor', startDate: '2026-12-01', ticketReference: 'INC-4711', businessJustification: 'Joins Marketing on Monday.' };
+// The newer fields filled in: a personal email (an address much longer than this is cut off in a fact at phone width) and the manager as the recipient.
+const form = {
+  givenName: 'Nora', surname: 'Lindqvist', domain: 'contoso.com', usageLocation: 'US', department: 'Marketing', employeeType: 'Contractor', startDate: '2026-12-01',
+  ticketReference: 'INC-4711', businessJustification: 'Joins Marketing on Monday.', manager: 'megan.bowen@contoso.com', secretRecipient: 'manager',
+  personalEmail: 'nora.lindqvist@example.org',
+};
+const manager = { id: 'u-megan', name: 'Megan Bowen', role: 'manager' as const };
+const progress = { jobId: 'bulk-1', ticketReference: 'REORG-7', total: 40, done: 10, failed: 2, remaining: 28, finished: false };
 const reveal = { requestId: 'r1', displayName: 'Nora Lindqvist', ticketReference: 'INC-4711', generation: 1, contents: 'password-and-tap' as const, expiresAt: '2026-12-02T10:00:00.000Z' };
 
 const cards: Record<string, Record<string, unknown>> = {
   help: helpCard(COMMANDS, true),
-  form: onboardingFormCard({ draftId: 'd1', form, domains: ['contoso.com', 'contoso.onmicrosoft.com'] }),
+  form: onboardingFormCard({ draftId: 'd1', form, domains: ['contoso.com', 'contoso.onmicrosoft.com'], recipientChoices: ['requester', 'manager', 'coordinator'] }),
   'form-with-problems': onboardingFormCard({ draftId: 'd1', form: { ...form, usageLocation: 'XX' }, domains: ['contoso.com'], problems: [{ field: 'usageLocation', message: 'The country must be a two-letter code such as US.' }] }),
-  review: onboardingReviewCard({ draftId: 'd1', userPrincipalName: 'nora.lindqvist@contoso.com', form, displayName: 'Nora Lindqvist' }),
-  result: onboardingResultCard({ requestId: 'r1', correlationId: 'c1', status: 'done', pending: false, userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', fieldProblems: [], alternatives: [], warnings: [] }),
+  review: onboardingReviewCard({ draftId: 'd1', userPrincipalName: 'nora.lindqvist@contoso.com', form, displayName: 'Nora Lindqvist', recipient: manager }),
+  result: onboardingResultCard({ requestId: 'r1', correlationId: 'c1', status: 'done', pending: false, userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', fieldProblems: [], alternatives: [], warnings: [], welcomeMail: { to: form.personalEmail, state: 'sent' } }),
   'reveal-card': revealCard(reveal, '29:megan'),
   revealed: revealedCard({ ...reveal, state: 'revealed', revealedAt: '2026-12-01T10:42:00.000Z', visibleUntil: '2026-12-01T10:52:00.000Z' }, { password: new Secret('7+k&Q2YKqh26pYNu'), temporaryAccessPass: new Secret('Z!NcR$qF') }),
   'reveal-status': statusCard({ ...reveal, state: 'gone' }),
-  ticket: ticketCard({ requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' }, objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', notes: [] }),
+  ticket: ticketCard({
+    requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' },
+    recipient: { name: 'Megan Bowen', role: 'the manager' }, objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', notes: [`Welcome email sent to ${form.personalEmail}.`],
+  }),
+  'bulk-review': bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [] }),
+  'bulk-problems': bulkReviewCard({ kind: 'problems', rowCount: 50, badRows: 2, problems: [{ rowNumber: 3, message: 'The usage location is required.' }, { rowNumber: 9, message: 'The personal email must be one address, like adele@example.com.' }], notes: [] }),
+  'bulk-progress': bulkProgressCard(progress),
+  'bulk-reveal': bulkRevealCard({ jobId: 'bulk-1', displayNames: ['Nora Lindqvist', 'Liv Sandberg', 'Tove Lindgren'], expiresAt: '2026-12-02T10:00:00.000Z' }),
+  'bulk-revealed': bulkRevealedCard({ kind: 'shown', accounts: [{ displayName: 'Nora Lindqvist', password: new Secret('7+k&Q2YKqh26pYNu') }, { displayName: 'Liv Sandberg', password: new Secret('Z!NcR$qFm4WvXe2b') }], gone: 1, visibleUntil: '2026-12-01T10:52:00.000Z' }),
 };
 
 async function render(page: Page, card: Record<string, unknown>, width: number): Promise<void> {
@@ -65,12 +81,18 @@ describe('every card at a desktop and a phone width (Adaptive Cards renderer)', 
     for (const [label, width] of Object.entries(WIDTHS)) {
       it(`when the ${name} card is shown ${label}-wide (${width} px), then nothing sticks out and it is saved for a look`, async () => {
         await render(page, card, width);
-        const { scrollWidth, clientWidth, elements } = await page.evaluate(() => {
+        const { scrollWidth, clientWidth, elements, clipped } = await page.evaluate(() => {
           const root = document.querySelector('#host .ac-adaptiveCard') as HTMLElement;
-          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: root.querySelectorAll('*').length };
+          // A text cut off inside its column (an address too long for a fact's value) is as bad as a card too wide;
+          // inputs scroll their text by design.
+          const clipped = [...root.querySelectorAll<HTMLElement>('*')]
+            .filter((element) => !element.matches('input, textarea, select') && element.scrollWidth > element.clientWidth + 1 && getComputedStyle(element).overflowX !== 'visible')
+            .map((element) => element.innerText);
+          return { scrollWidth: root.scrollWidth, clientWidth: root.clientWidth, elements: root.querySelectorAll('*').length, clipped };
         });
         expect(elements).toBeGreaterThan(3);
         expect(scrollWidth).toBeLessThanOrEqual(clientWidth + 1);
+        expect(clipped, 'texts cut off').toEqual([]);
         await page.locator('#host').screenshot({ path: `${projectRoot}build/screenshots/cards/${name}-${label}.png` });
       });
     }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { isPortInUse, projectRoot } from '../../scripts/local-services.js';
@@ -21,6 +22,34 @@ async function screenshot(page: Page, name: string) {
   mkdirSync(`${projectRoot}build/screenshots`, { recursive: true });
   await page.screenshot({ path: `${projectRoot}build/screenshots/${name}.png`, fullPage: true });
 }
+
+interface SentMail {
+  id: string;
+  from: string;
+  subject: string;
+  body: { contentType: string; content: string };
+  textBody?: string;
+  toRecipients: { address: string }[];
+}
+
+/**
+ * GET on the local tenant's inspection API (/_tenant), over HTTPS trusting only the local CA
+ * that npm start made: this test process started before it existed, so NODE_EXTRA_CA_CERTS cannot.
+ */
+function localTenant(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(`https://127.0.0.1:44300/_tenant${path}`, { method: 'GET', ca: readFileSync(`${projectRoot}.local/tls/local-ca.pem`) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET /_tenant${path}: ${res.statusCode}`))));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+const outbox = async (): Promise<SentMail[]> => (JSON.parse(await localTenant('/outbox')) as { value: SentMail[] }).value;
 
 /** Teams desktop (~1280) and a narrow phone (~400): the same page at both widths, `-narrow` for the phone. */
 async function screenshots(page: Page, name: string) {
@@ -156,6 +185,88 @@ describe('npm start, then a person in the Agents Playground', () => {
     await page.reload({ waitUntil: 'domcontentloaded' });
     await page.getByText('Personal Chat').first().waitFor({ timeout: 60_000 });
     expect((await page.locator('body').innerText()).includes(password)).toBe(false);
+  });
+
+  it('when the manager asks for someone with a personal email and sends the password to the manager (herself), then the reveal card arrives in her chat, the welcome mail in the outbox names the user and holds no secret, and the ticket names both', async () => {
+    const personalEmail = 'liv.sandberg@example.org';
+    const sentBefore = new Set((await outbox()).map((mail) => mail.id));
+    await page.getByText('Personal Chat', { exact: true }).first().click();
+    await sendMessage(page, `please create an account for Liv Sandberg, Marketing, starts 1 Dec, ticket INC-4712, personal email ${personalEmail}, manager megan.bowen@contoso.com`);
+    await page.getByText('Request a new account', { exact: true }).last().waitFor({ timeout: 30_000 });
+    expect(await page.getByLabel(/^Personal email/).last().inputValue()).toBe(personalEmail);
+    expect(await page.getByLabel(/^Manager/).last().inputValue()).toBe('megan.bowen@contoso.com');
+    // The Playground draws a choice set as a Fluent combobox (a text input and a listbox), not a <select>.
+    const recipient = page.getByRole('combobox', { name: /^Password goes to/ }).last();
+    expect(await recipient.inputValue()).toBe('Me');
+    await recipient.click();
+    await page.getByRole('option', { name: 'The manager', exact: true }).click();
+    expect(await recipient.inputValue()).toBe('The manager');
+    await page.getByLabel(/Business justification/).last().fill('Joins Marketing on Monday; her manager hands over the password.');
+    await recipient.scrollIntoViewIfNeeded();
+    // Desktop only: a resize would re-render the form and lose the choice.
+    await screenshot(page, 'playground-welcome-form');
+
+    await page.getByRole('button', { name: 'Check and review' }).last().click();
+    const review = page.locator('.ac-adaptiveCard', { hasText: 'Check the new account' }).last();
+    await review.waitFor({ timeout: 30_000 });
+    const reviewText = await review.innerText();
+    expect(reviewText).toMatch(/Password to\s+Megan Bowen \(the manager\)/);
+    expect(reviewText).toContain('The temporary password will be sent only to Megan Bowen (the manager), in a private chat with me.');
+    expect(reviewText).toContain(`A welcome email will go to ${personalEmail} once the account exists`);
+    const upn = /(\S+@contoso\.com) is free/.exec(reviewText)?.[1] ?? '';
+    expect(upn).toMatch(/^\S+@contoso\.com$/);
+    // A re-run (the local tenant kept Liv): the review names the earlier account and Create needs the tick.
+    if (upn !== 'liv.sandberg@contoso.com') {
+      expect(reviewText).toMatch(/I already created \S+@contoso\.com (for the same name|under the same ticket)/);
+      await review.getByRole('checkbox', { name: 'Yes, create a second account' }).check();
+    }
+    await review.scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-welcome-review');
+    await review.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('Account created for Liv Sandberg').last().waitFor({ timeout: 60_000 });
+
+    // The reveal card, sent to the manager, is in this chat because the manager is Megan herself.
+    const revealCard = page.locator('.ac-adaptiveCard', { hasText: 'Credentials for Liv Sandberg' }).last();
+    await revealCard.waitFor({ timeout: 30_000 });
+    expect(await revealCard.innerText()).not.toContain(upn);
+    await revealCard.getByRole('button', { name: 'Reveal' }).click();
+    const shown = page.locator('.ac-adaptiveCard', { hasText: 'Press Hide when done' }).last();
+    await shown.waitFor({ timeout: 30_000 });
+    const password = /Temporary password\s+(\S{16})/.exec(await shown.innerText())?.[1];
+    const pass = /Temporary Access Pass\s+(\S+)/.exec(await shown.innerText())?.[1];
+    if (!password || !pass) throw new Error('no password or pass on the revealed card');
+    await shown.getByRole('button', { name: 'Hide' }).click();
+    await page.locator('.ac-adaptiveCard', { hasText: /You revealed a temporary password and a Temporary Access Pass for Liv Sandberg at/ }).last().waitFor({ timeout: 30_000 });
+    expect((await page.locator('body').innerText()).includes(password)).toBe(false);
+
+    // The IT team's General channel: the ticket names the recipient and the welcome email.
+    await page.getByText('General', { exact: true }).click();
+    const ticket = page.locator('.ac-adaptiveCard', { hasText: `New account ready: Liv Sandberg` }).filter({ hasText: upn }).last();
+    await ticket.waitFor({ timeout: 30_000 });
+    const ticketText = await ticket.innerText();
+    expect(ticketText).toContain('INC-4712');
+    expect(ticketText).toMatch(/Credentials for\s+Megan Bowen \(the manager\)/);
+    expect(ticketText).toContain(`Welcome email sent to ${personalEmail}.`);
+    expect(ticketText).not.toContain(password);
+    await ticket.scrollIntoViewIfNeeded();
+    await screenshot(page, 'playground-welcome-ticket');
+
+    // The local outbox: one new mail to the personal address, naming the user name, holding neither secret.
+    const sent = (await outbox()).filter((mail) => !sentBefore.has(mail.id) && mail.toRecipients.some((to) => to.address === personalEmail));
+    expect(sent).toHaveLength(1);
+    const mail = sent[0]!;
+    expect(mail.body.content).toContain(upn);
+    for (const secret of [password, pass]) {
+      expect(JSON.stringify(mail)).not.toContain(secret);
+      expect(await localTenant(`/outbox/${mail.id}`)).not.toContain(secret);
+    }
+    // The mail as its recipient reads it, for the README.
+    const reader = await chromium.browser.newPage();
+    await reader.setViewportSize({ width: 760, height: 480 });
+    const envelope = `<p style="font-family:sans-serif;color:#555">From ${mail.from}<br>To ${personalEmail}<br><b>${mail.subject}</b></p><hr>`;
+    await reader.setContent(envelope + (await localTenant(`/outbox/${mail.id}`)));
+    await screenshot(reader, 'playground-welcome-mail');
+    await reader.close();
   });
 
   it('when the person presses Ctrl-C in the npm start terminal, then every service stops and no process is left behind', async () => {

@@ -120,6 +120,7 @@ export function onboardingReviewCard(input: {
     });
   return renderCard('onboarding-review', {
     draftId: input.draftId, revision: input.revision ?? '', userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
+    passwordGoesTo: say.REVIEW_PASSWORD_GOES_TO(input.recipient && input.recipient.role !== 'requester' ? nameRecipient(input.recipient) : undefined),
   });
 }
 

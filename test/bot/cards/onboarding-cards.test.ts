@@ -47,6 +47,15 @@ describe('the review card', () => {
     expect(textOf(onboardingReviewCard(base) as Card)).not.toContain('welcome email');
   });
 
+  it('when the password goes to the manager or the coordinator, then the review card\'s last line names them, and says "you" for the requester', () => {
+    const megan = { id: 'u-megan', name: 'Megan Bowen' };
+    const line = (recipient?: Parameters<typeof onboardingReviewCard>[0]['recipient']) => textOf(onboardingReviewCard({ ...base, ...(recipient ? { recipient } : {}) }) as Card).split('\n').find((text) => text.startsWith('The temporary password will be sent'));
+    expect(line({ ...megan, role: 'manager' })).toBe('The temporary password will be sent only to Megan Bowen (the manager), in a private chat with me. The IT ticket channel gets the account name, never the password.');
+    expect(line({ id: 'g1', name: 'IT coordinators', role: 'coordinator', members: [megan, { id: 'u-alex', name: 'Alex Wilber' }] })).toContain('sent only to IT coordinators (the IT coordinators: any one of 2), in a private chat with me.');
+    expect(line({ ...megan, role: 'requester' })).toContain('sent only to you, in a private chat with me.');
+    expect(line()).toContain('sent only to you, in a private chat with me.');
+  });
+
   it('when nothing needs confirming, then the start date reads in the person\'s locale and there is no toggle', () => {
     const card = onboardingReviewCard({ ...base, dates: { locale: 'de-DE', timeZone: 'Europe/Berlin' } });
     expect(textOf(card as Card)).toContain('1. Dezember 2026');
