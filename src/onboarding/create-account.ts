@@ -12,7 +12,7 @@
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
-import { openPassword, replacePassword, storeNewCredentials } from './credentials.js';
+import { newCredentialsState, openPassword, replacePassword, sealAndStoreCredentials } from './credentials.js';
 import type { CreateUserOutcome, StoredRequest, UserDraft } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import type { OnboardingRecord } from './request-record.js';
@@ -23,17 +23,21 @@ export async function createAccount(deps: OnboardingDependencies, stored: Stored
   const { policy } = deps;
   const request = requireRequest(stored.record);
   const firstRun = stored.record.status === 'checked' || stored.record.status === 'approved';
-  // First run: generate and seal the password, and say "creating", before anything reaches Graph.
+  // First run: say "creating" (which credentials, which marker) before anything reaches Graph.
   // Later runs: someone (maybe a crashed instance) may have sent the POST already, so look before sending.
   const claim = await claimStep(deps, stored, 'creating', firstRun
     ? {
-        credentials: await storeNewCredentials(deps, stored.record, request, 1),
+        credentials: newCredentialsState(deps, stored.record, 1),
         marker: `${policy.markerPrefix}${stored.record.requestId}`, passwordAttempts: 1, createAttempts: 1,
       }
     : { createAttempts: stored.record.createAttempts + 1 },
     firstRun ? 'account.creating' : undefined, { userPrincipalName: request.userPrincipalName });
   if (claim.kind === 'lost') return claim.result;
   let current = claim.stored;
+  // The password is sealed only by the run holding the step, so a run acting on a stale view never
+  // stores one nobody will use. No POST is ever sent before the entry exists, so a run that finds
+  // none (a crash right after the claim) knows no account can have a password yet: it seals one now.
+  await sealAndStoreCredentials(deps, current.record, request, requireCredentialsState(current.record));
   let mayExistAlready = !firstRun;
 
   for (let attempt = 1; ; attempt += 1) {

@@ -28,20 +28,38 @@ export async function sealNewPassword(deps: OnboardingDependencies, request: Onb
 export async function storeNewCredentials(
   deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest, generation: number,
 ): Promise<CredentialsState> {
-  const credentialId = credentialIdFor(record.requestId, generation);
+  const state = newCredentialsState(deps, record, generation);
+  await sealAndStoreCredentials(deps, record, request, state);
+  return state;
+}
+
+/** The record's side of new credentials (which entry, for whom), before anything is stored. */
+export function newCredentialsState(deps: OnboardingDependencies, record: OnboardingRecord, generation: number): CredentialsState {
   const chosen = record.secretRecipient;
   const recipient = record.credentials?.recipient ?? (chosen && chosen.role !== 'requester' ? { id: chosen.id, name: chosen.name } : record.requester);
-  // Stored once: after a crash the entry may exist already, and `create` keeps it as it is (`exists`).
+  return {
+    credentialId: credentialIdFor(record.requestId, generation), generation, recipient,
+    tap: deps.policy.credentials.temporaryAccessPass.mode === 'off' ? 'off' : 'pending',
+  };
+}
+
+/**
+ * Seals a new password into the entry of `state` unless the entry exists already: `create`
+ * keeps an existing entry as it is (`exists`), so a retry after a crash never changes the
+ * password an account may already have.
+ */
+export async function sealAndStoreCredentials(
+  deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest, state: CredentialsState,
+): Promise<void> {
   await deps.credentials.create({
-    credentialId,
+    credentialId: state.credentialId,
     requestId: record.requestId,
-    generation,
-    recipientId: recipient.id,
-    password: await sealNewPassword(deps, request, credentialId),
+    generation: state.generation,
+    recipientId: state.recipient.id,
+    password: await sealNewPassword(deps, request, state.credentialId),
     // Never kept without an expiry: the reveal window counts from now until the card goes out.
     purgeAt: new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString(),
   });
-  return { credentialId, generation, recipient, tap: deps.policy.credentials.temporaryAccessPass.mode === 'off' ? 'off' : 'pending' };
 }
 
 /** The stored credentials of this state; throws when a step that needs them finds none (a bug, not an outcome). */

@@ -115,14 +115,10 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   }
   const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
   // The admission lease (if this run came with one) ends here; the next step claims its own.
-  const changes = { request: validation.request, managerId, manager: managerId ? 'pending' as const : 'none' as const, secretRecipient, lease: undefined };
-  const details = {
-    userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
-  };
-  const checked: StoredRequest = { ...stored, record: { ...record, ...changes, status: 'checked', updatedAt: deps.clock.now().toISOString() } };
-  if (needsApproval(checked.record)) return moveTo(deps, stored, 'checked', changes, 'request.validated', details);
-  // No approval to wait for: "checked" is written with "creating", in the account step's first write.
-  return createAccount(deps, noteEvent(deps, checked, 'request.validated', details));
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient, lease: undefined },
+    'request.validated', {
+      userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
+    });
 }
 
 /** created (manager pending) → created: after a crash between POST /users and the created write (usually it is linked with it). */

@@ -82,16 +82,17 @@ describe('what one onboarding costs Graph and storage', () => {
     expect(count(/^table GET .*OnboardingCredentials/)).toBe(0); // the run reads back what it stored from memory
     expect(count(/ GET .*addresses%252Fpeople/)).toBe(0); // the requester clicked a moment ago from the chat the card goes to
     // What is left: drafts 2 (form, review), the same-ticket lookup 1, the unfinished-index marker 1, rate limits 2 (one
-    // conditional write each), the record 5 writes (received, checked+creating, created+manager, delivering, delivered+done
-    // — the audit batch goes just before the last), credentials 2 (stored, reveal window set), audit 1.
-    expect(cost.storage.length).toBeLessThan(15);
+    // conditional write each), the record 6 writes (received, checked, creating, created+manager, delivering, delivered+done
+    // — the audit batch goes just before the last), credentials 2 (stored, reveal window set), audit 1. "checked" is its own
+    // write again: folded into "creating" it let a run acting on a stale view seal a second password (the workflow property test).
+    expect(cost.storage.length).toBeLessThanOrEqual(15);
   });
 
   it('when the manager is given by display name, then the onboarding costs at most 5 Graph calls and fewer than 15 storage requests', async () => {
     const cost = await onboard('Named', 'Manager', 'Alex Wilber');
     console.info(`Graph calls (${cost.graph.length}):\n  ${cost.graph.join('\n  ')}`);
     expect(cost.graph.length).toBeLessThanOrEqual(5);
-    expect(cost.storage.length).toBeLessThan(15);
+    expect(cost.storage.length).toBeLessThanOrEqual(15);
     const user = tenant.directory().users.find((u) => u.userPrincipalName === 'named.manager@contoso.com');
     expect(user?.managerId).toBe(tenant.directory().users.find((u) => u.userPrincipalName === 'alex.wilber@contoso.com')?.id);
   });
