@@ -10,7 +10,7 @@ import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-gr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { User } from '@microsoft/microsoft-graph-types';
 import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, CreateUserOutcome } from '../onboarding/index.js';
-import { classifyCreateFailure, createCredential, type GraphDirectoryOptions } from './graph-directory.js';
+import { classifyCreateFailure, createCredential, newUserBody, type GraphDirectoryOptions } from './graph-directory.js';
 
 const MAX_ITEMS = 20;
 
@@ -87,22 +87,5 @@ function facts(outcome: CreateUserOutcome): { graphRequestId?: string | undefine
 }
 
 function userBody(item: BulkCreateItem, markerAttribute: string): User {
-  const { draft } = item;
-  return {
-    accountEnabled: true,
-    userPrincipalName: draft.userPrincipalName,
-    mailNickname: draft.mailNickname,
-    displayName: draft.displayName,
-    givenName: draft.givenName,
-    surname: draft.surname,
-    usageLocation: draft.usageLocation,
-    ...(draft.jobTitle ? { jobTitle: draft.jobTitle } : {}),
-    ...(draft.department ? { department: draft.department } : {}),
-    ...(draft.employeeType ? { employeeType: draft.employeeType } : {}),
-    ...(draft.companyName ? { companyName: draft.companyName } : {}),
-    ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
-    ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
-    passwordProfile: { forceChangePasswordNextSignIn: true, password: item.password.reveal() },
-    onPremisesExtensionAttributes: { [markerAttribute]: item.marker },
-  };
+  return newUserBody(item.draft, item.password, item.marker, markerAttribute);
 }

@@ -330,23 +330,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     },
 
     async createUser(draft: UserDraft, password: Secret, marker: string): Promise<CreateUserOutcome> {
-      const body: User = {
-        accountEnabled: true,
-        userPrincipalName: draft.userPrincipalName,
-        mailNickname: draft.mailNickname,
-        displayName: draft.displayName,
-        givenName: draft.givenName,
-        surname: draft.surname,
-        usageLocation: draft.usageLocation,
-        ...(draft.jobTitle ? { jobTitle: draft.jobTitle } : {}),
-        ...(draft.department ? { department: draft.department } : {}),
-        ...(draft.employeeType ? { employeeType: draft.employeeType } : {}),
-        ...(draft.companyName ? { companyName: draft.companyName } : {}),
-        ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
-        ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
-        passwordProfile: { forceChangePasswordNextSignIn: true, password: password.reveal() },
-        onPremisesExtensionAttributes: { [markerAttribute]: marker },
-      };
+      const body = newUserBody(draft, password, marker, markerAttribute);
       try {
         const created = (await client
           .api('/users')
@@ -459,5 +443,29 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
         throw error;
       }
     },
+  };
+}
+
+/**
+ * The POST /users body of a new account (one place for the single and the bulk path): enabled,
+ * unlicensed, the temporary password to be changed at first sign-in, and this request's marker.
+ */
+export function newUserBody(draft: UserDraft, password: Secret, marker: string, markerAttribute: string): User {
+  return {
+    accountEnabled: true,
+    userPrincipalName: draft.userPrincipalName,
+    mailNickname: draft.mailNickname,
+    displayName: draft.displayName,
+    givenName: draft.givenName,
+    surname: draft.surname,
+    usageLocation: draft.usageLocation,
+    ...(draft.jobTitle ? { jobTitle: draft.jobTitle } : {}),
+    ...(draft.department ? { department: draft.department } : {}),
+    ...(draft.employeeType ? { employeeType: draft.employeeType } : {}),
+    ...(draft.companyName ? { companyName: draft.companyName } : {}),
+    ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
+    ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
+    passwordProfile: { forceChangePasswordNextSignIn: true, password: password.reveal() },
+    onPremisesExtensionAttributes: { [markerAttribute]: marker },
   };
 }
