@@ -10,7 +10,8 @@ import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-gr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { User } from '@microsoft/microsoft-graph-types';
 import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, CreateUserOutcome } from '../onboarding/index.js';
-import { classifyCreateFailure, createCredential, newUserBody, type GraphDirectoryOptions } from './graph-directory.js';
+import { classifyCreateFailure, createCredential, type GraphDirectoryOptions } from './graph-directory.js';
+import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
 
