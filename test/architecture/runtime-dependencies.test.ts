@@ -7,11 +7,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
-  scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string>;
+  engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string>;
 };
 
 function sourceFiles(dir: string): string[] {
@@ -41,5 +42,17 @@ describe('the production build\'s dependencies', () => {
     expect(manifest.scripts['build']).toMatch(/tsc -p tsconfig\.build\.json/);
     for (const tool of ['tsx', 'typescript', 'vitest', 'azurite']) expect(Object.keys(manifest.dependencies)).not.toContain(tool);
     expect(Object.keys(manifest.devDependencies)).toContain('tsx');
+  });
+
+  it('when the bot is installed for production on the oldest Node the project supports, then no package it installs asks for a newer Node', () => {
+    const oldest = semver.minVersion(manifest.engines.node)!.version;
+    expect(oldest).toMatch(/^20\./);
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; engines?: { node?: string } | string[] }> };
+    const production = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.dev);
+    expect(production.length).toBeGreaterThan(100);
+    const tooNew = production
+      .filter(([, entry]) => !Array.isArray(entry.engines) && typeof entry.engines?.node === 'string' && !semver.satisfies(oldest, entry.engines.node))
+      .map(([path, entry]) => `${path} needs node ${(entry.engines as { node: string }).node}`);
+    expect(tooNew).toEqual([]);
   });
 });
