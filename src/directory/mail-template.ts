@@ -1,13 +1,14 @@
 /**
  * The welcome mail's templates: adaptiveCards/mail/welcome.html and welcome.txt, ordinary
- * files a non-developer edits like the cards. They use a small subset of Mustache, so the
- * syntax is documented everywhere: {{name}} is a value (HTML-escaped in the .html),
+ * files a non-developer edits like the cards. They are Mustache templates (the `mustache`
+ * package), so the syntax is documented everywhere: {{name}} is a value (HTML-escaped in the .html),
  * {{#flag}}…{{/flag}} shows its part when the flag is true, {{^flag}}…{{/flag}} when it is
  * false, {{! … }} is a comment. The HTML's <title> is the subject. A name the view does not
  * have is an error at render time, never silently empty.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import Mustache from 'mustache';
 
 export type MailView = Readonly<Record<string, string | boolean>>;
 
@@ -26,25 +27,34 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
 }
 
-const SECTION = /\{\{([#^])\s*([A-Za-z][\w]*)\s*\}\}([\s\S]*?)\{\{\/\s*\2\s*\}\}/g;
-const VALUE = /\{\{\s*([A-Za-z][\w]*)\s*\}\}/g;
+type Token = [type: string, value: string, start: number, end: number, children?: Token[]];
 
-/** Expands `template` with `view`; every value goes through `escape` (HTML-escaping unless told otherwise). */
-export function expandTemplate(template: string, view: MailView, escape: (value: string) => string = escapeHtml): string {
-  const lookup = (name: string): string | boolean => {
+/** Every name the template uses must be in the view, and every value goes through `escape`. */
+function checkTokens(tokens: readonly Token[], view: MailView): void {
+  for (const [type, name, , , children] of tokens) {
+    if (type === 'text' || type === '!') continue;
+    if (type === '&' || type === '{') throw new Error(`The mail template uses an unescaped value ({{{${name}}}} or {{&${name}}}); use {{${name}}}`);
+    if (type === '>' || type === '=') throw new Error('The mail template uses a partial or changes delimiters, which the welcome mail does not support');
     if (!Object.prototype.hasOwnProperty.call(view, name)) throw new Error(`The mail template uses {{${name}}}, which the welcome mail does not have`);
-    return view[name]!;
-  };
-  // Comments are notes for whoever edits the template, not part of the mail.
-  let text = template.replace(/<!--[\s\S]*?-->\s*/g, '').replace(/\{\{![\s\S]*?\}\}\s*/g, '');
-  // Sections may nest: expand from the innermost outwards until none is left.
-  for (let previous = ''; previous !== text;) {
-    previous = text;
-    text = text.replace(SECTION, (_all, kind: string, name: string, inner: string) => (Boolean(lookup(name)) === (kind === '#') ? inner : ''));
+    if (children) checkTokens(children, view);
   }
-  const expanded = text.replace(VALUE, (_all, name: string) => escape(String(lookup(name))));
-  if (/\{\{/.test(expanded)) throw new Error('The mail template has a {{…}} it cannot read (unclosed section or unknown tag)');
-  return expanded;
+}
+
+/**
+ * Expands `template` with `view` (Mustache, the `mustache` package); every value goes through
+ * `escape` (HTML-escaping unless told otherwise). What a value contains is never read as a tag.
+ */
+export function expandTemplate(template: string, view: MailView, escape: (value: string) => string = escapeHtml): string {
+  // HTML comments are notes for whoever edits the template, not part of the mail.
+  const text = template.replace(/<!--[\s\S]*?-->\s*/g, '');
+  let tokens: Token[];
+  try {
+    tokens = Mustache.parse(text) as Token[];
+  } catch (error) {
+    throw new Error(`The mail template has a {{…}} it cannot read (unclosed section or unknown tag): ${(error as Error).message}`);
+  }
+  checkTokens(tokens, view);
+  return Mustache.render(text, view, {}, { escape: (value: unknown) => escape(String(value)) });
 }
 
 /** Renders adaptiveCards/mail/<name>.html and <name>.txt: the subject from the HTML's <title>. */

@@ -23,6 +23,23 @@ describe('mail template expansion', () => {
       .toBe('<a title="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;</a>');
   });
 
+  it('when a value holds template syntax ({{, {{password}}, }}), then it arrives as plain text and is never read as a tag', () => {
+    // Found by the property above in CI (seed 237427382): a name with "{{" made the whole mail fail.
+    for (const value of ['{{', '}}', '{{password}}', '{{#a}}x{{/a}}', '{{{x}}}']) {
+      expect(expandTemplate('<p>{{name}}</p>', { name: value, password: 'never' })).toBe(`<p>${escapeHtml(value)}</p>`);
+      expect(expandTemplate('Hi {{name}}', { name: value }, (v) => v)).toBe(`Hi ${value}`);
+    }
+    fc.assert(fc.property(fc.array(fc.constantFrom('{', '}', '#', '^', '/', '!', '&', 'a', ' ')).map((chars) => chars.join('')), (value) => {
+      expect(expandTemplate('{{name}}', { name: value }, (v) => v)).toBe(value);
+    }), { numRuns: 500 });
+  });
+
+  it('when the template asks for an unescaped value or a partial, then rendering refuses it (every value is escaped)', () => {
+    expect(() => expandTemplate('<p>{{{x}}}</p>', { x: '<b>' })).toThrow(/unescaped/);
+    expect(() => expandTemplate('<p>{{&x}}</p>', { x: '<b>' })).toThrow(/unescaped/);
+    expect(() => expandTemplate('<p>{{> footer}}</p>', { x: '<b>' })).toThrow(/partial/);
+  });
+
   it('when sections depend on flags, then {{#flag}} shows its part when true and {{^flag}} when false, nested too', () => {
     const template = '{{#a}}A{{#b}}B{{/b}}{{^b}}notB{{/b}}{{/a}}{{^a}}notA{{/a}}';
     expect(expandTemplate(template, { a: true, b: true })).toBe('AB');
