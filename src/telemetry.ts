@@ -45,7 +45,6 @@ export function startTelemetry(options: { connectionString: string; serviceName:
       // The bot logs with pino, bridged below; these loggers are not used here.
       bunyan: { enabled: false },
       winston: { enabled: false },
-      console: { enabled: false },
       mongoDb: { enabled: false },
       mySql: { enabled: false },
       postgreSql: { enabled: false },
