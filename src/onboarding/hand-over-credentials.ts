@@ -70,13 +70,12 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
     const reach = await deps.delivery.reach(state.recipient);
     if (reach.kind === 'unreachable') return recipientUnreachable(deps, claimed, reach.reason);
   }
-  const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString();
-  const outcome = reveal ? await sendRevealCard(deps, claimed, state, targets, expiresAt) : await sendPlainMessage(deps, claimed, state);
+  const outcome: HandOver = reveal ? await sendRevealCard(deps, claimed, state, targets) : await sendPlainMessage(deps, claimed, state);
   if (outcome.kind === 'delivered') {
     const now = deps.clock.now().toISOString();
     // Plain-message mode: the secret left in the message, so storage keeps no copy.
     if (!reveal) await discardCredentials(deps, state);
-    const credentials = reveal ? { ...state, expiresAt } : { ...state, purgedAt: now };
+    const credentials = outcome.expiresAt ? { ...state, expiresAt: outcome.expiresAt } : { ...state, purgedAt: now };
     // The lease stays: this run records the onboarding next (ticket, done), which frees it.
     const event = reveal ? 'credentials.reveal_card_sent' : 'password.delivered';
     const details = { recipientId: state.recipient.id, generation: state.generation };
@@ -111,9 +110,24 @@ async function recipientUnreachable(deps: OnboardingDependencies, stored: Stored
   return failRequest(deps, stored, describeProblem('RECIPIENT_UNREACHABLE', stored.record.correlationId, { message: say.RECIPIENT_UNREACHABLE(named), detail: reason }));
 }
 
+/**
+ * How long the recipient has to reveal: the reveal window from when the card goes out. When it
+ * goes out within CARD_FOLLOWS_SEAL_MS of the sealing (the usual case: the same run, seconds
+ * later), the expiry stored with the secret is kept as it is, saving a write; the window is then
+ * at most that much shorter than configured, and the card names the exact time either way.
+ */
+export const CARD_FOLLOWS_SEAL_MS = 60_000;
+
+/** A delivery, with the reveal card's expiry when it was one. */
+type HandOver = { readonly kind: 'delivered'; readonly expiresAt?: string } | { readonly kind: 'undeliverable'; readonly reason: string };
+
 async function sendRevealCard(
-  deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, targets: readonly Requester[], expiresAt: string,
-): Promise<DeliveryOutcome> {
+  deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState, targets: readonly Requester[],
+): Promise<HandOver> {
+  const { credentials, version } = await requireCredentials(deps, state);
+  const fullWindow = deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs;
+  const stays = Date.parse(credentials.purgeAt) <= fullWindow && Date.parse(credentials.purgeAt) >= fullWindow - CARD_FOLLOWS_SEAL_MS;
+  const expiresAt = stays ? credentials.purgeAt : new Date(fullWindow).toISOString();
   const notice = {
     requestId: stored.record.requestId,
     displayName: requireRequest(stored.record).displayName,
@@ -128,12 +142,10 @@ async function sendRevealCard(
     const sent = await deps.delivery.sendRevealCard(target, notice);
     if (outcome.kind !== 'delivered') outcome = sent;
   }
-  if (outcome.kind === 'delivered') {
-    // The window now counts from the card: the stored entry is deleted then at the latest.
-    const { credentials, version } = await requireCredentials(deps, state);
-    await deps.credentials.update({ ...credentials, purgeAt: expiresAt }, version);
-  }
-  return outcome;
+  if (outcome.kind !== 'delivered') return outcome;
+  // The window now counts from the card: the stored entry is deleted then at the latest.
+  if (!stays) await deps.credentials.update({ ...credentials, purgeAt: expiresAt }, version);
+  return { ...outcome, expiresAt };
 }
 
 async function sendPlainMessage(deps: OnboardingDependencies, stored: StoredRequest, state: CredentialsState): Promise<DeliveryOutcome> {

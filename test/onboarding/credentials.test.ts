@@ -65,6 +65,34 @@ describe('credentials — reveal, don’t send', () => {
     expect(world.audit.events.map((e) => e.type)).toContain('credentials.reveal_card_sent');
   });
 
+  it('when the card goes out long after the secret was sealed (a resumed delivery), then the window counts from the card; right after sealing, the stored expiry stands', async () => {
+    const world = makeWorld();
+    const { deps } = deskOf(world);
+    world.delivery.faults = ['undeliverable'];
+    const sealedAt = world.clock.now().getTime();
+    const first = await onboard(deps, { requestId: 'r1', requester, form: form() });
+    expect(first).toMatchObject({ status: 'created', pending: true });
+    // Sealed with the window counted from the sealing.
+    expect(Date.parse((await world.credentials.get('r1.1'))!.credentials.purgeAt)).toBe(sealedAt + 24 * HOUR);
+
+    world.clock.advance(2 * HOUR);
+    expect((await processOnboardingRequest(deps, 'r1')).status).toBe('done');
+    const expected = new Date(world.clock.now().getTime() + 24 * HOUR).toISOString();
+    expect(world.delivery.revealCards.map((c) => c.notice.expiresAt)).toEqual([expected]);
+    expect((await world.credentials.get('r1.1'))?.credentials.purgeAt).toBe(expected);
+
+    // Within a minute of the sealing the card names the stored expiry: never later than the configured window.
+    const quick = makeWorld();
+    const quickDeps = deskOf(quick).deps;
+    const quickSealedAt = quick.clock.now().getTime();
+    quick.delivery.faults = ['undeliverable'];
+    await onboard(quickDeps, { requestId: 'r1', requester, form: form() });
+    quick.clock.advance(30_000);
+    await processOnboardingRequest(quickDeps, 'r1');
+    expect(quick.delivery.revealCards.map((c) => c.notice.expiresAt)).toEqual([new Date(quickSealedAt + 24 * HOUR).toISOString()]);
+    expect((await quick.credentials.get('r1.1'))?.credentials.purgeAt).toBe(new Date(quickSealedAt + 24 * HOUR).toISOString());
+  });
+
   it('when the recipient reveals, then they get the account’s password; a second look within the grace period shows it again, then it is deleted for good', async () => {
     const world = makeWorld();
     const { deps, desk } = deskOf(world);
