@@ -183,6 +183,8 @@ function nextPerson() {
 }
 
 type Ending = 'created' | 'working-on-it' | 'other';
+/** What the bot answered when a conversation ended neither created nor "working on it" (printed, to be read). */
+const otherEndings: string[] = [];
 
 /** One whole conversation: "new user" → the form; Review → the review card; Create → the result. */
 async function onboardInConversation(world: World): Promise<Ending> {
@@ -197,11 +199,16 @@ async function onboardInConversation(world: World): Promise<Ending> {
   const click = async (verb: string, data: Record<string, unknown>) =>
     invokeResult(await send(world.bot.url, cardAction(world.connector.serviceUrl, megan, verb, data, reply!.activityId, { conversation })));
   const review = await click('onboarding.review', { draftId, ...person.fields });
-  if (!review.card || !actionData(review.card, 'onboarding.create')) return 'other';
+  if (!review.card || !actionData(review.card, 'onboarding.create')) {
+    otherEndings.push(`review: ${(review.card ? textOf(review.card) : review.message ?? '').slice(0, 300)}`);
+    return 'other';
+  }
   const result = await click('onboarding.create', { draftId });
   const text = result.card ? textOf(result.card) : result.message ?? '';
   if (text.includes('Account created')) return 'created';
-  return /Working on it/.test(text) ? 'working-on-it' : 'other';
+  if (/Working on it/.test(text)) return 'working-on-it';
+  otherEndings.push(`create: ${text.slice(0, 300)}`);
+  return 'other';
 }
 
 // ------------------------------------------------------------------------------ the parts
@@ -283,6 +290,7 @@ async function conversations(world: World, n: number, concurrency: number): Prom
       };
     });
     await quiet(world);
+    for (const ending of otherEndings.splice(0)) console.log(`  ended otherwise (concurrency ${concurrency}): ${ending}`);
     return { result, calls: calls! };
   } finally {
     clearInterval(sampler);
