@@ -11,7 +11,8 @@
  *   row: pending → creating → created | failed   (creating → pending when nothing was created)
  */
 import type { OnboardingDependencies } from './dependencies.js';
-import type { BulkDirectory, BulkJobStore, BulkReporting, CredentialDelivery, Requester } from './ports.js';
+import type { BulkDirectory, BulkJobStore, BulkReporting } from './bulk-ports.js';
+import type { CredentialDelivery, Requester } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 
 export type BulkJobStatus = 'review' | 'approved' | 'running' | 'done' | 'cancelled';

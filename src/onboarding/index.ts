@@ -11,6 +11,7 @@ export * from './errors.js';
 export * from './sentences.js';
 export * from './secret.js';
 export * from './ports.js';
+export * from './bulk-ports.js';
 export * from './policy.js';
 export * from './dependencies.js';
 export * from './request.js';

@@ -5,8 +5,6 @@
 import type { Secret } from './secret.js';
 import type { OnboardingRecord } from './request-record.js';
 import type { OnboardingRequest } from './request.js';
-import type { BulkJob } from './bulk-job.js';
-import type { BulkResultLine } from './bulk-rows.js';
 
 // ---------------------------------------------------------------------------- directory
 
@@ -390,76 +388,4 @@ export interface AuditReader {
   query(criteria: AuditCriteria): Promise<AuditEvent[]>;
   /** The events as CSV a spreadsheet can open safely. */
   toCsv(events: readonly AuditEvent[]): string;
-}
-
-// ---------------------------------------------------------------------------- bulk
-
-/** One account of a bulk as sent in a batch: the profile, its sealed-then-opened password, and its row's marker. */
-export interface BulkCreateItem {
-  readonly key: string;
-  readonly draft: UserDraft;
-  readonly password: Secret;
-  readonly marker: string;
-}
-
-/** What one batch of POST /users came to: an outcome per item key, and how close the app is to Entra's budget. */
-export interface BulkCreateAnswer {
-  readonly outcomes: Readonly<Record<string, CreateUserOutcome>>;
-  /** The highest x-ms-throttle-limit-percentage Graph sent (0.8 = 80 % of the budget used), when it sent one. */
-  readonly throttleLimitPercentage?: number | undefined;
-}
-
-/** Creates many accounts at once (Graph JSON batching). */
-export interface BulkDirectory {
-  /** One POST /$batch of at most 20 POST /users, never resent by the transport; a lost batch makes every item ambiguous. */
-  createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer>;
-}
-
-export interface StoredBulkJob {
-  readonly job: BulkJob;
-  /** Opaque version (eTag) for optimistic concurrency. */
-  readonly version: string;
-}
-
-/** Persists bulk jobs with their per-row state; `update` is compare-and-set on the version. */
-export interface BulkJobStore {
-  /** The job and its version, or null when unknown. */
-  get(jobId: string): Promise<StoredBulkJob | null>;
-  /** Stores a new job; `exists` when the id is taken. */
-  create(job: BulkJob): Promise<{ readonly kind: 'created'; readonly version: string } | { readonly kind: 'exists' }>;
-  /** Replaces the job if its version is still `expectedVersion`; `conflict` otherwise. */
-  update(job: BulkJob, expectedVersion: string): Promise<{ readonly kind: 'updated'; readonly version: string } | { readonly kind: 'conflict' }>;
-  /** Jobs approved but not finished (a restart resumes them). */
-  listUnfinished(): Promise<StoredBulkJob[]>;
-  /** How many bulks this admin has sent since `since` (the daily limit). */
-  countSentSince(requesterId: string, since: Date): Promise<number>;
-}
-
-/** What a bulk's progress card shows. */
-export interface BulkProgress {
-  readonly jobId: string;
-  readonly ticketReference: string;
-  readonly total: number;
-  readonly done: number;
-  readonly failed: number;
-  readonly remaining: number;
-  readonly finished: boolean;
-}
-
-/** What a bulk reveal card says: the bulk, the display names, until when. */
-export interface BulkRevealNotice {
-  readonly jobId: string;
-  readonly displayNames: readonly string[];
-  /** ISO 8601: after this the secrets are deleted. */
-  readonly expiresAt: string;
-}
-
-/** Tells the admin and IT how a bulk goes; never a secret. */
-export interface BulkReporting {
-  /** Posts the progress card in the admin's chat (no `messageId`) or updates it in place; returns its id. */
-  showProgress(admin: Requester, progress: BulkProgress, messageId: string | undefined): Promise<{ readonly messageId?: string | undefined }>;
-  /** Sends `recipient` one reveal card naming the accounts whose credentials are theirs (no user name, no secret; Reveal shows them). */
-  sendRevealCard(recipient: Requester, notice: BulkRevealNotice): Promise<DeliveryOutcome>;
-  /** Posts the results sheet (one line per row, no secret) in the IT ticket channel. */
-  postResults(progress: BulkProgress, lines: readonly BulkResultLine[]): Promise<TicketOutcome>;
 }

@@ -12,7 +12,8 @@ import type { BulkResultLine } from './bulk-rows.js';
 import { userDraftFrom } from './create-account.js';
 import { sealNewPassword } from './credentials.js';
 import { DirectoryError } from './errors.js';
-import type { BulkCreateItem, BulkProgress, CreateUserOutcome, StoredBulkJob } from './ports.js';
+import type { BulkCreateItem, BulkProgress, StoredBulkJob } from './bulk-ports.js';
+import type { CreateUserOutcome } from './ports.js';
 import { sayBulk } from './sentences.js';
 
 export type BulkRunOutcome = { readonly kind: 'done' | 'busy' | 'not-approved' | 'lost' | 'unknown' };
