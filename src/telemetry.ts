@@ -3,8 +3,8 @@
  * when APPLICATIONINSIGHTS_CONNECTION_STRING is configured; otherwise this module is never
  * loaded. What it sends:
  * - requests: each POST /api/messages (one Teams turn) and /healthz, from node:http;
- * - dependencies: Graph and token calls (fetch, through the undici instrumentation), the Bot
- *   Connector and Storage (node:http/https);
+ * - dependencies: Graph and token calls (fetch, through the undici instrumentation; their URLs
+ *   without user names or query values, see redactUrl), the Bot Connector and Storage (node:http/https);
  * - traces: every structured log line, taken after logging.ts has scrubbed it, so telemetry
  *   never holds more than the log does.
  * A turn's request, its Graph calls and its log lines (the audit events among them, with the
@@ -54,7 +54,11 @@ export function startTelemetry(options: { connectionString: string; serviceName:
   });
   // Graph (@microsoft/microsoft-graph-client) and @azure/identity's token requests go through
   // Node's fetch, which the distro's http instrumentation does not see.
-  registerInstrumentations({ instrumentations: [new UndiciInstrumentation()] });
+  // Their URLs name people (/users/adele.vance@contoso.com, $filter=displayName eq 'Adele Vance'):
+  // the dependency keeps the route and the parameter names, never the values that identify someone.
+  registerInstrumentations({
+    instrumentations: [new UndiciInstrumentation({ startSpanHook: (request) => urlAttributes(new URL(request.path, request.origin)) })],
+  });
 
   const logger = logs.getLogger(options.serviceName, options.serviceVersion);
   return {
@@ -96,4 +100,23 @@ function withinMs(ms: number, work: Promise<unknown>): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([work.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Query parameters whose values are schema, not data about a person; every other value is replaced. */
+const SCHEMA_PARAMETERS = new Set(['$select', '$top', '$count', '$expand', '$orderby', 'api-version', 'comp', 'restype']);
+
+/**
+ * A Graph or token URL as telemetry may keep it: a path segment holding a user name or address
+ * becomes {user}, and a query value becomes "…" unless it only names fields ($select, $top…).
+ */
+export function redactUrl(url: URL): { readonly full: string; readonly path: string; readonly query: string } {
+  const path = url.pathname.split('/').map((segment) => (/@|%40/i.test(segment) ? '{user}' : segment)).join('/');
+  const pairs = [...url.searchParams.entries()].map(([name, value]) => `${encodeURIComponent(name)}=${SCHEMA_PARAMETERS.has(name) ? encodeURIComponent(value) : '…'}`);
+  const query = pairs.length > 0 ? `?${pairs.join('&')}` : '';
+  return { full: `${url.origin}${path}${query}`, path, query };
+}
+
+function urlAttributes(url: URL): Record<string, string> {
+  const redacted = redactUrl(url);
+  return { 'url.full': redacted.full, 'url.path': redacted.path, 'url.query': redacted.query };
 }

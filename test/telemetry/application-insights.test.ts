@@ -135,6 +135,10 @@ describe('Application Insights through OpenTelemetry', () => {
     const graphCalls = ofType(envelopes, 'RemoteDependencyData')
       .filter((e) => operationOf(e) === operation && String(e.data.baseData.data ?? '').startsWith(tenant.graphBaseUrl));
     expect(graphCalls.map((e) => `${String(e.data.baseData.name)} ${String(e.data.baseData.resultCode)}`)).toContain('POST /v1.0/users 201');
+    // No dependency names the new person: user names and query values are not kept in their URLs.
+    const dependencies = JSON.stringify(ofType(envelopes, 'RemoteDependencyData'));
+    expect(graphCalls.length).toBeGreaterThan(1);
+    for (const personal of [upnOf(person), encodeURIComponent(upnOf(person)), 'Tilda', 'Telemetry']) expect(dependencies).not.toContain(personal);
     // The lines written while it stopped arrived too: the last batch is flushed before the process exits.
     expect(ofType(envelopes, 'MessageData').map((e) => e.data.baseData.message)).toContain('stopped cleanly');
 
