@@ -3,6 +3,9 @@
  * blob per key and window, incremented with eTag compare-and-set so concurrent instances
  * never both take the last slot. Each instance remembers the count and eTag it last wrote, so a
  * warm counter costs one conditional write; a stale memory only costs the read it skipped (412).
+ * Takes of one counter within an instance go one after another (each a single write on the
+ * count the previous one wrote), so concurrent turns never race each other into refusals;
+ * only another instance can make a write conflict, and then it reads again after a short pause.
  */
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -21,6 +24,17 @@ export function createBlobRateLimiter(options: BlobRateLimiterOptions): RateLimi
   const now = options.now ?? (() => new Date());
   /** What this instance last wrote per blob: counts only grow within a window, so it is never too high. */
   const lastWritten = new Map<string, { count: number; etag: string; endsAt: number }>();
+  /** The last take queued per blob in this instance. */
+  const queued = new Map<string, Promise<unknown>>();
+  const oneAtATime = <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const next = (queued.get(name) ?? Promise.resolve()).catch(() => undefined).then(work);
+    const settled = next.catch(() => undefined);
+    queued.set(name, settled);
+    void settled.then(() => {
+      if (queued.get(name) === settled) queued.delete(name);
+    });
+    return next;
+  };
 
   return {
     async take(key: string, limit: number, windowMs: number): Promise<RateLimitDecision> {
@@ -34,40 +48,43 @@ export function createBlobRateLimiter(options: BlobRateLimiterOptions): RateLimi
       const retryAfterMs = windowStart + windowMs - at;
       const name = `ratelimits/${createHash('sha256').update(key).digest('hex')}/${windowStart}.json`;
       const blob = container.getBlockBlobClient(name);
-      for (let attempt = 0; attempt < 20; attempt += 1) {
-        let count = 0;
-        let etag: string | undefined;
-        const remembered = attempt === 0 ? lastWritten.get(name) : undefined;
-        if (remembered) {
-          ({ count, etag } = remembered);
-        } else {
+      return oneAtATime(name, async (): Promise<RateLimitDecision> => {
+        for (let attempt = 0; attempt < 20; attempt += 1) {
+          let count = 0;
+          let etag: string | undefined;
+          const remembered = attempt === 0 ? lastWritten.get(name) : undefined;
+          if (remembered) {
+            ({ count, etag } = remembered);
+          } else {
+            try {
+              // One response carries both the count and its eTag, so they always belong together.
+              const current = await blob.download();
+              etag = current.etag;
+              count = (JSON.parse((await streamToBuffer(current.readableStreamBody)).toString('utf8')) as { count: number }).count;
+            } catch (error) {
+              if (statusCodeOf(error) !== 404) throw error;
+            }
+          }
+          if (count >= limit) return { allowed: false, retryAfterMs };
+          const body = JSON.stringify({ count: count + 1 });
           try {
-            // One response carries both the count and its eTag, so they always belong together.
-            const current = await blob.download();
-            etag = current.etag;
-            count = (JSON.parse((await streamToBuffer(current.readableStreamBody)).toString('utf8')) as { count: number }).count;
+            const written = await blob.upload(body, Buffer.byteLength(body), {
+              conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
+              blobHTTPHeaders: { blobContentType: 'application/json' },
+            });
+            forgetEndedWindows(lastWritten, at);
+            if (written.etag) lastWritten.set(name, { count: count + 1, etag: written.etag, endsAt: windowStart + windowMs });
+            return { allowed: true, remaining: limit - count - 1 };
           } catch (error) {
-            if (statusCodeOf(error) !== 404) throw error;
+            const status = statusCodeOf(error);
+            lastWritten.delete(name);
+            if (status !== 412 && status !== 409 && !(remembered && status === 404)) throw error;
+            // Another instance took a slot between our read and write: read again after a short, jittered pause.
+            if (!remembered) await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (attempt + 1)));
           }
         }
-        if (count >= limit) return { allowed: false, retryAfterMs };
-        const body = JSON.stringify({ count: count + 1 });
-        try {
-          const written = await blob.upload(body, Buffer.byteLength(body), {
-            conditions: etag ? { ifMatch: etag } : { ifNoneMatch: '*' },
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
-          forgetEndedWindows(lastWritten, at);
-          if (written.etag) lastWritten.set(name, { count: count + 1, etag: written.etag, endsAt: windowStart + windowMs });
-          return { allowed: true, remaining: limit - count - 1 };
-        } catch (error) {
-          const status = statusCodeOf(error);
-          lastWritten.delete(name);
-          if (status !== 412 && status !== 409 && !(remembered && status === 404)) throw error;
-          // Another instance took a slot between our read and write: read again.
-        }
-      }
-      return { allowed: false, retryAfterMs: 1000 };
+        return { allowed: false, retryAfterMs: 1000 };
+      });
     },
   };
 }

@@ -19,6 +19,17 @@ describe('fixed-window rate limiter in Blob Storage', () => {
     expect(refused && !refused.allowed ? refused.retryAfterMs : 0).toBe(45 * 60_000);
   });
 
+  it('when 40 turns on one instance take from the same counter at once, then all 40 get a slot (none refused while slots remain) and the count is exact', async () => {
+    const at = new Date('2026-11-22T14:15:00Z');
+    const limiter = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    const results = await Promise.all(Array.from({ length: 40 }, () => limiter.take('all-requesters', 100, HOUR)));
+    expect(results.filter((r) => r.allowed)).toHaveLength(40);
+    expect(results.map((r) => (r.allowed ? r.remaining : -1)).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => 60 + i));
+    // Another instance sees the count the 40 left.
+    const other = createBlobRateLimiter({ connectionString, containerName, now: () => at });
+    expect(await other.take('all-requesters', 100, HOUR)).toEqual({ allowed: true, remaining: 59 });
+  });
+
   it('when another instance took slots since this one last wrote, then its memory of the count does not let it go over the limit', async () => {
     const at = new Date('2026-11-22T12:15:00Z');
     const a = createBlobRateLimiter({ connectionString, containerName, now: () => at });
