@@ -4,12 +4,13 @@
  * POST /users): a resend after an applied-but-unanswered batch is how duplicates happen.
  * Each item's answer is classified like a single POST /users (classifyCreateFailure); a
  * throttled item keeps its own Retry-After, and the highest x-ms-throttle-limit-percentage
- * of the answer tells the runner how close it is to Entra's write budget.
+ * of the answer tells the runner how close it is to Entra's write budget. Manager links go the
+ * same way, 20 PUT …/manager/$ref to a batch.
  */
 import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { User } from '@microsoft/microsoft-graph-types';
-import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, CreateUserOutcome } from '../onboarding/index.js';
+import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, BulkManagerLink, CreateUserOutcome, ManagerLinkOutcome } from '../onboarding/index.js';
 import { classifyCreateFailure, createCredential, type GraphDirectoryOptions } from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
@@ -63,6 +64,44 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
       // An item the answer does not mention may or may not have run.
       for (const item of items) outcomes[item.key] ??= { kind: 'ambiguous', detail: 'missing from the batch answer' };
       return { outcomes, throttleLimitPercentage: limitPercentage };
+    },
+
+    async setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>> {
+      if (links.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${links.length}`);
+      const requests = links.map((link) => ({
+        id: link.key, method: 'PUT', url: `/users/${encodeURIComponent(link.userId)}/manager/$ref`, headers: { 'Content-Type': 'application/json' },
+        body: { '@odata.id': `${base.origin}/v1.0/users/${encodeURIComponent(link.managerId)}` },
+      }));
+      let responses: BatchItemResponse[];
+      try {
+        // A reference PUT is idempotent, but the runner decides when to send again (after Retry-After), not the transport.
+        const answer = (await client.api('/$batch')
+          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .option('signal', AbortSignal.timeout(timeoutMs))
+          .post({ requests })) as { responses?: BatchItemResponse[] };
+        responses = answer.responses ?? [];
+      } catch (error) {
+        const outcome = classifyCreateFailure(error);
+        // Throttled, or unknown (5xx, reset, timeout: a reference PUT may be sent again): try again later. Refused: failed.
+        const whole: ManagerLinkOutcome = outcome.kind === 'throttled' ? { kind: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds }
+          : outcome.kind === 'ambiguous' ? { kind: 'throttled', retryAfterSeconds: 2 }
+            : { kind: 'failed', ...facts(outcome) };
+        return Object.fromEntries(links.map((link) => [link.key, whole]));
+      }
+      const outcomes: Record<string, ManagerLinkOutcome> = {};
+      for (const response of responses) {
+        if (response.id === undefined) continue;
+        const headers = new Headers(response.headers ?? {});
+        const status = response.status ?? 0;
+        if (status >= 200 && status < 300) outcomes[response.id] = { kind: 'set' };
+        else if (status === 429 || status === 503) outcomes[response.id] = { kind: 'throttled', retryAfterSeconds: Number(headers.get('retry-after') ?? NaN) || undefined };
+        else {
+          const code = (response.body as { error?: { code?: string } } | undefined)?.error?.code;
+          outcomes[response.id] = { kind: 'failed', detail: `${status} ${code ?? ''}`.trim(), graphRequestId: headers.get('request-id') ?? undefined };
+        }
+      }
+      for (const link of links) outcomes[link.key] ??= { kind: 'throttled', retryAfterSeconds: 1 };
+      return outcomes;
     },
   };
 }

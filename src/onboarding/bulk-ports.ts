@@ -22,10 +22,25 @@ export interface BulkCreateAnswer {
   readonly throttleLimitPercentage?: number | undefined;
 }
 
+/** One manager link of a bulk: the new account and its manager, by object id. */
+export interface BulkManagerLink {
+  readonly key: string;
+  readonly userId: string;
+  readonly managerId: string;
+}
+
+/** What became of one manager link: set, throttled (send it again after the wait), or failed for good. */
+export type ManagerLinkOutcome =
+  | { readonly kind: 'set' }
+  | { readonly kind: 'throttled'; readonly retryAfterSeconds?: number | undefined }
+  | { readonly kind: 'failed'; readonly detail?: string | undefined; readonly graphRequestId?: string | undefined };
+
 /** Creates many accounts at once (Graph JSON batching). */
 export interface BulkDirectory {
   /** One POST /$batch of at most 20 POST /users, never resent by the transport; a lost batch makes every item ambiguous. */
   createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer>;
+  /** One POST /$batch of at most 20 manager links (PUT …/manager/$ref, idempotent): an outcome per link key. */
+  setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>>;
 }
 
 export interface StoredBulkJob {

@@ -12,7 +12,7 @@ import type { BulkResultLine } from './bulk-rows.js';
 import { userDraftFrom } from './create-account.js';
 import { sealNewPassword } from './credentials.js';
 import { DirectoryError } from './errors.js';
-import type { BulkCreateItem, BulkProgress, StoredBulkJob } from './bulk-ports.js';
+import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome, StoredBulkJob } from './bulk-ports.js';
 import type { CreateUserOutcome } from './ports.js';
 import { sayBulk } from './sentences.js';
 
@@ -274,13 +274,35 @@ class BulkRun {
     await this.deps.credentials.update({ ...entry.credentials, password: await sealNewPassword(this.deps, row.request, credentialId) }, entry.version);
   }
 
+  /**
+   * The managers of the created rows, 20 links to a JSON batch, batches in flight as for the
+   * accounts. A throttled link goes again after its Retry-After, at most maxRowAttempts times;
+   * a link that fails never undoes its account (the results sheet says "manager not set").
+   */
   private async assignManagers(): Promise<void> {
-    const rows = this.job.rows.filter((r) => r.state === 'created' && r.manager === 'pending' && r.objectId && r.managerId);
-    await this.inParallel(rows, async (row) => {
-      const result = await this.deps.directory.setManager(row.objectId!, row.managerId!).catch(() => ({ kind: 'failed' as const }));
-      this.change(row.rowNumber, { manager: result.kind === 'set' ? 'set' : 'failed' });
-    });
-    await this.flush();
+    const { batchSize, maxRowAttempts } = this.deps.bulkPolicy;
+    let rows = this.job.rows.filter((r) => r.state === 'created' && r.manager === 'pending' && r.objectId && r.managerId);
+    for (let round = 1; rows.length > 0; round += 1) {
+      const again: BulkRowRecord[] = [];
+      let waitSeconds = 0;
+      const batches = Array.from({ length: Math.ceil(rows.length / batchSize) }, (_, i) => rows.slice(i * batchSize, (i + 1) * batchSize));
+      await this.inParallel(batches, async (batch) => {
+        const outcomes = await this.deps.bulkDirectory.setManagers(batch.map((row) => ({ key: String(row.rowNumber), userId: row.objectId!, managerId: row.managerId! })))
+          .catch(() => ({} as Readonly<Record<string, ManagerLinkOutcome>>));
+        for (const row of batch) {
+          const outcome = outcomes[String(row.rowNumber)] ?? { kind: 'throttled' as const };
+          if (outcome.kind === 'throttled' && round < maxRowAttempts) {
+            again.push(row);
+            waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds ?? 2 ** round);
+          } else {
+            this.change(row.rowNumber, { manager: outcome.kind === 'set' ? 'set' : 'failed' });
+          }
+        }
+      }, Math.max(1, this.deps.bulkPolicy.concurrentBatches));
+      await this.flush();
+      if (again.length > 0) await this.deps.clock.sleep(Math.min(waitSeconds * 1000, this.deps.policy.maxWaitMs));
+      rows = again;
+    }
   }
 
   // ------------------------------------------------------------------ pace
@@ -294,9 +316,8 @@ class BulkRun {
     if (wait > 0) await this.deps.clock.sleep(wait);
   }
 
-  private async inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>): Promise<void> {
+  private async inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>, lanes = Math.max(1, this.deps.bulkPolicy.concurrentBatches * 2)): Promise<void> {
     const queue = [...items];
-    const lanes = Math.max(1, this.deps.bulkPolicy.concurrentBatches * 2);
     await Promise.all(Array.from({ length: Math.min(lanes, queue.length) }, async () => {
       for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
     }));
@@ -373,6 +394,6 @@ export function resultLines(job: BulkJob): BulkResultLine[] {
     userPrincipalName: row.request.userPrincipalName,
     outcome: row.state === 'created' ? 'created' : row.state === 'failed' ? 'failed' : 'not finished',
     objectId: row.objectId,
-    problem: row.problem,
+    problem: row.problem ?? (row.state === 'created' && row.manager === 'failed' ? sayBulk.MANAGER_NOT_SET() : undefined),
   }));
 }

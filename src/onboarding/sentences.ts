@@ -393,6 +393,7 @@ export function describeRetryAfter(ms: number): string {
 
 /** What the bot says about a bulk sheet (bulk-rows.ts, bulk-request.ts, run-bulk.ts, the sheet reader). */
 export const sayBulk = {
+  MANAGER_NOT_SET: () => 'Account created, but its manager could not be set: set it in the Entra admin center (Users → the user → Manager).',
   NO_ROWS: () => 'The sheet has no rows to create: put one person per row under the header row.',
   TOO_MANY_ROWS: (rows: number, max: number) => `The sheet has ${rows} rows; one bulk takes at most ${max}. Split it into several sheets.`,
   NOT_CSV: (detail: string) => `I could not read the sheet as CSV (${detail}). Save it as "CSV UTF-8" and send it again.`,

@@ -92,6 +92,21 @@ describe('bulk onboarding against the local tenant', () => {
     expect(reporting.results[0]?.lines.every((l) => l.outcome === 'created')).toBe(true);
   });
 
+  it('when 25 rows name a manager, then the managers are linked with two JSON batches of PUT …/manager/$ref, not 25 calls', async () => {
+    const { deps, reporting } = world();
+    const sheet = csv(25).split('\n').map((line, i) => (i === 0 ? line : i === 1 ? `${line},Manager` : `${line},adele.vance@contoso.com`)).join('\n');
+    const jobId = await approved(deps, sheet);
+    expect(await runBulk(deps, jobId)).toEqual({ kind: 'done' });
+    const adele = tenant.directory().users.find((u) => u.userPrincipalName === 'adele.vance@contoso.com')!;
+    expect(bulkAccounts().map((a) => a.managerId)).toEqual(Array.from({ length: 25 }, () => adele.id));
+    const log = tenant.requestLog();
+    const links = log.filter((e) => e.method === 'PUT' && /\/manager\/\$ref$/.test(e.path));
+    expect(links).toHaveLength(25);
+    expect(links.every((e) => e.batchPartId !== undefined && e.status === 204)).toBe(true);
+    expect(log.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch') && e.batchPartId === undefined)).toHaveLength(2 + 2); // 2 of creates, 2 of links
+    expect(reporting.results[0]?.lines.every((l) => l.outcome === 'created' && l.problem === undefined)).toBe(true);
+  });
+
   it('when a row names a user name that exists already, then that row fails with a sentence and the others are created', async () => {
     const { deps, reporting } = world();
     const jobId = await approved(deps, csv(3, ['Adele Again,adele.vance@contoso.com,,No,US,REORG-9']));

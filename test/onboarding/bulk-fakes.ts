@@ -1,7 +1,7 @@
 import {
   defaultBulkPolicy, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
   type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type CreateUserOutcome,
-  type Requester, type RoleResolver, type StoredBulkJob,
+  type BulkManagerLink, type ManagerLinkOutcome, type Requester, type RoleResolver, type StoredBulkJob,
 } from '../../src/onboarding/index.js';
 import { Crash, makeWorld, type World } from './fakes.js';
 
@@ -57,6 +57,24 @@ export class FakeBulkDirectory implements BulkDirectory {
     }
     if (fault === 'lost-after-apply') return { outcomes: {} };
     return { outcomes, throttleLimitPercentage: fault === 'near-budget' ? 0.95 : 0.1 };
+  }
+
+  managerBatches = 0;
+  /** Per manager batch: 'throttle-half' answers every other link 429 (Retry-After 2 s). */
+  managerFaults: Array<'throttle-half'> = [];
+  async setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>> {
+    this.managerBatches += 1;
+    const fault = this.managerFaults.shift();
+    const outcomes: Record<string, ManagerLinkOutcome> = {};
+    for (const [index, link] of links.entries()) {
+      if (fault === 'throttle-half' && index % 2 === 1) {
+        outcomes[link.key] = { kind: 'throttled', retryAfterSeconds: 2 };
+        continue;
+      }
+      const result = await this.world.directory.setManager(link.userId, link.managerId);
+      outcomes[link.key] = result.kind === 'set' ? { kind: 'set' } : { kind: 'failed', graphRequestId: result.graphRequestId };
+    }
+    return outcomes;
   }
 }
 

@@ -76,6 +76,35 @@ describe('bulk onboarding', () => {
     expect(world.clock.slept - before).toBeGreaterThanOrEqual(3000 + 1000);
   });
 
+  it('when rows name a manager, then the managers are linked 20 to a batch after the accounts; throttled links go again after their Retry-After', async () => {
+    const world = makeBulkWorld();
+    const rows = people(45).map((row) => ({ ...row, cells: { ...row.cells, manager: 'adele.vance@contoso.com' } }));
+    const jobId = await approvedBulk(world, rows);
+    world.bulkDirectory.managerFaults = ['throttle-half'];
+    const before = world.clock.slept;
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    const adele = world.directory.accounts.get('adele.vance@contoso.com')!;
+    expect(world.directory.createdByWorkflow().map((a) => a.managerId)).toEqual(Array.from({ length: 45 }, () => adele.id));
+    // 45 links: 3 batches, then the 10 throttled ones of the first batch in one more, after its 2 s.
+    expect(world.bulkDirectory.managerBatches).toBe(4);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(2000);
+    expect(world.bulkReporting.results[0]?.lines.every((l) => l.outcome === 'created' && l.problem === undefined)).toBe(true);
+  });
+
+  it('when a manager link keeps failing, then the account stays and its results line says the manager was not set', async () => {
+    const world = makeBulkWorld();
+    const rows = people(3).map((row, i) => (i === 1 ? { ...row, cells: { ...row.cells, manager: 'adele.vance@contoso.com' } } : row));
+    const jobId = await approvedBulk(world, rows);
+    world.directory.setManagerFails = true;
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    expect(world.directory.createdByWorkflow()).toHaveLength(3);
+    const lines = world.bulkReporting.results[0]?.lines ?? [];
+    expect(lines.map((l) => [l.outcome, l.problem ?? null])).toEqual([
+      ['created', null], ['created', expect.stringContaining('its manager could not be set')], ['created', null],
+    ]);
+    expect(world.bulkDirectory.managerBatches).toBe(1);
+  });
+
   it('when a user name is taken by someone else, then only that row fails, with a sentence, and the rest are created', async () => {
     const world = makeBulkWorld();
     world.directory.addAccount('p3@contoso.com', null);
