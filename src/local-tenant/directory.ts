@@ -229,6 +229,35 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
   };
 }
 
+/**
+ * A directory saved by an earlier version of the local tenant, brought up to what the seed now
+ * grants: the seeded apps get the seed's application permissions they lack (a permission this
+ * product came to need, such as Mail.Send), seeded users and mailboxes that are missing are
+ * added (unless their user name is taken), and fields that did not exist start empty. What
+ * people created or changed since is kept.
+ */
+export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new Date()): DirectoryState {
+  const fresh = stateFromSeed(seed, now);
+  const state: DirectoryState = { ...saved, mailboxes: [...(saved.mailboxes ?? [])], outbox: saved.outbox ?? [] };
+  state.applications = saved.applications.map((app) => {
+    const seeded = fresh.applications.find((candidate) => candidate.appId === app.appId);
+    if (!seeded) return app;
+    const missing = seeded.applicationPermissions.filter((permission) => !app.applicationPermissions.includes(permission));
+    return missing.length === 0 ? app : { ...app, applicationPermissions: [...app.applicationPermissions, ...missing] };
+  });
+  for (const app of fresh.applications) if (!state.applications.some((a) => a.appId === app.appId)) state.applications.push(app);
+  const taken = (user: DirectoryUser) => state.users.some((u) => u.id === user.id || u.userPrincipalName.toLowerCase() === user.userPrincipalName.toLowerCase());
+  const added = fresh.users.filter((user) => !taken(user));
+  state.users = [...saved.users, ...added];
+  for (const id of fresh.mailboxes) {
+    if (state.users.some((u) => u.id === id) && !state.mailboxes.includes(id) && (added.some((u) => u.id === id) || saved.mailboxes === undefined)) state.mailboxes.push(id);
+  }
+  // A state saved before the Teams app catalog existed takes the seed's catalog.
+  state.teamsApps ??= fresh.teamsApps;
+  state.teamsAppInstallations ??= [];
+  return state;
+}
+
 import type { TeamsAppInstallation } from './graph-teamwork.js';
 
 /** Persists the directory under a state dir (state.json, written by rename), or nowhere. */

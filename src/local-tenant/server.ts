@@ -9,7 +9,7 @@ import { runBatch, type BatchPartRequest } from './batch.js';
 import { BOT_FRAMEWORK_KEYS_PATH, BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
-import { DirectoryStore, loadSeed, stateFromSeed, type DirectoryState, type Seed } from './directory.js';
+import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type Seed } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
@@ -124,10 +124,8 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const seed: Seed = loadSeed(options.seedPath ?? DEFAULT_SEED_PATH);
   const tls = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR);
   const store = new DirectoryStore(stateDir);
-  let state: DirectoryState = (!options.reset && store.load()) || stateFromSeed(seed);
-  // A state saved before the Teams app catalog existed takes the seed's catalog.
-  state.teamsApps ??= structuredClone(seed.teamsApps);
-  state.teamsAppInstallations ??= [];
+  const saved = options.reset ? null : store.load();
+  let state: DirectoryState = saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed);
   store.save(state);
   const credentials: TenantCredentials = loadOrCreateCredentials(stateDir, state.applications);
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,36 @@ describe('state across restarts (local tenant only)', () => {
       expect((await rawGraph(second, `/users/${user.id}`, { token })).status).toBe(200);
     } finally {
       await second.close();
+    }
+  });
+
+  it('when the state dir was saved by an older version (no Mail.Send, no service mailbox), then a restart adds what the seed now grants and keeps what people created', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-tenant-old-state-'));
+    try {
+      const first = await localTarget({ stateDir: dir });
+      const body = newUserBody(first);
+      const user = await graphClient(first).api('/users').post(body);
+      await first.close();
+      // What a state.json from before the welcome email looked like.
+      const path = join(dir, 'state.json');
+      const old = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { applications: Array<{ applicationPermissions: string[] }>; users: Array<{ userPrincipalName: string }> };
+      old.applications = old.applications.map((app) => ({ ...app, applicationPermissions: app.applicationPermissions.filter((p) => p !== 'Mail.Send') }));
+      old.users = old.users.filter((u) => u.userPrincipalName !== 'onboarding@contoso.com');
+      delete old.mailboxes;
+      delete old.outbox;
+      writeFileSync(path, JSON.stringify(old), { mode: 0o600 });
+
+      const second = await localTarget({ stateDir: dir });
+      try {
+        expect((await rawGraph(second, `/users/${user.id}`)).status).toBe(200);
+        const mail = { message: { subject: 'Hello', body: { contentType: 'Text', content: 'Hi' }, toRecipients: [{ emailAddress: { address: 'someone@example.org' } }] } };
+        const sent = await rawGraph(second, '/users/onboarding@contoso.com/sendMail', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mail) });
+        expect(sent.status).toBe(202);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
