@@ -5,7 +5,7 @@
  * in by the composition root; this adapter only addresses and sends. Every send goes through
  * proactive.ts, so a refusal by Teams reaches the caller as an outcome.
  */
-import { TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import { TeamsInfo, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { Logger } from 'pino';
 import {
   say, type CredentialDelivery, type DeliveryOutcome, type ReachOutcome, type Requester, type RequesterNotice, type RevealNotice, type Secret, type Ticket, type TicketChannel, type TicketOutcome,
@@ -74,16 +74,23 @@ async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Pr
   const tenantId = address?.tenantId ?? options.tenantId;
   if (!serviceUrl || !tenantId) return { kind: 'unreachable', reason: say.NO_WAY_TO_REACH(person.name) };
   // A 1:1 chat can be opened with the person's Entra object id alone (personal scope).
-  const teamsUserId = address?.teamsUserId ?? person.id;
+  const knownId = address?.teamsUserId ?? person.id;
   try {
-    const personalChat = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+    const opened = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
       isGroup: false,
       bot: { id: options.botAppId, name: 'Onboarding' },
-      members: [{ id: teamsUserId, name: person.name }],
+      members: [{ id: knownId, name: person.name }],
       tenantId,
       channelData: { tenant: { id: tenantId } },
-    } as Parameters<CloudAdapter['createConversationAsync']>[4], async (turn) => TurnContext.getConversationReference(turn.activity));
-    await options.addresses.rememberPersonalChat({ aadObjectId: person.id, teamsUserId, name: address?.name ?? person.name, tenantId, serviceUrl, personalChat });
+    } as Parameters<CloudAdapter['createConversationAsync']>[4], async (turn) => ({
+      personalChat: TurnContext.getConversationReference(turn.activity),
+      // The reveal card refreshes itself for people named by their Teams user id (29:…), which only Teams
+      // knows for someone who never wrote to the bot: ask the new chat's roster (the object id is the fallback).
+      teamsUserId: knownId.startsWith('29:') ? knownId : (await TeamsInfo.getMember(turn, person.id).catch(() => undefined))?.id ?? knownId,
+    }));
+    await options.addresses.rememberPersonalChat({
+      aadObjectId: person.id, teamsUserId: opened.teamsUserId, name: address?.name ?? person.name, tenantId, serviceUrl, personalChat: opened.personalChat,
+    });
     return { kind: 'reachable' };
   } catch (error) {
     const status = statusOf(error);

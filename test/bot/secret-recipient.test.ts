@@ -30,7 +30,10 @@ async function startBot(tenant: LocalTenant, environment: Record<string, string>
       APPROVAL_POLICY: 'none', SECRET_RECIPIENT_DEFAULT: 'requester', SECRET_RECIPIENT_CHOICES: 'requester,manager,coordinator',
       IT_COORDINATOR: 'patti.fernandez@contoso.com', TEAMS_APP_CATALOG_ID: CATALOG_APP_ID, ...environment,
     },
-    { tenant, overrides: { createAnswerWithinMs: 20_000 }, connector: { appInstalledFor: (id) => hasApp(tenant, id) } },
+    {
+      tenant, overrides: { createAnswerWithinMs: 20_000 },
+      connector: { appInstalledFor: (id) => hasApp(tenant, id), members: (id) => [ADELE, LYNNE, PATTI, PEOPLE.isaiah].find((p) => p.aadObjectId === id) },
+    },
   );
   await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
   return bot;
@@ -83,6 +86,8 @@ describe('who receives the secret: the manager, with the app installed for them'
 
     const cards = revealCards(bot, { displayName: 'Tomas Herrera' });
     expect(cards.map((c) => c.recorded.conversationId)).toEqual([`a:personal:${ADELE.aadObjectId}`]);
+    // She never wrote to the bot: the card refreshes itself for her Teams user id, which the new chat's roster gave.
+    expect((cards[0]!.card as { refresh?: { userIds?: string[] } }).refresh?.userIds).toEqual([ADELE.id]);
     expect(bot.connector.inConversation(`a:personal-${PEOPLE.megan.aadObjectId}`).some((r) => JSON.stringify(r.activity).includes('Credentials for Tomas Herrera'))).toBe(false);
 
     const byRequester = await clickReveal(bot, PEOPLE.megan, cards[0]!);

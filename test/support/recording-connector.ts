@@ -69,6 +69,11 @@ export interface RecordingConnectorOptions {
    * for their Entra object id: Teams answers 403 when they have not. Unset: everyone has it.
    */
   appInstalledFor?: (memberId: string) => boolean;
+  /**
+   * Who an Entra object id is in Teams (their 29:… user id), as GET /v3/conversations/{id}/members/{member}
+   * answers; an id it does not know gets 404, as from Teams for someone outside the conversation.
+   */
+  members?: (aadObjectId: string) => { readonly id: string; readonly name: string } | undefined;
 }
 
 export async function startRecordingConnector(options: RecordingConnectorOptions = {}): Promise<RecordingConnector> {
@@ -155,6 +160,13 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
     record('create-conversation', conversationId, '', request.body, request.headers.authorization);
     return { id: conversationId, activityId: randomUUID() };
+  });
+
+  fastify.get<{ Params: { conversationId: string; memberId: string } }>('/v3/conversations/:conversationId/members/:memberId', async (request, reply) => {
+    const memberId = request.params.memberId;
+    const found = memberId.startsWith('29:') ? { id: memberId, name: '' } : options.members?.(memberId);
+    if (!found) return reply.code(404).send({ error: { code: 'MemberNotFoundInConversation', message: 'The member was not found in the conversation.' } });
+    return { id: found.id, name: found.name, ...(memberId.startsWith('29:') ? {} : { aadObjectId: memberId }), userRole: 'user' };
   });
 
   const address = await fastify.listen({ host: '127.0.0.1', port: 0 });
