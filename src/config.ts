@@ -387,7 +387,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     warnings.push('WELCOME_MAIL_FROM is not set: no welcome email goes to new people, even when a request gives a personal email (the ticket says so).');
   }
   if (env.CREDENTIAL_DELIVERY === 'message') {
-    warnings.push('CREDENTIAL_DELIVERY=message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
+    warnings.push('CREDENTIAL_DELIVERY is message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
   }
   // No groups is not an error: the bot starts, refuses every creation, and says so here.
   if (env.ADMIN_GROUP_IDS.length === 0 && env.REQUESTER_GROUP_IDS.length === 0) {

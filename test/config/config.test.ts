@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, readEnvironment } from '../../src/config.js';
+import { scrubText } from '../../src/logging.js';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -39,6 +40,13 @@ describe('configuration', () => {
     const config = loadConfig(valid);
     expect(config.welcomeMail).toBeUndefined();
     expect(config.warnings.join('\n')).toContain('WELCOME_MAIL_FROM is not set: no welcome email goes to new people');
+  });
+
+  it('when start-up warnings are logged, then the log scrubber leaves every one of them readable (none looks like a secret)', () => {
+    const config = loadConfig({ ...valid, CREDENTIAL_DELIVERY: 'message' });
+    expect(config.warnings.join('\n')).toContain('CREDENTIAL_DELIVERY is message: temporary passwords are sent as chat messages');
+    expect(config.warnings.length).toBeGreaterThan(1);
+    for (const warning of config.warnings) expect(scrubText(warning)).toBe(warning);
   });
 
   it('when WELCOME_MAIL_FROM names the service mailbox, then welcome emails come from it and the manager copy follows WELCOME_MAIL_COPY_MANAGER', () => {
