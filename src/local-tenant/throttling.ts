@@ -97,7 +97,8 @@ export class Throttler {
     ru.tokens -= cost.resourceUnits;
     if (appWrites) appWrites.tokens -= 1;
     if (tenantWrites) tenantWrites.tokens -= 1;
-    const used = 1 - ru.tokens / ru.capacity;
+    // The share of the most used limit this request counted against: resource units, or a write budget.
+    const used = Math.max(...[ru, appWrites, tenantWrites].filter((b): b is Bucket => b !== undefined).map((b) => 1 - b.tokens / b.capacity));
     if (used > 0.8) headers['x-ms-throttle-limit-percentage'] = used.toFixed(1);
     return { allowed: true, headers };
   }

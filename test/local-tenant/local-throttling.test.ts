@@ -77,6 +77,17 @@ describe('throttling (local tenant only)', () => {
     expect(error.headers?.get('x-ms-throttle-information')).toBe('WriteLimitExceeded');
   });
 
+  it('when writes pass 80 % of the write budget, then the successful writes say so in x-ms-throttle-limit-percentage', async () => {
+    target.local.setThrottling({ writesPerWindow: 5, writeWindowSeconds: HOUR });
+    const percentages: Array<string | null> = [];
+    for (let i = 0; i < 5; i += 1) {
+      const created = await rawGraph(target, '/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newUserBody(target)) });
+      expect(created.status).toBe(201);
+      percentages.push(created.headers.get('x-ms-throttle-limit-percentage'));
+    }
+    expect(percentages).toEqual([null, null, null, null, '1.0']);
+  });
+
   it('when a batch goes over the limit, then the late parts are 429 on their own and the batch is 200', async () => {
     target.local.setThrottling({ resourceUnitsPerWindow: 2, windowSeconds: HOUR });
     const response = await rawGraph(target, '/$batch', {
