@@ -33,6 +33,15 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
     authProvider, baseUrl: base.origin, defaultVersion: 'v1.0', customHosts: new Set([base.hostname.toLowerCase()]),
   });
 
+  /** One POST /$batch, never resent by the transport: the caller decides what an unanswered batch means. */
+  const sendBatch = async (requests: readonly object[]): Promise<BatchItemResponse[]> => {
+    const answer = (await client.api('/$batch')
+      .middlewareOptions([new RetryHandlerOptions(0, 0)])
+      .option('signal', AbortSignal.timeout(timeoutMs))
+      .post({ requests })) as { responses?: BatchItemResponse[] };
+    return answer.responses ?? [];
+  };
+
   return {
     async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {
       if (items.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${items.length}`);
@@ -41,11 +50,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
       }));
       let responses: BatchItemResponse[];
       try {
-        const answer = (await client.api('/$batch')
-          .middlewareOptions([new RetryHandlerOptions(0, 0)])
-          .option('signal', AbortSignal.timeout(timeoutMs))
-          .post({ requests })) as { responses?: BatchItemResponse[] };
-        responses = answer.responses ?? [];
+        responses = await sendBatch(requests);
       } catch (error) {
         // The whole batch failed: refused before anything ran (429, 4xx) or unknown (5xx, reset, timeout).
         const outcome = classifyCreateFailure(error);
@@ -75,11 +80,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
       let responses: BatchItemResponse[];
       try {
         // A reference PUT is idempotent, but the runner decides when to send again (after Retry-After), not the transport.
-        const answer = (await client.api('/$batch')
-          .middlewareOptions([new RetryHandlerOptions(0, 0)])
-          .option('signal', AbortSignal.timeout(timeoutMs))
-          .post({ requests })) as { responses?: BatchItemResponse[] };
-        responses = answer.responses ?? [];
+        responses = await sendBatch(requests);
       } catch (error) {
         const outcome = classifyCreateFailure(error);
         // Throttled, or unknown (5xx, reset, timeout: a reference PUT may be sent again): try again later. Refused: failed.
