@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
+import { DeletedItemsApi } from './graph-deleted-items.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
 import { accessDenied, sendMail } from './graph-mail.js';
 import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
-import { page, parseExpand, parseSelect, parseTop, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
+import { parseExpand, parseSelect, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
 import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
 import { badRequest, conflict, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
@@ -52,12 +53,12 @@ export interface GraphTenant {
 const TAP_POLICY_PATH = 'policies/authenticationMethodsPolicy/authenticationMethodConfigurations/TemporaryAccessPass';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SOFT_DELETE_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 /** Microsoft Graph v1.0 over the emulated directory. */
 export class GraphApi {
   private readonly authenticationMethods: AuthenticationMethodsApi;
   private readonly directoryObjects: DirectoryObjectsApi;
+  private readonly deletedItems: DeletedItemsApi;
   private readonly teamwork: TeamworkApi;
 
   constructor(private readonly tenant: GraphTenant) {
@@ -74,6 +75,15 @@ export class GraphApi {
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+    });
+    this.deletedItems = new DeletedItemsApi({
+      baseUrl: tenant.baseUrl,
+      state: () => tenant.state(),
+      save: () => tenant.save(),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+      userView: (user, select) => this.userView(user, select),
+      checkConflicts: (upn, mailNickname, self, now) => this.checkConflicts(upn, mailNickname, null, self, now),
     });
     this.teamwork = new TeamworkApi({
       baseUrl: tenant.baseUrl,
@@ -99,7 +109,7 @@ export class GraphApi {
       case 'organization':
         return this.directoryObjects.resolveOrganization(method, rest);
       case 'directory':
-        return this.resolveDirectory(method, rest, request);
+        return this.deletedItems.resolve(method, rest, request);
       case 'groups':
         return this.directoryObjects.resolveGroups(method, rest, request);
       case 'me':
@@ -247,7 +257,7 @@ export class GraphApi {
       baseCost,
       isWrite,
       run: (now) => {
-        this.purgeExpiredDeletions(now);
+        this.deletedItems.purgeExpired(now);
         return run(now);
       },
     };
@@ -369,64 +379,6 @@ export class GraphApi {
     user.managerId = null;
     this.tenant.save();
     return noContent();
-  }
-
-  // ------------------------------------------------- deleted items
-
-  private resolveDirectory(method: string, rest: string[], request: GraphRequest): GraphOperation {
-    const [collection, id, action, ...tail] = rest;
-    if (collection !== 'deletedItems' || tail.length > 0) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest.join('/')}'.`);
-    if (id === undefined) throw methodNotAllowed();
-    if (id === 'microsoft.graph.user' && action === undefined) {
-      if (method !== 'GET') throw methodNotAllowed();
-      return this.operation('listDeletedUsers', USER_READ, 2, false, () => {
-        const deleted = this.state.users.filter((user) => user.deletedDateTime !== null);
-        const onePage = page(deleted, request.query, parseTop(request.query, 100), this.tenant.baseUrl);
-        return json(200, {
-          '@odata.context': this.context('directoryObjects/microsoft.graph.user'),
-          ...(onePage.nextLink ? { '@odata.nextLink': onePage.nextLink('directory/deletedItems/microsoft.graph.user') } : {}),
-          value: onePage.items.map((user) => this.userView(user, parseSelect(request.query))),
-        });
-      });
-    }
-    if (action === 'restore') {
-      if (method !== 'POST') throw methodNotAllowed();
-      return this.operation('restoreDeletedItem', USER_WRITE, 1, true, (now) => {
-        const user = this.findDeleted(id);
-        this.checkConflicts(user.userPrincipalName, user.mailNickname, null, user.id, now);
-        user.deletedDateTime = null;
-        this.tenant.save();
-        return json(200, { '@odata.context': this.context('directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...this.userView(user) });
-      });
-    }
-    if (action !== undefined) throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${action}'.`);
-    if (method === 'GET') {
-      return this.operation('getDeletedItem', USER_READ, 1, false, () => {
-        const user = this.findDeleted(id);
-        return json(200, { '@odata.context': this.context('directoryObjects/$entity'), '@odata.type': '#microsoft.graph.user', ...this.userView(user, parseSelect(request.query)), deletedDateTime: user.deletedDateTime });
-      });
-    }
-    if (method === 'DELETE') {
-      return this.operation('purgeDeletedItem', USER_WRITE, 1, true, () => {
-        const user = this.findDeleted(id);
-        this.state.users = this.state.users.filter((candidate) => candidate !== user);
-        this.tenant.save();
-        return noContent();
-      });
-    }
-    throw methodNotAllowed();
-  }
-
-  private findDeleted(id: string): DirectoryUser {
-    const user = this.state.users.find((candidate) => candidate.id === id.toLowerCase() && candidate.deletedDateTime !== null);
-    if (!user) throw notFound(id);
-    return user;
-  }
-
-  private purgeExpiredDeletions(now: Date): void {
-    const before = this.state.users.length;
-    this.state.users = this.state.users.filter((user) => user.deletedDateTime === null || now.getTime() - Date.parse(user.deletedDateTime) < SOFT_DELETE_RETENTION_MS);
-    if (this.state.users.length !== before) this.tenant.save();
   }
 
   // --------------------------------------------------------------- helpers
