@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { runBatch, type BatchPartRequest } from './batch.js';
-import { BOT_FRAMEWORK_KEYS_PATH, BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
+import { BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
 import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type Seed } from './directory.js';
@@ -14,9 +13,10 @@ import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettings
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
 import { isMimeSendMail, MimeContent } from './graph-mail.js';
+import { registerIdentityRoutes } from './identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
-import { IDENTITY_HEADER_NAME, MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
-import { KEY_VAULT_SECRETS_PATH, KeyVaultStandIn } from './key-vault.js';
+import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
+import { KeyVaultStandIn } from './key-vault.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
@@ -161,90 +161,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state);
   const keyVault = new KeyVaultStandIn(() => baseUrl, tokenService);
 
-  // ------------------------------------------------------------------ Entra
-  const openIdPaths = ['/:tenant/v2.0/.well-known/openid-configuration', '/:tenant/.well-known/openid-configuration'];
-  for (const path of openIdPaths) {
-    server.get(path, async (request, reply) => {
-      const started = performance.now();
-      const correlationId = header(request, 'client-request-id') ?? randomUUID();
-      const { tenant } = request.params as { tenant: string };
-      await applyLatency();
-      const response = tokenService().openIdConfiguration(tenant, correlationId);
-      return sendLogged(request, reply, response, started, { requestId: correlationId, clientRequestId: correlationId });
-    });
-  }
-  for (const path of ['/:tenant/discovery/v2.0/keys', '/:tenant/discovery/keys']) {
-    server.get(path, async (request, reply) => {
-      const started = performance.now();
-      const response = await tokenService().jwks();
-      const id = randomUUID();
-      return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id });
-    });
-  }
-  server.all('/:tenant/oauth2/v2.0/token', async (request, reply) => {
-    const started = performance.now();
-    // msal-node sends its correlation id in the query string.
-    const correlationId = header(request, 'client-request-id') ?? queryOf(request).get('client-request-id') ?? randomUUID();
-    const ids = { requestId: correlationId, clientRequestId: correlationId };
-    const { tenant } = request.params as { tenant: string };
-    const fault = faults.choose(request.method, pathOf(request));
-    await applyLatency();
-    if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
-    if (fault?.action === 'status') {
-      const response = entraError(fault.status, 'temporarily_unavailable', 50196, 'The server is temporarily unavailable (injected fault).', correlationId);
-      response.headers['retry-after'] = String(fault.retryAfterSeconds);
-      return sendLogged(request, reply, response, started, ids, { fault: `status ${fault.status}` });
-    }
-    let response: ApiResponse;
-    if (request.method !== 'POST') {
-      response = entraError(405, 'invalid_request', 900561, 'The endpoint only accepts POST requests.', correlationId);
-    } else if (!/^application\/x-www-form-urlencoded\b/i.test(header(request, 'content-type') ?? '')) {
-      response = entraError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'. Send it as application/x-www-form-urlencoded.", correlationId);
-    } else {
-      const form = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '');
-      response = await tokenService().issueToken(tenant, form, correlationId);
-      if (fault?.action === 'lostResponse') {
-        if (fault.status) return sendLogged(request, reply, entraError(fault.status, 'temporarily_unavailable', 50196, 'Gateway timeout (injected fault).', correlationId), started, ids, { fault: 'lostResponse' });
-        return resetConnection(request, reply, started, ids, 'lostResponse');
-      }
-      return sendLogged(request, reply, response, started, ids, { appId: form.get('client_id') ?? undefined });
-    }
-    return sendLogged(request, reply, response, started, ids);
-  });
-
-  // ------------------------------------------- App Service managed identity
-  server.all(MANAGED_IDENTITY_PATH, async (request, reply) => {
-    const started = performance.now();
-    const id = randomUUID();
-    const { response, appId } = await managedIdentity.issue({
-      method: request.method, query: queryOf(request), identityHeader: header(request, IDENTITY_HEADER_NAME), correlationId: id,
-    });
-    return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id }, { appId });
-  });
-
-  // ------------------------------------------------------------- Key Vault
-  for (const path of [`${KEY_VAULT_SECRETS_PATH}/:name`, `${KEY_VAULT_SECRETS_PATH}/:name/`, `${KEY_VAULT_SECRETS_PATH}/:name/:version`]) {
-    server.all(path, async (request, reply) => {
-      const started = performance.now();
-      const id = header(request, 'x-ms-client-request-id') ?? randomUUID();
-      const { name, version } = request.params as { name: string; version?: string };
-      const { response, appId } = await keyVault.getSecret({
-        method: request.method, name, version: version || undefined, query: queryOf(request), authorization: header(request, 'authorization'),
-      });
-      response.headers['x-ms-request-id'] = id;
-      return sendLogged(request, reply, response, started, { requestId: id, clientRequestId: id }, { appId });
-    });
-  }
-
-  // ------------------------------------------------------ Bot Framework channel
-  server.get(BOT_FRAMEWORK_OPENID_PATH, async (request, reply) => {
-    const id = randomUUID();
-    return sendLogged(request, reply, (runtime.botFramework as BotFrameworkChannel).openIdConfiguration(), performance.now(), { requestId: id, clientRequestId: id });
-  });
-  server.get(BOT_FRAMEWORK_KEYS_PATH, async (request, reply) => {
-    const started = performance.now();
-    const id = randomUUID();
-    return sendLogged(request, reply, await (runtime.botFramework as BotFrameworkChannel).jwks(), started, { requestId: id, clientRequestId: id });
+  // Entra, App Service managed identity, Key Vault, the Bot Framework channel's keys.
+  registerIdentityRoutes(server, {
+    exchange: { sendLogged, resetConnection }, faults, applyLatency, tokenService, managedIdentity, keyVault,
+    botFramework: () => runtime.botFramework as BotFrameworkChannel,
   });
 
   // ------------------------------------------------------------------ Graph
