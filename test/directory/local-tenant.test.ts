@@ -6,40 +6,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { describe, expect, it } from 'vitest';
 import type { FaultSettingsInput } from '../../src/local-tenant/faults.js';
 import { createGraphDirectory, type GraphDirectoryOptions } from '../../src/directory/index.js';
 import {
-  createAesGcmSecretVault, defaultOnboardingPolicy, onboard, processOnboardingRequest, type Clock, type Directory,
+  createAesGcmSecretVault, defaultOnboardingPolicy, onboard, processOnboardingRequest, type Directory,
   type OnboardingDependencies, type OnboardingOutcome, cryptoRandom, aliasPatterns, defaultPasswordPolicy, generateTemporaryPassword,
   userDraftFrom, validateOnboardingForm,
 } from '../../src/onboarding/index.js';
 import { Crash, InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
+import { clockThatCanJump, type JumpingClock } from '../support/clock.js';
+import { useLocalTenant } from '../support/local-tenant.js';
 
-let tenant: LocalTenant;
-
-beforeAll(async () => {
-  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
-});
-afterAll(async () => {
-  await tenant?.close();
-});
-beforeEach(() => {
-  tenant.reset();
-  tenant.setFaults({});
-});
-
-/** Real time for waiting; `now` can be pushed forward so crashed instances' leases expire. */
-class SkippableClock implements Clock {
-  offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.min(ms, 2_000)));
-  }
-}
+const tenant = useLocalTenant();
 
 /** Records every password sent in POST /users, and can crash the process right after a POST. */
 class ObservedDirectory implements Directory {
@@ -70,11 +49,11 @@ class ObservedDirectory implements Directory {
 
 function graphOptions(overrides: Partial<GraphDirectoryOptions> = {}): GraphDirectoryOptions {
   return {
-    baseUrl: tenant.graphBaseUrl,
-    tenantId: tenant.tenantId,
-    authorityHost: tenant.authorityHost,
+    baseUrl: tenant().graphBaseUrl,
+    tenantId: tenant().tenantId,
+    authorityHost: tenant().authorityHost,
     disableInstanceDiscovery: true,
-    credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: tenant.app.clientSecret },
+    credential: { kind: 'clientSecret', clientId: tenant().app.clientId, clientSecret: tenant().app.clientSecret },
     readRetries: 6,
     maxRetryAfterSeconds: 2,
     // Short budgets: a connection that hangs is only noticed by its timeout, and tests shouldn't wait 30 s.
@@ -92,7 +71,7 @@ interface Harness {
   audit: InMemoryAuditLog;
   delivery: RecordingDelivery;
   tickets: RecordingTickets;
-  clock: SkippableClock;
+  clock: JumpingClock;
   deps(instanceId: string): OnboardingDependencies;
 }
 
@@ -100,7 +79,7 @@ function harness(options: Partial<GraphDirectoryOptions> = {}): Harness {
   const directory = new ObservedDirectory(createGraphDirectory(graphOptions(options)));
   const parts = {
     directory, store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(), delivery: new RecordingDelivery(),
-    tickets: new RecordingTickets(), clock: new SkippableClock(), credentials: new InMemoryCredentialStore(),
+    tickets: new RecordingTickets(), clock: clockThatCanJump({ longestSleepMs: 2_000 }), credentials: new InMemoryCredentialStore(),
   };
   const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'it' });
   return {
@@ -128,7 +107,7 @@ async function settle(h: Harness, requestId: string, first: () => Promise<Onboar
     } catch (error) {
       if (!(error instanceof Crash)) throw error;
       h.crashes += 1;
-      h.clock.offset += 10 * 60_000; // the crashed instance's lease runs out
+      h.clock.jump(10 * 60_000); // the crashed instance's lease runs out
     }
     await h.clock.sleep(100);
     run = () => processOnboardingRequest(h.deps(`resumer-${i % 3}`), requestId);
@@ -138,11 +117,11 @@ async function settle(h: Harness, requestId: string, first: () => Promise<Onboar
 
 const MARKER_ATTRIBUTE = 'extensionAttribute15';
 const accountsWithMarker = (marker: string) =>
-  tenant.directory().users.filter((u) => u.deletedDateTime === null && u.onPremisesExtensionAttributes[MARKER_ATTRIBUTE] === marker);
+  tenant().directory().users.filter((u) => u.deletedDateTime === null && u.onPremisesExtensionAttributes[MARKER_ATTRIBUTE] === marker);
 
 function graphFaults(rules: NonNullable<FaultSettingsInput['rules']>, extra: Omit<FaultSettingsInput, 'rules'> = {}): void {
   // Faults on Graph only: the token service is not what is under test here.
-  tenant.setFaults({ seed: 7, ...extra, rules: rules.map((r) => ({ ...r, path: r.path ?? '^/v1\\.0/' })) });
+  tenant().setFaults({ seed: 7, ...extra, rules: rules.map((r) => ({ ...r, path: r.path ?? '^/v1\\.0/' })) });
 }
 
 describe('workflow + Graph adapter against the local tenant', () => {
@@ -175,14 +154,14 @@ describe('workflow + Graph adapter against the local tenant', () => {
   });
 
   it('when the bot signs in with its certificate, then reads work the same', async () => {
-    const directory = createGraphDirectory(graphOptions({ credential: { kind: 'certificate', clientId: tenant.app.clientId, certificatePath: tenant.app.certificatePath } }));
+    const directory = createGraphDirectory(graphOptions({ credential: { kind: 'certificate', clientId: tenant().app.clientId, certificatePath: tenant().app.certificatePath } }));
     expect((await directory.listDomains()).map((d) => d.name).sort()).toEqual(['contoso.com', 'contoso.onmicrosoft.com', 'fabrikam.com', 'northwind.example']);
     expect(await directory.findUserByUpn('adele.vance@contoso.com')).toMatchObject({ id: '00000000-0000-4000-8000-000000000022', marker: null });
     expect(await directory.findUserByUpn('nobody@contoso.com')).toBeNull();
   });
 
   it('when the secret is wrong, then reads fail with PERMISSION_MISSING and nothing is created', async () => {
-    const h = harness({ credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: 'wrong' } });
+    const h = harness({ credential: { kind: 'clientSecret', clientId: tenant().app.clientId, clientSecret: 'wrong' } });
     const outcome = await onboard(h.deps('a'), { requestId: 'r-perm', requester, form: form() });
     expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'PERMISSION_MISSING' } });
   });
@@ -192,7 +171,7 @@ describe('workflow + Graph adapter against the local tenant', () => {
     const outcome = await onboard(h.deps('a'), { requestId: 'r-taken', requester, form: form({ givenName: 'Adele', surname: 'Vance' }) });
     expect(outcome).toMatchObject({ status: 'rejected', problem: { code: 'UPN_TAKEN' } });
     expect(outcome.alternatives).toHaveLength(3);
-    const upns = new Set(tenant.directory().users.map((u) => u.userPrincipalName.toLowerCase()));
+    const upns = new Set(tenant().directory().users.map((u) => u.userPrincipalName.toLowerCase()));
     for (const alt of outcome.alternatives) expect(upns.has(alt)).toBe(false);
   });
 
@@ -229,10 +208,10 @@ describe('workflow + Graph adapter against the local tenant', () => {
     const h = harness();
     graphFaults(rules, { replicationLagMs });
     const outcome = await settle(h, 'r-fault', () => onboard(h.deps('a'), { requestId: 'r-fault', requester, form: form() }));
-    tenant.setFaults({});
+    tenant().setFaults({});
     expect(outcome?.status).toBe('done');
     expect(accountsWithMarker('onboarding:r-fault')).toHaveLength(1);
-    expect(tenant.directory().users.filter((u) => u.userPrincipalName === 'jose.nunez@contoso.com')).toHaveLength(1);
+    expect(tenant().directory().users.filter((u) => u.userPrincipalName === 'jose.nunez@contoso.com')).toHaveLength(1);
     const delivered = new Set(h.delivery.delivered.map((d) => d.value));
     expect(delivered.size).toBe(1);
     expect(new Set(h.directory.sentPasswords.get('onboarding:r-fault'))).toEqual(delivered);
@@ -240,16 +219,16 @@ describe('workflow + Graph adapter against the local tenant', () => {
 
   it("when the tenant's own throttling (token bucket, write limit) is squeezed, then 20 concurrent requests each end done with one account", async () => {
     const h = harness();
-    tenant.setThrottling({ enabled: true, resourceUnitsPerWindow: 40, windowSeconds: 1, writesPerWindow: 4, writeWindowSeconds: 1 });
+    tenant().setThrottling({ enabled: true, resourceUnitsPerWindow: 40, windowSeconds: 1, writesPerWindow: 4, writeWindowSeconds: 1 });
     try {
       const ids = Array.from({ length: 20 }, (_, i) => `r-storm-${i}`);
       const outcomes = await Promise.all(ids.map((requestId, i) => settle(h, requestId, () =>
         onboard(h.deps(`i${i % 2}`), { requestId, requester, form: form({ givenName: 'Storm', surname: `Person${i}`, manager: undefined }) }))));
       expect(outcomes.map((o) => o?.status)).toEqual(ids.map(() => 'done'));
       for (const id of ids) expect(accountsWithMarker(`onboarding:${id}`)).toHaveLength(1);
-      expect(tenant.requestLog().filter((e) => e.throttled).length).toBeGreaterThan(0);
+      expect(tenant().requestLog().filter((e) => e.throttled).length).toBeGreaterThan(0);
     } finally {
-      tenant.setThrottling(false);
+      tenant().setThrottling(false);
     }
   }, 120_000);
 
@@ -354,11 +333,11 @@ describe('a fault-injected run of 200+ requests', () => {
       }
     };
     await Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
-    tenant.setFaults({});
+    tenant().setFaults({});
     const seconds = (Date.now() - started) / 1000;
 
     // --- the figures
-    const users = tenant.directory().users.filter((u) => u.deletedDateTime === null);
+    const users = tenant().directory().users.filter((u) => u.deletedDateTime === null);
     const byMarker = new Map<string, number>();
     for (const u of users) {
       const marker = u.onPremisesExtensionAttributes[MARKER_ATTRIBUTE];
@@ -386,7 +365,7 @@ describe('a fault-injected run of 200+ requests', () => {
 
     const everywhereButDelivery = [
       h.store.dump(), JSON.stringify(h.audit.events), JSON.stringify(h.tickets.posted), JSON.stringify([...outcomes.values()]),
-      JSON.stringify(tenant.requestLog()), JSON.stringify(tenant.directory()),
+      JSON.stringify(tenant().requestLog()), JSON.stringify(tenant().directory()),
     ].join('\n');
     const allPasswords = new Set(h.delivery.delivered.map((d) => d.value));
     const secretsOutsideDelivery = [...allPasswords].filter((p) => everywhereButDelivery.includes(p)).length;

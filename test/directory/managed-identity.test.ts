@@ -15,33 +15,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant, type LocalTenantApp } from '../../src/local-tenant/server.js';
 import { createGraphDirectory, type GraphDirectoryOptions } from '../../src/directory/index.js';
 import { DirectoryError } from '../../src/onboarding/index.js';
+import { actAsAppServiceWorker } from '../support/local-tenant.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GRAPH = 'https://graph.microsoft.com';
-/** Every variable msal-node or @azure/identity reads to pick a managed identity source. */
-const MANAGED_IDENTITY_VARIABLES = [
-  'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET',
-  'AZURE_POD_IDENTITY_AUTHORITY_HOST', 'DEFAULT_IDENTITY_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE',
-];
-
 let tenant: LocalTenant;
-const savedEnvironment = new Map<string, string | undefined>();
+let restoreEnvironment: (() => void) | undefined;
 
 beforeAll(async () => {
   tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
-  for (const name of MANAGED_IDENTITY_VARIABLES) {
-    savedEnvironment.set(name, process.env[name]);
-    delete process.env[name];
-  }
-  // What App Service sets for a worker with a managed identity.
-  process.env['IDENTITY_ENDPOINT'] = tenant.managedIdentity.endpoint;
-  process.env['IDENTITY_HEADER'] = tenant.managedIdentity.header;
+  restoreEnvironment = actAsAppServiceWorker(tenant);
 });
 afterAll(async () => {
-  for (const [name, value] of savedEnvironment) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnvironment?.();
   await tenant?.close();
 });
 

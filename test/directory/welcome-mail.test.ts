@@ -5,39 +5,18 @@
  * click, throttling; refusals: no mailbox, no Mail.Send. Teams and storage are in memory.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { describe, expect, it } from 'vitest';
 import { createGraphMailer, type GraphMailerOptions } from '../../src/directory/index.js';
 import { createGraphDirectory } from '../../src/directory/index.js';
 import {
-  createAesGcmSecretVault, cryptoRandom, defaultOnboardingPolicy, onboard, processOnboardingRequest, type Clock, type OnboardingDependencies,
+  createAesGcmSecretVault, cryptoRandom, defaultOnboardingPolicy, onboard, processOnboardingRequest, type OnboardingDependencies,
   type OnboardingOutcome, type WelcomeMailer,
 } from '../../src/onboarding/index.js';
 import { Crash, InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
+import { clockThatCanJump } from '../support/clock.js';
+import { useLocalTenant } from '../support/local-tenant.js';
 
-let tenant: LocalTenant;
-
-beforeAll(async () => {
-  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
-});
-afterAll(async () => {
-  await tenant?.close();
-});
-beforeEach(() => {
-  tenant.reset();
-  tenant.setFaults({});
-  tenant.clearRequestLog();
-});
-
-class SkippableClock implements Clock {
-  offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.min(ms, 1_000)));
-  }
-}
+const tenant = useLocalTenant();
 
 /** The real mailer, which can crash the process right after Graph's answer (before the record is written). */
 class CrashingMailer implements WelcomeMailer {
@@ -55,8 +34,8 @@ class CrashingMailer implements WelcomeMailer {
 
 function mailerOptions(overrides: Partial<GraphMailerOptions> = {}): GraphMailerOptions {
   return {
-    baseUrl: tenant.graphBaseUrl, tenantId: tenant.tenantId, authorityHost: tenant.authorityHost, disableInstanceDiscovery: true,
-    credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: tenant.app.clientSecret },
+    baseUrl: tenant().graphBaseUrl, tenantId: tenant().tenantId, authorityHost: tenant().authorityHost, disableInstanceDiscovery: true,
+    credential: { kind: 'clientSecret', clientId: tenant().app.clientId, clientSecret: tenant().app.clientSecret },
     from: 'onboarding@contoso.com', requestTimeoutMs: 1_500, ...overrides,
   };
 }
@@ -64,12 +43,12 @@ function mailerOptions(overrides: Partial<GraphMailerOptions> = {}): GraphMailer
 function harness(options: { mailer?: Partial<GraphMailerOptions>; copyManager?: boolean } = {}) {
   const parts = {
     directory: createGraphDirectory({
-      baseUrl: tenant.graphBaseUrl, tenantId: tenant.tenantId, authorityHost: tenant.authorityHost, disableInstanceDiscovery: true,
-      credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: tenant.app.clientSecret }, readRetryDelaySeconds: 0,
+      baseUrl: tenant().graphBaseUrl, tenantId: tenant().tenantId, authorityHost: tenant().authorityHost, disableInstanceDiscovery: true,
+      credential: { kind: 'clientSecret', clientId: tenant().app.clientId, clientSecret: tenant().app.clientSecret }, readRetryDelaySeconds: 0,
     }),
     mailer: new CrashingMailer(createGraphMailer(mailerOptions(options.mailer))),
     store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(), delivery: new RecordingDelivery(),
-    tickets: new RecordingTickets(), clock: new SkippableClock(), credentials: new InMemoryCredentialStore(),
+    tickets: new RecordingTickets(), clock: clockThatCanJump({ longestSleepMs: 1_000 }), credentials: new InMemoryCredentialStore(),
   };
   const vault = createAesGcmSecretVault({ key: randomBytes(32), keyId: 'it' });
   const deps = (instanceId: string): OnboardingDependencies => ({
@@ -93,14 +72,14 @@ async function finish(h: ReturnType<typeof harness>, requestId: string, first: (
       if (!outcome.pending) return outcome;
     } catch (error) {
       if (!(error instanceof Crash)) throw error;
-      h.clock.offset += 10 * 60_000; // the crashed run's lease runs out
+      h.clock.jump(10 * 60_000); // the crashed run's lease runs out
     }
     run = () => processOnboardingRequest(h.deps(`resumer-${i}`), requestId);
   }
   throw new Error(`${requestId} did not finish`);
 }
 
-const outbox = () => tenant.directory().outbox;
+const outbox = () => tenant().directory().outbox;
 const personal = 'jose.nunez@example.org';
 const newHire = (overrides: Record<string, unknown> = {}) => form({ personalEmail: personal, startDate: '2031-04-07', ...overrides });
 
@@ -181,31 +160,31 @@ describe('welcome email — exactly once', () => {
 
   it('when Exchange takes the mail but the answer is lost, then it is not sent twice and the outcome says unconfirmed', async () => {
     const h = harness();
-    tenant.setFaults({ rules: [{ action: 'lostResponse', method: 'POST', path: 'sendMail$', count: 1 }] });
+    tenant().setFaults({ rules: [{ action: 'lostResponse', method: 'POST', path: 'sendMail$', count: 1 }] });
     const outcome = await finish(h, 'r-lost', () => onboard(h.deps('a'), { requestId: 'r-lost', requester, form: newHire() }));
     expect(outcome.status).toBe('done');
     expect(outbox()).toHaveLength(1);
     expect(outcome.welcomeMail?.state).toBe('unconfirmed');
-    expect(tenant.requestLog().filter((e) => e.path.endsWith('/sendMail'))).toHaveLength(1);
+    expect(tenant().requestLog().filter((e) => e.path.endsWith('/sendMail'))).toHaveLength(1);
   });
 
   it('when Exchange throttles the first sendMail, then it is sent again after Retry-After and exactly one mail goes out', async () => {
     const h = harness();
-    tenant.setFaults({ rules: [{ action: 'status', status: 429, method: 'POST', path: 'sendMail$', count: 1, retryAfterSeconds: 0 }] });
+    tenant().setFaults({ rules: [{ action: 'status', status: 429, method: 'POST', path: 'sendMail$', count: 1, retryAfterSeconds: 0 }] });
     const outcome = await onboard(h.deps('a'), { requestId: 'r-429', requester, form: newHire() });
     expect(outcome.welcomeMail?.state).toBe('sent');
     expect(outbox()).toHaveLength(1);
-    expect(tenant.requestLog().filter((e) => e.path.endsWith('/sendMail')).map((e) => e.status)).toEqual([429, 202]);
+    expect(tenant().requestLog().filter((e) => e.path.endsWith('/sendMail')).map((e) => e.status)).toEqual([429, 202]);
   });
 
   it('when Exchange keeps throttling, then the tries stop at the bound and the mail is reported not sent, the account kept', async () => {
     const h = harness();
-    tenant.setFaults({ rules: [{ action: 'status', status: 429, method: 'POST', path: 'sendMail$', count: 10, retryAfterSeconds: 0 }] });
+    tenant().setFaults({ rules: [{ action: 'status', status: 429, method: 'POST', path: 'sendMail$', count: 10, retryAfterSeconds: 0 }] });
     const outcome = await onboard(h.deps('a'), { requestId: 'r-429s', requester, form: newHire() });
     expect(outcome.status).toBe('done');
     expect(outcome.objectId).toEqual(expect.any(String));
     expect(outcome.welcomeMail?.state).toBe('failed');
-    expect(tenant.requestLog().filter((e) => e.path.endsWith('/sendMail'))).toHaveLength(defaultOnboardingPolicy.welcomeMail.maxAttempts);
+    expect(tenant().requestLog().filter((e) => e.path.endsWith('/sendMail'))).toHaveLength(defaultOnboardingPolicy.welcomeMail.maxAttempts);
     expect(outbox()).toEqual([]);
   });
 
@@ -234,7 +213,7 @@ describe('welcome email — refusals in plain sentences', () => {
   });
 
   it('when the bot may not send mail (no Mail.Send), then the sentence names the permission and the application access policy', async () => {
-    const reader = tenant.apps.find((app) => app.displayName === 'Directory Reader (local)')!;
+    const reader = tenant().apps.find((app) => app.displayName === 'Directory Reader (local)')!;
     const h = harness({ mailer: { credential: { kind: 'clientSecret', clientId: reader.clientId, clientSecret: reader.clientSecret } } });
     const outcome = await onboard(h.deps('a'), { requestId: 'r-perm', requester, form: newHire() });
     expect(outcome.status).toBe('done');

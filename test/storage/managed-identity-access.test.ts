@@ -17,24 +17,15 @@ import { DEFAULT_TLS_DIR, startLocalTenant, type LocalTenant } from '../../src/l
 import {
   SealingKeyUnavailableError, createBlobRequestStore, createTableAuditLog, managedIdentityCredential, readSealingKeyFromKeyVault,
 } from '../../src/storage/index.js';
-
-const MANAGED_IDENTITY_VARIABLES = [
-  'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET',
-  'AZURE_POD_IDENTITY_AUTHORITY_HOST', 'DEFAULT_IDENTITY_CLIENT_ID', 'AZURE_FEDERATED_TOKEN_FILE',
-];
+import { actAsAppServiceWorker } from '../support/local-tenant.js';
 
 let tenant: LocalTenant;
 let azurite: RunningAzurite;
-const savedEnvironment = new Map<string, string | undefined>();
+let restoreEnvironment: (() => void) | undefined;
 
 beforeAll(async () => {
   tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
-  for (const name of MANAGED_IDENTITY_VARIABLES) {
-    savedEnvironment.set(name, process.env[name]);
-    delete process.env[name];
-  }
-  process.env['IDENTITY_ENDPOINT'] = tenant.managedIdentity.endpoint;
-  process.env['IDENTITY_HEADER'] = tenant.managedIdentity.header;
+  restoreEnvironment = actAsAppServiceWorker(tenant);
   const tls = ensureLocalCertificates(DEFAULT_TLS_DIR);
   azurite = await startAzurite({
     blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort(),
@@ -42,10 +33,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  for (const [name, value] of savedEnvironment) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnvironment?.();
   await azurite?.process.stop(5000);
   await tenant?.close();
 });

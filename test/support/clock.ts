@@ -10,8 +10,18 @@ export function clockRunningFrom(start: Date): Clock {
   return { now: () => new Date(Date.now() + offsetMs), sleep: systemClock.sleep };
 }
 
-/** A clock at real speed that a test can also move forward (to let a reveal window run out). */
-export function clockThatCanJump(): Clock & { jump(ms: number): void } {
+export type JumpingClock = Clock & { jump(ms: number): void };
+
+/**
+ * A clock at real speed that a test can also move forward (to let a reveal window or a crashed
+ * run's lease run out); `longestSleepMs` cuts every wait short (a Retry-After need not be sat out).
+ */
+export function clockThatCanJump(options: { longestSleepMs?: number } = {}): JumpingClock {
   let offsetMs = 0;
-  return { now: () => new Date(Date.now() + offsetMs), sleep: systemClock.sleep, jump: (ms) => void (offsetMs += ms) };
+  const longest = options.longestSleepMs;
+  return {
+    now: () => new Date(Date.now() + offsetMs),
+    sleep: longest === undefined ? systemClock.sleep : (ms) => systemClock.sleep(Math.min(ms, longest)),
+    jump: (ms) => void (offsetMs += ms),
+  };
 }
