@@ -7,11 +7,10 @@
  * of the answer tells the runner how close it is to Entra's write budget. Manager links go the
  * same way, 20 PUT …/manager/$ref to a batch.
  */
-import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, BulkManagerLink, CreateUserOutcome, ManagerLinkOutcome } from '../onboarding/index.js';
-import { classifyCreateFailure, createCredential, type GraphDirectoryOptions } from './graph-directory.js';
+import { classifyCreateFailure, createGraphClient, type GraphDirectoryOptions } from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
@@ -24,14 +23,10 @@ interface BatchItemResponse {
 }
 
 export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDirectory {
+  const client = createGraphClient(options);
   const base = new URL(options.baseUrl);
-  if (base.protocol !== 'https:') throw new Error(`Graph base URL must be https (the client only sends tokens over https): ${options.baseUrl}`);
   const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: ['https://graph.microsoft.com/.default'] });
-  const client = Client.initWithMiddleware({
-    authProvider, baseUrl: base.origin, defaultVersion: 'v1.0', customHosts: new Set([base.hostname.toLowerCase()]),
-  });
 
   /** One POST /$batch, never resent by the transport: the caller decides what an unanswered batch means. */
   const sendBatch = async (requests: readonly object[]): Promise<BatchItemResponse[]> => {

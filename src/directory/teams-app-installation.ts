@@ -5,9 +5,8 @@
  * 201 installs it, 409 means it is installed already; both leave the person reachable.
  * Needs TeamsAppInstallation.ReadWriteSelfForUser.All (or …ReadWriteForUser.All).
  */
-import { Client, GraphError } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
-import { createCredential, userPath, type GraphDirectoryOptions } from './graph-directory.js';
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { createGraphClient, userPath, type GraphDirectoryOptions } from './graph-directory.js';
 
 export type AppInstallOutcome =
   | { readonly kind: 'installed' | 'already-installed' }
@@ -22,10 +21,8 @@ export interface TeamsAppInstallerOptions extends Pick<GraphDirectoryOptions, 'b
 
 /** Installs the bot's app for one user (personal scope); an installed app is no failure. */
 export function createTeamsAppInstaller(options: TeamsAppInstallerOptions): (userId: string) => Promise<AppInstallOutcome> {
+  const client = createGraphClient(options);
   const base = new URL(options.baseUrl);
-  if (base.protocol !== 'https:') throw new Error(`Graph base URL must be https: ${options.baseUrl}`);
-  const authProvider = new TokenCredentialAuthenticationProvider(createCredential(options), { scopes: ['https://graph.microsoft.com/.default'] });
-  const client = Client.initWithMiddleware({ authProvider, baseUrl: base.origin, defaultVersion: 'v1.0', customHosts: new Set([base.hostname.toLowerCase()]) });
   const catalogApp = `${base.origin}/v1.0/appCatalogs/teamsApps/${encodeURIComponent(options.teamsAppCatalogId)}`;
   return async (userId) => {
     try {
