@@ -249,9 +249,9 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
   const taken = (user: DirectoryUser) => state.users.some((u) => u.id === user.id || u.userPrincipalName.toLowerCase() === user.userPrincipalName.toLowerCase());
   const added = fresh.users.filter((user) => !taken(user));
   state.users = [...saved.users, ...added];
-  for (const id of fresh.mailboxes) {
-    if (state.users.some((u) => u.id === id) && !state.mailboxes.includes(id) && (added.some((u) => u.id === id) || saved.mailboxes === undefined)) state.mailboxes.push(id);
-  }
+  // The mailboxes of the seeded users added now, or every seeded one when the saved state predates mailboxes.
+  const owners = saved.mailboxes === undefined ? fresh.mailboxes : fresh.mailboxes.filter((id) => added.some((user) => user.id === id));
+  for (const id of owners) if (state.users.some((user) => user.id === id) && !state.mailboxes.includes(id)) state.mailboxes.push(id);
   // A state saved before the Teams app catalog existed takes the seed's catalog.
   state.teamsApps ??= fresh.teamsApps;
   state.teamsAppInstallations ??= [];
