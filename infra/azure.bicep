@@ -212,6 +212,12 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
           value: identity.properties.clientId
         }
         {
+          // Key Vault and Storage: ManagedIdentityCredential without a client id asks App Service for
+          // the system-assigned identity, which this app does not have (the request is refused).
+          name: 'AZURE_CLIENT_ID'
+          value: identity.properties.clientId
+        }
+        {
           name: 'STORAGE_BLOB_URL'
           value: storage.properties.primaryEndpoints.blob
         }
