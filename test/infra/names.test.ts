@@ -93,7 +93,7 @@ describe('infra/azure.bicep and its parameters', () => {
     expect(site).toMatch(/type:\s*'UserAssigned'/);
     const plan = main.resources.find((r) => r.type === 'Microsoft.Web/serverfarms')!.body;
     expect(plan).toMatch(/reserved:\s*true/);
-    expect(plan).toMatch(/capacity:\s*webAppInstanceCount/);
+    expect(plan).toMatch(/capacity:\s*min\(webAppInstanceCount, maxInstancesBySku\[webAppSKU\]\)/);
     expect(parametersFile.parameters.webAppInstanceCount?.value).toBeGreaterThanOrEqual(2);
     const storage = main.resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts')!.body;
     expect(storage).toMatch(/allowSharedKeyAccess:\s*false/);
@@ -175,6 +175,13 @@ describe('m365agents.yml', () => {
     expect(toolkit.publish.map((s) => s.uses)).toEqual([
       'teamsApp/validateManifest', 'teamsApp/zipAppPackage', 'teamsApp/validateAppPackage', 'teamsApp/update', 'teamsApp/publishAppPackage',
     ]);
+  });
+
+  it('when arm/deploy pins a Bicep CLI, then it is one released after the API versions infra/ uses (v0.9.1 of 2022 knew none of them)', () => {
+    const armDeploy = toolkit.provision.find((s) => s.uses === 'arm/deploy')!;
+    const pinned = /^v0\.(\d+)\.\d+$/.exec(String(armDeploy.with!.bicepCliVersion));
+    expect(pinned, 'a v0.x.y release tag').not.toBeNull();
+    expect(Number(pinned![1])).toBeGreaterThanOrEqual(47);
   });
 
   it('when a step names a file, then it exists (templates, parameters, manifest, ignore file) and zip paths agree', () => {
