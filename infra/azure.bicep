@@ -229,7 +229,10 @@ resource webApp 'Microsoft.Web/sites@2025-03-01' = {
       linuxFxVersion: 'NODE|20-lts'
       appCommandLine: 'npm run serve'
       alwaysOn: true
-      healthCheckPath: '/healthz'
+      // Liveness, not readiness: App Service takes an instance failing this out of the load balancer and
+      // replaces it after an hour (https://learn.microsoft.com/azure/app-service/monitor-instances-health-check);
+      // a Graph or Storage outage fails every instance alike, so /readyz (dependencies) is not the path.
+      healthCheckPath: '/livez'
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       http20Enabled: true

@@ -1,10 +1,11 @@
 /**
  * A reader for the small subset of Bicep that infra/ uses — no Bicep compiler runs here.
- * It finds top-level declarations (param, var, resource, module, output) by their line
- * shape, the `params: { … }` of a module and the `appSettings: [ … ]` of a web app, and the
- * symbols an expression refers to. It does NOT type-check, resolve API versions or property
- * names against Azure's schemas, or evaluate expressions: `az bicep build` (or the toolkit's
- * arm/deploy) is still the judge of that.
+ * It finds top-level declarations (param with its decorators, var, resource, module, output) by
+ * their line shape, the `params: { … }` of a module and the `appSettings: [ … ]` of a web app, the
+ * symbols an expression refers to, and a value's shape (objects, arrays, literals; the rest kept as
+ * expression text) for azure-types.ts to check against Azure's resource types. It does NOT
+ * evaluate expressions or type-check them: `az bicep build` (or the toolkit's arm/deploy) is still
+ * the judge of that.
  */
 export interface BicepParam {
   readonly name: string;

@@ -89,7 +89,8 @@ describe('infra/azure.bicep and its parameters', () => {
     expect(site).toMatch(/linuxFxVersion:\s*'NODE\|20-lts'/);
     expect(site).toMatch(/httpsOnly:\s*true/);
     expect(site).toMatch(/alwaysOn:\s*true/);
-    expect(site).toMatch(/healthCheckPath:\s*'\/healthz'/);
+    // Liveness: a dependency outage must not get every instance replaced (test/bot/health.test.ts).
+    expect(site).toMatch(/healthCheckPath:\s*'\/livez'/);
     expect(site).toMatch(/type:\s*'UserAssigned'/);
     const plan = main.resources.find((r) => r.type === 'Microsoft.Web/serverfarms')!.body;
     expect(plan).toMatch(/reserved:\s*true/);

@@ -33,7 +33,7 @@ import { secretIn } from '../support/credentials.js';
 import { startRecordingConnector, tokenCheckFor, type RecordingConnector } from '../support/recording-connector.js';
 import { startTelemetryCapture, type TelemetryCapture } from '../support/telemetry-capture.js';
 import { startTlsFront } from '../support/tls-front.js';
-import { deployedAppSettings, devEnvironment } from '../infra/deployment.js';
+import { deployedAppSettings, devEnvironment, mainTemplate } from '../infra/deployment.js';
 import { accountsNamed, createClick, reviewedDraft, ticketPosts, upnOf, waitFor, TICKET_CHANNEL, type BotProcess } from './support.js';
 
 /** An admin: creates without an approval (APPROVAL_POLICY's default, non-admins) and may set the ticket channel. */
@@ -174,10 +174,13 @@ describe('the production build (node dist/index.js) with exactly the app setting
     expect(bot!.output()).not.toMatch(/tsx/);
   });
 
-  it('when it is ready, then readiness reports storage, audit, credentials and directory', async () => {
-    const health = (await (await fetch(`${botUrl}/healthz`)).json()) as { status: string; dependencies: Record<string, { ready: boolean }> };
+  it('when it is ready, then readiness reports storage, audit, credentials and directory, and the health check path the Bicep names answers 200', async () => {
+    const health = (await (await fetch(`${botUrl}/readyz`)).json()) as { status: string; dependencies: Record<string, { ready: boolean }> };
     expect(health.status).toBe('ready');
     expect(Object.keys(health.dependencies).sort()).toEqual(['audit', 'credentials', 'directory', 'storage']);
+    const healthCheckPath = /healthCheckPath:\s*'([^']+)'/.exec(mainTemplate().resources.find((r) => r.type === 'Microsoft.Web/sites')!.body)?.[1];
+    expect(healthCheckPath).toBe('/livez');
+    expect((await fetch(`${botUrl}${healthCheckPath}`)).status).toBe(200);
   });
 
   it('when an unauthenticated "new user" arrives, then it is refused with 401', async () => {
