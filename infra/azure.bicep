@@ -3,17 +3,45 @@
 // Storage (blob + table) and Key Vault reached by that identity only, and Application Insights.
 // `arm/deploy` in m365agents.yml deploys it; the outputs are written to env/.env.{env}.
 
-@maxLength(20)
+// The web app, bot, Key Vault and storage account names are global across Azure: an empty or short
+// suffix would collide with someone else's deployment (or fail far into it).
 @minLength(4)
-@description('Used to generate names for all resources in this file')
-param resourceBaseName string
+@maxLength(13)
+@description('4-13 lowercase letters or digits (RESOURCE_SUFFIX) that make the global resource names unique: onboard<suffix>.')
+param resourceSuffix string
 
+@maxLength(20)
+@minLength(11)
+@description('Used to generate names for all resources in this file')
+param resourceBaseName string = 'onboard${resourceSuffix}'
+
+// Basic or above: Always On and more than one instance (Free and Shared have neither).
+@allowed([
+  'B1'
+  'B2'
+  'B3'
+  'S1'
+  'S2'
+  'S3'
+  'P1v2'
+  'P2v2'
+  'P3v2'
+  'P0v3'
+  'P1v3'
+  'P2v3'
+  'P3v3'
+  'P1mv3'
+  'P2mv3'
+  'P3mv3'
+  'P4mv3'
+  'P5mv3'
+])
 @description('App Service plan SKU: Basic (B1) or above, for Always On and several instances.')
 param webAppSKU string
 
 @minValue(1)
-@maxValue(10)
-@description('How many instances run the bot; requests, leases and rate limits are shared through Storage, so 2 or more is safe.')
+@maxValue(30)
+@description('How many instances run the bot (at most what the SKU scales out to: Basic 3, Standard 10, Premium 30); requests, leases and rate limits are shared through Storage, so 2 or more is safe.')
 param webAppInstanceCount int = 2
 
 @maxLength(42)
@@ -25,8 +53,15 @@ param adminGroupIds string = ''
 param requesterGroupIds string = ''
 @description('Name of the Key Vault secret holding the credential sealing key (base64 of 32 random bytes).')
 param credentialKeySecretName string = 'credential-sealing-key'
-@description('Object id of the person who stores the sealing key in Key Vault (Key Vault Secrets Officer); empty = nobody.')
+@description('Object id of whoever stores the sealing key in Key Vault (Key Vault Secrets Officer): a person, a group of admins or a pipeline\'s service principal; empty = nobody.')
 param keyVaultSecretsOfficerPrincipalId string = ''
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+@description('What keyVaultSecretsOfficerPrincipalId is: User, Group or ServicePrincipal (the role assignment must say so).')
+param keyVaultSecretsOfficerPrincipalType string = 'User'
 
 param serverfarmsName string = resourceBaseName
 param webAppName string = resourceBaseName
@@ -43,13 +78,37 @@ var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var keyVaultSecretsUser = '4633458b-17de-408a-b874-0445c86b69e6'
 var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
+// The most instances a plan of each SKU scales out to (App Service limits,
+// https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-app-service-limits):
+// Basic 3, Standard 10, Premium v2 and v3 30. The plan never asks for more than its SKU has.
+var maxInstancesBySku = {
+  B1: 3
+  B2: 3
+  B3: 3
+  S1: 10
+  S2: 10
+  S3: 10
+  P1v2: 30
+  P2v2: 30
+  P3v2: 30
+  P0v3: 30
+  P1v3: 30
+  P2v3: 30
+  P3v3: 30
+  P1mv3: 30
+  P2mv3: 30
+  P3mv3: 30
+  P4mv3: 30
+  P5mv3: 30
+}
+
 // The bot's one identity: Bot Framework, Microsoft Graph, Storage and Key Vault, no secret anywhere.
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   location: location
   name: identityName
 }
 
-resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
+resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2026-03-01' = {
   name: '${resourceBaseName}-logs'
   location: location
   properties: {
@@ -72,7 +131,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 // Requests, conversation state and rate limits (blob), the audit trail and sealed credentials (table).
 // Shared keys are off: only Entra identities (the bot's) reach the data.
-resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
+resource storage 'Microsoft.Storage/storageAccounts@2026-04-01' = {
   name: storageAccountName
   location: location
   kind: 'StorageV2'
@@ -88,7 +147,7 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
 }
 
 // The credential sealing key lives here; access by Azure RBAC, not access policies.
-resource keyVault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource keyVault 'Microsoft.KeyVault/vaults@2026-02-01' = {
   name: keyVaultName
   location: location
   properties: {
@@ -140,18 +199,18 @@ resource secretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = i
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', keyVaultSecretsOfficer)
     principalId: keyVaultSecretsOfficerPrincipalId
-    principalType: 'User'
+    principalType: keyVaultSecretsOfficerPrincipalType
   }
 }
 
 // Compute resources for your Web App: Linux, so the bot runs as `node` like on a laptop.
-resource serverfarm 'Microsoft.Web/serverfarms@2022-09-01' = {
+resource serverfarm 'Microsoft.Web/serverfarms@2025-03-01' = {
   kind: 'linux'
   location: location
   name: serverfarmsName
   sku: {
     name: webAppSKU
-    capacity: webAppInstanceCount
+    capacity: min(webAppInstanceCount, maxInstancesBySku[webAppSKU])
   }
   properties: {
     reserved: true
@@ -159,7 +218,7 @@ resource serverfarm 'Microsoft.Web/serverfarms@2022-09-01' = {
 }
 
 // Web App that hosts your bot
-resource webApp 'Microsoft.Web/sites@2022-09-01' = {
+resource webApp 'Microsoft.Web/sites@2025-03-01' = {
   kind: 'app,linux'
   location: location
   name: webAppName
@@ -170,7 +229,10 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
       linuxFxVersion: 'NODE|20-lts'
       appCommandLine: 'npm run serve'
       alwaysOn: true
-      healthCheckPath: '/healthz'
+      // Liveness, not readiness: App Service takes an instance failing this out of the load balancer and
+      // replaces it after an hour (https://learn.microsoft.com/azure/app-service/monitor-instances-health-check);
+      // a Graph or Storage outage fails every instance alike, so /readyz (dependencies) is not the path.
+      healthCheckPath: '/livez'
       ftpsState: 'Disabled'
       minTlsVersion: '1.2'
       http20Enabled: true
@@ -212,6 +274,12 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
           value: identity.properties.clientId
         }
         {
+          // Key Vault and Storage: ManagedIdentityCredential without a client id asks App Service for
+          // the system-assigned identity, which this app does not have (the request is refused).
+          name: 'AZURE_CLIENT_ID'
+          value: identity.properties.clientId
+        }
+        {
           name: 'STORAGE_BLOB_URL'
           value: storage.properties.primaryEndpoints.blob
         }
@@ -247,6 +315,27 @@ resource webApp 'Microsoft.Web/sites@2022-09-01' = {
     userAssignedIdentities: {
       '${identity.id}': {}
     }
+  }
+}
+
+// No publishing with a user name and password: the Agents Toolkit's zip deploy (azureAppService/zipDeploy)
+// sends the signed-in account's Entra token to Kudu's /api/zipdeploy and uses the site's publishing
+// credentials only when it gets no token (createAzureDeployConfig in OfficeDev/teams-toolkit,
+// packages/fx-core/src/component/driver/deploy/azure/impl/azureDeployImpl.ts).
+// https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: webApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: webApp
+  name: 'ftp'
+  properties: {
+    allow: false
   }
 }
 

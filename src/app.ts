@@ -307,7 +307,7 @@ function createBulkDependencies(
   };
 }
 
-/** /healthz: storage, audit table and directory, each answering now. */
+/** Readiness (/readyz, /healthz): storage, audit table, credentials table and directory, each answering now. */
 function readinessProbes(storage: Storage, directory: Directory, clock: Clock): ReadinessProbe[] {
   return [
     reachabilityProbe('storage', storage.requests),

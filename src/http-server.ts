@@ -1,7 +1,14 @@
 /**
- * The bot's HTTP host: POST /api/messages (Bot Framework activities), GET /healthz
- * (readiness of every dependency). It knows nothing of Teams or Graph: it is handed a
- * message handler and readiness probes by the composition root.
+ * The bot's HTTP host: POST /api/messages (Bot Framework activities), GET /livez (this process
+ * is up and serving: App Service's health check path), GET /readyz and /healthz (readiness of
+ * every dependency; /healthz is what npm start and people have always polled). It knows nothing
+ * of Teams or Graph: it is handed a message handler and readiness probes by the composition root.
+ *
+ * App Service replaces an instance whose health check path keeps failing
+ * (https://learn.microsoft.com/azure/app-service/monitor-instances-health-check); a Graph or
+ * Storage outage fails every instance alike and a new one would fail the same way, so that path
+ * must not depend on them. Neither path tells an unauthenticated caller why a dependency failed
+ * (socket errors, host names, SDK messages): the reason is logged, once per change.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -117,21 +124,39 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     return body === undefined ? reply.send() : reply.send(body);
   });
 
-  fastify.get('/healthz', async (_request, reply) => {
+  fastify.get('/livez', async (_request, reply) => {
+    if (closing) return reply.code(503).send({ status: 'shutting-down', version: options.version, mode: options.mode });
+    return reply.code(200).send({ status: 'alive', version: options.version, mode: options.mode });
+  });
+
+  const lastReason = new Map<string, string | undefined>();
+  /** Logs a dependency's reason when it changes (not at every probe), and its recovery. */
+  const report = (name: string, reason: string | undefined) => {
+    const previous = lastReason.get(name);
+    if (reason === previous) return;
+    lastReason.set(name, reason);
+    if (reason !== undefined) options.logger.warn({ dependency: name, reason }, 'dependency not ready');
+    else if (previous !== undefined) options.logger.info({ dependency: name }, 'dependency ready again');
+  };
+  const readiness = async (_request: FastifyRequest, reply: FastifyReply) => {
     const results = await Promise.all(
       options.probes.map(async (probe) => {
         try {
           await withTimeout(probe.check(), 3000);
+          report(probe.name, undefined);
           return [probe.name, { ready: true }] as const;
         } catch (error) {
-          return [probe.name, { ready: false, reason: error instanceof Error ? error.message : String(error) }] as const;
+          report(probe.name, error instanceof Error ? error.message : String(error));
+          return [probe.name, { ready: false }] as const;
         }
       }),
     );
     const dependencies = Object.fromEntries(results);
     const ready = !closing && results.every(([, r]) => r.ready);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : closing ? 'shutting-down' : 'not-ready', version: options.version, mode: options.mode, dependencies });
-  });
+  };
+  fastify.get('/readyz', readiness);
+  fastify.get('/healthz', readiness);
 
   fastify.setNotFoundHandler((_request, reply) => reply.code(404).send({ error: 'not found' }));
   fastify.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {

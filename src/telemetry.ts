@@ -2,7 +2,7 @@
  * Application Insights through OpenTelemetry (@azure/monitor-opentelemetry), started only
  * when APPLICATIONINSIGHTS_CONNECTION_STRING is configured; otherwise this module is never
  * loaded. What it sends:
- * - requests: each POST /api/messages (one Teams turn) and /healthz, from node:http;
+ * - requests: each POST /api/messages (one Teams turn) and the health paths (/livez, /readyz, /healthz), from node:http;
  * - dependencies: Graph and token calls (fetch, through the undici instrumentation; their URLs
  *   without user names or query values, see redactUrl), the Bot Connector and Storage (node:http/https);
  * - traces: every structured log line, taken after logging.ts has scrubbed it, so telemetry

@@ -13,13 +13,19 @@ import { BOT_CONNECTOR_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE, KEY_VAULT_RESOURC
  *   UserAssignedMSI, Key Vault https://vault.azure.net or Storage https://storage.azure.com)
  *   X-IDENTITY-HEADER: {IDENTITY_HEADER}
  *   → 200 { access_token, expires_on: "<epoch seconds>", resource, token_type: "Bearer", client_id }
- *   → 4xx { statusCode, message, correlationId }   (msal-node reads `message` and `correlationId`)
+ *   → 4xx { statusCode, message, correlationId } + X-CORRELATION-ID   (msal-node reads `message` and `correlationId`)
  *
- * The identities are the seed's app registrations: the system-assigned identity is the bot's
- * app (the first one, "Onboarding Bot (local)"); a user-assigned identity is picked by an app's
- * client id (`client_id`) or its service principal's object id (`object_id`). Tokens are the
- * token service's own app-only tokens for that service principal, so Graph treats them exactly
- * like the client-credentials tokens of the same app.
+ * The identities are the seed's app registrations. A user-assigned identity is picked by an app's
+ * client id (`client_id`) or its service principal's object id (`object_id`). A request naming no
+ * identity gets the site's system-assigned one (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference:
+ * "If all ID parameters … are omitted, the system-assigned identity is used"), which exists only
+ * when the tenant was started with one (`systemAssignedIdentity`). Without it the request is refused
+ * as App Service refuses it for a site whose identities are all user-assigned — 400
+ * {"statusCode":400,"message":"Unable to load the proper Managed Identity.","correlationId":"…"}
+ * (quoted in https://github.com/Azure/azure-sdk-for-net/issues/43691; the case itself in
+ * https://github.com/Azure/azure-functions-host/issues/8037) — which is how infra/azure.bicep
+ * deploys the bot. Tokens are the token service's own app-only tokens for that service principal,
+ * so Graph treats them exactly like the client-credentials tokens of the same app.
  */
 export const MANAGED_IDENTITY_PATH = '/msi/token';
 export const MANAGED_IDENTITY_API_VERSION = '2019-08-01';
@@ -38,9 +44,14 @@ export class ManagedIdentityEndpoint {
   /** The IDENTITY_HEADER secret: new at every tenant start, kept in memory only. Never log it. */
   readonly header = randomBytes(24).toString('base64url');
 
+  /**
+   * @param systemAssigned client id of the app that plays the site's system-assigned identity;
+   *   undefined = the site has none (only user-assigned identities, as the bot's Bicep deploys it).
+   */
   constructor(
     private readonly tokens: () => TokenService,
     private readonly directory: () => DirectoryState,
+    readonly systemAssigned: string | undefined = undefined,
   ) {}
 
   /** GET {MANAGED_IDENTITY_PATH}: a token for the identity the request names, or App Service's error; `appId` for the request log. */
@@ -85,7 +96,7 @@ export class ManagedIdentityEndpoint {
     };
   }
 
-  /** System-assigned (no id) = the bot's app; user-assigned by client_id or object_id. */
+  /** System-assigned (no id) when the site has one; user-assigned by client_id or object_id. */
   private identityFor(query: URLSearchParams): Application | undefined {
     const applications = this.directory().applications;
     const clientId = query.get('client_id');
@@ -97,7 +108,7 @@ export class ManagedIdentityEndpoint {
     if (objectId !== null) return applications.find((app) => app.servicePrincipalId === objectId.toLowerCase());
     // The local tenant has no Azure resources, so no identity has an ARM resource id.
     if (resourceId !== null) return undefined;
-    return applications[0];
+    return this.systemAssigned === undefined ? undefined : applications.find((app) => app.appId === this.systemAssigned);
   }
 }
 
@@ -113,7 +124,7 @@ function audienceOf(resource: string): TokenAudience | undefined {
 function miError(status: number, message: string, correlationId: string): ApiResponse {
   return {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'x-correlation-id': correlationId },
     body: { statusCode: status, message, correlationId },
   };
 }

@@ -45,6 +45,12 @@ export interface LocalTenantOptions {
   throttling?: boolean;
   /** Where the local CA and server certificate live; default .local/tls. */
   tlsDir?: string;
+  /**
+   * Client id of the app registration that plays the App Service site's system-assigned identity
+   * (what the managed identity endpoint gives a request naming no identity); default none: the
+   * site has user-assigned identities only, as infra/azure.bicep deploys the bot.
+   */
+  systemAssignedIdentity?: string;
 }
 
 /** An app registration and its generated credentials. */
@@ -99,10 +105,10 @@ export interface LocalTenant {
   /**
    * The Azure App Service managed identity endpoint this tenant also plays: set
    * IDENTITY_ENDPOINT = `endpoint` and IDENTITY_HEADER = `header` (a secret, new at each start)
-   * and ManagedIdentityCredential gets tokens for the bot's app (system-assigned) or, with a
-   * client id, for that app registration (user-assigned).
+   * and ManagedIdentityCredential gets tokens, with a client id, for that app registration
+   * (user-assigned) or, without one, for `systemAssigned` — refused when the site has none.
    */
-  managedIdentity: { endpoint: string; header: string };
+  managedIdentity: { endpoint: string; header: string; systemAssigned: string | undefined };
   /**
    * Azure Key Vault's secrets API at this tenant's own URL (`url` is KEY_VAULT_URL): tokens for
    * https://vault.azure.net from the managed identity endpoint or the token endpoint open it.
@@ -126,6 +132,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const store = new DirectoryStore(stateDir);
   const saved = options.reset ? null : store.load();
   let state: DirectoryState = saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed);
+  if (options.systemAssignedIdentity !== undefined && !state.applications.some((app) => app.appId === options.systemAssignedIdentity)) {
+    throw new Error(`systemAssignedIdentity ${options.systemAssignedIdentity} is no app registration of this tenant`);
+  }
   store.save(state);
   const credentials: TenantCredentials = loadOrCreateCredentials(stateDir, state.applications);
 
@@ -158,7 +167,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const runtime: { tokens?: TokenService; graph?: GraphApi; botFramework?: BotFrameworkChannel } = {};
   const tokenService = (): TokenService => runtime.tokens as TokenService;
   const graphApi = (): GraphApi => runtime.graph as GraphApi;
-  const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state);
+  const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state, options.systemAssignedIdentity);
   const keyVault = new KeyVaultStandIn(() => baseUrl, tokenService);
 
   // Entra, App Service managed identity, Key Vault, the Bot Framework channel's keys.
@@ -378,7 +387,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       issuer: BOT_FRAMEWORK_ISSUER,
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
-    managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header },
+    managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header, systemAssigned: managedIdentity.systemAssigned },
     keyVault: {
       url: baseUrl,
       setSecret: (name, value) => keyVault.setSecret(name, value),

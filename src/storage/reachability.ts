@@ -1,3 +1,5 @@
+import type { TableClient } from '@azure/data-tables';
+
 /** Storage health, for the health endpoint: whether the service answered, and if not why. */
 export type StorageReachability = { readonly reachable: true } | { readonly reachable: false; readonly reason: string };
 
@@ -14,4 +16,18 @@ export function describeStorageFailure(error: unknown): string {
   if (typeof e.statusCode === 'number') parts.push(`HTTP ${e.statusCode}`);
   if (typeof e.code === 'string') parts.push(e.code);
   return parts.join(' ');
+}
+
+/**
+ * Whether the table service answers now: one request each time (a page of one key). A missing
+ * table still means the service answered; the store creates it on first use.
+ */
+export async function tableReachable(table: TableClient, timeoutMs: number): Promise<StorageReachability> {
+  try {
+    await table.listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal: AbortSignal.timeout(timeoutMs) }).byPage({ maxPageSize: 1 }).next();
+    return { reachable: true };
+  } catch (error) {
+    if (statusCodeOf(error) === 404) return { reachable: true };
+    return { reachable: false, reason: describeStorageFailure(error) };
+  }
 }

@@ -25,7 +25,7 @@ import type { AuditEvent, AuditLog } from '../onboarding/index.js';
 import {
   AuditEventAlreadyRecordedError, InvalidAuditEventError, SecretInAuditEventError, UnreadableAuditRowError,
 } from './errors.js';
-import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
+import { statusCodeOf, tableReachable, type StorageReachability } from './reachability.js';
 import { tableClientOf, type StorageAccess } from './storage-account.js';
 
 /** A connection string (Azurite's in tests and `npm start`) or the account as a managed identity, and the table. */
@@ -187,17 +187,8 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
     return events;
   }
 
-  async function checkReachable(check: { readonly timeoutMs?: number } = {}): Promise<StorageReachability> {
-    try {
-      const pages = table.listEntities({ queryOptions: { select: ['PartitionKey'] }, abortSignal: AbortSignal.timeout(check.timeoutMs ?? 5000) })
-        .byPage({ maxPageSize: 1 });
-      await pages.next();
-      return { reachable: true };
-    } catch (error) {
-      // A missing table still means the service answered; ensureReady creates it on first use.
-      if (statusCodeOf(error) === 404) return { reachable: true };
-      return { reachable: false, reason: describeStorageFailure(error) };
-    }
+  function checkReachable(check: { readonly timeoutMs?: number } = {}): Promise<StorageReachability> {
+    return tableReachable(table, check.timeoutMs ?? 5000);
   }
 
   return { append, appendAll, query, ensureReady, checkReachable };

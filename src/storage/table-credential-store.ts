@@ -14,7 +14,7 @@
  */
 import { odata } from '@azure/data-tables';
 import type { CredentialStore, SealedSecret, StoredCredentials } from '../onboarding/index.js';
-import { describeStorageFailure, statusCodeOf, type StorageReachability } from './reachability.js';
+import { statusCodeOf, tableReachable, type StorageReachability } from './reachability.js';
 import { tableClientOf, type StorageAccess } from './storage-account.js';
 
 export type TableCredentialStoreOptions = StorageAccess & {
@@ -104,17 +104,8 @@ export function createTableCredentialStore(options: TableCredentialStoreOptions)
       }
       return due.sort((a, b) => a.purgeAt.localeCompare(b.purgeAt));
     },
-    async checkReachable({ timeoutMs = 2500 } = {}) {
-      try {
-        await Promise.race([
-          ensureReady(),
-          new Promise((_resolve, reject) => setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref()),
-        ]);
-        return { reachable: true };
-      } catch (error) {
-        return { reachable: false, reason: describeStorageFailure(error) };
-      }
-    },
+    // A request each time: ensureReady() remembers its first success, so it says nothing about now.
+    checkReachable: ({ timeoutMs = 2500 } = {}) => tableReachable(table, timeoutMs),
   };
 }
 

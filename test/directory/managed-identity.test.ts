@@ -2,6 +2,10 @@
  * The Graph adapter with credential kind 'managedIdentity': the real @azure/identity
  * ManagedIdentityCredential (msal-node's App Service source) gets its token from the local
  * tenant's App Service managed identity endpoint, and the local tenant's Graph accepts it.
+ * The endpoint behaves as App Service's REST protocol has it
+ * (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference):
+ * a request naming no identity gets the system-assigned one, and a site without one (this bot's,
+ * infra/azure.bicep: user-assigned only) refuses it.
  *
  * msal-node keeps the managed identity source (IDENTITY_ENDPOINT and IDENTITY_HEADER, read at the
  * first getToken) and its token cache in static fields, for the whole process. So this file sets
@@ -19,11 +23,13 @@ import { actAsAppServiceWorker } from '../support/local-tenant.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const GRAPH = 'https://graph.microsoft.com';
+/** The seed's bot app (src/local-tenant/seed.json), here also the site's system-assigned identity. */
+const SEED_BOT_APP_ID = 'b07b0a7d-0000-4000-8000-00000000b075';
 let tenant: LocalTenant;
 let restoreEnvironment: (() => void) | undefined;
 
 beforeAll(async () => {
-  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false, systemAssignedIdentity: SEED_BOT_APP_ID });
   restoreEnvironment = actAsAppServiceWorker(tenant);
 });
 afterAll(async () => {
@@ -114,29 +120,42 @@ describe('ManagedIdentityCredential through the Graph adapter against the local 
   });
 
   it('when IDENTITY_HEADER is wrong, then the endpoint refuses it and the adapter reports it could not sign in', async () => {
-    // A fresh process: msal-node has already cached this process's endpoint and header.
-    const script = `
-      import { createGraphDirectory } from ${JSON.stringify(pathToFileURL(`${PROJECT_ROOT}src/directory/index.ts`).href)};
-      const options = JSON.parse(process.env.TEST_GRAPH_OPTIONS);
-      try {
-        await createGraphDirectory(options).listDomains();
-        console.log(JSON.stringify({ listed: true }));
-      } catch (error) {
-        console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
-      }`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
-      cwd: PROJECT_ROOT,
-      // NODE_EXTRA_CA_CERTS comes along from vitest.config.ts, so TLS is verified in the child too.
-      env: { ...process.env, IDENTITY_HEADER: `${tenant.managedIdentity.header}-wrong`, TEST_GRAPH_OPTIONS: JSON.stringify(graphOptions()) },
-      timeout: 25_000,
-    });
-    const result = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { name?: string; code?: string; message?: string };
+    const result = await listDomainsInFreshWorker(tenant, { IDENTITY_HEADER: `${tenant.managedIdentity.header}-wrong` }, graphOptions());
     expect(result).toMatchObject({ name: 'DirectoryError', code: 'PERMISSION_MISSING' });
     expect(result.message).toContain('could not sign in');
     expect(tenant.requestLog().some((entry) => entry.path === '/msi/token' && entry.status === 401)).toBe(true);
     expect(tenant.requestLog().some((entry) => entry.path.startsWith('/v1.0/') && entry.status === 401)).toBe(false);
   });
 });
+
+/**
+ * The Graph adapter's listDomains in a fresh Node process with App Service's variables for
+ * `site` (msal-node has already cached this process's endpoint and header), `environment` on top.
+ */
+async function listDomainsInFreshWorker(site: LocalTenant, environment: Record<string, string>, options: GraphDirectoryOptions): Promise<{ listed?: boolean; name?: string; code?: string; message?: string }> {
+  const script = `
+    import { createGraphDirectory } from ${JSON.stringify(pathToFileURL(`${PROJECT_ROOT}src/directory/index.ts`).href)};
+    const options = JSON.parse(process.env.TEST_GRAPH_OPTIONS);
+    try {
+      await createGraphDirectory(options).listDomains();
+      console.log(JSON.stringify({ listed: true }));
+    } catch (error) {
+      console.log(JSON.stringify({ name: error.name, code: error.code, message: error.message }));
+    }`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+    cwd: PROJECT_ROOT,
+    // NODE_EXTRA_CA_CERTS comes along from vitest.config.ts, so TLS is verified in the child too.
+    env: {
+      ...process.env,
+      IDENTITY_ENDPOINT: site.managedIdentity.endpoint,
+      IDENTITY_HEADER: site.managedIdentity.header,
+      ...environment,
+      TEST_GRAPH_OPTIONS: JSON.stringify(options),
+    },
+    timeout: 25_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { listed?: boolean; name?: string; code?: string; message?: string };
+}
 
 describe('the App Service managed identity endpoint over HTTP', () => {
   const graphQuery = { 'api-version': '2019-08-01', resource: GRAPH };
@@ -175,5 +194,57 @@ describe('the App Service managed identity endpoint over HTTP', () => {
     expect(response.status).toBe(status);
     expect(response.body).toEqual({ statusCode: status, message: expect.stringMatching(message), correlationId: expect.any(String) });
     expect(response.body['access_token']).toBeUndefined();
+  });
+});
+
+// App Service answers a token request it cannot match to one of the site's identities with this
+// body (Content-Type application/json; charset=utf-8, an X-CORRELATION-ID header), as quoted in
+// https://github.com/Azure/azure-sdk-for-net/issues/43691 and, for a site whose only identities are
+// user-assigned and a request naming none, https://github.com/Azure/azure-functions-host/issues/8037
+// and https://github.com/microsoft/azure-container-apps/issues/442 (the fix: pass the client id).
+describe('a site with user-assigned identities only, as infra/azure.bicep deploys the bot (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference)', () => {
+  let site: LocalTenant;
+  beforeAll(async () => {
+    site = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  const ask = async (query: Record<string, string>) => {
+    const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
+      headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
+    });
+    return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
+  };
+
+  it('when a token request names no identity, then it is refused as App Service refuses it: 400 "Unable to load the proper Managed Identity." with a correlation id, and no token', async () => {
+    const { status, headers, body } = await ask({});
+    expect(status).toBe(400);
+    expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(body).toEqual({ statusCode: 400, message: 'Unable to load the proper Managed Identity.', correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(headers.get('x-correlation-id')).toBe(body['correlationId']);
+    expect(site.managedIdentity.systemAssigned).toBeUndefined();
+  });
+
+  it('when the request names a user-assigned identity by its client id, then the token is that identity\'s', async () => {
+    const { status, body } = await ask({ client_id: SEED_BOT_APP_ID });
+    expect(status).toBe(200);
+    expect(body['client_id']).toBe(SEED_BOT_APP_ID);
+    expect(claimsOf(body['access_token'] as string)).toMatchObject({ appid: SEED_BOT_APP_ID, aud: GRAPH });
+  });
+
+  it('when ManagedIdentityCredential is built without a client id (AZURE_CLIENT_ID or GRAPH_CLIENT_ID unset), then the adapter reports it could not sign in and Graph is never called', async () => {
+    site.clearRequestLog();
+    const result = await listDomainsInFreshWorker(site, {}, { ...graphOptions(), baseUrl: site.graphBaseUrl, tenantId: site.tenantId });
+    expect(result).toMatchObject({ name: 'DirectoryError', code: 'PERMISSION_MISSING' });
+    expect(result.message).toContain('could not sign in');
+    const log = site.requestLog();
+    expect(log.filter((entry) => entry.path === '/msi/token').map((entry) => entry.status)).toEqual([400]);
+    expect(log.some((entry) => entry.path.startsWith('/v1.0/'))).toBe(false);
+  });
+
+  it('when a system-assigned identity is named that is no app of the tenant, then the tenant does not start', async () => {
+    await expect(startLocalTenant({ port: 0, stateDir: null, systemAssignedIdentity: '0badc0de-0000-4000-8000-000000000000' })).rejects.toThrow(/0badc0de-0000-4000-8000-000000000000/);
   });
 });

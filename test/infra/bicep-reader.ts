@@ -1,16 +1,19 @@
 /**
  * A reader for the small subset of Bicep that infra/ uses — no Bicep compiler runs here.
- * It finds top-level declarations (param, var, resource, module, output) by their line
- * shape, the `params: { … }` of a module and the `appSettings: [ … ]` of a web app, and the
- * symbols an expression refers to. It does NOT type-check, resolve API versions or property
- * names against Azure's schemas, or evaluate expressions: `az bicep build` (or the toolkit's
- * arm/deploy) is still the judge of that.
+ * It finds top-level declarations (param with its decorators, var, resource, module, output) by
+ * their line shape, the `params: { … }` of a module and the `appSettings: [ … ]` of a web app, the
+ * symbols an expression refers to, and a value's shape (objects, arrays, literals; the rest kept as
+ * expression text) for azure-types.ts to check against Azure's resource types. It does NOT
+ * evaluate expressions or type-check them: `az bicep build` (or the toolkit's arm/deploy) is still
+ * the judge of that.
  */
 export interface BicepParam {
   readonly name: string;
   readonly type: string;
   /** The default expression as written, or undefined when the caller must give a value. */
   readonly defaultValue: string | undefined;
+  /** Its decorators by name, each argument as written: `minLength` → '4', `allowed` → "[ 'a' 'b' ]". */
+  readonly decorators: ReadonlyMap<string, string>;
 }
 
 export interface BicepResource {
@@ -92,7 +95,7 @@ export function readBicep(source: string): BicepFile {
   const outputs = new Map<string, string>();
 
   for (const m of code.matchAll(/^param\s+(\w+)\s+(\w+)(?:\s*=\s*(.+))?$/gm)) {
-    params.push({ name: m[1]!, type: m[2]!, defaultValue: m[3]?.trim() });
+    params.push({ name: m[1]!, type: m[2]!, defaultValue: m[3]?.trim(), decorators: decoratorsBefore(code, m.index) });
   }
   for (const m of code.matchAll(/^var\s+(\w+)\s*=/gm)) vars.push(m[1]!);
   for (const m of code.matchAll(/^resource\s+(\w+)\s+'([^'@]+)@([^']+)'\s*=\s*(?:if\s*\([^\n]*\)\s*)?\{/gm)) {
@@ -106,6 +109,34 @@ export function readBicep(source: string): BicepFile {
   }
   for (const m of code.matchAll(/^output\s+(\w+)\s+\w+\s*=\s*(.+)$/gm)) outputs.set(m[1]!, m[2]!.trim());
   return { params, vars, resources, modules, outputs, code };
+}
+
+/** The decorators (`@name(argument)`, one or more lines each) right above the declaration at `at`. */
+function decoratorsBefore(code: string, at: number): Map<string, string> {
+  const decorators = new Map<string, string>();
+  const before = code.slice(0, at);
+  // Walk back over the decorator block: lines that start a decorator or continue one.
+  const lines = before.split('\n');
+  lines.pop();
+  let block = '';
+  while (lines.length > 0) {
+    const line = lines.pop()!;
+    if (line.trim() === '' || /^\s*(param|var|resource|module|output|type|func|metadata|targetScope|import)\b/.test(line)) break;
+    block = `${line}\n${block}`;
+  }
+  for (let i = block.indexOf('@'); i >= 0; i = block.indexOf('@', i + 1)) {
+    const match = /^@(\w+)\(/.exec(block.slice(i));
+    if (!match) continue;
+    let depth = 0;
+    let end = i + match[0].length - 1;
+    for (; end < block.length; end += 1) {
+      if (block[end] === '(') depth += 1;
+      else if (block[end] === ')' && --depth === 0) break;
+    }
+    decorators.set(match[1]!, block.slice(i + match[0].length, end).trim());
+    i = end;
+  }
+  return decorators;
 }
 
 /** The `{ name, value }` app settings of a resource body (a web app's siteConfig.appSettings). */
@@ -125,4 +156,114 @@ export function referencedSymbols(code: string): Set<string> {
   for (const m of withoutStrings.matchAll(/(?<![\w.'])([A-Za-z_]\w*)\.(?:properties|id|name|outputs)\b/g)) symbols.add(m[1]!);
   for (const m of withoutStrings.matchAll(/^\s*(?:parent|scope):\s*(\w+)\s*$/gm)) symbols.add(m[1]!);
   return symbols;
+}
+
+/** A Bicep value as written: literals and the shape of objects and arrays; anything else is an expression. */
+export type BicepValue =
+  | { readonly kind: 'object'; readonly entries: readonly { readonly key: string; readonly value: BicepValue }[] }
+  | { readonly kind: 'array'; readonly items: readonly BicepValue[] }
+  | { readonly kind: 'string'; readonly value: string; readonly interpolated: boolean }
+  | { readonly kind: 'int'; readonly value: number }
+  | { readonly kind: 'bool'; readonly value: boolean }
+  | { readonly kind: 'null' }
+  | { readonly kind: 'expression'; readonly text: string };
+
+/**
+ * Parses a value (comments already removed): `{ key: value … }` with one entry a line (or commas),
+ * `[ … ]`, 'strings' (with ${…}), numbers, true/false/null; the rest of an entry up to the end of its
+ * line (brackets and strings balanced) is an expression, kept as text.
+ */
+export function parseBicepValue(text: string): BicepValue {
+  let at = 0;
+  const skipSpace = (newlines: boolean) => {
+    while (at < text.length && (text[at] === ' ' || text[at] === '\t' || text[at] === '\r' || (newlines && (text[at] === '\n' || text[at] === ',')))) at += 1;
+  };
+  /** Index after the string literal opening at `from` (its ${…} may hold strings and braces). */
+  const endOfString = (from: number): number => {
+    let i = from + 1;
+    while (i < text.length) {
+      if (text[i] === '\\') i += 2;
+      else if (text[i] === "'") return i + 1;
+      else if (text[i] === '$' && text[i + 1] === '{') {
+        let depth = 0;
+        for (i += 1; i < text.length; i += 1) {
+          if (text[i] === "'") i = endOfString(i) - 1;
+          else if (text[i] === '{') depth += 1;
+          else if (text[i] === '}' && --depth === 0) break;
+        }
+        i += 1;
+      } else i += 1;
+    }
+    throw new Error(`unterminated string at ${from}`);
+  };
+  /** The end of an expression: a newline, ',', '}' or ']' outside brackets and strings. */
+  const endOfExpression = (from: number): number => {
+    let depth = 0;
+    let i = from;
+    while (i < text.length) {
+      const c = text[i]!;
+      if (c === "'") { i = endOfString(i); continue; }
+      if (c === '(' || c === '[' || c === '{') depth += 1;
+      else if (c === ')' || c === ']' || c === '}') {
+        if (depth === 0) return i;
+        depth -= 1;
+      } else if ((c === '\n' || c === ',') && depth === 0) return i;
+      i += 1;
+    }
+    return i;
+  };
+  const value = (): BicepValue => {
+    skipSpace(false);
+    const c = text[at];
+    if (c === '{') {
+      at += 1;
+      const entries: { key: string; value: BicepValue }[] = [];
+      for (;;) {
+        skipSpace(true);
+        if (text[at] === '}') { at += 1; break; }
+        let key: string;
+        if (text[at] === "'") {
+          const end = endOfString(at);
+          key = text.slice(at + 1, end - 1);
+          at = end;
+        } else {
+          const match = /^[A-Za-z_$][\w$]*/.exec(text.slice(at));
+          if (!match) throw new Error(`expected a property name at ${at}: ${text.slice(at, at + 40)}`);
+          key = match[0];
+          at += key.length;
+        }
+        skipSpace(false);
+        if (text[at] !== ':') throw new Error(`expected ':' after ${key} at ${at}`);
+        at += 1;
+        entries.push({ key, value: value() });
+      }
+      return { kind: 'object', entries };
+    }
+    if (c === '[' && !/^\[\s*for\b/.test(text.slice(at))) {
+      at += 1;
+      const items: BicepValue[] = [];
+      for (;;) {
+        skipSpace(true);
+        if (text[at] === ']') { at += 1; break; }
+        items.push(value());
+      }
+      return { kind: 'array', items };
+    }
+    const start = at;
+    const end = endOfExpression(at);
+    const written = text.slice(start, end).trim();
+    at = end;
+    // A string literal alone, not the start of a longer expression ('a' == b ? …).
+    if (c === "'" && text.slice(endOfString(start), end).trim() === '') {
+      return { kind: 'string', value: written.slice(1, -1), interpolated: /\$\{/.test(written) };
+    }
+    if (/^-?\d+$/.test(written)) return { kind: 'int', value: Number(written) };
+    if (written === 'true' || written === 'false') return { kind: 'bool', value: written === 'true' };
+    if (written === 'null') return { kind: 'null' };
+    return { kind: 'expression', text: written };
+  };
+  const parsed = value();
+  skipSpace(true);
+  if (at < text.length) throw new Error(`unexpected text after the value at ${at}: ${text.slice(at, at + 40)}`);
+  return parsed;
 }

@@ -13,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, ENVIRONMENT_VARIABLES, loadConfig } from '../../src/config.js';
 import { appSettingsOf, readBicep, referencedSymbols } from './bicep-reader.js';
+import { deployedAppSettings, devEnvironment } from './deployment.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -88,11 +89,12 @@ describe('infra/azure.bicep and its parameters', () => {
     expect(site).toMatch(/linuxFxVersion:\s*'NODE\|20-lts'/);
     expect(site).toMatch(/httpsOnly:\s*true/);
     expect(site).toMatch(/alwaysOn:\s*true/);
-    expect(site).toMatch(/healthCheckPath:\s*'\/healthz'/);
+    // Liveness: a dependency outage must not get every instance replaced (test/bot/health.test.ts).
+    expect(site).toMatch(/healthCheckPath:\s*'\/livez'/);
     expect(site).toMatch(/type:\s*'UserAssigned'/);
     const plan = main.resources.find((r) => r.type === 'Microsoft.Web/serverfarms')!.body;
     expect(plan).toMatch(/reserved:\s*true/);
-    expect(plan).toMatch(/capacity:\s*webAppInstanceCount/);
+    expect(plan).toMatch(/capacity:\s*min\(webAppInstanceCount, maxInstancesBySku\[webAppSKU\]\)/);
     expect(parametersFile.parameters.webAppInstanceCount?.value).toBeGreaterThanOrEqual(2);
     const storage = main.resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts')!.body;
     expect(storage).toMatch(/allowSharedKeyAccess:\s*false/);
@@ -120,28 +122,23 @@ describe('the web app settings against src/config.ts', () => {
     expect(read('src/index.ts')).toContain('APP_ENV');
   });
 
+  // What the deployed resources answer, in the shapes Azure gives them (endpoints and vault URI end in '/').
+  const deployedResources = {
+    'identity.properties.clientId': '11111111-2222-4333-8444-555555555555',
+    'identity.properties.tenantId': '66666666-7777-4888-8999-000000000000',
+    'storage.properties.primaryEndpoints.blob': 'https://example.blob.core.windows.net/',
+    'storage.properties.primaryEndpoints.table': 'https://example.table.core.windows.net/',
+    'keyVault.properties.vaultUri': 'https://example.vault.azure.net/',
+    'appInsights.properties.ConnectionString': 'InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/',
+  };
+  // What an admin has filled in env/.env.dev by then (README: the two groups are created before provision).
+  const filledIn = { RESOURCE_SUFFIX: 'contoso1', ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1', REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1' };
+  const deployedConfig = () => loadConfig(deployedAppSettings(devEnvironment(filledIn), deployedResources));
+
   it('when the app settings are loaded as the bot loads its environment, then the configuration is complete (managed identity for Storage and Key Vault, no secret)', () => {
-    const samples: [RegExp, string][] = [
-      [/^identity\.properties\.(clientId|tenantId)$/, '11111111-2222-4333-8444-555555555555'],
-      [/^storage\.properties\.primaryEndpoints\.(blob|table)$/, 'https://example.blob.core.windows.net/'],
-      [/^keyVault\.properties\.vaultUri$/, 'https://example.vault.azure.net/'],
-      [/^appInsights\.properties\.ConnectionString$/, 'InstrumentationKey=00000000-0000-4000-8000-000000000000;IngestionEndpoint=https://example.in.applicationinsights.azure.com/'],
-    ];
-    // What an admin has filled in env/.env.dev by then (README: the two groups are created before provision).
-    const filledIn: Record<string, string> = { ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1', REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1' };
-    const substituted = (value: unknown) => String(value).replace(/\$\{\{(\w+)\}\}/g, (_m, name: string) => devSample[name] || (filledIn[name] ?? `<no sample for ${name}>`));
-    const params = new Map(main.params.map((p) => [p.name, parametersFile.parameters[p.name] ? substituted(parametersFile.parameters[p.name]!.value) : p.defaultValue?.replace(/^'(.*)'$/, '$1')]));
-    const environment: Record<string, string> = {};
-    for (const [name, expression] of appSettings) {
-      const literal = /^'([^']*)'$/.exec(expression.replace(/\s*\/\/.*$/, ''));
-      const sample = samples.find(([pattern]) => pattern.test(expression))?.[1];
-      const value = literal ? literal[1] : sample ?? (params.has(expression) ? String(params.get(expression)) : undefined);
-      expect(value, `a sample value for ${name} = ${expression}`).toBeDefined();
-      environment[name] = value!;
-    }
     const problems = (() => {
       try {
-        loadConfig(environment);
+        deployedConfig();
         return [];
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
@@ -149,6 +146,17 @@ describe('the web app settings against src/config.ts', () => {
       }
     })();
     expect([...new Set(problems)].sort()).toEqual([]);
+  });
+
+  it('when the web app has only its user-assigned identity, then every managed identity the bot uses is named by that identity\'s client id (App Service has no system-assigned one to fall back to)', () => {
+    const site = webApps[0]!.body;
+    expect(site).not.toMatch(/SystemAssigned/);
+    const config = deployedConfig();
+    const identity = deployedResources['identity.properties.clientId'];
+    expect(config.bot).toMatchObject({ appType: 'UserAssignedMSI', appId: identity });
+    expect(config.graph.credential).toEqual({ kind: 'managedIdentity', clientId: identity });
+    expect(config.storage.access).toMatchObject({ kind: 'managedIdentity', clientId: identity });
+    expect(config.sealingKey).toMatchObject({ kind: 'keyVault', clientId: identity });
   });
 
   it('when the web app starts its command, then package.json has the script', () => {
@@ -168,6 +176,13 @@ describe('m365agents.yml', () => {
     expect(toolkit.publish.map((s) => s.uses)).toEqual([
       'teamsApp/validateManifest', 'teamsApp/zipAppPackage', 'teamsApp/validateAppPackage', 'teamsApp/update', 'teamsApp/publishAppPackage',
     ]);
+  });
+
+  it('when arm/deploy pins a Bicep CLI, then it is one released after the API versions infra/ uses (v0.9.1 of 2022 knew none of them)', () => {
+    const armDeploy = toolkit.provision.find((s) => s.uses === 'arm/deploy')!;
+    const pinned = /^v0\.(\d+)\.\d+$/.exec(String(armDeploy.with!.bicepCliVersion));
+    expect(pinned, 'a v0.x.y release tag').not.toBeNull();
+    expect(Number(pinned![1])).toBeGreaterThanOrEqual(47);
   });
 
   it('when a step names a file, then it exists (templates, parameters, manifest, ignore file) and zip paths agree', () => {

@@ -119,7 +119,7 @@ describe('the credential-sealing key from Key Vault, read as a managed identity'
     tenant.keyVault.setSecret('sealing-key-e', randomBytes(32).toString('base64'));
     let header = authorization as string | undefined;
     if (authorization === 'graph') {
-      const minted = await fetch(`${tenant.managedIdentity.endpoint}?api-version=2019-08-01&resource=https://graph.microsoft.com`, { headers: { 'X-IDENTITY-HEADER': tenant.managedIdentity.header } });
+      const minted = await fetch(`${tenant.managedIdentity.endpoint}?api-version=2019-08-01&resource=https://graph.microsoft.com&client_id=${botIdentity()}`, { headers: { 'X-IDENTITY-HEADER': tenant.managedIdentity.header } });
       header = `Bearer ${((await minted.json()) as { access_token: string }).access_token}`;
     }
     const response = await fetch(`${tenant.keyVault.url}/secrets/sealing-key-e?api-version=7.6`, { headers: header ? { authorization: header } : {} });

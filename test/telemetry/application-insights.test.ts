@@ -5,72 +5,17 @@
  * recording Bot Connector, Azurite). The capture server keeps every envelope the exporter
  * posts to /v2.1/track. (Without a connection string telemetry is never started: test/config.)
  */
-import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureLocalCertificates } from '../../src/local-tenant/certificates.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startRecordingConnector, type RecordingConnector } from '../support/recording-connector.js';
+import { startTelemetryCapture, type Envelope, type TelemetryCapture } from '../support/telemetry-capture.js';
 import {
   PEOPLE, createClick, finished, newSharedWorld, passwordsDelivered, requestIdFor, reviewedDraft, startBotProcess, stopAll, upnOf, waitFor,
   type BotProcess, type SharedWorld,
 } from '../resilience/support.js';
 
-interface Envelope {
-  name: string;
-  iKey?: string;
-  tags: Record<string, string>;
-  data: { baseType: string; baseData: Record<string, unknown> & { properties?: Record<string, string> } };
-}
-
-interface Capture {
-  readonly url: string;
-  readonly envelopes: Envelope[];
-  /** Every body as it arrived (decompressed), for the leak scan. */
-  readonly raw: string[];
-  close(): Promise<void>;
-}
-
 const INSTRUMENTATION_KEY = '00000000-0000-4000-8000-00000000c0de';
 const requester = PEOPLE.megan;
-
-async function startCapture(): Promise<Capture> {
-  const envelopes: Envelope[] = [];
-  const raw: string[] = [];
-  const body = async (request: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const bytes = Buffer.concat(chunks);
-    return (request.headers['content-encoding'] === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8');
-  };
-  // The exporter sends over https only; the local CA is the one the bot trusts (NODE_EXTRA_CA_CERTS, vitest.config.ts).
-  const tls = ensureLocalCertificates(fileURLToPath(new URL('../../.local/tls', import.meta.url)));
-  const server: Server = createServer({ cert: readFileSync(tls.serverCertPath), key: readFileSync(tls.serverKeyPath) }, (request, response) => {
-    void body(request).then((text) => {
-      raw.push(`${request.method} ${request.url}\n${text}`);
-      let accepted = 0;
-      if (request.method === 'POST' && request.url?.startsWith('/v2.1/track')) {
-        const items = text.trim().startsWith('[') ? (JSON.parse(text) as Envelope[]) : text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Envelope);
-        envelopes.push(...items);
-        accepted = items.length;
-      }
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ itemsReceived: accepted, itemsAccepted: accepted, errors: [] }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('capture server has no port');
-  return {
-    url: `https://127.0.0.1:${address.port}/`,
-    envelopes,
-    raw,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
 
 const ofType = (envelopes: Envelope[], baseType: string) => envelopes.filter((e) => e.data.baseType === baseType);
 const operationOf = (envelope: Envelope) => envelope.tags['ai.operation.id'];
@@ -78,14 +23,14 @@ const operationOf = (envelope: Envelope) => envelope.tags['ai.operation.id'];
 describe('Application Insights through OpenTelemetry', () => {
   let tenant: LocalTenant;
   let connector: RecordingConnector;
-  let capture: Capture;
+  let capture: TelemetryCapture;
   let world: SharedWorld;
   let bot: BotProcess | undefined;
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
     connector = await startRecordingConnector();
-    capture = await startCapture();
+    capture = await startTelemetryCapture();
     world = newSharedWorld(tenant, connector, {
       APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${INSTRUMENTATION_KEY};IngestionEndpoint=${capture.url}`,
       // The SDK's own usage reports go to Microsoft, not to the endpoint above: not in a test.

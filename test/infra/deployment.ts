@@ -1,0 +1,74 @@
+/**
+ * What `atk provision` gives the web app: the app settings infra/azure.bicep declares, with the
+ * template's parameters as the Agents Toolkit's arm/deploy passes them — infra/azure.parameters.json
+ * with every `${{NAME}}` replaced by that variable of env/.env.{env} (m365agents.yml: "${{…}}
+ * placeholders are replaced with environment variables before deployment"), the template's
+ * defaults for the rest — and each reference to a deployed resource's property
+ * (`identity.properties.clientId`, …) replaced by what the caller says that resource answers.
+ * No Bicep compiler runs here: only the expression shapes the settings use are evaluated (a
+ * string literal, a parameter, a resource property), and anything else is refused by name.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
+import { appSettingsOf, readBicep, type BicepFile } from './bicep-reader.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
+
+export const MAIN_TEMPLATE = 'infra/azure.bicep';
+export const PARAMETERS_FILE = 'infra/azure.parameters.json';
+
+export function mainTemplate(): BicepFile {
+  return readBicep(read(MAIN_TEMPLATE));
+}
+
+/** env/.env.dev.sample as a copy becomes env/.env.dev: the sample's values, then what the admin filled in. */
+export function devEnvironment(filledIn: Record<string, string>): Record<string, string> {
+  return { ...parseEnv(read('env/.env.dev.sample')) as Record<string, string>, ...filledIn };
+}
+
+/** Every parameter's value as arm/deploy passes it (parameters file first, then the template's default). */
+export function toolkitParameters(template: BicepFile, environment: Readonly<Record<string, string>>): Map<string, unknown> {
+  const file = JSON.parse(read(PARAMETERS_FILE)) as { parameters: Record<string, { value: unknown }> };
+  const substitute = (value: unknown): unknown => typeof value !== 'string' ? value : value.replace(/\$\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => {
+    const given = environment[name];
+    if (given === undefined) throw new Error(`${PARAMETERS_FILE} uses \${{${name}}}, which the environment file does not declare`);
+    return given;
+  });
+  const values = new Map<string, unknown>();
+  for (const param of template.params) {
+    const given = file.parameters[param.name];
+    if (given) values.set(param.name, substitute(given.value));
+  }
+  for (const param of template.params) {
+    if (values.has(param.name) || param.defaultValue === undefined) continue;
+    const literal = /^'([^'$]*)'$/.exec(param.defaultValue) ?? /^(\d+|true|false)$/.exec(param.defaultValue);
+    if (literal) values.set(param.name, literal[1] === 'true' ? true : literal[1] === 'false' ? false : /^\d+$/.test(literal[1]!) ? Number(literal[1]) : literal[1]);
+    // A default that is another parameter; other expressions (toLower(…), resourceGroup()…) stay unevaluated.
+    else if (values.has(param.defaultValue)) values.set(param.name, values.get(param.defaultValue));
+  }
+  return values;
+}
+
+/**
+ * The web app's settings after provisioning, each expression evaluated: `resources` says what a
+ * deployed resource's property is (`'identity.properties.clientId': '…'`). Throws, naming the
+ * setting, for an expression it cannot evaluate.
+ */
+export function deployedAppSettings(environment: Readonly<Record<string, string>>, resources: Readonly<Record<string, string>>): Record<string, string> {
+  const template = mainTemplate();
+  const webApp = template.resources.find((resource) => resource.type === 'Microsoft.Web/sites');
+  if (!webApp) throw new Error(`${MAIN_TEMPLATE} declares no Microsoft.Web/sites`);
+  const params = toolkitParameters(template, environment);
+  const settings: Record<string, string> = {};
+  for (const [name, expression] of appSettingsOf(webApp.body)) {
+    const literal = /^'([^'$]*)'$/.exec(expression);
+    if (literal) settings[name] = literal[1]!;
+    else if (expression in resources) settings[name] = resources[expression]!;
+    else if (params.has(expression)) settings[name] = String(params.get(expression));
+    else throw new Error(`app setting ${name} = ${expression}: no value for this expression (a literal, a parameter, or one of ${Object.keys(resources).join(', ')})`);
+  }
+  return settings;
+}
