@@ -32,6 +32,7 @@ describe('validateBulkSheet', () => {
     ['a bad start date', { startDate: '01/12/2026' }, /YYYY-MM-DD/],
     ['a ticket with spaces', { ticketReference: 'HR 1' }, /ticket reference may contain/i],
     ['a single name only', { displayName: 'Ana' }, /given name is required/i],
+    ['a display name that carries an address', { givenName: 'Liv', surname: 'Sandberg', displayName: 'Liv Sandberg <evil@attacker.example>, x' }, /The display name may not contain < > @ " \\ ; or :\./],
   ])('when a row has %s, then its row number and one sentence are reported and nothing is valid', (_what, cells, message) => {
     const result = validate(row(3, {}), row(7, cells as BulkSheetRow['cells']));
     expect(result.ok).toBe(false);
