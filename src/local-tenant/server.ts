@@ -201,7 +201,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const graphPath = fullPath.slice('/v1.0'.length) || '/';
       const body = isMimeSendMail(request.method, graphPath, header(request, 'content-type'))
-        ? new MimeContent(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
+        ? await MimeContent.of(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
         : parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
       const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };

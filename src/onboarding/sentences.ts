@@ -409,7 +409,6 @@ export const sayBulk = {
   USER_NAME_NEEDS_DOMAIN: (upn: string) => `The user name ${upn} needs the form name@domain.`,
   BLOCKED_SIGN_IN: () => 'Block sign in is "Yes": this bot only creates accounts that can sign in. Put "No" or leave it empty.',
   BLOCK_SIGN_IN_YES_NO: (value: string) => `Block sign in must be Yes or No, not "${value.slice(0, 20)}".`,
-  PERSONAL_EMAIL_INVALID: () => 'The personal email is not an email address.',
   RECIPIENT_INVALID: () => "The recipient must be a user name, like adele.vance@contoso.com.",
   RECIPIENT_NOT_IN_DIRECTORY: (upn: string) => `The recipient ${upn} was not found in the directory.`,
   MANAGER_NOT_IN_DIRECTORY: (upn: string) => `The manager ${upn} was not found in the directory.`,

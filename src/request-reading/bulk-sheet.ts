@@ -107,9 +107,12 @@ function refused(problem: BulkProblem): BulkSheet {
   return { rows: [], problems: [problem], notes: [] };
 }
 
-/** The results sheet as CSV; cells a spreadsheet would run as a formula are quoted with a leading apostrophe. */
+/**
+ * The results sheet as CSV; cells a spreadsheet would run as a formula (= + - @ TAB CR, and NUL as
+ * OWASP ASVS 5.0 V1.2.10 adds) are quoted with a leading apostrophe, as the audit export does.
+ */
 export function writeBulkResults(lines: readonly BulkResultLine[]): string {
-  const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value ?? '');
+  const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value ?? '');
   return stringify([
     ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem'],
     ...lines.map((l) => [String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem)]),
