@@ -152,12 +152,14 @@ export function toDirectoryError(error: unknown, what: string): DirectoryError {
 
 /**
  * Maps a refused POST …/temporaryAccessPassMethods: 403 is the missing permission; a 400
- * names the policy (off, or the user not in its targets) or the lifetime out of its bounds.
- * Throttling and outages are thrown, for the workflow to try again later.
+ * names the policy (off, or the user not in its targets) or the lifetime out of its bounds;
+ * 429 made no pass (the caller waits Retry-After and sends it again). Outages are thrown, for the
+ * workflow to try again later.
  */
 export function classifyTemporaryAccessPassFailure(error: unknown): TemporaryAccessPassOutcome {
   if (isIdentityFailure(error) || !(error instanceof GraphError)) throw toDirectoryError(error, 'Issue a Temporary Access Pass');
   const graphRequestId = requestIdOf(error);
+  if (error.statusCode === 429) return { kind: 'throttled', retryAfterSeconds: retryAfterSeconds(error), graphRequestId };
   if (error.statusCode === 401 || error.statusCode === 403) return { kind: 'refused', reason: 'permission', graphRequestId };
   if (error.statusCode === 400 || error.statusCode === 409) {
     const message = errorBody(error).message ?? error.message ?? '';

@@ -12,6 +12,7 @@ import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
 import { badRequest, conflict, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 import { hashSecret, secretMatches } from './secrets.js';
 import { parseUserWrite, passwordContext, passwordProblem, validateUser } from './user-rules.js';
+import type { OtherService } from './throttling.js';
 
 /** One Graph call, transport-independent (also what a $batch part becomes). */
 export interface GraphRequest {
@@ -36,6 +37,8 @@ export interface GraphOperation {
   delegatedPermissions?: string[][];
   baseCost: number;
   isWrite: boolean;
+  /** Another service's limits instead of the identity service's (a Temporary Access Pass, a mail). */
+  service?: OtherService;
   /** The error when the caller lacks the permission (default: the directory's Authorization_RequestDenied). */
   forbidden?: () => GraphError;
   run(now: Date): ApiResponse;
@@ -171,19 +174,24 @@ export class GraphApi {
       case 'sendMail':
         if (tail.length > 0) break;
         if (method !== 'POST') throw methodNotAllowed();
-        return { ...this.operation('sendMail', MAIL_SEND, 1, true, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied };
+        return {
+          ...this.operation('sendMail', MAIL_SEND, 1, false, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied,
+          service: { kind: 'mailbox', mailbox: this.mailboxKey(key), sendsMessage: true },
+        };
       case 'teamwork':
         return this.teamwork.resolveUserTeamwork(method, key, tail, request);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;
+        // The authenticationMethod resource has its own budget (Identity and access reports service limits), not the directory's writes.
+        const onMethods = (operation: GraphOperation): GraphOperation => ({ ...operation, service: { kind: 'authenticationMethod' } });
         if (methodId === undefined) {
-          if (method === 'POST') return this.operation('createTemporaryAccessPass', TAP_WRITE, 1, true, (now) => this.authenticationMethods.createTemporaryAccessPass(key, request.body, now));
-          if (method === 'GET') return this.operation('listTemporaryAccessPasses', TAP_READ, 1, false, (now) => this.authenticationMethods.listTemporaryAccessPasses(key, now));
+          if (method === 'POST') return onMethods(this.operation('createTemporaryAccessPass', TAP_WRITE, 1, false, (now) => this.authenticationMethods.createTemporaryAccessPass(key, request.body, now)));
+          if (method === 'GET') return onMethods(this.operation('listTemporaryAccessPasses', TAP_READ, 1, false, (now) => this.authenticationMethods.listTemporaryAccessPasses(key, now)));
           throw methodNotAllowed();
         }
-        if (method === 'GET') return this.operation('getTemporaryAccessPass', TAP_READ, 1, false, (now) => this.authenticationMethods.getTemporaryAccessPass(key, methodId, now));
-        if (method === 'DELETE') return this.operation('deleteTemporaryAccessPass', TAP_WRITE, 1, true, (now) => this.authenticationMethods.deleteTemporaryAccessPass(key, methodId, now));
+        if (method === 'GET') return onMethods(this.operation('getTemporaryAccessPass', TAP_READ, 1, false, (now) => this.authenticationMethods.getTemporaryAccessPass(key, methodId, now)));
+        if (method === 'DELETE') return onMethods(this.operation('deleteTemporaryAccessPass', TAP_WRITE, 1, false, (now) => this.authenticationMethods.deleteTemporaryAccessPass(key, methodId, now)));
         throw methodNotAllowed();
       }
       default:
@@ -248,6 +256,13 @@ export class GraphApi {
       userView: (user: DirectoryUser, select?: string[], expandManager?: boolean) => this.userView(user, select, expandManager),
       context: (fragment: string) => this.context(fragment),
     };
+  }
+
+  /** The mailbox a sendMail names (by object id or user name), as one key: its limits are per mailbox. */
+  private mailboxKey(key: string): string {
+    const decoded = decodeURIComponent(key).replace(/^\('(.*)'\)$/, '$1').toLowerCase();
+    const user = this.tenant.state().users.find((u) => u.deletedDateTime === null && (u.id === decoded || u.userPrincipalName.toLowerCase() === decoded));
+    return user?.id ?? decoded;
   }
 
   private operation(name: string, permissions: string[][], baseCost: number, isWrite: boolean, run: (now: Date) => ApiResponse): GraphOperation {

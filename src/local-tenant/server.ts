@@ -236,10 +236,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       const operation = graphApi().resolve(request);
       operationName = operation.name;
       if (!callerMayRun(caller, operation)) throw operation.forbidden?.() ?? insufficientPrivileges();
-      const cost = costOf(operation.baseCost, operation.isWrite, request.query);
+      const cost = costOf(operation.baseCost, operation.isWrite, request.query, operation.service);
       const decision = throttler.check(state.tenantId, caller.appId, cost, state.users.filter((user) => user.deletedDateTime === null).length);
       if (!decision.allowed) {
-        const error = new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
+        const error = decision.error
+          ? new GraphError(429, decision.error.code, decision.error.message, undefined, decision.headers)
+          : new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
         return { response: graphErrorResponse(error, ids), operation: operationName, throttled: true };
       }
       const response = operation.run(new Date());

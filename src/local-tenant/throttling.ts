@@ -1,3 +1,11 @@
+/**
+ * Graph's throttling as the local tenant plays it: token buckets refilled continuously, one per
+ * limit of https://learn.microsoft.com/graph/throttling-limits a request counts against. The
+ * identity service (users, groups, directory objects) has resource units per app and tenant and
+ * write budgets per app and tenant and per tenant; a Temporary Access Pass (the authenticationMethod
+ * resource) and a mail (Outlook, Exchange Online's sending limits) are other services with their own
+ * budgets, so they never spend the directory's writes.
+ */
 import { z } from 'zod';
 
 /** Throttling settings (PUT /_tenant/throttling, LocalTenant.setThrottling). */
@@ -12,6 +20,25 @@ export const throttlingSettingsSchema = z.object({
   /** Writes per tenant window, all apps together. */
   tenantWritesPerWindow: z.number().int().positive(),
   tenantWriteWindowSeconds: z.number().positive(),
+  /**
+   * Requests on a user's authentication methods (a Temporary Access Pass) per window for one app in
+   * this tenant: "Identity and access reports service limits" lists the authenticationMethod
+   * resource at 5 requests per 10 s per app per tenant. That creating a pass counts against it is
+   * the documentation's list, not confirmed by a response seen from Entra.
+   */
+  authenticationMethodRequestsPerWindow: z.number().int().positive(),
+  authenticationMethodWindowSeconds: z.number().positive(),
+  /** Outlook: requests per window for one app on one mailbox (10,000 per 10 minutes). */
+  mailboxRequestsPerWindow: z.number().int().positive(),
+  mailboxWindowSeconds: z.number().positive(),
+  /**
+   * Exchange Online's sending limit per mailbox (30 messages a minute,
+   * https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1).
+   * How Graph answers past it is not documented; the local tenant refuses with 429 like Outlook's
+   * own limits, the strictest reading (a client that paces itself never sees it).
+   */
+  mailboxMessagesPerWindow: z.number().int().positive(),
+  mailboxMessageWindowSeconds: z.number().positive(),
 }).strict();
 export type ThrottlingSettings = z.infer<typeof throttlingSettingsSchema>;
 
@@ -24,6 +51,12 @@ export const REAL_LIMITS: ThrottlingSettings = {
   writeWindowSeconds: 150,
   tenantWritesPerWindow: 18000,
   tenantWriteWindowSeconds: 300,
+  authenticationMethodRequestsPerWindow: 5,
+  authenticationMethodWindowSeconds: 10,
+  mailboxRequestsPerWindow: 10000,
+  mailboxWindowSeconds: 600,
+  mailboxMessagesPerWindow: 30,
+  mailboxMessageWindowSeconds: 60,
 };
 
 export function resourceUnitsForTenantSize(userCount: number): { size: 'small' | 'medium' | 'large'; limit: number } {
@@ -32,14 +65,24 @@ export function resourceUnitsForTenantSize(userCount: number): { size: 'small' |
   return { size: 'large', limit: 8000 };
 }
 
+/**
+ * The service whose limits a request counts against, when it is not the identity service: a
+ * user's authentication methods, or a mailbox (Outlook; `sendsMessage` also counts against
+ * Exchange Online's sending limit).
+ */
+export type OtherService = { kind: 'authenticationMethod' } | { kind: 'mailbox'; mailbox: string; sendsMessage: boolean };
+
 /** What a request costs before it runs. */
 export interface RequestCost {
   resourceUnits: number;
   isWrite: boolean;
+  /** Absent: the identity service (resource units and writes). */
+  service?: OtherService | undefined;
 }
 
 /** Base cost by request kind, adjusted for $select (−1), $expand (+1), $top < 20 (−1); minimum 1. */
-export function costOf(baseUnits: number, isWrite: boolean, query: URLSearchParams): RequestCost {
+export function costOf(baseUnits: number, isWrite: boolean, query: URLSearchParams, service?: OtherService): RequestCost {
+  if (service) return { resourceUnits: 0, isWrite: false, service };
   let units = baseUnits;
   if (query.has('$select')) units -= 1;
   if (query.has('$expand')) units += 1;
@@ -56,7 +99,9 @@ interface Bucket {
 
 export type ThrottleDecision =
   | { allowed: true; headers: Record<string, string> }
-  | { allowed: false; headers: Record<string, string>; retryAfterSeconds: number; reason: 'ResourceUnitLimitExceeded' | 'WriteLimitExceeded'; category: string };
+  | { allowed: false; headers: Record<string, string>; retryAfterSeconds: number; reason: string; category: string;
+      /** The error body's code and message (the identity service's TooManyRequests when absent). */
+      error?: { code: string; message: string } };
 
 /** Token buckets per app+tenant (resource units, writes) and per tenant (writes). */
 export class Throttler {
@@ -75,6 +120,7 @@ export class Throttler {
   }
 
   check(tenantId: string, appId: string, cost: RequestCost, userCount: number, now = Date.now()): ThrottleDecision {
+    if (cost.service) return this.checkOtherService(tenantId, appId, cost.service, now);
     const headers: Record<string, string> = { 'x-ms-resource-unit': String(cost.resourceUnits) };
     if (!this.settings.enabled) return { allowed: true, headers };
     const tenantSize = resourceUnitsForTenantSize(userCount);
@@ -85,14 +131,16 @@ export class Throttler {
     const appWrites = cost.isWrite ? this.bucket(`w:${tenantId}:${appId}`, this.settings.writesPerWindow, this.settings.writeWindowSeconds, now) : undefined;
     const tenantWrites = cost.isWrite ? this.bucket(`tw:${tenantId}`, this.settings.tenantWritesPerWindow, this.settings.tenantWriteWindowSeconds, now) : undefined;
 
+    // x-ms-throttle-scope is <Scope>/<Limit>/<ApplicationId>/<TenantId|UserId|ResourceId>, the application id
+    // always present; what Entra sends for the tenant scope (all apps) is not shown anywhere: the same form is kept.
     if (ru.tokens < cost.resourceUnits) {
-      return this.denied(headers, ru, cost.resourceUnits, this.settings.windowSeconds, 'ResourceUnitLimitExceeded', `Tenant_Application/ReadWrite/${tenantId}/${appId}`, category);
+      return this.denied(headers, ru, cost.resourceUnits, this.settings.windowSeconds, 'ResourceUnitLimitExceeded', `Tenant_Application/ReadWrite/${appId}/${tenantId}`, category);
     }
     if (appWrites && appWrites.tokens < 1) {
-      return this.denied(headers, appWrites, 1, this.settings.writeWindowSeconds, 'WriteLimitExceeded', `Tenant_Application/Write/${tenantId}/${appId}`, category);
+      return this.denied(headers, appWrites, 1, this.settings.writeWindowSeconds, 'WriteLimitExceeded', `Tenant_Application/Write/${appId}/${tenantId}`, category);
     }
     if (tenantWrites && tenantWrites.tokens < 1) {
-      return this.denied(headers, tenantWrites, 1, this.settings.tenantWriteWindowSeconds, 'WriteLimitExceeded', `Tenant/Write/${tenantId}`, category);
+      return this.denied(headers, tenantWrites, 1, this.settings.tenantWriteWindowSeconds, 'WriteLimitExceeded', `Tenant/Write/${appId}/${tenantId}`, category);
     }
     ru.tokens -= cost.resourceUnits;
     if (appWrites) appWrites.tokens -= 1;
@@ -101,6 +149,39 @@ export class Throttler {
     const used = Math.max(...[ru, appWrites, tenantWrites].filter((b): b is Bucket => b !== undefined).map((b) => 1 - b.tokens / b.capacity));
     if (used > 0.8) headers['x-ms-throttle-limit-percentage'] = used.toFixed(1);
     return { allowed: true, headers };
+  }
+
+  /** A Temporary Access Pass or a mail: its own service's buckets, no resource units, no directory write. */
+  private checkOtherService(tenantId: string, appId: string, service: OtherService, now: number): ThrottleDecision {
+    if (!this.settings.enabled) return { allowed: true, headers: {} };
+    const s = this.settings;
+    const limits: Array<{ bucket: Bucket; windowSeconds: number; reason: string; message: string }> = service.kind === 'authenticationMethod'
+      ? [{
+          bucket: this.bucket(`am:${tenantId}:${appId}`, s.authenticationMethodRequestsPerWindow, s.authenticationMethodWindowSeconds, now),
+          windowSeconds: s.authenticationMethodWindowSeconds, reason: 'RequestLimitExceeded', message: 'Too many requests. Please try again later.',
+        }]
+      : [
+          {
+            bucket: this.bucket(`mb:${appId}:${service.mailbox}`, s.mailboxRequestsPerWindow, s.mailboxWindowSeconds, now),
+            windowSeconds: s.mailboxWindowSeconds, reason: 'MailboxRequestLimitExceeded', message: 'Application is over its request limit for this mailbox.',
+          },
+          ...(service.sendsMessage ? [{
+            bucket: this.bucket(`send:${service.mailbox}`, s.mailboxMessagesPerWindow, s.mailboxMessageWindowSeconds, now),
+            windowSeconds: s.mailboxMessageWindowSeconds, reason: 'MessageRateLimitExceeded', message: 'The mailbox is over its message rate limit.',
+          }] : []),
+        ];
+    for (const { bucket, windowSeconds, reason, message } of limits) {
+      if (bucket.tokens >= 1) continue;
+      const retryAfterSeconds = secondsUntil(bucket, 1, windowSeconds);
+      return {
+        allowed: false, retryAfterSeconds, reason, category: service.kind,
+        // Outlook's throttling answers carry ApplicationThrottled (seen in public reports of "Application is over its … limit").
+        error: service.kind === 'mailbox' ? { code: 'ApplicationThrottled', message } : { code: 'TooManyRequests', message },
+        headers: { 'retry-after': formatSeconds(retryAfterSeconds) },
+      };
+    }
+    for (const { bucket } of limits) bucket.tokens -= 1;
+    return { allowed: true, headers: {} };
   }
 
   private bucket(key: string, capacity: number, windowSeconds: number, now: number): Bucket {
@@ -124,8 +205,7 @@ export class Throttler {
     scope: string,
     category: string,
   ): ThrottleDecision {
-    const perSecond = bucket.capacity / windowSeconds;
-    const retryAfterSeconds = Math.max(1, Math.ceil((needed - bucket.tokens) / perSecond));
+    const retryAfterSeconds = secondsUntil(bucket, needed, windowSeconds);
     return {
       allowed: false,
       retryAfterSeconds,
@@ -133,11 +213,26 @@ export class Throttler {
       category,
       headers: {
         ...headers,
-        'retry-after': String(retryAfterSeconds),
+        'retry-after': formatSeconds(retryAfterSeconds),
         'x-ms-throttle-limit-percentage': (1 + needed / bucket.capacity).toFixed(1),
         'x-ms-throttle-scope': scope,
         'x-ms-throttle-information': reason,
       },
     };
   }
+}
+
+/**
+ * How long until the bucket holds `needed` tokens, to the millisecond: Graph's Retry-After can be
+ * fractional ("Retry-After: 2.128", https://learn.microsoft.com/graph/throttling), and a whole
+ * second rounded up would make every client wait longer than the budget asks.
+ */
+function secondsUntil(bucket: Bucket, needed: number, windowSeconds: number): number {
+  const perSecond = bucket.capacity / windowSeconds;
+  return Math.max(0.001, Math.ceil(((needed - bucket.tokens) / perSecond) * 1000) / 1000);
+}
+
+/** Seconds as Retry-After writes them: up to three decimals, no trailing zeros. */
+function formatSeconds(seconds: number): string {
+  return String(Number(seconds.toFixed(3)));
 }

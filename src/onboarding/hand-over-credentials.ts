@@ -4,11 +4,11 @@
  * recipient's 1:1 chat gets a reveal card — or, in the weaker plain-message mode, the
  * secret itself. Never with the user name.
  */
-import { describeProblem } from './errors.js';
+import { DirectoryError, describeProblem } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
 import { postTicket } from './it-ticket.js';
-import type { DeliveryOutcome, Requester, StoredRequest } from './ports.js';
+import type { DeliveryOutcome, Requester, StoredRequest, TemporaryAccessPassOutcome, TemporaryAccessPassRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
 import { audit, carryTo, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
 import { welcomeMailDue } from './send-welcome-email.js';
@@ -30,9 +30,13 @@ export async function issueTemporaryAccessPass(deps: OnboardingDependencies, sto
   const { lifetimeMinutes, usableOnce } = deps.policy.credentials.temporaryAccessPass;
   const hireDate = requireRequest(record).employeeHireDate;
   const startsLater = hireDate !== undefined && Date.parse(hireDate) > deps.clock.now().getTime();
-  const outcome = await deps.directory.issueTemporaryAccessPass(objectId, {
+  const outcome = await issueWithinBounds(deps, objectId, {
     ...(startsLater ? { startDateTime: hireDate } : {}), lifetimeInMinutes: lifetimeMinutes, isUsableOnce: usableOnce,
   });
+  if (outcome.kind === 'throttled') {
+    // Still throttled after the waits one run sits out: the step stays `issuing` and a later run tries again.
+    throw new DirectoryError('THROTTLED', 'Issue a Temporary Access Pass: throttled', { graphRequestId: outcome.graphRequestId, status: 429, retryAfterSeconds: outcome.retryAfterSeconds });
+  }
   if (outcome.kind === 'refused') {
     const warning = describeProblem('TAP_NOT_ISSUED', record.correlationId, { graphRequestId: outcome.graphRequestId, detail: say.TAP_REFUSED(outcome.reason) });
     return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'failed' }, warnings: [...record.warnings, warning], lease: undefined },
@@ -45,6 +49,21 @@ export async function issueTemporaryAccessPass(deps: OnboardingDependencies, sto
   return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'issued' }, lease: undefined }, 'tap.issued', {
     startDateTime: outcome.startDateTime, lifetimeInMinutes: outcome.lifetimeInMinutes, isUsableOnce: outcome.isUsableOnce,
   });
+}
+
+/**
+ * POST …/temporaryAccessPassMethods, sent again after each 429's Retry-After (a 429 made no
+ * pass, so the same POST is safe) while the wait is one a run sits out, at most maxCreateAttempts times.
+ */
+export async function issueWithinBounds(deps: OnboardingDependencies, objectId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
+  let outcome = await deps.directory.issueTemporaryAccessPass(objectId, request);
+  for (let attempt = 1; attempt < deps.policy.maxCreateAttempts && outcome.kind === 'throttled'; attempt += 1) {
+    const waitMs = (outcome.retryAfterSeconds ?? 2 ** attempt) * 1000;
+    if (waitMs > deps.policy.maxWaitMs) break;
+    await deps.clock.sleep(waitMs);
+    outcome = await deps.directory.issueTemporaryAccessPass(objectId, request);
+  }
+  return outcome;
 }
 
 /** created/delivering → delivered: the reveal card (or the plain message) to the recipient only. */

@@ -115,7 +115,9 @@ export interface TemporaryAccessPassRequest {
 export type TemporaryAccessPassOutcome =
   | { readonly kind: 'issued'; readonly pass: Secret; readonly startDateTime: string; readonly lifetimeInMinutes: number; readonly isUsableOnce: boolean }
   /** The tenant's policy is off, the lifetime is outside its bounds, or the permission is missing: the account goes on without one. */
-  | ({ readonly kind: 'refused'; readonly reason: 'policy-off' | 'lifetime' | 'permission' | 'other' } & GraphFacts);
+  | ({ readonly kind: 'refused'; readonly reason: 'policy-off' | 'lifetime' | 'permission' | 'other' } & GraphFacts)
+  /** 429: no pass was made (the authentication methods' own budget); the same POST may go again after the wait. */
+  | ({ readonly kind: 'throttled'; readonly retryAfterSeconds?: number | undefined } & GraphFacts);
 
 // ---------------------------------------------------------------------------- delivery
 

@@ -8,6 +8,10 @@ let target: ConformanceTarget & { local: LocalTenant };
 let graph: Client;
 const ALEX = '00000000-0000-4000-8000-000000000020';
 const HOUR = 3600;
+const sendMail = (from: string) => rawGraph(target, `/users/${from}/sendMail`, {
+  method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: { subject: 'Throttling', body: { contentType: 'Text', content: 'A test mail.' }, toRecipients: [{ emailAddress: { address: 'nobody@example.com' } }] }, saveToSentItems: false }),
+});
 
 beforeAll(async () => {
   target = await localTarget();
@@ -99,6 +103,63 @@ describe('throttling (local tenant only)', () => {
     expect(statuses).toEqual({ '1': 200, '2': 200, '3': 429 });
     const throttled = response.body.responses.find((part: Json) => part.id === '3');
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('when a write is throttled, then x-ms-throttle-scope reads <Scope>/<Limit>/<ApplicationId>/<TenantId> as documented (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits)', async () => {
+    target.local.setThrottling({ writesPerWindow: 1, writeWindowSeconds: HOUR });
+    await graph.api('/users').post(newUserBody(target));
+    const error = await graphFailure(graph.api('/users').middlewareOptions([new RetryHandlerOptions(0, 0)]).post(newUserBody(target)));
+    expect(error.headers?.get('x-ms-throttle-scope')).toBe(`Tenant_Application/Write/${target.bot.clientId}/${target.tenantId}`);
+  });
+
+  it('when the write budget refills within a second, then Retry-After says the fraction of a second to wait, as Graph\'s sample "Retry-After: 2.128" does (https://learn.microsoft.com/graph/throttling)', async () => {
+    // 2 writes per 1.5 s refill one write every 0.75 s: the wait is under a second, which a whole-second Retry-After cannot say.
+    target.local.setThrottling({ writesPerWindow: 2, writeWindowSeconds: 1.5 });
+    const post = () => rawGraph(target, '/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newUserBody(target)) });
+    const answers = [await post(), await post(), await post()];
+    const throttled = answers.find((answer) => answer.status === 429);
+    expect(throttled).toBeDefined();
+    const retryAfter = throttled!.headers.get('retry-after') ?? '';
+    expect(retryAfter).toMatch(/^\d+(\.\d{1,3})?$/);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect(Number(retryAfter)).toBeLessThan(1);
+  });
+
+  it('when sendMail is called, then it spends no directory write: the welcome mail has Outlook\'s budget, not the identity service\'s (https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits)', async () => {
+    target.local.setThrottling({ writesPerWindow: 1, writeWindowSeconds: HOUR });
+    await graph.api('/users').post(newUserBody(target));
+    const mail = await sendMail(target.mailbox);
+    expect(mail.status).toBe(202);
+    expect(mail.headers.get('x-ms-resource-unit')).toBeNull();
+    // The directory's write budget is still spent.
+    expect((await rawGraph(target, '/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(newUserBody(target)) })).status).toBe(429);
+  });
+
+  it('when one mailbox sends more messages in a minute than Exchange Online allows (30; https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1), then 429 with a Retry-After, and the message is not sent', async () => {
+    target.local.setThrottling({ mailboxMessagesPerWindow: 2, mailboxMessageWindowSeconds: HOUR });
+    const before = target.local.directory().outbox.length;
+    expect((await sendMail(target.mailbox)).status).toBe(202);
+    expect((await sendMail(target.mailbox)).status).toBe(202);
+    const third = await sendMail(target.mailbox);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(third.body.error.code).toBe('ApplicationThrottled');
+    expect(target.local.directory().outbox.length).toBe(before + 2);
+  });
+
+  it('when Temporary Access Passes are created, then they spend no directory write but the authenticationMethod budget of 5 requests per 10 s per app and tenant (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-reports-service-limits)', async () => {
+    const user = await graph.api('/users').post(newUserBody(target)) as Json;
+    target.local.setThrottling({ writesPerWindow: 1, writeWindowSeconds: HOUR });
+    expect(target.local.throttling()).toMatchObject({ authenticationMethodRequestsPerWindow: 5, authenticationMethodWindowSeconds: 10 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const pass = await rawGraph(target, `/users/${String(user.id)}/authentication/temporaryAccessPassMethods`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lifetimeInMinutes: 60, isUsableOnce: true }),
+      });
+      statuses.push(pass.status);
+      if (pass.status === 429) expect(Number(pass.headers.get('retry-after'))).toBeGreaterThan(0);
+    }
+    expect(statuses).toEqual([201, 201, 201, 201, 201, 429]);
   });
 
   it('when throttling is switched off, then no request is refused', async () => {
