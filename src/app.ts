@@ -303,7 +303,10 @@ function createBulkDependencies(
       revealMessage: (notice) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkRevealCard(notice))),
       resultsMessages: (progress, lines) => bulkResultsMessages(progress, writeBulkResults(lines)),
     }),
-    bulkPolicy: { ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay },
+    bulkPolicy: {
+      ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay,
+      budgets: { ...defaultBulkPolicy.budgets, directoryWrites: config.bulk.writeBudget },
+    },
   };
 }
 

@@ -118,7 +118,10 @@ const environmentSchema = z
     ROLE_CACHE_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int().min(0).max(3600, 'seconds from 0 to 3600').default(60),
     REQUESTS_PER_HOUR_PER_REQUESTER: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 10000' }).int().min(1).max(10_000).default(20),
     REQUESTS_PER_HOUR_TOTAL: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 100000' }).int().min(1).max(100_000).default(200),
-    BULK_MAX_ROWS: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 5000' }).int().min(1).max(5000).default(1000),
+    // The Entra admin center's bulk create takes 50,000 rows a job.
+    BULK_MAX_ROWS: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 50000' }).int().min(1).max(50_000, 'a whole number from 1 to 50000').default(1000),
+    // Entra's directory write budget per app and tenant, which bulks pace themselves to: writes/seconds.
+    BULK_WRITE_BUDGET: z.string().regex(/^[1-9]\d{0,6}\/[1-9]\d{0,5}$/, 'writes/seconds, like 3000/150 (Entra\'s documented budget per app and tenant)').default('3000/150'),
     BULK_PER_ADMIN_PER_DAY: z.coerce.number({ invalid_type_error: 'a whole number from 1 to 100' }).int().min(1).max(100).default(5),
 
     // Account defaults.
@@ -308,7 +311,7 @@ export interface AppConfig {
   readonly roleCacheMs: number;
   readonly rateLimits: { readonly perRequesterPerHour: number; readonly totalPerHour: number };
   /** Bulk onboarding's own limits, separate from the per-person request limits. */
-  readonly bulk: { readonly maxRows: number; readonly perAdminPerDay: number };
+  readonly bulk: { readonly maxRows: number; readonly perAdminPerDay: number; readonly writeBudget: { readonly capacity: number; readonly perSeconds: number } };
   /** The ticket channel from configuration (conversation id + service URL), if any. */
   readonly ticketChannel?: { readonly conversationId: string; readonly serviceUrl: string } | undefined;
   readonly accounts: {
@@ -457,7 +460,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     approval,
     roleCacheMs: env.ROLE_CACHE_SECONDS * 1000,
     rateLimits: { perRequesterPerHour: env.REQUESTS_PER_HOUR_PER_REQUESTER, totalPerHour: env.REQUESTS_PER_HOUR_TOTAL },
-    bulk: { maxRows: env.BULK_MAX_ROWS, perAdminPerDay: env.BULK_PER_ADMIN_PER_DAY },
+    bulk: {
+      maxRows: env.BULK_MAX_ROWS, perAdminPerDay: env.BULK_PER_ADMIN_PER_DAY,
+      writeBudget: { capacity: Number(env.BULK_WRITE_BUDGET.split('/')[0]), perSeconds: Number(env.BULK_WRITE_BUDGET.split('/')[1]) },
+    },
     ticketChannel: env.TICKET_CHANNEL_ID && env.TICKET_CHANNEL_SERVICE_URL ? { conversationId: env.TICKET_CHANNEL_ID, serviceUrl: env.TICKET_CHANNEL_SERVICE_URL } : undefined,
     accounts: {
       defaultUsageLocation: env.DEFAULT_USAGE_LOCATION,

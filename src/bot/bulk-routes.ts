@@ -73,7 +73,8 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     const admin = personOf(context);
     const jobId = typeof data.jobId === 'string' ? data.jobId : '';
     if (!admin) return bulkSentenceCard(sayBulk.NOT_YOUR_BULK());
-    const result = await desk.decide(admin, jobId, decision);
+    // The review card's ticks ride with Create all (its inputs are the card data).
+    const result = await desk.decide(admin, jobId, decision, data);
     if (result.kind === 'refused') return bulkSentenceCard(result.message);
     if (result.kind === 'cancelled') return bulkSentenceCard(sayBulk.BULK_CANCELLED());
     void result.work?.catch((error: unknown) => logger.error({ err: error, jobId }, 'a bulk run stopped; it is resumed later'));

@@ -5,15 +5,21 @@
  * Each item's answer is classified like a single POST /users (classifyCreateFailure); a
  * throttled item keeps its own Retry-After, and the highest x-ms-throttle-limit-percentage
  * of the answer tells the runner how close it is to Entra's write budget. Manager links go the
- * same way, 20 PUT …/manager/$ref to a batch.
+ * same way, 20 PUT …/manager/$ref to a batch, and so do the reads that check a sheet's user
+ * names before it is stored (20 GET /users?$filter to a batch).
  */
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
-import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, BulkManagerLink, CreateUserOutcome, ManagerLinkOutcome } from '../onboarding/index.js';
-import { classifyCreateFailure, createGraphClient, type GraphDirectoryOptions } from './graph-directory.js';
+import {
+  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerLink, type BulkNameProbe, type CreateUserOutcome,
+  type ManagerLinkOutcome, type NameHolder,
+} from '../onboarding/index.js';
+import { classifyCreateFailure, createGraphClient, namesUrl, toDirectoryError, userReading, type GraphDirectoryOptions } from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
+/** Rounds of a names check whose reads are throttled or unavailable before it gives up. */
+const READ_ROUNDS = 4;
 
 interface BatchItemResponse {
   readonly id?: string;
@@ -37,7 +43,47 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
     return answer.responses ?? [];
   };
 
+  const { holdersOf } = userReading(markerAttribute);
+
   return {
+    async checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>> {
+      if (probes.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${probes.length}`);
+      const answers: Record<string, readonly NameHolder[]> = {};
+      let open = [...probes];
+      for (let round = 1; open.length > 0; round += 1) {
+        let responses: BatchItemResponse[];
+        try {
+          // Reads: sending the batch again is safe.
+          responses = await sendBatch(open.map((probe) => ({ id: probe.key, method: 'GET', url: namesUrl(probe) })));
+        } catch (error) {
+          const failure = toDirectoryError(error, 'Check user names');
+          if (round >= READ_ROUNDS || (failure.code !== 'THROTTLED' && failure.code !== 'DIRECTORY_UNAVAILABLE')) throw failure;
+          await sleep((failure.retryAfterSeconds ?? 2 ** round) * 1000);
+          continue;
+        }
+        const again: BulkNameProbe[] = [];
+        let waitSeconds = 0;
+        for (const probe of open) {
+          const part = responses.find((response) => response.id === probe.key);
+          const status = part?.status ?? 502;
+          const headers = new Headers(part?.headers ?? {});
+          if (status === 200) {
+            answers[probe.key] = holdersOf((part?.body as { value?: User[] } | undefined)?.value ?? [], probe);
+          } else if ((status === 429 || status >= 500) && round < READ_ROUNDS) {
+            // Throttled parts go again after the longest Retry-After (https://learn.microsoft.com/graph/throttling#throttling-and-batching).
+            again.push(probe);
+            waitSeconds = Math.max(waitSeconds, Number(headers.get('retry-after') ?? NaN) || 2 ** round);
+          } else {
+            const code = status === 429 ? 'THROTTLED' : status === 401 || status === 403 ? 'PERMISSION_MISSING' : status >= 500 ? 'DIRECTORY_UNAVAILABLE' : 'UNEXPECTED';
+            throw new DirectoryError(code, `Check user names: ${status}`, { status, graphRequestId: headers.get('request-id') ?? undefined, permission: 'User.Read.All' });
+          }
+        }
+        if (again.length > 0) await sleep(waitSeconds * 1000);
+        open = again;
+      }
+      return answers;
+    },
+
     async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {
       if (items.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${items.length}`);
       const requests = items.map((item) => ({
@@ -101,6 +147,8 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
     },
   };
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function itemOutcome(response: BatchItemResponse, headers: Headers): CreateUserOutcome {
   const status = response.status ?? 0;

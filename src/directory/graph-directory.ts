@@ -81,6 +81,50 @@ function filterParam(filter: string): string {
   return encodeURIComponent(filter);
 }
 
+/**
+ * Who holds a new account's names, in one read: its UPN, its mailNickname, or its UPN as an
+ * smtp: address (all default-query clauses: no ConsistencyLevel needed).
+ */
+export function namesQuery({ userPrincipalName, mailNickname }: Pick<NewAccountProbe, 'userPrincipalName' | 'mailNickname'>): { filter: string; select: string } {
+  return {
+    filter: `userPrincipalName eq ${odataString(userPrincipalName)} or mailNickname eq ${odataString(mailNickname)}`
+      + ` or proxyAddresses/any(p:p eq ${odataString(`smtp:${userPrincipalName}`)})`,
+    select: `${USER_SELECT},proxyAddresses`,
+  };
+}
+
+/** The same read as a relative URL, for a $batch part. */
+export function namesUrl(probe: Pick<NewAccountProbe, 'userPrincipalName' | 'mailNickname'>): string {
+  const { filter, select } = namesQuery(probe);
+  return `/users?$filter=${filterParam(filter)}&$select=${select}&$top=10`;
+}
+
+/** How the directory's users read: with this bot's marker, and as holders of a new account's names. */
+export function userReading(markerAttribute: string): {
+  toUser(u: User): DirectoryUser;
+  holdersOf(users: readonly User[], probe: Pick<NewAccountProbe, 'userPrincipalName' | 'mailNickname'>): NameHolder[];
+} {
+  const toUser = (u: User): DirectoryUser => ({
+    id: u.id ?? '',
+    userPrincipalName: u.userPrincipalName ?? '',
+    displayName: u.displayName ?? undefined,
+    mailNickname: u.mailNickname ?? undefined,
+    marker: (u.onPremisesExtensionAttributes as Record<string, string | null> | null | undefined)?.[markerAttribute] ?? null,
+  });
+  const holdersOf = (users: readonly User[], { userPrincipalName, mailNickname }: Pick<NewAccountProbe, 'userPrincipalName' | 'mailNickname'>): NameHolder[] => {
+    const same = (a: string | null | undefined, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
+    return users.flatMap((u) => {
+      const user = toUser(u);
+      return [
+        ...(same(u.userPrincipalName, userPrincipalName) ? [{ property: 'userPrincipalName' as const, user }] : []),
+        ...(same(u.mailNickname, mailNickname) ? [{ property: 'mailNickname' as const, user }] : []),
+        ...((u.proxyAddresses ?? []).some((a) => same(a, `smtp:${userPrincipalName}`)) ? [{ property: 'proxyAddresses' as const, user }] : []),
+      ];
+    });
+  };
+  return { toUser, holdersOf };
+}
+
 /** One answer inside a $batch response. */
 interface BatchPart {
   id: string;
@@ -242,25 +286,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     throw toDirectoryError(lastError, what);
   }
 
-  const toUser = (u: User): DirectoryUser => ({
-    id: u.id ?? '',
-    userPrincipalName: u.userPrincipalName ?? '',
-    displayName: u.displayName ?? undefined,
-    mailNickname: u.mailNickname ?? undefined,
-    marker: (u.onPremisesExtensionAttributes as Record<string, string | null> | null | undefined)?.[markerAttribute] ?? null,
-  });
-
-  const holdersOf = (users: readonly User[], { userPrincipalName, mailNickname }: NewAccountProbe): NameHolder[] => {
-    const same = (a: string | null | undefined, b: string) => typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
-    return users.flatMap((u) => {
-      const user = toUser(u);
-      return [
-        ...(same(u.userPrincipalName, userPrincipalName) ? [{ property: 'userPrincipalName' as const, user }] : []),
-        ...(same(u.mailNickname, mailNickname) ? [{ property: 'mailNickname' as const, user }] : []),
-        ...((u.proxyAddresses ?? []).some((a) => same(a, `smtp:${userPrincipalName}`)) ? [{ property: 'proxyAddresses' as const, user }] : []),
-      ];
-    });
-  };
+  const { toUser, holdersOf } = userReading(markerAttribute);
 
   /** A failed $batch part as the domain's typed error (the parts carry their own status and request-id). */
   const partError = (what: string, part: BatchPart): DirectoryError => {
@@ -305,10 +331,8 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     async checkNewAccount(probe: NewAccountProbe): Promise<NewAccountCheck> {
       // One $filter with `or` (all three are default-query clauses: no ConsistencyLevel needed),
       // so the check is one request and one throttling unit; a manager by user name rides along in a $batch.
-      const { userPrincipalName, mailNickname, managerUpn } = probe;
-      const filter = `userPrincipalName eq ${odataString(userPrincipalName)} or mailNickname eq ${odataString(mailNickname)}`
-        + ` or proxyAddresses/any(p:p eq ${odataString(`smtp:${userPrincipalName}`)})`;
-      const select = `${USER_SELECT},proxyAddresses`;
+      const { managerUpn } = probe;
+      const { filter, select } = namesQuery(probe);
       if (managerUpn === undefined) {
         const page = await read('Check user names', () => client.api('/users').filter(filterParam(filter)).select(select).top(10),
           (r) => r.get() as Promise<{ value?: User[] }>);
@@ -317,7 +341,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
       // Both parts are reads: the RetryHandler may resend the whole batch safely.
       const answer = await read('Check user names', () => client.api('/$batch'), (r) => r.post({
         requests: [
-          { id: 'names', method: 'GET', url: `/users?$filter=${filterParam(filter)}&$select=${select}&$top=10` },
+          { id: 'names', method: 'GET', url: namesUrl(probe) },
           { id: 'manager', method: 'GET', url: `${userPath(managerUpn)}?$select=${USER_SELECT}` },
         ],
       }) as Promise<{ responses?: BatchPart[] }>);

@@ -2,18 +2,26 @@
  * A bulk job: one stored record for the whole sheet with the state of every row, moved by
  * compare-and-set like a request record, so a restart or a second instance resumes it
  * instead of repeating it. A row's account is created exactly once: the row is marked
- * `creating` (with its own marker and its sealed password) BEFORE its POST is sent; a row
- * found `creating` later is read back by user name — our marker → created, another
- * account → taken, nothing → sent again with the same password (the directory refuses a
- * second account with one UPN, so at most one can exist).
+ * `creating` (with its own marker, and its sealed password unless the policy hands over only a
+ * Temporary Access Pass) BEFORE its POST is sent; a row found `creating` later is read back by
+ * user name — our marker → created, another account → taken, nothing → sent again (the
+ * directory refuses a second account with one UPN, so at most one can exist).
+ *
+ * After the accounts, each row goes through the same hand-over as a single request: its
+ * manager, its Temporary Access Pass (the job's TAP mode, fixed when the sheet was reviewed),
+ * the recipient's reveal card, and its welcome mail — each step recorded per row, so a restart
+ * finishes what is left and repeats nothing that cannot be repeated.
  *
  *   review → approved → running → done        (review → cancelled)
  *   row: pending → creating → created | failed   (creating → pending when nothing was created)
+ *   row.tap: pending → issuing → issued | failed     row.welcomeMail: pending → sending → sent | failed | unconfirmed | off
  */
 import type { OnboardingDependencies } from './dependencies.js';
 import type { BulkDirectory, BulkJobStore, BulkReporting } from './bulk-ports.js';
+import type { Budget } from './bulk-pace.js';
 import type { CredentialDelivery, Requester } from './ports.js';
 import type { OnboardingRequest } from './request.js';
+import type { BulkConfirmation } from './bulk-confirmations.js';
 
 export type BulkJobStatus = 'review' | 'approved' | 'running' | 'done' | 'cancelled';
 export type BulkRowState = 'pending' | 'creating' | 'created' | 'failed';
@@ -37,7 +45,22 @@ export interface BulkRowRecord {
   readonly notBefore?: string | undefined;
   /** One sentence when the row failed. */
   readonly problem?: string | undefined;
+  /** The row's Temporary Access Pass (absent: the job's TAP mode is off). */
+  readonly tap?: BulkStepState | undefined;
+  /** The day the issued pass works from (YYYY-MM-DD). */
+  readonly tapFrom?: string | undefined;
+  /** Why the row has no pass (a sentence), when `tap` failed. */
+  readonly tapProblem?: string | undefined;
+  /** `instead` and the pass refused: the row's recipient gets a password after all (set by a reset). */
+  readonly passwordInstead?: 'pending' | 'set' | 'failed' | undefined;
+  /** The welcome mail to the row's personal email (absent: the row gives none). */
+  readonly welcomeMail?: { readonly state: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed' | 'off'; readonly attempts: number; readonly reason?: string | undefined } | undefined;
+  /** What the admin confirmed for this row on the review card (a past start date, a second account). */
+  readonly confirmed?: readonly BulkConfirmation['kind'][] | undefined;
 }
+
+/** A per-row step done once: waiting, claimed (sent, answer not yet recorded), done, or given up. */
+export type BulkStepState = 'pending' | 'issuing' | 'issued' | 'failed';
 
 export interface BulkJob {
   readonly jobId: string;
@@ -53,6 +76,10 @@ export interface BulkJob {
   /** The closing steps, each done once: results sheet posted, reveal cards sent (recipient ids). */
   readonly resultsPosted?: boolean | undefined;
   readonly revealsSent?: readonly string[] | undefined;
+  /** The credential policy for every row, fixed at review: a Temporary Access Pass off, alongside the password, or instead of it. */
+  readonly tapMode?: 'off' | 'alongside' | 'instead' | undefined;
+  /** What needs the admin's tick before Create all (listed on the review card), and the ticks given. */
+  readonly confirmations?: readonly BulkConfirmation[] | undefined;
 }
 
 /** The limits and pace of bulks, separate from the per-person request limits. */
@@ -64,10 +91,16 @@ export interface BulkPolicy {
   readonly batchSize: number;
   /** The progress card is updated at most this often. */
   readonly progressEveryMs: number;
-  /** Above this share of the budget (x-ms-throttle-limit-percentage) the runner slows down. */
-  readonly slowDownAbove: number;
   /** Read-backs of a `creating` row and POSTs per row before the row is given up. */
   readonly maxRowAttempts: number;
+  /**
+   * The documented budgets the run paces itself to (bulk-pace.ts): Entra's directory writes per
+   * app and tenant (https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits),
+   * a user's authentication methods per app and tenant (the same page's "Identity and access reports"
+   * limit, which lists the authenticationMethod resource), and one mailbox's messages (Exchange
+   * Online's 30 a minute, https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1).
+   */
+  readonly budgets: { readonly directoryWrites: Budget; readonly authenticationMethods: Budget; readonly mailboxMessages: Budget };
 }
 
 export const defaultBulkPolicy: BulkPolicy = {
@@ -76,8 +109,12 @@ export const defaultBulkPolicy: BulkPolicy = {
   concurrentBatches: 4,
   batchSize: 20,
   progressEveryMs: 2000,
-  slowDownAbove: 0.8,
   maxRowAttempts: 8,
+  budgets: {
+    directoryWrites: { capacity: 3000, perSeconds: 150 },
+    authenticationMethods: { capacity: 5, perSeconds: 10 },
+    mailboxMessages: { capacity: 30, perSeconds: 60 },
+  },
 };
 
 /** What the bulk use cases need on top of the request workflow's ports. */

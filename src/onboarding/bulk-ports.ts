@@ -4,10 +4,14 @@
  */
 import type { BulkJob } from './bulk-job.js';
 import type { BulkResultLine } from './bulk-rows.js';
-import type { CreateUserOutcome, DeliveryOutcome, Requester, TicketOutcome, UserDraft } from './ports.js';
+import type { CreateUserOutcome, CredentialContents, DeliveryOutcome, NameHolder, Requester, TicketOutcome, UserDraft } from './ports.js';
 import type { Secret } from './secret.js';
 
-/** One account of a bulk as sent in a batch: the profile, its sealed-then-opened password, and its row's marker. */
+/**
+ * One account of a bulk as sent in a batch: the profile, its password (the row's sealed one,
+ * opened for the POST; or, when only a Temporary Access Pass is handed over, one nobody is ever
+ * shown — POST /users requires a password), and its row's marker.
+ */
 export interface BulkCreateItem {
   readonly key: string;
   readonly draft: UserDraft;
@@ -35,8 +39,21 @@ export type ManagerLinkOutcome =
   | { readonly kind: 'throttled'; readonly retryAfterSeconds?: number | undefined }
   | { readonly kind: 'failed'; readonly detail?: string | undefined; readonly graphRequestId?: string | undefined };
 
+/** A row's wanted names, to see who holds them (its key comes back with the answer). */
+export interface BulkNameProbe {
+  readonly key: string;
+  readonly userPrincipalName: string;
+  readonly mailNickname: string;
+}
+
 /** Creates many accounts at once (Graph JSON batching). */
 export interface BulkDirectory {
+  /**
+   * One POST /$batch of at most 20 reads: per probe key, the accounts holding its UPN, mailNickname
+   * or smtp: address (the single request's check, checkNewAccount). Throws DirectoryError when a
+   * read fails for good; throttled reads are sent again after their Retry-After.
+   */
+  checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>>;
   /** One POST /$batch of at most 20 POST /users, never resent by the transport; a lost batch makes every item ambiguous. */
   createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer>;
   /** One POST /$batch of at most 20 manager links (PUT …/manager/$ref, idempotent): an outcome per link key. */
@@ -49,16 +66,27 @@ export interface StoredBulkJob {
   readonly version: string;
 }
 
+/** A job as a resume pass sees it before reading its rows: whether it is unfinished, and who holds it. */
+export interface BulkJobSummary {
+  readonly jobId: string;
+  readonly status: BulkJob['status'];
+  readonly lease?: { readonly owner: string; readonly until: string } | undefined;
+}
+
 /** Persists bulk jobs with their per-row state; `update` is compare-and-set on the version. */
 export interface BulkJobStore {
   /** The job and its version, or null when unknown. */
   get(jobId: string): Promise<StoredBulkJob | null>;
   /** Stores a new job; `exists` when the id is taken. */
   create(job: BulkJob): Promise<{ readonly kind: 'created'; readonly version: string } | { readonly kind: 'exists' }>;
-  /** Replaces the job if its version is still `expectedVersion`; `conflict` otherwise. */
-  update(job: BulkJob, expectedVersion: string): Promise<{ readonly kind: 'updated'; readonly version: string } | { readonly kind: 'conflict' }>;
-  /** Jobs approved but not finished (a restart resumes them). */
-  listUnfinished(): Promise<StoredBulkJob[]>;
+  /**
+   * Replaces the job if its version is still `expectedVersion`; `conflict` otherwise.
+   * `changedRows` (positions in job.rows) says which rows changed since that version, so the
+   * store may write only what holds them; absent, any row may have changed.
+   */
+  update(job: BulkJob, expectedVersion: string, changedRows?: ReadonlySet<number>): Promise<{ readonly kind: 'updated'; readonly version: string } | { readonly kind: 'conflict' }>;
+  /** Jobs approved but not finished (a restart resumes them), without their rows. */
+  listUnfinished(): Promise<BulkJobSummary[]>;
   /** How many bulks this admin has sent since `since` (the daily limit). */
   countSentSince(requesterId: string, since: Date): Promise<number>;
 }
@@ -72,12 +100,18 @@ export interface BulkProgress {
   readonly failed: number;
   readonly remaining: number;
   readonly finished: boolean;
+  /** Temporary Access Passes so far (when the job issues them): issued, not issued, of how many. */
+  readonly passes?: { readonly issued: number; readonly failed: number; readonly total: number } | undefined;
+  /** Welcome mails so far (rows with a personal email): sent, not sent (failed, unconfirmed, off), of how many. */
+  readonly mails?: { readonly sent: number; readonly notSent: number; readonly total: number } | undefined;
 }
 
 /** What a bulk reveal card says: the bulk, the display names, until when. */
 export interface BulkRevealNotice {
   readonly jobId: string;
   readonly displayNames: readonly string[];
+  /** What the Reveal shows for them: passwords, passes, or both (the job's credential policy). */
+  readonly contents: CredentialContents;
   /** ISO 8601: after this the secrets are deleted. */
   readonly expiresAt: string;
 }

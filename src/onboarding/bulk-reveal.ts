@@ -1,32 +1,43 @@
 /**
  * Revealing a bulk's credentials: each recipient gets one reveal card listing the display
  * names of the accounts whose credentials are theirs; their Reveal click — and only theirs —
- * is answered with every one of those passwords, in the invoke response only. The first
+ * is answered with every one of those passwords and passes (as the job's credential policy
+ * says: a pass alongside the password, or instead of it), in the invoke response only. The first
  * reveal starts the same grace period as a single reveal; then, or at the end of the reveal
  * window, each secret is deleted from storage. Never a user name beside a secret.
  */
 import { bulkEvent, credentialIdForRow, type BulkDependencies } from './bulk-job.js';
 import type { Requester } from './ports.js';
 import type { Secret } from './secret.js';
+import { contentsOfRow } from './bulk-hand-over.js';
 import { say, sayBulk } from './sentences.js';
 
 export type BulkRevealAnswer =
   | { readonly kind: 'refused'; readonly sentence: string }
-  | { readonly kind: 'shown'; readonly accounts: ReadonlyArray<{ readonly displayName: string; readonly password: Secret }>;
+  | { readonly kind: 'shown'; readonly accounts: ReadonlyArray<BulkRevealedAccount>;
       /** Accounts whose secret is gone (revealed long ago, or expired). */
       readonly gone: number; readonly visibleUntil?: string | undefined };
+
+/** One account's secrets as revealed: a password, a pass, or both. */
+export interface BulkRevealedAccount {
+  readonly displayName: string;
+  readonly password?: Secret | undefined;
+  readonly temporaryAccessPass?: Secret | undefined;
+}
 
 export async function revealBulkCredentials(deps: BulkDependencies, person: Requester | undefined, jobId: unknown): Promise<BulkRevealAnswer> {
   const stored = typeof jobId === 'string' && /^bulk-[A-Za-z0-9-]{1,80}$/.test(jobId) ? await deps.bulkJobs.get(jobId) : null;
   if (!stored) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
   const { job } = stored;
-  const rows = job.rows.filter((r) => r.state === 'created' && person !== undefined && r.recipient.id === person.id);
+  // The same rows the card named: created, theirs, with credentials to hand over.
+  const rows = job.rows.filter((r) => r.state === 'created' && person !== undefined && r.recipient.id === person.id && contentsOfRow(r, job.tapMode ?? 'off') !== undefined);
   if (!person || rows.length === 0) {
     await deps.audit.append(bulkEvent(deps, job, 'access.refused', { reason: 'NOT_THE_RECIPIENT', action: 'bulk.reveal', personId: person?.id ?? null }));
     return { kind: 'refused', sentence: sayBulk.REVEAL_NOT_YOURS() };
   }
   const now = deps.clock.now();
-  const accounts: Array<{ displayName: string; password: Secret }> = [];
+  const accounts: BulkRevealedAccount[] = [];
+  const mode = job.tapMode ?? 'off';
   let gone = 0;
   let visibleUntil: string | undefined;
   for (const row of rows) {
@@ -44,7 +55,13 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
       if (updated.kind === 'updated') credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
     }
     visibleUntil = visibleUntil && visibleUntil < credentials.purgeAt ? visibleUntil : credentials.purgeAt;
-    accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(credentials.password, { requestId: credentialId }) });
+    const contents = contentsOfRow(row, mode) ?? 'password';
+    const open = async (sealed: typeof credentials.password) => (sealed ? deps.vault.unseal(sealed, { requestId: credentialId }) : undefined);
+    accounts.push({
+      displayName: row.request.displayName,
+      password: contents === 'tap' ? undefined : await open(credentials.password),
+      temporaryAccessPass: contents === 'password' ? undefined : await open(credentials.temporaryAccessPass),
+    });
   }
   await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone }));
   return { kind: 'shown', accounts, gone, visibleUntil };

@@ -48,6 +48,10 @@ export interface BulkResultLine {
   readonly outcome: string;
   readonly objectId?: string | undefined;
   readonly problem?: string | undefined;
+  /** What came of the row's Temporary Access Pass (absent: the bulk issues none). */
+  readonly temporaryAccessPass?: string | undefined;
+  /** What came of the row's welcome mail (absent: the row gives no personal email). */
+  readonly welcomeMail?: string | undefined;
 }
 
 export type BulkValidation =

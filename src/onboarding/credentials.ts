@@ -72,6 +72,7 @@ export async function requireCredentials(deps: OnboardingDependencies, state: Cr
 /** The password, opened for one use (the POST that creates the account, or the reset). */
 export async function openPassword(deps: OnboardingDependencies, state: CredentialsState | undefined): Promise<Secret> {
   const { credentials } = await requireCredentials(deps, state);
+  if (!credentials.password) throw new Error(`Credentials ${credentials.credentialId} hold no password`);
   return deps.vault.unseal(credentials.password, { requestId: credentials.credentialId });
 }
 

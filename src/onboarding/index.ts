@@ -47,3 +47,6 @@ export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
 export * from './bulk-reveal.js';
+export * from './bulk-confirmations.js';
+export * from './bulk-pace.js';
+export { contentsOfRow } from './bulk-hand-over.js';

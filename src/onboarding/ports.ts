@@ -297,7 +297,8 @@ export interface StoredCredentials {
   readonly generation: number;
   /** The only person who may reveal them (Entra object id). */
   readonly recipientId: string;
-  readonly password: SealedSecret;
+  /** Absent when only a Temporary Access Pass is handed over (a bulk row under TAP_MODE=instead). */
+  readonly password?: SealedSecret | undefined;
   readonly temporaryAccessPass?: SealedSecret | undefined;
   /** ISO 8601: deleted by then at the latest (end of the reveal window, or the grace after the first reveal). */
   readonly purgeAt: string;

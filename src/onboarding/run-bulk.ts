@@ -1,7 +1,9 @@
 /**
  * Running an approved bulk: the accounts are created through batches of POST /users, a few
- * batches in flight, paced to Entra's write budget — a throttled item waits its Retry-After,
- * and the runner slows down when Graph says the budget is nearly used. Safe to call any
+ * batches in flight, paced to Entra's documented write budget (bulk-pace.ts) — a throttled
+ * item waits its Retry-After, and what Graph says of the budget corrects the pace. Then every
+ * row gets what a single request gets: its manager, its Temporary Access Pass, its recipient's
+ * reveal card, its welcome mail (bulk-hand-over.ts, bulk-welcome-mail.ts). Safe to call any
  * number of times, from any instance: the job is held under a lease, every row is marked
  * `creating` before its POST is sent, and rows found `creating` are read back first (see
  * bulk-job.ts). The admin's progress card is updated in place, every few seconds; at the
@@ -12,19 +14,31 @@ import type { BulkResultLine } from './bulk-rows.js';
 import { userDraftFrom } from './create-account.js';
 import { sealNewPassword } from './credentials.js';
 import { DirectoryError } from './errors.js';
-import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome, StoredBulkJob } from './bulk-ports.js';
+import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome } from './bulk-ports.js';
+import { BulkRecord, inLanes, LeaseLost, type BulkPaces, type BulkRunContext } from './bulk-record.js';
+import { Pace } from './bulk-pace.js';
+import { issuePasses, sendRevealCards } from './bulk-hand-over.js';
+import { sendWelcomeMails } from './bulk-welcome-mail.js';
+import { generateTemporaryPassword } from './password.js';
 import type { CreateUserOutcome } from './ports.js';
+import type { Secret } from './secret.js';
 import { sayBulk } from './sentences.js';
 
 export type BulkRunOutcome = { readonly kind: 'done' | 'busy' | 'not-approved' | 'lost' | 'unknown' };
 
-export async function runBulk(deps: BulkDependencies, jobId: string): Promise<BulkRunOutcome> {
-  const run = new BulkRun({ ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` });
-  const claimed = await run.claim(jobId);
+export async function runBulk(deps: BulkDependencies, jobId: string, paces?: BulkPaces): Promise<BulkRunOutcome> {
+  const runDeps = { ...deps, instanceId: `${deps.instanceId}/${deps.random.uuid()}` };
+  const claimed = await claim(runDeps, jobId);
   if (claimed.kind !== 'claimed') return claimed;
+  const run = new BulkRun(runDeps, claimed.record, paces ?? pacesFor(deps));
   try {
+    await run.start(claimed.first);
     await run.readBackUnsettledRows();
     await run.createPendingRows();
+    await run.assignManagers();
+    await issuePasses(run);
+    await sendRevealCards(run);
+    await sendWelcomeMails(run);
     await run.close();
     return { kind: 'done' };
   } catch (error) {
@@ -33,69 +47,80 @@ export async function runBulk(deps: BulkDependencies, jobId: string): Promise<Bu
   }
 }
 
-/** Bulks approved but not finished, run again (at start-up): each finishes what it had left. */
-export async function resumeBulks(deps: BulkDependencies): Promise<number> {
+/** Paces for the policy's budgets, shared by every run of this process (they spend one budget). */
+export function pacesFor(deps: Pick<BulkDependencies, 'bulkPolicy' | 'clock'>): BulkPaces {
+  const { budgets } = deps.bulkPolicy;
+  return {
+    directoryWrites: new Pace(budgets.directoryWrites, deps.clock),
+    authenticationMethods: new Pace(budgets.authenticationMethods, deps.clock),
+    mailboxMessages: new Pace(budgets.mailboxMessages, deps.clock),
+  };
+}
+
+/** Bulks approved but not finished (at start-up, and on every resume pass): each finishes what it had left. */
+export async function resumeBulks(deps: BulkDependencies, paces?: BulkPaces): Promise<number> {
   let resumed = 0;
-  for (const { job } of await deps.bulkJobs.listUnfinished()) {
-    if ((await runBulk(deps, job.jobId)).kind === 'done') resumed += 1;
+  const now = deps.clock.now().getTime();
+  for (const job of await deps.bulkJobs.listUnfinished()) {
+    // Held by a live run (here or elsewhere): nothing to read.
+    if (job.lease && Date.parse(job.lease.until) > now) continue;
+    if ((await runBulk(deps, job.jobId, paces)).kind === 'done') resumed += 1;
   }
   return resumed;
 }
 
-class LeaseLost extends Error {}
+type Claimed = { kind: 'claimed'; record: BulkRecord; first: boolean };
 
-type RowChange = Partial<Omit<BulkRowRecord, 'rowNumber' | 'request' | 'recipient'>>;
+async function claim(deps: BulkDependencies, jobId: string): Promise<Claimed | BulkRunOutcome> {
+  for (;;) {
+    const stored = await deps.bulkJobs.get(jobId);
+    if (!stored) return { kind: 'unknown' };
+    const { job } = stored;
+    if (job.status !== 'approved' && job.status !== 'running') return { kind: job.status === 'done' ? 'done' : 'not-approved' };
+    const lease = job.lease;
+    if (lease && lease.owner !== deps.instanceId && Date.parse(lease.until) > deps.clock.now().getTime()) return { kind: 'busy' };
+    const next: BulkJob = {
+      ...job, status: 'running', updatedAt: deps.clock.now().toISOString(),
+      lease: { owner: deps.instanceId, until: new Date(deps.clock.now().getTime() + deps.policy.leaseMs).toISOString() },
+    };
+    const written = await deps.bulkJobs.update(next, stored.version, new Set());
+    if (written.kind === 'conflict') continue;
+    return { kind: 'claimed', record: new BulkRecord(deps, { job: next, version: written.version }), first: job.status === 'approved' };
+  }
+}
 
-/** One run of one job: the job in memory, every change written through one compare-and-set queue. */
-class BulkRun {
-  private stored!: StoredBulkJob;
-  private writing: Promise<unknown> = Promise.resolve();
+/** One run of one job: the accounts and managers here; the hand-over in its own files. */
+class BulkRun implements BulkRunContext {
   private lastProgressAt = 0;
-  private pauseUntil = 0;
 
-  constructor(private readonly deps: BulkDependencies) {}
+  constructor(readonly deps: BulkDependencies, readonly record: BulkRecord, readonly paces: BulkPaces) {}
 
   private get job(): BulkJob {
-    return this.stored.job;
+    return this.record.job;
   }
 
-  async claim(jobId: string): Promise<{ kind: 'claimed' } | BulkRunOutcome> {
-    for (;;) {
-      const stored = await this.deps.bulkJobs.get(jobId);
-      if (!stored) return { kind: 'unknown' };
-      const { job } = stored;
-      if (job.status !== 'approved' && job.status !== 'running') return { kind: job.status === 'done' ? 'done' : 'not-approved' };
-      const lease = job.lease;
-      if (lease && lease.owner !== this.deps.instanceId && Date.parse(lease.until) > this.deps.clock.now().getTime()) return { kind: 'busy' };
-      const next: BulkJob = { ...job, status: 'running', lease: this.leaseFor(), updatedAt: this.deps.clock.now().toISOString() };
-      const written = await this.deps.bulkJobs.update(next, stored.version);
-      if (written.kind === 'conflict') continue;
-      this.stored = { job: next, version: written.version };
-      if (job.status === 'approved') await this.deps.audit.append(bulkEvent(this.deps, next, 'bulk.started', { rows: job.rows.length }));
-      await this.showProgress(true);
-      return { kind: 'claimed' };
-    }
+  async start(first: boolean): Promise<void> {
+    if (first) await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.started', { rows: this.job.rows.length, tapMode: this.job.tapMode ?? 'off' }));
+    await this.showProgress(true);
   }
 
   /** Rows a crashed run left `creating`: read back by user name before anything is sent again. */
   async readBackUnsettledRows(): Promise<void> {
-    const unsettled = this.job.rows.filter((r) => r.state === 'creating');
-    await this.inParallel(unsettled, async (row) => {
+    const unsettled = this.record.rows((r) => r.state === 'creating');
+    await inLanes(unsettled, this.deps.bulkPolicy.concurrentBatches * 2, async (row) => {
       const found = await this.deps.directory.findUserByUpn(row.request.userPrincipalName);
-      if (!found) return this.change(row.rowNumber, { state: 'pending' });
-      if (found.marker === row.marker) return this.change(row.rowNumber, { state: 'created', objectId: found.id });
-      return this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
+      if (!found) return this.record.change(row.rowNumber, { state: 'pending' });
+      if (found.marker === row.marker) return this.record.change(row.rowNumber, { state: 'created', objectId: found.id });
+      return this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
     });
-    await this.flush();
+    await this.record.flush();
   }
 
-  /** Pending rows in batches, `concurrentBatches` at a time, until every row is created or failed. */
+  /** Pending rows in batches, `concurrentBatches` at a time, each batch let through by the write budget, until every row is created or failed. */
   async createPendingRows(): Promise<void> {
-    const { concurrentBatches } = this.deps.bulkPolicy;
     const taken = new Set<number>();
     const worker = async (): Promise<void> => {
       for (;;) {
-        await this.waitForBudget();
         const batch = this.nextBatch(taken);
         if (batch.kind === 'finished') return;
         if (batch.kind === 'wait') {
@@ -103,61 +128,43 @@ class BulkRun {
           continue;
         }
         try {
-          await this.sendBatch(batch.rows);
+          if (batch.rows.every((r) => r.state === 'creating')) {
+            await this.readBack(batch.rows);
+          } else {
+            await this.paces.directoryWrites.take(batch.rows.length);
+            await this.sendBatch(batch.rows);
+          }
         } finally {
           for (const row of batch.rows) taken.delete(row.rowNumber);
         }
         await this.showProgress(false);
       }
     };
-    await Promise.all(Array.from({ length: concurrentBatches }, worker));
+    await Promise.all(Array.from({ length: this.deps.bulkPolicy.concurrentBatches }, worker));
   }
 
-  /** Managers, the results sheet in the ticket channel, the final progress card; the job is done. */
+  /** The results sheet in the ticket channel (once), then the job is done and the progress card says so. */
   async close(): Promise<void> {
-    await this.assignManagers();
     if (!this.job.resultsPosted) {
       const posted = await this.deps.bulkReporting.postResults(this.progress(true), resultLines(this.job));
-      if (posted.kind === 'posted') await this.update((job) => ({ ...job, resultsPosted: true }));
+      if (posted.kind === 'posted') await this.record.update((job) => ({ ...job, resultsPosted: true }));
     }
-    await this.handOverCredentials();
     const counts = countRows(this.job);
-    await this.update((job) => ({ ...job, status: 'done', lease: undefined }));
-    await this.flush();
+    await this.record.update((job) => ({ ...job, status: 'done', lease: undefined }));
     await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', { created: counts.done, failed: counts.failed }));
     await this.showProgress(true);
   }
 
-  /** One reveal card per recipient (once each); the sealed passwords of rows that made no account are deleted. */
-  private async handOverCredentials(): Promise<void> {
-    for (const row of this.job.rows.filter((r) => r.state === 'failed')) {
-      await this.deps.credentials.delete(credentialIdForRow(this.job.jobId, row.rowNumber));
-    }
-    const byRecipient = new Map<string, BulkRowRecord[]>();
-    for (const row of this.job.rows.filter((r) => r.state === 'created')) {
-      byRecipient.set(row.recipient.id, [...(byRecipient.get(row.recipient.id) ?? []), row]);
-    }
-    const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.policy.credentials.revealWindowMs).toISOString();
-    for (const [recipientId, rows] of byRecipient) {
-      if (this.job.revealsSent?.includes(recipientId)) continue;
-      const recipient = rows[0]!.recipient;
-      const sent = await this.deps.bulkReporting.sendRevealCard(recipient, { jobId: this.job.jobId, displayNames: rows.map((r) => r.request.displayName), expiresAt });
-      await this.deps.audit.append(bulkEvent(this.deps, this.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
-        recipientId, accounts: rows.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
-      }));
-      if (sent.kind === 'delivered') await this.update((job) => ({ ...job, revealsSent: [...(job.revealsSent ?? []), recipientId] }));
-    }
-  }
-
   private nextBatch(taken: Set<number>): { kind: 'rows'; rows: BulkRowRecord[] } | { kind: 'wait'; ms: number } | { kind: 'finished' } {
     const now = this.deps.clock.now().getTime();
-    const open = this.job.rows.filter((r) => (r.state === 'pending' || r.state === 'creating') && !taken.has(r.rowNumber));
+    const open = this.record.rows((r) => (r.state === 'pending' || r.state === 'creating') && !taken.has(r.rowNumber));
     const inFlight = taken.size > 0;
     if (open.length === 0) return inFlight ? { kind: 'wait', ms: 50 } : { kind: 'finished' };
-    const ready = open.filter((r) => r.state === 'pending' && (!r.notBefore || Date.parse(r.notBefore) <= now)).slice(0, this.deps.bulkPolicy.batchSize);
+    const { batchSize } = this.deps.bulkPolicy;
+    const ready = open.filter((r) => r.state === 'pending' && (!r.notBefore || Date.parse(r.notBefore) <= now)).slice(0, batchSize);
     if (ready.length === 0) {
       // Rows left `creating` by an ambiguous answer are read back (none of them is in flight).
-      const unsettled = open.filter((r) => r.state === 'creating').slice(0, this.deps.bulkPolicy.batchSize);
+      const unsettled = open.filter((r) => r.state === 'creating').slice(0, batchSize);
       if (unsettled.length > 0) {
         for (const row of unsettled) taken.add(row.rowNumber);
         return { kind: 'rows', rows: unsettled };
@@ -170,40 +177,28 @@ class BulkRun {
   }
 
   private async sendBatch(rows: BulkRowRecord[]): Promise<void> {
-    if (rows.every((r) => r.state === 'creating')) {
-      await this.readBack(rows);
-      return;
-    }
     const { policy } = this.deps;
     // The password is sealed and the row marked `creating` BEFORE its POST, so a crash
     // after the POST finds the row and sends the same password again, or finds our account.
-    await Promise.all(rows.map((row) => this.ensureCredentials(row)));
+    await Promise.all(rows.map((row) => this.ensurePassword(row)));
     for (const row of rows) {
-      this.change(row.rowNumber, { state: 'creating', marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber), attempts: row.attempts + 1 });
+      this.record.change(row.rowNumber, { state: 'creating', marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber), attempts: row.attempts + 1 });
     }
-    await this.flush();
-    const items: BulkCreateItem[] = await Promise.all(rows.map(async (row) => {
-      const credentialId = credentialIdForRow(this.job.jobId, row.rowNumber);
-      const entry = await this.deps.credentials.get(credentialId);
-      if (!entry) throw new Error(`Credentials ${credentialId} are not stored`);
-      return {
-        key: String(row.rowNumber), draft: userDraftFrom(row.request),
-        password: await this.deps.vault.unseal(entry.credentials.password, { requestId: credentialId }),
-        marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber),
-      };
-    }));
+    await this.record.flush();
+    const items: BulkCreateItem[] = await Promise.all(rows.map(async (row) => ({
+      key: String(row.rowNumber), draft: userDraftFrom(row.request), password: await this.passwordForPost(row),
+      marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber),
+    })));
     const answer = await this.deps.bulkDirectory.createUsers(items);
-    if (answer.throttleLimitPercentage !== undefined && answer.throttleLimitPercentage > this.deps.bulkPolicy.slowDownAbove) {
-      this.pause(1000);
-    }
+    this.paces.directoryWrites.observeUsedShare(answer.throttleLimitPercentage);
     const conflicts: BulkRowRecord[] = [];
     for (const row of rows) {
       const outcome: CreateUserOutcome = answer.outcomes[String(row.rowNumber)] ?? { kind: 'ambiguous' };
-      const current = this.rowOf(row.rowNumber);
+      const current = this.record.row(row.rowNumber);
       if (outcome.kind === 'conflict' && outcome.property === 'userPrincipalName') conflicts.push(current);
       else await this.applyOutcome(current, outcome);
     }
-    await this.flush();
+    await this.record.flush();
     if (conflicts.length > 0) await this.readBack(conflicts);
   }
 
@@ -211,36 +206,35 @@ class BulkRun {
     const { maxRowAttempts } = this.deps.bulkPolicy;
     switch (outcome.kind) {
       case 'created':
-        this.change(row.rowNumber, { state: 'created', objectId: outcome.user.id, notBefore: undefined });
+        this.record.change(row.rowNumber, { state: 'created', objectId: outcome.user.id, notBefore: undefined });
         return;
       case 'throttled': {
-        // 429 means this item was not applied: it goes again after its Retry-After, and so does everyone.
-        const waitMs = (outcome.retryAfterSeconds ?? 2 ** Math.min(row.attempts, 5)) * 1000;
-        this.pause(waitMs);
-        this.change(row.rowNumber, { state: 'pending', notBefore: new Date(this.deps.clock.now().getTime() + waitMs).toISOString() });
+        // 429 means this item was not applied: it goes again after its Retry-After, and nobody sends before then.
+        this.paces.directoryWrites.onThrottled(outcome.retryAfterSeconds);
+        this.record.change(row.rowNumber, { state: 'pending', notBefore: new Date(this.paces.directoryWrites.heldUntil()).toISOString() });
         return;
       }
       case 'ambiguous':
         // The account may or may not exist: the row stays `creating` and is read back.
-        if (row.attempts >= maxRowAttempts) this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_UNKNOWN() });
+        if (row.attempts >= maxRowAttempts) this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_UNKNOWN() });
         return;
       case 'conflict':
-        this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
+        this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
         return;
       case 'rejected':
         if (outcome.reason === 'password' && row.passwordAttempts + 1 < this.deps.policy.maxPasswordAttempts) {
           // Refused, so nothing was created: a new password is safe.
           await this.replacePassword(row);
-          this.change(row.rowNumber, { state: 'pending', passwordAttempts: row.passwordAttempts + 1 });
+          this.record.change(row.rowNumber, { state: 'pending', passwordAttempts: row.passwordAttempts + 1 });
           return;
         }
-        this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_REJECTED(outcome.detail ?? outcome.reason) });
+        this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_REJECTED(outcome.detail ?? outcome.reason) });
     }
   }
 
   /** Rows whose POST may have been applied: our marker → created; another account → taken; nothing → send again. */
   private async readBack(rows: readonly BulkRowRecord[]): Promise<void> {
-    await this.inParallel(rows, async (row) => {
+    await inLanes(rows, this.deps.bulkPolicy.concurrentBatches * 2, async (row) => {
       let found;
       try {
         found = await this.deps.directory.findUserByUpn(row.request.userPrincipalName);
@@ -248,16 +242,22 @@ class BulkRun {
         if (error instanceof DirectoryError) return; // still unknown: read again later
         throw error;
       }
-      const current = this.rowOf(row.rowNumber);
-      if (found && found.marker === current.marker) this.change(row.rowNumber, { state: 'created', objectId: found.id });
-      else if (found) this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
-      else if (current.attempts >= this.deps.bulkPolicy.maxRowAttempts) this.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_UNKNOWN() });
-      else this.change(row.rowNumber, { state: 'pending' });
+      const current = this.record.row(row.rowNumber);
+      if (found && found.marker === current.marker) this.record.change(row.rowNumber, { state: 'created', objectId: found.id });
+      else if (found) this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_TAKEN(row.request.userPrincipalName) });
+      else if (current.attempts >= this.deps.bulkPolicy.maxRowAttempts) this.record.change(row.rowNumber, { state: 'failed', problem: sayBulk.ROW_UNKNOWN() });
+      else this.record.change(row.rowNumber, { state: 'pending' });
     });
-    await this.flush();
+    await this.record.flush();
   }
 
-  private async ensureCredentials(row: BulkRowRecord): Promise<void> {
+  /** Handing over only a pass (TAP_MODE=instead): the row keeps no password at all. */
+  private get passwordless(): boolean {
+    return this.job.tapMode === 'instead';
+  }
+
+  private async ensurePassword(row: BulkRowRecord): Promise<void> {
+    if (this.passwordless) return;
     const credentialId = credentialIdForRow(this.job.jobId, row.rowNumber);
     if (await this.deps.credentials.get(credentialId)) return;
     await this.deps.credentials.create({
@@ -267,7 +267,24 @@ class BulkRun {
     });
   }
 
+  /**
+   * The password the POST carries: the row's sealed one; or, passwordless, a fresh one nobody is
+   * ever given — POST /users requires a password
+   * (https://learn.microsoft.com/graph/api/user-post-users#request-body), and a pass replaces it.
+   */
+  private async passwordForPost(row: BulkRowRecord): Promise<Secret> {
+    const { request } = row;
+    if (this.passwordless) {
+      return generateTemporaryPassword(this.deps.random, this.deps.policy.password, [request.givenName, request.surname, request.alias, request.displayName, request.mailNickname]);
+    }
+    const credentialId = credentialIdForRow(this.job.jobId, row.rowNumber);
+    const entry = await this.deps.credentials.get(credentialId);
+    if (!entry?.credentials.password) throw new Error(`Credentials ${credentialId} are not stored`);
+    return this.deps.vault.unseal(entry.credentials.password, { requestId: credentialId });
+  }
+
   private async replacePassword(row: BulkRowRecord): Promise<void> {
+    if (this.passwordless) return;
     const credentialId = credentialIdForRow(this.job.jobId, row.rowNumber);
     const entry = await this.deps.credentials.get(credentialId);
     if (!entry) return;
@@ -276,104 +293,41 @@ class BulkRun {
 
   /**
    * The managers of the created rows, 20 links to a JSON batch, batches in flight as for the
-   * accounts. A throttled link goes again after its Retry-After, at most maxRowAttempts times;
-   * a link that fails never undoes its account (the results sheet says "manager not set").
+   * accounts and let through by the same write budget (each link is a directory write). A
+   * throttled link goes again after its Retry-After, at most maxRowAttempts times; a link that
+   * fails never undoes its account (the results sheet says "manager not set").
    */
-  private async assignManagers(): Promise<void> {
-    const { batchSize, maxRowAttempts } = this.deps.bulkPolicy;
-    let rows = this.job.rows.filter((r) => r.state === 'created' && r.manager === 'pending' && r.objectId && r.managerId);
+  async assignManagers(): Promise<void> {
+    const { batchSize, maxRowAttempts, concurrentBatches } = this.deps.bulkPolicy;
+    let rows = this.record.rows((r) => r.state === 'created' && r.manager === 'pending' && r.objectId !== undefined && r.managerId !== undefined);
     for (let round = 1; rows.length > 0; round += 1) {
+      const batches: BulkRowRecord[][] = [];
+      for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
       const again: BulkRowRecord[] = [];
-      let waitSeconds = 0;
-      const batches = Array.from({ length: Math.ceil(rows.length / batchSize) }, (_, i) => rows.slice(i * batchSize, (i + 1) * batchSize));
-      await this.inParallel(batches, async (batch) => {
+      await inLanes(batches, concurrentBatches, async (batch) => {
+        await this.paces.directoryWrites.take(batch.length);
         const outcomes = await this.deps.bulkDirectory.setManagers(batch.map((row) => ({ key: String(row.rowNumber), userId: row.objectId!, managerId: row.managerId! })))
           .catch(() => ({} as Readonly<Record<string, ManagerLinkOutcome>>));
         for (const row of batch) {
           const outcome = outcomes[String(row.rowNumber)] ?? { kind: 'throttled' as const };
-          if (outcome.kind === 'throttled' && round < maxRowAttempts) {
-            again.push(row);
-            waitSeconds = Math.max(waitSeconds, outcome.retryAfterSeconds ?? 2 ** round);
-          } else {
-            this.change(row.rowNumber, { manager: outcome.kind === 'set' ? 'set' : 'failed' });
-          }
+          if (outcome.kind === 'throttled') this.paces.directoryWrites.onThrottled(outcome.retryAfterSeconds ?? 2 ** round);
+          if (outcome.kind === 'throttled' && round < maxRowAttempts) again.push(row);
+          else this.record.change(row.rowNumber, { manager: outcome.kind === 'set' ? 'set' : 'failed' });
         }
-      }, Math.max(1, this.deps.bulkPolicy.concurrentBatches));
-      await this.flush();
-      if (again.length > 0) await this.deps.clock.sleep(Math.min(waitSeconds * 1000, this.deps.policy.maxWaitMs));
+        await this.record.flush();
+        await this.showProgress(false);
+      });
       rows = again;
     }
-  }
-
-  // ------------------------------------------------------------------ pace
-
-  private pause(ms: number): void {
-    this.pauseUntil = Math.max(this.pauseUntil, this.deps.clock.now().getTime() + ms);
-  }
-
-  private async waitForBudget(): Promise<void> {
-    const wait = this.pauseUntil - this.deps.clock.now().getTime();
-    if (wait > 0) await this.deps.clock.sleep(wait);
-  }
-
-  private async inParallel<T>(items: readonly T[], work: (item: T) => Promise<unknown>, lanes = Math.max(1, this.deps.bulkPolicy.concurrentBatches * 2)): Promise<void> {
-    const queue = [...items];
-    await Promise.all(Array.from({ length: Math.min(lanes, queue.length) }, async () => {
-      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-    }));
-  }
-
-  // ------------------------------------------------------------------ the record
-
-  private pendingChanges = new Map<number, RowChange>();
-
-  private rowOf(rowNumber: number): BulkRowRecord {
-    const row = this.job.rows.find((r) => r.rowNumber === rowNumber);
-    if (!row) throw new Error(`Bulk ${this.job.jobId} has no row ${rowNumber}`);
-    const change = this.pendingChanges.get(rowNumber);
-    return change ? { ...row, ...change } : row;
-  }
-
-  /** Notes a change of one row; `flush` writes all noted changes in one compare-and-set. */
-  private change(rowNumber: number, change: RowChange): void {
-    this.pendingChanges.set(rowNumber, { ...this.pendingChanges.get(rowNumber), ...change });
-  }
-
-  private flush(): Promise<void> {
-    return this.update((job) => job);
-  }
-
-  /** Applies `mutate` and the noted row changes to the job and writes it (one write at a time), renewing the lease. */
-  private update(mutate: (job: BulkJob) => BulkJob): Promise<void> {
-    const next = this.writing.then(async () => {
-      const changes = this.pendingChanges;
-      this.pendingChanges = new Map();
-      const rows = changes.size === 0 ? this.job.rows : this.job.rows.map((r) => {
-        const change = changes.get(r.rowNumber);
-        return change ? { ...r, ...change } : r;
-      });
-      const job: BulkJob = { ...mutate({ ...this.job, rows }), updatedAt: this.deps.clock.now().toISOString() };
-      const withLease = job.status === 'done' ? job : { ...job, lease: this.leaseFor() };
-      const written = await this.deps.bulkJobs.update(withLease, this.stored.version);
-      if (written.kind === 'conflict') throw new LeaseLost(`Bulk ${job.jobId} was changed by another run`);
-      this.stored = { job: withLease, version: written.version };
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
-  }
-
-  private leaseFor(): { owner: string; until: string } {
-    return { owner: this.deps.instanceId, until: new Date(this.deps.clock.now().getTime() + this.deps.policy.leaseMs).toISOString() };
   }
 
   // ------------------------------------------------------------------ progress
 
   private progress(finished: boolean): BulkProgress {
-    return { jobId: this.job.jobId, ticketReference: this.job.ticketReference, ...countRows(this.job), finished };
+    return progressOf(this.job, finished);
   }
 
-  /** The admin's progress card, updated in place at most every progressEveryMs (always at the start and the end). */
-  private async showProgress(force: boolean): Promise<void> {
+  async showProgress(force: boolean): Promise<void> {
     const now = this.deps.clock.now().getTime();
     if (!force && now - this.lastProgressAt < this.deps.bulkPolicy.progressEveryMs) return;
     this.lastProgressAt = now;
@@ -381,12 +335,35 @@ class BulkRun {
       .catch(() => ({ messageId: undefined })); // a missed update is repaired by the next one
     if (shown.messageId && shown.messageId !== this.job.progressMessageId) {
       const messageId = shown.messageId;
-      await this.update((job) => ({ ...job, progressMessageId: messageId })).catch(() => undefined);
+      await this.record.update((job) => ({ ...job, progressMessageId: messageId })).catch((error: unknown) => {
+        if (error instanceof LeaseLost) throw error;
+      });
     }
   }
 }
 
-/** The results sheet's lines: one per row, what came of it, never a secret. */
+/** What the progress card shows: the accounts, and the passes and welcome mails once there are any. */
+export function progressOf(job: BulkJob, finished: boolean): BulkProgress {
+  const counts = countRows(job);
+  let passes = { issued: 0, failed: 0, total: 0 };
+  let mails = { sent: 0, notSent: 0, total: 0 };
+  for (const row of job.rows) {
+    if (row.tap !== undefined) {
+      passes = { issued: passes.issued + (row.tap === 'issued' ? 1 : 0), failed: passes.failed + (row.tap === 'failed' ? 1 : 0), total: passes.total + 1 };
+    }
+    const mail = row.welcomeMail?.state;
+    if (mail !== undefined) {
+      const settled = mail !== 'pending' && mail !== 'sending';
+      mails = { sent: mails.sent + (mail === 'sent' ? 1 : 0), notSent: mails.notSent + (settled && mail !== 'sent' ? 1 : 0), total: mails.total + 1 };
+    }
+  }
+  return {
+    jobId: job.jobId, ticketReference: job.ticketReference, ...counts, finished,
+    ...(passes.total > 0 ? { passes } : {}), ...(mails.total > 0 ? { mails } : {}),
+  };
+}
+
+/** The results sheet's lines: one per row, what came of it and of each part of its hand-over, never a secret. */
 export function resultLines(job: BulkJob): BulkResultLine[] {
   return job.rows.map((row) => ({
     rowNumber: row.rowNumber,
@@ -395,5 +372,27 @@ export function resultLines(job: BulkJob): BulkResultLine[] {
     outcome: row.state === 'created' ? 'created' : row.state === 'failed' ? 'failed' : 'not finished',
     objectId: row.objectId,
     problem: row.problem ?? (row.state === 'created' && row.manager === 'failed' ? sayBulk.MANAGER_NOT_SET() : undefined),
+    temporaryAccessPass: passLine(row),
+    welcomeMail: mailLine(row),
   }));
+}
+
+function passLine(row: BulkRowRecord): string | undefined {
+  if (row.state !== 'created' || row.tap === undefined) return undefined;
+  if (row.tap === 'issued') return sayBulk.TAP_ISSUED(row.tapFrom);
+  if (row.tap === 'failed') return row.tapProblem;
+  return sayBulk.NOT_YET();
+}
+
+function mailLine(row: BulkRowRecord): string | undefined {
+  const to = row.personalEmail;
+  if (!to) return undefined;
+  if (row.state !== 'created') return sayBulk.MAIL_NOT_SENT(to, sayBulk.NO_ACCOUNT());
+  switch (row.welcomeMail?.state) {
+    case 'sent': return sayBulk.MAIL_SENT(to);
+    case 'unconfirmed': return sayBulk.MAIL_UNCONFIRMED(to);
+    case 'failed':
+    case 'off': return sayBulk.MAIL_NOT_SENT(to, row.welcomeMail.reason ?? '');
+    default: return sayBulk.NOT_YET();
+  }
 }

@@ -13,7 +13,8 @@
 import { describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf } from './credentials.js';
-import type { MailOutcome, StoredRequest, WelcomeMail } from './ports.js';
+import type { CredentialContents, MailOutcome, StoredRequest, WelcomeMail } from './ports.js';
+import type { OnboardingRequest } from './request.js';
 import type { OnboardingRecord, WelcomeMailState } from './request-record.js';
 import { claimStep, heldElsewhere, moveTo, requireRequest, stop, withProblem, type StepResult } from './record-kernel.js';
 import { say } from './sentences.js';
@@ -64,18 +65,29 @@ export async function sendWelcomeEmail(deps: OnboardingDependencies, stored: Sto
 
 /** What the template needs, from the record: names, dates and people, never a secret. */
 function welcomeMailFor(deps: OnboardingDependencies, record: OnboardingRecord, to: string, copyTo: string | undefined): WelcomeMail {
-  const request = requireRequest(record);
+  return welcomeMailOf({
+    requestId: record.requestId, request: requireRequest(record), to, copyTo, secretHolder: secretHolderOf(record),
+    contents: record.credentials ? contentsOf(deps, record.credentials) : 'password', contact: record.requester.name,
+  });
+}
+
+/** A welcome mail for one new account (a request, or a bulk row): names, dates and people, never a secret. */
+export function welcomeMailOf(parts: {
+  readonly requestId: string; readonly request: OnboardingRequest; readonly to: string; readonly copyTo?: string | undefined;
+  readonly secretHolder: string; readonly contents: CredentialContents; readonly contact: string;
+}): WelcomeMail {
+  const { request } = parts;
   return {
-    requestId: record.requestId,
-    to,
-    ...(copyTo ? { copyTo } : {}),
+    requestId: parts.requestId,
+    to: parts.to,
+    ...(parts.copyTo ? { copyTo: parts.copyTo } : {}),
     givenName: request.givenName,
     displayName: request.displayName,
     userPrincipalName: request.userPrincipalName,
     startDate: request.employeeHireDate?.slice(0, 10),
-    secretHolder: secretHolderOf(record),
-    contents: record.credentials ? contentsOf(deps, record.credentials) : 'password',
-    contact: record.requester.name,
+    secretHolder: parts.secretHolder,
+    contents: parts.contents,
+    contact: parts.contact,
     ticketReference: request.ticketReference,
   };
 }

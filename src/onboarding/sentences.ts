@@ -432,4 +432,41 @@ export const sayBulk = {
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',
   FILE_UNREADABLE: () => 'I could not download the file from Teams. Send it again, or paste the sheet into the message.',
+
+  // --- the same promises as a single request, per row
+  NAME_TAKEN: (upn: string) => `${upn} already belongs to another account: give this row another user name.`,
+  REVIEW_CREDENTIALS: (mode: 'off' | 'alongside' | 'instead') =>
+    mode === 'instead' ? 'Each recipient reveals a Temporary Access Pass per account, valid from its start date; no password is created or shown.'
+      : mode === 'alongside' ? 'Each recipient reveals a temporary password and a Temporary Access Pass per account (the pass valid from its start date).'
+        : 'Each recipient reveals a temporary password per account; it must be changed at the first sign-in.',
+  REVIEW_WELCOME_MAILS: (count: number, on: boolean) =>
+    on ? `${count} welcome email${count === 1 ? '' : 's'} will go to the personal addresses in the sheet once the accounts exist (never a password or pass).`
+      : `${count} row${count === 1 ? ' gives' : 's give'} a personal email, but no welcome email is sent: no service mailbox is configured (WELCOME_MAIL_FROM).`,
+  CONFIRMATIONS_INTRO: (count: number) => `${count} thing${count === 1 ? '' : 's'} to confirm before Create all — tick each row, or once for the whole sheet:`,
+  CONFIRM_ROW_START_DATE: (row: number, date: string, why: 'past' | 'far-ahead') =>
+    `Row ${row}: the start date ${date} is ${why === 'past' ? 'already past' : 'more than a year from today'}; it is written into the account as the hire date.`,
+  CONFIRM_ROW_SECOND_ACCOUNT: (row: number, earlierUpn: string, instead: string) =>
+    `Row ${row}: I already created ${earlierUpn} for the same name. If this is another person, the row gets ${instead}; if it is the same person, remove the row.`,
+  CONFIRM_SHEET_TICKET: (ticket: string, earlierUpn: string) =>
+    `The ticket ${ticket} already produced ${earlierUpn}. If the sheet repeats that hire, remove the row.`,
+  CONFIRM_ALL_TOGGLE: () => 'Yes, all of these are right',
+  CONFIRM_ROW_TOGGLE: (row: number) => `Yes, row ${row} is right`,
+  CONFIRMATIONS_MISSING: (count: number) =>
+    `Nothing was created: ${count} thing${count === 1 ? '' : 's'} on the review card still need${count === 1 ? 's' : ''} a tick (each row, or once for the whole sheet).`,
+  TAP_NOT_ISSUED: (reason: string) => `not issued: ${reason}`,
+  TAP_NOT_ISSUED_PASSWORD_INSTEAD: (reason: string) => `not issued: ${reason}; the recipient reveals a temporary password instead`,
+  NO_CREDENTIAL: (reason: string) =>
+    `not issued: ${reason}; and no password could be set, so nobody holds a credential for this account: issue a pass or reset the password in the Entra admin center`,
+  TAP_ISSUED: (startDate: string | undefined) => (startDate ? `issued, valid from ${startDate}` : 'issued'),
+  MAIL_SENT: (to: string) => `sent to ${to}`,
+  MAIL_NOT_SENT: (to: string, reason: string) => `not sent to ${to}: ${reason}`,
+  MAIL_UNCONFIRMED: (to: string) => `unconfirmed for ${to}: the bot stopped between asking Exchange and hearing back; not sent again, to avoid a duplicate`,
+  NO_ACCOUNT: () => 'no account was created',
+  NOT_YET: () => 'not yet (the bulk has not finished)',
+  MAIL_THROTTLED_TOO_LONG: () => 'Exchange kept asking the bot to slow down for too long.',
+  REVEAL_INTRO: (contents: 'password' | 'password-and-tap' | 'tap') =>
+    contents === 'tap' ? 'Press Reveal to see their Temporary Access Passes here, visible to you only. Each pass works from the start date, for the first sign-in.'
+      : contents === 'password-and-tap' ? 'Press Reveal to see their temporary passwords and Temporary Access Passes here, visible to you only. Each person changes the password at the first sign-in.'
+        : 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
+  REVEALED_INSTRUCTIONS: (until: string) => `Give each person their credentials privately. They stay visible to you until ${until} UTC, then they are deleted.`,
 } as const;

@@ -114,7 +114,10 @@ function refused(problem: BulkProblem): BulkSheet {
 export function writeBulkResults(lines: readonly BulkResultLine[]): string {
   const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value ?? '');
   return stringify([
-    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem'],
-    ...lines.map((l) => [String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem)]),
+    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Temporary Access Pass', 'Welcome email'],
+    ...lines.map((l) => [
+      String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem),
+      safe(l.temporaryAccessPass), safe(l.welcomeMail),
+    ]),
   ]);
 }

@@ -20,7 +20,7 @@ import {
   runBulk, systemClock, userDraftFrom, type BulkDeskDependencies, type BulkSheet,
 } from '../../src/onboarding/index.js';
 import { InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets } from '../onboarding/fakes.js';
-import { admin, adminRoles, InMemoryBulkJobStore, RecordingBulkReporting } from '../onboarding/bulk-fakes.js';
+import { admin, adminRoles, InMemoryBulkJobStore, noHistory, RecordingBulkReporting } from '../onboarding/bulk-fakes.js';
 import { formatMs, formatRate } from './harness.js';
 
 const TLS_DIR = fileURLToPath(new URL('../../.local/tls', import.meta.url));
@@ -99,7 +99,7 @@ async function bulkRun(rows: number): Promise<BulkFigures> {
       bulkReporting: new RecordingBulkReporting(), bulkPolicy: { ...defaultBulkPolicy, maxRows: rows },
       delivery: new RecordingDelivery(), tickets: new RecordingTickets(), store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(),
       credentials: new InMemoryCredentialStore(), vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'bench' }),
-      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(),
+      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(), history: noHistory,
     };
     await deps.directory.listDomains(); // token and connections warm, as in a running bot
     const counter = countRequests(tenant);

@@ -44,11 +44,23 @@ const cards: Record<string, Record<string, unknown>> = {
     requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' },
     recipient: { name: 'Megan Bowen', role: 'the manager' }, objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', notes: [`Welcome email sent to ${form.personalEmail}.`],
   }),
-  'bulk-review': bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [] }),
+  'bulk-review': bulkReviewCard({
+    kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [], tapMode: 'instead', welcomeMails: 12, mailer: true,
+    confirmations: [
+      { kind: 'start-date', rowNumber: 4, startDate: '2025-01-06', why: 'past' },
+      { kind: 'second-account', rowNumber: 7, why: 'same-name', earlierUserPrincipalName: 'nora.lindqvist@contoso.com', earlierRequestId: 'r1', instead: 'nora.lindqvist2@contoso.com' },
+    ],
+  }),
   'bulk-problems': bulkReviewCard({ kind: 'problems', rowCount: 50, badRows: 2, problems: [{ rowNumber: 3, message: 'The usage location is required.' }, { rowNumber: 9, message: 'The personal email must be one address, like adele@example.com.' }], notes: [] }),
   'bulk-progress': bulkProgressCard(progress),
-  'bulk-reveal': bulkRevealCard({ jobId: 'bulk-1', displayNames: ['Nora Lindqvist', 'Liv Sandberg', 'Tove Lindgren'], expiresAt: '2026-12-02T10:00:00.000Z' }),
-  'bulk-revealed': bulkRevealedCard({ kind: 'shown', accounts: [{ displayName: 'Nora Lindqvist', password: new Secret('7+k&Q2YKqh26pYNu') }, { displayName: 'Liv Sandberg', password: new Secret('Z!NcR$qFm4WvXe2b') }], gone: 1, visibleUntil: '2026-12-01T10:52:00.000Z' }),
+  'bulk-reveal': bulkRevealCard({ jobId: 'bulk-1', displayNames: ['Nora Lindqvist', 'Liv Sandberg', 'Tove Lindgren'], contents: 'password-and-tap', expiresAt: '2026-12-02T10:00:00.000Z' }),
+  'bulk-revealed': bulkRevealedCard({
+    kind: 'shown', gone: 1, visibleUntil: '2026-12-01T10:52:00.000Z',
+    accounts: [
+      { displayName: 'Nora Lindqvist', password: new Secret('7+k&Q2YKqh26pYNu'), temporaryAccessPass: new Secret('Z!NcR$qF') },
+      { displayName: 'Liv Sandberg', password: new Secret('Z!NcR$qFm4WvXe2b'), temporaryAccessPass: new Secret('p9#Lk2Wq') },
+    ],
+  }),
 };
 
 async function render(page: Page, card: Record<string, unknown>, width: number): Promise<void> {

@@ -10,11 +10,11 @@ import { createGraphDirectory, type GraphDirectoryOptions } from '../../src/dire
 import { createGraphBulkDirectory } from '../../src/directory/graph-bulk-directory.js';
 import {
   createAesGcmSecretVault, cryptoRandom, decideBulk, defaultBulkPolicy, defaultOnboardingPolicy, reviewBulkSheet, runBulk,
-  systemClock, type BulkDeskDependencies,
+  Secret, systemClock, type BulkDeskDependencies,
 } from '../../src/onboarding/index.js';
 import { readBulkSheet } from '../../src/request-reading/bulk-sheet.js';
 import { InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets } from '../onboarding/fakes.js';
-import { admin, adminRoles, InMemoryBulkJobStore, RecordingBulkReporting } from '../onboarding/bulk-fakes.js';
+import { admin, adminRoles, InMemoryBulkJobStore, noHistory, RecordingBulkReporting } from '../onboarding/bulk-fakes.js';
 
 let tenant: LocalTenant;
 
@@ -46,7 +46,7 @@ function world() {
     bulkJobs: new InMemoryBulkJobStore(), bulkReporting: reporting, bulkPolicy: { ...defaultBulkPolicy, progressEveryMs: 0 },
     delivery: new RecordingDelivery(), tickets: new RecordingTickets(), store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(),
     credentials: new InMemoryCredentialStore(), vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k' }),
-    clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bulk-test', roles: adminRoles(),
+    clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bulk-test', roles: adminRoles(), history: noHistory,
   };
   return { deps, reporting };
 }
@@ -103,17 +103,30 @@ describe('bulk onboarding against the local tenant', () => {
     const links = log.filter((e) => e.method === 'PUT' && /\/manager\/\$ref$/.test(e.path));
     expect(links).toHaveLength(25);
     expect(links.every((e) => e.batchPartId !== undefined && e.status === 204)).toBe(true);
-    expect(log.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch') && e.batchPartId === undefined)).toHaveLength(2 + 2); // 2 of creates, 2 of links
+    // 2 batches of name checks at the review, 2 of creates, 2 of links.
+    expect(log.filter((e) => e.method === 'POST' && e.path.endsWith('/$batch') && e.batchPartId === undefined)).toHaveLength(2 + 2 + 2);
+    expect(log.filter((e) => e.method === 'GET' && e.path.endsWith('/users') && e.batchPartId !== undefined)).toHaveLength(25);
     expect(reporting.results[0]?.lines.every((l) => l.outcome === 'created' && l.problem === undefined)).toBe(true);
   });
 
-  it('when a row names a user name that exists already, then that row fails with a sentence and the others are created', async () => {
+  it('when a row names a user name or mail nickname that exists already, then the review names that row, read 20 names to a batch, and nothing is created', async () => {
+    const { deps } = world();
+    const review = await reviewBulkSheet(deps, admin, readBulkSheet(csv(3, ['Adele Again,adele.vance@contoso.com,,No,US,REORG-9'])));
+    expect(review).toMatchObject({ kind: 'problems', badRows: 1, problems: [{ rowNumber: 6, message: 'adele.vance@contoso.com already belongs to another account: give this row another user name.' }] });
+    expect(bulkAccounts()).toHaveLength(0);
+  });
+
+  it('when a row\'s user name is taken after the review, then that row fails with a sentence and the others are created', async () => {
     const { deps, reporting } = world();
-    const jobId = await approved(deps, csv(3, ['Adele Again,adele.vance@contoso.com,,No,US,REORG-9']));
+    const jobId = await approved(deps, csv(3));
+    await createGraphDirectory(graphOptions()).createUser(
+      { userPrincipalName: 'bulk.1@contoso.com', mailNickname: 'bulk.1', displayName: 'Someone Else', givenName: 'Someone', surname: 'Else', usageLocation: 'US' },
+      new Secret('Xy7!kLm2#Pq9$Rt4'), 'someone-else',
+    );
     await runBulk(deps, jobId);
     expect(bulkAccounts()).toHaveLength(3);
-    expect(reporting.results[0]?.lines.find((l) => l.userPrincipalName === 'adele.vance@contoso.com'))
-      .toMatchObject({ outcome: 'failed', problem: 'adele.vance@contoso.com already belongs to another account.' });
+    expect(reporting.results[0]?.lines.find((l) => l.userPrincipalName === 'bulk.1@contoso.com'))
+      .toMatchObject({ outcome: 'failed', problem: 'bulk.1@contoso.com already belongs to another account.' });
   });
 });
 

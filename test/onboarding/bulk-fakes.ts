@@ -1,7 +1,7 @@
 import {
-  defaultBulkPolicy, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
+  defaultBulkPolicy, type BulkJobSummary, type BulkNameProbe, type NameHolder, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
   type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type CreateUserOutcome,
-  type BulkManagerLink, type ManagerLinkOutcome, type Requester, type RoleResolver, type StoredBulkJob,
+  type BulkManagerLink, type ManagerLinkOutcome, type OnboardingPolicy, type OnboardingRecord, type Requester, type RequestHistory, type RoleResolver, type StoredBulkJob,
 } from '../../src/onboarding/index.js';
 import { Crash, makeWorld, type World } from './fakes.js';
 
@@ -18,16 +18,20 @@ export class InMemoryBulkJobStore implements BulkJobStore {
     this.jobs.set(job.jobId, { json: JSON.stringify(job), version: 1 });
     return { kind: 'created' as const, version: '1' };
   }
-  async update(job: BulkJob, expectedVersion: string) {
+  /** Rows written by each update (all of them when the caller did not say which changed). */
+  rowsWritten = 0;
+  async update(job: BulkJob, expectedVersion: string, changedRows?: ReadonlySet<number>) {
     const row = this.jobs.get(job.jobId);
     if (!row || String(row.version) !== expectedVersion) return { kind: 'conflict' as const };
     this.writes += 1;
+    this.rowsWritten += changedRows?.size ?? job.rows.length;
     this.jobs.set(job.jobId, { json: JSON.stringify(job), version: row.version + 1 });
     return { kind: 'updated' as const, version: String(row.version + 1) };
   }
-  async listUnfinished() {
+  async listUnfinished(): Promise<BulkJobSummary[]> {
     const all = await Promise.all([...this.jobs.keys()].map((id) => this.get(id)));
-    return all.filter((s): s is StoredBulkJob => !!s && (s.job.status === 'approved' || s.job.status === 'running'));
+    return all.filter((s): s is StoredBulkJob => !!s && (s.job.status === 'approved' || s.job.status === 'running'))
+      .map(({ job }) => ({ jobId: job.jobId, status: job.status, lease: job.lease }));
   }
   async countSentSince(requesterId: string, since: Date) {
     return [...this.jobs.values()].map((r) => JSON.parse(r.json) as BulkJob)
@@ -41,6 +45,14 @@ export class FakeBulkDirectory implements BulkDirectory {
   largestBatch = 0;
   batchFaults: Array<'crash-midway' | 'throttle-half' | 'lost-after-apply' | 'near-budget'> = [];
   constructor(private readonly world: World) {}
+
+  nameChecks = 0;
+  async checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>> {
+    this.nameChecks += 1;
+    const answers: Record<string, readonly NameHolder[]> = {};
+    for (const probe of probes) answers[probe.key] = (await this.world.directory.checkNewAccount(probe)).holders;
+    return answers;
+  }
 
   async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {
     this.batches += 1;
@@ -98,6 +110,9 @@ export class RecordingBulkReporting implements BulkReporting {
 
 export const admin: Requester = { id: 'admin-1', name: 'Isaiah Langer' };
 
+/** A request history with no single requests in it. */
+export const noHistory: RequestHistory = { listByRequester: async () => ({ requests: [] }), findByTicketReference: async () => ({ requests: [] }) };
+
 export function adminRoles(adminIds: readonly string[] = [admin.id]): RoleResolver {
   return {
     roleOf: async (id) => (adminIds.includes(id) ? 'admin' : 'requester'),
@@ -109,7 +124,7 @@ export interface BulkWorld extends World {
   bulkDirectory: FakeBulkDirectory;
   bulkJobs: InMemoryBulkJobStore;
   bulkReporting: RecordingBulkReporting;
-  bulkDeps(instanceId?: string, policy?: Partial<BulkPolicy>): BulkDeskDependencies;
+  bulkDeps(instanceId?: string, policy?: Partial<BulkPolicy>, onboarding?: Partial<OnboardingPolicy>): BulkDeskDependencies;
 }
 
 export function makeBulkWorld(seed = 11): BulkWorld {
@@ -119,8 +134,17 @@ export function makeBulkWorld(seed = 11): BulkWorld {
   const bulkReporting = new RecordingBulkReporting();
   return {
     ...world, bulkDirectory, bulkJobs, bulkReporting,
-    bulkDeps: (instanceId = 'instance-a', policy = {}) => ({
-      ...world.deps(instanceId), bulkDirectory, bulkJobs, bulkReporting, roles: adminRoles(),
+    bulkDeps: (instanceId = 'instance-a', policy = {}, onboarding = {}) => ({
+      ...world.deps(instanceId, onboarding), bulkDirectory, bulkJobs, bulkReporting, roles: adminRoles(),
+      history: {
+        listByRequester: async () => ({ requests: [] }),
+        // The requests stored under a ticket, newest first (as the table index answers).
+        findByTicketReference: async (ticket: string, limit: number) => ({
+          requests: [...world.store.records.values()].map((r, i) => ({ record: JSON.parse(r.json) as OnboardingRecord, version: String(r.version), i }))
+            .filter(({ record }) => record.request?.ticketReference.toLowerCase() === ticket.toLowerCase())
+            .reverse().slice(0, limit).map(({ record, version }) => ({ record, version })),
+        }),
+      },
       bulkPolicy: { ...defaultBulkPolicy, ...policy },
     }),
   };

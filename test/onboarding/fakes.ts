@@ -9,7 +9,7 @@ import {
   type OnboardingDependencies, type OnboardingPolicy, type OnboardingRecord, type RandomSource, type Requester,
   type RequestStore, type StoredRequest, type Ticket, type TicketChannel, type TicketOutcome, type UserDraft,
   type VerifiedDomain, type CredentialStore, type StoredCredentials, type PasswordResetOutcome, type TemporaryAccessPassOutcome,
-  type TemporaryAccessPassRequest, type RevealNotice, DirectoryError, Secret,
+  type TemporaryAccessPassRequest, type RevealNotice, type MailOutcome, type WelcomeMail, type WelcomeMailer, DirectoryError, Secret,
 } from '../../src/onboarding/index.js';
 
 /** Thrown by a fake to stop the process in the middle of a step, like a crash. */
@@ -316,7 +316,21 @@ export class FakeDirectory implements Directory {
     return { kind: 'reset' };
   }
 
+  /** What the next passes do, in order: a 429 (no pass made), or a pass made and the process dead before it hears. */
+  tapFaults: Array<'throttled' | 'crash-after-issue'> = [];
+  /** Every pass request, in order (the user and the start asked for). */
+  readonly passRequests: Array<{ userId: string; request: TemporaryAccessPassRequest }> = [];
+
   async issueTemporaryAccessPass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
+    this.passRequests.push({ userId, request });
+    const fault = this.tapFaults.shift();
+    if (fault === 'throttled') return { kind: 'throttled', retryAfterSeconds: 2.5, graphRequestId: 'req-tap-429' };
+    const outcome = await this.issuePass(userId, request);
+    if (fault === 'crash-after-issue') throw new Crash('crash after the pass was made');
+    return outcome;
+  }
+
+  private async issuePass(userId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
     const account = [...this.accounts.values()].find((a) => a.id === userId);
     if (this.tapPolicy !== 'on') return { kind: 'refused', reason: this.tapPolicy, graphRequestId: 'req-tap' };
     // A user has at most one pass: Graph refuses a second one.
@@ -416,6 +430,20 @@ export function makeWorld(seed = 7): World {
       policy: { ...defaultOnboardingPolicy, credentials: { ...defaultOnboardingPolicy.credentials, delivery: 'message' as const }, ...policy },
     }),
   };
+}
+
+/** A mailer that answers as told (then 'sent'), keeping every mail it was asked to send. */
+export class ScriptedMailer implements WelcomeMailer {
+  readonly sent: WelcomeMail[] = [];
+  answers: Array<MailOutcome | 'crash-after-send' | 'hang'> = [];
+  release: () => void = () => {};
+  async sendWelcome(mail: WelcomeMail): Promise<MailOutcome> {
+    const answer = this.answers.shift() ?? { kind: 'sent' };
+    if (answer === 'hang') await new Promise<void>((resolve) => { this.release = resolve; });
+    this.sent.push(JSON.parse(JSON.stringify(mail)) as WelcomeMail);
+    if (answer === 'crash-after-send') throw new Crash('crash after sendMail');
+    return answer === 'hang' ? { kind: 'sent' } : answer;
+  }
 }
 
 export const requester: Requester = { id: '11111111-2222-3333-4444-555555555555', name: 'Megan Bowen' };

@@ -2,24 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   finalStatuses, onboard, processOnboardingRequest, resumeUnfinishedRequests, secretHolderOf,
-  type MailOutcome, type OnboardingRecord, type RequestIndex, type StoredRequest, type WelcomeMail, type WelcomeMailer,
+  type OnboardingRecord, type RequestIndex, type StoredRequest,
 } from '../../src/onboarding/index.js';
-import { Crash, form, makeWorld, requester, type InMemoryRequestStore } from './fakes.js';
+import { Crash, form, makeWorld, requester, ScriptedMailer, type InMemoryRequestStore } from './fakes.js';
 
 const LEASE_MS = 120_000;
-
-class ScriptedMailer implements WelcomeMailer {
-  readonly sent: WelcomeMail[] = [];
-  answers: Array<MailOutcome | 'crash-after-send' | 'hang'> = [];
-  release: () => void = () => {};
-  async sendWelcome(mail: WelcomeMail): Promise<MailOutcome> {
-    const answer = this.answers.shift() ?? { kind: 'sent' };
-    if (answer === 'hang') await new Promise<void>((resolve) => { this.release = resolve; });
-    this.sent.push(JSON.parse(JSON.stringify(mail)) as WelcomeMail);
-    if (answer === 'crash-after-send') throw new Crash('crash after sendMail');
-    return answer === 'hang' ? { kind: 'sent' } : answer;
-  }
-}
 
 function indexOf(store: InMemoryRequestStore): RequestIndex {
   return {

@@ -3,11 +3,15 @@
  * problem by row) and the progress card (done / failed / remaining and a bar), updated in
  * place. Never a user name with a secret, never a secret.
  */
-import { sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
+import {
+  CONFIRM_ALL_INPUT, confirmRowInput, sayBulk, type BulkConfirmation, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview,
+} from '../../onboarding/index.js';
 import { renderCard } from './render.js';
 
 /** Problems shown on one card; the rest are counted ("and 12 more"). */
 const MAX_PROBLEMS_SHOWN = 40;
+/** Confirmations listed with their own toggle; past these, the sheet's toggle confirms the rest too. */
+const MAX_CONFIRMATIONS_SHOWN = 20;
 
 interface Fact { title: string; value: string }
 
@@ -21,18 +25,38 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
       problems: more > 0 ? [...shown, `… and ${more} more.`] : shown,
       notes: [...review.notes],
       summary: sayBulk.REVIEW_PROBLEMS(review.badRows, review.rowCount),
+      ...noConfirmations,
     });
   }
+  const listed = review.confirmations.slice(0, MAX_CONFIRMATIONS_SHOWN);
+  const unlisted = review.confirmations.length - listed.length;
   return renderCard('bulk-review', {
     title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
       { title: 'Tickets', value: review.ticketReferences.join(', ') },
       { title: 'Credentials to', value: review.recipients.join(', ') },
+      { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
+      ...(review.welcomeMails > 0 ? [{ title: 'Welcome emails', value: sayBulk.REVIEW_WELCOME_MAILS(review.welcomeMails, review.mailer) }] : []),
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
     summary: sayBulk.REVIEW_READY(review.rowCount),
+    confirmIntro: sayBulk.CONFIRMATIONS_INTRO(review.confirmations.length),
+    confirmations: listed.map(confirmationView),
+    moreConfirmations: unlisted > 0 ? `… and ${unlisted} more, confirmed only with the toggle below.` : '',
+    confirmAllToggle: sayBulk.CONFIRM_ALL_TOGGLE(),
+    confirmAllInput: CONFIRM_ALL_INPUT,
   });
+}
+
+const noConfirmations = { confirmIntro: '', confirmations: [], moreConfirmations: '', confirmAllToggle: '', confirmAllInput: CONFIRM_ALL_INPUT };
+
+/** One confirmation on the review card: what to check, and its row's toggle (none for the sheet's own). */
+function confirmationView(c: BulkConfirmation): { text: string; id: string; toggle: string } {
+  const text = c.kind === 'start-date' ? sayBulk.CONFIRM_ROW_START_DATE(c.rowNumber, c.startDate, c.why)
+    : c.rowNumber === null ? sayBulk.CONFIRM_SHEET_TICKET(c.ticketReference ?? '', c.earlierUserPrincipalName)
+      : sayBulk.CONFIRM_ROW_SECOND_ACCOUNT(c.rowNumber, c.earlierUserPrincipalName, c.instead ?? '');
+  return c.rowNumber === null ? { text, id: '', toggle: '' } : { text, id: confirmRowInput(c.rowNumber), toggle: sayBulk.CONFIRM_ROW_TOGGLE(c.rowNumber) };
 }
 
 /** A plain card with one sentence (a decision's answer). */
@@ -56,6 +80,8 @@ export function bulkProgressCard(progress: BulkProgress) {
       { title: 'Done', value: String(progress.done) },
       { title: 'Failed', value: String(progress.failed) },
       { title: 'Remaining', value: String(progress.remaining) },
+      ...(progress.passes ? [{ title: 'Temporary Access Passes', value: `${progress.passes.issued} issued${progress.passes.failed > 0 ? `, ${progress.passes.failed} not issued` : ''} of ${progress.passes.total}` }] : []),
+      ...(progress.mails ? [{ title: 'Welcome emails', value: `${progress.mails.sent} sent${progress.mails.notSent > 0 ? `, ${progress.mails.notSent} not sent` : ''} of ${progress.mails.total}` }] : []),
       { title: 'Tickets', value: progress.ticketReference },
     ] satisfies Fact[],
     summary: progress.finished ? 'The results sheet is in the IT ticket channel.' : 'This card updates itself every few seconds.',
@@ -93,18 +119,20 @@ export function bulkRevealCard(notice: BulkRevealNotice) {
   return renderCard('bulk-reveal', {
     jobId: notice.jobId,
     title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
-    intro: 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
+    intro: sayBulk.REVEAL_INTRO(notice.contents),
     names: [...notice.displayNames],
     expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
   });
 }
 
-/** The answer to the recipient's Reveal click, in the invoke response only: display names and passwords. */
+/** The answer to the recipient's Reveal click, in the invoke response only: display names with each one's password and pass. */
 export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
   return renderCard('bulk-revealed', {
     title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
-    accounts: answer.accounts.map((a) => ({ displayName: a.displayName, password: a.password.reveal() })),
+    accounts: answer.accounts.map((a) => ({
+      displayName: a.displayName, password: a.password?.reveal() ?? '', pass: a.temporaryAccessPass ? `Pass: ${a.temporaryAccessPass.reveal()}` : '',
+    })),
     gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
-    instructions: `Give each person their password privately. They stay visible to you until ${answer.visibleUntil?.slice(11, 16) ?? '—'} UTC, then they are deleted.`,
+    instructions: sayBulk.REVEALED_INSTRUCTIONS(answer.visibleUntil?.slice(11, 16) ?? '—'),
   });
 }

@@ -29,7 +29,7 @@ describe('bulk cards', () => {
   });
 
   it('when a sheet is ready, then the card gives the counts and Create all / Cancel for this job', () => {
-    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [] }) as Card;
+    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [], tapMode: 'off', welcomeMails: 0, mailer: true, confirmations: [] }) as Card;
     expect(textOf(card)).toMatch(/^12 accounts to create/);
     expect(card.actions?.map((a) => [a.verb, a.data])).toEqual([['bulk.approve', { jobId: 'bulk-9' }], ['bulk.cancel', { jobId: 'bulk-9' }]]);
   });
