@@ -11,8 +11,7 @@ import { sayBulk, type BulkDesk } from '../onboarding/index.js';
 import { readBulkSheet } from '../request-reading/bulk-sheet.js';
 import { bulkReviewCard, bulkRevealedCard, bulkSentenceCard } from './cards/bulk-cards.js';
 import { personOf } from './onboarding-routes.js';
-
-export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+import { FILE_DOWNLOAD_INFO, downloadOverHttps, type DownloadResult } from './teams-files.js';
 
 export interface BulkConversationOptions {
   readonly desk: BulkDesk;
@@ -22,8 +21,6 @@ export interface BulkConversationOptions {
   /** Downloads an attachment (tests pass their own; production uses fetch over https). */
   readonly download?: (url: string, maxBytes: number) => Promise<DownloadResult>;
 }
-
-export type DownloadResult = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too-large' } | { readonly kind: 'failed' };
 
 type CardData = Record<string, unknown>;
 
@@ -92,25 +89,4 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     return '';
   });
   app.adaptiveCards.actionExecute<CardData>('bulk.cancel', (context, _state, data) => decide('cancel')(context, data));
-}
-
-/** GET over https with a size cap: the pre-authorised download URL Teams gives for a file in a 1:1 chat. */
-async function downloadOverHttps(url: string, maxBytes: number): Promise<DownloadResult> {
-  try {
-    if (new URL(url).protocol !== 'https:') return { kind: 'failed' };
-    const response = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'follow' });
-    if (!response.ok || !response.body) return { kind: 'failed' };
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) return { kind: 'too-large' };
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > maxBytes) return { kind: 'too-large' };
-      chunks.push(chunk);
-    }
-    return { kind: 'ok', text: new TextDecoder('utf-8').decode(Buffer.concat(chunks)) };
-  } catch {
-    return { kind: 'failed' };
-  }
 }
