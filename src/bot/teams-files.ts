@@ -67,7 +67,7 @@ export async function uploadToConsentedFile(upload: ConsentedUpload, bytes: Buff
     if (new URL(upload.uploadUrl).protocol !== 'https:' || bytes.length === 0) return false;
     const response = await fetch(upload.uploadUrl, {
       method: 'PUT',
-      body: bytes,
+      body: new Uint8Array(bytes),
       headers: { 'content-type': contentType, 'content-length': String(bytes.length), 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` },
       signal: AbortSignal.timeout(10_000),
     });
