@@ -2,7 +2,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { bulkProgressCard, bulkResultsMessages, bulkReviewCard } from '../../../src/bot/cards/bulk-cards.js';
-import { looksLikeBulkSheet } from '../../../src/bot/bulk-routes.js';
 import { writeBulkResults } from '../../../src/request-reading/bulk-sheet.js';
 import { textOf, type Card } from '../../support/cards.js';
 
@@ -43,14 +42,5 @@ describe('bulk cards', () => {
     const joined = messages.map((m) => /```csv\n([\s\S]*)```$/.exec(m.text)?.[1] ?? '').join('');
     expect(joined).toBe(csv);
     expect(parse(joined)).toHaveLength(1001);
-  });
-
-  it.each([
-    ['version:v1.0\nName [displayName] Required,Ticket', true],
-    ['Name [displayName],Ticket\nAna Ruiz,HR-1', true],
-    ['please create an account for Ana Ruiz', false],
-    ['version:v1.0', false],
-  ])('when a message reads %j, then it is taken for a sheet: %s', (text, expected) => {
-    expect(looksLikeBulkSheet(text)).toBe(expected);
   });
 });
