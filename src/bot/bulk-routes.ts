@@ -94,7 +94,7 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
   app.adaptiveCards.actionExecute<CardData>('bulk.approve', (context, _state, data) => decide('approve')(context, data));
   // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card.
   app.adaptiveCards.actionExecute<CardData>('bulk.reveal', async (context, _state, data) => {
-    const answer = await desk.revealCredentials(personOf(context), data.jobId);
+    const answer = await desk.revealCredentials(personOf(context), data.jobId, data.part);
     const body = answer.kind === 'refused'
       ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer.sentence }
       : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: bulkRevealedCard(answer) };

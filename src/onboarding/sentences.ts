@@ -428,7 +428,8 @@ export const sayBulk = {
   ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
   ROW_UNKNOWN: () => 'The directory did not say whether this account was created; IT should check it.',
   REVEAL_NOT_YOURS: () => 'Only the people named as recipients in this bulk can reveal its credentials; your click was recorded and nothing was shown.',
-  REVEAL_CARD_TITLE: (count: number) => `Credentials for ${count} new account${count === 1 ? '' : 's'}`,
+  REVEAL_CARD_TITLE: (count: number, part = 1, parts = 1) =>
+    `Credentials for ${count} new account${count === 1 ? '' : 's'}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
   REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',

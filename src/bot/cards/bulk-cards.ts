@@ -88,21 +88,22 @@ export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<
   }));
 }
 
-/** The bulk reveal card for a recipient: whose credentials, until when; no user name, no secret. */
+/** The bulk reveal card of one part for a recipient: whose credentials, until when; no user name, no secret. Reveal names its part. */
 export function bulkRevealCard(notice: BulkRevealNotice) {
   return renderCard('bulk-reveal', {
     jobId: notice.jobId,
-    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
+    part: notice.part,
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length, notice.part, notice.parts),
     intro: 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
     names: [...notice.displayNames],
     expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
   });
 }
 
-/** The answer to the recipient's Reveal click, in the invoke response only: display names and passwords. */
+/** The answer to the recipient's Reveal click on one part, in the invoke response only: display names and passwords. */
 export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
   return renderCard('bulk-revealed', {
-    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length, answer.part, answer.parts),
     accounts: answer.accounts.map((a) => ({ displayName: a.displayName, password: a.password.reveal() })),
     gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
     instructions: `Give each person their password privately. They stay visible to you until ${answer.visibleUntil?.slice(11, 16) ?? '—'} UTC, then they are deleted.`,
