@@ -3,8 +3,9 @@
  * problem by row) and the progress card (done / failed / remaining and a bar), updated in
  * place. Never a user name with a secret, never a secret.
  */
-import { sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
+import { MESSAGE_BUDGET_UTF16, sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
 import { renderCard } from './render.js';
+import { textInParts } from './text-parts.js';
 
 /** Problems shown on one card; the rest are counted ("and 12 more"). */
 const MAX_PROBLEMS_SHOWN = 40;
@@ -62,25 +63,15 @@ export function bulkProgressCard(progress: BulkProgress) {
   });
 }
 
-/** Teams refuses messages over ~28 KB: the sheet goes in parts well below that. */
-const RESULTS_PART_CHARS = 18_000;
+/** A part of the sheet with its heading and fence fits the 80 KB (UTF-16) a message is planned to hold. */
+const RESULTS_PART_CHARS = MESSAGE_BUDGET_UTF16 - 2_000;
 
 /**
  * The results sheet for the ticket channel: a summary, then the CSV (no secret) in code
  * blocks an admin copies into a spreadsheet, split at line ends into parts that fit a message.
  */
 export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<{ type: 'message'; text: string; textFormat: 'markdown' }> {
-  const lines = csv.split(/(?<=\n)/);
-  const parts: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    if (current.length + line.length > RESULTS_PART_CHARS && current !== '') {
-      parts.push(current);
-      current = '';
-    }
-    current += line;
-  }
-  if (current !== '') parts.push(current);
+  const parts = textInParts(csv, RESULTS_PART_CHARS);
   const heading = `Bulk ${progress.jobId} (tickets ${progress.ticketReference}): ${progress.done} created, ${progress.failed} failed, ${progress.remaining} not finished. Results sheet (no passwords):`;
   return parts.map((part, index) => ({
     type: 'message' as const, textFormat: 'markdown' as const,
