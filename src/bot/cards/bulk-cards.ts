@@ -28,13 +28,18 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
     title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
-      { title: 'Tickets', value: review.ticketReferences.join(', ') },
-      { title: 'Credentials to', value: review.recipients.join(', ') },
+      { title: 'Tickets', value: listed(review.ticketReferences) },
+      { title: 'Credentials to', value: listed(review.recipients) },
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
     summary: sayBulk.REVIEW_READY(review.rowCount),
   });
 }
+
+/** Names listed on a card, the first few and a count of the rest: a sheet may name a thousand tickets, and a card must fit one Teams message. */
+const MAX_LISTED = 20;
+const listed = (names: readonly string[]): string =>
+  names.length <= MAX_LISTED ? names.join(', ') : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
 
 /** A plain card with one sentence (a decision's answer). */
 export function bulkSentenceCard(text: string) {

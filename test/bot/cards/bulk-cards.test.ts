@@ -69,4 +69,12 @@ describe('bulk cards', () => {
       expect(JSON.stringify(revealedAnswer(part, index, parts.length)).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
     });
   });
+
+  it('when a ready sheet names 1,000 tickets and 1,000 recipients, then the review card lists the first 20 of each and counts the rest, within 80 KB', () => {
+    const many = (prefix: string) => Array.from({ length: 1000 }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}-${'x'.repeat(50)}`);
+    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: many('INC'), recipients: many('Person'), notes: [] }) as Card;
+    expect(textOf(card)).toContain('and 980 more');
+    expect(textOf(card)).toContain(`INC-0019-${'x'.repeat(50)} and 980 more`);
+    expect(JSON.stringify(card).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
+  });
 });
