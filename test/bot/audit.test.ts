@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuditCommand } from '../../src/bot/audit-routes.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, cardAction, channelMessage, fileConsentAnswer, personalMessage, type Person } from '../support/activities.js';
+import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { exportAuditCsv } from '../support/audit-export.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { clickReveal, revealCards } from '../support/credentials.js';
 
@@ -74,12 +75,8 @@ describe('the audit trail in Teams', () => {
   });
 
   it('when an admin asks for a requester as CSV and allows the file, then the CSV in her OneDrive has a header and one row per event', async () => {
-    const [reply] = await say(PEOPLE.alex, 'audit requester alex.wilber@contoso.com csv');
-    const consent = (reply!.activity.attachments as Array<{ contentType: string; name: string }>)[0]!;
-    expect(consent).toMatchObject({ contentType: 'application/vnd.microsoft.teams.card.file.consent', name: 'audit-requester-alex.wilber@contoso.com.csv' });
-    const answer = await bot.connector.files.consentAnswer(consent, 'accept');
-    expect((await bot.send(fileConsentAnswer(bot.connector.serviceUrl, PEOPLE.alex, answer, reply!.activityId))).status).toBe(200);
-    const csv = bot.connector.files.uploaded.at(-1)!.bytes.toString('utf8').trim().split('\r\n');
+    const csv = (await exportAuditCsv(bot, PEOPLE.alex, 'audit requester alex.wilber@contoso.com csv')).trim().split('\r\n');
+    expect(bot.connector.files.uploaded.at(-1)?.name).toBe('audit-requester-alex.wilber@contoso.com.csv');
     expect(csv[0]).toMatch(/^at,type,requestId,correlationId,actor,eventId/);
     expect(csv.some((line) => line.includes('account.created') && line.includes(upn))).toBe(true);
   });
