@@ -47,3 +47,4 @@ export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
 export * from './bulk-reveal.js';
+export * from './message-size.js';
