@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomically } from './certificates.js';
+import { parseMembershipRule } from './membership-rule.js';
 import type { StoredSecret } from './secrets.js';
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -27,6 +28,43 @@ const seedUser = z.object({
   mailbox: z.boolean().default(false),
 });
 
+/**
+ * A group as Entra keeps it (group resource, groups-overview): security (`groupTypes` [], securityEnabled),
+ * Microsoft 365 (`Unified`, mail-enabled), dynamic (`DynamicMembership` with a membershipRule, members
+ * computed), role-assignable (`isAssignableToRole`: security, never dynamic, membership changes need
+ * RoleManagement.ReadWrite.Directory), and the licences assigned to the group (group-based licensing).
+ */
+const seedGroup = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  mailNickname: z.string().min(1),
+  description: z.string().optional(),
+  members: z.array(guid).default([]),
+  groupTypes: z.array(z.enum(['Unified', 'DynamicMembership'])).default([]),
+  securityEnabled: z.boolean().default(true),
+  mailEnabled: z.boolean().default(false),
+  mail: z.string().optional(),
+  visibility: z.enum(['Public', 'Private', 'HiddenMembership']).optional(),
+  isAssignableToRole: z.boolean().optional(),
+  membershipRule: z.string().optional(),
+  membershipRuleProcessingState: z.enum(['On', 'Paused']).optional(),
+  assignedLicenses: z.array(z.object({ skuId: guid, disabledPlans: z.array(guid).default([]) })).default([]),
+}).superRefine((group, issues) => {
+  const dynamic = group.groupTypes.includes('DynamicMembership');
+  // group.md: "a dynamic group (groupTypes contains DynamicMembership)" has a membershipRule; a role-assignable
+  // group "must also be securityEnabled and cannot be a dynamic group".
+  if (dynamic !== (group.membershipRule !== undefined)) issues.addIssue({ code: 'custom', message: `group ${group.id}: DynamicMembership and membershipRule go together` });
+  if (group.isAssignableToRole && (dynamic || !group.securityEnabled)) issues.addIssue({ code: 'custom', message: `group ${group.id}: a role-assignable group is a security group and not dynamic` });
+  if (group.groupTypes.includes('Unified') && !group.mailEnabled) issues.addIssue({ code: 'custom', message: `group ${group.id}: a Microsoft 365 group is mail-enabled` });
+  if (group.membershipRule !== undefined) {
+    try {
+      parseMembershipRule(group.membershipRule);
+    } catch (error) {
+      issues.addIssue({ code: 'custom', message: `group ${group.id}: ${(error as Error).message}` });
+    }
+  }
+});
+
 /** The seed file's shape (src/local-tenant/seed.json). */
 export const seedSchema = z.object({
   tenantId: guid,
@@ -39,7 +77,7 @@ export const seedSchema = z.object({
     isInitial: z.boolean(),
   })),
   users: z.array(seedUser),
-  groups: z.array(z.object({ id: guid, displayName: z.string(), mailNickname: z.string(), description: z.string().optional(), members: z.array(guid) })),
+  groups: z.array(seedGroup),
   temporaryAccessPassPolicy: z.object({
     state: z.enum(['enabled', 'disabled']),
     minimumLifetimeInMinutes: z.number().int().min(10).max(43200),
@@ -74,7 +112,8 @@ export const seedSchema = z.object({
 });
 export type Seed = z.infer<typeof seedSchema>;
 export type Domain = Seed['domains'][number];
-export type Group = Seed['groups'][number];
+/** A group in the directory: the seed's fields plus when it was created. */
+export type Group = Seed['groups'][number] & { createdDateTime: string };
 export type TemporaryAccessPassPolicy = Seed['temporaryAccessPassPolicy'];
 export type Application = Seed['applications'][number];
 export type TeamsApp = Seed['teamsApps'][number];
@@ -217,7 +256,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
       managerId: managerId ?? null,
       forceChangePasswordNextSignIn: false,
     }, created)),
-    groups: structuredClone(seed.groups),
+    groups: seed.groups.map((group) => ({ ...structuredClone(group), createdDateTime: created.toISOString() })),
     temporaryAccessPassPolicy: { ...seed.temporaryAccessPassPolicy },
     bannedPasswords: [...seed.bannedPasswords],
     applications: structuredClone(seed.applications),
@@ -291,6 +330,12 @@ function upgrade(state: DirectoryState): DirectoryState {
     application.delegatedPermissions ??= [];
     application.isFallbackPublicClient ??= false;
   }
+  // Groups saved before group types and licences were played: plain security groups.
+  state.groups = state.groups.map((group) => ({
+    ...group,
+    groupTypes: group.groupTypes ?? [], securityEnabled: group.securityEnabled ?? true, mailEnabled: group.mailEnabled ?? false,
+    assignedLicenses: group.assignedLicenses ?? [], createdDateTime: group.createdDateTime ?? new Date(0).toISOString(),
+  }));
   for (const user of state.users) {
     user.password ??= null;
     user.signIn ??= { failedAttempts: 0, lockedUntil: null };

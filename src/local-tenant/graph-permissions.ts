@@ -6,6 +6,8 @@ export const USER_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All')
 export const DOMAIN_READ = anyOf('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const ORGANIZATION_READ = anyOf('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const GROUP_MEMBER_WRITE = anyOf('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All');
+// group-post-members: "To add members to a role-assignable group, the app must also be assigned the RoleManagement.ReadWrite.Directory permission."
+export const ROLE_MANAGEMENT_WRITE = anyOf('RoleManagement.ReadWrite.Directory');
 export const GROUP_READ = anyOf('GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const MEMBERSHIP_READ = [
   ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),

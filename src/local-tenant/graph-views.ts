@@ -1,7 +1,7 @@
-import { newDirectoryUser, type DirectoryState, type DirectoryUser, type Group } from './directory.js';
+import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
 import type { Literal } from './odata-filter.js';
 
-// How Graph shows directory objects: the full user, its default property set, groups, domains.
+// How Graph shows directory objects: the full user, its default property set, domains (groups: groups.ts).
 
 export const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
 
@@ -59,22 +59,6 @@ export function filterValue(user: DirectoryUser, property: string): Literal | Li
   if (Array.isArray(value)) return value as string[];
   if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
   return undefined;
-}
-
-export function groupView(group: Group): Record<string, unknown> {
-  return {
-    '@odata.type': '#microsoft.graph.group',
-    id: group.id,
-    deletedDateTime: null,
-    description: group.description ?? null,
-    displayName: group.displayName,
-    groupTypes: [],
-    mail: null,
-    mailEnabled: false,
-    mailNickname: group.mailNickname,
-    securityEnabled: true,
-    visibility: null,
-  };
 }
 
 export function domainView(domain: DirectoryState['domains'][number]): Record<string, unknown> {

@@ -4,6 +4,7 @@ import type { DirectoryState, DirectoryUser } from './directory.js';
 import type { FaultInjector, FaultSettingsInput } from './faults.js';
 import { setPassword } from './graph-api.js';
 import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
+import { membersOf } from './groups.js';
 import type { RequestLog } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, newRequestIds, notFound, type ApiResponse, type RequestIds } from './responses.js';
 import type { Throttler, ThrottlingSettings } from './throttling.js';
@@ -41,9 +42,13 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     };
     inspection.get('/', async (_request, reply) => ok(reply, {
       ...deps.index(),
-      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
     inspection.get('/users', async (_request, reply) => ok(reply, { value: deps.state().users.map(inspectionUserView) }));
+    // Groups with their kind and members as they are now (a dynamic group's from its rule).
+    inspection.get('/groups', async (_request, reply) => ok(reply, {
+      value: deps.state().groups.map((group) => ({ ...structuredClone(group), members: membersOf(group, deps.state()) })),
+    }));
     // The "update your password" step of Entra's interactive first sign-in (local convenience).
     inspection.post('/users/:id/changePassword', async (request, reply) => {
       const id = randomUUID();

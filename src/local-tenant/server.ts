@@ -204,7 +204,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         ? new MimeContent(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
         : parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
-      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId, roles: caller.roles };
       if (graphPath === '/$batch') {
         if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         const batchCaller = caller;
@@ -266,7 +266,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
           // leave as is: the operation reports a bad payload
         }
       }
-      result = executeGraph({ ...part, body, userId: caller.userId }, caller, ids);
+      result = executeGraph({ ...part, body, userId: caller.userId, roles: caller.roles }, caller, ids);
     }
     log.add({
       time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,

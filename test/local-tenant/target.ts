@@ -25,7 +25,7 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
@@ -112,6 +112,40 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
     },
     local,
     close: () => local.close(),
+  };
+}
+
+/** Groups of each kind the group tests read and change (group resource; groups-overview). */
+export interface GroupFixtures {
+  /** A security group (groupTypes [], not mail-enabled, not role-assignable) the bot's app may add members to. */
+  securityGroupId: string;
+  /** A Microsoft 365 group (groupTypes ["Unified"]). */
+  unifiedGroupId: string;
+  /** A dynamic group (DynamicMembership, processing On) and a user its rule includes. */
+  dynamicGroupId: string;
+  dynamicMemberId: string;
+  /** A role-assignable group (isAssignableToRole); the bot's app lacks RoleManagement.ReadWrite.Directory. */
+  roleAssignableGroupId: string;
+}
+
+/** Read when a group test asks, so a real-tenant run of the other files needs none of these variables. */
+export function groupFixtures(target: ConformanceTarget): GroupFixtures {
+  if (target.kind === 'real') {
+    return {
+      securityGroupId: required('CONFORMANCE_SECURITY_GROUP_ID'),
+      unifiedGroupId: required('CONFORMANCE_UNIFIED_GROUP_ID'),
+      dynamicGroupId: required('CONFORMANCE_DYNAMIC_GROUP_ID'),
+      dynamicMemberId: required('CONFORMANCE_DYNAMIC_MEMBER_ID'),
+      roleAssignableGroupId: required('CONFORMANCE_ROLE_ASSIGNABLE_GROUP_ID'),
+    };
+  }
+  // The seed's "Marketing Team", "Marketing", "All Sales (dynamic)" (Isaiah Langer is in Sales) and "Helpdesk Admins".
+  return {
+    securityGroupId: '6a1d3f0e-0000-4000-8000-0000000000c1',
+    unifiedGroupId: '6a1d3f0e-0000-4000-8000-0000000000c2',
+    dynamicGroupId: '6a1d3f0e-0000-4000-8000-0000000000c3',
+    dynamicMemberId: '00000000-0000-4000-8000-000000000023',
+    roleAssignableGroupId: '6a1d3f0e-0000-4000-8000-0000000000c4',
   };
 }
 
