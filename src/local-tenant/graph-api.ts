@@ -4,6 +4,7 @@ import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DeletedItemsApi } from './graph-deleted-items.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
 import { GroupsApi } from './graph-groups.js';
+import { LicensingApi } from './graph-licensing.js';
 import { accessDenied, sendMail } from './graph-mail.js';
 import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
@@ -65,6 +66,7 @@ export class GraphApi {
   private readonly deletedItems: DeletedItemsApi;
   private readonly teamwork: TeamworkApi;
   private readonly groups: GroupsApi;
+  private readonly licensing: LicensingApi;
 
   constructor(private readonly tenant: GraphTenant) {
     this.authenticationMethods = new AuthenticationMethodsApi({
@@ -73,6 +75,14 @@ export class GraphApi {
       save: () => tenant.save(),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
+    });
+    this.licensing = new LicensingApi({
+      state: () => tenant.state(),
+      save: () => tenant.save(),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
+      userView: (user, select) => this.userView(user, select),
     });
     this.groups = new GroupsApi({
       baseUrl: tenant.baseUrl,
@@ -134,6 +144,8 @@ export class GraphApi {
         return this.resolvePolicies(method, segments.join('/'), request);
       case 'appCatalogs':
         return this.teamwork.resolveAppCatalogs(method, rest, request);
+      case 'subscribedSkus':
+        return this.licensing.resolveSubscribedSkus(method, rest, request);
       default:
         throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${root}'.`);
     }
@@ -195,6 +207,10 @@ export class GraphApi {
         return { ...this.operation('sendMail', MAIL_SEND, 1, true, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied };
       case 'teamwork':
         return this.teamwork.resolveUserTeamwork(method, key, tail, request);
+      case 'assignLicense':
+        if (tail.length > 0) break;
+        if (method !== 'POST') throw methodNotAllowed();
+        return this.licensing.assignUserLicenseOperation(key, request);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;

@@ -108,7 +108,7 @@ export class GroupsApi {
   private resolveMembers(method: string, groupId: string, tail: string[], request: GraphRequest): GraphOperation {
     // GET /groups/{id}/members and …/members/microsoft.graph.user (direct members; the cast keeps users only).
     if (method === 'GET' && (tail.length === 0 || (tail.length === 1 && tail[0] === 'microsoft.graph.user'))) {
-      return this.ctx.operation('listGroupMembers', GROUP_READ, 2, false, (now) => this.listMembers(groupId, tail.length === 1, request, now));
+      return this.ctx.operation('listGroupMembers', GROUP_READ, 3, false, (now) => this.listMembers(groupId, tail.length === 1, request, now));
     }
     if (tail.length === 1 && tail[0] === '$ref') {
       if (method !== 'POST') throw methodNotAllowed();

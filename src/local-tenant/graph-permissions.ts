@@ -13,6 +13,12 @@ export const MEMBERSHIP_READ = [
   ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),
   ['Directory.Read.All'], ['Directory.ReadWrite.All'],
 ];
+// user-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, User.ReadWrite.All.
+export const LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'User.ReadWrite.All');
+// group-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, Group.ReadWrite.All.
+export const GROUP_LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'Group.ReadWrite.All');
+// subscribedsku-list: LicenseAssignment.Read.All (least), Directory.Read(Write).All, Organization.Read(Write).All.
+export const SUBSCRIBED_SKU_READ = anyOf('LicenseAssignment.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All');
 export const TAP_WRITE = anyOf('UserAuthenticationMethod.ReadWrite.All');
 export const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All');
 export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');

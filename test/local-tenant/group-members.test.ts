@@ -63,8 +63,8 @@ describe('local tenant: group membership changes (members/$ref)', () => {
   });
 
   // https://learn.microsoft.com/en-us/graph/api/group-delete-members: a user who exists but is not a member is
-  // Graph's 400 "One or more removed object references do not exist…" (quoted by clients that ignore it,
-  // e.g. microsoft/entra-id-... group sync tools); an object that does not exist at all is the 404.
+  // Graph's 400 "One or more removed object references do not exist…" (observed: the answer Graph clients
+  // quote verbatim where they treat it as "already removed"); an object that does not exist at all is the 404.
   it('when a user who is not a member is removed, then 400 Request_BadRequest; an unknown object is 404', async () => {
     const admin = await tokenFor('Entra Admin (local)');
     const notMember = await call(admin, 'DELETE', `/groups/${HIRING_MANAGERS}/members/${ISAIAH}/$ref`);
@@ -141,6 +141,13 @@ describe('local tenant: groups beyond what a conformance run can show', () => {
     expect((await send(bot, 'POST', `/users/${ADELE}/checkMemberGroups`, { groupIds: [ALL_SALES] })).body.value).toEqual([ALL_SALES]);
     await send(bot, 'PATCH', `/users/${ADELE}`, { department: 'Retail' });
     expect(await members()).toEqual([ISAIAH]);
+  });
+
+  // https://learn.microsoft.com/en-us/graph/throttling-limits: "GET groups/{id}/members" costs 3 resource units.
+  it('when a group\'s members are read, then the answer costs 3 resource units', async () => {
+    const response = await send(await tokenOf('Onboarding Bot (local)'), 'GET', `/groups/${MARKETING_TEAM}/members`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-ms-resource-unit')).toBe('3');
   });
 
   it('when /_tenant/groups is read, then every group shows its kind and its members as they are now', async () => {

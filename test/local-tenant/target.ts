@@ -25,7 +25,7 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, LicenseAssignment.Read.All, LicenseAssignment.ReadWrite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
@@ -147,6 +147,20 @@ export function groupFixtures(target: ConformanceTarget): GroupFixtures {
     dynamicMemberId: '00000000-0000-4000-8000-000000000023',
     roleAssignableGroupId: '6a1d3f0e-0000-4000-8000-0000000000c4',
   };
+}
+
+/** Subscriptions the licence tests assign (subscribedSku). */
+export interface LicenceFixtures {
+  /** A user-assignable SKU with free seats, holding EXCHANGE_S_ENTERPRISE or any service plan. */
+  skuId: string;
+  /** A user-assignable SKU with no free seat left. */
+  fullSkuId: string;
+}
+
+export function licenceFixtures(target: ConformanceTarget): LicenceFixtures {
+  if (target.kind === 'real') return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID') };
+  // The seed's Microsoft 365 E3 (12 of 250 free) and Microsoft 365 E5 (0 of 25 free).
+  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06' };
 }
 
 export function secretCredential(target: ConformanceTarget, app: AppUnderTest = target.bot, secret = app.clientSecret, tenantId = target.tenantId, clientId = app.clientId): TokenCredential {
