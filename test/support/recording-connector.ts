@@ -58,6 +58,10 @@ export interface RecordingConnector {
   failConversation(conversationId: string, status: number, body?: unknown, times?: number): void;
   /** Calls refused because their token did not pass the check (with `tokenCheck` only), and why. */
   readonly refused: { path: string; reason: string }[];
+  /** 1:1 chats refused with 403 because the person had not got the app (yet), in order. */
+  readonly refusedChats: { memberId: string; reason: 'not-installed' | 'installation-spreading' }[];
+  /** How long after an installation the person can be messaged (see `installationSpreadMs` in the options). */
+  installationSpreadMs: number;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,18 @@ export interface RecordingConnectorOptions {
    * for their Entra object id: Teams answers 403 when they have not. Unset: everyone has it.
    */
   appInstalledFor?: (memberId: string) => boolean;
+  /**
+   * When a person got the bot's app (an Entra object id → when it was installed; undefined: not
+   * installed), for Teams' delay after a new installation: a 1:1 chat with them is refused with
+   * 403 until `installationSpreadMs` after that time, as a 1:1 chat with someone who has not got
+   * the app. Microsoft documents that the bot can message a person once the app "has been added
+   * for a user … and has received all the user information", and that it then receives a
+   * conversationUpdate — not how long that takes ("Send proactive installation messages",
+   * https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages).
+   */
+  appInstalledAt?: (memberId: string) => Date | undefined;
+  /** How long a new installation takes before the person can be messaged; default 0, changeable later. */
+  installationSpreadMs?: number;
   /**
    * Who an Entra object id is in Teams (their 29:… user id), as GET /v3/conversations/{id}/members/{member}
    * answers; an id it does not know gets 404, as from Teams for someone outside the conversation.
@@ -91,7 +107,18 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     return failure;
   };
   const fastify = Fastify({ logger: false });
-  const state = { delayMs: 0, pending: 0 };
+  const state = { delayMs: 0, pending: 0, installationSpreadMs: options.installationSpreadMs ?? 0 };
+  const refusedChats: RecordingConnector['refusedChats'] = [];
+  /** Why Teams refuses a 1:1 chat with this person now, if it does: no app, or an installation that has not reached Teams yet. */
+  const chatRefusal = (member: string): RecordingConnector['refusedChats'][number]['reason'] | undefined => {
+    // A Teams user id (29:…) is what Teams gave the bot for someone who wrote to it: they have the app.
+    if (member.startsWith('29:')) return undefined;
+    if (options.appInstalledFor && !options.appInstalledFor(member)) return 'not-installed';
+    if (!options.appInstalledAt) return undefined;
+    const installedAt = options.appInstalledAt(member);
+    if (!installedAt) return 'not-installed';
+    return Date.now() < installedAt.getTime() + state.installationSpreadMs ? 'installation-spreading' : undefined;
+  };
   // A call is recorded as it arrives (it has reached Teams); the answer is what is held back.
   // Counted until its connection is done, answered or dropped: a caller killed while it waits
   // (the resilience tests' kill -9) no longer leaves the call pending forever, and what it sent is kept.
@@ -154,8 +181,12 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     const failure = failureFor(target);
     if (failure) return reply.code(failure.status).send(failure.body);
     const member = body.members?.[0]?.id ?? '';
-    if (!body.isGroup && options.appInstalledFor && !member.startsWith('29:') && !options.appInstalledFor(member)) {
-      return reply.code(403).send({ error: { code: 'Forbidden', message: 'The bot is not installed for this user, so it cannot start a conversation with them.' } });
+    const refusal = body.isGroup ? undefined : chatRefusal(member);
+    if (refusal) {
+      refusedChats.push({ memberId: member, reason: refusal });
+      // Teams' 403 for a conversation the bot is not part of ("Status code responses",
+      // https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/conversation-messages#status-code-responses).
+      return reply.code(403).send({ error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
     }
     const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
     record('create-conversation', conversationId, '', request.body, request.headers.authorization);
@@ -180,6 +211,13 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     get pending() {
       return state.pending;
     },
+    get installationSpreadMs() {
+      return state.installationSpreadMs;
+    },
+    set installationSpreadMs(value: number) {
+      state.installationSpreadMs = value;
+    },
+    refusedChats,
     serviceUrl: address,
     received,
     refused,
