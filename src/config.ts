@@ -103,6 +103,8 @@ const environmentSchema = z
     IT_COORDINATOR: z.string().regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@/\\?%]{1,64}@[A-Za-z0-9.-]{1,48})$/i, "the IT coordinator's user name (it.desk@contoso.com) or Entra object id").optional(),
     INSTALL_APP_FOR_RECIPIENT: bool.default('false'),
     TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
+    // How long the bot keeps trying to reach a recipient while Teams refuses in a way that may pass (an installation on its way).
+    RECIPIENT_REACH_RETRY_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int('seconds from 0 to 3600').min(0, 'seconds from 0 to 3600').max(3600, 'seconds from 0 to 3600').default(300),
 
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
@@ -479,6 +481,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,
+      reachRetry: { ...defaultOnboardingPolicy.reachRetry, windowMs: env.RECIPIENT_REACH_RETRY_SECONDS * 1000 },
       aliasPattern: env.UPN_PATTERN,
       password: { length: env.PASSWORD_LENGTH, avoidLookAlikes: env.PASSWORD_AVOID_LOOKALIKES },
       approval,

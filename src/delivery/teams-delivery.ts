@@ -35,15 +35,19 @@ export interface TeamsDeliveryOptions {
   /** The tenant a chat with someone new is opened in. */
   tenantId?: string;
   /** Installs the bot's app for a person (Graph), when configuration allows; absent = never installed by the bot. */
-  installAppFor?: (aadObjectId: string) => Promise<{ readonly kind: 'installed' | 'already-installed' } | { readonly kind: 'refused'; readonly reason: string }>;
+  installAppFor?: (aadObjectId: string) => Promise<
+    | { readonly kind: 'installed' | 'already-installed' }
+    | { readonly kind: 'refused'; readonly reason: string; readonly retry?: { readonly afterMs?: number | undefined } | undefined }
+  >;
 }
 
 const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
 /** Sends the reveal card (or the password itself, in plain-message mode) only into the recipient's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
+  const installedHere = new InstalledApps();
   return {
-    reach: (person) => reachPerson(options, person),
+    reach: (person) => reachPerson(options, person, installedHere),
     sendRevealCard: (recipient, notice) =>
       sendToPersonalChat(options, recipient, notice.requestId, 'reveal card could not be delivered',
         (address) => options.revealMessage(notice, address.teamsUserId, recipient)),
@@ -55,20 +59,34 @@ export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): Cr
   };
 }
 
+/** People this instance installed the app for lately: a retry while the installation spreads does not install it again. */
+class InstalledApps {
+  private readonly people = new Set<string>();
+  has(aadObjectId: string): boolean {
+    return this.people.has(aadObjectId.toLowerCase());
+  }
+  add(aadObjectId: string): void {
+    this.people.add(aadObjectId.toLowerCase());
+    if (this.people.size > 10_000) this.people.delete(this.people.values().next().value as string);
+  }
+}
+
 /**
  * Makes sure the bot has a 1:1 chat with the person: one they used, or one it opens now —
  * after installing the app for them where configuration allows (Teams refuses a chat with
- * someone who has not got the app: 403). Nothing is sent.
+ * someone who has not got the app: 403, and for a while after the installation, until it has
+ * reached Teams). Nothing is sent. A refusal that may pass says so (`retry`), for the caller to try again.
  */
-async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Promise<ReachOutcome> {
+async function reachPerson(options: TeamsDeliveryOptions, person: Requester, installedHere: InstalledApps): Promise<ReachOutcome> {
   const address = await options.addresses.person(person.id);
   if (address?.personalChat?.conversation?.id) return { kind: 'reachable' };
-  if (options.installAppFor) {
+  if (options.installAppFor && !installedHere.has(person.id)) {
     const installed = await options.installAppFor(person.id);
     if (installed.kind === 'refused') {
       options.logger.warn({ recipientId: person.id, reason: installed.reason }, 'the app could not be installed for a recipient');
-      return { kind: 'unreachable', reason: installed.reason };
+      return { kind: 'unreachable', reason: installed.reason, ...(installed.retry ? { retry: installed.retry } : {}) };
     }
+    installedHere.add(person.id);
   }
   const serviceUrl = address?.serviceUrl ?? (await options.addresses.serviceUrl());
   const tenantId = address?.tenantId ?? options.tenantId;
@@ -95,8 +113,20 @@ async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Pr
   } catch (error) {
     const status = statusOf(error);
     options.logger.warn({ recipientId: person.id, status, err: describeError(error) }, 'a 1:1 chat with a recipient could not be opened');
-    return { kind: 'unreachable', reason: say.TEAMS_REFUSED(status) };
+    // Refusals that pass: 403 right after the bot installed the app (the installation has not reached Teams yet),
+    // and what Teams says to retry (429, 412, 502, 504: "Rate limiting for bots",
+    // https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/rate-limit; and a call that got no answer).
+    const passes = (status === 403 && options.installAppFor !== undefined) || status === undefined || status === 429 || status === 412 || status >= 500;
+    const afterMs = retryAfterMsOf(error);
+    return { kind: 'unreachable', reason: say.TEAMS_REFUSED(status), ...(passes ? { retry: afterMs === undefined ? {} : { afterMs } } : {}) };
   }
+}
+
+/** Teams' Retry-After on a refused call (seconds), in milliseconds. */
+function retryAfterMsOf(error: unknown): number | undefined {
+  const headers = (error as { response?: { headers?: { get?(name: string): string | undefined | null } } } | undefined)?.response?.headers;
+  const seconds = Number(headers?.get?.('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
 /** Replaces a message the bot posted earlier (a card answered "working on it", updated with the result). */
