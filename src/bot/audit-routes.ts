@@ -6,7 +6,7 @@ import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { REFUSAL_EVENT, say, type AuditCriteria, type AuditEvent, type RequestDesk } from '../onboarding/index.js';
 import { renderCard } from './cards/render.js';
-import { personOf } from './onboarding-routes.js';
+import { isPersonalChat, personOf } from './onboarding-routes.js';
 
 export interface AuditConversationOptions {
   desk: RequestDesk;
@@ -57,6 +57,8 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
 export function addAuditConversation(app: Application<TurnState>, options: AuditConversationOptions): void {
   const { desk } = options;
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
+    // Everyone in a channel or group chat would read the trail: one sentence, nothing looked up.
+    if (!isPersonalChat(context)) return void (await context.sendActivity(MessageFactory.text(say.AUDIT_IN_PERSONAL_CHAT_ONLY())));
     const refusal = await desk.auditTrailRefusal(personOf(context));
     if (refusal) return void (await context.sendActivity(refusal));
     const parsed = parseAuditCommand(context.activity.text ?? '');

@@ -40,7 +40,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'help', description: 'Shows this card.' },
   ...ONBOARDING_COMMANDS,
   ...CREDENTIALS_COMMANDS,
-  { command: 'audit', description: 'Admins: the audit trail of a user name, a requester or dates (add "csv" to export).' },
+  { command: 'audit', description: 'Admins, in your 1:1 chat with me: the audit trail of a user name, a requester or dates (add "csv" to export).' },
 ];
 
 /** Turn state scopes under this prefix live for one turn only: never read from or written to storage. */
@@ -118,7 +118,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
 
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk });
-  addCredentialsConversation(app, { desk: options.desk, logger });
+  addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses });
   if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
   addOnboardingConversation(app, {
     desk: options.desk,

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { sayBulk, type BulkDesk } from '../onboarding/index.js';
 import { readBulkSheet } from '../request-reading/bulk-sheet.js';
 import { bulkReviewCard, bulkRevealedCard, bulkSentenceCard } from './cards/bulk-cards.js';
-import { personOf } from './onboarding-routes.js';
+import { isPersonalChat, personOf } from './onboarding-routes.js';
 
 export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
 
@@ -44,8 +44,6 @@ function fileAttachmentOf(context: TurnContext): FileAttachment | undefined {
   }
   return undefined;
 }
-
-const isPersonalChat = (context: TurnContext): boolean => (context.activity.conversation?.conversationType ?? 'personal') === 'personal';
 
 export function addBulkConversation(app: Application<TurnState>, options: BulkConversationOptions): void {
   const { desk, logger } = options;

@@ -11,17 +11,19 @@ import { say, type RequestDesk, type RevealAnswer } from '../onboarding/index.js
 import { revealedCard, statusCard } from './cards/credentials-cards.js';
 import { datesFor } from './cards/dates.js';
 import type { AdaptiveCardJson } from './cards/render.js';
-import { personOf } from './onboarding-routes.js';
+import type { AddressBook } from './address-book.js';
+import { channelOf, isPersonalChat, personOf } from './onboarding-routes.js';
 
 export interface CredentialsConversationOptions {
   desk: RequestDesk;
   logger: Logger;
+  addresses: AddressBook;
 }
 
 type CardData = Record<string, unknown>;
 
 export const CREDENTIALS_COMMANDS = [
-  { command: 'reissue', description: 'Admins: new credentials for an account this bot created (reissue adele.vance@contoso.com).' },
+  { command: 'reissue', description: 'Admins, in your 1:1 chat with me or the IT ticket channel: new credentials for an account this bot created (reissue adele.vance@contoso.com).' },
 ] as const;
 
 export function addCredentialsConversation(app: Application<TurnState>, options: CredentialsConversationOptions): void {
@@ -69,7 +71,15 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     return answer.sentence;
   };
 
+  /** Where a reissue may be asked and answered: the 1:1 chat, or the IT ticket channel, which reads the same in its tickets. */
+  const mayReissueHere = async (context: TurnContext): Promise<boolean> => {
+    if (isPersonalChat(context)) return true;
+    const channel = channelOf(context);
+    return channel !== undefined && (await options.addresses.ticketChannel())?.reference.conversation?.id === channel;
+  };
+
   app.message(/^\s*reissue\b/i, async (context) => {
+    if (!(await mayReissueHere(context))) return void (await context.sendActivity(say.REISSUE_IN_PERSONAL_CHAT_ONLY()));
     const upn = (context.activity.text ?? '').trim().split(/\s+/)[1];
     if (!upn || !upn.includes('@') || upn.length > 113) return void (await context.sendActivity(say.REISSUE_USAGE()));
     await context.sendActivity(await reissue({ context, userPrincipalName: upn.toLowerCase() }));

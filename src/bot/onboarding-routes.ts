@@ -35,7 +35,7 @@ type CardData = Record<string, unknown>;
 
 export const ONBOARDING_COMMANDS = [
   { command: 'new user', description: 'Request a new Entra ID account (also: onboard, or just describe it in a sentence).' },
-  { command: 'status', description: 'Your recent requests and where they are.' },
+  { command: 'status', description: 'Your recent requests and where they are (in your 1:1 chat with me).' },
   { command: 'set ticket channel', description: 'Admins, in a channel: make it the IT ticket channel.' },
 ] as const;
 
@@ -46,6 +46,19 @@ export function personOf(context: TurnContext): Requester | undefined {
   // How they read dates goes with the request: tickets and their reveal card are written outside their turns.
   const { locale, timeZone } = datesFor(context);
   return { id: from.aadObjectId, name: from.name ?? 'Someone', locale, timeZone };
+}
+
+/** A 1:1 chat with the bot: what the bot says there, only that person reads. */
+export function isPersonalChat(context: TurnContext): boolean {
+  const conversation = context.activity.conversation;
+  return conversation?.conversationType ? conversation.conversationType === 'personal' : conversation?.isGroup !== true;
+}
+
+/** The channel a channel message was posted in (its conversation id without the thread's message id). */
+export function channelOf(context: TurnContext): string | undefined {
+  const conversation = context.activity.conversation;
+  if (conversation?.conversationType !== 'channel') return undefined;
+  return conversation.id.split(';')[0] ?? conversation.id;
 }
 
 export function addOnboardingConversation(app: Application<TurnState>, options: OnboardingConversationOptions): void {
@@ -96,6 +109,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const showStatus = async (context: TurnContext) => {
+    if (!isPersonalChat(context)) return void (await context.sendActivity(MessageFactory.text(say.STATUS_IN_PERSONAL_CHAT_ONLY())));
     await context.sendActivity(MessageFactory.text(await desk.describeRecentRequests(personOf(context))));
   };
 
@@ -106,7 +120,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (refusal) return void (await context.sendActivity(refusal));
     const reference = TurnContext.getConversationReference(context.activity);
     // Post tickets as new threads in the channel, not as replies to this message.
-    const channelId = conversation.id.split(';')[0] ?? conversation.id;
+    const channelId = channelOf(context) ?? conversation.id;
     await options.addresses.setTicketChannel({
       reference: { ...reference, conversation: { ...reference.conversation!, id: channelId } },
       channelName: (context.activity.channelData as { channel?: { name?: string } } | undefined)?.channel?.name,

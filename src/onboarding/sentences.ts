@@ -183,6 +183,13 @@ export const say = {
     `Only hiring managers and IT admins can request accounts. Ask a member of ${whom.admins} to add you to ${whom.requesters} in Entra ID.`,
   ADMINS_ONLY_TICKET_CHANNEL: (whom: WhomToAsk) => `Only IT admins can choose the ticket channel. Ask a member of ${whom.admins}.`,
   ADMINS_ONLY_AUDIT: (whom: WhomToAsk) => `Only IT admins can read the audit trail. Ask a member of ${whom.admins}.`,
+  // Shared conversations (a channel, a group chat): everyone there would read the answer.
+  AUDIT_IN_PERSONAL_CHAT_ONLY: () =>
+    'The audit trail names people and accounts, so I show it only in your 1:1 chat with me: open a chat with Onboarding and type "audit" there.',
+  STATUS_IN_PERSONAL_CHAT_ONLY: () =>
+    'Your requests name new colleagues\' accounts, so I list them only in your 1:1 chat with me: open a chat with Onboarding and type "status" there.',
+  REISSUE_IN_PERSONAL_CHAT_ONLY: () =>
+    'A reissue names the account and who gets its credentials, so I take it only in your 1:1 chat with me or in the IT ticket channel: type "reissue" there.',
   NO_TICKET_CHANNEL: () =>
     'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.',
   REQUESTER_LIMIT_REACHED: (limit: number, retryAfterMs: number) =>

@@ -35,6 +35,11 @@ export function personalMessage(serviceUrl: string, from: Person, text: string, 
   return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'message', text, textFormat: 'plain', ...overrides };
 }
 
+/** A message in a group chat the bot was added to (everyone in it reads the bot's answer). */
+export function groupChatMessage(serviceUrl: string, from: Person, text: string, chatId = '19:group-chat-7@thread.v2') {
+  return { ...fromTeams(serviceUrl, from, { id: chatId, conversationType: 'groupChat', isGroup: true }), type: 'message', text, textFormat: 'plain' };
+}
+
 export function channelMessage(serviceUrl: string, from: Person, text: string, channelId = '19:it-tickets@thread.tacv2', overrides: Record<string, unknown> = {}) {
   return {
     ...fromTeams(
