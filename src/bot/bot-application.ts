@@ -3,7 +3,7 @@
  * the request desk and results into cards. Thin by design: every turn is refused unless it
  * comes from our tenant, and every failure a person meets gets one plain sentence.
  */
-import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type Activity, type Storage, type TurnContext } from 'botbuilder';
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { DirectoryError, say, type BulkDesk, type RequestDesk } from '../onboarding/index.js';
@@ -75,6 +75,42 @@ function keptScopesOnly(storage: Storage): Storage {
   };
 }
 
+/** An Action.Execute click or refresh (invoke adaptiveCard/action). */
+function isCardAction(activity: Partial<Activity>): boolean {
+  return activity.type === ActivityTypes.Invoke && activity.name === 'adaptiveCard/action';
+}
+
+/**
+ * Universal Actions' answer to a card action that failed: HTTP 200 with statusCode 500 and
+ * type application/vnd.microsoft.error, whose value carries a code and a message ("Universal
+ * Bot action model", response format: https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/universal-action-model#response-format;
+ * the shape botbuilder's own createAdaptiveCardInvokeErrorResponse builds). Without it the adapter
+ * answers 501 and Teams shows "Something went wrong" on the card
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/conversation-messages).
+ */
+function cardActionError(code: string, message: string): Partial<Activity> {
+  return { type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code, message } } } };
+}
+
+/**
+ * A refresh Teams sends by itself when someone looks at a card (trigger "automatic") posts
+ * nothing: only its invoke response goes back. Otherwise whatever a refresh said would be said
+ * again each time the card is seen.
+ */
+function keepRefreshesSilent(context: TurnContext, logger: Logger): void {
+  if (!isCardAction(context.activity) || (context.activity.value as { trigger?: unknown } | undefined)?.trigger !== 'automatic') return;
+  context.onSendActivities(async (_context, activities, next) => {
+    const posted = activities.length;
+    // next() sends this same array: what is taken out here is not sent.
+    for (let i = activities.length - 1; i >= 0; i -= 1) if (activities[i]!.type !== ActivityTypes.InvokeResponse) activities.splice(i, 1);
+    if (activities.length < posted) {
+      const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
+      logger.warn({ dropped: posted - activities.length, verb: typeof verb === 'string' ? verb.slice(0, 60) : null }, 'an automatic card refresh tried to post; nothing was posted');
+    }
+    return activities.length === 0 ? [] : next();
+  });
+}
+
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
   const { logger } = options;
   const app = new Application<TurnState>({
@@ -90,6 +126,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // Every turn: refuse other tenants (no side effect at all), then learn how to reach the
   // sender privately later (their 1:1 chat), which the password delivery relies on.
   app.turn('beforeTurn', async (context) => {
+    keepRefreshesSilent(context, logger);
     const tenant = tenantOf(context.activity);
     if (tenant?.toLowerCase() !== options.tenantId.toLowerCase()) {
       const from = context.activity.from;
@@ -131,16 +168,23 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
 
   app.error(async (context: TurnContext, error: Error) => {
     const reference = context.activity.id ?? 'unknown';
+    let trouble: { readonly code: string; readonly sentence: string };
     if (error instanceof DirectoryError && error.code !== 'UNEXPECTED') {
       // Known directory trouble gets its own sentence: what happened and who can fix it.
       logger[error.code === 'PERMISSION_MISSING' ? 'error' : 'warn']({
         err: error, correlationId: reference, code: error.code, permission: error.permission, graphRequestId: error.graphRequestId,
       }, 'the directory refused or failed a read in a turn');
-      await context.sendActivity(MessageFactory.text(say.DIRECTORY_TROUBLE(error, reference)));
+      trouble = { code: error.code, sentence: say.DIRECTORY_TROUBLE(error, reference) };
+    } else {
+      logger.error({ err: error, correlationId: reference, activityType: context.activity.type }, 'unexpected error in a turn');
+      trouble = { code: 'UNEXPECTED', sentence: say.SOMETHING_WENT_WRONG(reference) };
+    }
+    if (isCardAction(context.activity)) {
+      // A card action is answered on the card, never with a message in the chat.
+      if (!context.turnState.get(INVOKE_RESPONSE_KEY)) await context.sendActivity(cardActionError(trouble.code, trouble.sentence));
       return;
     }
-    logger.error({ err: error, correlationId: reference, activityType: context.activity.type }, 'unexpected error in a turn');
-    await context.sendActivity(MessageFactory.text(say.SOMETHING_WENT_WRONG(reference)));
+    await context.sendActivity(MessageFactory.text(trouble.sentence));
   });
 
   return app;

@@ -68,6 +68,16 @@ export function cardAction(serviceUrl: string, from: Person, verb: string, data:
   };
 }
 
+/**
+ * The refresh Teams sends by itself when a person looks at a card whose `refresh.userIds` name
+ * them (trigger "automatic"; "Universal Bot action model", request format:
+ * https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/universal-action-model#request-format).
+ */
+export function cardRefresh(serviceUrl: string, from: Person, verb: string, data: Record<string, unknown>, cardMessageId: string) {
+  const action = cardAction(serviceUrl, from, verb, data, cardMessageId);
+  return { ...action, value: { ...action.value, trigger: 'automatic' } };
+}
+
 /** Teams telling the bot it was added to a person's personal chat (install, reinstall). */
 export function botAdded(serviceUrl: string, from: Person, overrides: Record<string, unknown> = {}) {
   return {
