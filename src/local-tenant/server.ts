@@ -77,8 +77,11 @@ export interface LocalTenant {
   apps: LocalTenantApp[];
   caCertPath: string;
   stateDir: string | null;
+  /** Replaces the faults; requests a `hold` rule kept waiting go on. */
   setFaults(faults: FaultSettingsInput): FaultSettings;
   faults(): FaultSettings;
+  /** Graph requests a `hold` rule keeps waiting now. */
+  heldRequests(): number;
   /** true/false switches throttling; an object changes limits (merged with the current ones). */
   setThrottling(settings: boolean | Partial<ThrottlingSettings>): ThrottlingSettings;
   throttling(): ThrottlingSettings;
@@ -179,7 +182,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     const started = performance.now();
     const ids = newRequestIds(header(request, 'client-request-id'));
     const fullPath = pathOf(request);
-    const fault = faults.choose(request.method, fullPath);
+    const chosen = faults.choose(request.method, fullPath);
+    // Held until the faults are set again; then it goes on as if it had just arrived.
+    if (chosen?.action === 'hold') await faults.released();
+    const fault = chosen?.action === 'hold' ? null : chosen;
     await applyLatency();
     if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
     if (fault?.action === 'status') {
@@ -367,6 +373,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     stateDir,
     setFaults: (settings) => faults.set(settings),
     faults: () => faults.get(),
+    heldRequests: () => faults.held,
     setThrottling: (settings) => throttler.configure(typeof settings === 'boolean' ? { enabled: settings } : settings),
     throttling: () => throttler.getSettings(),
     requestLog: (since) => log.list(since),
