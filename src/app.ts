@@ -52,7 +52,9 @@ export interface AppOverrides {
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
   audit?: AuditLog;
-  /** How long the Create click waits before answering "working on it". */
+  /** How long any card action may take before it is answered "working on it" (the work goes on). */
+  cardAnswerWithinMs?: number;
+  /** The older name of cardAnswerWithinMs (it once applied to Create only). */
   createAnswerWithinMs?: number;
 }
 
@@ -83,7 +85,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     desk,
     addresses: storage.addresses,
     messages: teams.messages,
-    createAnswerWithinMs: overrides.createAnswerWithinMs,
+    cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
     bulkDesk,
   });
   const server = await startHttpServer({

@@ -14,7 +14,8 @@ import { DraftStore } from './drafts.js';
 import { tenantOf } from './inbound-activity.js';
 import { addCredentialsConversation, CREDENTIALS_COMMANDS } from './credentials-routes.js';
 import { addBulkConversation, type BulkConversationOptions } from './bulk-routes.js';
-import { addOnboardingConversation, ONBOARDING_COMMANDS, type MessageUpdater } from './onboarding-routes.js';
+import { addOnboardingConversation, ONBOARDING_COMMANDS } from './onboarding-routes.js';
+import { createCardBudget, type MessageUpdater } from './card-budget.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
@@ -27,8 +28,8 @@ export interface BotApplicationOptions {
   desk: RequestDesk;
   addresses: AddressBook;
   messages: MessageUpdater;
-  /** How long the Create click waits before answering "working on it". */
-  createAnswerWithinMs?: number | undefined;
+  /** How long any card action may take before it is answered "working on it" (default 4 s); the work goes on. */
+  cardAnswerWithinMs?: number | undefined;
   /** Bulk onboarding (a sheet sent by an admin); absent: sheets are read like any other message. */
   bulkDesk?: BulkDesk | undefined;
   /** Downloads an attached sheet (tests); production fetches the Teams download URL over https. */
@@ -153,18 +154,13 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     await sendHelp(context);
   });
 
+  // One budget for every card action: Teams shows an error when an answer takes too long.
+  const budget = createCardBudget({ messages: options.messages, logger, answerWithinMs: options.cardAnswerWithinMs });
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk });
-  addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses });
-  if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
-  addOnboardingConversation(app, {
-    desk: options.desk,
-    addresses: options.addresses,
-    drafts: new DraftStore(options.storage),
-    messages: options.messages,
-    logger,
-    ...(options.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: options.createAnswerWithinMs } : {}),
-  });
+  addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses, budget });
+  if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, budget, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
+  addOnboardingConversation(app, { desk: options.desk, addresses: options.addresses, drafts: new DraftStore(options.storage), budget, logger });
 
   app.error(async (context: TurnContext, error: Error) => {
     const reference = context.activity.id ?? 'unknown';

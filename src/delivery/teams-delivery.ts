@@ -129,12 +129,19 @@ function retryAfterMsOf(error: unknown): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 }
 
-/** Replaces a message the bot posted earlier (a card answered "working on it", updated with the result). */
+/**
+ * Replaces a message the bot posted earlier (a card answered "working on it", updated with the
+ * result), or posts a new one in that conversation, outside the turn that asked for it.
+ */
 export function createTeamsMessageUpdater(options: Pick<TeamsDeliveryOptions, 'adapter' | 'botAppId'>) {
   return {
     replaceMessage: (reference: Partial<ConversationReference>, messageId: string, message: Partial<Activity>): Promise<void> =>
       inConversation(options.adapter, options.botAppId, reference, async (turn) => {
         await turn.updateActivity({ ...message, id: messageId });
+      }),
+    postMessage: (reference: Partial<ConversationReference>, message: Partial<Activity>): Promise<void> =>
+      inConversation(options.adapter, options.botAppId, reference, async (turn) => {
+        await turn.sendActivity(message);
       }),
   };
 }

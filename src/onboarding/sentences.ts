@@ -204,6 +204,11 @@ export const say = {
   NOT_YOUR_REQUEST: () => 'Only the person who made this request can see it.',
   REQUEST_CANCELLED: () => 'Request cancelled. Nothing was created.',
   CHECK_FIRST: () => 'Please check the details first (press Check and review).',
+  // A card action that takes longer than Teams waits: the answer now, the result on the card when it is there.
+  CARD_WORKING_ON_IT: () => 'Working on it: this card shows the result when it is ready.',
+  CARD_CHECKING: () => 'Checking with the directory: this card shows the review when it is ready.',
+  CARD_WORKING_ON_IT_SAID: () => 'Working on it: I will say here how it went.',
+  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown. Press the button again.',
   FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
   NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
   MANAGER_USER_NAME_UNKNOWN: (upn: string) =>

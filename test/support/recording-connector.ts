@@ -62,6 +62,10 @@ export interface RecordingConnector {
   readonly refusedChats: { memberId: string; reason: 'not-installed' | 'installation-spreading' }[];
   /** How long after an installation the person can be messaged (see `installationSpreadMs` in the options). */
   installationSpreadMs: number;
+  /** While true, message updates (PUT) are recorded as they arrive but not answered; false answers those held. */
+  holdUpdates: boolean;
+  /** Message updates held now. */
+  readonly heldUpdates: number;
   close(): Promise<void>;
 }
 
@@ -109,6 +113,7 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
   const fastify = Fastify({ logger: false });
   const state = { delayMs: 0, pending: 0, installationSpreadMs: options.installationSpreadMs ?? 0 };
   const refusedChats: RecordingConnector['refusedChats'] = [];
+  const updates = { hold: false, waiting: [] as Array<() => void> };
   /** Why Teams refuses a 1:1 chat with this person now, if it does: no app, or an installation that has not reached Teams yet. */
   const chatRefusal = (member: string): RecordingConnector['refusedChats'][number]['reason'] | undefined => {
     // A Teams user id (29:…) is what Teams gave the bot for someone who wrote to it: they have the app.
@@ -169,6 +174,7 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
   });
   fastify.put<{ Params: { conversationId: string; activityId: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request) => {
     record('update', request.params.conversationId, request.params.activityId, request.body, request.headers.authorization);
+    if (updates.hold) await new Promise<void>((resolve) => updates.waiting.push(resolve));
     return { id: request.params.activityId };
   });
   fastify.delete<{ Params: { conversationId: string; activityId: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request) => {
@@ -210,6 +216,16 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     },
     get pending() {
       return state.pending;
+    },
+    get holdUpdates() {
+      return updates.hold;
+    },
+    set holdUpdates(value: boolean) {
+      updates.hold = value;
+      if (!value) for (const release of updates.waiting.splice(0)) release();
+    },
+    get heldUpdates() {
+      return updates.waiting.length;
     },
     get installationSpreadMs() {
       return state.installationSpreadMs;
