@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CardFactory, MessageFactory } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { AppConfig } from './config.js';
+import { PUBLIC_BOT_FRAMEWORK_CLOUD, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
@@ -230,6 +230,8 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
   const options: TeamsDeliveryOptions = {
     adapter: botFramework.adapter,
     botAppId: config.bot.appId,
+    // A conversation the bot opens is with its own cloud's Bot Connector (replies take it from the inbound token).
+    audience: (config.bot.cloud ?? PUBLIC_BOT_FRAMEWORK_CLOUD).oauthScope,
     addresses,
     logger,
     passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),

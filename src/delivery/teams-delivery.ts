@@ -26,8 +26,8 @@ export interface TeamsDeliveryOptions {
   botAppId: string;
   addresses: ConversationAddresses;
   logger: Logger;
-  /** Audience for proactive calls (Bot Framework's public cloud unless configured). */
-  audience?: string;
+  /** The Bot Connector resource of the bot's cloud: the audience of the token that opens a conversation. */
+  audience: string;
   passwordMessage(view: PasswordMessageView): Partial<Activity>;
   /** The reveal card for the recipient (its refresh is for that person only, its dates in their style); never a secret. */
   revealMessage(notice: RevealNotice, recipientTeamsId: string, recipient: Requester): Partial<Activity>;
@@ -40,8 +40,6 @@ export interface TeamsDeliveryOptions {
     | { readonly kind: 'refused'; readonly reason: string; readonly retry?: { readonly afterMs?: number | undefined } | undefined }
   >;
 }
-
-const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
 /** Sends the reveal card (or the password itself, in plain-message mode) only into the recipient's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
@@ -94,7 +92,7 @@ async function reachPerson(options: TeamsDeliveryOptions, person: Requester, ins
   // A 1:1 chat can be opened with the person's Entra object id alone (personal scope).
   const knownId = address?.teamsUserId ?? person.id;
   try {
-    const opened = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+    const opened = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience, {
       isGroup: false,
       bot: { id: options.botAppId, name: 'Onboarding' },
       members: [{ id: knownId, name: person.name }],
@@ -169,7 +167,7 @@ async function sendToPersonalChat(
       await inConversation(options.adapter, options.botAppId, address.personalChat, (turn) => turn.sendActivity(message(address)));
     } else {
       // No 1:1 chat yet: open one (needs the app installed for the person).
-      await inNewConversation(options.adapter, options.botAppId, address.serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+      await inNewConversation(options.adapter, options.botAppId, address.serviceUrl, options.audience, {
         isGroup: false,
         bot: { id: options.botAppId, name: 'Onboarding' },
         members: [{ id: address.teamsUserId, name: address.name }],

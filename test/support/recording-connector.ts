@@ -16,18 +16,21 @@ export interface ConnectorTokenCheck {
   readonly jwksUrl: string;
   /** The token's `iss`: https://sts.windows.net/{tenant id}/ for an app-only v1 token. */
   readonly issuer: string;
-  /** The token's `aud`: https://api.botframework.com. */
+  /** The token's `aud`: the Bot Connector resource of the cloud (https://api.botframework.com in the public cloud). */
   readonly audience: string;
   /** The bot's app id (`appid`), which a managed identity's token carries as well. */
   readonly appId: string;
 }
 
-/** What the Bot Connector checks on the calls of a bot whose login authority is this local tenant. */
-export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string): ConnectorTokenCheck {
+/**
+ * What the Bot Connector checks on the calls of a bot whose login authority is this local tenant;
+ * `audience`: its cloud's Bot Connector resource (https://api.botframework.us in US Government).
+ */
+export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string, audience = 'https://api.botframework.com'): ConnectorTokenCheck {
   return {
     jwksUrl: `${tenant.url}/${tenant.tenantId}/discovery/v2.0/keys`,
     issuer: `https://sts.windows.net/${tenant.tenantId}/`,
-    audience: 'https://api.botframework.com',
+    audience,
     appId: botAppId,
   };
 }
