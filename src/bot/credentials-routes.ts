@@ -49,7 +49,8 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
       case 'state':
         return statusCard(answer.reveal, turn.activity.from.id, datesFor(turn));
       case 'shown':
-        return revealedCard(answer.reveal, answer, datesFor(turn));
+        // It hides itself when Teams shows it again (a refresh for the clicker only), and shows only where things stand.
+        return revealedCard(answer.reveal, answer, datesFor(turn), turn.activity.from.id);
     }
   };
 
