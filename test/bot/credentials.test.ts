@@ -160,7 +160,7 @@ describe('a revealed card left on screen', () => {
     const reveal = revealCards(bot, { displayName: 'Hana Hideaway' })[0]!;
     const shown = await clickReveal(bot, PEOPLE.megan, reveal);
     expect(shown.password).toMatch(/^.{16}$/);
-    const refresh = (shown.card as { refresh: { action: { verb: string; data: Record<string, unknown> } } }).refresh;
+    const refresh = (shown.card as unknown as { refresh: { action: { verb: string; data: Record<string, unknown> } } }).refresh;
     const before = bot.connector.received.length;
     const refreshed = async () =>
       invokeResult((await bot.send(cardRefresh(bot.connector.serviceUrl, PEOPLE.megan, refresh.action.verb, refresh.action.data, reveal.recorded.activityId))).body);
