@@ -12,6 +12,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
+import { until } from '../support/until.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 let ticketNumber = 0;
@@ -34,15 +35,6 @@ describe('card actions answer within the budget while Graph or Teams hold them u
     await tenant?.close();
   });
 
-  async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
 
   const click = async (person: Person, verb: string, data: Record<string, unknown>, cardMessageId: string, overrides: Record<string, unknown> = {}) => {
     const response = await bot.send(cardAction(bot.connector.serviceUrl, person, verb, data, cardMessageId, overrides));

@@ -10,6 +10,7 @@ import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/serve
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+import { until } from '../support/until.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
@@ -36,15 +37,6 @@ describe('a create that outlasts the card answer', () => {
     return invokeResult(response.body);
   }
 
-  async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it('when Create is answered before the account exists, then the card says "Working on it", refreshes itself for the requester only, and is replaced by the result', async () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'new user');
