@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { runBatch, type BatchPartRequest } from './batch.js';
-import { BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
+import { BOT_FRAMEWORK_OPENID_PATH, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
 import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type Seed } from './directory.js';
@@ -17,13 +17,14 @@ import { registerIdentityRoutes } from './identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
 import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { KeyVaultStandIn } from './key-vault.js';
+import { subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
 import {
   BODY_LIMIT_BYTES, createExchange, errorResponse, header, injectedStatus, lowerCaseHeaders, parseJsonBody, pathOf, queryOf, round,
 } from './http-exchange.js';
-import { TokenService, type Caller } from './token-service.js';
+import { BOT_CONNECTOR_RESOURCES, TokenService, type BotFrameworkCloudName, type Caller } from './token-service.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./seed.json', import.meta.url));
@@ -51,6 +52,11 @@ export interface LocalTenantOptions {
    * site has user-assigned identities only, as infra/azure.bicep deploys the bot.
    */
   systemAssignedIdentity?: string;
+  /**
+   * The cloud the tenant lives in, for the Bot Framework it plays: which Bot Connector resource it
+   * issues tokens for and which issuer its channel tokens carry (default public; "usgov" is GCC High and DoD).
+   */
+  botFrameworkCloud?: BotFrameworkCloudName;
 }
 
 /** An app registration and its generated credentials. */
@@ -83,11 +89,19 @@ export interface LocalTenant {
   apps: LocalTenantApp[];
   caCertPath: string;
   stateDir: string | null;
+  /** Replaces the faults; requests a `hold` rule kept waiting go on. */
   setFaults(faults: FaultSettingsInput): FaultSettings;
   faults(): FaultSettings;
+  /** Graph requests a `hold` rule keeps waiting now. */
+  heldRequests(): number;
   /** true/false switches throttling; an object changes limits (merged with the current ones). */
   setThrottling(settings: boolean | Partial<ThrottlingSettings>): ThrottlingSettings;
   throttling(): ThrottlingSettings;
+  /**
+   * Changes a subscription's seats or status (by skuId or skuPartNumber), as PATCH /_tenant/subscribedSkus/{key}
+   * does: `{prepaidUnits: {enabled: 260}}` "buys" seats. Returns the subscription as GET /subscribedSkus shows it.
+   */
+  setSubscribedSku(key: string, update: SkuUpdate): Record<string, unknown>;
   requestLog(sinceSequence?: number): RequestLogEntry[];
   clearRequestLog(): void;
   /** The directory as it is now (a copy). */
@@ -188,7 +202,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     const started = performance.now();
     const ids = newRequestIds(header(request, 'client-request-id'));
     const fullPath = pathOf(request);
-    const fault = faults.choose(request.method, fullPath);
+    const chosen = faults.choose(request.method, fullPath);
+    // Held until the faults are set again; then it goes on as if it had just arrived.
+    if (chosen?.action === 'hold') await faults.released();
+    const fault = chosen?.action === 'hold' ? null : chosen;
     await applyLatency();
     if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
     if (fault?.action === 'status') {
@@ -204,7 +221,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         ? await MimeContent.of(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
         : parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
-      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId, roles: caller.roles };
       if (graphPath === '/$batch') {
         if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         const batchCaller = caller;
@@ -268,7 +285,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
           // leave as is: the operation reports a bad payload
         }
       }
-      result = executeGraph({ ...part, body, userId: caller.userId }, caller, ids);
+      result = executeGraph({ ...part, body, userId: caller.userId, roles: caller.roles }, caller, ids);
     }
     log.add({
       time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,
@@ -352,8 +369,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state));
-  const botFramework = new BotFrameworkChannel(baseUrl);
+  const botConnectorResource = BOT_CONNECTOR_RESOURCES[options.botFrameworkCloud ?? 'public'];
+  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state), botConnectorResource);
+  // The Bot Connector's resource is also the issuer of its channel tokens, in every cloud.
+  const botFramework = new BotFrameworkChannel(baseUrl, botConnectorResource);
   runtime.botFramework = botFramework;
   runtime.graph = new GraphApi({
     baseUrl,
@@ -378,15 +397,22 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     stateDir,
     setFaults: (settings) => faults.set(settings),
     faults: () => faults.get(),
+    heldRequests: () => faults.held,
     setThrottling: (settings) => throttler.configure(typeof settings === 'boolean' ? { enabled: settings } : settings),
     throttling: () => throttler.getSettings(),
+    setSubscribedSku: (key, update) => {
+      const sku = updateSubscribedSku(state, key, update);
+      if (!sku) throw new Error(`no subscription ${key} in this tenant`);
+      store.save(state);
+      return subscribedSkuView(sku, state);
+    },
     requestLog: (since) => log.list(since),
     clearRequestLog: () => log.clear(),
     directory: () => structuredClone(state),
     reset: resetDirectory,
     botFramework: {
       openIdMetadataUrl: botFramework.openIdMetadataUrl,
-      issuer: BOT_FRAMEWORK_ISSUER,
+      issuer: botFramework.issuer,
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
     managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header, systemAssigned: managedIdentity.systemAssigned },

@@ -12,6 +12,7 @@
 import { bulkEvent, credentialIdForRow, type BulkRowRecord } from './bulk-job.js';
 import { inLanes, type BulkRunContext } from './bulk-record.js';
 import { sealNewPassword } from './credentials.js';
+import { revealParts } from './bulk-reveal.js';
 import type { CredentialContents, StoredCredentials } from './ports.js';
 import type { Secret } from './secret.js';
 import { say, sayBulk } from './sentences.js';
@@ -124,8 +125,10 @@ export function contentsOfJob(mode: 'off' | 'alongside' | 'instead'): Credential
 }
 
 /**
- * One reveal card per recipient (once each), naming the accounts whose credentials are theirs;
- * the sealed secrets of rows that made no account are deleted.
+ * Reveal cards for each recipient, a card per part (revealParts: each part's Reveal answer fits
+ * one Teams message), each sent once; the sealed secrets of rows that made no account are
+ * deleted. `revealsSent` holds "{recipient}#{part}" per card delivered (a bare recipient id,
+ * from before parts, means all of theirs).
  */
 export async function sendRevealCards(run: BulkRunContext): Promise<void> {
   const { record, deps } = run;
@@ -140,14 +143,18 @@ export async function sendRevealCards(run: BulkRunContext): Promise<void> {
   }
   const expiresAt = new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString();
   for (const [recipientId, rows] of byRecipient) {
-    if (record.job.revealsSent?.includes(recipientId)) continue;
     const recipient = rows[0]!.recipient;
-    const sent = await deps.bulkReporting.sendRevealCard(recipient, {
-      jobId: job.jobId, displayNames: rows.map((r) => r.request.displayName), contents: contentsOfJob(mode), expiresAt,
-    });
-    await deps.audit.append(bulkEvent(deps, record.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
-      recipientId, accounts: rows.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
-    }));
-    if (sent.kind === 'delivered') await record.update((current) => ({ ...current, revealsSent: [...(current.revealsSent ?? []), recipientId] }));
+    const parts = revealParts(rows, deps.policy.password.length, mode);
+    for (const [index, partRows] of parts.entries()) {
+      const sentMark = `${recipientId}#${index + 1}`;
+      if (record.job.revealsSent?.some((mark) => mark === recipientId || mark === sentMark)) continue;
+      const sent = await deps.bulkReporting.sendRevealCard(recipient, {
+        jobId: job.jobId, displayNames: partRows.map((r) => r.request.displayName), contents: contentsOfJob(mode), expiresAt, part: index + 1, parts: parts.length,
+      });
+      await deps.audit.append(bulkEvent(deps, record.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
+        recipientId, accounts: partRows.length, part: index + 1, parts: parts.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
+      }));
+      if (sent.kind === 'delivered') await record.update((current) => ({ ...current, revealsSent: [...(current.revealsSent ?? []), sentMark] }));
+    }
   }
 }

@@ -50,3 +50,4 @@ export * from './bulk-reveal.js';
 export * from './bulk-confirmations.js';
 export * from './bulk-pace.js';
 export { contentsOfRow } from './bulk-hand-over.js';
+export * from './message-size.js';

@@ -183,6 +183,13 @@ export const say = {
     `Only hiring managers and IT admins can request accounts. Ask a member of ${whom.admins} to add you to ${whom.requesters} in Entra ID.`,
   ADMINS_ONLY_TICKET_CHANNEL: (whom: WhomToAsk) => `Only IT admins can choose the ticket channel. Ask a member of ${whom.admins}.`,
   ADMINS_ONLY_AUDIT: (whom: WhomToAsk) => `Only IT admins can read the audit trail. Ask a member of ${whom.admins}.`,
+  // Shared conversations (a channel, a group chat): everyone there would read the answer.
+  AUDIT_IN_PERSONAL_CHAT_ONLY: () =>
+    'The audit trail names people and accounts, so I show it only in your 1:1 chat with me: open a chat with Onboarding and type "audit" there.',
+  STATUS_IN_PERSONAL_CHAT_ONLY: () =>
+    'Your requests name new colleagues\' accounts, so I list them only in your 1:1 chat with me: open a chat with Onboarding and type "status" there.',
+  REISSUE_IN_PERSONAL_CHAT_ONLY: () =>
+    'A reissue names the account and who gets its credentials, so I take it only in your 1:1 chat with me or in the IT ticket channel: type "reissue" there.',
   NO_TICKET_CHANNEL: () =>
     'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.',
   REQUESTER_LIMIT_REACHED: (limit: number, retryAfterMs: number) =>
@@ -197,6 +204,11 @@ export const say = {
   NOT_YOUR_REQUEST: () => 'Only the person who made this request can see it.',
   REQUEST_CANCELLED: () => 'Request cancelled. Nothing was created.',
   CHECK_FIRST: () => 'Please check the details first (press Check and review).',
+  // A card action that takes longer than Teams waits: the answer now, the result on the card when it is there.
+  CARD_WORKING_ON_IT: () => 'Working on it: this card shows the result when it is ready.',
+  CARD_CHECKING: () => 'Checking with the directory: this card shows the review when it is ready.',
+  CARD_WORKING_ON_IT_SAID: () => 'Working on it: I will say here how it went.',
+  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown. Press the button again.',
   FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
   NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
   MANAGER_USER_NAME_UNKNOWN: (upn: string) =>
@@ -357,8 +369,18 @@ export const say = {
   AUDIT_DATES_SWAPPED: () => 'The "from" date is after the "to" date; swap them and try again.',
   AUDIT_PERSON_UNKNOWN: (upn: string) => `${upn} was not found in the directory.`,
   AUDIT_NOTHING_FOUND: () => 'No audit events match. Check the user name, or widen the dates.',
-  AUDIT_CSV: (count: number, cut: boolean, csv: string) =>
-    `${count} audit events as CSV${cut ? ' (cut to fit one message; narrow the dates for the rest)' : ''}:\n\n\`\`\`\n${csv}\n\`\`\``,
+  /** The export in chat messages (where Teams takes no file): one message per part, each within Teams' size limit. */
+  AUDIT_CSV: (count: number, limited: boolean, part: number, parts: number, csv: string) =>
+    `${part === 1
+      ? `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}${parts > 1 ? `, part 1 of ${parts}` : ''}`
+      : `Audit CSV, part ${part} of ${parts}`}:\n\n\`\`\`\n${csv}\n\`\`\``,
+  /** The file consent card's description: what the bot asks to save in the admin's OneDrive. */
+  AUDIT_FILE_OFFER: (count: number, limited: boolean) =>
+    `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}, no passwords. Allow it and I save the file in your OneDrive.`,
+  AUDIT_FILE_SAVED: (count: number, name: string) => `${count} audit events saved as ${name} in your OneDrive.`,
+  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved. Type the command again to get a new one.',
+  AUDIT_FILE_DECLINED: () => 'The export was not saved. Type the command again when you want it.',
+  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more; nothing was saved. Ask again for what you need.',
 } as const;
 
 export type SentenceCode = keyof typeof say;
@@ -427,7 +449,8 @@ export const sayBulk = {
   ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
   ROW_UNKNOWN: () => 'The directory did not say whether this account was created; IT should check it.',
   REVEAL_NOT_YOURS: () => 'Only the people named as recipients in this bulk can reveal its credentials; your click was recorded and nothing was shown.',
-  REVEAL_CARD_TITLE: (count: number) => `Credentials for ${count} new account${count === 1 ? '' : 's'}`,
+  REVEAL_CARD_TITLE: (count: number, part = 1, parts = 1) =>
+    `Credentials for ${count} new account${count === 1 ? '' : 's'}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
   REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',

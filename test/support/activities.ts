@@ -35,6 +35,11 @@ export function personalMessage(serviceUrl: string, from: Person, text: string, 
   return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'message', text, textFormat: 'plain', ...overrides };
 }
 
+/** A message in a group chat the bot was added to (everyone in it reads the bot's answer). */
+export function groupChatMessage(serviceUrl: string, from: Person, text: string, chatId = '19:group-chat-7@thread.v2') {
+  return { ...fromTeams(serviceUrl, from, { id: chatId, conversationType: 'groupChat', isGroup: true }), type: 'message', text, textFormat: 'plain' };
+}
+
 export function channelMessage(serviceUrl: string, from: Person, text: string, channelId = '19:it-tickets@thread.tacv2', overrides: Record<string, unknown> = {}) {
   return {
     ...fromTeams(
@@ -63,6 +68,16 @@ export function cardAction(serviceUrl: string, from: Person, verb: string, data:
   };
 }
 
+/**
+ * The refresh Teams sends by itself when a person looks at a card whose `refresh.userIds` name
+ * them (trigger "automatic"; "Universal Bot action model", request format:
+ * https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/universal-action-model#request-format).
+ */
+export function cardRefresh(serviceUrl: string, from: Person, verb: string, data: Record<string, unknown>, cardMessageId: string) {
+  const action = cardAction(serviceUrl, from, verb, data, cardMessageId);
+  return { ...action, value: { ...action.value, trigger: 'automatic' } };
+}
+
 /** Teams telling the bot it was added to a person's personal chat (install, reinstall). */
 export function botAdded(serviceUrl: string, from: Person, overrides: Record<string, unknown> = {}) {
   return {
@@ -71,4 +86,13 @@ export function botAdded(serviceUrl: string, from: Person, overrides: Record<str
     membersAdded: [{ id: BOT.id, name: BOT.name }],
     ...overrides,
   };
+}
+
+/**
+ * A person's answer to a file consent card, as Teams sends it (invoke fileConsent/invoke), with
+ * the value the stand-in's OneDrive made (connector.files.consentAnswer)
+ * — https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4
+ */
+export function fileConsentAnswer(serviceUrl: string, from: Person, value: Record<string, unknown>, replyToId: string) {
+  return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'invoke', name: 'fileConsent/invoke', replyToId, value };
 }

@@ -4,9 +4,11 @@
  * place. Never a user name with a secret, never a secret.
  */
 import {
-  CONFIRM_ALL_INPUT, confirmRowInput, sayBulk, type BulkConfirmation, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview,
+  CONFIRM_ALL_INPUT, MESSAGE_BUDGET_UTF16, confirmRowInput, sayBulk, type BulkConfirmation, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice,
+  type BulkReview,
 } from '../../onboarding/index.js';
 import { renderCard } from './render.js';
+import { textInParts } from './text-parts.js';
 
 /** Problems shown on one card; the rest are counted ("and 12 more"). */
 const MAX_PROBLEMS_SHOWN = 40;
@@ -28,21 +30,22 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
       ...noConfirmations,
     });
   }
-  const listed = review.confirmations.slice(0, MAX_CONFIRMATIONS_SHOWN);
-  const unlisted = review.confirmations.length - listed.length;
+  // The sheet's own first: only the sheet's toggle confirms them, so they are never among the ones counted.
+  const shownConfirmations = [...review.confirmations].sort((a, b) => Number(a.rowNumber !== null) - Number(b.rowNumber !== null)).slice(0, MAX_CONFIRMATIONS_SHOWN);
+  const unlisted = review.confirmations.length - shownConfirmations.length;
   return renderCard('bulk-review', {
     title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
-      { title: 'Tickets', value: review.ticketReferences.join(', ') },
-      { title: 'Credentials to', value: review.recipients.join(', ') },
+      { title: 'Tickets', value: listed(review.ticketReferences) },
+      { title: 'Credentials to', value: listed(review.recipients) },
       { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
       ...(review.welcomeMails > 0 ? [{ title: 'Welcome emails', value: sayBulk.REVIEW_WELCOME_MAILS(review.welcomeMails, review.mailer) }] : []),
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
     summary: sayBulk.REVIEW_READY(review.rowCount),
     confirmIntro: sayBulk.CONFIRMATIONS_INTRO(review.confirmations.length),
-    confirmations: listed.map(confirmationView),
+    confirmations: shownConfirmations.map(confirmationView),
     moreConfirmations: unlisted > 0 ? `… and ${unlisted} more, confirmed only with the toggle below.` : '',
     confirmAllToggle: sayBulk.CONFIRM_ALL_TOGGLE(),
     confirmAllInput: CONFIRM_ALL_INPUT,
@@ -58,6 +61,11 @@ function confirmationView(c: BulkConfirmation): { text: string; id: string; togg
       : sayBulk.CONFIRM_ROW_SECOND_ACCOUNT(c.rowNumber, c.earlierUserPrincipalName, c.instead ?? '');
   return c.rowNumber === null ? { text, id: '', toggle: '' } : { text, id: confirmRowInput(c.rowNumber), toggle: sayBulk.CONFIRM_ROW_TOGGLE(c.rowNumber) };
 }
+
+/** Names listed on a card, the first few and a count of the rest: a sheet may name a thousand tickets, and a card must fit one Teams message. */
+const MAX_LISTED = 20;
+const listed = (names: readonly string[]): string =>
+  names.length <= MAX_LISTED ? names.join(', ') : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
 
 /** A plain card with one sentence (a decision's answer). */
 export function bulkSentenceCard(text: string) {
@@ -88,25 +96,15 @@ export function bulkProgressCard(progress: BulkProgress) {
   });
 }
 
-/** Teams refuses messages over ~28 KB: the sheet goes in parts well below that. */
-const RESULTS_PART_CHARS = 18_000;
+/** A part of the sheet with its heading and fence fits the 80 KB (UTF-16) a message is planned to hold. */
+const RESULTS_PART_CHARS = MESSAGE_BUDGET_UTF16 - 2_000;
 
 /**
  * The results sheet for the ticket channel: a summary, then the CSV (no secret) in code
  * blocks an admin copies into a spreadsheet, split at line ends into parts that fit a message.
  */
 export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<{ type: 'message'; text: string; textFormat: 'markdown' }> {
-  const lines = csv.split(/(?<=\n)/);
-  const parts: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    if (current.length + line.length > RESULTS_PART_CHARS && current !== '') {
-      parts.push(current);
-      current = '';
-    }
-    current += line;
-  }
-  if (current !== '') parts.push(current);
+  const parts = textInParts(csv, RESULTS_PART_CHARS);
   const heading = `Bulk ${progress.jobId} (tickets ${progress.ticketReference}): ${progress.done} created, ${progress.failed} failed, ${progress.remaining} not finished. Results sheet (no passwords):`;
   return parts.map((part, index) => ({
     type: 'message' as const, textFormat: 'markdown' as const,
@@ -114,21 +112,22 @@ export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<
   }));
 }
 
-/** The bulk reveal card for a recipient: whose credentials, until when; no user name, no secret. */
+/** The bulk reveal card of one part for a recipient: whose credentials, until when; no user name, no secret. Reveal names its part. */
 export function bulkRevealCard(notice: BulkRevealNotice) {
   return renderCard('bulk-reveal', {
     jobId: notice.jobId,
-    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
+    part: notice.part,
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length, notice.part, notice.parts),
     intro: sayBulk.REVEAL_INTRO(notice.contents),
     names: [...notice.displayNames],
     expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
   });
 }
 
-/** The answer to the recipient's Reveal click, in the invoke response only: display names with each one's password and pass. */
+/** The answer to the recipient's Reveal click on one part, in the invoke response only: display names with each one's password and pass. */
 export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
   return renderCard('bulk-revealed', {
-    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length, answer.part, answer.parts),
     accounts: answer.accounts.map((a) => ({
       displayName: a.displayName, password: a.password?.reveal() ?? '', pass: a.temporaryAccessPass ? `Pass: ${a.temporaryAccessPass.reveal()}` : '',
     })),
