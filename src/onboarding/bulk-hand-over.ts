@@ -145,6 +145,15 @@ export async function sendRevealCards(run: BulkRunContext): Promise<void> {
   for (const [recipientId, rows] of byRecipient) {
     const recipient = rows[0]!.recipient;
     const parts = revealParts(rows, deps.policy.password.length, mode);
+    if (parts.every((_, index) => record.job.revealsSent?.some((mark) => mark === recipientId || mark === `${recipientId}#${index + 1}`))) continue;
+    // As a single request does: someone other than the admin may never have written to the bot; reach them first (installing the app for them where allowed).
+    if (recipientId !== job.requester.id) {
+      const reach = await deps.delivery.reach(recipient);
+      if (reach.kind === 'unreachable') {
+        await deps.audit.append(bulkEvent(deps, record.job, 'bulk.reveal_card_undeliverable', { recipientId, accounts: rows.length, reason: reach.reason }));
+        continue;
+      }
+    }
     for (const [index, partRows] of parts.entries()) {
       const sentMark = `${recipientId}#${index + 1}`;
       if (record.job.revealsSent?.some((mark) => mark === recipientId || mark === sentMark)) continue;

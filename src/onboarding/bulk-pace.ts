@@ -7,9 +7,10 @@
  * budget used, sent above 0.8) caps what is left, and a 429's Retry-After (fractional seconds)
  * empties the bucket and holds every taker until then. Other writers (single requests, another
  * run before a restart, other apps in the tenant) are seen that way, never assumed away: each
- * 429 also halves the refill the mirror assumes (at most once per wait), and every request let
- * through without one wins a little of it back — so a budget smaller than documented costs a
- * few 429s, not one per request.
+ * 429 also lowers the refill the mirror assumes by a quarter (at most once per wait), and a
+ * whole window without one restores it — so a budget smaller than documented costs a few 429s,
+ * not one per request. A request reaches the service a little after it leaves the bucket, so a
+ * taker that has to wait waits a quarter of a second's refill longer.
  * https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits
  */
 import type { Clock } from './ports.js';
@@ -25,8 +26,10 @@ const PERCENTAGE_ROUNDING = 0.05;
 
 /** The least share of the documented refill the mirror assumes after 429s. */
 const MIN_RATE_SHARE = 1 / 64;
-/** What each request let through without a 429 wins back of the documented refill. */
-const RATE_SHARE_REGAINED = 1 / 256;
+/** What a 429 leaves of the refill assumed. */
+const RATE_SHARE_AFTER_429 = 0.75;
+/** The refill kept in hand for the time a request takes to reach the service. */
+const IN_FLIGHT_MS = 250;
 
 export class Pace {
   private tokens: number;
@@ -34,6 +37,7 @@ export class Pace {
   private holdUntil = 0;
   /** The share of the documented refill assumed now (1 until a 429 says less). */
   private rateShare = 1;
+  private lastThrottledAt = Number.NEGATIVE_INFINITY;
   private queue: Promise<void> = Promise.resolve();
   /** Requests that came back 429, for the figures. */
   throttled = 0;
@@ -60,12 +64,14 @@ export class Pace {
     const turn = this.queue.then(async () => {
       for (;;) {
         const now = this.refill();
-        const waitMs = Math.max(this.holdUntil - now, (needed - this.tokens) / this.perMs);
+        if (now - this.lastThrottledAt > this.budget.perSeconds * 1000) this.rateShare = 1;
+        // Enough left: go. Otherwise wait for the refill, and the in-flight time's worth more (a one-off offset, not a slower pace).
+        const short = this.tokens >= needed ? 0 : Math.min(this.budget.capacity, needed + this.perMs * IN_FLIGHT_MS) - this.tokens;
+        const waitMs = Math.max(this.holdUntil - now, short / this.perMs);
         if (waitMs <= 0) break;
         await this.clock.sleep(Math.ceil(waitMs));
       }
       this.tokens -= needed;
-      this.rateShare = Math.min(1, this.rateShare + needed * RATE_SHARE_REGAINED);
     });
     this.queue = turn.catch(() => undefined);
     return turn;
@@ -84,8 +90,9 @@ export class Pace {
     this.throttled += count;
     const now = this.refill();
     this.tokens = Math.min(this.tokens, 0);
-    // One halving per wait: the 19 other 429s of the same batch say nothing new.
-    if (now >= this.holdUntil) this.rateShare = Math.max(MIN_RATE_SHARE, this.rateShare / 2);
+    // Once per wait: the 19 other 429s of the same batch say nothing new.
+    if (now >= this.holdUntil) this.rateShare = Math.max(MIN_RATE_SHARE, this.rateShare * RATE_SHARE_AFTER_429);
+    this.lastThrottledAt = now;
     const waitMs = (retryAfterSeconds ?? this.budget.perSeconds / this.budget.capacity) * 1000;
     this.holdUntil = Math.max(this.holdUntil, now + waitMs);
   }

@@ -17,7 +17,7 @@ import { DirectoryError } from './errors.js';
 import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome } from './bulk-ports.js';
 import { BulkRecord, inLanes, LeaseLost, type BulkPaces, type BulkRunContext } from './bulk-record.js';
 import { Pace } from './bulk-pace.js';
-import { issuePasses, sendRevealCards } from './bulk-hand-over.js';
+import { contentsOfRow, issuePasses, sendRevealCards } from './bulk-hand-over.js';
 import { sendWelcomeMails } from './bulk-welcome-mail.js';
 import { generateTemporaryPassword } from './password.js';
 import type { CreateUserOutcome } from './ports.js';
@@ -371,10 +371,21 @@ export function resultLines(job: BulkJob): BulkResultLine[] {
     userPrincipalName: row.request.userPrincipalName,
     outcome: row.state === 'created' ? 'created' : row.state === 'failed' ? 'failed' : 'not finished',
     objectId: row.objectId,
-    problem: row.problem ?? (row.state === 'created' && row.manager === 'failed' ? sayBulk.MANAGER_NOT_SET() : undefined),
+    problem: row.problem ?? createdRowProblem(job, row),
     temporaryAccessPass: passLine(row),
     welcomeMail: mailLine(row),
   }));
+}
+
+/** What went wrong around a created account: its manager, or its recipient's reveal card. */
+function createdRowProblem(job: BulkJob, row: BulkRowRecord): string | undefined {
+  if (row.state !== 'created') return undefined;
+  const problems = [
+    ...(row.manager === 'failed' ? [sayBulk.MANAGER_NOT_SET()] : []),
+    ...(job.status !== 'review' && contentsOfRow(row, job.tapMode ?? 'off') !== undefined && !job.revealsSent?.some((mark) => mark.split('#')[0] === row.recipient.id)
+      ? [sayBulk.REVEAL_NOT_DELIVERED(row.recipient.name)] : []),
+  ];
+  return problems.length > 0 ? problems.join(' ') : undefined;
 }
 
 function passLine(row: BulkRowRecord): string | undefined {

@@ -485,6 +485,8 @@ export const sayBulk = {
   MAIL_NOT_SENT: (to: string, reason: string) => `not sent to ${to}: ${reason}`,
   MAIL_UNCONFIRMED: (to: string) => `unconfirmed for ${to}: the bot stopped between asking Exchange and hearing back; not sent again, to avoid a duplicate`,
   NO_ACCOUNT: () => 'no account was created',
+  REVEAL_NOT_DELIVERED: (recipient: string) =>
+    `Account created, but the reveal card could not reach ${recipient}; the credentials stay sealed until they expire: ask IT to hand them over.`,
   NOT_YET: () => 'not yet (the bulk has not finished)',
   MAIL_THROTTLED_TOO_LONG: () => 'Exchange kept asking the bot to slow down for too long.',
   REVEAL_INTRO: (contents: 'password' | 'password-and-tap' | 'tap') =>

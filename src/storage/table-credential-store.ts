@@ -32,7 +32,8 @@ interface CredentialEntity {
   rowKey: string;
   credentialId: string;
   recipientId: string;
-  password: string;
+  /** Absent when only a Temporary Access Pass is handed over. */
+  password?: string;
   temporaryAccessPass?: string;
   purgeAt: string;
   revealedAt?: string;
@@ -126,7 +127,7 @@ function toEntity(credentials: StoredCredentials): CredentialEntity {
     rowKey,
     credentialId: credentials.credentialId,
     recipientId: credentials.recipientId,
-    password: JSON.stringify(credentials.password),
+    ...(credentials.password ? { password: JSON.stringify(credentials.password) } : {}),
     ...(credentials.temporaryAccessPass ? { temporaryAccessPass: JSON.stringify(credentials.temporaryAccessPass) } : {}),
     purgeAt: credentials.purgeAt,
     ...(credentials.revealedAt ? { revealedAt: credentials.revealedAt } : {}),
@@ -140,7 +141,7 @@ function fromEntity(entity: CredentialEntity): StoredCredentials {
     requestId: entity.partitionKey,
     generation: Number(entity.rowKey),
     recipientId: entity.recipientId,
-    password: JSON.parse(entity.password) as SealedSecret,
+    ...(entity.password ? { password: JSON.parse(entity.password) as SealedSecret } : {}),
     ...(entity.temporaryAccessPass ? { temporaryAccessPass: JSON.parse(entity.temporaryAccessPass) as SealedSecret } : {}),
     purgeAt: entity.purgeAt,
     ...(entity.revealedAt ? { revealedAt: entity.revealedAt } : {}),

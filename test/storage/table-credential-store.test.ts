@@ -31,6 +31,20 @@ describe('table credential store', () => {
     expect((await store.get('req-1.1'))?.credentials).toMatchObject({ temporaryAccessPass: tap, revealedAt: '2030-01-01T10:00:00.000Z' });
   });
 
+  it('when credentials hold only a Temporary Access Pass (a bulk row under TAP_MODE=instead), then no password column is written and they read back without one', async () => {
+    const { store, tableName } = open();
+    const passOnly: StoredCredentials = { credentialId: 'bulk-1-3.1', requestId: 'bulk-1-3', generation: 1, recipientId: 'megan', temporaryAccessPass: sealed, purgeAt: '2030-01-02T00:00:00.000Z' };
+    expect((await store.create(passOnly)).kind).toBe('created');
+    const read = await store.get('bulk-1-3.1');
+    expect(read?.credentials).toEqual(passOnly);
+    const entities = [];
+    for await (const entity of TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true }).listEntities()) entities.push(entity);
+    expect(entities.map((e) => Object.keys(e).includes('password'))).toEqual([false]);
+    // A password added later (the pass refused) is kept beside it.
+    expect((await store.update({ ...passOnly, password: sealed }, read!.version)).kind).toBe('updated');
+    expect((await store.get('bulk-1-3.1'))?.credentials.password).toEqual(sealed);
+  });
+
   it('when credentials are deleted, then the entity is gone from the table (no copy left), and deleting again is harmless', async () => {
     const { store, tableName } = open();
     await store.create(entry());
