@@ -11,7 +11,7 @@
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import {
-  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerLink, type BulkNameProbe, type CreateUserOutcome,
+  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type CreateUserOutcome,
   type ManagerLinkOutcome, type NameHolder,
 } from '../onboarding/index.js';
 import { classifyCreateFailure, createGraphClient, namesUrl, toDirectoryError, userReading, type GraphDirectoryOptions } from './graph-directory.js';
@@ -112,7 +112,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
       return { outcomes, throttleLimitPercentage: limitPercentage };
     },
 
-    async setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>> {
+    async setManagers(links: readonly BulkManagerLink[]): Promise<BulkManagerAnswer> {
       if (links.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${links.length}`);
       const requests = links.map((link) => ({
         id: link.key, method: 'PUT', url: `/users/${encodeURIComponent(link.userId)}/manager/$ref`, headers: { 'Content-Type': 'application/json' },
@@ -128,12 +128,15 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
         const whole: ManagerLinkOutcome = outcome.kind === 'throttled' ? { kind: 'throttled', retryAfterSeconds: outcome.retryAfterSeconds }
           : outcome.kind === 'ambiguous' ? { kind: 'throttled', retryAfterSeconds: 2 }
             : { kind: 'failed', ...facts(outcome) };
-        return Object.fromEntries(links.map((link) => [link.key, whole]));
+        return { outcomes: Object.fromEntries(links.map((link) => [link.key, whole])) };
       }
       const outcomes: Record<string, ManagerLinkOutcome> = {};
+      let limitPercentage: number | undefined;
       for (const response of responses) {
         if (response.id === undefined) continue;
         const headers = new Headers(response.headers ?? {});
+        const percentage = Number(headers.get('x-ms-throttle-limit-percentage') ?? NaN);
+        if (Number.isFinite(percentage)) limitPercentage = Math.max(limitPercentage ?? 0, percentage);
         const status = response.status ?? 0;
         if (status >= 200 && status < 300) outcomes[response.id] = { kind: 'set' };
         else if (status === 429 || status === 503) outcomes[response.id] = { kind: 'throttled', retryAfterSeconds: Number(headers.get('retry-after') ?? NaN) || undefined };
@@ -143,7 +146,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
         }
       }
       for (const link of links) outcomes[link.key] ??= { kind: 'throttled', retryAfterSeconds: 1 };
-      return outcomes;
+      return { outcomes, throttleLimitPercentage: limitPercentage };
     },
   };
 }

@@ -6,11 +6,12 @@
  * What the service says corrects the mirror: x-ms-throttle-limit-percentage (the share of the
  * budget used, sent above 0.8) caps what is left, and a 429's Retry-After (fractional seconds)
  * empties the bucket and holds every taker until then. Other writers (single requests, another
- * run before a restart, other apps in the tenant) are seen that way, never assumed away: each
- * 429 also lowers the refill the mirror assumes by a quarter (at most once per wait), and a
- * whole window without one restores it — so a budget smaller than documented costs a few 429s,
- * not one per request. A request reaches the service a little after it leaves the bucket, so a
- * taker that has to wait waits a quarter of a second's refill longer.
+ * run before a restart, other apps in the tenant) are seen that way, never assumed away: a 429
+ * that comes again within a window of the last one lowers the refill the mirror assumes by a
+ * quarter (at most once per wait), and a whole window without one restores it — so a budget
+ * smaller than documented costs a few 429s, not one per request, while one 429 from the clocks
+ * of the mirror and the service drifting apart costs one wait and no pace. A request reaches the
+ * service a little after it leaves the bucket, so the mirror keeps a quarter second's refill in hand.
  * https://learn.microsoft.com/graph/throttling-limits#identity-and-access-service-limits
  */
 import type { Clock } from './ports.js';
@@ -65,8 +66,8 @@ export class Pace {
       for (;;) {
         const now = this.refill();
         if (now - this.lastThrottledAt > this.budget.perSeconds * 1000) this.rateShare = 1;
-        // Enough left: go. Otherwise wait for the refill, and the in-flight time's worth more (a one-off offset, not a slower pace).
-        const short = this.tokens >= needed ? 0 : Math.min(this.budget.capacity, needed + this.perMs * IN_FLIGHT_MS) - this.tokens;
+        // What is left must cover the request and the in-flight time's refill (a one-off offset, not a slower pace).
+        const short = Math.max(0, Math.min(this.budget.capacity, needed + this.perMs * IN_FLIGHT_MS) - this.tokens);
         const waitMs = Math.max(this.holdUntil - now, short / this.perMs);
         if (waitMs <= 0) break;
         await this.clock.sleep(Math.ceil(waitMs));
@@ -90,8 +91,9 @@ export class Pace {
     this.throttled += count;
     const now = this.refill();
     this.tokens = Math.min(this.tokens, 0);
-    // Once per wait: the 19 other 429s of the same batch say nothing new.
-    if (now >= this.holdUntil) this.rateShare = Math.max(MIN_RATE_SHARE, this.rateShare * RATE_SHARE_AFTER_429);
+    // Once per wait (the 19 other 429s of the same batch say nothing new), and only when the last wait was within a window.
+    const again = now - this.lastThrottledAt <= this.budget.perSeconds * 1000;
+    if (now >= this.holdUntil && again) this.rateShare = Math.max(MIN_RATE_SHARE, this.rateShare * RATE_SHARE_AFTER_429);
     this.lastThrottledAt = now;
     const waitMs = (retryAfterSeconds ?? this.budget.perSeconds / this.budget.capacity) * 1000;
     this.holdUntil = Math.max(this.holdUntil, now + waitMs);

@@ -33,6 +33,12 @@ export interface BulkManagerLink {
   readonly managerId: string;
 }
 
+/** What one batch of manager links came to: an outcome per link key, and the highest x-ms-throttle-limit-percentage Graph sent. */
+export interface BulkManagerAnswer {
+  readonly outcomes: Readonly<Record<string, ManagerLinkOutcome>>;
+  readonly throttleLimitPercentage?: number | undefined;
+}
+
 /** What became of one manager link: set, throttled (send it again after the wait), or failed for good. */
 export type ManagerLinkOutcome =
   | { readonly kind: 'set' }
@@ -56,8 +62,8 @@ export interface BulkDirectory {
   checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>>;
   /** One POST /$batch of at most 20 POST /users, never resent by the transport; a lost batch makes every item ambiguous. */
   createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer>;
-  /** One POST /$batch of at most 20 manager links (PUT …/manager/$ref, idempotent): an outcome per link key. */
-  setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>>;
+  /** One POST /$batch of at most 20 manager links (PUT …/manager/$ref, idempotent): an outcome per link key, and how close the app is to the write budget. */
+  setManagers(links: readonly BulkManagerLink[]): Promise<BulkManagerAnswer>;
 }
 
 export interface StoredBulkJob {

@@ -116,17 +116,27 @@ class BulkRun implements BulkRunContext {
     await this.record.flush();
   }
 
-  /** Pending rows in batches, `concurrentBatches` at a time, each batch let through by the write budget, until every row is created or failed. */
+  /**
+   * Pending rows in batches, `concurrentBatches` at a time, each batch let through by the write
+   * budget, until every row is created or failed. When the progress card is due, no new batch
+   * starts until those in flight have answered: the card then shows every account the directory
+   * has (it would otherwise lag by the batches in flight).
+   */
   async createPendingRows(): Promise<void> {
     const taken = new Set<number>();
     const worker = async (): Promise<void> => {
       for (;;) {
+        if (this.progressDue()) {
+          await this.batchesDrained();
+          await this.showProgress(false);
+        }
         const batch = this.nextBatch(taken);
         if (batch.kind === 'finished') return;
         if (batch.kind === 'wait') {
           await this.deps.clock.sleep(batch.ms);
           continue;
         }
+        this.batchesInFlight += 1;
         try {
           if (batch.rows.every((r) => r.state === 'creating')) {
             await this.readBack(batch.rows);
@@ -136,11 +146,31 @@ class BulkRun implements BulkRunContext {
           }
         } finally {
           for (const row of batch.rows) taken.delete(row.rowNumber);
+          this.batchDone();
         }
-        await this.showProgress(false);
       }
     };
     await Promise.all(Array.from({ length: this.deps.bulkPolicy.concurrentBatches }, worker));
+  }
+
+  private batchesInFlight = 0;
+  private drainWaiters: Array<() => void> = [];
+
+  private progressDue(): boolean {
+    return this.deps.clock.now().getTime() - this.lastProgressAt >= this.deps.bulkPolicy.progressEveryMs;
+  }
+
+  /** Settles once no batch is in flight. */
+  private batchesDrained(): Promise<void> {
+    return this.batchesInFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private batchDone(): void {
+    this.batchesInFlight -= 1;
+    if (this.batchesInFlight > 0) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** The results sheet in the ticket channel (once), then the job is done and the progress card says so. */
@@ -306,8 +336,10 @@ class BulkRun implements BulkRunContext {
       const again: BulkRowRecord[] = [];
       await inLanes(batches, concurrentBatches, async (batch) => {
         await this.paces.directoryWrites.take(batch.length);
-        const outcomes = await this.deps.bulkDirectory.setManagers(batch.map((row) => ({ key: String(row.rowNumber), userId: row.objectId!, managerId: row.managerId! })))
-          .catch(() => ({} as Readonly<Record<string, ManagerLinkOutcome>>));
+        const answer = await this.deps.bulkDirectory.setManagers(batch.map((row) => ({ key: String(row.rowNumber), userId: row.objectId!, managerId: row.managerId! })))
+          .catch(() => ({ outcomes: {} as Readonly<Record<string, ManagerLinkOutcome>>, throttleLimitPercentage: undefined }));
+        this.paces.directoryWrites.observeUsedShare(answer.throttleLimitPercentage);
+        const { outcomes } = answer;
         for (const row of batch) {
           const outcome = outcomes[String(row.rowNumber)] ?? { kind: 'throttled' as const };
           if (outcome.kind === 'throttled') this.paces.directoryWrites.onThrottled(outcome.retryAfterSeconds ?? 2 ** round);

@@ -1,7 +1,7 @@
 import {
   defaultBulkPolicy, type BulkJobSummary, type BulkNameProbe, type NameHolder, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
   type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type CreateUserOutcome,
-  type BulkManagerLink, type ManagerLinkOutcome, type OnboardingPolicy, type OnboardingRecord, type Requester, type RequestHistory, type RoleResolver, type StoredBulkJob,
+  type BulkManagerAnswer, type BulkManagerLink, type ManagerLinkOutcome, type OnboardingPolicy, type OnboardingRecord, type Requester, type RequestHistory, type RoleResolver, type StoredBulkJob,
 } from '../../src/onboarding/index.js';
 import { Crash, makeWorld, type World } from './fakes.js';
 
@@ -74,7 +74,7 @@ export class FakeBulkDirectory implements BulkDirectory {
   managerBatches = 0;
   /** Per manager batch: 'throttle-half' answers every other link 429 (Retry-After 2 s). */
   managerFaults: Array<'throttle-half'> = [];
-  async setManagers(links: readonly BulkManagerLink[]): Promise<Readonly<Record<string, ManagerLinkOutcome>>> {
+  async setManagers(links: readonly BulkManagerLink[]): Promise<BulkManagerAnswer> {
     this.managerBatches += 1;
     const fault = this.managerFaults.shift();
     const outcomes: Record<string, ManagerLinkOutcome> = {};
@@ -86,7 +86,7 @@ export class FakeBulkDirectory implements BulkDirectory {
       const result = await this.world.directory.setManager(link.userId, link.managerId);
       outcomes[link.key] = result.kind === 'set' ? { kind: 'set' } : { kind: 'failed', graphRequestId: result.graphRequestId };
     }
-    return outcomes;
+    return { outcomes };
   }
 }
 

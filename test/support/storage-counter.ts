@@ -11,6 +11,8 @@ export interface StorageRequest {
   readonly method: string;
   /** Path and query as sent (no SAS or key: Azurite requests are signed in a header, never logged here). */
   readonly path: string;
+  /** Bytes of the request body, as its Content-Length says (0 without one). */
+  readonly bytes: number;
 }
 
 export interface StorageCounter {
@@ -55,7 +57,7 @@ export async function startStorageCounter(azuriteConnectionString: string): Prom
         answer.end(body);
         return;
       }
-      requests.push({ service, method: incoming.method ?? 'GET', path: incoming.url ?? '' });
+      requests.push({ service, method: incoming.method ?? 'GET', path: incoming.url ?? '', bytes: Number(incoming.headers['content-length'] ?? 0) || 0 });
       const outgoing = forward({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
         answer.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(answer);
