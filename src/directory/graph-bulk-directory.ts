@@ -11,15 +11,15 @@
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import {
-  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type CreateUserOutcome,
+  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type BulkNamesAnswer, type CreateUserOutcome,
   type ManagerLinkOutcome, type NameHolder,
 } from '../onboarding/index.js';
 import { classifyCreateFailure, createGraphClient, namesUrl, toDirectoryError, userReading, type GraphDirectoryOptions } from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
-/** Rounds of a names check whose reads are throttled or unavailable before it gives up. */
-const READ_ROUNDS = 4;
+/** Tries of a names check the directory could not answer (5xx, reset) before it gives up. */
+const READ_ATTEMPTS = 3;
 
 interface BatchItemResponse {
   readonly id?: string;
@@ -46,42 +46,38 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
   const { holdersOf } = userReading(markerAttribute);
 
   return {
-    async checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>> {
+    async checkNames(probes: readonly BulkNameProbe[]): Promise<BulkNamesAnswer> {
       if (probes.length > MAX_ITEMS) throw new Error(`A batch takes at most ${MAX_ITEMS} requests, not ${probes.length}`);
-      const answers: Record<string, readonly NameHolder[]> = {};
-      let open = [...probes];
-      for (let round = 1; open.length > 0; round += 1) {
-        let responses: BatchItemResponse[];
+      let responses: BatchItemResponse[] = [];
+      for (let attempt = 1; ; attempt += 1) {
         try {
           // Reads: sending the batch again is safe.
-          responses = await sendBatch(open.map((probe) => ({ id: probe.key, method: 'GET', url: namesUrl(probe) })));
+          responses = await sendBatch(probes.map((probe) => ({ id: probe.key, method: 'GET', url: namesUrl(probe) })));
+          break;
         } catch (error) {
           const failure = toDirectoryError(error, 'Check user names');
-          if (round >= READ_ROUNDS || (failure.code !== 'THROTTLED' && failure.code !== 'DIRECTORY_UNAVAILABLE')) throw failure;
-          await sleep((failure.retryAfterSeconds ?? 2 ** round) * 1000);
-          continue;
+          if (attempt >= READ_ATTEMPTS || failure.code !== 'DIRECTORY_UNAVAILABLE') throw failure;
+          await sleep(2 ** attempt * 500);
         }
-        const again: BulkNameProbe[] = [];
-        let waitSeconds = 0;
-        for (const probe of open) {
-          const part = responses.find((response) => response.id === probe.key);
-          const status = part?.status ?? 502;
-          const headers = new Headers(part?.headers ?? {});
-          if (status === 200) {
-            answers[probe.key] = holdersOf((part?.body as { value?: User[] } | undefined)?.value ?? [], probe);
-          } else if ((status === 429 || status >= 500) && round < READ_ROUNDS) {
-            // Throttled parts go again after the longest Retry-After (https://learn.microsoft.com/graph/throttling#throttling-and-batching).
-            again.push(probe);
-            waitSeconds = Math.max(waitSeconds, Number(headers.get('retry-after') ?? NaN) || 2 ** round);
-          } else {
-            const code = status === 429 ? 'THROTTLED' : status === 401 || status === 403 ? 'PERMISSION_MISSING' : status >= 500 ? 'DIRECTORY_UNAVAILABLE' : 'UNEXPECTED';
-            throw new DirectoryError(code, `Check user names: ${status}`, { status, graphRequestId: headers.get('request-id') ?? undefined, permission: 'User.Read.All' });
-          }
-        }
-        if (again.length > 0) await sleep(waitSeconds * 1000);
-        open = again;
       }
-      return answers;
+      const holders: Record<string, readonly NameHolder[]> = {};
+      const throttled: Record<string, number | undefined> = {};
+      let limitPercentage: number | undefined;
+      for (const probe of probes) {
+        const part = responses.find((response) => response.id === probe.key);
+        const status = part?.status ?? 502;
+        const headers = new Headers(part?.headers ?? {});
+        const percentage = Number(headers.get('x-ms-throttle-limit-percentage') ?? NaN);
+        if (Number.isFinite(percentage)) limitPercentage = Math.max(limitPercentage ?? 0, percentage);
+        if (status === 200) holders[probe.key] = holdersOf((part?.body as { value?: User[] } | undefined)?.value ?? [], probe);
+        // Each part is throttled on its own (https://learn.microsoft.com/graph/throttling#throttling-and-batching): the caller sends it again after its wait.
+        else if (status === 429) throttled[probe.key] = Number(headers.get('retry-after') ?? NaN) || undefined;
+        else {
+          const code = status === 401 || status === 403 ? 'PERMISSION_MISSING' : status >= 500 ? 'DIRECTORY_UNAVAILABLE' : 'UNEXPECTED';
+          throw new DirectoryError(code, `Check user names: ${status}`, { status, graphRequestId: headers.get('request-id') ?? undefined, permission: 'User.Read.All' });
+        }
+      }
+      return { holders, throttled, throttleLimitPercentage: limitPercentage };
     },
 
     async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {

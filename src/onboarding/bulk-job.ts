@@ -100,7 +100,11 @@ export interface BulkPolicy {
    * limit, which lists the authenticationMethod resource), and one mailbox's messages (Exchange
    * Online's 30 a minute, https://learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1).
    */
-  readonly budgets: { readonly directoryWrites: Budget; readonly authenticationMethods: Budget; readonly mailboxMessages: Budget };
+  readonly budgets: {
+    readonly directoryWrites: Budget; readonly authenticationMethods: Budget; readonly mailboxMessages: Budget;
+    /** Resource units per app and tenant for the review's reads: the smallest tenant's (under 50 users), the least Entra documents. */
+    readonly directoryReads: Budget;
+  };
 }
 
 export const defaultBulkPolicy: BulkPolicy = {
@@ -114,6 +118,7 @@ export const defaultBulkPolicy: BulkPolicy = {
     directoryWrites: { capacity: 3000, perSeconds: 150 },
     authenticationMethods: { capacity: 5, perSeconds: 10 },
     mailboxMessages: { capacity: 30, perSeconds: 60 },
+    directoryReads: { capacity: 3500, perSeconds: 10 },
   },
 };
 

@@ -52,14 +52,23 @@ export interface BulkNameProbe {
   readonly mailNickname: string;
 }
 
+/** What one batch of name checks came to. */
+export interface BulkNamesAnswer {
+  readonly holders: Readonly<Record<string, readonly NameHolder[]>>;
+  /** Probes Graph throttled (429), not read: their Retry-After in seconds, when Graph gave one. */
+  readonly throttled: Readonly<Record<string, number | undefined>>;
+  /** The highest x-ms-throttle-limit-percentage Graph sent. */
+  readonly throttleLimitPercentage?: number | undefined;
+}
+
 /** Creates many accounts at once (Graph JSON batching). */
 export interface BulkDirectory {
   /**
    * One POST /$batch of at most 20 reads: per probe key, the accounts holding its UPN, mailNickname
-   * or smtp: address (the single request's check, checkNewAccount). Throws DirectoryError when a
-   * read fails for good; throttled reads are sent again after their Retry-After.
+   * or smtp: address (the single request's check, checkNewAccount), or that Graph throttled the
+   * read (the caller asks again after the wait). Throws DirectoryError when a read fails otherwise.
    */
-  checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>>;
+  checkNames(probes: readonly BulkNameProbe[]): Promise<BulkNamesAnswer>;
   /** One POST /$batch of at most 20 POST /users, never resent by the transport; a lost batch makes every item ambiguous. */
   createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer>;
   /** One POST /$batch of at most 20 manager links (PUT …/manager/$ref, idempotent): an outcome per link key, and how close the app is to the write budget. */

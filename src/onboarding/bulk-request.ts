@@ -12,6 +12,7 @@ import { validateBulkSheet, type BulkProblem, type BulkRowRequest, type BulkShee
 import { forRow, missingBulkConfirmations, type BulkConfirmation } from './bulk-confirmations.js';
 import { dayIn, startDateConfirmation } from './confirmations.js';
 import { inLanes } from './bulk-record.js';
+import { Pace } from './bulk-pace.js';
 import type { DirectoryUser, NameHolder, Requester, RequestHistory } from './ports.js';
 import { validateOnboardingForm, type OnboardingRequest } from './request.js';
 import type { RoleResolver } from './roles.js';
@@ -103,14 +104,29 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
 async function checkNames(deps: BulkDeskDependencies, rows: readonly BulkRowRequest[]): Promise<{ rows: BulkRowRequest[]; problems: BulkProblem[]; confirmations: BulkConfirmation[] }> {
   const { batchSize, concurrentBatches } = deps.bulkPolicy;
   const holders = new Map<number, readonly NameHolder[]>();
-  const batches: BulkRowRequest[][] = [];
-  for (let i = 0; i < rows.length; i += batchSize) batches.push(rows.slice(i, i + batchSize));
-  await inLanes(batches, concurrentBatches, async (batch) => {
-    const answer = await deps.bulkDirectory.checkNames(batch.map((row) => ({
-      key: String(row.rowNumber), userPrincipalName: row.request.userPrincipalName, mailNickname: row.request.mailNickname,
-    })));
-    for (const row of batch) holders.set(row.rowNumber, answer[String(row.rowNumber)] ?? []);
-  });
+  // Each read is a resource unit of Entra's budget: paced like the writes, throttled ones asked again after their wait.
+  const pace = new Pace(deps.bulkPolicy.budgets.directoryReads, deps.clock);
+  let open = [...rows];
+  while (open.length > 0) {
+    const batches: BulkRowRequest[][] = [];
+    for (let i = 0; i < open.length; i += batchSize) batches.push(open.slice(i, i + batchSize));
+    const again: BulkRowRequest[] = [];
+    await inLanes(batches, concurrentBatches, async (batch) => {
+      await pace.take(batch.length);
+      const answer = await deps.bulkDirectory.checkNames(batch.map((row) => ({
+        key: String(row.rowNumber), userPrincipalName: row.request.userPrincipalName, mailNickname: row.request.mailNickname,
+      })));
+      pace.observeUsedShare(answer.throttleLimitPercentage);
+      for (const row of batch) {
+        const key = String(row.rowNumber);
+        if (key in answer.throttled) {
+          pace.onThrottled(answer.throttled[key]);
+          again.push(row);
+        } else holders.set(row.rowNumber, answer.holders[key] ?? []);
+      }
+    });
+    open = again;
+  }
   const inSheet = new Set(rows.map((r) => r.request.userPrincipalName.toLowerCase()));
   const checked: BulkRowRequest[] = [];
   const problems: BulkProblem[] = [];

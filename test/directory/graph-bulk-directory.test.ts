@@ -116,6 +116,16 @@ describe('bulk onboarding against the local tenant', () => {
     expect(bulkAccounts()).toHaveLength(0);
   });
 
+  it('when the review\'s name checks outrun the resource units, then the throttled parts are read again after their Retry-After and the sheet is ready', async () => {
+    const { deps } = world();
+    tenant.setThrottling({ resourceUnitsPerWindow: 30, windowSeconds: 2 });
+    const review = await reviewBulkSheet(deps, admin, readBulkSheet(csv(60)));
+    expect(review.kind).toBe('ready');
+    const reads = tenant.requestLog().filter((e) => e.method === 'GET' && e.path.endsWith('/users') && e.batchPartId !== undefined);
+    expect(reads.filter((e) => e.status === 200)).toHaveLength(60);
+    expect(reads.some((e) => e.status === 429)).toBe(true);
+  });
+
   it('when a row\'s user name is taken after the review, then that row fails with a sentence and the others are created', async () => {
     const { deps, reporting } = world();
     const jobId = await approved(deps, csv(3));

@@ -1,5 +1,5 @@
 import {
-  defaultBulkPolicy, type BulkJobSummary, type BulkNameProbe, type NameHolder, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
+  defaultBulkPolicy, type BulkJobSummary, type BulkNameProbe, type BulkNamesAnswer, type NameHolder, type BulkCreateAnswer, type BulkCreateItem, type BulkDeskDependencies, type BulkDirectory, type BulkJob,
   type BulkJobStore, type BulkPolicy, type BulkProgress, type BulkReporting, type BulkResultLine, type BulkRevealNotice, type CreateUserOutcome,
   type BulkManagerAnswer, type BulkManagerLink, type ManagerLinkOutcome, type OnboardingPolicy, type OnboardingRecord, type Requester, type RequestHistory, type RoleResolver, type StoredBulkJob,
 } from '../../src/onboarding/index.js';
@@ -47,11 +47,18 @@ export class FakeBulkDirectory implements BulkDirectory {
   constructor(private readonly world: World) {}
 
   nameChecks = 0;
-  async checkNames(probes: readonly BulkNameProbe[]): Promise<Readonly<Record<string, readonly NameHolder[]>>> {
+  /** Name checks to answer 429 (Retry-After 1.5 s) for every other probe, in order. */
+  nameFaults: Array<'throttle-half'> = [];
+  async checkNames(probes: readonly BulkNameProbe[]): Promise<BulkNamesAnswer> {
     this.nameChecks += 1;
-    const answers: Record<string, readonly NameHolder[]> = {};
-    for (const probe of probes) answers[probe.key] = (await this.world.directory.checkNewAccount(probe)).holders;
-    return answers;
+    const fault = this.nameFaults.shift();
+    const holders: Record<string, readonly NameHolder[]> = {};
+    const throttled: Record<string, number | undefined> = {};
+    for (const [index, probe] of probes.entries()) {
+      if (fault === 'throttle-half' && index % 2 === 1) throttled[probe.key] = 1.5;
+      else holders[probe.key] = (await this.world.directory.checkNewAccount(probe)).holders;
+    }
+    return { holders, throttled };
   }
 
   async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {

@@ -133,6 +133,17 @@ describe('bulk onboarding', () => {
     expect(world.bulkDirectory.nameChecks).toBe(1);
   });
 
+  it('when Graph throttles some of the review\'s name checks, then they are read again after their Retry-After and the review completes', async () => {
+    const world = makeBulkWorld();
+    world.bulkDirectory.nameFaults = ['throttle-half'];
+    const before = world.clock.slept;
+    const review = await reviewBulkSheet(world.bulkDeps(), admin, sheetOf(people(30)));
+    expect(review.kind).toBe('ready');
+    // 20 + 10 probes, 10 of the first batch throttled: asked again in a third batch, after the 1.5 s.
+    expect(world.bulkDirectory.nameChecks).toBe(3);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(1500);
+  });
+
   it('when a user name is taken between the review and the run, then only that row fails, with a sentence, and the rest are created', async () => {
     const world = makeBulkWorld();
     const jobId = await approvedBulk(world, people(6));
