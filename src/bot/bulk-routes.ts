@@ -20,7 +20,7 @@ export interface BulkConversationOptions {
   readonly logger: Logger;
   /** Every card action answers within its budget; what takes longer finishes in the background. */
   readonly budget: CardBudget;
-  /** Largest file downloaded, in bytes (a 1,000-row sheet is about 300 KB). */
+  /** Largest file downloaded, in bytes (a 1,000-row sheet is about 300 KB; the default takes 50,000 rows, the Entra admin center's most). */
   readonly maxFileBytes?: number;
   /** Downloads an attachment (tests pass their own; production uses fetch over https). */
   readonly download?: (url: string, maxBytes: number) => Promise<DownloadResult>;
@@ -58,7 +58,7 @@ function fileAttachmentOf(context: TurnContext): FileAttachment | undefined {
 
 export function addBulkConversation(app: Application<TurnState>, options: BulkConversationOptions): void {
   const { desk, logger, budget } = options;
-  const maxBytes = options.maxFileBytes ?? 1_000_000;
+  const maxBytes = options.maxFileBytes ?? 16_000_000;
   const download = options.download ?? downloadOverHttps;
 
   const receiveSheet = async (context: TurnContext): Promise<void> => {

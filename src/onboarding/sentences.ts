@@ -459,8 +459,8 @@ export const sayBulk = {
   // --- the same promises as a single request, per row
   NAME_TAKEN: (upn: string) => `${upn} already belongs to another account: give this row another user name.`,
   REVIEW_CREDENTIALS: (mode: 'off' | 'alongside' | 'instead') =>
-    mode === 'instead' ? 'Each recipient reveals a Temporary Access Pass per account, valid from its start date; no password is created or shown.'
-      : mode === 'alongside' ? 'Each recipient reveals a temporary password and a Temporary Access Pass per account (the pass valid from its start date).'
+    mode === 'instead' ? 'Each recipient reveals a Temporary Access Pass per account, valid from the row\'s start date when it gives one; no password is created or shown.'
+      : mode === 'alongside' ? 'Each recipient reveals a temporary password and a Temporary Access Pass per account (the pass valid from the row\'s start date when it gives one).'
         : 'Each recipient reveals a temporary password per account; it must be changed at the first sign-in.',
   REVIEW_WELCOME_MAILS: (count: number, on: boolean) =>
     on ? `${count} welcome email${count === 1 ? '' : 's'} will go to the personal addresses in the sheet once the accounts exist (never a password or pass).`

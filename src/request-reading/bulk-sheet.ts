@@ -15,8 +15,8 @@ import type { BulkField, BulkProblem, BulkResultLine, BulkSheet, BulkSheetRow } 
 import { sayBulk } from '../onboarding/sentences.js';
 import { readPastedHtml, type PastedSheet } from './pasted-sheet.js';
 
-/** Longest sheet read at all (a 1,000-row sheet is ~300 KB); longer text is refused before parsing. */
-export const BULK_SHEET_MAX_CHARS = 2_000_000;
+/** Longest sheet read at all (a 1,000-row sheet is ~300 KB: this takes 50,000 rows, BULK_MAX_ROWS's most); longer text is refused before parsing. */
+export const BULK_SHEET_MAX_CHARS = 16_000_000;
 
 // The property in brackets (Entra's template) or the plain column name, lower-cased without spaces.
 const COLUMN_FIELDS: Record<string, BulkField | 'password' | 'ignored'> = {

@@ -62,7 +62,7 @@ describe('bulk under TAP_MODE=instead in Teams (issue 25)', () => {
     const review = bot.connector.repliesTo(message.id).find((r) => cardsIn(r.activity).length > 0);
     const reviewText = textOf(cardOf(review));
     expect(reviewText).toContain(`${ROWS} accounts to create`);
-    expect(reviewText).toContain('Each recipient reveals a Temporary Access Pass per account, valid from its start date; no password is created or shown.');
+    expect(reviewText).toContain('Each recipient reveals a Temporary Access Pass per account, valid from the row\'s start date when it gives one; no password is created or shown.');
     expect(reviewText).toContain('10 welcome emails will go to the personal addresses in the sheet');
     expect(reviewText).toContain(`Row 5: the start date ${PAST} is already past`);
     const { jobId } = actionData(cardOf(review), 'bulk.approve');
