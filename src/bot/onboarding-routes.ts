@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { say, problemSentence, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
+import { say, problemSentence, reviewedTemplate, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
 import { extractOnboardingRequest } from '../request-reading/index.js';
 import type { AddressBook } from './address-book.js';
 import { DraftStore, type Draft } from './drafts.js';
@@ -76,11 +76,13 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
 
   /** Opens a new form (prefilled from a sentence, with notes) for a person who may request one. */
   const openForm = async (context: TurnContext, prefill: OnboardingForm = {}, notes: readonly string[] = [], preparedAlready?: FormPreparation) => {
-    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(context)));
+    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(context), prefill));
     if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
     const draft: Draft = { draftId: randomUUID(), ownerId: personOf(context)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
     const saved = await drafts.save(draft);
-    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes }));
+    await sendCard(context, onboardingFormCard({
+      draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes, templates: prepared.templates,
+    }));
   };
 
   /** Loads the draft named by the card and checks that the person clicking owns it (a refusal is recorded). */
@@ -126,29 +128,36 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   const edit = async (context: TurnContext, data: CardData): Promise<CardResult> => {
     const draft = await draftFor(context, data, 'edit');
     if (typeof draft === 'string') return draft;
-    const prepared = await desk.prepareRequestForm(personOf(context));
+    const prepared = await desk.prepareRequestForm(personOf(context), draft.form);
     if (prepared.kind === 'refused') return prepared.sentence;
-    return onboardingFormCard({ draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
+    return onboardingFormCard({
+      draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, templates: prepared.templates,
+    });
+  };
+
+  /** Checks the details (`data`: the form's inputs) and answers with the review card, or the form with what needs changing. */
+  const reviewDraft = async (context: TurnContext, draft: Draft, data: CardData, notes: readonly string[] = []): Promise<CardResult> => {
+    const result = await desk.reviewRequest(personOf(context)!, data);
+    if (result.kind === 'refused') return result.sentence;
+    if (result.kind === 'needs-changes') {
+      const saved = await drafts.save({ ...draft, form: result.form });
+      return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, ...result, notes: [...notes, ...result.notes] });
+    }
+    const checked: Draft = {
+      ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
+      manager: result.manager, submitForm: result.submitForm, template: reviewedTemplate(result.template),
+    };
+    const saved = await drafts.save(checked);
+    return onboardingReviewCard({
+      draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
+      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient, template: result.template, submitForm: result.submitForm, notes,
+    });
   };
 
   const review = async (context: TurnContext, data: CardData): Promise<CardResult> => {
     const draft = await draftFor(context, data, 'review');
     if (typeof draft === 'string') return draft;
-    const result = await desk.reviewRequest(personOf(context)!, data);
-    if (result.kind === 'refused') return result.sentence;
-    if (result.kind === 'needs-changes') {
-      const saved = await drafts.save({ ...draft, form: result.form });
-      return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, ...result });
-    }
-    const checked: Draft = {
-      ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
-      manager: result.manager,
-    };
-    const saved = await drafts.save(checked);
-    return onboardingReviewCard({
-      draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient,
-    });
+    return reviewDraft(context, draft, data);
   };
 
   const create = async (context: TurnContext, data: CardData): Promise<CardResult> => {
@@ -157,13 +166,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
     const submission = await desk.submitRequest({
-      requestId, requester: personOf(context)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
+      requestId, requester: personOf(context)!, form: draft.submitForm ?? draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
+      template: draft.template,
     });
     if (submission.kind === 'refused') {
       // This request id is settled as refused; pressing Create again later is a new request.
       if (submission.asNewRequest) await drafts.save({ ...draft, requestId: randomUUID() });
       return submission.sentence;
     }
+    // The template changed since the review: nothing was created; the review again, with the template as it is now.
+    if (submission.kind === 'review-again') return reviewDraft(context, draft, { ...draft.form }, [submission.sentence]);
     const { work } = submission;
     const answer = await Promise.race([
       work.then((outcome) => ({ kind: 'done' as const, outcome })),
@@ -222,7 +234,8 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const first = read();
     if (!first.isAccountRequest) return void (await context.sendActivity(MessageFactory.text(say.NOT_UNDERSTOOD())));
     // Who may ask is settled before the directory is read on their behalf.
-    const prepared = await desk.prepareRequestForm(personOf(context));
+    // The department read without the domains is the same: it picks the template whose hints the form shows.
+    const prepared = await desk.prepareRequestForm(personOf(context), first.form);
     if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
     const extraction = read(prepared.domains);
     await openForm(context, extraction.form, [say.FILLED_FROM_SENTENCE(), ...extraction.notes], prepared);
