@@ -42,10 +42,7 @@ export class InMemoryTemplateStore implements TemplateStore {
         return { kind: 'conflict' as const };
       }
     }
-    for (const change of changes) {
-      if (change.kind === 'remove') this.rows.delete(change.previous.template.id);
-      else this.put(change.template);
-    }
+    for (const change of changes) this.put(change.template);
     return { kind: 'applied' as const };
   }
   /** Arranges a template as if an admin had saved it (tests). */

@@ -15,11 +15,10 @@ export interface StoredTemplate {
   readonly version: string;
 }
 
-/** One change of an all-or-nothing import. */
+/** One change of an all-or-nothing import (an import creates and updates; it never removes). */
 export type TemplateChange =
   | { readonly kind: 'create'; readonly template: OnboardingTemplate }
-  | { readonly kind: 'update'; readonly template: OnboardingTemplate; readonly previous: StoredTemplate }
-  | { readonly kind: 'remove'; readonly previous: StoredTemplate };
+  | { readonly kind: 'update'; readonly template: OnboardingTemplate; readonly previous: StoredTemplate };
 
 /** The templates, few (at most MAX_TEMPLATES) and read as a whole; names are unique (case-insensitively). */
 export interface TemplateStore {

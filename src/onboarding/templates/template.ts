@@ -12,8 +12,8 @@ import { FIELD_LIMITS, hasInvisibleCharacters, isCountryCode } from '../request.
 import { sayTemplates } from '../sentences.js';
 import type { DirectoryGroup, SubscribedSku, TemplateDirectory } from './ports.js';
 
-/** Templates are read as a whole on every review: a few dozen are plenty, and an import is one storage transaction. */
-export const MAX_TEMPLATES = 100;
+/** Templates are read as a whole on every review: a few dozen are plenty, and an import is one storage transaction (at most 100 actions, two per new template). */
+export const MAX_TEMPLATES = 50;
 export const TEMPLATE_LIMITS = {
   name: 64, departments: 20, employeeTypes: 10, jobTitles: 10, groups: 20, extensionAttributeValue: 1024,
 } as const;
