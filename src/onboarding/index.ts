@@ -60,3 +60,4 @@ export * from './templates/template-ticket.js';
 export * from './templates/template-file.js';
 export * from './templates/manage-templates.js';
 export * from './templates/ticket-actions.js';
+export * from './message-size.js';
