@@ -118,8 +118,8 @@ export class FakeTemplateDirectory implements TemplateDirectory {
       else if (fault === 'forbidden' || this.permissionMissing.has('groups')) answers.set(id, { kind: 'refused', reason: 'forbidden' });
       else if (!group) answers.set(id, { kind: 'group-not-found' });
       else if (!this.seesUser(userId)) answers.set(id, { kind: 'user-not-found' });
-      else if (group.kind === 'dynamic') answers.set(id, { kind: 'refused', reason: 'dynamic' });
-      else if (group.kind === 'role-assignable') answers.set(id, { kind: 'refused', reason: 'forbidden' });
+      // Graph answers one 403 for all three (the domain reads the group to tell which).
+      else if (group.kind === 'dynamic' || group.kind === 'role-assignable' || group.kind === 'other') answers.set(id, { kind: 'refused', reason: 'forbidden' });
       else if (group.members.has(userId)) answers.set(id, { kind: 'already-member' });
       else {
         group.members.add(userId);

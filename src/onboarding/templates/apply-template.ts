@@ -14,7 +14,7 @@ import type { Clock, GraphFacts } from '../ports.js';
 import type { OnboardingPolicy } from '../policy.js';
 import type { LicenceSeats, SnapshotLicence, TemplateSnapshot } from './choose-template.js';
 import { freeSeats } from './licence-names.js';
-import type { GroupAddOutcome, TemplateDirectory, UserLicences } from './ports.js';
+import type { GroupAddOutcome, GroupKind, TemplateDirectory, UserLicences } from './ports.js';
 
 /** The least-privileged Graph application permission each part needs (README, "Templates"). */
 export const TEMPLATE_PERMISSIONS = {
@@ -29,6 +29,8 @@ export type GroupResult =
   | 'dynamic'
   /** A role-assignable group: only a Privileged Role Administrator may change its members. */
   | 'role-assignable'
+  /** A mail-enabled security group or distribution list: Exchange manages its members. */
+  | 'exchange-managed'
   /** 403: the app lacks the permission. */
   | 'forbidden'
   | 'removed'
@@ -159,12 +161,16 @@ async function addToGroups(
     }
     pending = again;
   }
-  // A 403 is either a role-assignable group or a missing permission: the group itself says which.
+  // Graph answers the same 403 for a dynamic, a role-assignable or a mail-enabled security group and for a
+  // missing permission (Microsoft's troubleshooting article says to read the group): the group itself says which.
   const forbidden = [...results.values()].filter((g) => g.result === 'forbidden');
   if (forbidden.length > 0) {
-    const read = await directory.readGroups(forbidden.map((g) => g.id)).catch(() => new Map());
+    const read = await directory.readGroups(forbidden.map((g) => g.id)).catch(() => new Map<string, null>());
+    const why: Partial<Record<GroupKind, GroupResult>> = { dynamic: 'dynamic', 'role-assignable': 'role-assignable', other: 'exchange-managed' };
     for (const group of forbidden) {
-      if (read.get(group.id)?.kind === 'role-assignable') results.set(group.id, { ...group, result: 'role-assignable' });
+      const kind = read.get(group.id)?.kind;
+      const result = kind ? why[kind] : undefined;
+      if (result) results.set(group.id, { ...group, result });
     }
   }
   return results;

@@ -30,6 +30,7 @@ function whyNotAdded(group: GroupPart): string {
   switch (group.result) {
     case 'dynamic': return sayTemplates.WHY_DYNAMIC();
     case 'role-assignable': return sayTemplates.WHY_ROLE_ASSIGNABLE();
+    case 'exchange-managed': return sayTemplates.WHY_EXCHANGE_MANAGED();
     case 'forbidden': return sayTemplates.WHY_FORBIDDEN(TEMPLATE_PERMISSIONS.groups);
     case 'removed': return sayTemplates.WHY_GROUP_GONE();
     case 'not-done': return sayTemplates.WHY_NOT_DONE();

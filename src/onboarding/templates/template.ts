@@ -243,5 +243,6 @@ function groupProblem(id: string, group: DirectoryGroup | null | undefined): str
   if (!group) return sayTemplates.GROUP_UNKNOWN(id);
   if (group.kind === 'dynamic') return sayTemplates.GROUP_DYNAMIC(group.displayName);
   if (group.kind === 'role-assignable') return sayTemplates.GROUP_ROLE_ASSIGNABLE(group.displayName);
+  if (group.kind === 'other') return sayTemplates.GROUP_EXCHANGE_MANAGED(group.displayName);
   return undefined;
 }
