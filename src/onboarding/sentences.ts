@@ -492,6 +492,7 @@ export const sayTemplates = {
   // --- export and import
   EXPORT: (count: number, json: string) => `${count} template${count === 1 ? '' : 's'} as JSON (commit it for review; \`templates import\` takes it back):\n\n\`\`\`json\n${json}\n\`\`\``,
   EXPORT_PART: (part: number, parts: number, json: string) => `Part ${part} of ${parts} (join the parts in order):\n\n\`\`\`json\n${json}\n\`\`\``,
+  EXPORT_SENT: () => 'The templates are in the message above, as JSON.',
   IMPORT_EMPTY: () => 'Paste the JSON after "templates import" (as "templates export" gives it).',
   IMPORT_TOO_LARGE: (maxKb: number) => `The JSON is larger than ${maxKb} KB; nothing was imported.`,
   IMPORT_NOT_JSON: (detail: string) => `That is not JSON (${detail.slice(0, 120)}); nothing was imported.`,

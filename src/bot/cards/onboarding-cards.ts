@@ -268,6 +268,9 @@ export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE
     awaitingApproval: ticket.status === 'awaiting_approval',
     // An account exists and its credentials are handed over or stuck: an admin can reissue them.
     canReissue: (ticket.status === 'done' || ticket.status === 'failed') && !!ticket.objectId,
+    // A template to apply or finish, a licence to assign once seats exist: admins only (the desk checks).
+    canApplyTemplate: ticket.template?.canApply ?? false,
+    canAssignLicence: ticket.template?.canAssignLicence ?? false,
     generation: ticket.credentialsGeneration ?? 1,
     requestId: ticket.requestId,
   });

@@ -134,59 +134,74 @@ export function createTemplateDesk(deps: TemplateDeskDependencies): TemplateDesk
     async importTemplates(person, text) {
       const no = await refusal(person, 'import templates');
       if (no || !person) return refused(no ?? '');
-      const parsed = parseTemplateFile(text);
-      if (parsed.kind === 'unreadable') return { kind: 'problems', sentence: parsed.sentence, problems: [] };
-      const all = await deps.templates.list();
-      const problems: string[] = [...parsed.problems];
-      const checked: Array<{ label: string; input: CheckedTemplateInput; previous?: StoredTemplate | undefined }> = [];
-      // A template is matched by its name: the file's templates update those of the same name, the rest are created.
-      const named = new Set(parsed.templates.map((t) => nameKey(t.input.name)));
-      const seen = new Set<string>();
-      for (const { label, input } of parsed.templates) {
-        const key = nameKey(input.name);
-        if (seen.has(key)) problems.push(sayTemplates.IMPORT_PROBLEM(label, 'name', sayTemplates.IMPORT_DUPLICATE_NAME(input.name.trim())));
-        seen.add(key);
-        const previous = all.find((s) => nameKey(s.template.name) === key);
-        // Names must differ from the templates the file does not name (duplicates within the file are reported above).
-        const others = all.filter((s) => !named.has(nameKey(s.template.name))).map((s) => s.template);
-        const result = checkTemplateInput(input, { others, markerAttribute: deps.markerAttribute });
-        if (!result.ok) problems.push(...result.problems.map((p) => sayTemplates.IMPORT_PROBLEM(label, p.field, p.message)));
-        else checked.push({ label, input: result.checked, previous });
-      }
-      if (all.filter((s) => !checked.some((c) => c.previous === s)).length + checked.filter((c) => !c.previous).length > MAX_TEMPLATES) {
-        problems.push(sayTemplates.TOO_MANY_TEMPLATES(MAX_TEMPLATES));
-      }
-      // Every problem at once: the directory is asked about the templates whose text is right even when others' is not.
-      const facts = checked.length > 0 ? await readDirectoryFacts(deps.templateDirectory, checked.map((c) => c.input)) : undefined;
-      const changes: TemplateChange[] = [];
-      const created: string[] = [];
-      const updated: string[] = [];
-      const unchanged: string[] = [];
-      const events: AuditEvent[] = [];
-      for (const item of checked) {
-        if (!facts) break;
-        const resolved = resolveTemplate(item.input, facts, identity(person, item.previous?.template.id ?? deps.random.uuid()));
-        if (!resolved.ok) {
-          problems.push(...resolved.problems.map((p) => sayTemplates.IMPORT_PROBLEM(item.label, p.field, p.message)));
-          continue;
-        }
-        const template = resolved.template;
-        if (item.previous && describeChanges(item.previous.template, template) === '') {
-          unchanged.push(template.name);
-          continue;
-        }
-        changes.push(item.previous ? { kind: 'update', template, previous: item.previous } : { kind: 'create', template });
-        (item.previous ? updated : created).push(template.name);
-        events.push(templateEvent(deps, person, item.previous ? 'template.updated' : 'template.created', item.previous?.template, template, 'import'));
-      }
-      if (problems.length > 0) return { kind: 'problems', sentence: sayTemplates.IMPORT_PROBLEMS(problems.length), problems };
-      if (changes.length > 0 && (await deps.templates.applyAll(changes)).kind === 'conflict') {
-        return { kind: 'problems', sentence: sayTemplates.IMPORT_CHANGED_MEANWHILE(), problems: [] };
-      }
-      await deps.audit.appendAll(events);
-      return { kind: 'imported', sentence: sayTemplates.IMPORTED(created, updated, unchanged) };
+      return importFile(deps, person, text);
     },
   };
+}
+
+/** Imports a templates file (all or nothing) in `person`'s name: every problem listed by template and field. */
+async function importFile(deps: TemplateDeskDependencies, person: Requester, text: string): Promise<ImportAnswer> {
+  const identity = (id: string) => ({ id, updatedAt: deps.clock.now().toISOString(), updatedBy: { id: person.id, name: person.name } });
+  const parsed = parseTemplateFile(text);
+  if (parsed.kind === 'unreadable') return { kind: 'problems', sentence: parsed.sentence, problems: [] };
+  const all = await deps.templates.list();
+  const problems: string[] = [...parsed.problems];
+  const checked: Array<{ label: string; input: CheckedTemplateInput; previous?: StoredTemplate | undefined }> = [];
+  // A template is matched by its name: the file's templates update those of the same name, the rest are created.
+  const named = new Set(parsed.templates.map((t) => nameKey(t.input.name)));
+  const seen = new Set<string>();
+  for (const { label, input } of parsed.templates) {
+    const key = nameKey(input.name);
+    if (seen.has(key)) problems.push(sayTemplates.IMPORT_PROBLEM(label, 'name', sayTemplates.IMPORT_DUPLICATE_NAME(input.name.trim())));
+    seen.add(key);
+    const previous = all.find((s) => nameKey(s.template.name) === key);
+    // Names must differ from the templates the file does not name (duplicates within the file are reported above).
+    const others = all.filter((s) => !named.has(nameKey(s.template.name))).map((s) => s.template);
+    const result = checkTemplateInput(input, { others, markerAttribute: deps.markerAttribute });
+    if (!result.ok) problems.push(...result.problems.map((p) => sayTemplates.IMPORT_PROBLEM(label, p.field, p.message)));
+    else checked.push({ label, input: result.checked, previous });
+  }
+  if (all.filter((s) => !checked.some((c) => c.previous === s)).length + checked.filter((c) => !c.previous).length > MAX_TEMPLATES) {
+    problems.push(sayTemplates.TOO_MANY_TEMPLATES(MAX_TEMPLATES));
+  }
+  // Every problem at once: the directory is asked about the templates whose text is right even when others' is not.
+  const facts = checked.length > 0 ? await readDirectoryFacts(deps.templateDirectory, checked.map((c) => c.input)) : undefined;
+  const changes: TemplateChange[] = [];
+  const created: string[] = [];
+  const updated: string[] = [];
+  const unchanged: string[] = [];
+  const events: AuditEvent[] = [];
+  for (const item of checked) {
+    if (!facts) break;
+    const resolved = resolveTemplate(item.input, facts, identity(item.previous?.template.id ?? deps.random.uuid()));
+    if (!resolved.ok) {
+      problems.push(...resolved.problems.map((p) => sayTemplates.IMPORT_PROBLEM(item.label, p.field, p.message)));
+      continue;
+    }
+    const template = resolved.template;
+    if (item.previous && describeChanges(item.previous.template, template) === '') {
+      unchanged.push(template.name);
+      continue;
+    }
+    changes.push(item.previous ? { kind: 'update', template, previous: item.previous } : { kind: 'create', template });
+    (item.previous ? updated : created).push(template.name);
+    events.push(templateEvent(deps, person, item.previous ? 'template.updated' : 'template.created', item.previous?.template, template, 'import'));
+  }
+  if (problems.length > 0) return { kind: 'problems', sentence: sayTemplates.IMPORT_PROBLEMS(problems.length), problems };
+  if (changes.length > 0 && (await deps.templates.applyAll(changes)).kind === 'conflict') {
+    return { kind: 'problems', sentence: sayTemplates.IMPORT_CHANGED_MEANWHILE(), problems: [] };
+  }
+  await deps.audit.appendAll(events);
+  return { kind: 'imported', sentence: sayTemplates.IMPORTED(created, updated, unchanged) };
+}
+
+/**
+ * Imports `text` when there is no template yet (the local launcher's Marketing template, or a
+ * first deployment's file): in the name of `source`, audited like an admin's import.
+ */
+export async function seedTemplates(deps: TemplateDeskDependencies, text: string, source: string): Promise<ImportAnswer | { readonly kind: 'skipped' }> {
+  if ((await deps.templates.list()).length > 0) return { kind: 'skipped' };
+  return importFile(deps, { id: 'seed', name: source }, text);
 }
 
 /** One audit event for a template change: who, which template, and what changed, before → after. */
