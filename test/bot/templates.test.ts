@@ -191,3 +191,30 @@ describe('onboarding templates in Teams', () => {
     expect(JSON.stringify(cardOf((await say(PEOPLE.alex, 'templates'))[0]))).toContain('Microsoft 365 E3');
   });
 });
+
+describe('the local default (npm start)', () => {
+  it('when the bot starts with env/.env.local\'s seed file and no template, then the Marketing template is there; started again, it is not imported twice', async () => {
+    const tenant = await startLocalTenant({ port: 0, stateDir: null });
+    const table = `Templates${Date.now().toString(36)}`;
+    const start = () => startBotUnderTest({ APPROVAL_POLICY: 'none', TEMPLATES_TABLE: table, TEMPLATES_SEED_FILE: 'env/templates.local.json' }, { tenant });
+    try {
+      const first = await start();
+      await first.close();
+      const bot = await start();
+      try {
+        const message = personalMessage(bot.connector.serviceUrl, PEOPLE.alex, 'templates');
+        await bot.send(message);
+        const card = cardOf(bot.connector.repliesTo(message.id)[0]);
+        const text = textOf(card);
+        expect(JSON.stringify(card).match(/"verb":"templates\.edit"/g)).toHaveLength(1);
+        expect(text).toMatch(/Departments\nMarketing\nGroups\nMarketing Team, Marketing\nLicence\nMicrosoft 365 E3/);
+        expect(bot.logLines.join('\n')).not.toContain('not seeded');
+      } finally {
+        await bot.close();
+      }
+    } finally {
+      await tenant.close();
+    }
+  });
+});
+
