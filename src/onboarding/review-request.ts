@@ -73,7 +73,7 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
 export async function formTemplateChoices(deps: Pick<ReviewDependencies, 'templates' | 'defaultUsageLocation'>, form: OnboardingForm): Promise<FormTemplateChoices> {
   const templates = deps.templates ? await deps.templates.list() : [];
   const [applying] = applicableTemplates(templates, { ...form, employeeType: form.employeeType?.trim() || DEFAULT_EMPLOYEE_TYPE });
-  const chosen = templates.find((s) => s.template.id === form.template) ?? applying;
+  const chosen = templates.find((s) => s.template.id === form.template?.trim().toLowerCase()) ?? applying;
   return {
     choices: templates.map((s) => ({ id: s.template.id, name: s.template.name })),
     jobTitleSuggestions: chosen?.template.defaults.jobTitles ?? [],

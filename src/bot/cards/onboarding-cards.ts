@@ -4,7 +4,7 @@
  * leaves unresolved `${…}` expressions in the card.
  */
 import {
-  CONFIRMATION_INPUT, FIELD_LABELS_IN_WORDS, NO_TEMPLATE, describeLicence, sayTemplates, type FormTemplateChoices, type TemplateReview, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+  BY_DEPARTMENT, CONFIRMATION_INPUT, FIELD_LABELS_IN_WORDS, NO_TEMPLATE, describeLicence, sayTemplates, type FormTemplateChoices, type TemplateReview, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
 import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
@@ -31,6 +31,8 @@ export interface FormCardView {
   /** The template choice, offered when templates exist: by department (empty), one of them, or none. */
   hasTemplates: boolean;
   templateChoices: Array<{ title: string; value: string }>;
+  /** The choice shown: the form's, else "by department" (a choice needs a value of its own). */
+  templateValue: string;
   /** The applying template's job title suggestions, or an example. */
   jobTitlePlaceholder: string;
   /** What an empty country becomes. */
@@ -71,10 +73,11 @@ export function onboardingFormCard(input: {
     hasRecipientChoice: (input.recipientChoices ?? []).length > 1,
     hasTemplates: (input.templates?.choices.length ?? 0) > 0,
     templateChoices: [
-      { title: sayTemplates.BY_DEPARTMENT(), value: '' },
+      { title: sayTemplates.BY_DEPARTMENT(), value: BY_DEPARTMENT },
       ...(input.templates?.choices ?? []).map((c) => ({ title: c.name, value: c.id })),
       { title: sayTemplates.NO_TEMPLATE_CHOICE(), value: NO_TEMPLATE },
     ],
+    templateValue: form.template || BY_DEPARTMENT,
     jobTitlePlaceholder: input.templates?.jobTitleSuggestions.length ? sayTemplates.JOB_TITLE_SUGGESTIONS(input.templates.jobTitleSuggestions) : 'e.g. Product Manager',
     usageLocationPlaceholder: `Two letters; empty: ${input.templates?.usageLocationDefault ?? 'the default'}`,
     alternatives,

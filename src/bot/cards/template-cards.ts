@@ -67,6 +67,10 @@ export function editorValuesOf(template: OnboardingTemplate | undefined): Editor
   };
 }
 
+/** The editor's choices for "no employee type" and "no licence" (an Adaptive Card choice's value may not be empty). */
+const UNSET = 'unset';
+const NO_LICENCE = 'none';
+
 const text = (data: Record<string, unknown>, key: string, max: number): string => (typeof data[key] === 'string' ? (data[key] as string).slice(0, max) : '');
 const listOf = (value: string): string[] => value.split(/[,;\n]/).map((part) => part.trim()).filter(Boolean).slice(0, 60);
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -83,6 +87,8 @@ export function readEditorData(data: Record<string, unknown>): { values: EditorV
     usageLocation: text(data, 'usageLocation', 20), companyName: text(data, 'companyName', 300), employeeType: text(data, 'employeeType', 300),
     jobTitles: text(data, 'jobTitles', 4000), extensionAttributes: text(data, 'extensionAttributes', 20_000), licence: text(data, 'licence', 80),
   };
+  if (values.employeeType === UNSET) values.employeeType = '';
+  if (values.licence === NO_LICENCE) values.licence = '';
   const groupIds = Object.entries(data)
     .filter(([key, value]) => key.startsWith('group.') && value === 'true' && GUID.test(key.slice(6)))
     .map(([key]) => key.slice(6).toLowerCase())
@@ -138,7 +144,7 @@ export function templateEditorCard(input: {
   const licensingGroups = [...input.chosen, ...(input.matches ?? [])].filter((g, i, all) => g.assignedSkuIds.length > 0 && all.findIndex((o) => o.id === g.id) === i);
   const skuName = (skuId: string) => licenceName(input.skus.find((s) => s.skuId === skuId)?.skuPartNumber ?? skuId);
   const licenceChoices = [
-    { title: 'No licence', value: '' },
+    { title: 'No licence', value: NO_LICENCE },
     ...input.skus.map((s) => ({ title: `${licenceName(s.skuPartNumber)} (${freeSeats(s)} of ${s.enabledUnits} free)`, value: `sku:${s.skuId}` })),
     ...licensingGroups.map((g) => ({ title: `Through the group ${g.displayName} (${g.assignedSkuIds.map(skuName).join(', ')})`, value: `group:${g.id}` })),
   ];
@@ -158,6 +164,9 @@ export function templateEditorCard(input: {
     search: input.search ?? '',
     searchNote: input.searchNote ?? '',
     licenceChoices,
+    // A choice needs a value of its own: "unset" and "none" stand for empty.
+    employeeTypeValue: input.values.employeeType || UNSET,
+    licenceValue: input.values.licence || NO_LICENCE,
   });
 }
 

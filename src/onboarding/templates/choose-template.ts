@@ -13,6 +13,8 @@ import { nameKey, type OnboardingTemplate, type TemplateGroup } from './template
 
 /** The form's "template" value that turns templates off for one request. */
 export const NO_TEMPLATE = 'none';
+/** The form's "template" value for "the one the department picks" (the same as leaving it empty). */
+export const BY_DEPARTMENT = 'by-department';
 
 export type TemplateChoice =
   /** No template exists: templates play no part (and the review says nothing about them). */
@@ -43,7 +45,8 @@ export function applicableTemplates(templates: readonly StoredTemplate[], form: 
 
 export function chooseTemplate(templates: readonly StoredTemplate[], form: OnboardingForm): TemplateChoice {
   if (templates.length === 0) return { kind: 'off' };
-  const wanted = form.template?.trim() ?? '';
+  const typed = form.template?.trim() ?? '';
+  const wanted = typed.toLowerCase() === BY_DEPARTMENT ? '' : typed;
   const applicable = applicableTemplates(templates, form);
   const department = form.department?.trim() || undefined;
   if (wanted.toLowerCase() === NO_TEMPLATE) return { kind: 'none', declined: true, department };

@@ -7,7 +7,7 @@
  */
 import type { OnboardingForm, FieldProblem } from '../request.js';
 import { sayTemplates } from '../sentences.js';
-import { chooseTemplate, fillDefaults, NO_TEMPLATE, takeSnapshot, type TemplateSnapshot } from './choose-template.js';
+import { BY_DEPARTMENT, chooseTemplate, fillDefaults, NO_TEMPLATE, takeSnapshot, type TemplateSnapshot } from './choose-template.js';
 import type { TemplateDirectory, TemplateStore } from './ports.js';
 
 export type TemplateReview =
@@ -70,7 +70,8 @@ export async function templateChangedSinceReview(
   templates: TemplateStore, form: OnboardingForm, reviewed: TemplateSnapshot | null | undefined,
 ): Promise<string | undefined> {
   const all = await templates.list();
-  const chosenId = form.template?.trim().toLowerCase() ?? '';
+  const typed = form.template?.trim().toLowerCase() ?? '';
+  const chosenId = typed === BY_DEPARTMENT ? '' : typed;
   if (reviewed) {
     const now = all.find((s) => s.template.id === reviewed.templateId);
     if (!now) return sayTemplates.REMOVED_SINCE_REVIEW(reviewed.name);
