@@ -105,7 +105,7 @@ describe('seats and licences (subscribedsku-list, user-assignlicense)', () => {
     expect(await directory.readLicences(userId)).toMatchObject({ assignedSkuIds: [E5] });
   });
 
-  it('when the app may not read the subscriptions, then reading them is a missing permission naming LicenseAssignment.Read.All', async () => {
+  it('when the app may not read the subscriptions, then reading them is a missing permission naming LicenseAssignment.Read.All (the one the grant script gives)', async () => {
     const reader = tenant().apps.find((app) => app.displayName === 'Directory Reader (local)')!;
     const failure = await createGraphTemplateDirectory(options(reader)).listSubscribedSkus().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DirectoryError);

@@ -43,6 +43,6 @@ describe('the cards, read by the Adaptive Cards library', () => {
     const events = Array.from({ length: context.eventCount }, (_, i) => context.getEventAt(i).message);
     const validation = card.validateProperties();
     expect(events).toEqual([]);
-    expect(validation.validationEvents.map((e) => `${e.source?.id ?? e.source?.getJsonTypeName() ?? ''}: ${e.message}`)).toEqual([]);
+    expect(validation.validationEvents.map((e) => `${(e.source as { id?: string } | undefined)?.id ?? ''}: ${e.message}`)).toEqual([]);
   });
 });
