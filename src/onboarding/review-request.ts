@@ -71,7 +71,7 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
 
 /** The templates the form offers, and the hints of the one its department picks. */
 export async function formTemplateChoices(deps: Pick<ReviewDependencies, 'templates' | 'defaultUsageLocation'>, form: OnboardingForm): Promise<FormTemplateChoices> {
-  const templates = deps.templates ? await deps.templates.list() : [];
+  const templates = deps.templates ? await deps.templates.list({ recent: true }) : [];
   const [applying] = applicableTemplates(templates, { ...form, employeeType: form.employeeType?.trim() || DEFAULT_EMPLOYEE_TYPE });
   const chosen = templates.find((s) => s.template.id === form.template?.trim().toLowerCase()) ?? applying;
   return {

@@ -65,8 +65,9 @@ export async function submitRequest(
   const needed = [...(input.confirmations?.needed ?? []).filter((c) => c.kind !== 'start-date'), ...(startDate ? [startDate] : [])];
   const missing = missingConfirmations(needed, input.confirmations?.data);
   if (missing.length > 0) return { kind: 'refused', sentence: say.CONFIRMATION_MISSING(missing.map((c) => c.kind)) };
-  // Nothing is added that the review did not show: a template edited or removed since then means a new review.
-  const changed = deps.templates ? await templateChangedSinceReview(deps.templates, form, input.template) : undefined;
+  // Nothing is added that the review did not show: a template edited or removed since then (or one that
+  // applies now and did not then) means a new review. A review without templates at all adds nothing either way.
+  const changed = deps.templates && input.template !== undefined ? await templateChangedSinceReview(deps.templates, form, input.template) : undefined;
   if (changed) {
     // Unless this is a second click on a request already under way: that one goes on with the template it was created with.
     const existing = await deps.store.get(input.requestId);

@@ -23,6 +23,10 @@ import { tableClientOf, type StorageAccess } from './storage-account.js';
 export type TableTemplateStoreOptions = StorageAccess & {
   /** Letters and digits, starting with a letter, 3–63 characters; created if missing. */
   readonly tableName: string;
+  /** How long a list read serves `list({ recent: true })` (default 15 s); this store's own writes forget it. */
+  readonly recentMs?: number;
+  /** The time, for that (tests move it). */
+  readonly now?: () => number;
 };
 
 export interface TableTemplateStore extends TemplateStore {
@@ -92,7 +96,26 @@ export function createTableTemplateStore(options: TableTemplateStoreOptions): Ta
   };
 
 
-  const list = async (): Promise<StoredTemplate[]> => {
+  // The last list read, for `recent` reads: every review reads the templates, and they change rarely.
+  const recentMs = options.recentMs ?? 15_000;
+  const now = options.now ?? Date.now;
+  let remembered: { list: StoredTemplate[]; until: number } | undefined;
+  // Bumped by every write: a list read that began before a write is not remembered.
+  let writes = 0;
+  const forget = () => {
+    writes += 1;
+    remembered = undefined;
+  };
+
+  const list = async (listOptions: { readonly recent?: boolean } = {}): Promise<StoredTemplate[]> => {
+    if (listOptions.recent && remembered && remembered.until > now()) return remembered.list;
+    const before = writes;
+    const read = await readAll();
+    if (before === writes) remembered = { list: read, until: now() + recentMs };
+    return read;
+  };
+
+  const readAll = async (): Promise<StoredTemplate[]> => {
     await ensureReady();
     const stored: StoredTemplate[] = [];
     const rows = table.listEntities<TemplateRow>({ queryOptions: { filter: odata`PartitionKey eq ${PARTITION} and RowKey ge 't:' and RowKey lt 't;'` } });
@@ -100,7 +123,17 @@ export function createTableTemplateStore(options: TableTemplateStoreOptions): Ta
     return stored.sort((a, b) => a.template.name.localeCompare(b.template.name));
   };
 
-  return {
+  // A write forgets the remembered list before and after it.
+  const writing = <A extends unknown[], R>(write: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    forget();
+    try {
+      return await write(...args);
+    } finally {
+      forget();
+    }
+  };
+
+  const store: TableTemplateStore = {
     list,
 
     async create(template) {
@@ -154,6 +187,7 @@ export function createTableTemplateStore(options: TableTemplateStoreOptions): Ta
 
     checkReachable: ({ timeoutMs = 2500 } = {}) => tableReachable(table, timeoutMs),
   };
+  return { ...store, create: writing(store.create), update: writing(store.update), remove: writing(store.remove), applyAll: writing(store.applyAll) };
 }
 
 /** A write's new version; never read back afterwards, where another admin's change could already be. */

@@ -316,11 +316,23 @@ describe('an edit racing a request', () => {
 
   it('when a template starts to apply to the department between the review and Create, then the review is shown again too', async () => {
     const t = templateWorld();
+    t.templates.seed(marketingTemplate());
     const { submission } = await reviewAndCreate(t, marketingForm({ department: 'Finance' }), 'request-1', async () => {
       t.templates.seed(marketingTemplate({ id: '7e3a0000-0000-4000-8000-00000000e009', name: 'Finance', departments: ['Finance'] }));
     });
-    // Templates were off at the review (none existed): the one that applies now was never shown.
+    // The review said no template applies to Finance: the one that applies now was never shown.
     expect(submission).toMatchObject({ kind: 'review-again', sentence: expect.stringMatching(/^Nothing was created: the template Finance now applies/) });
+  });
+
+  it('when there was no template at all at the review, then Create reads no template and adds nothing (the first template made meanwhile applies from the next review)', async () => {
+    const t = templateWorld();
+    const { submission, record } = await reviewAndCreate(t, marketingForm(), 'request-1', async () => {
+      t.templates.seed(marketingTemplate());
+    });
+    expect(submission.kind).toBe('accepted');
+    expect(record).toMatchObject({ status: 'done' });
+    expect(record?.template).toBeUndefined();
+    expect(t.templateDirectory.batches).toEqual([]);
   });
 
   it('when the template is edited after the account was created, then a second Create click goes on with the request as it was', async () => {

@@ -82,4 +82,21 @@ describe('table template store', () => {
       .toEqual({ kind: 'applied' });
     expect((await store.list()).map((s) => [s.template.name, s.template.departments])).toEqual([['Marketing', ['Imported']], ['Sales', ['Sales']]]);
   });
+
+  it('when a recent list will do, then it is remembered for a while, but never past a write of this store; other instances\' writes show once it runs out', async () => {
+    const tableName = `Templates${randomBytes(5).toString('hex')}`;
+    let time = 0;
+    const store = createTableTemplateStore({ connectionString, tableName, recentMs: 10_000, now: () => time });
+    const elsewhere = createTableTemplateStore({ connectionString, tableName });
+    expect(await store.list({ recent: true })).toEqual([]);
+    await elsewhere.create(sales);
+    expect(await store.list({ recent: true })).toEqual([]);
+    expect((await store.list()).map((s) => s.template.name)).toEqual(['Sales']);
+    await store.create(marketingTemplate());
+    expect((await store.list({ recent: true })).map((s) => s.template.name)).toEqual(['Marketing', 'Sales']);
+    await elsewhere.create(marketingTemplate({ id: '7e3a0000-0000-4000-8000-00000000e005', name: 'Brand' }));
+    expect(await store.list({ recent: true })).toHaveLength(2);
+    time += 10_001;
+    expect(await store.list({ recent: true })).toHaveLength(3);
+  });
 });

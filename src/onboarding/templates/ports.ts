@@ -22,8 +22,12 @@ export type TemplateChange =
 
 /** The templates, few (at most MAX_TEMPLATES) and read as a whole; names are unique (case-insensitively). */
 export interface TemplateStore {
-  /** Every template with its version, by name. */
-  list(): Promise<StoredTemplate[]>;
+  /**
+   * Every template with its version, by name. `recent`: a list this process read a few seconds ago
+   * will do (a form's hints, a review — Create checks the template again, fresh); this store's
+   * own writes are seen at once either way.
+   */
+  list(options?: { readonly recent?: boolean }): Promise<StoredTemplate[]>;
   /** Stores a new template; `name-taken` when another template has its name (whatever its case). */
   create(template: OnboardingTemplate): Promise<{ readonly kind: 'created'; readonly version: string } | { readonly kind: 'name-taken' }>;
   /** Replaces `previous` if it is still at its version; `conflict` otherwise, `name-taken` when the new name is another's. */

@@ -31,7 +31,8 @@ export interface OrganisationDefaults {
 export async function reviewTemplate(
   deps: { readonly templates?: TemplateStore | undefined; readonly templateDirectory?: TemplateDirectory | undefined }, form: OnboardingForm, organisation: OrganisationDefaults,
 ): Promise<{ readonly review: TemplateReview; readonly form: OnboardingForm }> {
-  const templates = deps.templates ? await deps.templates.list() : [];
+  // A recent list will do: Create checks the template again, fresh.
+  const templates = deps.templates ? await deps.templates.list({ recent: true }) : [];
   // The employee type the account will have if the requester gives none decides too.
   const choice = chooseTemplate(templates, { ...form, employeeType: form.employeeType?.trim() || organisation.employeeType });
   switch (choice.kind) {
@@ -62,12 +63,12 @@ function noSeatNotes(snapshot: TemplateSnapshot): string[] {
 }
 
 /**
- * At Create: undefined when the template is still what the review showed (`reviewed`: its
- * snapshot, null for none, undefined when templates were off); else the sentence saying what
- * changed, and the request must be reviewed again.
+ * At Create, read fresh: undefined when the template is still what the review showed (`reviewed`:
+ * its snapshot, or null when it showed none); else the sentence saying what changed, and the
+ * request must be reviewed again.
  */
 export async function templateChangedSinceReview(
-  templates: TemplateStore, form: OnboardingForm, reviewed: TemplateSnapshot | null | undefined,
+  templates: TemplateStore, form: OnboardingForm, reviewed: TemplateSnapshot | null,
 ): Promise<string | undefined> {
   const all = await templates.list();
   const typed = form.template?.trim().toLowerCase() ?? '';
