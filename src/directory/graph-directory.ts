@@ -250,6 +250,26 @@ export function createGraphReads(options: GraphDirectoryOptions): {
   return { client, read, readRetry };
 }
 
+/** One answer inside a $batch of changes. */
+export interface BatchItemResponse {
+  readonly id?: string;
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+/**
+ * One POST /$batch of changes, never resent by the transport (RetryHandler off): a resend after an
+ * applied-but-unanswered batch is how duplicates happen; the caller reads the parts and decides.
+ */
+export async function sendBatchOnce(client: Client, requests: readonly object[], timeoutMs: number): Promise<BatchItemResponse[]> {
+  const answer = (await client.api('/$batch')
+    .middlewareOptions([new RetryHandlerOptions(0, 0)])
+    .option('signal', AbortSignal.timeout(timeoutMs))
+    .post({ requests })) as { responses?: BatchItemResponse[] };
+  return answer.responses ?? [];
+}
+
 export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
   const base = new URL(options.baseUrl);
   const baseUrl = base.origin;

@@ -24,19 +24,16 @@ import type {
   AssignLicenceOutcome, DirectoryGroup, GraphFacts, GroupAddOutcome, GroupKind, SubscribedSku, TemplateDirectory, UserLicences,
 } from '../onboarding/index.js';
 import {
-  createGraphReads, errorBody, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, toDirectoryError, userPath, type GraphDirectoryOptions,
+  createGraphReads, errorBody, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, sendBatchOnce, toDirectoryError, userPath,
+  type BatchItemResponse, type GraphDirectoryOptions,
 } from './graph-directory.js';
 
 const MAX_BATCH = 20;
 const GROUP_SELECT = 'id,displayName,groupTypes,securityEnabled,mailEnabled,isAssignableToRole,assignedLicenses';
 const SKU_SELECT = 'skuId,skuPartNumber,prepaidUnits,consumedUnits,appliesTo,capabilityStatus';
 
-interface BatchItemResponse {
-  readonly id?: string;
-  readonly status?: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: { readonly error?: { readonly code?: string; readonly message?: string } } & Record<string, unknown>;
-}
+/** A part of a $batch answer, with Graph's error body when it failed. */
+type BatchPart = BatchItemResponse & { readonly body?: { readonly error?: { readonly code?: string; readonly message?: string } } & Record<string, unknown> };
 
 export function createGraphTemplateDirectory(options: GraphDirectoryOptions): TemplateDirectory {
   const { client, read } = createGraphReads(options);
@@ -44,13 +41,7 @@ export function createGraphTemplateDirectory(options: GraphDirectoryOptions): Te
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
 
   /** One POST /$batch of changes, never resent by the transport: the parts say what ran. */
-  const sendChanges = async (requests: readonly object[]): Promise<BatchItemResponse[]> => {
-    const answer = (await client.api('/$batch')
-      .middlewareOptions([new RetryHandlerOptions(0, 0)])
-      .option('signal', AbortSignal.timeout(timeoutMs))
-      .post({ requests })) as { responses?: BatchItemResponse[] };
-    return answer.responses ?? [];
-  };
+  const sendChanges = (requests: readonly object[]) => sendBatchOnce(client, requests, timeoutMs) as Promise<BatchPart[]>;
 
   return {
     async searchGroups(text, limit) {
@@ -67,7 +58,7 @@ export function createGraphTemplateDirectory(options: GraphDirectoryOptions): Te
         // Reads only: the RetryHandler may send the whole batch again.
         const answer = await read('Read groups', () => client.api('/$batch'), (r) => r.post({
           requests: chunk.map((id, n) => ({ id: String(n), method: 'GET', url: `/groups/${encodeURIComponent(id)}?$select=${GROUP_SELECT}` })),
-        }) as Promise<{ responses?: BatchItemResponse[] }>);
+        }) as Promise<{ responses?: BatchPart[] }>);
         chunk.forEach((id, n) => {
           const part = answer.responses?.find((p) => p.id === String(n));
           if (part?.status === 200) found.set(id, toGroup(part.body as Group));
@@ -86,7 +77,7 @@ export function createGraphTemplateDirectory(options: GraphDirectoryOptions): Te
     async addToGroups(userId, groupIds) {
       if (groupIds.length > MAX_BATCH) throw new Error(`A batch takes at most ${MAX_BATCH} requests, not ${groupIds.length}`);
       const outcomes = new Map<string, GroupAddOutcome>();
-      let responses: BatchItemResponse[];
+      let responses: BatchPart[];
       try {
         responses = await sendChanges(groupIds.map((groupId, n) => ({
           id: String(n), method: 'POST', url: `/groups/${encodeURIComponent(groupId)}/members/$ref`, headers: { 'Content-Type': 'application/json' },
@@ -165,7 +156,7 @@ function toSku(sku: GraphSku): SubscribedSku {
   };
 }
 
-function partFacts(part: BatchItemResponse): GraphFacts & { retryAfterSeconds?: number } {
+function partFacts(part: BatchPart): GraphFacts & { retryAfterSeconds?: number } {
   const headers = new Headers(part.headers ?? {});
   const retryAfter = Number(headers.get('retry-after') ?? NaN);
   return {
@@ -175,7 +166,7 @@ function partFacts(part: BatchItemResponse): GraphFacts & { retryAfterSeconds?: 
   };
 }
 
-function groupAddOutcome(part: BatchItemResponse, groupId: string): GroupAddOutcome {
+function groupAddOutcome(part: BatchPart, groupId: string): GroupAddOutcome {
   const status = part.status ?? 0;
   const facts = partFacts(part);
   const message = part.body?.error?.message ?? '';
@@ -220,7 +211,7 @@ function assignLicenceFailure(error: unknown): AssignLicenceOutcome {
 }
 
 /** A failed part of a read batch, as the domain's error (throttled, permission, unavailable), like a failed whole read. */
-function partFailure(what: string, part: BatchItemResponse | undefined): Error {
+function partFailure(what: string, part: BatchPart | undefined): Error {
   const error = new GraphError(part?.status ?? 502, part?.body?.error?.message ?? `${what}: no answer`);
   error.code = part?.body?.error?.code ?? null;
   error.headers = new Headers(part?.headers ?? {});

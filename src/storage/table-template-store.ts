@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { odata, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { nameKey, type OnboardingTemplate, type StoredTemplate, type TemplateChange, type TemplateStore } from '../onboarding/index.js';
 import { statusCodeOf, tableReachable, type StorageReachability } from './reachability.js';
-import { tableClientOf, type StorageAccess } from './storage-account.js';
+import { tableClientOf, tableCreatedOnFirstUse, type StorageAccess } from './storage-account.js';
 
 export type TableTemplateStoreOptions = StorageAccess & {
   /** Letters and digits, starting with a letter, 3–63 characters; created if missing. */
@@ -51,14 +51,7 @@ const nameRowKey = (name: string) => `n:${createHash('sha256').update(nameKey(na
 
 export function createTableTemplateStore(options: TableTemplateStoreOptions): TableTemplateStore {
   const table = tableClientOf(options, options.tableName);
-  let ready: Promise<void> | undefined;
-  const ensureReady = (): Promise<void> => {
-    ready ??= table.createTable().then(() => undefined, (error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return ready;
-  };
+  const ensureReady = tableCreatedOnFirstUse(table);
 
   const templateRow = (template: OnboardingTemplate): TemplateRow => ({
     partitionKey: PARTITION, rowKey: templateKey(template.id), name: template.name, data: JSON.stringify(template),
