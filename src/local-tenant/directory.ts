@@ -261,6 +261,8 @@ export interface DirectoryState {
   outbox: SentMail[];
   subscribedSkus: SubscribedSku[];
   licensing: LicensingSettings;
+  /** Group-based licensing still to be applied (group-licensing.ts). */
+  licensingQueue: QueuedLicensing[];
   /** The Teams app catalog and the apps installed for users (personal scope). */
   teamsApps?: TeamsApp[];
   teamsAppInstallations?: TeamsAppInstallation[];
@@ -317,6 +319,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     smartLockout: { ...seed.smartLockout },
     subscribedSkus: structuredClone(seed.subscribedSkus),
     licensing: { ...seed.licensing },
+    licensingQueue: [],
     mailboxes: seed.users.filter((user) => user.mailbox).map((user) => user.id),
     outbox: [],
     teamsApps: structuredClone(seed.teamsApps),
@@ -354,6 +357,7 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
 }
 
 import type { TeamsAppInstallation } from './graph-teamwork.js';
+import type { QueuedLicensing } from './group-licensing.js';
 
 /** Persists the directory under a state dir (state.json, written by rename), or nowhere. */
 export class DirectoryStore {
@@ -394,6 +398,7 @@ function upgrade(state: DirectoryState): DirectoryState {
   }));
   state.subscribedSkus ??= [];
   state.licensing ??= { groupProcessingSeconds: 5 };
+  state.licensingQueue ??= [];
   for (const user of state.users) {
     user.licenseAssignments ??= [];
     user.password ??= null;

@@ -5,6 +5,7 @@ import { DeletedItemsApi } from './graph-deleted-items.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
 import { GroupsApi } from './graph-groups.js';
 import { LicensingApi } from './graph-licensing.js';
+import { licenseProcessingStateOf, membershipChangedForLicensing, processDueLicensing, userChangedForLicensing } from './group-licensing.js';
 import { accessDenied, sendMail } from './graph-mail.js';
 import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
@@ -92,7 +93,7 @@ export class GraphApi {
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
       userView: (user, select) => this.userView(user, select),
       licenseProcessingState: (group, now) => this.groupLicenseState(group, now),
-      membershipChanged: () => undefined,
+      membershipChanged: (group, memberId, _added, now) => membershipChangedForLicensing(this.state, group, memberId, now),
     });
     this.directoryObjects = new DirectoryObjectsApi({
       baseUrl: tenant.baseUrl,
@@ -152,8 +153,8 @@ export class GraphApi {
   }
 
   /** Group-based licensing's processing state of a group with licences (null: none assigned). */
-  private groupLicenseState(_group: Group, _now: Date): string | null {
-    return null;
+  private groupLicenseState(group: Group, _now: Date): string | null {
+    return licenseProcessingStateOf(group, this.state);
   }
 
   private get state(): DirectoryState {
@@ -211,6 +212,10 @@ export class GraphApi {
         if (tail.length > 0) break;
         if (method !== 'POST') throw methodNotAllowed();
         return this.licensing.assignUserLicenseOperation(key, request);
+      case 'reprocessLicenseAssignment':
+        if (tail.length > 0) break;
+        if (method !== 'POST') throw methodNotAllowed();
+        return this.licensing.reprocessOperation(key);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;
@@ -295,6 +300,8 @@ export class GraphApi {
       isWrite,
       run: (now) => {
         this.deletedItems.purgeExpired(now);
+        // Entra's background work (group-based licensing) has caught up by the time the next request is answered.
+        if (processDueLicensing(this.state, now)) this.tenant.save();
         return run(now);
       },
     };
@@ -329,6 +336,7 @@ export class GraphApi {
       onPremisesExtensionAttributes: { ...newDirectoryUser({ id: '', userPrincipalName: '', displayName: '', mailNickname: '' }, now).onPremisesExtensionAttributes, ...(props.onPremisesExtensionAttributes ?? {}) },
     }, now);
     this.state.users.push(user);
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return json(201, { '@odata.context': this.context('users/$entity'), ...this.userView(user) }, { location: `${this.tenant.baseUrl}/v1.0/users/${user.id}` });
   }
@@ -357,6 +365,7 @@ export class GraphApi {
     }
     if (write.forceChangePasswordNextSignIn !== undefined) user.forceChangePasswordNextSignIn = write.forceChangePasswordNextSignIn;
     if (write.password !== undefined) setPassword(user, write.password, user.forceChangePasswordNextSignIn, now);
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return noContent();
   }
@@ -364,6 +373,7 @@ export class GraphApi {
   private deleteUser(key: string, now: Date): ApiResponse {
     const user = this.findUser(key, now, false);
     user.deletedDateTime = now.toISOString();
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return noContent();
   }

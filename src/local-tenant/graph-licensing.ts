@@ -4,7 +4,9 @@
  */
 import type { DirectoryState, DirectoryUser, LicenseAssignment, SubscribedSku } from './directory.js';
 import type { GraphOperation, GraphRequest } from './graph-api.js';
-import { LICENSE_WRITE, SUBSCRIBED_SKU_READ } from './graph-permissions.js';
+import { LICENSE_REPROCESS, LICENSE_WRITE, SUBSCRIBED_SKU_READ } from './graph-permissions.js';
+import { enqueueLicensing } from './group-licensing.js';
+import { membersOf } from './groups.js';
 import { parseSelect, rejectUnknownQueryOptions } from './graph-query.js';
 import { freeUnits, holdsSeat, readLicenseChange, SKU_PROPERTIES, subscribedSkuId, subscribedSkuView, type LicenseChange } from './licensing.js';
 import { badRequest, GraphError, json, methodNotAllowed, notFound, type ApiResponse } from './responses.js';
@@ -50,6 +52,24 @@ export class LicensingApi {
       const change = readLicenseChange(request.body);
       const user = this.ctx.findUser(key, now, false);
       this.assignDirectly(user, change, now);
+      this.ctx.save();
+      return json(200, { '@odata.context': this.ctx.context('users/$entity'), ...this.ctx.userView(user) });
+    });
+  }
+
+  /**
+   * POST /users/{id}/reprocessLicenseAssignment (user-reprocesslicenseassignment): the user's group-based
+   * licences are worked out again (after seats were bought, say) → 200 with the user.
+   */
+  reprocessOperation(key: string): GraphOperation {
+    return this.ctx.operation('reprocessLicenseAssignment', LICENSE_REPROCESS, 1, true, (now) => {
+      const user = this.ctx.findUser(key, now, false);
+      const state = this.ctx.state();
+      for (const group of state.groups) {
+        if (membersOf(group, state).includes(user.id) || user.licenseAssignments.some((assignment) => assignment.assignedByGroup === group.id)) {
+          enqueueLicensing(state, group.id, user.id, now);
+        }
+      }
       this.ctx.save();
       return json(200, { '@odata.context': this.ctx.context('users/$entity'), ...this.ctx.userView(user) });
     });

@@ -16,6 +16,8 @@ export const MEMBERSHIP_READ = [
 // user-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, User.ReadWrite.All.
 export const LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'User.ReadWrite.All');
 // group-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, Group.ReadWrite.All.
+// user-reprocesslicenseassignment: User.ReadWrite.All (least), Directory.ReadWrite.All.
+export const LICENSE_REPROCESS = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
 export const GROUP_LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'Group.ReadWrite.All');
 // subscribedsku-list: LicenseAssignment.Read.All (least), Directory.Read(Write).All, Organization.Read(Write).All.
 export const SUBSCRIBED_SKU_READ = anyOf('LicenseAssignment.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All');

@@ -88,7 +88,8 @@ export async function openTarget(): Promise<ConformanceTarget> {
 
 /** Always the local tenant (for what only it has: faults, throttling knobs, inspection, restarts). */
 export async function localTarget(options: LocalTenantOptions = {}): Promise<ConformanceTarget & { local: LocalTenant }> {
-  const local = await startLocalTenant({ port: 0, stateDir: null, ...options });
+  // Group-based licensing applies by the next request, where a real tenant takes minutes (eventually() waits there).
+  const local = await startLocalTenant({ port: 0, stateDir: null, groupLicenseProcessingSeconds: 0, ...options });
   const reader = local.apps.find((app) => app.displayName === 'Directory Reader (local)');
   if (!reader) throw new Error('seed has no Directory Reader app');
   const admin = local.apps.find((app) => app.displayName === 'Entra Admin (local)');
@@ -155,12 +156,16 @@ export interface LicenceFixtures {
   skuId: string;
   /** A user-assignable SKU with no free seat left. */
   fullSkuId: string;
+  /** A security group whose assignedLicenses hold `skuId` (group-based licensing); the bot's app may add members. */
+  licensingGroupId: string;
 }
 
 export function licenceFixtures(target: ConformanceTarget): LicenceFixtures {
-  if (target.kind === 'real') return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID') };
-  // The seed's Microsoft 365 E3 (12 of 250 free) and Microsoft 365 E5 (0 of 25 free).
-  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06' };
+  if (target.kind === 'real') {
+    return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID'), licensingGroupId: required('CONFORMANCE_LICENSING_GROUP_ID') };
+  }
+  // The seed's Microsoft 365 E3 (12 of 250 free), Microsoft 365 E5 (0 of 25 free) and "Licence – Microsoft 365 E3".
+  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', licensingGroupId: '6a1d3f0e-0000-4000-8000-0000000000c5' };
 }
 
 export function secretCredential(target: ConformanceTarget, app: AppUnderTest = target.bot, secret = app.clientSecret, tenantId = target.tenantId, clientId = app.clientId): TokenCredential {
