@@ -4,8 +4,8 @@
  * with POST …/members/$ref and DELETE …/members/{id}/$ref — with the answers Graph gives for a member
  * already there, a dynamic or role-assignable group, and objects that do not exist.
  */
-import type { DirectoryState, DirectoryUser, Group } from './directory.js';
-import type { GraphOperation, GraphRequest } from './graph-api.js';
+import type { Group } from './directory.js';
+import type { GraphAreaContext, GraphOperation, GraphRequest } from './graph-api.js';
 import { GROUP_LICENSE_WRITE, GROUP_MEMBER_WRITE, GROUP_READ, hasPermission, ROLE_MANAGEMENT_WRITE } from './graph-permissions.js';
 import { enqueueLicensing, licensable } from './group-licensing.js';
 import { readLicenseChange } from './licensing.js';
@@ -19,13 +19,7 @@ import type { Literal } from './odata-filter.js';
 import { badRequest, GraphError, insufficientPrivileges, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 
 /** What the group routes need from the Graph emulator around them. */
-export interface GroupsContext {
-  baseUrl: string;
-  state(): DirectoryState;
-  save(): void;
-  context(fragment: string): string;
-  operation(name: string, permissions: string[][], baseCost: number, isWrite: boolean, run: (now: Date) => ApiResponse): GraphOperation;
-  userView(user: DirectoryUser, select?: string[]): Record<string, unknown>;
+export interface GroupsContext extends Pick<GraphAreaContext, 'baseUrl' | 'state' | 'save' | 'context' | 'operation' | 'userView'> {
   /** The group's licence processing state (group-based licensing), or null when it has no licences. */
   licenseProcessingState(group: Group, now: Date): string | null;
   /** Called after a membership change (group-based licensing queues the member). */

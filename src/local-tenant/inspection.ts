@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { DirectoryState, DirectoryUser, SubscribedSku } from './directory.js';
+import { externalCollaborationSchema, type DirectoryState, type DirectoryUser, type SubscribedSku } from './directory.js';
 import type { FaultInjector, FaultSettingsInput } from './faults.js';
 import { setPassword } from './graph-api.js';
 import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
 import { licenseProcessingStateOf } from './group-licensing.js';
+import { redeemInvitation } from './graph-guests.js';
 import { membersOf } from './groups.js';
 import { freeUnits, licensingSettingsSchema, subscribedSkuView, updateSubscribedSku } from './licensing.js';
 import type { RequestLog } from './request-log.js';
@@ -46,7 +47,7 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     };
     inspection.get('/', async (_request, reply) => ok(reply, {
       ...deps.index(),
-      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET|PUT /_tenant/licensing', 'GET /_tenant/subscribedSkus', 'PATCH /_tenant/subscribedSkus/{skuId | skuPartNumber}', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/invitations', 'POST /_tenant/invitations/redeem', 'GET|PUT /_tenant/externalCollaboration', 'GET|PUT /_tenant/licensing', 'GET /_tenant/subscribedSkus', 'PATCH /_tenant/subscribedSkus/{skuId | skuPartNumber}', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
     inspection.get('/users', async (_request, reply) => {
       deps.settle();
@@ -62,6 +63,29 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
       });
     });
     // Group-based licensing's processing delay: {"groupProcessingSeconds": 0} applies group licences at the next request.
+    // Invitations (never their redeem links) and Entra's interactive redemption, played: by the link or by the user.
+    inspection.get('/invitations', async (_request, reply) => ok(reply, {
+      value: deps.state().invitations.map(({ ticket: _ticket, ...invitation }) => invitation),
+    }));
+    inspection.post('/invitations/redeem', async (request, reply) => {
+      const body = (deps.parseJsonBody(request) ?? {}) as Record<string, unknown>;
+      const outcome = redeemInvitation(deps.state(), body, new Date());
+      const id = randomUUID();
+      if (!outcome.ok) {
+        const code = outcome.status === 404 ? 'NotFound' : outcome.status === 403 ? 'Forbidden' : 'BadRequest';
+        return deps.send(reply, graphErrorResponse(new GraphError(outcome.status, code, outcome.message), { requestId: id, clientRequestId: id }), { requestId: id, clientRequestId: id });
+      }
+      deps.save();
+      const { user } = outcome;
+      return ok(reply, { id: user.id, userPrincipalName: user.userPrincipalName, externalUserState: user.externalUserState, externalUserStateChangeDateTime: user.externalUserStateChangeDateTime });
+    });
+    // Who may invite and whom (a switch for each of Graph's refusals); PUT replaces them all, {} = Entra's defaults.
+    inspection.get('/externalCollaboration', async (_request, reply) => ok(reply, deps.state().externalCollaboration));
+    inspection.put('/externalCollaboration', async (request, reply) => {
+      deps.state().externalCollaboration = externalCollaborationSchema.parse(deps.parseJsonBody(request) ?? {});
+      deps.save();
+      return ok(reply, deps.state().externalCollaboration);
+    });
     inspection.get('/licensing', async (_request, reply) => ok(reply, { ...deps.state().licensing, queued: deps.state().licensingQueue.length }));
     inspection.put('/licensing', async (request, reply) => {
       deps.state().licensing = licensingSettingsSchema.parse(deps.parseJsonBody(request) ?? {});

@@ -8,7 +8,9 @@ import { runBatch, type BatchPartRequest } from './batch.js';
 import { BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
-import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type LicensingSettings, type Seed } from './directory.js';
+import {
+  DirectoryStore, externalCollaborationSchema, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type ExternalCollaboration, type LicensingSettings, type Seed,
+} from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
@@ -99,6 +101,8 @@ export interface LocalTenant {
   setSubscribedSku(key: string, update: SkuUpdate): Record<string, unknown>;
   /** Group-based licensing's processing delay (seconds); 0 applies group licences at the next request. */
   setLicensing(settings: LicensingSettings): LicensingSettings;
+  /** Who may invite guests and whom, as PUT /_tenant/externalCollaboration: replaces them all ({} = Entra's defaults). */
+  setExternalCollaboration(settings: Partial<ExternalCollaboration>): ExternalCollaboration;
   requestLog(sinceSequence?: number): RequestLogEntry[];
   clearRequestLog(): void;
   /** The directory as it is now (a copy). */
@@ -406,6 +410,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       state.licensing = licensingSettingsSchema.parse(settings);
       store.save(state);
       return { ...state.licensing };
+    },
+    setExternalCollaboration: (settings) => {
+      state.externalCollaboration = externalCollaborationSchema.parse(settings);
+      store.save(state);
+      return structuredClone(state.externalCollaboration);
     },
     requestLog: (since) => log.list(since),
     clearRequestLog: () => log.clear(),

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { graphClient, localTarget, newUserBody, rawGraph, type ConformanceTarget, type Json } from './target.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { graphClient, localTargetPerFile, newUserBody, rawGraph, type ConformanceTarget, type Json } from './target.js';
 import type { LocalTenant } from '../../src/local-tenant/server.js';
-import { REAL_LIMITS } from '../../src/local-tenant/throttling.js';
 
 // Seats as an admin changes them (/_tenant/subscribedSkus), which a real tenant does through a purchase.
 const E3 = '05e9a617-0261-4cee-bb44-138d3ef5d965';
 const HOUR = 3600;
 
+const current = localTargetPerFile();
 let target: ConformanceTarget & { local: LocalTenant };
-beforeAll(async () => {
-  target = await localTarget();
-});
 beforeEach(() => {
-  target.local.reset();
-  target.local.setThrottling({ ...REAL_LIMITS });
-});
-afterAll(async () => {
-  await target.close();
+  target = current();
 });
 
 const inspect = async (path: string, init: RequestInit = {}) => {
