@@ -403,6 +403,19 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
   // A state saved before the Teams app catalog existed takes the seed's catalog.
   state.teamsApps ??= fresh.teamsApps;
   state.teamsAppInstallations ??= [];
+  // Groups the seed has and the saved directory lacks (the kinds of group, the licensing group) are added;
+  // a group that is there keeps its members and whatever people changed.
+  state.groups = [...saved.groups, ...fresh.groups.filter((group) => !saved.groups.some((kept) => kept.id === group.id))];
+  // Subscriptions: the seed's that are missing are added; a state saved before subscriptions existed also
+  // gives the seeded users the licences the seed gives them.
+  const predatesLicences = (saved as Partial<DirectoryState>).subscribedSkus === undefined;
+  state.subscribedSkus = [...(saved.subscribedSkus ?? []), ...fresh.subscribedSkus.filter((sku) => !(saved.subscribedSkus ?? []).some((kept) => kept.skuId === sku.skuId))];
+  if (predatesLicences) {
+    for (const user of state.users) {
+      const seeded = fresh.users.find((candidate) => candidate.id === user.id);
+      if (seeded && user.licenseAssignments.length === 0) user.licenseAssignments = structuredClone(seeded.licenseAssignments);
+    }
+  }
   return state;
 }
 
@@ -446,7 +459,7 @@ function upgrade(state: DirectoryState): DirectoryState {
     groupTypes: group.groupTypes ?? [], securityEnabled: group.securityEnabled ?? true, mailEnabled: group.mailEnabled ?? false,
     assignedLicenses: group.assignedLicenses ?? [], createdDateTime: group.createdDateTime ?? new Date(0).toISOString(),
   }));
-  state.subscribedSkus ??= [];
+  // subscribedSkus stays missing here: upgradeSavedState tells from it that licences came after this state.
   state.licensing ??= { groupProcessingSeconds: 5 };
   state.licensingQueue ??= [];
   state.externalCollaboration ??= externalCollaborationSchema.parse({});
