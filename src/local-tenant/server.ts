@@ -261,7 +261,13 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         const error = new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
         return { response: graphErrorResponse(error, ids), operation: operationName, throttled: true };
       }
-      const response = operation.run(new Date());
+      let response: ApiResponse;
+      try {
+        response = operation.run(new Date());
+      } catch (error) {
+        // A refused operation still spent (and reports) its resource units, as Graph's 400s show.
+        response = errorResponse(error, ids);
+      }
       return { response: { ...response, headers: { ...response.headers, ...decision.headers } }, operation: operationName, throttled: false };
     } catch (error) {
       return { response: errorResponse(error, ids), operation: operationName, throttled: false };

@@ -68,6 +68,14 @@ describe('subscriptions and seats (local tenant only)', () => {
     expect((await inspect('/subscribedSkus')).body.value.find((sku: Json) => sku.skuId === E3).consumedUnits).toBe(239);
   });
 
+  // Observed: a refused write still says what it cost (x-ms-resource-unit: 1 on assignLicense's 400, msgraph-sdk-powershell#3286).
+  it('when assignLicense is refused, then the 400 still carries x-ms-resource-unit', async () => {
+    const user = await newLicensableUser();
+    const refused = await rawGraph(target, `/users/${user.id}/assignLicense`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ addLicenses: [], removeLicenses: [] }) });
+    expect(refused.status).toBe(400);
+    expect(refused.headers.get('x-ms-resource-unit')).toBe('1');
+  });
+
   // https://learn.microsoft.com/en-us/graph/throttling-limits: "GET subscribedSkus" costs 3 resource units.
   it('when subscribedSkus are read, then the answer costs 3 resource units', async () => {
     const response = await rawGraph(target, '/subscribedSkus');
