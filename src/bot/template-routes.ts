@@ -8,43 +8,52 @@
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
+import { cardTurnOf, type CardAnswer, type CardBudget, type CardTurn } from './card-budget.js';
 import {
-  jsonSizeOf, MESSAGE_BUDGET_UTF16, partsWithin, sayTemplates, type RequestDesk, type StoredTemplate, type TemplateDesk, type TemplateAction,
+  jsonSizeOf, MESSAGE_BUDGET_UTF16, partsWithin, say, sayTemplates, type RequestDesk, type StoredTemplate, type TemplateDesk, type TemplateAction,
 } from '../onboarding/index.js';
 import { pastedSheetOf } from '../request-reading/bulk-sheet.js';
 import { datesFor } from './cards/dates.js';
 import { ticketCard } from './cards/onboarding-cards.js';
 import { editorValuesOf, readEditorData, templateEditorCard, templateListCard, templateRemoveCard, type EditorValues } from './cards/template-cards.js';
-import { personOf } from './onboarding-routes.js';
+import { isPersonalChat, personOf } from './onboarding-routes.js';
 
 export interface TemplateConversationOptions {
   templates: TemplateDesk;
   desk: RequestDesk;
+  /** Every card action answers within it (templates read Graph: groups, seats). */
+  budget: CardBudget;
 }
 
 type CardData = Record<string, unknown>;
-type CardResult = AdaptiveCard | string;
+/** Who asked, as a card turn or a message turn (both carry the activity). */
+type Turn = CardTurn | TurnContext;
 
 export const TEMPLATE_COMMANDS = [
   { command: 'templates', description: 'Admins, in our private chat: onboarding templates (groups, licence, defaults per department); add "export" or "import".' },
 ] as const;
 
-const isPersonal = (context: TurnContext) => (context.activity.conversation?.conversationType ?? 'personal') === 'personal';
-
 export function addTemplateConversation(app: Application<TurnState>, options: TemplateConversationOptions): void {
-  const { templates, desk } = options;
+  const { templates, desk, budget } = options;
 
-  const listCard = async (context: TurnContext, notes: readonly string[] = []): Promise<CardResult> => {
-    const listed = await templates.list(personOf(context));
+  /** A card action within the budget: too slow, and the click is answered "working on it" and the result replaces the card. */
+  const onCard = (verb: string, work: (turn: CardTurn, data: CardData) => Promise<CardAnswer>) =>
+    app.adaptiveCards.actionExecute<CardData>(verb, async (context, _state, data) => {
+      const turn = cardTurnOf(context);
+      return budget.answer(turn, work(turn, data), () => say.CARD_WORKING_ON_IT(), 'replace-card') as Promise<AdaptiveCard | string>;
+    });
+
+  const listCard = async (turn: Turn, notes: readonly string[] = []): Promise<CardAnswer> => {
+    const listed = await templates.list(personOf(turn));
     return listed.kind === 'refused' ? listed.sentence : templateListCard(listed.templates, notes);
   };
 
   /** The editor for `stored` (or a new template) with `values`, its groups read again and the matches of `search`. */
   const editorCard = async (
-    context: TurnContext, input: { stored?: StoredTemplate | undefined; values: EditorValues; groupIds: readonly string[]; search?: string; notes?: readonly string[]; problems?: Parameters<typeof templateEditorCard>[0]['problems'] },
-  ): Promise<CardResult> => {
+    turn: Turn, input: { stored?: StoredTemplate | undefined; values: EditorValues; groupIds: readonly string[]; search?: string; notes?: readonly string[]; problems?: Parameters<typeof templateEditorCard>[0]['problems'] },
+  ): Promise<CardAnswer> => {
     const licenceGroup = input.values.licence.startsWith('group:') ? [input.values.licence.slice(6)] : [];
-    const choices = await templates.editorChoices(personOf(context), { groupIds: [...input.groupIds, ...licenceGroup], search: input.search });
+    const choices = await templates.editorChoices(personOf(turn), { groupIds: [...input.groupIds, ...licenceGroup], search: input.search });
     if (choices.kind === 'refused') return choices.sentence;
     const ticked = new Set(input.groupIds);
     return templateEditorCard({
@@ -57,31 +66,32 @@ export function addTemplateConversation(app: Application<TurnState>, options: Te
   };
 
   /** The template a card names, as it is now (undefined when gone). */
-  const storedFor = async (context: TurnContext, data: CardData): Promise<StoredTemplate | undefined | string> => {
+  const storedFor = async (turn: Turn, data: CardData): Promise<StoredTemplate | undefined | string> => {
     const templateId = typeof data.templateId === 'string' ? data.templateId.slice(0, 64) : '';
     if (!templateId) return undefined;
-    const found = await templates.get(personOf(context), templateId);
+    const found = await templates.get(personOf(turn), templateId);
     if (found.kind === 'refused') return found.sentence;
     return found.stored ?? sayTemplates.UNKNOWN_TEMPLATE();
   };
 
-  const exportTemplates = async (context: TurnContext): Promise<string> => {
-    const exported = await templates.exportTemplates(personOf(context));
+  /** The JSON, said in the conversation by `send` (in parts past a message's size); '' when sent, else why not. */
+  const exportTemplates = async (turn: Turn, send: (text: string) => Promise<unknown>): Promise<string> => {
+    const exported = await templates.exportTemplates(personOf(turn));
     if (exported.kind === 'refused') return exported.sentence;
     // Within the size of one Teams message; a long export goes in parts, split at line ends.
     const whole = sayTemplates.EXPORT(exported.count, exported.json.trimEnd());
     if (jsonSizeOf(whole) <= MESSAGE_BUDGET_UTF16) {
-      await context.sendActivity(MessageFactory.text(whole));
+      await send(whole);
       return '';
     }
     const lines = exported.json.trimEnd().split('\n').map((line) => `${line}\n`);
     const parts = partsWithin(lines, jsonSizeOf, MESSAGE_BUDGET_UTF16 - 200);
-    for (const [i, part] of parts.entries()) await context.sendActivity(MessageFactory.text(sayTemplates.EXPORT_PART(i + 1, parts.length, part.join('').trimEnd())));
+    for (const [i, part] of parts.entries()) await send(sayTemplates.EXPORT_PART(i + 1, parts.length, part.join('').trimEnd()));
     return '';
   };
 
   app.message(/^\s*templates?\b/i, async (context) => {
-    if (!isPersonal(context)) return void (await context.sendActivity(sayTemplates.PERSONAL_CHAT_ONLY()));
+    if (!isPersonalChat(context)) return void (await context.sendActivity(sayTemplates.PERSONAL_CHAT_ONLY()));
     const words = (context.activity.text ?? '').trim().split(/\s+/);
     const sub = (words[1] ?? '').toLowerCase();
     if (sub === '') {
@@ -89,7 +99,7 @@ export function addTemplateConversation(app: Application<TurnState>, options: Te
       return void (await context.sendActivity(typeof card === 'string' ? MessageFactory.text(card) : MessageFactory.attachment(CardFactory.adaptiveCard(card))));
     }
     if (sub === 'export') {
-      const sentence = await exportTemplates(context);
+      const sentence = await exportTemplates(context, (text) => context.sendActivity(MessageFactory.text(text)));
       return void (sentence && (await context.sendActivity(sentence)));
     }
     if (sub === 'import') {
@@ -105,57 +115,58 @@ export function addTemplateConversation(app: Application<TurnState>, options: Te
     await context.sendActivity(sayTemplates.USAGE());
   });
 
-  app.adaptiveCards.actionExecute<CardData>('templates.list', (context) => listCard(context));
-  app.adaptiveCards.actionExecute<CardData>('templates.new', (context) => editorCard(context, { values: editorValuesOf(undefined), groupIds: [] }));
-  app.adaptiveCards.actionExecute<CardData>('templates.edit', async (context, _state, data) => {
-    const stored = await storedFor(context, data);
+  onCard('templates.list', (turn) => listCard(turn));
+  onCard('templates.new', (turn) => editorCard(turn, { values: editorValuesOf(undefined), groupIds: [] }));
+  onCard('templates.edit', async (turn, data) => {
+    const stored = await storedFor(turn, data);
     if (typeof stored === 'string' || !stored) return stored ?? sayTemplates.UNKNOWN_TEMPLATE();
-    return editorCard(context, { stored, values: editorValuesOf(stored.template), groupIds: stored.template.groups.map((g) => g.id) });
+    return editorCard(turn, { stored, values: editorValuesOf(stored.template), groupIds: stored.template.groups.map((g) => g.id) });
   });
-  app.adaptiveCards.actionExecute<CardData>('templates.findGroups', async (context, _state, data) => {
-    const stored = await storedFor(context, data);
+  onCard('templates.findGroups', async (turn, data) => {
+    const stored = await storedFor(turn, data);
     if (typeof stored === 'string') return stored;
     const read = readEditorData(data);
-    return editorCard(context, { stored, values: read.values, groupIds: read.groupIds, search: read.search });
+    return editorCard(turn, { stored, values: read.values, groupIds: read.groupIds, search: read.search });
   });
-  app.adaptiveCards.actionExecute<CardData>('templates.save', async (context, _state, data) => {
+  onCard('templates.save', async (turn, data) => {
     const read = readEditorData(data);
     const templateId = typeof data.templateId === 'string' && data.templateId ? data.templateId : undefined;
-    const answer = await templates.save(personOf(context), { templateId, version: typeof data.version === 'string' ? data.version : undefined, template: read.input });
+    const answer = await templates.save(personOf(turn), { templateId, version: typeof data.version === 'string' ? data.version : undefined, template: read.input });
     switch (answer.kind) {
       case 'refused': return answer.sentence;
-      case 'saved': return listCard(context, [answer.sentence]);
+      case 'saved': return listCard(turn, [answer.sentence]);
       case 'problems': {
-        const stored = templateId ? await storedFor(context, data) : undefined;
-        return editorCard(context, { stored: typeof stored === 'string' ? undefined : stored, values: read.values, groupIds: read.groupIds, problems: answer.problems });
+        const stored = templateId ? await storedFor(turn, data) : undefined;
+        return editorCard(turn, { stored: typeof stored === 'string' ? undefined : stored, values: read.values, groupIds: read.groupIds, problems: answer.problems });
       }
       case 'changed-meanwhile':
         return answer.current
-          ? editorCard(context, { stored: answer.current, values: editorValuesOf(answer.current.template), groupIds: answer.current.template.groups.map((g) => g.id), notes: [answer.sentence] })
-          : listCard(context, [answer.sentence]);
+          ? editorCard(turn, { stored: answer.current, values: editorValuesOf(answer.current.template), groupIds: answer.current.template.groups.map((g) => g.id), notes: [answer.sentence] })
+          : listCard(turn, [answer.sentence]);
     }
   });
-  app.adaptiveCards.actionExecute<CardData>('templates.remove', async (context, _state, data) => {
-    const stored = await storedFor(context, data);
+  onCard('templates.remove', async (turn, data) => {
+    const stored = await storedFor(turn, data);
     if (typeof stored === 'string' || !stored) return stored ?? sayTemplates.UNKNOWN_TEMPLATE();
     // Asked about the version the list showed: a change since then is caught when it is confirmed.
     return templateRemoveCard(typeof data.version === 'string' ? { ...stored, version: data.version } : stored);
   });
-  app.adaptiveCards.actionExecute<CardData>('templates.confirmRemove', async (context, _state, data) => {
-    const answer = await templates.remove(personOf(context), {
+  onCard('templates.confirmRemove', async (turn, data) => {
+    const answer = await templates.remove(personOf(turn), {
       templateId: typeof data.templateId === 'string' ? data.templateId : '', version: typeof data.version === 'string' ? data.version : '',
     });
-    return answer.kind === 'refused' ? answer.sentence : listCard(context, [answer.sentence]);
+    return answer.kind === 'refused' ? answer.sentence : listCard(turn, [answer.sentence]);
   });
-  app.adaptiveCards.actionExecute<CardData>('templates.export', async (context) => (await exportTemplates(context)) || sayTemplates.EXPORT_SENT());
+  // The JSON goes into the conversation as messages (within the turn or after it), the card answer says so.
+  onCard('templates.export', async (turn) => (await exportTemplates(turn, (text) => budget.post(turn, MessageFactory.text(text)))) || sayTemplates.EXPORT_SENT());
 
   // The ticket card's buttons, in the IT channel: admins only, exactly once (the desk claims the record).
-  const ticketAction = (action: TemplateAction) => async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const answer = await desk.ticketTemplateAction({ actor: personOf(context), requestId: data.requestId, action });
+  const ticketAction = (action: TemplateAction) => async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const answer = await desk.ticketTemplateAction({ actor: personOf(turn), requestId: data.requestId, action });
     if (answer.kind === 'refused' || !answer.ticket) return answer.sentence;
-    const card = ticketCard(answer.ticket, datesFor(context));
-    return { ...card, body: [{ type: 'TextBlock', text: answer.sentence, wrap: true, weight: 'Bolder', color: 'Good' }, ...((card.body as unknown[]) ?? [])] } as AdaptiveCard;
+    const card = ticketCard(answer.ticket, datesFor(turn));
+    return { ...card, body: [{ type: 'TextBlock', text: answer.sentence, wrap: true, weight: 'Bolder', color: 'Good' }, ...((card.body as unknown[]) ?? [])] };
   };
-  app.adaptiveCards.actionExecute<CardData>('template.apply', (context, _state, data) => ticketAction('apply-template')(context, data));
-  app.adaptiveCards.actionExecute<CardData>('template.assignLicence', (context, _state, data) => ticketAction('assign-licence')(context, data));
+  onCard('template.apply', ticketAction('apply-template'));
+  onCard('template.assignLicence', ticketAction('assign-licence'));
 }

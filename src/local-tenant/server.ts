@@ -5,10 +5,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { runBatch, type BatchPartRequest } from './batch.js';
-import { BOT_FRAMEWORK_OPENID_PATH, BOT_FRAMEWORK_ISSUER, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
+import { BOT_FRAMEWORK_OPENID_PATH, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
-import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type Seed } from './directory.js';
+import {
+  DirectoryStore, externalCollaborationSchema, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type ExternalCollaboration, type LicensingSettings, type Seed,
+} from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
@@ -17,14 +19,15 @@ import { registerIdentityRoutes } from './identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
 import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { KeyVaultStandIn } from './key-vault.js';
-import { subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
+import { processDueLicensing } from './group-licensing.js';
+import { licensingSettingsSchema, subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
 import {
   BODY_LIMIT_BYTES, createExchange, errorResponse, header, injectedStatus, lowerCaseHeaders, parseJsonBody, pathOf, queryOf, round,
 } from './http-exchange.js';
-import { TokenService, type Caller } from './token-service.js';
+import { BOT_CONNECTOR_RESOURCES, TokenService, type BotFrameworkCloudName, type Caller } from './token-service.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./seed.json', import.meta.url));
@@ -52,6 +55,13 @@ export interface LocalTenantOptions {
    * site has user-assigned identities only, as infra/azure.bicep deploys the bot.
    */
   systemAssignedIdentity?: string;
+  /**
+   * The cloud the tenant lives in, for the Bot Framework it plays: which Bot Connector resource it
+   * issues tokens for and which issuer its channel tokens carry (default public; "usgov" is GCC High and DoD).
+   */
+  botFrameworkCloud?: BotFrameworkCloudName;
+  /** Group-based licensing's processing delay in seconds, kept across reset(); default the seed's (5). */
+  groupLicenseProcessingSeconds?: number;
 }
 
 /** An app registration and its generated credentials. */
@@ -84,8 +94,11 @@ export interface LocalTenant {
   apps: LocalTenantApp[];
   caCertPath: string;
   stateDir: string | null;
+  /** Replaces the faults; requests a `hold` rule kept waiting go on. */
   setFaults(faults: FaultSettingsInput): FaultSettings;
   faults(): FaultSettings;
+  /** Graph requests a `hold` rule keeps waiting now. */
+  heldRequests(): number;
   /** true/false switches throttling; an object changes limits (merged with the current ones). */
   setThrottling(settings: boolean | Partial<ThrottlingSettings>): ThrottlingSettings;
   throttling(): ThrottlingSettings;
@@ -94,6 +107,10 @@ export interface LocalTenant {
    * does: `{prepaidUnits: {enabled: 260}}` "buys" seats. Returns the subscription as GET /subscribedSkus shows it.
    */
   setSubscribedSku(key: string, update: SkuUpdate): Record<string, unknown>;
+  /** Group-based licensing's processing delay (seconds); 0 applies group licences at the next request. */
+  setLicensing(settings: LicensingSettings): LicensingSettings;
+  /** Who may invite guests and whom, as PUT /_tenant/externalCollaboration: replaces them all ({} = Entra's defaults). */
+  setExternalCollaboration(settings: Partial<ExternalCollaboration>): ExternalCollaboration;
   requestLog(sinceSequence?: number): RequestLogEntry[];
   clearRequestLog(): void;
   /** The directory as it is now (a copy). */
@@ -137,7 +154,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const tls = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR);
   const store = new DirectoryStore(stateDir);
   const saved = options.reset ? null : store.load();
-  let state: DirectoryState = saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed);
+  const withOptions = (directory: DirectoryState): DirectoryState => {
+    if (options.groupLicenseProcessingSeconds !== undefined) directory.licensing = { groupProcessingSeconds: options.groupLicenseProcessingSeconds };
+    return directory;
+  };
+  let state: DirectoryState = withOptions(saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed));
   if (options.systemAssignedIdentity !== undefined && !state.applications.some((app) => app.appId === options.systemAssignedIdentity)) {
     throw new Error(`systemAssignedIdentity ${options.systemAssignedIdentity} is no app registration of this tenant`);
   }
@@ -194,7 +215,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     const started = performance.now();
     const ids = newRequestIds(header(request, 'client-request-id'));
     const fullPath = pathOf(request);
-    const fault = faults.choose(request.method, fullPath);
+    const chosen = faults.choose(request.method, fullPath);
+    // Held until the faults are set again; then it goes on as if it had just arrived.
+    if (chosen?.action === 'hold') await faults.released();
+    const fault = chosen?.action === 'hold' ? null : chosen;
     await applyLatency();
     if (fault?.action === 'reset') return resetConnection(request, reply, started, ids, 'reset');
     if (fault?.action === 'status') {
@@ -248,7 +272,13 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         const error = new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
         return { response: graphErrorResponse(error, ids), operation: operationName, throttled: true };
       }
-      const response = operation.run(new Date());
+      let response: ApiResponse;
+      try {
+        response = operation.run(new Date());
+      } catch (error) {
+        // A refused operation still spent (and reports) its resource units, as Graph's 400s show.
+        response = errorResponse(error, ids);
+      }
       return { response: { ...response, headers: { ...response.headers, ...decision.headers } }, operation: operationName, throttled: false };
     } catch (error) {
       return { response: errorResponse(error, ids), operation: operationName, throttled: false };
@@ -306,6 +336,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     faults,
     throttler,
     reset: () => resetDirectory(),
+    settle: () => {
+      if (processDueLicensing(state, new Date())) store.save(state);
+    },
     parseJsonBody,
     send,
   }), { prefix: '/_tenant' });
@@ -334,7 +367,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
 
   function resetDirectory(): void {
-    state = stateFromSeed(seed);
+    state = withOptions(stateFromSeed(seed));
     store.save(state);
   }
 
@@ -356,8 +389,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const address = server.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 0);
   baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state));
-  const botFramework = new BotFrameworkChannel(baseUrl);
+  const botConnectorResource = BOT_CONNECTOR_RESOURCES[options.botFrameworkCloud ?? 'public'];
+  runtime.tokens = new TokenService(baseUrl, () => state, credentials, () => store.save(state), botConnectorResource);
+  // The Bot Connector's resource is also the issuer of its channel tokens, in every cloud.
+  const botFramework = new BotFrameworkChannel(baseUrl, botConnectorResource);
   runtime.botFramework = botFramework;
   runtime.graph = new GraphApi({
     baseUrl,
@@ -382,6 +417,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     stateDir,
     setFaults: (settings) => faults.set(settings),
     faults: () => faults.get(),
+    heldRequests: () => faults.held,
     setThrottling: (settings) => throttler.configure(typeof settings === 'boolean' ? { enabled: settings } : settings),
     throttling: () => throttler.getSettings(),
     setSubscribedSku: (key, update) => {
@@ -390,13 +426,23 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       store.save(state);
       return subscribedSkuView(sku, state);
     },
+    setLicensing: (settings) => {
+      state.licensing = licensingSettingsSchema.parse(settings);
+      store.save(state);
+      return { ...state.licensing };
+    },
+    setExternalCollaboration: (settings) => {
+      state.externalCollaboration = externalCollaborationSchema.parse(settings);
+      store.save(state);
+      return structuredClone(state.externalCollaboration);
+    },
     requestLog: (since) => log.list(since),
     clearRequestLog: () => log.clear(),
     directory: () => structuredClone(state),
     reset: resetDirectory,
     botFramework: {
       openIdMetadataUrl: botFramework.openIdMetadataUrl,
-      issuer: BOT_FRAMEWORK_ISSUER,
+      issuer: botFramework.issuer,
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
     managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header, systemAssigned: managedIdentity.systemAssigned },

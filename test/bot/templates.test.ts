@@ -29,7 +29,7 @@ describe('onboarding templates in Teams', () => {
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
-    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none' }, { tenant, overrides: { createAnswerWithinMs: 20_000 } });
+    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none' }, { tenant, overrides: { cardAnswerWithinMs: 20_000 } });
     await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
   });
   afterAll(async () => {
@@ -100,7 +100,7 @@ describe('onboarding templates in Teams', () => {
     const inChannel = channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'templates', TICKET_CHANNEL);
     await bot.send(inChannel);
     expect(bot.connector.repliesTo(inChannel.id)[0]?.activity.text).toBe(
-      'I answer "templates" only in our private chat, so template details stay between admins and me: open a chat with me and type it there.');
+      'Templates name groups, licences and who changed them, so I show them only in your 1:1 chat with me: open a chat with Onboarding and type "templates" there.');
     expect((await say(PEOPLE.megan, 'templates'))[0]?.activity.text).toMatch(/^Only IT admins can manage onboarding templates\. Ask a member of “Onboarding Admins”\.$/);
     expect(textOf(await listCard())).toContain('No onboarding templates yet.');
   });
