@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { createTableAuditLog } from '../../src/storage/index.js';
+import { createGraphTemplateDirectory } from '../../src/directory/index.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
@@ -189,6 +190,31 @@ describe('onboarding templates in Teams', () => {
     expect((await say(PEOPLE.alex, `templates import ${bad}`))[0]?.activity.text).toBe(
       'Nothing was imported: one problem, by template and field:\n- Template 1 (Marketing), the template: "colour" is not a field of a template.');
     expect(JSON.stringify(cardOf((await say(PEOPLE.alex, 'templates'))[0]))).toContain('Microsoft 365 E3');
+  });
+
+  it('when the template names a licensing group, then the account is added to it and Entra\'s group-based licensing gives the licence (read through Graph); assignLicense is never called', async () => {
+    const LICENCE_GROUP = '6a1d3f0e-0000-4000-8000-0000000000c5';
+    const { templateId } = nestedAction(await listCard(), 'templates.edit');
+    const current = await click(PEOPLE.alex, 'templates.edit', { templateId });
+    const { version } = actionData(current.card!, 'templates.save');
+    const saved = await saveTemplate({ name: 'Marketing', departments: 'Marketing', usageLocation: 'SE' }, [SEED.marketingTeam], `group:${LICENCE_GROUP}`,
+      { templateId: String(templateId), version: String(version) });
+    expect(textOf(saved.card!)).toContain('Saved the template Marketing.');
+    const logFrom = tenant.requestLog().length;
+    const { review, created } = await request({ givenName: 'Greta', surname: 'Grouplicence', department: 'Marketing', ticketReference: 'INC-5003' });
+    expect(review).toMatch(/Licence\nMicrosoft 365 E3 — \d+ of 250 free, through the group Licence – Microsoft 365 E3/);
+    expect(textOf(created.card!)).toContain('Account created for Greta Grouplicence');
+    const greta = userByUpn('greta.grouplicence@contoso.com');
+    expect(membersOf(LICENCE_GROUP)).toContain(greta.id);
+    expect(tenant.requestLog().slice(logFrom).some((e) => e.path.endsWith('/assignLicense'))).toBe(false);
+    expect(textOf(latestTicket('Greta Grouplicence'))).toMatch(/Licence Microsoft 365 E3 (requested|assigned) through the group Licence – Microsoft 365 E3/);
+    // Entra applies group licences in the background; read through Graph as an admin would.
+    const directory = createGraphTemplateDirectory({
+      baseUrl: tenant.graphBaseUrl, tenantId: tenant.tenantId, authorityHost: tenant.authorityHost, disableInstanceDiscovery: true,
+      credential: { kind: 'clientSecret', clientId: tenant.app.clientId, clientSecret: tenant.app.clientSecret },
+    });
+    await expect.poll(async () => (await directory.readLicences(greta.id))?.states, { timeout: 20_000, interval: 500 })
+      .toEqual([{ skuId: E3, assignedByGroup: LICENCE_GROUP, state: 'Active', error: 'None' }]);
   });
 });
 
