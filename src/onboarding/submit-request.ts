@@ -21,6 +21,7 @@ import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
 import type { TemplateSnapshot } from './templates/choose-template.js';
 import { templateChangedSinceReview } from './templates/review-template.js';
+import { auditText } from './templates/template.js';
 import {
   auditDetailsOf, confirmedDecisions, dayIn, missingConfirmations, startDateConfirmation, type Confirmation, type ConfirmedDecisions,
 } from './confirmations.js';
@@ -173,7 +174,7 @@ async function storeNewRequest(
   // Its arrival is audited with the request's first batch (the outbox is stored with the record itself).
   const received = auditEvent(deps, arrived, 'request.received', {
     ticketReference: arrived.form.ticketReference ?? null, ...auditDetailsOf(arrived.confirmed),
-    ...(input.template ? { templateId: input.template.templateId, templateName: input.template.name, templateVersion: input.template.version } : {}),
+    ...(input.template ? { templateId: input.template.templateId, templateName: auditText(input.template.name), templateVersion: input.template.version } : {}),
   });
   const record: OnboardingRecord = { ...arrived, auditOutbox: [received] };
   const created = await deps.store.create(record);

@@ -14,7 +14,7 @@ import { sayTemplates } from '../sentences.js';
 import { licenceName } from './licence-names.js';
 import type { DirectoryGroup, StoredTemplate, SubscribedSku, TemplateChange } from './ports.js';
 import {
-  checkTemplateInput, MAX_TEMPLATES, nameKey, readDirectoryFacts, resolveTemplate,
+  auditText, checkTemplateInput, MAX_TEMPLATES, nameKey, readDirectoryFacts, resolveTemplate,
   type CheckedTemplateInput, type OnboardingTemplate, type TemplateInput, type TemplateProblem,
 } from './template.js';
 import { parseTemplateFile, templateFile } from './template-file.js';
@@ -217,15 +217,20 @@ function templateEvent(
     type,
     actor: deps.instanceId,
     details: {
-      requesterId: person.id, requesterName: person.name, templateId: template.id, templateName: template.name, via,
+      requesterId: person.id, requesterName: person.name, templateId: template.id, templateName: auditText(template.name), via,
       changes: describeChanges(before, after).slice(0, 8000),
     },
   };
 }
 
+/** Each value as the audit trail keeps text (auditText). */
+function plainFacts(facts: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(facts).map(([key, value]) => [key, auditText(value)]));
+}
+
 /** "groups: Marketing Team → Marketing Team, Brand; licence: none → Microsoft 365 E3", or '' when nothing differs. */
 export function describeChanges(before: OnboardingTemplate | undefined, after: OnboardingTemplate | undefined): string {
-  const facts = (t: OnboardingTemplate | undefined): Record<string, string> => !t ? {} : {
+  const facts = (t: OnboardingTemplate | undefined): Record<string, string> => !t ? {} : plainFacts({
     name: t.name,
     departments: t.departments.join(', '),
     'employee types': t.employeeTypes.join(', '),
@@ -236,7 +241,7 @@ export function describeChanges(before: OnboardingTemplate | undefined, after: O
     'extension attributes': Object.entries(t.defaults.extensionAttributes).map(([k, v]) => `${k}=${v}`).join(', '),
     groups: t.groups.map((g) => g.displayName).join(', '),
     licence: !t.licence ? '' : t.licence.kind === 'sku' ? licenceName(t.licence.skuPartNumber) : `through the group ${t.licence.displayName}`,
-  };
+  });
   const a = facts(before);
   const b = facts(after);
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]

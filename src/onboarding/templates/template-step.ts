@@ -10,6 +10,7 @@ import type { StoredRequest } from '../ports.js';
 import type { OnboardingRecord, TemplateOnRecord } from '../request-record.js';
 import { claimStep, moveTo, noteEvent, type StepResult } from '../record-kernel.js';
 import { applyTemplate, groupDone, licenceDone, type ApplyScope, type GroupPart, type LicencePart, type TemplateOutcome } from './apply-template.js';
+import { auditText } from './template.js';
 
 /** True while the request's template still has to be applied (it runs before the credentials go out). */
 export function templateDue(record: OnboardingRecord): boolean {
@@ -20,7 +21,7 @@ export function templateDue(record: OnboardingRecord): boolean {
 export async function applyTemplateStep(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
   const template = stored.record.template!;
   const claim = await claimStep(deps, stored, stored.record.status, { template: { ...template, state: 'applying', runs: template.runs + 1 } },
-    template.state === 'pending' ? 'template.applying' : undefined, { templateId: template.snapshot.templateId, templateName: template.snapshot.name });
+    template.state === 'pending' ? 'template.applying' : undefined, { templateId: template.snapshot.templateId, templateName: auditText(template.snapshot.name) });
   if (claim.kind === 'lost') return claim.result;
   const applied = await applyOnRecord(deps, claim.stored, template.scope ?? 'all');
   return moveTo(deps, applied.stored, stored.record.status, { template: applied.template, lease: undefined }, 'template.applied', summaryOf(applied.template));
@@ -58,12 +59,12 @@ function partEvents(before: TemplateOutcome | undefined, after: TemplateOutcome)
 }
 
 function groupDetails(group: GroupPart): Details {
-  return { groupId: group.id, groupName: group.displayName, result: group.result, graphRequestId: group.graphRequestId ?? null };
+  return { groupId: group.id, groupName: auditText(group.displayName), result: group.result, graphRequestId: group.graphRequestId ?? null };
 }
 
 function licenceDetails(licence: LicencePart): Details {
   return {
-    licence: licence.name, skuIds: licence.skuIds.join(','), through: licence.groupName ?? null, result: licence.result,
+    licence: licence.name, skuIds: licence.skuIds.join(','), through: licence.groupName === undefined ? null : auditText(licence.groupName), result: licence.result,
     freeSeats: licence.free ?? null, totalSeats: licence.total ?? null, licenceError: licence.error ?? null, permission: licence.permission ?? null,
     graphRequestId: licence.graphRequestId ?? null,
   };
@@ -73,7 +74,7 @@ function licenceDetails(licence: LicencePart): Details {
 export function summaryOf(template: TemplateOnRecord): Details {
   const groups = template.outcome?.groups ?? [];
   return {
-    templateId: template.snapshot.templateId, templateName: template.snapshot.name, templateVersion: template.snapshot.version,
+    templateId: template.snapshot.templateId, templateName: auditText(template.snapshot.name), templateVersion: template.snapshot.version,
     groupsAdded: groups.filter(groupDone).length, groupsNotAdded: groups.filter((g) => !groupDone(g)).length,
     licence: template.outcome?.licence?.name ?? null, licenceResult: template.outcome?.licence?.result ?? null,
   };

@@ -89,6 +89,15 @@ export interface CheckedTemplateInput {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * An admin's (or Entra's) text as the audit trail keeps it: ":" and "=" become their full-width
+ * forms, so a template named "Secret: projects" or a value "password = none" is never taken for
+ * a field holding a secret (the audit table refuses those outright).
+ */
+export function auditText(text: string): string {
+  return text.replace(/:/g, '\uFF1A').replace(/=/g, '\uFF1D');
+}
+
 /** How names are compared: NFC, spaces collapsed, without case. */
 export function nameKey(name: string): string {
   return name.normalize('NFC').trim().replace(/\s+/g, ' ').toLowerCase();

@@ -17,6 +17,7 @@ import { sayTemplates } from '../sentences.js';
 import { groupsUnfinished, licenceDone, licenceMissing } from './apply-template.js';
 import { chooseTemplate, takeSnapshot } from './choose-template.js';
 import { applyOnRecord, summaryOf } from './template-step.js';
+import { auditText } from './template.js';
 
 export type TemplateAction = 'apply-template' | 'assign-licence';
 
@@ -78,7 +79,7 @@ async function claim(deps: RequestDeskDependencies, stored: StoredRequest, actio
   }
   const claimed = await claimStep(deps, stored, record.status, { template: { ...template, requestedBy: { by: actor, at: deps.clock.now().toISOString(), action } } },
     action === 'apply-template' ? 'template.apply_requested' : 'template.licence_requested',
-    { byId: actor.id, byName: actor.name, templateId: template.snapshot.templateId, templateName: template.snapshot.name });
+    { byId: actor.id, byName: actor.name, templateId: template.snapshot.templateId, templateName: auditText(template.snapshot.name) });
   if (claimed.kind === 'lost') return claimed.result.kind === 'stop' ? { kind: 'busy' } : { kind: 'claimed' };
   return { kind: 'claimed', claimed: claimed.stored };
 }
