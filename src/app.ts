@@ -5,35 +5,31 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CardFactory, MessageFactory } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { PUBLIC_BOT_FRAMEWORK_CLOUD, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
 import { createBotFramework, type BotFramework } from './bot/bot-framework.js';
-import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
+import { createBotStateStorage, type BotStateStorage } from './bot/bot-state.js';
+import { bulkMessages, onboardingMessages } from './bot/proactive-messages.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
 import {
   createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
 } from './delivery/teams-delivery.js';
-import { revealCard } from './bot/cards/credentials-cards.js';
-import { bulkProgressCard, bulkResultsMessages, bulkRevealCard } from './bot/cards/bulk-cards.js';
 import { createTeamsBulkReporting } from './delivery/teams-bulk-reporting.js';
 import { createGraphBulkDirectory } from './directory/graph-bulk-directory.js';
 import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
-import { writeBulkResults } from './request-reading/bulk-sheet.js';
-import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory, createGraphMailer, createTeamsAppInstaller } from './directory/index.js';
+import { createGraphDirectory, createGraphMailer, createGraphTemplateDirectory, createTeamsAppInstaller } from './directory/index.js';
+import { createTableTemplateStore, type TableTemplateStore } from './storage/table-template-store.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
-  REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
+  REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, createTemplateDesk, seedTemplates, type TemplateDesk, type TemplateDeskDependencies, type TemplateDirectory, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
@@ -51,6 +47,8 @@ export interface AppOverrides {
   directory?: Directory;
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
+  /** The directory's groups and licences, for templates. */
+  templateDirectory?: TemplateDirectory;
   audit?: AuditLog;
   /** How long any card action may take before it is answered "working on it" (the work goes on). */
   cardAnswerWithinMs?: number;
@@ -72,9 +70,11 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
   const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
   logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
-  const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
+  const templateDirectory = overrides.templateDirectory ?? createGraphTemplateDirectory({ ...directoryOptions(config) });
+  const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId, templateDirectory });
   const deskDependencies = createDeskDependencies(config, workflow, storage, teams);
   const desk = createRequestDesk(deskDependencies);
+  const templateDesk = await createTemplates(config, { ...deskDependencies, templates: storage.templates, templateDirectory, markerAttribute: config.accounts.createMarkerAttribute }, logger);
   const bulkDesk = createBulkDesk(createBulkDependencies(config, deskDependencies, botFramework, storage, logger));
   const bot = createBotApplication({
     adapter: botFramework.adapter,
@@ -87,6 +87,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     messages: teams.messages,
     cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
     bulkDesk,
+    templateDesk,
   });
   const server = await startHttpServer({
     host: config.server.host,
@@ -115,11 +116,13 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
 
 interface Storage {
   /** The bot's own state: conversation state, drafts, addresses. */
-  readonly botState: BlobsStorage;
+  readonly botState: BotStateStorage;
   readonly requests: BlobRequestStore;
   readonly auditTable: TableAuditLog;
   /** Sealed credentials, each entry deleted for good once revealed (plus grace) or expired. */
   readonly credentials: TableCredentialStore;
+  /** Onboarding templates (groups, licence, defaults per department). */
+  readonly templates: TableTemplateStore;
   /** Every audit event, stored insert-only and mirrored to the structured log (never a secret: the domain sends none). */
   readonly audit: AuditLog;
   readonly addresses: ConversationAddresses;
@@ -149,9 +152,7 @@ function storageAccessOf(config: AppConfig): StorageAccess {
 
 function createStorage(config: AppConfig, logger: Logger, overrides: AppOverrides): Storage {
   const access = storageAccessOf(config);
-  const botState = 'account' in access
-    ? new BlobsStorage('', config.storage.container, undefined, `${access.account.blobUrl}/${config.storage.container}`, access.account.credential)
-    : new BlobsStorage(access.connectionString, config.storage.container);
+  const botState = createBotStateStorage(access, config.storage.container);
   const auditTable = createTableAuditLog({ ...access, tableName: config.storage.auditTable });
   const configuredTicketChannel = config.ticketChannel
     ? {
@@ -170,6 +171,7 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     }),
     auditTable,
     credentials: createTableCredentialStore({ ...access, tableName: config.storage.credentialsTable }),
+    templates: createTableTemplateStore({ ...access, tableName: config.storage.templatesTable }),
     audit: mirroredToLog(overrides.audit ?? auditTable, logger),
     addresses: new ConversationAddresses(botState, configuredTicketChannel),
     access,
@@ -234,10 +236,7 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     audience: (config.bot.cloud ?? PUBLIC_BOT_FRAMEWORK_CLOUD).oauthScope,
     addresses,
     logger,
-    passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
-    revealMessage: (notice, recipientTeamsId, recipient) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId, dateStyleOf(recipient)))),
-    // Times in a ticket read as the requester reads them (the ticket channel has no one person's settings).
-    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket, dateStyleOf(ticket.requester)))),
+    ...onboardingMessages,
     tenantId: config.tenantId,
     // A recipient who never wrote to the bot gets the app installed first, where configuration allows.
     ...(config.recipientReach.installApp && config.recipientReach.teamsAppCatalogId
@@ -254,7 +253,10 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 
 function createWorkflow(
   config: AppConfig,
-  parts: { directory: Directory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
+  parts: {
+    directory: Directory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string;
+    templateDirectory: TemplateDirectory;
+  },
 ): OnboardingDependencies {
   const key = parts.sealingKey;
   return {
@@ -270,7 +272,27 @@ function createWorkflow(
     random: cryptoRandom,
     policy: config.onboarding,
     instanceId: parts.instanceId,
+    templates: parts.storage.templates,
+    templateDirectory: parts.templateDirectory,
   };
+}
+
+/**
+ * Managing templates (admins, in Teams), and the seed file imported while there are none
+ * (TEMPLATES_SEED_FILE: the local launcher's Marketing template). A seed that cannot be
+ * imported is logged and the bot starts without it: templates are an addition, never a gate.
+ */
+async function createTemplates(config: AppConfig, deps: TemplateDeskDependencies, logger: Logger): Promise<TemplateDesk> {
+  if (config.templatesSeedFile) {
+    try {
+      const answer = await seedTemplates(deps, readFileSync(config.templatesSeedFile, 'utf8'), 'the templates seed file');
+      if (answer.kind === 'imported') logger.info({ file: config.templatesSeedFile }, `onboarding templates seeded: ${answer.sentence}`);
+      else if (answer.kind === 'problems') logger.warn({ file: config.templatesSeedFile, problems: answer.problems }, `onboarding templates not seeded: ${answer.sentence}`);
+    } catch (error) {
+      logger.warn({ err: error, file: config.templatesSeedFile }, 'onboarding templates not seeded');
+    }
+  }
+  return createTemplateDesk(deps);
 }
 
 function createDeskDependencies(
@@ -303,9 +325,7 @@ function createBulkDependencies(
     bulkJobs: createBlobBulkJobStore({ ...storage.access, containerName: config.storage.requestsContainer }),
     bulkReporting: createTeamsBulkReporting({
       adapter: botFramework.adapter, botAppId: config.bot.appId, logger, addresses: storage.addresses,
-      progressMessage: (progress) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkProgressCard(progress))),
-      revealMessage: (notice) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkRevealCard(notice))),
-      resultsMessages: (progress, lines) => bulkResultsMessages(progress, writeBulkResults(lines)),
+      ...bulkMessages,
     }),
     bulkPolicy: {
       ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay,
@@ -320,6 +340,7 @@ function readinessProbes(storage: Storage, directory: Directory, clock: Clock): 
     reachabilityProbe('storage', storage.requests),
     reachabilityProbe('audit', storage.auditTable),
     reachabilityProbe('credentials', storage.credentials),
+    reachabilityProbe('templates', storage.templates),
     // Token + GET /domains proves credential, permission and reachability; remembered for
     // 30 s so frequent health probes cost Graph almost nothing.
     { name: 'directory', check: rememberSuccess(30_000, clock, async () => void (await directory.listDomains())) },

@@ -8,25 +8,20 @@
  * same way, 20 PUT …/manager/$ref to a batch, and so do the reads that check a sheet's user
  * names before it is stored (20 GET /users?$filter to a batch).
  */
-import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import {
-  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type BulkNamesAnswer, type CreateUserOutcome,
-  type ManagerLinkOutcome, type NameHolder,
+  DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type BulkNamesAnswer,
+  type CreateUserOutcome, type ManagerLinkOutcome, type NameHolder,
 } from '../onboarding/index.js';
-import { classifyCreateFailure, createGraphClient, namesUrl, toDirectoryError, userReading, type GraphDirectoryOptions } from './graph-directory.js';
+import {
+  classifyCreateFailure, createGraphClient, namesUrl, sendBatchOnce, toDirectoryError, userReading, type BatchItemResponse, type GraphDirectoryOptions,
+} from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
 /** Tries of a names check the directory could not answer (5xx, reset) before it gives up. */
 const READ_ATTEMPTS = 3;
-
-interface BatchItemResponse {
-  readonly id?: string;
-  readonly status?: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: unknown;
-}
 
 export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDirectory {
   const client = createGraphClient(options);
@@ -35,13 +30,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
 
   /** One POST /$batch, never resent by the transport: the caller decides what an unanswered batch means. */
-  const sendBatch = async (requests: readonly object[]): Promise<BatchItemResponse[]> => {
-    const answer = (await client.api('/$batch')
-      .middlewareOptions([new RetryHandlerOptions(0, 0)])
-      .option('signal', AbortSignal.timeout(timeoutMs))
-      .post({ requests })) as { responses?: BatchItemResponse[] };
-    return answer.responses ?? [];
-  };
+  const sendBatch = (requests: readonly object[]) => sendBatchOnce(client, requests, timeoutMs);
 
   const { holdersOf } = userReading(markerAttribute);
 

@@ -4,4 +4,5 @@ export type { GraphDirectoryOptions, GraphCredentialOptions } from './graph-dire
 export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './graph-mailer.js';
 export type { GraphMailerOptions } from './graph-mailer.js';
 export { createTeamsAppInstaller } from './teams-app-installation.js';
+export { createGraphTemplateDirectory, groupKindOf } from './graph-template-directory.js';
 export type { AppInstallOutcome, TeamsAppInstallerOptions } from './teams-app-installation.js';

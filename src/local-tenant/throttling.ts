@@ -196,6 +196,7 @@ export class Throttler {
     return bucket;
   }
 
+  /** x-ms-throttle-scope is "<Scope>/<Limit>/<ApplicationId>/<TenantId>" (throttling-limits). */
   private denied(
     headers: Record<string, string>,
     bucket: Bucket,

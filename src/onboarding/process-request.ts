@@ -4,6 +4,7 @@
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
  *   received → checked → (approval) → creating → created → delivering → delivered → done
+ *   (at created: the manager, then the template's groups and licence, then a TAP, before the credentials go out)
  *   (at delivered, the welcome mail goes out first when the request gave a personal address)
  *   (a reissue: done/failed → reissuing → created → … → done)
  */
@@ -23,6 +24,7 @@ import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
+import { applyTemplateStep, templateDue } from './templates/template-step.js';
 
 /**
  * `stored`: the record as the caller just wrote it, when it has it (saves reading it again);
@@ -72,6 +74,7 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
       case 'awaiting_approval': return await expireApprovalIfDue(deps, stored);
       case 'created':
         if (record.manager === 'pending') return await assignManager(deps, stored);
+        if (templateDue(record)) return await applyTemplateStep(deps, stored);
         if (record.credentials?.tap === 'pending' || record.credentials?.tap === 'issuing') return await issueTemporaryAccessPass(deps, stored);
         return await deliverCredentials(deps, stored);
       case 'delivering': return await deliverCredentials(deps, stored);

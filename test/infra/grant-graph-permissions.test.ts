@@ -24,6 +24,12 @@ const GRAPH_APP_ROLES: Record<string, string> = {
   'Mail.Send': 'b633e1c5-b582-4048-a93e-9f11b44c7e96',
   'TeamsAppInstallation.ReadWriteSelfForUser.All': '908de74d-f8b2-4d6b-a9ed-2a17b3b78179',
   'Directory.ReadWrite.All': '19dbc75e-c2e2-444c-a770-ec69d8559fc7',
+  // Templates: as Microsoft Graph's service principal lists its appRoles, in merill/microsoft-info _info/GraphAppRoles.csv
+  // (generated from it; commit 43b8a5d9, 2026-08-20), also https://graphpermissions.merill.net/permission/<name>.
+  'GroupMember.ReadWrite.All': 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695',
+  'LicenseAssignment.ReadWrite.All': '5facf0c1-8979-4e95-abcf-ff3d079771c0',
+  'LicenseAssignment.Read.All': 'e2f98668-2877-4f38-a2f4-8202e0717aa1',
+  'Organization.Read.All': '498476ce-e0fe-48b0-b801-37ba7e2685c6',
 };
 
 /** The stand-in `az`: only the calls the script makes, answered from GRAPH_APP_ROLES and assignments.json. */
@@ -92,6 +98,15 @@ describe('scripts/grant-graph-permissions.sh', () => {
     expect(granted().map((a) => nameOf(a.appRoleId))).not.toContain('Directory.ReadWrite.All');
   });
 
+  it('when --templates is given, then the group, licence and seat permissions are granted too, and nothing broader (no Group.ReadWrite.All, no Directory.ReadWrite.All)', () => {
+    const result = run(PRINCIPAL, '--templates');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(granted().map((a) => nameOf(a.appRoleId)).sort()).toEqual([
+      'Domain.Read.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All',
+    ]);
+  });
+
   it('when --check is given, then it lists the identity\'s Graph permissions and grants nothing', () => {
     run(PRINCIPAL);
     const before = readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter((line) => line.includes('--method POST')).length;
@@ -112,6 +127,6 @@ describe('scripts/grant-graph-permissions.sh', () => {
     const scripted = [...readFileSync(script, 'utf8').matchAll(/\b([A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)+)\b/g)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     const inReadme = [...readme.matchAll(/^\| `([A-Za-z.]+)` \|/gm)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     expect(new Set(inReadme)).toEqual(new Set(scripted));
-    expect(inReadme).toHaveLength(6);
+    expect(inReadme).toHaveLength(9);
   });
 });
