@@ -7,14 +7,15 @@
  * user name — our marker → created, another account → taken, nothing → sent again (the
  * directory refuses a second account with one UPN, so at most one can exist).
  *
- * After the accounts, each row goes through the same hand-over as a single request: its
- * manager, its Temporary Access Pass (the job's TAP mode, fixed when the sheet was reviewed),
+ * After the accounts, each row goes through the same steps as a single request: its manager,
+ * its template's groups and licence, its Temporary Access Pass (the job's TAP mode, fixed when the sheet was reviewed),
  * the recipient's reveal card, and its welcome mail — each step recorded per row, so a restart
  * finishes what is left and repeats nothing that cannot be repeated.
  *
  *   review → approved → running → done        (review → cancelled)
  *   row: pending → creating → created | failed   (creating → pending when nothing was created)
- *   row.tap: pending → issuing → issued | failed     row.welcomeMail: pending → sending → sent | failed | unconfirmed | off
+ *   row.template: pending → applied    row.tap: pending → issuing → issued | failed
+ *   row.welcomeMail: pending → sending → sent | failed | unconfirmed | off
  */
 import type { OnboardingDependencies } from './dependencies.js';
 import type { BulkDirectory, BulkJobStore, BulkReporting } from './bulk-ports.js';
@@ -22,6 +23,8 @@ import type { Budget } from './bulk-pace.js';
 import type { CredentialDelivery, Requester } from './ports.js';
 import type { OnboardingRequest } from './request.js';
 import type { BulkConfirmation } from './bulk-confirmations.js';
+import type { TemplateOutcome } from './templates/apply-template.js';
+import type { TemplateSnapshot } from './templates/choose-template.js';
 
 export type BulkJobStatus = 'review' | 'approved' | 'running' | 'done' | 'cancelled';
 export type BulkRowState = 'pending' | 'creating' | 'created' | 'failed';
@@ -55,6 +58,8 @@ export interface BulkRowRecord {
   readonly passwordInstead?: 'pending' | 'set' | 'failed' | undefined;
   /** The welcome mail to the row's personal email (absent: the row gives none). */
   readonly welcomeMail?: { readonly state: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed' | 'off'; readonly attempts: number; readonly reason?: string | undefined } | undefined;
+  /** The row's onboarding template (its snapshot is the job's, by id), whether it was applied, and what came of each part. */
+  readonly template?: { readonly templateId: string; readonly state: 'pending' | 'applied'; readonly outcome?: TemplateOutcome | undefined } | undefined;
   /** What the admin confirmed for this row on the review card (a past start date, a second account). */
   readonly confirmed?: readonly BulkConfirmation['kind'][] | undefined;
 }
@@ -78,6 +83,8 @@ export interface BulkJob {
   readonly revealsSent?: readonly string[] | undefined;
   /** The credential policy for every row, fixed at review: a Temporary Access Pass off, alongside the password, or instead of it. */
   readonly tapMode?: 'off' | 'alongside' | 'instead' | undefined;
+  /** The templates the rows use, as the review showed them (a snapshot each, by template id). */
+  readonly templates?: Readonly<Record<string, TemplateSnapshot>> | undefined;
   /** What needs the admin's tick before Create all (listed on the review card), and the ticks given. */
   readonly confirmations?: readonly BulkConfirmation[] | undefined;
 }

@@ -12,6 +12,9 @@ import { validateBulkSheet, type BulkProblem, type BulkRowRequest, type BulkShee
 import { forRow, missingBulkConfirmations, type BulkConfirmation } from './bulk-confirmations.js';
 import { dayIn, startDateConfirmation } from './confirmations.js';
 import { inLanes } from './bulk-record.js';
+import { prepareRowForm, snapshotsOf, templateUses, type BulkTemplateUse } from './bulk-templates.js';
+import { DEFAULT_EMPLOYEE_TYPE } from './review-request.js';
+import type { StoredTemplate } from './templates/ports.js';
 import { Pace } from './bulk-pace.js';
 import type { DirectoryUser, NameHolder, Requester, RequestHistory } from './ports.js';
 import { validateOnboardingForm, type OnboardingRequest } from './request.js';
@@ -23,6 +26,8 @@ import { earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlter
 
 export interface BulkDeskDependencies extends BulkDependencies {
   readonly roles: RoleResolver;
+  /** The usage location an empty cell gets when no template gives one, as a single request's form. */
+  readonly defaultUsageLocation: string;
   /** Single requests under a ticket: a sheet naming a ticket that already produced an account asks for a confirmation. */
   readonly history: RequestHistory;
 }
@@ -35,7 +40,9 @@ export type BulkReview =
       /** The credential policy every row gets, and how many welcome mails will go out (`mailer`: whether they can). */
       readonly tapMode: 'off' | 'alongside' | 'instead'; readonly welcomeMails: number; readonly mailer: boolean;
       /** What the admin ticks before Create all (each row, or once for the sheet). */
-      readonly confirmations: readonly BulkConfirmation[] };
+      readonly confirmations: readonly BulkConfirmation[];
+      /** The templates the rows get, and what each adds. */
+      readonly templates: readonly BulkTemplateUse[] };
 
 export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Requester, sheet: BulkSheet): Promise<BulkReview> {
   if ((await deps.roles.roleOf(admin.id, { fresh: true })) !== 'admin') {
@@ -47,7 +54,14 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
   }
 
   const domains = await deps.directory.listDomains();
-  const validation = validateBulkSheet(sheet, { domains, aliasPattern: deps.policy.aliasPattern, maxRows: deps.bulkPolicy.maxRows });
+  // As a single request's review: the template each row gets, and the defaults it (or the organisation) fills in.
+  const templates = deps.templates ? await deps.templates.list({ recent: true }) : [];
+  const organisation = { usageLocation: deps.defaultUsageLocation, employeeType: DEFAULT_EMPLOYEE_TYPE };
+  const chosen = new Map<number, StoredTemplate>();
+  const validation = validateBulkSheet(sheet, {
+    domains, aliasPattern: deps.policy.aliasPattern, maxRows: deps.bulkPolicy.maxRows,
+    prepare: (rowNumber, form) => prepareRowForm(templates, organisation, chosen, rowNumber, form),
+  });
   if (!validation.ok) return { kind: 'problems', ...validation };
 
   const people = await lookUpPeople(deps, validation.rows);
@@ -71,14 +85,17 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
     ...await ticketsSeenBefore(deps, sheetRows),
   ];
 
+  const snapshots = await snapshotsOf(deps.templateDirectory, chosen);
   const now = deps.clock.now().toISOString();
   const jobId = `bulk-${deps.random.uuid()}`;
   const rows: BulkRowRecord[] = sheetRows.map((row) => {
     const managerId = row.request.manager === undefined ? undefined : people.get(row.request.manager)?.id;
     const recipient = row.recipient === undefined ? admin : (people.get(row.recipient) ?? admin);
+    const template = chosen.get(row.rowNumber);
     return {
       rowNumber: row.rowNumber, request: row.request, recipient, managerId, personalEmail: row.personalEmail,
       state: 'pending', manager: managerId ? 'pending' : 'none', attempts: 0, passwordAttempts: 0,
+      ...(template ? { template: { templateId: template.template.id, state: 'pending' as const } } : {}),
     };
   });
   const ticketReferences = [...new Set(rows.map((r) => r.request.ticketReference))];
@@ -86,13 +103,16 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
   const job: BulkJob = {
     jobId, correlationId: jobId, requester: admin, ticketReference: ticketReferences.join(', ').slice(0, 200),
     createdAt: now, updatedAt: now, status: 'review', rows, tapMode, ...(confirmations.length > 0 ? { confirmations } : {}),
+    ...(Object.keys(snapshots).length > 0 ? { templates: snapshots } : {}),
   };
   await deps.bulkJobs.create(job);
-  await deps.audit.append(bulkEvent(deps, job, 'bulk.reviewed', { rows: rows.length, tapMode, confirmations: confirmations.length }));
+  await deps.audit.append(bulkEvent(deps, job, 'bulk.reviewed', { rows: rows.length, tapMode, confirmations: confirmations.length, templates: Object.keys(snapshots).length }));
+  const uses = templateUses(snapshots, rows);
   return {
     kind: 'ready', jobId, rowCount: rows.length, ticketReferences,
-    recipients: [...new Set(rows.map((r) => r.recipient.name))], notes: validation.notes,
+    recipients: [...new Set(rows.map((r) => r.recipient.name))], notes: [...validation.notes, ...uses.flatMap((u) => u.seatsNote ?? [])],
     tapMode, welcomeMails: rows.filter((r) => r.personalEmail !== undefined).length, mailer: deps.mailer !== undefined, confirmations,
+    templates: uses,
   };
 }
 

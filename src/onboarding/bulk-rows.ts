@@ -48,6 +48,8 @@ export interface BulkResultLine {
   readonly outcome: string;
   readonly objectId?: string | undefined;
   readonly problem?: string | undefined;
+  /** What the row's template added, and what is missing and why (absent: the row has no template). */
+  readonly groupsAndLicence?: string | undefined;
   /** What came of the row's Temporary Access Pass (absent: the bulk issues none). */
   readonly temporaryAccessPass?: string | undefined;
   /** What came of the row's welcome mail (absent: the row gives no personal email). */
@@ -62,6 +64,12 @@ export interface BulkValidationContext {
   readonly domains: readonly VerifiedDomain[];
   readonly aliasPattern: AliasPattern;
   readonly maxRows: number;
+  /**
+   * What a single request's review does to its form before validating it (its template chosen,
+   * empty fields filled with the template's or the organisation's defaults): the row's form as it
+   * will be validated, or the sentence saying why it cannot be.
+   */
+  readonly prepare?: ((rowNumber: number, form: OnboardingForm) => { readonly form: OnboardingForm; readonly problem?: string | undefined }) | undefined;
 }
 
 const PERSON = /^[^\s@/\\?%]{1,64}@[a-z0-9.-]{1,48}$/;
@@ -138,7 +146,9 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
   const recipient = cells.recipient?.trim().toLowerCase() || undefined;
   if (recipient !== undefined && !PERSON.test(recipient)) messages.push(sayBulk.RECIPIENT_INVALID());
 
-  const validation = validateOnboardingForm(form, { domains: context.domains, aliasPattern: context.aliasPattern });
+  const prepared = context.prepare ? context.prepare(row.rowNumber, form) : { form };
+  if (prepared.problem) messages.push(prepared.problem);
+  const validation = validateOnboardingForm(prepared.form, { domains: context.domains, aliasPattern: context.aliasPattern });
   if (!validation.ok) messages.push(...validation.problems.map((p) => p.message));
   if (messages.length > 0 || !validation.ok) return { kind: 'problems', messages };
   return { kind: 'row', row: { rowNumber: row.rowNumber, request: validation.request, personalEmail, recipient } };

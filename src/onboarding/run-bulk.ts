@@ -19,6 +19,7 @@ import { BulkRecord, inLanes, LeaseLost, type BulkPaces, type BulkRunContext } f
 import { Pace } from './bulk-pace.js';
 import { contentsOfRow, issuePasses, sendRevealCards } from './bulk-hand-over.js';
 import { sendWelcomeMails } from './bulk-welcome-mail.js';
+import { applyTemplates, templateCounts, templateLine } from './bulk-templates.js';
 import { generateTemporaryPassword } from './password.js';
 import type { CreateUserOutcome } from './ports.js';
 import type { Secret } from './secret.js';
@@ -36,6 +37,7 @@ export async function runBulk(deps: BulkDependencies, jobId: string, paces?: Bul
     await run.readBackUnsettledRows();
     await run.createPendingRows();
     await run.assignManagers();
+    await applyTemplates(run);
     await issuePasses(run);
     await sendRevealCards(run);
     await sendWelcomeMails(run);
@@ -181,7 +183,7 @@ class BulkRun implements BulkRunContext {
     }
     const counts = countRows(this.job);
     await this.record.update((job) => ({ ...job, status: 'done', lease: undefined }));
-    await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', { created: counts.done, failed: counts.failed }));
+    await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', { created: counts.done, failed: counts.failed, ...templateCounts(this.job.rows) }));
     await this.showProgress(true);
   }
 
@@ -216,7 +218,7 @@ class BulkRun implements BulkRunContext {
     }
     await this.record.flush();
     const items: BulkCreateItem[] = await Promise.all(rows.map(async (row) => ({
-      key: String(row.rowNumber), draft: userDraftFrom(row.request), password: await this.passwordForPost(row),
+      key: String(row.rowNumber), draft: userDraftFrom(row.request, this.templateOf(row)?.extensionAttributes), password: await this.passwordForPost(row),
       marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber),
     })));
     const answer = await this.deps.bulkDirectory.createUsers(items);
@@ -279,6 +281,11 @@ class BulkRun implements BulkRunContext {
       else this.record.change(row.rowNumber, { state: 'pending' });
     });
     await this.record.flush();
+  }
+
+  /** The snapshot of the row's template, as the review showed it. */
+  private templateOf(row: BulkRowRecord) {
+    return row.template ? this.job.templates?.[row.template.templateId] : undefined;
   }
 
   /** Handing over only a pass (TAP_MODE=instead): the row keeps no password at all. */
@@ -404,6 +411,7 @@ export function resultLines(job: BulkJob): BulkResultLine[] {
     outcome: row.state === 'created' ? 'created' : row.state === 'failed' ? 'failed' : 'not finished',
     objectId: row.objectId,
     problem: row.problem ?? createdRowProblem(job, row),
+    groupsAndLicence: templateLine(row, job.templates),
     temporaryAccessPass: passLine(row),
     welcomeMail: mailLine(row),
   }));

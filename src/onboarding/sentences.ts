@@ -485,6 +485,11 @@ export const sayBulk = {
   MAIL_NOT_SENT: (to: string, reason: string) => `not sent to ${to}: ${reason}`,
   MAIL_UNCONFIRMED: (to: string) => `unconfirmed for ${to}: the bot stopped between asking Exchange and hearing back; not sent again, to avoid a duplicate`,
   NO_ACCOUNT: () => 'no account was created',
+  TEMPLATE_USE: (rows: number, groups: readonly string[], licence: string | undefined) =>
+    `${rows} row${rows === 1 ? '' : 's'}: ${groups.length > 0 ? `added to ${groups.join(', ')}` : 'no groups'}${licence ? `; licence ${licence}` : ''}.`,
+  TEMPLATE_SEATS_SHORT: (template: string, free: number, rows: number) =>
+    `The template ${template}'s licence has ${free} free seat${free === 1 ? '' : 's'} for ${rows} rows: the accounts past them are created without it, and the results sheet says which.`,
+  TEMPLATE_NOT_APPLIED: (template: string, why: string) => `Template ${template} not applied: ${why}.`,
   REVEAL_NOT_DELIVERED: (recipient: string) =>
     `Account created, but the reveal card could not reach ${recipient}; the credentials stay sealed until they expire: ask IT to hand them over.`,
   NOT_YET: () => 'not yet (the bulk has not finished)',

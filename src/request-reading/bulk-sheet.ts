@@ -3,7 +3,7 @@
  * `version:v1.0`, then the header `Name [displayName] Required,User name [userPrincipalName]
  * Required,Initial password [passwordProfile] Required,…`, then an optional
  * `Example:` row) plus this product's columns (ticket, manager, start date, personal email,
- * recipient). Columns are known by the property in brackets, or by their plain name.
+ * recipient, template). Columns are known by the property in brackets, or by their plain name.
  *
  * Never throws on any text; an unreadable sheet comes back with problems and no rows. A
  * filled "Initial password" column refuses the whole sheet without repeating its values.
@@ -31,7 +31,7 @@ const COLUMN_FIELDS: Record<string, BulkField | 'password' | 'ignored'> = {
   companyname: 'companyName', company: 'companyName', employeetype: 'employeeType',
   ticketreference: 'ticketReference', ticket: 'ticketReference',
   manager: 'manager', startdate: 'startDate', employeehiredate: 'startDate',
-  personalemail: 'personalEmail', recipient: 'recipient',
+  personalemail: 'personalEmail', recipient: 'recipient', template: 'template',
   businessjustification: 'businessJustification', justification: 'businessJustification',
 };
 
@@ -142,10 +142,10 @@ function refused(problem: BulkProblem): BulkSheet {
 export function writeBulkResults(lines: readonly BulkResultLine[]): string {
   const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value ?? '');
   return stringify([
-    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Temporary Access Pass', 'Welcome email'],
+    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Groups and licence', 'Temporary Access Pass', 'Welcome email'],
     ...lines.map((l) => [
       String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem),
-      safe(l.temporaryAccessPass), safe(l.welcomeMail),
+      safe(l.groupsAndLicence), safe(l.temporaryAccessPass), safe(l.welcomeMail),
     ]),
   ]);
 }

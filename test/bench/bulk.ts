@@ -4,8 +4,9 @@
  *     with Entra's throttling model on at its real limits — the bulk runner (JSON batches of 20,
  *     paced to the write budget) against the recipe's naive sequential loop (per row: GET the UPN,
  *     then POST /users if it is free). Stores, audit and Teams in memory.
- *  2. 10,000 rows, each with a manager (two directory writes a row), at 100 ms latency against
- *     the write budget Entra documents (3,000 per 150 s per app and tenant: the local tenant's real
+ *  2. 10,000 rows, each with a manager and a template of two groups (four directory writes a
+ *     row: the account, the manager link, two group adds), at 100 ms latency against the write
+ *     budget Entra documents (3,000 per 150 s per app and tenant: the local tenant's real
  *     limits), with the job and the credentials in Azurite behind a counting proxy: the time from
  *     Create all to done against the floor — the least time the budget itself allows for that many
  *     writes, (writes − bucket) ÷ refill, from the throttler's own parameters — and their ratio;
@@ -21,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createGraphBulkDirectory } from '../../src/directory/graph-bulk-directory.js';
+import { createGraphTemplateDirectory } from '../../src/directory/graph-template-directory.js';
 import { createBlobBulkJobStore, createTableCredentialStore } from '../../src/storage/index.js';
 import { freePort, startAzurite } from '../../scripts/local-services.js';
 import { startStorageCounter } from '../support/storage-counter.js';
@@ -34,6 +36,7 @@ import {
 import { InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets } from '../onboarding/fakes.js';
 import { admin, adminRoles, InMemoryBulkJobStore, noHistory, RecordingBulkReporting } from '../onboarding/bulk-fakes.js';
 import { formatMs, formatRate } from './harness.js';
+import { InMemoryTemplateStore, marketingTemplate } from '../onboarding/template-fakes.js';
 
 const TLS_DIR = fileURLToPath(new URL('../../.local/tls', import.meta.url));
 const LATENCY_MS = 100;
@@ -115,7 +118,7 @@ async function bulkRun(rows: number): Promise<BulkFigures> {
       bulkReporting: new RecordingBulkReporting(), bulkPolicy: { ...defaultBulkPolicy, maxRows: rows },
       delivery: new RecordingDelivery(), tickets: new RecordingTickets(), store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(),
       credentials: new InMemoryCredentialStore(), vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'bench' }),
-      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(), history: noHistory,
+      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(), history: noHistory, defaultUsageLocation: 'US',
     };
     await deps.directory.listDomains(); // token and connections warm, as in a running bot
     const counter = countRequests(tenant);
@@ -153,7 +156,7 @@ async function naiveRun(rows: number): Promise<BulkFigures> {
 
 export interface ScaleFigures {
   readonly rows: number;
-  /** Directory writes the run needs: an account and a manager link per row. */
+  /** Directory writes the run needs: an account, a manager link and two group adds per row. */
   readonly writes: number;
   readonly budget: { readonly writes: number; readonly perSeconds: number };
   readonly floorSeconds: number;
@@ -166,6 +169,8 @@ export interface ScaleFigures {
   readonly duplicates: number;
   readonly lost: number;
   readonly managersSet: number;
+  /** Group memberships the template added (two a row). */
+  readonly groupAdds: number;
   readonly throttled429: number;
   readonly throttledBy: Record<string, number>;
   readonly graphRequests: number;
@@ -212,12 +217,19 @@ async function atScale(rows: number): Promise<ScaleFigures> {
     let jobUpdates = 0;
     const jobs: typeof blobJobs = { ...blobJobs, update: (job, version, changed) => { jobUpdates += 1; return blobJobs.update(job, version, changed); } };
     const credentials = createTableCredentialStore({ connectionString: storage.connectionString, tableName: 'BenchCredentials' });
+    // The template of facts §4.7's example: two groups (a security group and a Microsoft 365 group of the local tenant's seed).
+    const templates = new InMemoryTemplateStore();
+    await templates.create(marketingTemplate({
+      id: '7e3a0000-0000-4000-8000-00000000e0a1', name: 'Scale', departments: ['Scale'], licence: undefined,
+      defaults: { jobTitles: [], extensionAttributes: {} }, groups: SCALE_GROUPS,
+    }));
     const deps: BulkDeskDependencies = {
       directory: createGraphDirectory(options), bulkDirectory: createGraphBulkDirectory(options), bulkJobs: jobs,
+      templates, templateDirectory: createGraphTemplateDirectory(options),
       bulkReporting: reporting, bulkPolicy: { ...defaultBulkPolicy, maxRows: rows, budgets: { ...defaultBulkPolicy.budgets, directoryWrites: budget } },
       delivery: new RecordingDelivery(), tickets: new RecordingTickets(), store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(),
       credentials, vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'bench' }),
-      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(), history: noHistory,
+      clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bench', roles: adminRoles(), history: noHistory, defaultUsageLocation: 'US',
     };
     await deps.directory.listDomains();
     await jobs.ensureReady();
@@ -226,7 +238,7 @@ async function atScale(rows: number): Promise<ScaleFigures> {
         rowNumber: i + 3,
         cells: {
           displayName: `Scale Person${letters(i)}`, userPrincipalName: `${prefix}${i}@contoso.com`, usageLocation: 'US', ticketReference: 'SCALE-1',
-          manager: 'adele.vance@contoso.com',
+          manager: 'adele.vance@contoso.com', department: 'Scale',
         },
       })),
       problems: [], notes: [],
@@ -254,7 +266,8 @@ async function atScale(rows: number): Promise<ScaleFigures> {
     const accounts = tenant.directory().users.filter((u) => u.userPrincipalName.startsWith(prefix) && !u.deletedDateTime);
     const distinct = new Set(accounts.map((a) => a.userPrincipalName)).size;
     const adele = tenant.directory().users.find((u) => u.userPrincipalName === 'adele.vance@contoso.com')!;
-    const writes = rows * 2;
+    const writes = rows * (2 + SCALE_GROUPS.length);
+    const members = (groupId: string) => (tenant.directory().groups.find((g) => g.id === groupId)?.members ?? []).filter((id) => accounts.some((a) => a.id === id)).length;
     const floor = floorSeconds(budget, writes);
     const blobWrites = storage.requests.slice(blobBefore).filter((r) => r.service === 'blob' && r.method === 'PUT');
     const finalJob = (await jobs.get(review.jobId))!.job;
@@ -262,6 +275,7 @@ async function atScale(rows: number): Promise<ScaleFigures> {
     return {
       rows, writes, budget: { writes: budget.capacity, perSeconds: budget.perSeconds }, floorSeconds: floor, seconds, ratioToFloor: seconds / floor, reviewSeconds,
       created: accounts.length, duplicates: accounts.length - distinct, lost: rows - distinct, managersSet: accounts.filter((a) => a.managerId === adele.id).length,
+      groupAdds: SCALE_GROUPS.reduce((n, g) => n + members(g.id), 0),
       throttled429: requests.throttled, throttledBy: requests.throttledBy, graphRequests: requests.graph,
       rssBeforeMb: rssBefore / 2 ** 20, peakRssGrowthMb: (rssPeak - rssBefore) / 2 ** 20,
       progressMaxBehind: Math.max(0, ...reporting.seen.map((s) => s.inDirectory - s.shown)), progressUpdates: reporting.seen.length,
@@ -277,6 +291,12 @@ async function atScale(rows: number): Promise<ScaleFigures> {
   }
 }
 
+/** The template's groups in the local tenant's seed: Marketing Team (security) and Marketing (Microsoft 365). */
+const SCALE_GROUPS = [
+  { id: '6a1d3f0e-0000-4000-8000-0000000000c1', displayName: 'Marketing Team' },
+  { id: '6a1d3f0e-0000-4000-8000-0000000000c2', displayName: 'Marketing' },
+];
+
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 export async function runBulkBenchmarks(options: { readonly rows?: number; readonly scaleRows?: number } = {}): Promise<{ bulk: BulkFigures[]; scale?: ScaleFigures }> {
@@ -291,11 +311,11 @@ export async function runBulkBenchmarks(options: { readonly rows?: number; reado
   console.log(`  speed-up: ×${(naive.seconds / bulk.seconds).toFixed(1)}`);
   const scaleRows = options.scaleRows ?? 10_000;
   if (scaleRows <= 0) return { bulk: figures };
-  console.log(`\n## Bulk at scale: ${scaleRows} rows with a manager each, ${LATENCY_MS} ms Graph latency, Entra's documented write budget, job and credentials in Azurite`);
+  console.log(`\n## Bulk at scale: ${scaleRows} rows with a manager and a template of ${SCALE_GROUPS.length} groups each, ${LATENCY_MS} ms Graph latency, Entra's documented write budget, job and credentials in Azurite`);
   const scale = await atScale(scaleRows);
   console.log(`  floor: ${scale.writes} writes, ${scale.budget.writes} per ${scale.budget.perSeconds} s with a full bucket at the start → (${scale.writes} − ${scale.budget.writes}) ÷ ${scale.budget.writes / scale.budget.perSeconds}/s = ${scale.floorSeconds.toFixed(0)} s`);
   console.log(`  measured: ${scale.seconds.toFixed(1)} s from Create all to done → ${scale.ratioToFloor.toFixed(3)}× the floor (review of ${scale.rows} names: ${scale.reviewSeconds.toFixed(1)} s)`);
-  console.log(`  created ${scale.created}, duplicates ${scale.duplicates}, lost ${scale.lost}, managers set ${scale.managersSet}; 429s ${scale.throttled429} ${JSON.stringify(scale.throttledBy)} of ${scale.graphRequests} Graph requests`);
+  console.log(`  created ${scale.created}, duplicates ${scale.duplicates}, lost ${scale.lost}, managers set ${scale.managersSet}, group memberships added ${scale.groupAdds}; 429s ${scale.throttled429} ${JSON.stringify(scale.throttledBy)} of ${scale.graphRequests} Graph requests`);
   console.log(`  memory: RSS ${scale.rssBeforeMb.toFixed(0)} MB before, peak growth ${scale.peakRssGrowthMb.toFixed(0)} MB (this process also hosts the local tenant and its ${scale.rows} new users)`);
   console.log(`  progress card: ${scale.progressUpdates} updates, at most ${scale.progressMaxBehind} accounts behind the directory when shown`);
   console.log(`  job record: ${scale.jobUpdates} updates in ${scale.blobWrites} blob writes, ${scale.blobMegabytesWritten.toFixed(1)} MB (rewriting the whole job each time: up to ${scale.wholeJobMegabytesWouldBe.toFixed(0)} MB); ${scale.tableRequests} table requests`);

@@ -75,6 +75,7 @@ const cards: Record<string, Record<string, unknown>> = {
   }),
   'bulk-review': bulkReviewCard({
     kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [], tapMode: 'instead', welcomeMails: 12, mailer: true,
+    templates: [{ name: 'Marketing', rows: 12, summary: '12 rows: added to Marketing Team, Marketing; licence Microsoft 365 E3 — 12 of 250 free.' }],
     confirmations: [
       { kind: 'start-date', rowNumber: 4, startDate: '2025-01-06', why: 'past' },
       { kind: 'second-account', rowNumber: 7, why: 'same-name', earlierUserPrincipalName: 'nora.lindqvist@contoso.com', earlierRequestId: 'r1', instead: 'nora.lindqvist2@contoso.com' },

@@ -46,7 +46,7 @@ function world() {
     bulkJobs: new InMemoryBulkJobStore(), bulkReporting: reporting, bulkPolicy: { ...defaultBulkPolicy, progressEveryMs: 0 },
     delivery: new RecordingDelivery(), tickets: new RecordingTickets(), store: new InMemoryRequestStore(), audit: new InMemoryAuditLog(),
     credentials: new InMemoryCredentialStore(), vault: createAesGcmSecretVault({ key: randomBytes(32), keyId: 'k' }),
-    clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bulk-test', roles: adminRoles(), history: noHistory,
+    clock: systemClock, random: cryptoRandom, policy: defaultOnboardingPolicy, instanceId: 'bulk-test', roles: adminRoles(), history: noHistory, defaultUsageLocation: 'US',
   };
   return { deps, reporting };
 }

@@ -142,7 +142,7 @@ export function makeBulkWorld(seed = 11): BulkWorld {
   return {
     ...world, bulkDirectory, bulkJobs, bulkReporting,
     bulkDeps: (instanceId = 'instance-a', policy = {}, onboarding = {}) => ({
-      ...world.deps(instanceId, onboarding), bulkDirectory, bulkJobs, bulkReporting, roles: adminRoles(),
+      ...world.deps(instanceId, onboarding), bulkDirectory, bulkJobs, bulkReporting, roles: adminRoles(), defaultUsageLocation: 'US',
       history: {
         listByRequester: async () => ({ requests: [] }),
         // The requests stored under a ticket, newest first (as the table index answers).

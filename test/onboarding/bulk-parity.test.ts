@@ -273,3 +273,67 @@ describe('the results sheet of a bulk', () => {
     expect(defaultBulkPolicy.batchSize).toBe(20);
   });
 });
+
+describe('bulk rows get their template, as a single request does', () => {
+  async function withTemplates(seats = 250) {
+    const { InMemoryTemplateStore, marketingTemplate, templateDirectoryWithSeed, E3, GROUPS } = await import('./template-fakes.js');
+    const world = makeBulkWorld();
+    const templates = new InMemoryTemplateStore();
+    await templates.create(marketingTemplate());
+    const templateDirectory = templateDirectoryWithSeed();
+    templateDirectory.addSku({ skuId: E3, skuPartNumber: 'SPE_E3', enabledUnits: seats, consumedUnits: 0 });
+    templateDirectory.alsoKnows = (id) => [...world.directory.accounts.values()].some((a) => a.id === id);
+    const deps = (instanceId = 'instance-a') => ({ ...world.bulkDeps(instanceId), templates, templateDirectory });
+    return { world, deps, templateDirectory, GROUPS };
+  }
+
+  it('when rows are in a department with a template, then each gets its defaults, its extension attributes, its groups and its licence, and the results line says so', async () => {
+    const { world, deps, templateDirectory, GROUPS } = await withTemplates();
+    const rows = people(3).map((r) => ({ ...r, cells: { ...r.cells, department: 'Marketing', usageLocation: '' } }));
+    rows[2] = { ...rows[2]!, cells: { ...rows[2]!.cells, department: 'Sales' } };
+    const review = await reviewBulkSheet(deps(), admin, sheetOf(rows));
+    if (review.kind !== 'ready') throw new Error(`not ready: ${JSON.stringify(review)}`);
+    expect(review.templates).toEqual([{ name: 'Marketing', rows: 2, summary: expect.stringContaining('2 rows: added to Marketing Team, Marketing; licence Microsoft 365 E3') }]);
+    await decideBulk(deps(), admin, review.jobId, 'approve');
+    await runBulk(deps(), review.jobId);
+
+    const [ana, bob, sales] = ['p0@contoso.com', 'p1@contoso.com', 'p2@contoso.com'].map((upn) => world.directory.accounts.get(upn)!);
+    // The template's usage location and company filled the empty cells; the organisation's for the row it does not apply to.
+    expect([ana!.draft?.usageLocation, ana!.draft?.companyName, sales!.draft?.usageLocation]).toEqual(['SE', 'Contoso Nordic', 'US']);
+    expect(ana!.draft?.extensionAttributes).toEqual({ extensionAttribute1: 'MKT' });
+    expect(templateDirectory.membersOf(GROUPS.marketingTeam).sort()).toEqual([ana!.id, bob!.id].sort());
+    expect(templateDirectory.licences.get(ana!.id)?.size).toBe(1);
+    expect(templateDirectory.membersOf(GROUPS.marketingTeam)).not.toContain(sales!.id);
+    const lines = world.bulkReporting.results[0]!.lines.map((l) => l.groupsAndLicence);
+    expect(lines[0]).toContain('Template Marketing: added to Marketing Team, Marketing.');
+    expect(lines[0]).toContain('Licence Microsoft 365 E3 assigned.');
+    expect(lines[2]).toBeUndefined();
+    expect(world.audit.events.find((e) => e.type === 'bulk.done')?.details).toMatchObject({ rowsWithTemplate: 2, groupsAdded: 4, licencesAssigned: 2 });
+  });
+
+  it('when a template\'s licence has fewer free seats than rows, then the review says so and the rows past the seats say their licence is missing and why', async () => {
+    const { world, deps } = await withTemplates(1);
+    const rows = people(2).map((r) => ({ ...r, cells: { ...r.cells, department: 'Marketing' } }));
+    const review = await reviewBulkSheet(deps(), admin, sheetOf(rows));
+    if (review.kind !== 'ready') throw new Error('not ready');
+    expect(review.notes.join(' ')).toContain("The template Marketing's licence has 1 free seat for 2 rows");
+    await decideBulk(deps(), admin, review.jobId, 'approve');
+    await runBulk(deps(), review.jobId);
+    const lines = world.bulkReporting.results[0]!.lines.map((l) => l.groupsAndLicence ?? '');
+    expect(lines.filter((l) => l.includes('Licence Microsoft 365 E3 assigned.'))).toHaveLength(1);
+    expect(lines.filter((l) => /Licence Microsoft 365 E3 missing: no free seats/.test(l))).toHaveLength(1);
+  });
+
+  it('when a Template cell names a template by name, says none, or names one that does not apply, then the row gets it, none, or a problem', async () => {
+    const { deps } = await withTemplates();
+    const rows = people(3).map((r) => ({ ...r, cells: { ...r.cells, department: 'Marketing' } }));
+    rows[1] = { ...rows[1]!, cells: { ...rows[1]!.cells, template: 'none' } };
+    rows[2] = { ...rows[2]!, cells: { ...rows[2]!.cells, template: 'Marketing', department: 'Sales' } };
+    const review = await reviewBulkSheet(deps(), admin, sheetOf(rows));
+    expect(review).toMatchObject({ kind: 'problems', badRows: 1, problems: [{ rowNumber: 5, message: expect.stringContaining('Marketing') }] });
+    rows[2] = { ...rows[2]!, cells: { ...rows[2]!.cells, department: 'Marketing', template: 'marketing' } };
+    const ready = await reviewBulkSheet(deps(), admin, sheetOf(rows));
+    if (ready.kind !== 'ready') throw new Error(`not ready: ${JSON.stringify(ready)}`);
+    expect(ready.templates[0]?.rows).toBe(2);
+  });
+});

@@ -1,14 +1,17 @@
 /** What the IT ticket says of a request's template: one plain line per part, and which buttons it offers. */
 import { FIELD_LABELS_IN_WORDS } from '../request.js';
-import type { OnboardingRecord } from '../request-record.js';
+import type { OnboardingRecord, TemplateOnRecord } from '../request-record.js';
 import { sayTemplates } from '../sentences.js';
 import { groupDone, groupsUnfinished, licenceMissing, TEMPLATE_PERMISSIONS, type GroupPart, type LicencePart } from './apply-template.js';
 import type { AppliedDefault } from './choose-template.js';
 
 /** The ticket's lines about the template (none when the request has none, or it is not applied yet). */
 export function templateLines(record: OnboardingRecord): string[] {
-  const template = record.template;
-  if (!template) return [];
+  return record.template ? templateLinesOf(record.template) : [];
+}
+
+/** The lines about one account's template (a request's, or a bulk row's on its results line). */
+export function templateLinesOf(template: TemplateOnRecord): string[] {
   const lines: string[] = [];
   const outcome = template.outcome;
   const defaults = template.snapshot.defaultsApplied.filter((d) => d.from === 'template');

@@ -29,7 +29,7 @@ describe('bulk cards', () => {
   });
 
   it('when a sheet is ready, then the card gives the counts and Create all / Cancel for this job', () => {
-    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [], tapMode: 'off', welcomeMails: 0, mailer: true, confirmations: [] }) as Card;
+    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [], tapMode: 'off', welcomeMails: 0, mailer: true, confirmations: [], templates: [] }) as Card;
     expect(textOf(card)).toMatch(/^12 accounts to create/);
     expect(card.actions?.map((a) => [a.verb, a.data])).toEqual([['bulk.approve', { jobId: 'bulk-9' }], ['bulk.cancel', { jobId: 'bulk-9' }]]);
   });
@@ -76,7 +76,7 @@ describe('bulk cards', () => {
 
   it('when a ready sheet names 1,000 tickets and 1,000 recipients, then the review card lists the first 20 of each and counts the rest, within 80 KB', () => {
     const many = (prefix: string) => Array.from({ length: 1000 }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}-${'x'.repeat(50)}`);
-    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: many('INC'), recipients: many('Person'), notes: [], tapMode: 'alongside', welcomeMails: 1000, mailer: true, confirmations: [] }) as Card;
+    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: many('INC'), recipients: many('Person'), notes: [], tapMode: 'alongside', welcomeMails: 1000, mailer: true, confirmations: [], templates: [] }) as Card;
     expect(textOf(card)).toContain('and 980 more');
     expect(textOf(card)).toContain(`INC-0019-${'x'.repeat(50)} and 980 more`);
     expect(JSON.stringify(card).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
@@ -85,7 +85,7 @@ describe('bulk cards', () => {
   it('when a sheet needs confirmations, then the card lists each with its row\'s toggle and one toggle for the sheet, and past 20 counts the rest, within 80 KB', () => {
     const confirmations = Array.from({ length: 1000 }, (_, i) => ({ kind: 'start-date' as const, rowNumber: i + 3, startDate: '2025-01-06', why: 'past' as const }));
     const card = bulkReviewCard({
-      kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [], tapMode: 'instead', welcomeMails: 0, mailer: false,
+      kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber'], notes: [], tapMode: 'instead', welcomeMails: 0, mailer: false, templates: [],
       confirmations: [...confirmations, { kind: 'second-account', rowNumber: null, why: 'same-ticket', ticketReference: 'REORG-7', earlierUserPrincipalName: 'ana@contoso.com', earlierRequestId: 'r1' }],
     }) as Card;
     const text = textOf(card);
