@@ -6,6 +6,7 @@
  * window, each secret is deleted from storage. Never a user name beside a secret.
  */
 import { bulkEvent, credentialIdForRow, type BulkDependencies } from './bulk-job.js';
+import { sealedPasswordOf } from './credentials.js';
 import type { Requester } from './ports.js';
 import type { Secret } from './secret.js';
 import { say, sayBulk } from './sentences.js';
@@ -44,7 +45,7 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
       if (updated.kind === 'updated') credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
     }
     visibleUntil = visibleUntil && visibleUntil < credentials.purgeAt ? visibleUntil : credentials.purgeAt;
-    accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(credentials.password, { requestId: credentialId }) });
+    accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(sealedPasswordOf(credentials), { requestId: credentialId }) });
   }
   await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone }));
   return { kind: 'shown', accounts, gone, visibleUntil };

@@ -47,3 +47,5 @@ export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
 export * from './bulk-reveal.js';
+export * from './guests/ports.js';
+export type { GuestState } from './guests/guest-record.js';

@@ -12,6 +12,7 @@ const WHAT: Record<CredentialContents, string> = {
   password: 'a temporary password',
   'password-and-tap': 'a temporary password and a Temporary Access Pass',
   tap: 'a Temporary Access Pass',
+  'invitation-link': 'an invitation link',
 };
 
 /** The card posted into the recipient's 1:1 chat; it refreshes itself for that person only. */

@@ -15,6 +15,7 @@ const FIELD_LABELS: Record<FormField, string> = {
   usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
   companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
   ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email', secretRecipient: 'Password goes to',
+  accountKind: 'Account', guestEmail: 'Their work email', endDate: 'End date',
 };
 
 type Fields = Record<FormField, string>;
