@@ -91,7 +91,9 @@ const environmentSchema = z
     TAP_USABLE_ONCE: bool.default('true'),
     REQUESTER_MAY_REISSUE: bool.default('false'),
     // The welcome mail to the new person's personal address: sent from this service mailbox (its UPN); unset = none.
-    WELCOME_MAIL_FROM: z.string().regex(/^[^\s@/\\?%#'"]{1,64}@[A-Za-z0-9.-]{1,253}$/, "the service mailbox's user name, like onboarding@contoso.com").optional(),
+    // It is the mail's From header and a Graph path segment: a dot-atom (RFC 5322 §3.2.3), nothing a header reads as a list or a name.
+    WELCOME_MAIL_FROM: z.string().regex(/^(?=[^@]{1,64}@)[A-Za-z0-9!$&*+=^_`{|}~-]+(?:\.[A-Za-z0-9!$&*+=^_`{|}~-]+)*@(?=.{1,253}$)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/,
+      "the service mailbox's user name, like onboarding@contoso.com").optional(),
     WELCOME_MAIL_COPY_MANAGER: bool.default('false'),
     // Who receives the secret: the default, what the form offers, and the IT coordinator.
     SECRET_RECIPIENT_DEFAULT: z.enum(secretRecipientRoles, { errorMap: () => ({ message: 'requester, manager or coordinator' }) }).default('requester'),

@@ -1,18 +1,36 @@
 /**
  * `audit` for IT admins: the trail of a UPN, of a requester, or of a date range, as a card,
  * and as CSV with `audit … csv`. Never a secret: the trail holds none.
+ *
+ * The CSV can be far larger than one Teams message (about 100 KB in UTF-16, 413 past it):
+ * in a 1:1 chat it is offered as a file — a file consent card; when the admin allows it, the
+ * bot reads the trail again and writes it to the upload URL Teams gives, then shows the file
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4). Where
+ * Teams takes no file (another chat, an app package without supportsFiles) it comes as chat
+ * messages, each within the limit.
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
-import { REFUSAL_EVENT, say, type AuditCriteria, type AuditEvent, type RequestDesk } from '../onboarding/index.js';
+import type { Logger } from 'pino';
+import { MESSAGE_BUDGET_UTF16, REFUSAL_EVENT, say, type AuditCriteria, type AuditEvent, type RequestDesk } from '../onboarding/index.js';
 import { renderCard } from './cards/render.js';
+import { textInParts } from './cards/text-parts.js';
 import { personOf } from './onboarding-routes.js';
+import { consentedUploadOf, fileConsentCard, fileInfoCard, uploadToConsentedFile } from './teams-files.js';
 
 export interface AuditConversationOptions {
   desk: RequestDesk;
+  logger?: Logger | undefined;
 }
 const MAX_CARD_EVENTS = 15;
-const MAX_CSV_BYTES = 60_000;
+/** Events in an export file (a month of a busy tenant; the file has no size problem). */
+const MAX_FILE_EVENTS = 10_000;
+/** Events exported as chat messages: a few messages, not a flood. */
+const MAX_TEXT_EVENTS = 1_000;
+/** A part of the CSV with its sentence and fence fits the 80 KB a message is planned to hold. */
+const CSV_PART_UTF16 = MESSAGE_BUDGET_UTF16 - 2_000;
+/** What the consent card carries back (Teams returns it with the answer): the command, read and checked again then. */
+const EXPORT_CONTEXT = 'audit-csv';
 
 /** Parses the words after `audit`; a value or a sentence saying what is wrong. */
 type MutableCriteria = { -readonly [K in keyof AuditCriteria]: AuditCriteria[K] } & { requesterUpn?: string };
@@ -55,20 +73,57 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
 }
 
 export function addAuditConversation(app: Application<TurnState>, options: AuditConversationOptions): void {
-  const { desk } = options;
+  const { desk, logger } = options;
+
+  const readForExport = async (command: string, limit: number) => {
+    const parsed = parseAuditCommand(command);
+    if (typeof parsed === 'string') return { kind: 'sentence' as const, sentence: parsed };
+    const found = await desk.readAuditTrail({ ...parsed.criteria, limit });
+    if (found.kind === 'none') return { kind: 'sentence' as const, sentence: found.sentence };
+    return { kind: 'csv' as const, count: found.events.length, limited: found.events.length >= limit, csv: desk.auditCsv(found.events) };
+  };
+
+  /** The export as chat messages, each within Teams' size limit. */
+  const sendInParts = async (context: TurnContext, exported: { count: number; limited: boolean; csv: string }) => {
+    const parts = textInParts(exported.csv, CSV_PART_UTF16);
+    for (const [index, part] of parts.entries()) {
+      await context.sendActivity(MessageFactory.text(say.AUDIT_CSV(exported.count, exported.limited, index + 1, parts.length, part.replace(/\r\n$/, ''))));
+    }
+  };
+
+  const exportCsv = async (context: TurnContext, command: string) => {
+    const personal = (context.activity.conversation?.conversationType ?? 'personal') === 'personal';
+    const exported = await readForExport(command, personal ? MAX_FILE_EVENTS : MAX_TEXT_EVENTS);
+    if (exported.kind === 'sentence') return void (await context.sendActivity(MessageFactory.text(exported.sentence)));
+    if (personal) {
+      const card = fileConsentCard(exportFileName(command), Buffer.byteLength(exported.csv, 'utf8'), say.AUDIT_FILE_OFFER(exported.count, exported.limited),
+        { export: EXPORT_CONTEXT, command: command.slice(0, 500) });
+      try {
+        await context.sendActivity(MessageFactory.attachment(card));
+        return;
+      } catch (error) {
+        // Teams refuses a file card from an app package without supportsFiles: the export comes as messages instead.
+        const status = (error as { statusCode?: unknown }).statusCode;
+        if (status !== 400 && status !== 403) throw error;
+        logger?.warn({ status }, 'Teams refused the export file offer; sending the export as messages');
+        const text = await readForExport(command, MAX_TEXT_EVENTS);
+        if (text.kind === 'csv') await sendInParts(context, text);
+        return;
+      }
+    }
+    await sendInParts(context, exported);
+  };
+
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
     const refusal = await desk.auditTrailRefusal(personOf(context));
     if (refusal) return void (await context.sendActivity(refusal));
-    const parsed = parseAuditCommand(context.activity.text ?? '');
+    const command = context.activity.text ?? '';
+    const parsed = parseAuditCommand(command);
     if (typeof parsed === 'string') return void (await context.sendActivity(MessageFactory.text(parsed)));
-    const found = await desk.readAuditTrail({ ...parsed.criteria, limit: parsed.csv ? 1000 : MAX_CARD_EVENTS });
+    if (parsed.csv) return exportCsv(context, command);
+    const found = await desk.readAuditTrail({ ...parsed.criteria, limit: MAX_CARD_EVENTS });
     if (found.kind === 'none') return void (await context.sendActivity(found.sentence));
     const { events } = found;
-    if (parsed.csv) {
-      const csv = desk.auditCsv(events);
-      const fenced = csv.length > MAX_CSV_BYTES ? csv.slice(0, csv.lastIndexOf('\r\n', MAX_CSV_BYTES)) : csv;
-      return void (await context.sendActivity(MessageFactory.text(say.AUDIT_CSV(events.length, fenced.length < csv.length, fenced))));
-    }
     const rows = events.map((event) => ({
       title: `${event.at.replace('T', ' ').slice(0, 19)} ${event.type}`,
       value: describeEvent(event),
@@ -79,6 +134,36 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
       hint: 'Add "csv" to the command for all matching events as CSV.',
     }))));
   });
+
+  // The admin allowed the file: the role is checked again, the trail read again (the command comes
+  // back from the card, so it is parsed again), and the CSV goes to the upload URL Teams gave.
+  app.fileConsentAccept(async (context, _state, answer) => {
+    const offered = answer.context as { export?: unknown; command?: unknown } | undefined;
+    const upload = consentedUploadOf(answer);
+    if (offered?.export !== EXPORT_CONTEXT || typeof offered.command !== 'string' || !upload) {
+      return void (await context.sendActivity(MessageFactory.text(say.FILE_ANSWER_UNKNOWN())));
+    }
+    const refusal = await desk.auditTrailRefusal(personOf(context));
+    if (refusal) return void (await context.sendActivity(refusal));
+    const exported = await readForExport(offered.command, MAX_FILE_EVENTS);
+    if (exported.kind === 'sentence') return void (await context.sendActivity(MessageFactory.text(exported.sentence)));
+    if (!(await uploadToConsentedFile(upload, Buffer.from(exported.csv, 'utf8'), 'text/csv'))) {
+      logger?.warn({ file: upload.name }, 'the audit export could not be written to the upload URL');
+      return void (await context.sendActivity(MessageFactory.text(say.AUDIT_FILE_FAILED())));
+    }
+    await context.sendActivity({ ...MessageFactory.text(say.AUDIT_FILE_SAVED(exported.count, upload.name)), attachments: [fileInfoCard(upload)] });
+  });
+  app.fileConsentDecline(async (context, _state, answer) => {
+    const offered = answer.context as { export?: unknown } | undefined;
+    await context.sendActivity(MessageFactory.text(offered?.export === EXPORT_CONTEXT ? say.AUDIT_FILE_DECLINED() : say.FILE_ANSWER_UNKNOWN()));
+  });
+}
+
+/** "audit from 2026-11-01 to 2026-11-30 csv" → "audit-from-2026-11-01-to-2026-11-30.csv": what it holds, safe as a OneDrive file name. */
+export function exportFileName(command: string): string {
+  const words = command.trim().split(/\s+/).filter((word, index, all) => !(index === all.length - 1 && word.toLowerCase() === 'csv'));
+  const slug = words.join('-').toLowerCase().replace(/[^a-z0-9.@_-]+/g, '-').replace(/-{2,}/g, '-').replace(/^-|-$/g, '').slice(0, 100);
+  return `${slug || 'audit'}.csv`;
 }
 
 /** One line per event: for a request, its user name, requester and status; for a refusal, who, what and why. */

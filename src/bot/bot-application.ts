@@ -117,7 +117,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   });
 
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
-  addAuditConversation(app, { desk: options.desk });
+  addAuditConversation(app, { desk: options.desk, logger });
   addCredentialsConversation(app, { desk: options.desk, logger });
   if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
   addOnboardingConversation(app, {

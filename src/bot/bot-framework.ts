@@ -8,6 +8,7 @@ import type { Request, Response, TurnContext } from 'botbuilder';
 import { TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { BotConnectorCredentialFactory } from './bot-connector-credentials.js';
+import { retryRefusedSends } from './connector-retry.js';
 import { checkInboundActivity } from './inbound-activity.js';
 import { createInboundAuthentication } from './inbound-authentication.js';
 
@@ -81,6 +82,8 @@ export function createBotFramework(settings: BotFrameworkSettings, logger: Logge
       })
     : undefined;
   const adapter = new TeamsAdapter(options, credentialsFactory);
+  // Teams throttles bursts (429) and asks for 412, 502 and 504 to be retried: every send and update of every turn is.
+  adapter.use(retryRefusedSends());
   // Tenant mode: every request proves it comes from the Bot Framework before anything reads it.
   const authenticate = settings.mode === 'tenant' ? createInboundAuthentication(options, credentialsFactory) : undefined;
   // Local mode talks to the Agents Playground on loopback; a tenant's Bot Connector only over HTTPS.

@@ -8,11 +8,11 @@ import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'bo
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { sayBulk, type BulkDesk } from '../onboarding/index.js';
-import { readBulkSheet } from '../request-reading/bulk-sheet.js';
+import { looksLikeBulkSheet, pastedSheetOf, readBulkSheet, readPastedSheet } from '../request-reading/bulk-sheet.js';
+import type { PastedSheet } from '../request-reading/pasted-sheet.js';
 import { bulkReviewCard, bulkRevealedCard, bulkSentenceCard } from './cards/bulk-cards.js';
 import { personOf } from './onboarding-routes.js';
-
-export const FILE_DOWNLOAD_INFO = 'application/vnd.microsoft.teams.file.download.info';
+import { FILE_DOWNLOAD_INFO, downloadOverHttps, type DownloadResult } from './teams-files.js';
 
 export interface BulkConversationOptions {
   readonly desk: BulkDesk;
@@ -23,15 +23,23 @@ export interface BulkConversationOptions {
   readonly download?: (url: string, maxBytes: number) => Promise<DownloadResult>;
 }
 
-export type DownloadResult = { readonly kind: 'ok'; readonly text: string } | { readonly kind: 'too-large' } | { readonly kind: 'failed' };
-
 type CardData = Record<string, unknown>;
 
 interface FileAttachment { readonly downloadUrl: string; readonly fileType: string; readonly name: string }
 
-/** A sheet pasted into a message: the template's version line, or a header naming the display name column. */
-export function looksLikeBulkSheet(text: string): boolean {
-  return text.includes('\n') && (/^\s*version:v\d/im.test(text) || /\[displayName\]/i.test(text));
+/**
+ * The sheet a message carries as Teams sent it: from the HTML of its text/html attachment when
+ * there is one (Teams may turn the text's line breaks into spaces, and sends a range pasted
+ * from Excel as a table: botframework-sdk#3238), else from its text. Read once per activity.
+ */
+const pastedSheets = new WeakMap<object, PastedSheet>();
+function pastedSheet(context: TurnContext): PastedSheet {
+  const known = pastedSheets.get(context.activity);
+  if (known) return known;
+  const html = (context.activity.attachments ?? []).find((a) => a.contentType === 'text/html' && typeof a.content === 'string')?.content as string | undefined;
+  const sheet = pastedSheetOf(context.activity.text ?? '', html);
+  pastedSheets.set(context.activity, sheet);
+  return sheet;
 }
 
 function fileAttachmentOf(context: TurnContext): FileAttachment | undefined {
@@ -55,16 +63,18 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
   const receiveSheet = async (context: TurnContext): Promise<void> => {
     const admin = personOf(context);
     if (!admin) return void (await context.sendActivity(sayBulk.ADMINS_ONLY('the onboarding admins group')));
-    let text = context.activity.text ?? '';
+    let sheet;
     const file = fileAttachmentOf(context);
     if (file) {
       if (file.fileType.toLowerCase() !== 'csv' && !/\.csv$/i.test(file.name)) return void (await context.sendActivity(sayBulk.FILE_NOT_CSV()));
       const downloaded = await download(file.downloadUrl, maxBytes);
       if (downloaded.kind === 'too-large') return void (await context.sendActivity(sayBulk.FILE_TOO_LARGE(Math.round(maxBytes / 1000))));
       if (downloaded.kind === 'failed') return void (await context.sendActivity(sayBulk.FILE_UNREADABLE()));
-      text = downloaded.text;
+      sheet = readBulkSheet(downloaded.text);
+    } else {
+      sheet = readPastedSheet(pastedSheet(context));
     }
-    const review = await desk.reviewSheet(admin, readBulkSheet(text));
+    const review = await desk.reviewSheet(admin, sheet);
     if (review.kind === 'refused') return void (await context.sendActivity(review.message));
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(bulkReviewCard(review))));
   };
@@ -80,11 +90,11 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     return bulkSentenceCard(sayBulk.BULK_STARTED());
   };
 
-  app.message(async (context) => isPersonalChat(context) && (fileAttachmentOf(context) !== undefined || looksLikeBulkSheet(context.activity.text ?? '')), receiveSheet);
+  app.message(async (context) => isPersonalChat(context) && (fileAttachmentOf(context) !== undefined || looksLikeBulkSheet(pastedSheet(context))), receiveSheet);
   app.adaptiveCards.actionExecute<CardData>('bulk.approve', (context, _state, data) => decide('approve')(context, data));
   // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card.
   app.adaptiveCards.actionExecute<CardData>('bulk.reveal', async (context, _state, data) => {
-    const answer = await desk.revealCredentials(personOf(context), data.jobId);
+    const answer = await desk.revealCredentials(personOf(context), data.jobId, data.part);
     const body = answer.kind === 'refused'
       ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer.sentence }
       : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: bulkRevealedCard(answer) };
@@ -92,25 +102,4 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     return '';
   });
   app.adaptiveCards.actionExecute<CardData>('bulk.cancel', (context, _state, data) => decide('cancel')(context, data));
-}
-
-/** GET over https with a size cap: the pre-authorised download URL Teams gives for a file in a 1:1 chat. */
-async function downloadOverHttps(url: string, maxBytes: number): Promise<DownloadResult> {
-  try {
-    if (new URL(url).protocol !== 'https:') return { kind: 'failed' };
-    const response = await fetch(url, { signal: AbortSignal.timeout(15_000), redirect: 'follow' });
-    if (!response.ok || !response.body) return { kind: 'failed' };
-    const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxBytes) return { kind: 'too-large' };
-    const chunks: Uint8Array[] = [];
-    let size = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.byteLength;
-      if (size > maxBytes) return { kind: 'too-large' };
-      chunks.push(chunk);
-    }
-    return { kind: 'ok', text: new TextDecoder('utf-8').decode(Buffer.concat(chunks)) };
-  } catch {
-    return { kind: 'failed' };
-  }
 }

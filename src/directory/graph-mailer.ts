@@ -69,10 +69,16 @@ export function createGraphMailer(options: GraphMailerOptions): WelcomeMailer {
         // Nothing left: a template someone broke is a refusal, not a maybe-sent mail.
         return { kind: 'refused', reason: 'template', detail: error instanceof Error ? error.message.slice(0, 200) : 'unreadable template' };
       }
-      const message = mimeMessage({
-        from: options.from, to: { address: mail.to, name: mail.displayName }, cc: mail.copyTo,
-        subject: rendered.subject, text: rendered.text, html: rendered.html,
-      });
+      let message: string;
+      try {
+        message = await mimeMessage({
+          from: options.from, to: { address: mail.to, name: mail.displayName }, cc: mail.copyTo,
+          subject: rendered.subject, text: rendered.text, html: rendered.html,
+        });
+      } catch (error) {
+        // Nothing left either: an address that is not one plain address is refused, never rewritten.
+        return { kind: 'refused', reason: 'recipient', detail: error instanceof Error ? error.message.slice(0, 200) : 'unusable address' };
+      }
       try {
         await client
           .api(`${userPath(options.from)}/sendMail`)

@@ -1,10 +1,18 @@
 /**
  * The welcome mail as one MIME message (RFC 5322 + 2045–2047): a multipart/alternative with
- * the plain-text and the HTML rendering, so every mail client shows one of them. Graph's
- * sendMail takes it base64-encoded with Content-Type text/plain. Every header value is
- * either a validated address or an RFC 2047 encoded word: no CR/LF can reach a header.
+ * the plain-text and the HTML rendering (base64 bodies), so every mail client shows one of
+ * them. Graph's sendMail takes it base64-encoded with Content-Type text/plain
+ * (https://learn.microsoft.com/en-us/graph/api/user-sendmail).
+ *
+ * Built by nodemailer's MailComposer, not by hand: a display name is a person's text, and
+ * RFC 5322 §3.4 says how it may stand beside an address — a quoted-string with `"` and `\`
+ * escaped when it holds any special (`( ) < > [ ] : ; @ \ , .` or `"`), an RFC 2047 encoded
+ * word when it is not printable ASCII, and never raw — and headers are folded at 76
+ * characters. A name written raw once let "Liv Sandberg <evil@attacker.example>, x" add a
+ * recipient (issue 26). The addresses themselves are ours (validated before they get here);
+ * one that is not a single plain address stops the build instead of being rewritten.
  */
-import { randomUUID } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
 
 export interface MimeMail {
   readonly from: string;
@@ -15,46 +23,29 @@ export interface MimeMail {
   readonly html: string;
 }
 
-/** An RFC 2047 encoded word (UTF-8, base64) for a header; plain ASCII words stay as they are. */
-export function encodedWord(value: string): string {
-  const oneLine = value.replace(/[\r\n]+/g, ' ');
-  if (/^[\x20-\x7E]*$/.test(oneLine) && !/=\?/.test(oneLine)) return oneLine;
-  // Encoded words are at most 75 characters: split the text into chunks that stay under it.
-  const words: string[] = [];
-  let chunk = '';
-  for (const char of oneLine) {
-    if (Buffer.byteLength(chunk + char, 'utf8') > 45) {
-      words.push(chunk);
-      chunk = '';
-    }
-    chunk += char;
-  }
-  if (chunk) words.push(chunk);
-  return words.map((word) => `=?UTF-8?B?${Buffer.from(word, 'utf8').toString('base64')}?=`).join('\r\n ');
-}
+// One addr-spec with a dot-atom local part (RFC 5322 §3.2.3, §3.4.1): nothing a header could read as a second address.
+const PLAIN_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 
-function mailbox(address: string, name?: string): string {
-  if (/[\r\n<>]/.test(address)) throw new Error('an address may not carry line breaks or angle brackets');
-  return name ? `${encodedWord(name)} <${address}>` : `<${address}>`;
-}
-
-function base64Lines(text: string): string {
-  return (Buffer.from(text, 'utf8').toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+function plainAddress(address: string): string {
+  if (!PLAIN_ADDRESS.test(address)) throw new Error('a welcome mail address must be one plain address (name@domain)');
+  return address;
 }
 
 /** The message, base64-encoded: the body of POST /users/{id}/sendMail with Content-Type text/plain. */
-export function mimeMessage(mail: MimeMail, boundary = `=_welcome_${randomUUID()}`): string {
-  const part = (type: string, content: string) =>
-    `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(content)}\r\n`;
-  const message = [
-    `From: ${mailbox(mail.from)}`,
-    `To: ${mailbox(mail.to.address, mail.to.name)}`,
-    ...(mail.cc ? [`Cc: ${mailbox(mail.cc)}`] : []),
-    `Subject: ${encodedWord(mail.subject)}`,
-    'MIME-Version: 1.0',
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
-    '',
-    part('text/plain', mail.text) + part('text/html', mail.html) + `--${boundary}--\r\n`,
-  ].join('\r\n');
-  return Buffer.from(message, 'utf8').toString('base64');
+export async function mimeMessage(mail: MimeMail): Promise<string> {
+  const body = (content: string, type: string) => ({ content, contentType: `${type}; charset=utf-8`, contentTransferEncoding: 'base64' });
+  const composer = new MailComposer({
+    from: plainAddress(mail.from),
+    to: { address: plainAddress(mail.to.address), name: mail.to.name ?? '' },
+    ...(mail.cc ? { cc: plainAddress(mail.cc) } : {}),
+    subject: mail.subject,
+    text: body(mail.text, 'text/plain'),
+    html: body(mail.html, 'text/html'),
+    // Encoded words in base64 ('B'), as Exchange and every client read them; nothing is read from files or URLs.
+    textEncoding: 'B',
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  });
+  const message = await composer.compile().build();
+  return message.toString('base64');
 }

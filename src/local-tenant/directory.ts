@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomically } from './certificates.js';
+import { parseMembershipRule } from './membership-rule.js';
 import type { StoredSecret } from './secrets.js';
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
@@ -25,6 +26,74 @@ const seedUser = z.object({
   accountEnabled: z.boolean().default(true),
   /** Licensed for Exchange Online: has a mailbox that can send mail (sendMail). */
   mailbox: z.boolean().default(false),
+  /** skuIds assigned to the user directly (assignLicense). */
+  licenses: z.array(guid).default([]),
+});
+
+/**
+ * A subscription the organisation bought (subscribedSku resource): its product (skuId, skuPartNumber
+ * as in Microsoft's "Product names and service plan identifiers for licensing"), seats
+ * (prepaidUnits) and service plans. `consumedElsewhere` stands for seats held by accounts this local
+ * tenant does not hold (so a 250-seat subscription can be nearly full with seven users);
+ * consumedUnits = those + the users here who hold the licence.
+ */
+const seedSku = z.object({
+  skuId: guid,
+  skuPartNumber: z.string().min(1),
+  appliesTo: z.enum(['User', 'Company']).default('User'),
+  capabilityStatus: z.enum(['Enabled', 'Warning', 'Suspended', 'Deleted', 'LockedOut']).default('Enabled'),
+  prepaidUnits: z.object({
+    enabled: z.number().int().min(0),
+    suspended: z.number().int().min(0).default(0),
+    warning: z.number().int().min(0).default(0),
+    lockedOut: z.number().int().min(0).default(0),
+  }),
+  consumedElsewhere: z.number().int().min(0).default(0),
+  subscriptionIds: z.array(guid).default([]),
+  servicePlans: z.array(z.object({
+    servicePlanId: guid,
+    servicePlanName: z.string(),
+    /** assignedPlan.service (exchange, SharePoint, TeamspaceAPI, AADPremiumService, …). */
+    service: z.string(),
+    appliesTo: z.enum(['User', 'Company']).default('User'),
+  })).min(1),
+});
+
+/**
+ * A group as Entra keeps it (group resource, groups-overview): security (`groupTypes` [], securityEnabled),
+ * Microsoft 365 (`Unified`, mail-enabled), dynamic (`DynamicMembership` with a membershipRule, members
+ * computed), role-assignable (`isAssignableToRole`: security, never dynamic, membership changes need
+ * RoleManagement.ReadWrite.Directory), and the licences assigned to the group (group-based licensing).
+ */
+const seedGroup = z.object({
+  id: guid,
+  displayName: z.string().min(1),
+  mailNickname: z.string().min(1),
+  description: z.string().optional(),
+  members: z.array(guid).default([]),
+  groupTypes: z.array(z.enum(['Unified', 'DynamicMembership'])).default([]),
+  securityEnabled: z.boolean().default(true),
+  mailEnabled: z.boolean().default(false),
+  mail: z.string().optional(),
+  visibility: z.enum(['Public', 'Private', 'HiddenMembership']).optional(),
+  isAssignableToRole: z.boolean().optional(),
+  membershipRule: z.string().optional(),
+  membershipRuleProcessingState: z.enum(['On', 'Paused']).optional(),
+  assignedLicenses: z.array(z.object({ skuId: guid, disabledPlans: z.array(guid).default([]) })).default([]),
+}).superRefine((group, issues) => {
+  const dynamic = group.groupTypes.includes('DynamicMembership');
+  // group.md: "a dynamic group (groupTypes contains DynamicMembership)" has a membershipRule; a role-assignable
+  // group "must also be securityEnabled and cannot be a dynamic group".
+  if (dynamic !== (group.membershipRule !== undefined)) issues.addIssue({ code: 'custom', message: `group ${group.id}: DynamicMembership and membershipRule go together` });
+  if (group.isAssignableToRole && (dynamic || !group.securityEnabled)) issues.addIssue({ code: 'custom', message: `group ${group.id}: a role-assignable group is a security group and not dynamic` });
+  if (group.groupTypes.includes('Unified') && !group.mailEnabled) issues.addIssue({ code: 'custom', message: `group ${group.id}: a Microsoft 365 group is mail-enabled` });
+  if (group.membershipRule !== undefined) {
+    try {
+      parseMembershipRule(group.membershipRule);
+    } catch (error) {
+      issues.addIssue({ code: 'custom', message: `group ${group.id}: ${(error as Error).message}` });
+    }
+  }
 });
 
 /** The seed file's shape (src/local-tenant/seed.json). */
@@ -39,7 +108,7 @@ export const seedSchema = z.object({
     isInitial: z.boolean(),
   })),
   users: z.array(seedUser),
-  groups: z.array(z.object({ id: guid, displayName: z.string(), mailNickname: z.string(), description: z.string().optional(), members: z.array(guid) })),
+  groups: z.array(seedGroup),
   temporaryAccessPassPolicy: z.object({
     state: z.enum(['enabled', 'disabled']),
     minimumLifetimeInMinutes: z.number().int().min(10).max(43200),
@@ -66,6 +135,10 @@ export const seedSchema = z.object({
     displayName: z.string(),
     distributionMethod: z.enum(['organization', 'store', 'sideloaded']).default('organization'),
   })).default([]),
+  /** The organisation's subscriptions (GET /subscribedSkus). */
+  subscribedSkus: z.array(seedSku).default([]),
+  /** Group-based licensing: how long after a change Entra's background processing applies a group's licences. */
+  licensing: z.object({ groupProcessingSeconds: z.number().min(0).default(5) }).default({ groupProcessingSeconds: 5 }),
   /** Entra's smart lockout (defaults: 10 failed sign-ins lock the account for 60 seconds). */
   smartLockout: z.object({
     threshold: z.number().int().min(1).default(10),
@@ -74,10 +147,26 @@ export const seedSchema = z.object({
 });
 export type Seed = z.infer<typeof seedSchema>;
 export type Domain = Seed['domains'][number];
-export type Group = Seed['groups'][number];
+/** A group in the directory: the seed's fields plus when it was created. */
+export type Group = Seed['groups'][number] & { createdDateTime: string };
 export type TemporaryAccessPassPolicy = Seed['temporaryAccessPassPolicy'];
 export type Application = Seed['applications'][number];
 export type TeamsApp = Seed['teamsApps'][number];
+export type SubscribedSku = Seed['subscribedSkus'][number];
+export type LicensingSettings = Seed['licensing'];
+
+/**
+ * One licence a user holds or was meant to get (licenseAssignmentState): assigned directly
+ * (assignedByGroup null) or inherited from a group; an Error assignment holds no seat.
+ */
+export interface LicenseAssignment {
+  skuId: string;
+  disabledPlans: string[];
+  assignedByGroup: string | null;
+  state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error';
+  error: 'None' | 'CountViolation' | 'MutuallyExclusiveViolation' | 'DependencyViolation' | 'ProhibitedInUsageLocationViolation' | 'UniquenessViolation' | 'Other';
+  lastUpdatedDateTime: string;
+}
 
 export const EXTENSION_ATTRIBUTE_NAMES = Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`);
 
@@ -136,6 +225,7 @@ export interface DirectoryUser {
   deletedDateTime: string | null;
   managerId: string | null;
   temporaryAccessPasses: StoredTemporaryAccessPass[];
+  licenseAssignments: LicenseAssignment[];
 }
 
 /** A mail sent through POST /users/{id}/sendMail, as /_tenant/outbox shows it. */
@@ -169,6 +259,8 @@ export interface DirectoryState {
   mailboxes: string[];
   /** What was sent with sendMail, oldest first. */
   outbox: SentMail[];
+  subscribedSkus: SubscribedSku[];
+  licensing: LicensingSettings;
   /** The Teams app catalog and the apps installed for users (personal scope). */
   teamsApps?: TeamsApp[];
   teamsAppInstallations?: TeamsAppInstallation[];
@@ -187,7 +279,7 @@ export function newDirectoryUser(fields: Partial<DirectoryUser> & Pick<Directory
     onPremisesExtensionAttributes: emptyExtensionAttributes(), passwordPolicies: null,
     forceChangePasswordNextSignIn: true, password: null, signIn: { failedAttempts: 0, lockedUntil: null },
     lastPasswordChangeDateTime: now.toISOString(),
-    createdDateTime: now.toISOString(), deletedDateTime: null, managerId: null, temporaryAccessPasses: [],
+    createdDateTime: now.toISOString(), deletedDateTime: null, managerId: null, temporaryAccessPasses: [], licenseAssignments: [],
     ...fields,
   };
 }
@@ -203,7 +295,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     tenantId: seed.tenantId,
     organization: { ...seed.organization, id: seed.tenantId, createdDateTime: created.toISOString() },
     domains: structuredClone(seed.domains),
-    users: seed.users.map(({ managerId, mailbox: _mailbox, ...user }) => newDirectoryUser({
+    users: seed.users.map(({ managerId, mailbox: _mailbox, licenses, ...user }) => newDirectoryUser({
       ...user,
       givenName: user.givenName ?? null,
       surname: user.surname ?? null,
@@ -216,12 +308,15 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
       employeeType: user.employeeType ?? null,
       managerId: managerId ?? null,
       forceChangePasswordNextSignIn: false,
+      licenseAssignments: licenses.map((skuId) => ({ skuId, disabledPlans: [], assignedByGroup: null, state: 'Active', error: 'None', lastUpdatedDateTime: created.toISOString() })),
     }, created)),
-    groups: structuredClone(seed.groups),
+    groups: seed.groups.map((group) => ({ ...structuredClone(group), createdDateTime: created.toISOString() })),
     temporaryAccessPassPolicy: { ...seed.temporaryAccessPassPolicy },
     bannedPasswords: [...seed.bannedPasswords],
     applications: structuredClone(seed.applications),
     smartLockout: { ...seed.smartLockout },
+    subscribedSkus: structuredClone(seed.subscribedSkus),
+    licensing: { ...seed.licensing },
     mailboxes: seed.users.filter((user) => user.mailbox).map((user) => user.id),
     outbox: [],
     teamsApps: structuredClone(seed.teamsApps),
@@ -291,7 +386,16 @@ function upgrade(state: DirectoryState): DirectoryState {
     application.delegatedPermissions ??= [];
     application.isFallbackPublicClient ??= false;
   }
+  // Groups saved before group types and licences were played: plain security groups.
+  state.groups = state.groups.map((group) => ({
+    ...group,
+    groupTypes: group.groupTypes ?? [], securityEnabled: group.securityEnabled ?? true, mailEnabled: group.mailEnabled ?? false,
+    assignedLicenses: group.assignedLicenses ?? [], createdDateTime: group.createdDateTime ?? new Date(0).toISOString(),
+  }));
+  state.subscribedSkus ??= [];
+  state.licensing ??= { groupProcessingSeconds: 5 };
   for (const user of state.users) {
+    user.licenseAssignments ??= [];
     user.password ??= null;
     user.signIn ??= { failedAttempts: 0, lockedUntil: null };
     user.temporaryAccessPasses = (user.temporaryAccessPasses ?? []).filter((pass) => pass.secret !== undefined);

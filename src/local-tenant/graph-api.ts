@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
+import { newDirectoryUser, type DirectoryState, type DirectoryUser, type Group } from './directory.js';
 import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DeletedItemsApi } from './graph-deleted-items.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
+import { GroupsApi } from './graph-groups.js';
+import { LicensingApi } from './graph-licensing.js';
 import { accessDenied, sendMail } from './graph-mail.js';
 import { TeamworkApi } from './graph-teamwork.js';
 import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { parseExpand, parseSelect, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
 import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
+import { groupView } from './groups.js';
 import { badRequest, conflict, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 import { hashSecret, secretMatches } from './secrets.js';
 import { parseUserWrite, passwordContext, passwordProblem, validateUser } from './user-rules.js';
@@ -25,6 +28,8 @@ export interface GraphRequest {
   body: unknown;
   /** The signed-in user (object id) when the token is a user's (delegated); /me resolves to it. */
   userId?: string | undefined;
+  /** The caller's application permissions (an app-only token's `roles`), for checks inside an operation. */
+  roles?: string[] | undefined;
 }
 
 /** A resolved Graph operation: what it needs (permission, cost) and how to run it. */
@@ -60,6 +65,8 @@ export class GraphApi {
   private readonly directoryObjects: DirectoryObjectsApi;
   private readonly deletedItems: DeletedItemsApi;
   private readonly teamwork: TeamworkApi;
+  private readonly groups: GroupsApi;
+  private readonly licensing: LicensingApi;
 
   constructor(private readonly tenant: GraphTenant) {
     this.authenticationMethods = new AuthenticationMethodsApi({
@@ -69,12 +76,31 @@ export class GraphApi {
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
     });
+    this.licensing = new LicensingApi({
+      state: () => tenant.state(),
+      save: () => tenant.save(),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
+      userView: (user, select) => this.userView(user, select),
+    });
+    this.groups = new GroupsApi({
+      baseUrl: tenant.baseUrl,
+      state: () => tenant.state(),
+      save: () => tenant.save(),
+      context: (fragment) => this.context(fragment),
+      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+      userView: (user, select) => this.userView(user, select),
+      licenseProcessingState: (group, now) => this.groupLicenseState(group, now),
+      membershipChanged: () => undefined,
+    });
     this.directoryObjects = new DirectoryObjectsApi({
       baseUrl: tenant.baseUrl,
       state: () => tenant.state(),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       context: (fragment) => this.context(fragment),
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
+      groupView: (group, select, now) => groupView(group, select, this.groupLicenseState(group, now)),
     });
     this.deletedItems = new DeletedItemsApi({
       baseUrl: tenant.baseUrl,
@@ -111,16 +137,23 @@ export class GraphApi {
       case 'directory':
         return this.deletedItems.resolve(method, rest, request);
       case 'groups':
-        return this.directoryObjects.resolveGroups(method, rest, request);
+        return this.groups.resolve(method, rest, request);
       case 'me':
         return this.resolveMe(method, rest, request);
       case 'policies':
         return this.resolvePolicies(method, segments.join('/'), request);
       case 'appCatalogs':
         return this.teamwork.resolveAppCatalogs(method, rest, request);
+      case 'subscribedSkus':
+        return this.licensing.resolveSubscribedSkus(method, rest, request);
       default:
         throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${root}'.`);
     }
+  }
+
+  /** Group-based licensing's processing state of a group with licences (null: none assigned). */
+  private groupLicenseState(_group: Group, _now: Date): string | null {
+    return null;
   }
 
   private get state(): DirectoryState {
@@ -174,6 +207,10 @@ export class GraphApi {
         return { ...this.operation('sendMail', MAIL_SEND, 1, true, (now) => sendMail(this.tenant, key, request.body, now)), forbidden: accessDenied };
       case 'teamwork':
         return this.teamwork.resolveUserTeamwork(method, key, tail, request);
+      case 'assignLicense':
+        if (tail.length > 0) break;
+        if (method !== 'POST') throw methodNotAllowed();
+        return this.licensing.assignUserLicenseOperation(key, request);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;

@@ -10,12 +10,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DirectoryState, SentMail } from './directory.js';
-import { readMimeMessage } from './mime.js';
+import { readMimeMessage, type ReadMime } from './mime.js';
 import { GraphError, type ApiResponse } from './responses.js';
 
-/** A sendMail body sent in the MIME form (Content-Type text/plain): the base64 text as it came. */
+/**
+ * A sendMail body sent in the MIME form (Content-Type text/plain), read as it arrives (the
+ * parser is asynchronous, the Graph operations are not): the message, or the 400 Exchange
+ * answers for it once the sender has been checked.
+ */
 export class MimeContent {
-  constructor(readonly base64: string) {}
+  private constructor(readonly read: ReadMime | GraphError) {}
+
+  static async of(base64: string): Promise<MimeContent> {
+    try {
+      return new MimeContent(await readMimeMessage(base64));
+    } catch (error) {
+      if (error instanceof GraphError) return new MimeContent(error);
+      throw error;
+    }
+  }
 }
 
 /** True when a request is sendMail's MIME form, whose body is not JSON. */
@@ -71,7 +84,8 @@ function deliver(tenant: MailTenant, from: string, mail: ReadMessage, savedToSen
 
 /** The MIME form: recipients from To/Cc/Bcc, the HTML part as the body and the plain-text part beside it. */
 function readMime(content: MimeContent): ReadMessage {
-  const mime = readMimeMessage(content.base64);
+  if (content.read instanceof GraphError) throw content.read;
+  const mime = content.read;
   return {
     subject: mime.subject,
     body: mime.html !== undefined ? { contentType: 'HTML', content: mime.html } : { contentType: 'Text', content: mime.text ?? '' },

@@ -6,11 +6,19 @@ export const USER_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All')
 export const DOMAIN_READ = anyOf('Domain.Read.All', 'Domain.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const ORGANIZATION_READ = anyOf('Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const GROUP_MEMBER_WRITE = anyOf('GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All');
+// group-post-members: "To add members to a role-assignable group, the app must also be assigned the RoleManagement.ReadWrite.Directory permission."
+export const ROLE_MANAGEMENT_WRITE = anyOf('RoleManagement.ReadWrite.Directory');
 export const GROUP_READ = anyOf('GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
 export const MEMBERSHIP_READ = [
   ...['GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'Group.Read.All', 'Group.ReadWrite.All'].flatMap((group) => [[group, 'User.Read.All'], [group, 'User.ReadWrite.All']]),
   ['Directory.Read.All'], ['Directory.ReadWrite.All'],
 ];
+// user-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, User.ReadWrite.All.
+export const LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'User.ReadWrite.All');
+// group-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, Group.ReadWrite.All.
+export const GROUP_LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'Group.ReadWrite.All');
+// subscribedsku-list: LicenseAssignment.Read.All (least), Directory.Read(Write).All, Organization.Read(Write).All.
+export const SUBSCRIBED_SKU_READ = anyOf('LicenseAssignment.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All');
 export const TAP_WRITE = anyOf('UserAuthenticationMethod.ReadWrite.All');
 export const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All');
 export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');

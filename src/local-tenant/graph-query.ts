@@ -23,13 +23,14 @@ export function splitPath(path: string): string[] {
   return segments;
 }
 
-export function parseSelect(query: URLSearchParams): string[] | undefined {
+/** $select's property names, each checked against the type's properties (default: a user's). */
+export function parseSelect(query: URLSearchParams, properties: ReadonlySet<string> = USER_PROPERTY_NAMES, type = 'microsoft.graph.user'): string[] | undefined {
   const select = query.get('$select');
   if (select === null) return undefined;
   const names = select.split(',').map((name) => name.trim()).filter((name) => name !== '');
   if (names.length === 0) throw new GraphError(400, 'BadRequest', "The query specified in the URI is not valid. The $select query option can't be empty.");
   for (const name of names) {
-    if (!USER_PROPERTY_NAMES.has(name)) throw new GraphError(400, 'BadRequest', `Could not find a property named '${name}' on type 'microsoft.graph.user'.`);
+    if (!properties.has(name)) throw new GraphError(400, 'BadRequest', `Could not find a property named '${name}' on type '${type}'.`);
   }
   return names;
 }

@@ -1,12 +1,13 @@
-import { newDirectoryUser, type DirectoryState, type DirectoryUser, type Group } from './directory.js';
+import { newDirectoryUser, type DirectoryState, type DirectoryUser } from './directory.js';
+import { assignedLicensesOf, assignedPlansOf, licenseAssignmentStatesOf } from './licensing.js';
 import type { Literal } from './odata-filter.js';
 
-// How Graph shows directory objects: the full user, its default property set, groups, domains.
+// How Graph shows directory objects: the full user, its default property set, domains (groups: groups.ts).
 
 export const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
 
 export const USER_PROPERTY_NAMES = new Set(Object.keys(fullUser(newDirectoryUser({ id: '', userPrincipalName: 'a@b', displayName: '', mailNickname: '' }, new Date()), {
-  domains: [], organization: { displayName: '' },
+  domains: [], organization: { displayName: '' }, subscribedSkus: [],
 } as unknown as DirectoryState)));
 
 export function fullUser(user: DirectoryUser, state: DirectoryState): Record<string, unknown> {
@@ -25,8 +26,8 @@ export function fullUser(user: DirectoryUser, state: DirectoryState): Record<str
     userPrincipalName: user.userPrincipalName,
     accountEnabled: user.accountEnabled,
     ageGroup: null,
-    assignedLicenses: [],
-    assignedPlans: [],
+    assignedLicenses: assignedLicensesOf(user),
+    assignedPlans: assignedPlansOf(user, state),
     city: user.city,
     companyName: user.companyName,
     country: user.country,
@@ -40,6 +41,7 @@ export function fullUser(user: DirectoryUser, state: DirectoryState): Record<str
     externalUserState: null,
     identities: [{ signInType: 'userPrincipalName', issuer: initial, issuerAssignedId: user.userPrincipalName }],
     lastPasswordChangeDateTime: `${user.lastPasswordChangeDateTime.slice(0, 19)}Z`,
+    licenseAssignmentStates: licenseAssignmentStatesOf(user),
     mailNickname: user.mailNickname,
     onPremisesExtensionAttributes: { ...user.onPremisesExtensionAttributes },
     onPremisesImmutableId: user.onPremisesImmutableId,
@@ -59,22 +61,6 @@ export function filterValue(user: DirectoryUser, property: string): Literal | Li
   if (Array.isArray(value)) return value as string[];
   if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value;
   return undefined;
-}
-
-export function groupView(group: Group): Record<string, unknown> {
-  return {
-    '@odata.type': '#microsoft.graph.group',
-    id: group.id,
-    deletedDateTime: null,
-    description: group.description ?? null,
-    displayName: group.displayName,
-    groupTypes: [],
-    mail: null,
-    mailEnabled: false,
-    mailNickname: group.mailNickname,
-    securityEnabled: true,
-    visibility: null,
-  };
 }
 
 export function domainView(domain: DirectoryState['domains'][number]): Record<string, unknown> {

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { DirectoryState, DirectoryUser } from './directory.js';
+import type { DirectoryState, DirectoryUser, SubscribedSku } from './directory.js';
 import type { FaultInjector, FaultSettingsInput } from './faults.js';
 import { setPassword } from './graph-api.js';
 import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
+import { membersOf } from './groups.js';
+import { freeUnits, subscribedSkuView, updateSubscribedSku } from './licensing.js';
 import type { RequestLog } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, newRequestIds, notFound, type ApiResponse, type RequestIds } from './responses.js';
 import type { Throttler, ThrottlingSettings } from './throttling.js';
@@ -41,15 +43,30 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     };
     inspection.get('/', async (_request, reply) => ok(reply, {
       ...deps.index(),
-      endpoints: ['GET /_tenant/users', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/subscribedSkus', 'PATCH /_tenant/subscribedSkus/{skuId | skuPartNumber}', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
     inspection.get('/users', async (_request, reply) => ok(reply, { value: deps.state().users.map(inspectionUserView) }));
+    // Groups with their kind and members as they are now (a dynamic group's from its rule).
+    inspection.get('/groups', async (_request, reply) => ok(reply, {
+      value: deps.state().groups.map((group) => ({ ...structuredClone(group), members: membersOf(group, deps.state()) })),
+    }));
     // The "update your password" step of Entra's interactive first sign-in (local convenience).
     inspection.post('/users/:id/changePassword', async (request, reply) => {
       const id = randomUUID();
       const response = changePasswordAtSignIn(deps.state(), (request.params as { id: string }).id, deps.parseJsonBody(request), id, new Date());
       if (response.status === 204) deps.save();
       return deps.send(reply, response, { requestId: id, clientRequestId: id });
+    });
+    // The subscriptions with their seats as Graph counts them; PATCH one (by skuId or skuPartNumber) to run
+    // out of seats or "buy" more: {"prepaidUnits": {"enabled": 260}}.
+    inspection.get('/subscribedSkus', async (_request, reply) => ok(reply, { value: deps.state().subscribedSkus.map((sku) => inspectionSkuView(sku, deps.state())) }));
+    inspection.patch('/subscribedSkus/:key', async (request, reply) => {
+      const key = (request.params as { key: string }).key;
+      const sku = updateSubscribedSku(deps.state(), key, deps.parseJsonBody(request));
+      const id = randomUUID();
+      if (!sku) return deps.send(reply, graphErrorResponse(notFound(key), { requestId: id, clientRequestId: id }), { requestId: id, clientRequestId: id });
+      deps.save();
+      return ok(reply, inspectionSkuView(sku, deps.state()));
     });
     inspection.get('/temporaryAccessPassPolicy', async (_request, reply) => ok(reply, temporaryAccessPassPolicyView(deps.state().temporaryAccessPassPolicy)));
     inspection.patch('/temporaryAccessPassPolicy', async (request, reply) => {
@@ -92,6 +109,11 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
       return ok(reply, { reset: true });
     });
   };
+}
+
+/** A subscription as Graph shows it, with the local knob (consumedElsewhere) and the free seats. */
+function inspectionSkuView(sku: SubscribedSku, state: DirectoryState): Record<string, unknown> {
+  return { ...subscribedSkuView(sku, state), consumedElsewhere: sku.consumedElsewhere, freeUnits: freeUnits(sku, state) };
 }
 
 /** A user as /_tenant/users shows it: no password or pass hash, only whether one is set. */

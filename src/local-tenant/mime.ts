@@ -1,9 +1,18 @@
 /**
  * Reading a MIME message as Exchange takes it in sendMail's MIME form (base64 of an RFC 5322
- * message, Content-Type text/plain): headers (folded, RFC 2047 encoded words), addresses,
- * and a single-part or multipart/alternative body (base64, quoted-printable or plain).
- * Enough for what a mail client or this bot sends; not a general MIME library.
+ * message, Content-Type text/plain; https://learn.microsoft.com/en-us/graph/api/user-sendmail)
+ * with real parsers, not by hand. postal-mime reads the message: headers, RFC 2047 encoded
+ * words, a single-part or multipart body and its transfer encodings. The recipients are what
+ * the To, Cc and Bcc headers say by the RFC 5322 §3.4 grammar (email-addresses, obsolete
+ * syntax accepted as §4 asks of receivers): quoted-strings with their escapes, comments,
+ * groups (every member is a recipient). So a display name written raw shows as the extra
+ * recipient Exchange would deliver to. postal-mime's own address reader is not used for
+ * them: it folds "Sandberg, Liv <liv@example.org>" into one mailbox, a leniency Exchange is
+ * not documented to have and the very defect (a name written unquoted) it would hide; a
+ * header the grammar cannot read is refused as unresolvable recipients.
  */
+import emailAddresses from 'email-addresses';
+import PostalMime, { decodeWords } from 'postal-mime';
 import { GraphError } from './responses.js';
 
 export interface ReadMime {
@@ -16,84 +25,43 @@ export interface ReadMime {
 }
 
 const invalidBase64 = (): GraphError => new GraphError(400, 'ErrorMimeContentInvalidBase64String', 'Invalid base64 string for MIME content.');
+const invalidMime = (detail: string): GraphError => new GraphError(400, 'ErrorMimeContentInvalid', detail);
 
-export function readMimeMessage(base64: string): ReadMime {
+export async function readMimeMessage(base64: string): Promise<ReadMime> {
   const compact = base64.replace(/\s+/g, '');
   if (compact === '' || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) throw invalidBase64();
-  const message = Buffer.from(compact, 'base64').toString('utf8');
-  const { headers, body } = splitEntity(message);
-  if (headers.size === 0) throw new GraphError(400, 'ErrorMimeContentInvalid', 'The MIME content has no headers.');
-  const content = readBody(headers, body);
+  let mail: Awaited<ReturnType<typeof PostalMime.parse>>;
+  try {
+    mail = await PostalMime.parse(Buffer.from(compact, 'base64'));
+  } catch {
+    throw invalidMime('The MIME content could not be read.');
+  }
+  if (mail.headers.length === 0) throw invalidMime('The MIME content has no headers.');
+  const contentType = mail.headers.find((header) => header.key === 'content-type')?.value ?? '';
+  if (/^\s*multipart\//i.test(contentType) && !/;\s*boundary\s*=/i.test(contentType)) throw invalidMime('A multipart MIME body needs a boundary.');
+  const recipients = (key: string) => mailboxes(mail.headers.filter((header) => header.key === key).map((header) => header.value));
   return {
-    subject: decodeWords(headers.get('subject') ?? ''),
-    to: addresses(headers.get('to')),
-    cc: addresses(headers.get('cc')),
-    bcc: addresses(headers.get('bcc')),
-    ...content,
+    subject: mail.subject ?? '',
+    to: recipients('to'),
+    cc: recipients('cc'),
+    bcc: recipients('bcc'),
+    ...(mail.html !== undefined ? { html: mail.html } : {}),
+    ...(mail.text !== undefined ? { text: mail.text } : {}),
   };
 }
 
-function splitEntity(entity: string): { headers: Map<string, string>; body: string } {
-  const normal = entity.replace(/\r?\n/g, '\r\n');
-  const end = normal.indexOf('\r\n\r\n');
-  const head = end === -1 ? normal : normal.slice(0, end);
-  const body = end === -1 ? '' : normal.slice(end + 4);
-  const headers = new Map<string, string>();
-  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
-  }
-  return { headers, body };
-}
-
-function parameter(headerValue: string, name: string): string | undefined {
-  const match = new RegExp(`;\\s*${name}\\s*=\\s*(?:"([^"]*)"|([^;\\s]+))`, 'i').exec(headerValue);
-  return match ? (match[1] ?? match[2]) : undefined;
-}
-
-function decodePart(headers: Map<string, string>, body: string): string {
-  const encoding = (headers.get('content-transfer-encoding') ?? '7bit').toLowerCase();
-  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-  if (encoding === 'quoted-printable') {
-    return Buffer.from(body.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  }
-  return body;
-}
-
-function readBody(headers: Map<string, string>, body: string): { html?: string; text?: string } {
-  const type = headers.get('content-type') ?? 'text/plain';
-  const mediaType = type.split(';')[0]!.trim().toLowerCase();
-  if (mediaType.startsWith('multipart/')) {
-    const boundary = parameter(type, 'boundary');
-    if (!boundary) throw new GraphError(400, 'ErrorMimeContentInvalid', 'A multipart MIME body needs a boundary.');
-    const found: { html?: string; text?: string } = {};
-    for (const chunk of body.split(`--${boundary}`).slice(1)) {
-      if (chunk.startsWith('--')) break;
-      const part = splitEntity(chunk.replace(/^\r\n/, ''));
-      const inner = readBody(part.headers, part.body.replace(/\r\n$/, ''));
-      found.html ??= inner.html;
-      found.text ??= inner.text;
+/** Every mailbox the headers (unfolded values) name, a group's members included, names decoded. */
+function mailboxes(values: readonly string[]): { address: string; name?: string }[] {
+  return values.flatMap((value) => {
+    if (value.trim() === '') return [];
+    const list = emailAddresses.parseAddressList({ input: value, rfc6532: true });
+    if (!list) {
+      throw new GraphError(400, 'ErrorInvalidRecipients',
+        `At least one recipient is not valid., Recipient '${value.slice(0, 200)}' is not resolved. All recipients must be resolved before a message can be submitted.`);
     }
-    return found;
-  }
-  const content = decodePart(headers, body);
-  return mediaType === 'text/html' ? { html: content } : { text: content };
-}
-
-function decodeWords(value: string): string {
-  return value
-    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?)/g, '$1')
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (_all, _charset: string, kind: string, text: string) => (kind.toUpperCase() === 'B'
-      ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8')));
-}
-
-function addresses(value: string | undefined): { address: string; name?: string }[] {
-  if (!value) return [];
-  return value.split(/,(?=(?:[^"]*"[^"]*")*[^"]*$)/).map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const angle = /^(.*)<([^>]*)>\s*$/.exec(entry);
-    if (!angle) return { address: entry };
-    const name = decodeWords(angle[1]!.trim().replace(/^"(.*)"$/, '$1'));
-    return { address: angle[2]!.trim(), ...(name ? { name } : {}) };
+    return list.flatMap((entry) => (entry.type === 'group' ? entry.addresses : [entry])).map((mailbox) => {
+      const name = mailbox.name ? decodeWords(mailbox.name) : '';
+      return { address: mailbox.address, ...(name ? { name } : {}) };
+    });
   });
 }

@@ -245,7 +245,7 @@ export interface FilterablePropertyRule {
   advanced: Set<string>;
 }
 
-const rule = (basic: string[], advanced: string[]): FilterablePropertyRule => ({ basic: new Set(basic), advanced: new Set(advanced) });
+export const rule = (basic: string[], advanced: string[]): FilterablePropertyRule => ({ basic: new Set(basic), advanced: new Set(advanced) });
 const STRING_RULE = rule(['eq', 'in', 'startswith', 'le', 'ge'], ['ne', 'not', 'endswith']);
 
 /** Filterable user properties (from the user resource's property table). */
@@ -278,24 +278,24 @@ export const USER_FILTER_RULES: Record<string, FilterablePropertyRule> = {
  * Checks every clause against USER_FILTER_RULES; returns whether the filter needs an
  * advanced query (ConsistencyLevel: eventual and $count=true). Throws for unsupported clauses.
  */
-export function filterNeedsAdvancedQuery(node: FilterNode): boolean {
+export function filterNeedsAdvancedQuery(node: FilterNode, rules: Record<string, FilterablePropertyRule> = USER_FILTER_RULES, resource = 'User'): boolean {
   switch (node.kind) {
     case 'and':
     case 'or':
-      return filterNeedsAdvancedQuery(node.left) || filterNeedsAdvancedQuery(node.right);
+      return filterNeedsAdvancedQuery(node.left, rules, resource) || filterNeedsAdvancedQuery(node.right, rules, resource);
     case 'not':
       // "not" is an advanced-query operator for every property.
-      filterNeedsAdvancedQuery(node.inner);
+      filterNeedsAdvancedQuery(node.inner, rules, resource);
       return true;
     default: {
-      const propertyRule = USER_FILTER_RULES[node.property];
+      const propertyRule = rules[node.property];
       if (!propertyRule) {
-        throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.property}' of resource 'User'.`);
+        throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.property}' of resource '${resource}'.`);
       }
       const operator = node.kind === 'compare' ? node.operator : node.kind === 'in' ? 'in' : node.kind === 'function' ? node.name : 'any';
       if (propertyRule.basic.has(operator)) return false;
       if (propertyRule.advanced.has(operator)) return true;
-      throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.property}' of resource 'User'.`);
+      throw unsupportedQuery(`Unsupported or invalid query filter clause specified for property '${node.property}' of resource '${resource}'.`);
     }
   }
 }

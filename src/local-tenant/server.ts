@@ -17,6 +17,7 @@ import { registerIdentityRoutes } from './identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
 import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { KeyVaultStandIn } from './key-vault.js';
+import { subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
@@ -88,6 +89,11 @@ export interface LocalTenant {
   /** true/false switches throttling; an object changes limits (merged with the current ones). */
   setThrottling(settings: boolean | Partial<ThrottlingSettings>): ThrottlingSettings;
   throttling(): ThrottlingSettings;
+  /**
+   * Changes a subscription's seats or status (by skuId or skuPartNumber), as PATCH /_tenant/subscribedSkus/{key}
+   * does: `{prepaidUnits: {enabled: 260}}` "buys" seats. Returns the subscription as GET /subscribedSkus shows it.
+   */
+  setSubscribedSku(key: string, update: SkuUpdate): Record<string, unknown>;
   requestLog(sinceSequence?: number): RequestLogEntry[];
   clearRequestLog(): void;
   /** The directory as it is now (a copy). */
@@ -201,10 +207,10 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     try {
       const graphPath = fullPath.slice('/v1.0'.length) || '/';
       const body = isMimeSendMail(request.method, graphPath, header(request, 'content-type'))
-        ? new MimeContent(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
+        ? await MimeContent.of(Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '')
         : parseJsonBody(request);
       caller = await tokenService().verifyAccessToken(header(request, 'authorization'));
-      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId };
+      const graphRequest: GraphRequest = { method: request.method, path: graphPath, query: queryOf(request), headers: lowerCaseHeaders(request), body, userId: caller.userId, roles: caller.roles };
       if (graphPath === '/$batch') {
         if (request.method !== 'POST') throw new GraphError(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.');
         const batchCaller = caller;
@@ -266,7 +272,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
           // leave as is: the operation reports a bad payload
         }
       }
-      result = executeGraph({ ...part, body, userId: caller.userId }, caller, ids);
+      result = executeGraph({ ...part, body, userId: caller.userId, roles: caller.roles }, caller, ids);
     }
     log.add({
       time: new Date().toISOString(), method: part.method, path, query: part.query.toString(), status: result.response.status,
@@ -378,6 +384,12 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     faults: () => faults.get(),
     setThrottling: (settings) => throttler.configure(typeof settings === 'boolean' ? { enabled: settings } : settings),
     throttling: () => throttler.getSettings(),
+    setSubscribedSku: (key, update) => {
+      const sku = updateSubscribedSku(state, key, update);
+      if (!sku) throw new Error(`no subscription ${key} in this tenant`);
+      store.save(state);
+      return subscribedSkuView(sku, state);
+    },
     requestLog: (since) => log.list(since),
     clearRequestLog: () => log.clear(),
     directory: () => structuredClone(state),

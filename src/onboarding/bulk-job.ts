@@ -50,7 +50,7 @@ export interface BulkJob {
   readonly rows: readonly BulkRowRecord[];
   readonly lease?: { readonly owner: string; readonly until: string } | undefined;
   readonly progressMessageId?: string | undefined;
-  /** The closing steps, each done once: results sheet posted, reveal cards sent (recipient ids). */
+  /** The closing steps, each done once: results sheet posted, reveal cards sent ("{recipient id}#{part}"; a bare id: all parts). */
   readonly resultsPosted?: boolean | undefined;
   readonly revealsSent?: readonly string[] | undefined;
 }

@@ -74,10 +74,13 @@ export interface BulkProgress {
   readonly finished: boolean;
 }
 
-/** What a bulk reveal card says: the bulk, the display names, until when. */
+/** What a bulk reveal card says: the bulk, the display names (of its part), until when. */
 export interface BulkRevealNotice {
   readonly jobId: string;
   readonly displayNames: readonly string[];
+  /** Which part of the recipient's accounts this card names (1-based), of how many. */
+  readonly part: number;
+  readonly parts: number;
   /** ISO 8601: after this the secrets are deleted. */
   readonly expiresAt: string;
 }
@@ -86,7 +89,7 @@ export interface BulkRevealNotice {
 export interface BulkReporting {
   /** Posts the progress card in the admin's chat (no `messageId`) or updates it in place; returns its id. */
   showProgress(admin: Requester, progress: BulkProgress, messageId: string | undefined): Promise<{ readonly messageId?: string | undefined }>;
-  /** Sends `recipient` one reveal card naming the accounts whose credentials are theirs (no user name, no secret; Reveal shows them). */
+  /** Sends `recipient` the reveal card of one part of the accounts whose credentials are theirs (no user name, no secret; Reveal shows them). */
   sendRevealCard(recipient: Requester, notice: BulkRevealNotice): Promise<DeliveryOutcome>;
   /** Posts the results sheet (one line per row, no secret) in the IT ticket channel. */
   postResults(progress: BulkProgress, lines: readonly BulkResultLine[]): Promise<TicketOutcome>;

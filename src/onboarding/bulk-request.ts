@@ -117,7 +117,8 @@ export interface BulkDesk {
   /** Approve (the run starts; `work` settles when it ends) or cancel. */
   decide(admin: Requester, jobId: string, decision: 'approve' | 'cancel'): Promise<BulkDecision & { readonly work?: Promise<BulkRunOutcome> }>;
   /** The recipient's Reveal click: the passwords of their rows, for the invoke response only. */
-  revealCredentials(person: Requester | undefined, jobId: unknown): Promise<BulkRevealAnswer>;
+  /** The recipient's Reveal click on one part of their reveal cards (1 when the card names none). */
+  revealCredentials(person: Requester | undefined, jobId: unknown, part?: unknown): Promise<BulkRevealAnswer>;
   /** Runs every approved, unfinished bulk to its end (after a restart). */
   resumeUnfinished(): Promise<number>;
 }
@@ -129,7 +130,7 @@ export function createBulkDesk(deps: BulkDeskDependencies): BulkDesk {
       const result = await decideBulk(deps, admin, jobId, decision);
       return result.kind === 'approved' ? { ...result, work: runBulk(deps, jobId) } : result;
     },
-    revealCredentials: (person, jobId) => revealBulkCredentials(deps, person, jobId),
+    revealCredentials: (person, jobId, part) => revealBulkCredentials(deps, person, jobId, part),
     resumeUnfinished: () => resumeBulks(deps),
   };
 }

@@ -1,12 +1,15 @@
 /**
- * Revealing a bulk's credentials: each recipient gets one reveal card listing the display
- * names of the accounts whose credentials are theirs; their Reveal click — and only theirs —
- * is answered with every one of those passwords, in the invoke response only. The first
- * reveal starts the same grace period as a single reveal; then, or at the end of the reveal
- * window, each secret is deleted from storage. Never a user name beside a secret.
+ * Revealing a bulk's credentials: each recipient gets a reveal card listing the display
+ * names of the accounts whose credentials are theirs — one card per part when there are more
+ * than one answer can carry (a Teams message holds about 80 KB: message-size.ts) — and their
+ * Reveal click on a part, and only theirs, is answered with that part's passwords, in the
+ * invoke response only. The first reveal of an account starts the same grace period as a
+ * single reveal; then, or at the end of the reveal window, each secret is deleted from
+ * storage. Never a user name beside a secret.
  */
-import { bulkEvent, credentialIdForRow, type BulkDependencies } from './bulk-job.js';
+import { bulkEvent, credentialIdForRow, type BulkDependencies, type BulkRowRecord } from './bulk-job.js';
 import { sealedPasswordOf } from './credentials.js';
+import { MESSAGE_BUDGET_UTF16, jsonSizeOf, partsWithin } from './message-size.js';
 import type { Requester } from './ports.js';
 import type { Secret } from './secret.js';
 import { say, sayBulk } from './sentences.js';
@@ -15,17 +18,47 @@ export type BulkRevealAnswer =
   | { readonly kind: 'refused'; readonly sentence: string }
   | { readonly kind: 'shown'; readonly accounts: ReadonlyArray<{ readonly displayName: string; readonly password: Secret }>;
       /** Accounts whose secret is gone (revealed long ago, or expired). */
-      readonly gone: number; readonly visibleUntil?: string | undefined };
+      readonly gone: number; readonly visibleUntil?: string | undefined;
+      /** Which part of the recipient's accounts this is (1-based), of how many. */
+      readonly part: number; readonly parts: number };
 
-export async function revealBulkCredentials(deps: BulkDependencies, person: Requester | undefined, jobId: unknown): Promise<BulkRevealAnswer> {
+/**
+ * What a revealed account takes on a card besides its name and password: the columns and text
+ * blocks around them (about 230 UTF-16 code units in adaptiveCards/bulk-revealed.json; a card
+ * test holds the template to this), and what one part's card needs around its accounts.
+ */
+const REVEALED_ACCOUNT_MARKUP_UTF16 = 250;
+const REVEALED_CARD_FRAME_UTF16 = 4_000;
+
+/**
+ * A recipient's created rows (in the job's order) in the parts their reveal cards show, each
+ * part's revealed passwords fitting one message. The same parts for the card and the click.
+ */
+export function revealParts(rows: readonly BulkRowRecord[], passwordLength: number): BulkRowRecord[][] {
+  return partsWithin(rows, (row) => jsonSizeOf(row.request.displayName) + passwordLength + REVEALED_ACCOUNT_MARKUP_UTF16,
+    MESSAGE_BUDGET_UTF16 - REVEALED_CARD_FRAME_UTF16);
+}
+
+/** The part a click names: a whole number from 1 (a card may carry it as text), or 1 for a card from before parts. */
+function partNumberOf(part: unknown): number | undefined {
+  if (part === undefined) return 1;
+  const value = typeof part === 'string' && /^\d{1,5}$/.test(part) ? Number(part) : part;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 10_000 ? value : undefined;
+}
+
+export async function revealBulkCredentials(deps: BulkDependencies, person: Requester | undefined, jobId: unknown, part?: unknown): Promise<BulkRevealAnswer> {
   const stored = typeof jobId === 'string' && /^bulk-[A-Za-z0-9-]{1,80}$/.test(jobId) ? await deps.bulkJobs.get(jobId) : null;
-  if (!stored) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
+  const partNumber = partNumberOf(part);
+  if (!stored || partNumber === undefined) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
   const { job } = stored;
-  const rows = job.rows.filter((r) => r.state === 'created' && person !== undefined && r.recipient.id === person.id);
-  if (!person || rows.length === 0) {
+  const theirs = job.rows.filter((r) => r.state === 'created' && person !== undefined && r.recipient.id === person.id);
+  if (!person || theirs.length === 0) {
     await deps.audit.append(bulkEvent(deps, job, 'access.refused', { reason: 'NOT_THE_RECIPIENT', action: 'bulk.reveal', personId: person?.id ?? null }));
     return { kind: 'refused', sentence: sayBulk.REVEAL_NOT_YOURS() };
   }
+  const parts = revealParts(theirs, deps.policy.password.length);
+  const rows = parts[partNumber - 1];
+  if (!rows) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
   const now = deps.clock.now();
   const accounts: Array<{ displayName: string; password: Secret }> = [];
   let gone = 0;
@@ -47,6 +80,6 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
     visibleUntil = visibleUntil && visibleUntil < credentials.purgeAt ? visibleUntil : credentials.purgeAt;
     accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(sealedPasswordOf(credentials), { requestId: credentialId }) });
   }
-  await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone }));
-  return { kind: 'shown', accounts, gone, visibleUntil };
+  await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone, part: partNumber, parts: parts.length }));
+  return { kind: 'shown', accounts, gone, visibleUntil, part: partNumber, parts: parts.length };
 }

@@ -5,7 +5,7 @@
  * returned at once, each with its row number, so an admin fixes the sheet in one go.
  */
 import type { VerifiedDomain } from './ports.js';
-import { validateOnboardingForm, type FormField, type OnboardingForm, type OnboardingRequest } from './request.js';
+import { personalEmailProblem, validateOnboardingForm, type FormField, type OnboardingForm, type OnboardingRequest } from './request.js';
 import { sayBulk } from './sentences.js';
 import type { AliasPattern } from './user-name.js';
 
@@ -61,7 +61,6 @@ export interface BulkValidationContext {
 }
 
 const PERSON = /^[^\s@/\\?%]{1,64}@[a-z0-9.-]{1,48}$/;
-const EMAIL = /^[^\s@<>"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 /** Validates every row of the sheet; any problem anywhere means nothing may be created. */
 export function validateBulkSheet(sheet: BulkSheet, context: BulkValidationContext): BulkValidation {
@@ -129,7 +128,9 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
     messages.push(blockSignIn === 'yes' ? sayBulk.BLOCKED_SIGN_IN() : sayBulk.BLOCK_SIGN_IN_YES_NO(cells.blockSignIn ?? ''));
   }
   const personalEmail = cells.personalEmail?.trim() || undefined;
-  if (personalEmail !== undefined && !EMAIL.test(personalEmail)) messages.push(sayBulk.PERSONAL_EMAIL_INVALID());
+  // The form's rule and sentence: one plain address (a welcome mail's recipient), outside the organisation.
+  const personalEmailWrong = personalEmail === undefined ? undefined : personalEmailProblem(personalEmail, context.domains.filter((d) => d.isVerified).map((d) => d.name));
+  if (personalEmailWrong) messages.push(personalEmailWrong);
   const recipient = cells.recipient?.trim().toLowerCase() || undefined;
   if (recipient !== undefined && !PERSON.test(recipient)) messages.push(sayBulk.RECIPIENT_INVALID());
 

@@ -47,5 +47,6 @@ export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
 export * from './bulk-reveal.js';
+export * from './message-size.js';
 export * from './guests/ports.js';
 export type { GuestState } from './guests/guest-record.js';

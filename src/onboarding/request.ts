@@ -164,11 +164,14 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
 
   const givenName = text('givenName', true);
   const surname = text('surname', true);
-  for (const [field, value] of [['givenName', givenName], ['surname', surname]] as const) {
+  const typedDisplayName = text('displayName', false);
+  // One rule for every name of the person: the display name goes into mail headers (the welcome
+  // mail's To) and cards as the names do, and none of them needs what an address is made of.
+  for (const [field, value] of [['givenName', givenName], ['surname', surname], ['displayName', typedDisplayName]] as const) {
     if (value !== undefined && !/\p{L}/u.test(value)) problem(field, `${LABELS[field]} must contain at least one letter.`);
     if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, `${LABELS[field]} may not contain < > @ " \\ ; or :.`);
   }
-  const displayName = text('displayName', false) ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
+  const displayName = typedDisplayName ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
   if (displayName !== undefined && Array.from(displayName).length > FIELD_LIMITS.displayName) {
     problem('displayName', `${LABELS.displayName} is longer than ${FIELD_LIMITS.displayName} characters.`);
   }

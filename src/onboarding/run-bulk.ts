@@ -14,6 +14,7 @@ import { sealedPasswordOf, sealNewPassword } from './credentials.js';
 import { DirectoryError } from './errors.js';
 import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome, StoredBulkJob } from './bulk-ports.js';
 import type { CreateUserOutcome } from './ports.js';
+import { revealParts } from './bulk-reveal.js';
 import { sayBulk } from './sentences.js';
 
 export type BulkRunOutcome = { readonly kind: 'done' | 'busy' | 'not-approved' | 'lost' | 'unknown' };
@@ -128,7 +129,11 @@ class BulkRun {
     await this.showProgress(true);
   }
 
-  /** One reveal card per recipient (once each); the sealed passwords of rows that made no account are deleted. */
+  /**
+   * Reveal cards for each recipient, a card per part (revealParts), each sent once; the sealed
+   * passwords of rows that made no account are deleted. `revealsSent` holds "{recipient}#{part}"
+   * per card delivered (a bare recipient id, from before parts, means all of theirs).
+   */
   private async handOverCredentials(): Promise<void> {
     for (const row of this.job.rows.filter((r) => r.state === 'failed')) {
       await this.deps.credentials.delete(credentialIdForRow(this.job.jobId, row.rowNumber));
@@ -139,13 +144,19 @@ class BulkRun {
     }
     const expiresAt = new Date(this.deps.clock.now().getTime() + this.deps.policy.credentials.revealWindowMs).toISOString();
     for (const [recipientId, rows] of byRecipient) {
-      if (this.job.revealsSent?.includes(recipientId)) continue;
       const recipient = rows[0]!.recipient;
-      const sent = await this.deps.bulkReporting.sendRevealCard(recipient, { jobId: this.job.jobId, displayNames: rows.map((r) => r.request.displayName), expiresAt });
-      await this.deps.audit.append(bulkEvent(this.deps, this.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
-        recipientId, accounts: rows.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
-      }));
-      if (sent.kind === 'delivered') await this.update((job) => ({ ...job, revealsSent: [...(job.revealsSent ?? []), recipientId] }));
+      const parts = revealParts(rows, this.deps.policy.password.length);
+      for (const [index, partRows] of parts.entries()) {
+        const sentMark = `${recipientId}#${index + 1}`;
+        if (this.job.revealsSent?.some((mark) => mark === recipientId || mark === sentMark)) continue;
+        const sent = await this.deps.bulkReporting.sendRevealCard(recipient, {
+          jobId: this.job.jobId, displayNames: partRows.map((r) => r.request.displayName), expiresAt, part: index + 1, parts: parts.length,
+        });
+        await this.deps.audit.append(bulkEvent(this.deps, this.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
+          recipientId, accounts: partRows.length, part: index + 1, parts: parts.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,
+        }));
+        if (sent.kind === 'delivered') await this.update((job) => ({ ...job, revealsSent: [...(job.revealsSent ?? []), sentMark] }));
+      }
     }
   }
 

@@ -435,8 +435,18 @@ export const say = {
   AUDIT_DATES_SWAPPED: () => 'The "from" date is after the "to" date; swap them and try again.',
   AUDIT_PERSON_UNKNOWN: (upn: string) => `${upn} was not found in the directory.`,
   AUDIT_NOTHING_FOUND: () => 'No audit events match. Check the user name, or widen the dates.',
-  AUDIT_CSV: (count: number, cut: boolean, csv: string) =>
-    `${count} audit events as CSV${cut ? ' (cut to fit one message; narrow the dates for the rest)' : ''}:\n\n\`\`\`\n${csv}\n\`\`\``,
+  /** The export in chat messages (where Teams takes no file): one message per part, each within Teams' size limit. */
+  AUDIT_CSV: (count: number, limited: boolean, part: number, parts: number, csv: string) =>
+    `${part === 1
+      ? `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}${parts > 1 ? `, part 1 of ${parts}` : ''}`
+      : `Audit CSV, part ${part} of ${parts}`}:\n\n\`\`\`\n${csv}\n\`\`\``,
+  /** The file consent card's description: what the bot asks to save in the admin's OneDrive. */
+  AUDIT_FILE_OFFER: (count: number, limited: boolean) =>
+    `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}, no passwords. Allow it and I save the file in your OneDrive.`,
+  AUDIT_FILE_SAVED: (count: number, name: string) => `${count} audit events saved as ${name} in your OneDrive.`,
+  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved. Type the command again to get a new one.',
+  AUDIT_FILE_DECLINED: () => 'The export was not saved. Type the command again when you want it.',
+  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more; nothing was saved. Ask again for what you need.',
 } as const;
 
 export type SentenceCode = keyof typeof say;
@@ -497,7 +507,6 @@ export const sayBulk = {
   USER_NAME_NEEDS_DOMAIN: (upn: string) => `The user name ${upn} needs the form name@domain.`,
   BLOCKED_SIGN_IN: () => 'Block sign in is "Yes": this bot only creates accounts that can sign in. Put "No" or leave it empty.',
   BLOCK_SIGN_IN_YES_NO: (value: string) => `Block sign in must be Yes or No, not "${value.slice(0, 20)}".`,
-  PERSONAL_EMAIL_INVALID: () => 'The personal email is not an email address.',
   RECIPIENT_INVALID: () => "The recipient must be a user name, like adele.vance@contoso.com.",
   RECIPIENT_NOT_IN_DIRECTORY: (upn: string) => `The recipient ${upn} was not found in the directory.`,
   MANAGER_NOT_IN_DIRECTORY: (upn: string) => `The manager ${upn} was not found in the directory.`,
@@ -516,7 +525,8 @@ export const sayBulk = {
   ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
   ROW_UNKNOWN: () => 'The directory did not say whether this account was created; IT should check it.',
   REVEAL_NOT_YOURS: () => 'Only the people named as recipients in this bulk can reveal its credentials; your click was recorded and nothing was shown.',
-  REVEAL_CARD_TITLE: (count: number) => `Credentials for ${count} new account${count === 1 ? '' : 's'}`,
+  REVEAL_CARD_TITLE: (count: number, part = 1, parts = 1) =>
+    `Credentials for ${count} new account${count === 1 ? '' : 's'}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
   REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',

@@ -13,6 +13,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { BulkField, BulkProblem, BulkResultLine, BulkSheet, BulkSheetRow } from '../onboarding/bulk-rows.js';
 import { sayBulk } from '../onboarding/sentences.js';
+import { readPastedHtml, type PastedSheet } from './pasted-sheet.js';
 
 /** Longest sheet read at all (a 1,000-row sheet is ~300 KB); longer text is refused before parsing. */
 export const BULK_SHEET_MAX_CHARS = 2_000_000;
@@ -52,6 +53,33 @@ export function readBulkSheet(text: string): BulkSheet {
     const detail = error instanceof Error ? error.message.replace(/:.*$/s, '').slice(0, 120) : 'unknown error';
     return refused({ rowNumber: typeof line === 'number' ? line : null, message: sayBulk.NOT_CSV(detail) });
   }
+  return readRecords(records);
+}
+
+/**
+ * The sheet of a message as Teams sent it: from its HTML (the text/html attachment) when that
+ * holds a table or lines — Teams may have turned the text's line breaks into spaces — and from
+ * its text otherwise.
+ */
+export function pastedSheetOf(text: string, html: string | undefined): PastedSheet {
+  return (html !== undefined ? readPastedHtml(html) : undefined) ?? { kind: 'lines', text };
+}
+
+/** Whether a pasted message is a sheet: the template's version line, or a header naming the display name column, on a line (or row) of its own. */
+export function looksLikeBulkSheet(sheet: PastedSheet): boolean {
+  const marks = (line: string) => /^\s*version:v\d/i.test(line) || /\[displayName\]/i.test(line);
+  if (sheet.kind === 'table') return sheet.rows.slice(0, 5).some((row) => marks(row.join(',')));
+  return sheet.text.includes('\n') && sheet.text.split('\n').some(marks);
+}
+
+/** Reads a pasted sheet: a table cell by cell (a comma in a cell stays in it), lines as CSV text. */
+export function readPastedSheet(sheet: PastedSheet): BulkSheet {
+  if (sheet.kind === 'lines') return readBulkSheet(sheet.text);
+  return readRecords(sheet.rows.map((row) => row.map((cell) => cell.trim())));
+}
+
+/** The sheet's records (rows of cells) read into rows, problems and notes. */
+function readRecords(records: readonly (readonly string[])[]): BulkSheet {
   // Row numbers are the spreadsheet's: the version line is row 1 when present.
   const numbered = records.map((cells, index) => ({ rowNumber: index + 1, cells })).filter(({ cells }) => cells.some((c) => c !== ''));
   let start = 0;
@@ -107,9 +135,12 @@ function refused(problem: BulkProblem): BulkSheet {
   return { rows: [], problems: [problem], notes: [] };
 }
 
-/** The results sheet as CSV; cells a spreadsheet would run as a formula are quoted with a leading apostrophe. */
+/**
+ * The results sheet as CSV; cells a spreadsheet would run as a formula (= + - @ TAB CR, and NUL as
+ * OWASP ASVS 5.0 V1.2.10 adds) are quoted with a leading apostrophe, as the audit export does.
+ */
 export function writeBulkResults(lines: readonly BulkResultLine[]): string {
-  const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value ?? '');
+  const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value ?? '');
   return stringify([
     ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem'],
     ...lines.map((l) => [String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem)]),

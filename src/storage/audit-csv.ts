@@ -1,13 +1,14 @@
 /**
  * CSV export of audit events for admins: RFC 4180 (CRLF records, fields quoted when they
  * hold a comma, quote, CR or LF, quotes doubled) with spreadsheet formula injection
- * neutralised — a cell starting with = + - @ TAB or CR gets a leading apostrophe, so Excel
- * and Sheets show it as text instead of evaluating it (OWASP "CSV injection").
+ * neutralised — a cell starting with = + - @ TAB, CR or NUL gets a leading apostrophe, so Excel
+ * and Sheets show it as text instead of evaluating it (OWASP "CSV injection"; NUL as OWASP ASVS 5.0
+ * V1.2.10 adds, https://github.com/OWASP/ASVS/blob/master/5.0/en/0x10-V1-Encoding-and-Sanitization.md).
  */
 import type { AuditEvent } from '../onboarding/index.js';
 
 const FIXED_COLUMNS = ['at', 'type', 'requestId', 'correlationId', 'actor', 'eventId'] as const;
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^[=+\-@\t\r\0]/;
 
 /** The cell as a spreadsheet must see it: text, never a formula. */
 export function neutraliseFormula(cell: string): string {

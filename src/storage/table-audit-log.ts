@@ -84,7 +84,9 @@ const MAX_TIME_MS = 8_640_000_000_000_000; // the largest time a JS Date can hol
 const DAY_MS = 86_400_000;
 const DAY_BASE = 100_000_000;
 const DEFAULT_LIMIT = 100;
-const MAX_LIMIT = 1000;
+// An export file takes up to 10,000 events; the service returns at most 1,000 entities a page.
+const MAX_LIMIT = 10_000;
+const MAX_PAGE = 1_000;
 /** A Table string property holds 64 KiB of UTF-16; stay well inside it. */
 const MAX_DETAILS_CHARS = 30_000;
 const SAFE_EVENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -177,7 +179,7 @@ export function createTableAuditLog(options: TableAuditLogOptions): TableAuditLo
     const events: RecordedAuditEvent[] = [];
     const pages = table
       .listEntities<AuditEntity>({ queryOptions: filters.length > 0 ? { filter: filters.join(' and ') } : {} })
-      .byPage({ maxPageSize: Math.min(limit, MAX_LIMIT) });
+      .byPage({ maxPageSize: Math.min(limit, MAX_PAGE) });
     for await (const page of pages) {
       for (const entity of page) {
         events.push(fromEntity(options.tableName, entity));

@@ -3,6 +3,7 @@ import { parseAuditCommand } from '../../src/bot/audit-routes.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { exportAuditCsv } from '../support/audit-export.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { clickReveal, revealCards } from '../support/credentials.js';
 
@@ -73,11 +74,9 @@ describe('the audit trail in Teams', () => {
     expect(JSON.stringify(reply!.activity)).not.toContain(value!);
   });
 
-  it('when an admin asks for a requester as CSV, then the CSV has a header and one row per event', async () => {
-    const [reply] = await say(PEOPLE.alex, 'audit requester alex.wilber@contoso.com csv');
-    const text = String(reply!.activity.text);
-    expect(text).toMatch(/^\d+ audit events as CSV/);
-    const csv = text.split('```')[1]!.trim().split('\r\n');
+  it('when an admin asks for a requester as CSV and allows the file, then the CSV in her OneDrive has a header and one row per event', async () => {
+    const csv = (await exportAuditCsv(bot, PEOPLE.alex, 'audit requester alex.wilber@contoso.com csv')).trim().split('\r\n');
+    expect(bot.connector.files.uploaded.at(-1)?.name).toBe('audit-requester-alex.wilber@contoso.com.csv');
     expect(csv[0]).toMatch(/^at,type,requestId,correlationId,actor,eventId/);
     expect(csv.some((line) => line.includes('account.created') && line.includes(upn))).toBe(true);
   });

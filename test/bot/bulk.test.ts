@@ -48,6 +48,16 @@ describe('bulk onboarding in Teams', () => {
     expect(sheetAccounts()).toHaveLength(0);
   });
 
+  it('when an admin pastes an Excel range and Teams sends the text without its line breaks, then the sheet is read from the text/html table (botframework-sdk#3238)', async () => {
+    const rows = [['version:v1.0'], HEADER.split(','), ...Array.from({ length: 3 }, (_, i) => row(200 + i).split(','))];
+    const html = `<div><div itemprop="copy-paste-block"><table><tbody>${rows.map((cells) => `<tr>${cells.map((c) => `<td><p>${c}</p></td>`).join('')}</tr>`).join('')}</tbody></table></div></div>`;
+    const message = personalMessage(bot.connector.serviceUrl, PEOPLE.alex, rows.map((cells) => cells.join(' ')).join(' '), {
+      textFormat: 'plain', attachments: [{ contentType: 'text/html', content: html }],
+    });
+    await bot.send(message);
+    expect(textOf(cardOf(bot.connector.repliesTo(message.id)[0]))).toContain('3 accounts to create');
+  });
+
   it('when someone who is not an admin sends a sheet, then it is refused in one sentence', async () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, sheet([row(100)]));
     await bot.send(message);

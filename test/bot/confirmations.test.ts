@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { exportAuditCsv } from '../support/audit-export.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
@@ -44,11 +45,7 @@ describe('confirmations on the review card', () => {
   const accountsNamed = (given: string) => tenant.directory().users.filter((u) => u.givenName === given);
   const ticketTexts = () => bot.connector.received.filter((r) => r.conversationId === TICKET_CHANNEL)
     .flatMap((r) => cardsIn(r.activity)).map((c) => textOf(c));
-  async function auditCsv(): Promise<string> {
-    const message = personalMessage(bot.connector.serviceUrl, PEOPLE.alex, 'audit requester megan.bowen@contoso.com csv');
-    await bot.send(message);
-    return String(bot.connector.repliesTo(message.id)[0]?.activity.text);
-  }
+  const auditCsv = (): Promise<string> => exportAuditCsv(bot, PEOPLE.alex, 'audit requester megan.bowen@contoso.com csv');
 
   it('when the start date is in the past, then the review asks to confirm it, Create without the tick creates nothing, and with it the account is created and the confirmation recorded', async () => {
     const { draftId, messageId } = await openForm(PEOPLE.megan);

@@ -47,8 +47,8 @@ const cards: Record<string, Record<string, unknown>> = {
   'bulk-review': bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [] }),
   'bulk-problems': bulkReviewCard({ kind: 'problems', rowCount: 50, badRows: 2, problems: [{ rowNumber: 3, message: 'The usage location is required.' }, { rowNumber: 9, message: 'The personal email must be one address, like adele@example.com.' }], notes: [] }),
   'bulk-progress': bulkProgressCard(progress),
-  'bulk-reveal': bulkRevealCard({ jobId: 'bulk-1', displayNames: ['Nora Lindqvist', 'Liv Sandberg', 'Tove Lindgren'], expiresAt: '2026-12-02T10:00:00.000Z' }),
-  'bulk-revealed': bulkRevealedCard({ kind: 'shown', accounts: [{ displayName: 'Nora Lindqvist', password: new Secret('7+k&Q2YKqh26pYNu') }, { displayName: 'Liv Sandberg', password: new Secret('Z!NcR$qFm4WvXe2b') }], gone: 1, visibleUntil: '2026-12-01T10:52:00.000Z' }),
+  'bulk-reveal': bulkRevealCard({ jobId: 'bulk-1', displayNames: ['Nora Lindqvist', 'Liv Sandberg', 'Tove Lindgren'], expiresAt: '2026-12-02T10:00:00.000Z', part: 2, parts: 3 }),
+  'bulk-revealed': bulkRevealedCard({ kind: 'shown', accounts: [{ displayName: 'Nora Lindqvist', password: new Secret('7+k&Q2YKqh26pYNu') }, { displayName: 'Liv Sandberg', password: new Secret('Z!NcR$qFm4WvXe2b') }], gone: 1, visibleUntil: '2026-12-01T10:52:00.000Z', part: 2, parts: 3 }),
 };
 
 async function render(page: Page, card: Record<string, unknown>, width: number): Promise<void> {

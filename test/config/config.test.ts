@@ -58,7 +58,8 @@ describe('configuration', () => {
   });
 
   it('when WELCOME_MAIL_FROM is not one user name, then the error says what it expects', () => {
-    for (const value of ['onboarding', 'a@b.com, c@d.com', 'x@contoso.com/sendMail?']) {
+    // The From header of every welcome mail: a local part a header could read as a list, a group or a name is refused too (issue 26).
+    for (const value of ['onboarding', 'a@b.com, c@d.com', 'x@contoso.com/sendMail?', 'a,b@contoso.com', 'x<y@contoso.com', 'team:x@contoso.com', 'a;b@contoso.com', '(x)y@contoso.com', 'a..b@contoso.com', '.a@contoso.com', 'a.@contoso.com']) {
       expect(problemsOf({ ...valid, WELCOME_MAIL_FROM: value }).message).toContain("WELCOME_MAIL_FROM: expected the service mailbox's user name, like onboarding@contoso.com");
     }
     expect(problemsOf({ ...valid, WELCOME_MAIL_COPY_MANAGER: 'maybe' }).message).toContain('WELCOME_MAIL_COPY_MANAGER: expected true or false');

@@ -3,6 +3,7 @@
  * and its RetryHandler run; only the network is replaced. (Integration against the local
  * tenant over HTTPS lives in local-tenant.test.ts.)
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { GraphError } from '@microsoft/microsoft-graph-client';
@@ -119,11 +120,46 @@ describe('Graph adapter — reads', () => {
     ['$svc@contoso.com', "/users('$svc@contoso.com')"],
     ["$o'svc@contoso.com", "/users('$o''svc@contoso.com')"],
     ['x^y~z@contoso.com', '/users/x%5Ey~z@contoso.com'],
+    // What must not change the path, start a query or a fragment, or be read as an escape (issue 26).
+    ['a/b@contoso.com', '/users/a%2Fb@contoso.com'],
+    ['a?b=c@contoso.com', '/users/a%3Fb%3Dc@contoso.com'],
+    ['a%2Fb@contoso.com', '/users/a%252Fb@contoso.com'],
+    ['../me@contoso.com', '/users/..%2Fme@contoso.com'],
   ])('when the UPN is %s, then the path is %s', async (upn, path) => {
     expect(userPath(upn)).toBe(path);
     answers = [() => ok({ id: 'u', userPrincipalName: upn })];
     await directory().findUserByUpn(upn);
     expect(new URL(seen[0]?.url ?? '').pathname).toBe(`/v1.0${path.replace(/'/g, '%27')}`.replace(/%27/g, "'"));
+  });
+
+  it('when a user name holds any characters at all, then the request goes to /v1.0/users/{that one key}, with no query or fragment of its own (https://learn.microsoft.com/en-us/graph/api/user-get)', async () => {
+    const upn = fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), fc.constantFrom('contoso.com', 'x/y?z#w%25'))
+      .map(([local, domain]) => `${local}@${domain}`).filter((u) => !u.startsWith('$') && !/[\uD800-\uDFFF]/u.test(u));
+    await fc.assert(fc.asyncProperty(upn, async (key) => {
+      seen = [];
+      answers = [() => ok({ id: 'u', userPrincipalName: key })];
+      await directory().findUserByUpn(key);
+      const url = new URL(seen[0]!.url);
+      const segments = url.pathname.split('/');
+      expect(segments.slice(0, 3)).toEqual(['', 'v1.0', 'users']);
+      expect(segments).toHaveLength(4);
+      expect(decodeURIComponent(segments[3]!)).toBe(key);
+      expect(url.hash).toBe('');
+      expect([...url.searchParams.keys()]).toEqual(['$select']);
+    }), { numRuns: 200 });
+  });
+
+  it('when a manager is looked up by any display name, then the $filter reads back as one displayName literal holding exactly that name (quotes doubled, value percent-encoded: https://learn.microsoft.com/en-us/graph/query-parameters#encoding-query-parameters)', async () => {
+    await fc.assert(fc.asyncProperty(fc.string({ unit: fc.constantFrom("'", '"', '&', '#', '%', '+', '=', '?', ' ', ')', '(', 'a', 'é', ',', '/', '\\'), maxLength: 20 }), async (name) => {
+      seen = [];
+      answers = [() => ok({ value: [] })];
+      await directory().findUsersByDisplayName(name, 4);
+      const url = new URL(seen[0]!.url);
+      expect(url.hash).toBe('');
+      expect([...url.searchParams.keys()].sort()).toEqual(['$filter', '$select', '$top']);
+      const filter = /^displayName eq '((?:[^']|'')*)'$/.exec(url.searchParams.get('$filter') ?? '');
+      expect(filter?.[1]?.replace(/''/g, "'")).toBe(name);
+    }), { numRuns: 200 });
   });
 
   it("when checking a new account's names with an apostrophe, then one $filter asks for all three, its literals doubled, and each holder is told by its property", async () => {

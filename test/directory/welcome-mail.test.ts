@@ -135,6 +135,31 @@ describe('welcome email — what it says', () => {
   });
 });
 
+describe('welcome email — a display name never adds, drops or changes a recipient (issue 26; RFC 5322 §3.4; https://learn.microsoft.com/en-us/graph/api/user-sendmail)', () => {
+  // Straight through the Graph mailer, as a name the request's checks would refuse today could still reach it from an older record.
+  const welcome = (displayName: string, copyTo?: string) => createGraphMailer(mailerOptions()).sendWelcome({
+    requestId: 'r-names', to: personal, ...(copyTo ? { copyTo } : {}), givenName: 'Liv', displayName, userPrincipalName: 'liv.sandberg@contoso.com',
+    startDate: '2031-04-07', secretHolder: 'Dana Lee', contents: 'password', contact: 'Dana Lee', ticketReference: 'HR-1234',
+  });
+
+  it('when the display name is "Liv Sandberg <evil@attacker.example>, x", then Exchange gets one mail to the personal address only, the name as written', async () => {
+    expect(await welcome('Liv Sandberg <evil@attacker.example>, x')).toEqual({ kind: 'sent' });
+    const mails = outbox();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.toRecipients).toEqual([{ address: personal, name: 'Liv Sandberg <evil@attacker.example>, x' }]);
+    expect([...mails[0]!.ccRecipients, ...mails[0]!.bccRecipients]).toEqual([]);
+  });
+
+  it('when the display name is "Sandberg, Liv" and the manager is copied, then the mail goes to the personal address and the manager, nobody else', async () => {
+    expect(await welcome('Sandberg, Liv', 'adele.vance@contoso.com')).toEqual({ kind: 'sent' });
+    const mails = outbox();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.toRecipients).toEqual([{ address: personal, name: 'Sandberg, Liv' }]);
+    expect(mails[0]!.ccRecipients.map((r) => r.address)).toEqual(['adele.vance@contoso.com']);
+    expect(mails[0]!.bccRecipients).toEqual([]);
+  });
+});
+
 describe('welcome email — exactly once', () => {
   it('when two runs process the same request at once (a double click), then one mail is sent', async () => {
     const h = harness();

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateFilter, filterNeedsAdvancedQuery, parseFilter } from '../../src/local-tenant/odata-filter.js';
 import { checkPassword, checkUserPrincipalName } from '../../src/local-tenant/user-rules.js';
-import type { Domain } from '../../src/local-tenant/directory.js';
+import { newDirectoryUser, type DirectoryUser, type Domain } from '../../src/local-tenant/directory.js';
+import { matchesMembershipRule, MembershipRuleError, parseMembershipRule } from '../../src/local-tenant/membership-rule.js';
 
 const subject = (values: Record<string, string | boolean | string[] | null>) => (property: string) => values[property];
 
@@ -88,4 +89,27 @@ describe('user rules', () => {
     if (accepted) expect(check).not.toThrow();
     else expect(check).toThrow();
   });
+});
+
+// https://learn.microsoft.com/en-us/entra/identity/users/groups-dynamic-membership
+describe('dynamic membership rules', () => {
+  const user = (fields: Partial<DirectoryUser>) => newDirectoryUser({ id: '00000000-0000-4000-8000-000000000001', userPrincipalName: 'a@contoso.com', displayName: 'A', mailNickname: 'a', ...fields }, new Date());
+  it.each([
+    ['(user.department -eq "Sales")', { department: 'sales' }, true],
+    ['(user.department -eq "Sales")', { department: 'Retail' }, false],
+    ['user.department -ne "Sales"', { department: null }, true],
+    ['(user.jobTitle -startsWith "Sales") -and (user.country -eq "US")', { jobTitle: 'Sales Rep', country: 'US' }, true],
+    ['(user.jobTitle -contains "rep") -or (user.city -eq "Tulsa")', { jobTitle: 'Manager', city: 'Tulsa' }, true],
+    ['-not (user.department -in ["Sales","Marketing"])', { department: 'Marketing' }, false],
+    ['user.extensionAttribute1 -eq "contractor"', { onPremisesExtensionAttributes: { extensionAttribute1: 'Contractor' } }, true],
+    ['user.accountEnabled -eq true', { accountEnabled: false }, false],
+    ['user.department -match "^Sa"', { department: 'Sales' }, true],
+  ])('when %s is evaluated against a user, then membership is as Entra would decide', (rule, fields, expected) => {
+    expect(matchesMembershipRule(parseMembershipRule(rule), user(fields))).toBe(expected);
+  });
+
+  it.each(['(user.department -like "x")', 'department -eq "x"', '(user.department -eq "x"', 'user.shoeSize -eq "9"', 'user.department -eq Sales'])(
+    'when the rule %s is read, then it is refused with a reason',
+    (rule) => expect(() => parseMembershipRule(rule)).toThrow(MembershipRuleError),
+  );
 });

@@ -25,7 +25,7 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, LicenseAssignment.Read.All, LicenseAssignment.ReadWrite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
@@ -113,6 +113,54 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
     local,
     close: () => local.close(),
   };
+}
+
+/** Groups of each kind the group tests read and change (group resource; groups-overview). */
+export interface GroupFixtures {
+  /** A security group (groupTypes [], not mail-enabled, not role-assignable) the bot's app may add members to. */
+  securityGroupId: string;
+  /** A Microsoft 365 group (groupTypes ["Unified"]). */
+  unifiedGroupId: string;
+  /** A dynamic group (DynamicMembership, processing On) and a user its rule includes. */
+  dynamicGroupId: string;
+  dynamicMemberId: string;
+  /** A role-assignable group (isAssignableToRole); the bot's app lacks RoleManagement.ReadWrite.Directory. */
+  roleAssignableGroupId: string;
+}
+
+/** Read when a group test asks, so a real-tenant run of the other files needs none of these variables. */
+export function groupFixtures(target: ConformanceTarget): GroupFixtures {
+  if (target.kind === 'real') {
+    return {
+      securityGroupId: required('CONFORMANCE_SECURITY_GROUP_ID'),
+      unifiedGroupId: required('CONFORMANCE_UNIFIED_GROUP_ID'),
+      dynamicGroupId: required('CONFORMANCE_DYNAMIC_GROUP_ID'),
+      dynamicMemberId: required('CONFORMANCE_DYNAMIC_MEMBER_ID'),
+      roleAssignableGroupId: required('CONFORMANCE_ROLE_ASSIGNABLE_GROUP_ID'),
+    };
+  }
+  // The seed's "Marketing Team", "Marketing", "All Sales (dynamic)" (Isaiah Langer is in Sales) and "Helpdesk Admins".
+  return {
+    securityGroupId: '6a1d3f0e-0000-4000-8000-0000000000c1',
+    unifiedGroupId: '6a1d3f0e-0000-4000-8000-0000000000c2',
+    dynamicGroupId: '6a1d3f0e-0000-4000-8000-0000000000c3',
+    dynamicMemberId: '00000000-0000-4000-8000-000000000023',
+    roleAssignableGroupId: '6a1d3f0e-0000-4000-8000-0000000000c4',
+  };
+}
+
+/** Subscriptions the licence tests assign (subscribedSku). */
+export interface LicenceFixtures {
+  /** A user-assignable SKU with free seats, holding EXCHANGE_S_ENTERPRISE or any service plan. */
+  skuId: string;
+  /** A user-assignable SKU with no free seat left. */
+  fullSkuId: string;
+}
+
+export function licenceFixtures(target: ConformanceTarget): LicenceFixtures {
+  if (target.kind === 'real') return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID') };
+  // The seed's Microsoft 365 E3 (12 of 250 free) and Microsoft 365 E5 (0 of 25 free).
+  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06' };
 }
 
 export function secretCredential(target: ConformanceTarget, app: AppUnderTest = target.bot, secret = app.clientSecret, tenantId = target.tenantId, clientId = app.clientId): TokenCredential {

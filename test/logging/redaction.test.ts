@@ -110,3 +110,23 @@ describe('log redaction', () => {
     );
   });
 });
+
+// Issue 26: a person's text (a display name, a typed sentence) in a log line must not start a line of its own.
+describe('log lines and a person\'s text', () => {
+  it('when a message or a field carries CR, LF or a whole JSON log line, then exactly one line is written and it reads back as the same text', () => {
+    const forged = '\r\n{"level":"error","msg":"forged"}\n';
+    const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }), fc.constant(`Liv${forged}`), fc.string({ unit: fc.constantFrom('\r', '\n', '"', '{', '}', 'a', ' '), maxLength: 30 }));
+    fc.assert(fc.property(text, text, (message, displayName) => {
+      const lines: string[] = [];
+      const logger = createLogger({ level: 'trace', destination: { write: (line: string) => void lines.push(line) } });
+      logger.info({ displayName }, message);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.slice(0, -1)).not.toMatch(/[\r\n]/);
+      expect(lines[0]!.endsWith('\n')).toBe(true);
+      const line = JSON.parse(lines[0]!) as { msg: string; displayName: string; level: string };
+      expect(line.level).toBe('info');
+      // The scrub may censor what looks like a secret; line breaks and quotes come through as the same characters.
+      if (!/[:=]/.test(message)) expect(line.msg).toBe(message);
+    }), { numRuns: 300 });
+  });
+});

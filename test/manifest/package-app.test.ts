@@ -67,10 +67,12 @@ describe('the committed manifest', () => {
     expect(bundledSchemaPath(manifest['$schema'])).toMatch(/v1\.22[/\\]MicrosoftTeams\.schema\.json$/);
   });
 
-  it('offers the bot in personal, team and group chats, without files, with a command list per scope', async () => {
+  it('offers the bot in personal, team and group chats, with files (a sheet sent, an export received: 1:1 chats only), with a command list per scope', async () => {
     const bot = botOf(await substituted());
     expect(bot.scopes.sort()).toEqual(['groupChat', 'personal', 'team']);
-    expect(bot.supportsFiles).toBe(false);
+    // Without it Teams sends the bot no file and takes no file consent card from it
+    // (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
+    expect(bot.supportsFiles).toBe(true);
     expect(bot.commandLists.map((list) => list.scopes).flat().sort()).toEqual(['groupChat', 'personal', 'team']);
     for (const list of bot.commandLists) {
       const titles = list.commands.map((command) => command.title);

@@ -27,11 +27,16 @@ describe('validateBulkSheet', () => {
     ['a user name without a domain', { userPrincipalName: 'ana.ruiz@' }, /needs the form name@domain/],
     ['sign-in blocked', { blockSignIn: 'Yes' }, /only creates accounts that can sign in/],
     ['a block sign in that is neither yes nor no', { blockSignIn: 'maybe' }, /must be Yes or No/],
-    ['a bad personal email', { personalEmail: 'ana at home' }, /not an email address/],
+    ['a bad personal email', { personalEmail: 'ana at home' }, /The personal email must be one address, like adele@example.com\./],
+    // The form's rule for the personal email, the address a welcome mail goes to: one plain address, outside the organisation.
+    ['a personal email whose local part a header reads as a list', { personalEmail: 'ana,evil@example.org' }, /The personal email must be one address/],
+    ['a personal email with a doubled dot', { personalEmail: 'ana..ruiz@example.org' }, /The personal email must be one address/],
+    ['a personal email in the organisation', { personalEmail: 'ana@contoso.com' }, /the person's own address outside the organisation/],
     ['a recipient that is not a user name', { recipient: 'Megan' }, /recipient must be a user name/],
     ['a bad start date', { startDate: '01/12/2026' }, /YYYY-MM-DD/],
     ['a ticket with spaces', { ticketReference: 'HR 1' }, /ticket reference may contain/i],
     ['a single name only', { displayName: 'Ana' }, /given name is required/i],
+    ['a display name that carries an address', { givenName: 'Liv', surname: 'Sandberg', displayName: 'Liv Sandberg <evil@attacker.example>, x' }, /The display name may not contain < > @ " \\ ; or :\./],
   ])('when a row has %s, then its row number and one sentence are reported and nothing is valid', (_what, cells, message) => {
     const result = validate(row(3, {}), row(7, cells as BulkSheetRow['cells']));
     expect(result.ok).toBe(false);

@@ -143,6 +143,35 @@ describe('bulk onboarding', () => {
     expect(world.bulkReporting.revealCards).toHaveLength(2);
   });
 
+  it('when a recipient has more accounts than one answer can carry (Teams takes about 80 KB a message), then their cards come in parts, each Reveal shows only its part and starts only its part’s grace period', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(300));
+    await runBulk(world.bulkDeps(), jobId);
+    const cards = world.bulkReporting.revealCards;
+    expect(cards.length).toBeGreaterThan(1);
+    expect(cards.map((c) => [c.notice.part, c.notice.parts])).toEqual(cards.map((_, i) => [i + 1, cards.length]));
+    expect(cards.flatMap((c) => c.notice.displayNames)).toEqual(people(300).map((r) => r.cells.displayName));
+
+    const second = await revealBulkCredentials(world.bulkDeps(), admin, jobId, 2);
+    if (second.kind !== 'shown') throw new Error('not shown');
+    expect(second).toMatchObject({ part: 2, parts: cards.length });
+    expect(second.accounts.map((a) => a.displayName)).toEqual(cards[1]!.notice.displayNames);
+    // One-time semantics per account: part 2's secrets entered their grace period, part 1's did not.
+    const revealed = (displayName: string) => {
+      const row = people(300).find((r) => r.cells.displayName === displayName)!;
+      const entry = world.credentials.entries.get(`${jobId}-${row.rowNumber}.1`);
+      return entry ? (JSON.parse(entry.json) as { revealedAt?: string }).revealedAt : 'gone';
+    };
+    expect(cards[1]!.notice.displayNames.every((name) => revealed(name) !== undefined)).toBe(true);
+    expect(cards[0]!.notice.displayNames.every((name) => revealed(name) === undefined)).toBe(true);
+    // A part past the last, or not a number, shows nothing.
+    expect((await revealBulkCredentials(world.bulkDeps(), admin, jobId, cards.length + 1)).kind).toBe('refused');
+    expect((await revealBulkCredentials(world.bulkDeps(), admin, jobId, '2; drop')).kind).toBe('refused');
+    // A second run sends no card again.
+    expect(await runBulk(world.bulkDeps(), jobId)).toEqual({ kind: 'done' });
+    expect(world.bulkReporting.revealCards).toHaveLength(cards.length);
+  });
+
   it('when another run holds the job, then a second run leaves it alone', async () => {
     const world = makeBulkWorld();
     const jobId = await approvedBulk(world, people(3));

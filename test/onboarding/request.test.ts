@@ -43,6 +43,11 @@ describe('validateOnboardingForm', () => {
     ['surname', { surname: '<script>' }, 'The surname may not contain < > @ " \\ ; or :.'],
     ['givenName', { givenName: 42 }, 'The given name must be text.'],
     ['displayName', { displayName: 'D'.repeat(257) }, 'The display name is longer than 256 characters.'],
+    // The display name names the new person in the welcome mail's To header: the given name's and surname's rules (issue 26).
+    ['displayName', { displayName: 'Liv Sandberg <evil@attacker.example>, x' }, 'The display name may not contain < > @ " \\ ; or :.'],
+    ['displayName', { displayName: 'Liv "the boss" Sandberg' }, 'The display name may not contain < > @ " \\ ; or :.'],
+    ['displayName', { displayName: 'Team: Liv;' }, 'The display name may not contain < > @ " \\ ; or :.'],
+    ['displayName', { displayName: '1234' }, 'The display name must contain at least one letter.'],
     ['domain', { domain: 'northwind.example' }, 'The domain northwind.example is not a verified domain of the organisation; use one of: contoso.com, contoso.onmicrosoft.com.'],
     ['domain', { domain: 'fabrikam.com' }, 'The domain fabrikam.com is federated: its accounts come from the on-premises directory. Use one of: contoso.com, contoso.onmicrosoft.com.'],
     ['domain', { domain: 'evil.example' }, 'The domain evil.example is not a verified domain of the organisation; use one of: contoso.com, contoso.onmicrosoft.com.'],
@@ -67,6 +72,8 @@ describe('validateOnboardingForm', () => {
     [{ domain: 'contoso.onmicrosoft.com' }, 'jose.nunez@contoso.onmicrosoft.com'],
     [{ businessJustification: 'Line one\nline two of the reason.' }, 'jose.nunez@contoso.com'],
     [{ manager: '$svc@contoso.com' }, 'jose.nunez@contoso.com'],
+    // Commas, dots and parentheses stay allowed in a display name: the mail quotes them.
+    [{ displayName: 'Núñez, José (Contractor) Jr.' }, 'jose.nunez@contoso.com'],
   ])('when the form has %j, then it is accepted as %s', (overrides, upn) => {
     const result = validateOnboardingForm(form(overrides), context);
     expect(result.ok && result.request.userPrincipalName).toBe(upn);

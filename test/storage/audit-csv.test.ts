@@ -86,6 +86,8 @@ describe('audit CSV: one field', () => {
     ['a formula with @', '@SUM(A1:A9)', "'@SUM(A1:A9)"],
     ['a leading tab', '\t=1', "'\t=1"],
     ['a leading CR', '\r=1', '"\'\r=1"'],
+    // OWASP ASVS 5.0 V1.2.10 (https://github.com/OWASP/ASVS/blob/master/5.0/en/0x10-V1-Encoding-and-Sanitization.md) adds the null character.
+    ['a leading NUL', '\u0000=1', "'\u0000=1"],
     ['a formula character not at the start', 'a=b+c', 'a=b+c'],
     ['an apostrophe already', "'quoted", "'quoted"],
   ])('when the cell holds %s, then the field is %j', (_what, cell, expected) => {

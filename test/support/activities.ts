@@ -72,3 +72,12 @@ export function botAdded(serviceUrl: string, from: Person, overrides: Record<str
     ...overrides,
   };
 }
+
+/**
+ * A person's answer to a file consent card, as Teams sends it (invoke fileConsent/invoke), with
+ * the value the stand-in's OneDrive made (connector.files.consentAnswer)
+ * — https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4
+ */
+export function fileConsentAnswer(serviceUrl: string, from: Person, value: Record<string, unknown>, replyToId: string) {
+  return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'invoke', name: 'fileConsent/invoke', replyToId, value };
+}

@@ -10,22 +10,35 @@ import type { LocalTenant } from '../../src/local-tenant/server.js';
 import { createLogger } from '../../src/logging.js';
 import { startRecordingConnector, type ConnectorTokenCheck, type RecordingConnector, type RecordingConnectorOptions } from './recording-connector.js';
 import { TENANT_ID } from './activities.js';
+import { committedManifest, isFileActivity, manifestSupportsFiles } from './teams-limits.js';
 
 export interface BotUnderTest {
   readonly app: RunningApp;
   readonly config: AppConfig;
   readonly connector: RecordingConnector;
   readonly logLines: string[];
-  /** POSTs an activity to /api/messages (with extra headers, e.g. Authorization) and returns the HTTP status and body. */
-  send(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown }>;
+  /**
+   * POSTs an activity to /api/messages (with extra headers, e.g. Authorization) and returns the HTTP
+   * status and body — as Teams would: a file activity (a file a person sent, an answer to a file
+   * consent card) reaches only a bot whose manifest sets supportsFiles; otherwise nothing is sent
+   * and `notDelivered` says why (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
+   */
+  send(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; notDelivered?: string }>;
   close(): Promise<void>;
 }
 
 export async function startBotUnderTest(
   environment: Record<string, string> = {},
-  options: { tenant?: LocalTenant; overrides?: AppOverrides; connectorTokenCheck?: ConnectorTokenCheck; connector?: RecordingConnectorOptions } = {},
+  options: {
+    tenant?: LocalTenant; overrides?: AppOverrides; connectorTokenCheck?: ConnectorTokenCheck; connector?: RecordingConnectorOptions;
+    /** The Teams app manifest Teams goes by (default: appManifest/manifest.json). */
+    manifest?: unknown;
+  } = {},
 ): Promise<BotUnderTest> {
-  const connector = await startRecordingConnector({ ...options.connector, ...(options.connectorTokenCheck ? { tokenCheck: options.connectorTokenCheck } : {}) });
+  const supportsFiles = manifestSupportsFiles(options.manifest ?? committedManifest());
+  const connector = await startRecordingConnector({
+    supportsFiles, ...options.connector, ...(options.connectorTokenCheck ? { tokenCheck: options.connectorTokenCheck } : {}),
+  });
   const tenant = options.tenant;
   const config = loadConfig({
     APP_MODE: 'local',
@@ -54,6 +67,9 @@ export async function startBotUnderTest(
     connector,
     logLines,
     async send(activity, headers = {}) {
+      if (!supportsFiles && isFileActivity(activity)) {
+        return { status: 0, body: undefined, notDelivered: 'Teams sends no file activity to a bot whose manifest lacks "supportsFiles": true.' };
+      }
       const response = await fetch(`${app.url}/api/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

@@ -3,8 +3,9 @@
  * problem by row) and the progress card (done / failed / remaining and a bar), updated in
  * place. Never a user name with a secret, never a secret.
  */
-import { sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
+import { MESSAGE_BUDGET_UTF16, sayBulk, type BulkProgress, type BulkRevealAnswer, type BulkRevealNotice, type BulkReview } from '../../onboarding/index.js';
 import { renderCard } from './render.js';
+import { textInParts } from './text-parts.js';
 
 /** Problems shown on one card; the rest are counted ("and 12 more"). */
 const MAX_PROBLEMS_SHOWN = 40;
@@ -27,13 +28,18 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
     title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
-      { title: 'Tickets', value: review.ticketReferences.join(', ') },
-      { title: 'Credentials to', value: review.recipients.join(', ') },
+      { title: 'Tickets', value: listed(review.ticketReferences) },
+      { title: 'Credentials to', value: listed(review.recipients) },
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
     summary: sayBulk.REVIEW_READY(review.rowCount),
   });
 }
+
+/** Names listed on a card, the first few and a count of the rest: a sheet may name a thousand tickets, and a card must fit one Teams message. */
+const MAX_LISTED = 20;
+const listed = (names: readonly string[]): string =>
+  names.length <= MAX_LISTED ? names.join(', ') : `${names.slice(0, MAX_LISTED).join(', ')} and ${names.length - MAX_LISTED} more`;
 
 /** A plain card with one sentence (a decision's answer). */
 export function bulkSentenceCard(text: string) {
@@ -62,25 +68,15 @@ export function bulkProgressCard(progress: BulkProgress) {
   });
 }
 
-/** Teams refuses messages over ~28 KB: the sheet goes in parts well below that. */
-const RESULTS_PART_CHARS = 18_000;
+/** A part of the sheet with its heading and fence fits the 80 KB (UTF-16) a message is planned to hold. */
+const RESULTS_PART_CHARS = MESSAGE_BUDGET_UTF16 - 2_000;
 
 /**
  * The results sheet for the ticket channel: a summary, then the CSV (no secret) in code
  * blocks an admin copies into a spreadsheet, split at line ends into parts that fit a message.
  */
 export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<{ type: 'message'; text: string; textFormat: 'markdown' }> {
-  const lines = csv.split(/(?<=\n)/);
-  const parts: string[] = [];
-  let current = '';
-  for (const line of lines) {
-    if (current.length + line.length > RESULTS_PART_CHARS && current !== '') {
-      parts.push(current);
-      current = '';
-    }
-    current += line;
-  }
-  if (current !== '') parts.push(current);
+  const parts = textInParts(csv, RESULTS_PART_CHARS);
   const heading = `Bulk ${progress.jobId} (tickets ${progress.ticketReference}): ${progress.done} created, ${progress.failed} failed, ${progress.remaining} not finished. Results sheet (no passwords):`;
   return parts.map((part, index) => ({
     type: 'message' as const, textFormat: 'markdown' as const,
@@ -88,21 +84,22 @@ export function bulkResultsMessages(progress: BulkProgress, csv: string): Array<
   }));
 }
 
-/** The bulk reveal card for a recipient: whose credentials, until when; no user name, no secret. */
+/** The bulk reveal card of one part for a recipient: whose credentials, until when; no user name, no secret. Reveal names its part. */
 export function bulkRevealCard(notice: BulkRevealNotice) {
   return renderCard('bulk-reveal', {
     jobId: notice.jobId,
-    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length),
+    part: notice.part,
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length, notice.part, notice.parts),
     intro: 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
     names: [...notice.displayNames],
     expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
   });
 }
 
-/** The answer to the recipient's Reveal click, in the invoke response only: display names and passwords. */
+/** The answer to the recipient's Reveal click on one part, in the invoke response only: display names and passwords. */
 export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
   return renderCard('bulk-revealed', {
-    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length),
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length, answer.part, answer.parts),
     accounts: answer.accounts.map((a) => ({ displayName: a.displayName, password: a.password.reveal() })),
     gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
     instructions: `Give each person their password privately. They stay visible to you until ${answer.visibleUntil?.slice(11, 16) ?? '—'} UTC, then they are deleted.`,

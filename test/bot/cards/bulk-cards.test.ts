@@ -1,8 +1,8 @@
 /** The bulk cards as an admin reads them, and the results sheet split to fit Teams messages. */
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { bulkProgressCard, bulkResultsMessages, bulkReviewCard } from '../../../src/bot/cards/bulk-cards.js';
-import { looksLikeBulkSheet } from '../../../src/bot/bulk-routes.js';
+import { bulkProgressCard, bulkResultsMessages, bulkRevealCard, bulkRevealedCard, bulkReviewCard } from '../../../src/bot/cards/bulk-cards.js';
+import { Secret, revealParts, type BulkRowRecord } from '../../../src/onboarding/index.js';
 import { writeBulkResults } from '../../../src/request-reading/bulk-sheet.js';
 import { textOf, type Card } from '../../support/cards.js';
 
@@ -39,18 +39,42 @@ describe('bulk cards', () => {
     const csv = writeBulkResults(lines);
     const messages = bulkResultsMessages({ ...progress, total: 1000, done: 1000, remaining: 0, failed: 0, finished: true }, csv);
     expect(messages.length).toBeGreaterThan(1);
-    expect(messages.every((m) => m.text.length < 20_000)).toBe(true);
+    // Within the 80 KB in UTF-16 Teams recommends (learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages).
+    expect(messages.every((m) => JSON.stringify(m).length * 2 <= 80_000)).toBe(true);
     const joined = messages.map((m) => /```csv\n([\s\S]*)```$/.exec(m.text)?.[1] ?? '').join('');
     expect(joined).toBe(csv);
     expect(parse(joined)).toHaveLength(1001);
   });
 
+  // Teams takes about 100 KB a message in UTF-16 and recommends 80 KB
+  // (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/format-your-bot-messages).
+  const RECOMMENDED_BYTES = 80_000;
+  const rowsNamed = (names: string[]) => names.map((displayName, i) => ({ rowNumber: i + 3, request: { displayName } }) as unknown as BulkRowRecord);
+  const revealedAnswer = (part: readonly BulkRowRecord[], index: number, parts: number) => ({
+    statusCode: 200, type: 'application/vnd.microsoft.card.adaptive',
+    value: bulkRevealedCard({ kind: 'shown', accounts: part.map((r) => ({ displayName: r.request.displayName, password: new Secret('7+k&Q2YKqh26pYNu') })), gone: 0, visibleUntil: '2026-12-01T10:52:00.000Z', part: index + 1, parts }),
+  });
+
   it.each([
-    ['version:v1.0\nName [displayName] Required,Ticket', true],
-    ['Name [displayName],Ticket\nAna Ruiz,HR-1', true],
-    ['please create an account for Ana Ruiz', false],
-    ['version:v1.0', false],
-  ])('when a message reads %j, then it is taken for a sheet: %s', (text, expected) => {
-    expect(looksLikeBulkSheet(text)).toBe(expected);
+    ['1,000 everyday names', Array.from({ length: 1000 }, (_, i) => `Person ${i} Tester`)],
+    ['300 names of 256 characters full of quotes and backslashes', Array.from({ length: 300 }, (_, i) => `${i}"\\`.padEnd(256, '"\\'))],
+  ])('when one recipient has %s, then every part’s reveal card and Reveal answer fit 80 KB in UTF-16, and the parts hold every name once, in order', (_, names) => {
+    const parts = revealParts(rowsNamed(names), 16);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.flat().map((r) => r.request.displayName)).toEqual(names);
+    parts.forEach((part, index) => {
+      const notice = bulkRevealCard({ jobId: 'bulk-1', displayNames: part.map((r) => r.request.displayName), expiresAt: '2026-12-02T10:00:00.000Z', part: index + 1, parts: parts.length });
+      expect(JSON.stringify(notice).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
+      expect(textOf(notice as Card)).toContain(`part ${index + 1} of ${parts.length}`);
+      expect(JSON.stringify(revealedAnswer(part, index, parts.length)).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
+    });
+  });
+
+  it('when a ready sheet names 1,000 tickets and 1,000 recipients, then the review card lists the first 20 of each and counts the rest, within 80 KB', () => {
+    const many = (prefix: string) => Array.from({ length: 1000 }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}-${'x'.repeat(50)}`);
+    const card = bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 1000, ticketReferences: many('INC'), recipients: many('Person'), notes: [] }) as Card;
+    expect(textOf(card)).toContain('and 980 more');
+    expect(textOf(card)).toContain(`INC-0019-${'x'.repeat(50)} and 980 more`);
+    expect(JSON.stringify(card).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
   });
 });

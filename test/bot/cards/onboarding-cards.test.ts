@@ -1,6 +1,7 @@
 /** The onboarding cards as a hiring manager reads them: the outcome in the title, no state names, one reference, dates in their locale. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { onboardingResultCard, onboardingReviewCard } from '../../../src/bot/cards/onboarding-cards.js';
+import { onboardingResultCard, onboardingReviewCard, ticketCard } from '../../../src/bot/cards/onboarding-cards.js';
 import { datesFor, formatDay, formatMoment } from '../../../src/bot/cards/dates.js';
 import { statusCard } from '../../../src/bot/cards/credentials-cards.js';
 import { dayIn, startDateConfirmation, missingConfirmations, type Confirmation, type OnboardingOutcome } from '../../../src/onboarding/index.js';
@@ -123,5 +124,25 @@ describe('start dates that need a confirmation', () => {
     const needed: Confirmation[] = [{ kind: 'start-date', startDate: '2020-03-03', why: 'past' }];
     expect(missingConfirmations(needed, { confirmStartDate: 'true' })).toEqual([]);
     for (const data of [{}, { confirmStartDate: 'false' }, { confirmStartDate: 'yes' }, null, 'true']) expect(missingConfirmations(needed, data)).toHaveLength(1);
+  });
+});
+
+// Issue 26: the cards are templates with ${} binding (adaptivecards-templating); a person's text is a value, expanded once, never read as a template.
+describe('the cards and a person\'s text (${} binding, https://learn.microsoft.com/en-us/adaptive-cards/templating/language)', () => {
+  const piece = fc.constantFrom('${', '}', '$root', '$data', 'requestId', 'json($root)', "if(true,'x','y')", '${requestId}', '${json($root)}', '\\', '{', '"', ' ', 'Avery');
+  const templated = fc.array(piece, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(''));
+  const facts = (card: unknown) => Object.fromEntries(((card as { body: Array<{ facts?: Array<{ title: string; value: string }> }> }).body.find((b) => b.facts)?.facts ?? []).map((f) => [f.title, f.value]));
+
+  it('when a display name, a justification or a reject reason holds ${…}, then the ticket and review cards show it exactly as typed', () => {
+    fc.assert(fc.property(templated, templated, (name, text) => {
+      const ticket = ticketCard({
+        requestId: 'req-123', ticketReference: 'INC-1', userPrincipalName: 'avery@contoso.com', displayName: name, requester: { id: 'u1', name: 'Dana Lee' },
+        status: 'rejected', decision: { by: 'Megan Bowen', reason: text }, at: '2026-12-01T09:00:00Z', notes: [],
+      });
+      expect((ticket.body as Array<{ text?: string }>)[0]!.text).toBe(`Rejected: new account for ${name}`);
+      expect(facts(ticket)).toMatchObject({ 'Display name': name, Reason: text });
+      const review = onboardingReviewCard({ draftId: 'd1', userPrincipalName: 'avery@contoso.com', displayName: name, form: { businessJustification: text, ticketReference: 'INC-1' } });
+      expect(facts(review)).toMatchObject({ Name: name, Justification: text });
+    }), { numRuns: 200 });
   });
 });
