@@ -147,7 +147,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const saved = await drafts.save(checked);
     return onboardingReviewCard({
       draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient,
+      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient, guest: result.guest,
     });
   };
 

@@ -28,10 +28,12 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
   const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const what = WHAT[reveal.contents];
   const reissued = reveal.generation > 1 ? ' (reissued)' : '';
+  // A guest's invitation is never reissued by the bot; IT resends it in the Entra admin center.
+  const again = reveal.contents === 'invitation-link' ? 'IT can resend the invitation in the Entra admin center' : 'IT has to reissue it';
   const byState = {
     waiting: {
       sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over; only you can see it, and it is not kept in this chat.`,
-      hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and IT has to reissue it.`,
+      hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and ${again}.`,
       canReveal: true,
     },
     revealed: {
@@ -48,7 +50,7 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
       sentence: reveal.revealedAt
         ? `You revealed ${what} for ${reveal.displayName} at ${at(reveal.revealedAt)}; it has been deleted since.`
         : `The ${what.replace(/^an? /, '')} for ${reveal.displayName} expired unrevealed and was deleted.`,
-      hint: 'If it is needed again, ask IT to reissue the credentials.',
+      hint: reveal.contents === 'invitation-link' ? `If it is needed again, ${again}.` : 'If it is needed again, ask IT to reissue the credentials.',
       canReveal: false,
     },
   }[reveal.state];
@@ -64,11 +66,25 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
 
 /** The answer to the recipient's Reveal click only: never posted, never an update of the message. */
 export function revealedCard(
-  reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined }, dates: DateStyle = DEFAULT_DATE_STYLE,
+  reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined; invitationLink?: Secret | undefined },
+  dates: DateStyle = DEFAULT_DATE_STYLE,
 ): AdaptiveCardJson {
   const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const tap = secrets.temporaryAccessPass;
+  const link = secrets.invitationLink;
+  if (link) {
+    return renderCard('credentials-shown', {
+      title: `Invitation for ${reveal.displayName}`,
+      password: '', hasPassword: false, temporaryAccessPass: '', hasTemporaryAccessPass: false,
+      invitationLink: link.reveal(), hasInvitationLink: true,
+      instructions: `Send this link to ${reveal.displayName} yourself, to them only: with it they accept the invitation and sign in with their own organisation's account (there is no password). Treat it like a password until they have accepted.`,
+      visibility: `Press Hide when done. You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
+      requestId: reveal.requestId,
+      generation: reveal.generation,
+    });
+  }
   return renderCard('credentials-shown', {
+    invitationLink: '', hasInvitationLink: false,
     title: `Credentials for ${reveal.displayName}`,
     password: secrets.password?.reveal() ?? '',
     hasPassword: secrets.password !== undefined,
