@@ -27,14 +27,14 @@ import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory, createGraphMailer, createTeamsAppInstaller } from './directory/index.js';
+import { createGraphDirectory, createGraphGuestDirectory, createGraphMailer, createTeamsAppInstaller } from './directory/index.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
   REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
-  type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
+  type AuditLog, type Clock, type Directory, type GuestDirectory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
 export interface RunningApp {
@@ -49,6 +49,8 @@ export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;
   directory?: Directory;
+  /** Guest invitations (Entra B2B). */
+  guests?: GuestDirectory;
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
   audit?: AuditLog;
@@ -70,7 +72,8 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
   const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
   logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
-  const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
+  const guests = overrides.guests ?? createGraphGuestDirectory({ ...directoryOptions(config), markerAttribute: config.accounts.createMarkerAttribute });
+  const workflow = createWorkflow(config, { directory, guests, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
   const deskDependencies = createDeskDependencies(config, workflow, storage, teams);
   const desk = createRequestDesk(deskDependencies);
   const bulkDesk = createBulkDesk(createBulkDependencies(config, deskDependencies, botFramework, storage, logger));
@@ -250,11 +253,12 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 
 function createWorkflow(
   config: AppConfig,
-  parts: { directory: Directory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
+  parts: { directory: Directory; guests: GuestDirectory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
 ): OnboardingDependencies {
   const key = parts.sealingKey;
   return {
     directory: parts.directory,
+    guests: parts.guests,
     delivery: parts.teams.delivery,
     tickets: parts.teams.tickets,
     store: parts.storage.requests,

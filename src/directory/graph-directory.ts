@@ -207,24 +207,24 @@ export function createGraphClient(options: Pick<GraphDirectoryOptions, 'baseUrl'
   });
 }
 
-export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
-  const base = new URL(options.baseUrl);
-  const baseUrl = base.origin;
-  const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
-  if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
-  const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
+/**
+ * How the Graph adapters read (and send what is safe to send again): the RetryHandler on for
+ * 429/503/504 up to the longest Retry-After we wait, a fresh attempt when the connection drops,
+ * and failures as the domain's DirectoryError.
+ */
+export function graphReads(options: Pick<GraphDirectoryOptions, 'requestTimeoutMs' | 'readTimeoutMs' | 'readRetryDelaySeconds' | 'readRetries' | 'maxRetryAfterSeconds'>): {
+  readonly read: <T>(what: string, build: () => GraphRequest, send: (r: GraphRequest) => Promise<T>) => Promise<T>;
+  readonly readRetry: () => RetryHandlerOptions;
+  readonly readTimeoutMs: number;
+} {
+  const readTimeoutMs = options.readTimeoutMs ?? (options.requestTimeoutMs ?? 30_000) * 4;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 30;
-
-  const client = createGraphClient(options);
-
   const readRetry = (): RetryHandlerOptions =>
     new RetryHandlerOptions(options.readRetryDelaySeconds ?? 1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {
       // Waiting longer than we are prepared to is the workflow's call: surface THROTTLED instead.
       const retryAfter = Number((response as Response | undefined)?.headers?.get('retry-after') ?? '0');
       return !Number.isFinite(retryAfter) || retryAfter <= maxRetryAfter;
     });
-
   /** A read with the RetryHandler on, and a fresh attempt when the connection drops. */
   async function read<T>(what: string, build: () => GraphRequest, send: (r: GraphRequest) => Promise<T>): Promise<T> {
     let lastError: unknown;
@@ -239,6 +239,19 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
     }
     throw toDirectoryError(lastError, what);
   }
+  return { read, readRetry, readTimeoutMs };
+}
+
+export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
+  const base = new URL(options.baseUrl);
+  const baseUrl = base.origin;
+  const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
+  if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
+
+  const client = createGraphClient(options);
+  const { read, readRetry } = graphReads(options);
 
   const toUser = (u: User): DirectoryUser => ({
     id: u.id ?? '',
