@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CardFactory, MessageFactory } from 'botbuilder';
 import { BlobsStorage } from 'botbuilder-azure-blobs';
-import type { AppConfig } from './config.js';
+import { PUBLIC_BOT_FRAMEWORK_CLOUD, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
@@ -54,7 +54,9 @@ export interface AppOverrides {
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
   audit?: AuditLog;
-  /** How long the Create click waits before answering "working on it". */
+  /** How long any card action may take before it is answered "working on it" (the work goes on). */
+  cardAnswerWithinMs?: number;
+  /** The older name of cardAnswerWithinMs (it once applied to Create only). */
   createAnswerWithinMs?: number;
 }
 
@@ -86,7 +88,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     desk,
     addresses: storage.addresses,
     messages: teams.messages,
-    createAnswerWithinMs: overrides.createAnswerWithinMs,
+    cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
     bulkDesk,
   });
   const server = await startHttpServer({
@@ -231,6 +233,8 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
   const options: TeamsDeliveryOptions = {
     adapter: botFramework.adapter,
     botAppId: config.bot.appId,
+    // A conversation the bot opens is with its own cloud's Bot Connector (replies take it from the inbound token).
+    audience: (config.bot.cloud ?? PUBLIC_BOT_FRAMEWORK_CLOUD).oauthScope,
     addresses,
     logger,
     passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),

@@ -54,7 +54,13 @@ const environmentSchema = z
     // …or a PEM file with the bot app registration's certificate and private key (SingleTenant).
     BOT_CERTIFICATE_PATH: z.string().default(''),
     BOT_APP_TYPE: z.enum(['SingleTenant', 'UserAssignedMSI'], { errorMap: () => ({ message: 'SingleTenant or UserAssignedMSI' }) }).default('SingleTenant'),
-    // Bot Framework endpoints of a sovereign or private cloud; unset = Microsoft's public cloud.
+    // The cloud the bot's Azure Bot resource lives in: its Bot Framework endpoints, token audience and caller id.
+    BOT_CLOUD: z
+      .string()
+      .default('Public')
+      .transform((value) => value.trim().toLowerCase())
+      .pipe(z.enum(['public', 'usgov', 'usgovdod', 'china'], { errorMap: () => ({ message: 'Public, USGov, USGovDoD or China' }) })),
+    // Single Bot Framework endpoints, for a private cloud or to override one of BOT_CLOUD's.
     BOT_OPENID_METADATA_URL: httpsUrl.optional(),
     BOT_TOKEN_ISSUER: z.string().url('the issuer of channel tokens (https://api.botframework.com in the public cloud)').optional(),
     BOT_LOGIN_URL: httpsUrl.optional(),
@@ -108,6 +114,8 @@ const environmentSchema = z
     GUEST_INVITATION: z.enum(['email', 'reveal'], { errorMap: () => ({ message: 'email (Microsoft emails the invitation to the invited address; the default) or reveal (its link goes to the recipient on a reveal card)' }) }).default('email'),
     GUEST_START_PAGE: z.enum(['teams', 'myapps'], { errorMap: () => ({ message: 'teams or myapps (where a guest lands after accepting)' }) }).default('teams'),
     TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
+    // How long the bot keeps trying to reach a recipient while Teams refuses in a way that may pass (an installation on its way).
+    RECIPIENT_REACH_RETRY_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int('seconds from 0 to 3600').min(0, 'seconds from 0 to 3600').max(3600, 'seconds from 0 to 3600').default(300),
 
     // Who may do what.
     ADMIN_GROUP_IDS: guidList,
@@ -283,7 +291,7 @@ export interface AppConfig {
     readonly certificatePath: string;
     readonly appType: Environment['BOT_APP_TYPE'];
     readonly tenantId: string;
-    /** Bot Framework endpoints when any BOT_* cloud variable is set (the rest keep public-cloud values); undefined = public cloud. */
+    /** Bot Framework endpoints off the public cloud (BOT_CLOUD's, or single BOT_* endpoints over them); undefined = public cloud. */
     readonly cloud?: BotFrameworkCloud | undefined;
     /** Replies need credentials that skip MSAL's instance discovery: a single-tenant secret off Microsoft's public login. */
     readonly skipInstanceDiscovery: boolean;
@@ -341,16 +349,68 @@ export interface BotFrameworkCloud {
   readonly tokenIssuer: string;
   /** Authority including the tenant, e.g. https://login.microsoftonline.us/{tenant id}. */
   readonly loginUrl: string;
+  /** The Bot Connector resource: the audience of the bot's tokens, for replies and for opening conversations alike. */
   readonly oauthScope: string;
+  /** Set on every authenticated inbound activity (botbuilder's CallerId); none is defined for China. */
+  readonly callerId?: string | undefined;
+  /** The user token service (botbuilder's OAuthUrl; this bot signs nobody in, but botbuilder wants one). */
+  readonly oauthUrl: string;
+  readonly emulatorOpenIdMetadataUrl: string;
 }
 
+/** One cloud's Bot Framework values, the login URL without the tenant. */
+type BotFrameworkCloudPreset = Omit<BotFrameworkCloud, 'loginUrl'> & { readonly loginUrlPrefix: string };
+
+/**
+ * Microsoft's clouds as Bot Framework knows them. Public: botbuilder's AuthenticationConstants.
+ * US Government: botbuilder's GovernmentConstants and CallerIdConstants.USGovChannel ("Configure
+ * Bot Framework bots for US Government customers",
+ * https://learn.microsoft.com/en-us/azure/bot-service/how-to-deploy-gov-cloud-high); DoD differs only
+ * in its user token service (the Teams SDK's US_GOV_DOD preset). China (21Vianet): "Configure a bot
+ * in Microsoft Azure operated by 21Vianet", https://learn.microsoft.com/en-us/azure/bot-service/how-to-deploy-china-cloud,
+ * which names no caller id.
+ */
+export const BOT_FRAMEWORK_CLOUDS = {
+  public: {
+    openIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
+    tokenIssuer: 'https://api.botframework.com',
+    loginUrlPrefix: 'https://login.microsoftonline.com/',
+    oauthScope: 'https://api.botframework.com',
+    callerId: 'urn:botframework:azure',
+    oauthUrl: 'https://api.botframework.com',
+    emulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
+  },
+  usgov: {
+    openIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+    tokenIssuer: 'https://api.botframework.us',
+    loginUrlPrefix: 'https://login.microsoftonline.us/',
+    oauthScope: 'https://api.botframework.us',
+    callerId: 'urn:botframework:azureusgov',
+    oauthUrl: 'https://api.botframework.azure.us',
+    emulatorOpenIdMetadataUrl: 'https://login.microsoftonline.us/cab8a31a-1906-4287-a0d8-4eef66b95f6e/v2.0/.well-known/openid-configuration',
+  },
+  usgovdod: {
+    openIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration',
+    tokenIssuer: 'https://api.botframework.us',
+    loginUrlPrefix: 'https://login.microsoftonline.us/',
+    oauthScope: 'https://api.botframework.us',
+    callerId: 'urn:botframework:azureusgov',
+    oauthUrl: 'https://apiDoD.botframework.azure.us',
+    emulatorOpenIdMetadataUrl: 'https://login.microsoftonline.us/cab8a31a-1906-4287-a0d8-4eef66b95f6e/v2.0/.well-known/openid-configuration',
+  },
+  china: {
+    openIdMetadataUrl: 'https://login.botframework.azure.cn/v1/.well-known/openidconfiguration',
+    tokenIssuer: 'https://api.botframework.azure.cn',
+    loginUrlPrefix: 'https://login.partner.microsoftonline.cn/',
+    oauthScope: 'https://api.botframework.azure.cn',
+    callerId: undefined,
+    oauthUrl: 'https://token.botframework.azure.cn',
+    emulatorOpenIdMetadataUrl: 'https://login.partner.microsoftonline.cn/a55a4d5b-9241-49b1-b4ff-befa8db00269/v2.0/.well-known/openid-configuration',
+  },
+} as const satisfies Record<string, BotFrameworkCloudPreset>;
+
 /** Microsoft's public cloud, as botbuilder's AuthenticationConstants has it. */
-export const PUBLIC_BOT_FRAMEWORK_CLOUD = {
-  openIdMetadataUrl: 'https://login.botframework.com/v1/.well-known/openidconfiguration',
-  tokenIssuer: 'https://api.botframework.com',
-  loginUrlPrefix: 'https://login.microsoftonline.com/',
-  oauthScope: 'https://api.botframework.com',
-} as const;
+export const PUBLIC_BOT_FRAMEWORK_CLOUD = BOT_FRAMEWORK_CLOUDS.public;
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
@@ -412,12 +472,15 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     );
   }
 
-  const cloud = env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE
+  const preset: BotFrameworkCloudPreset = BOT_FRAMEWORK_CLOUDS[env.BOT_CLOUD];
+  const { loginUrlPrefix, ...presetValues } = preset;
+  const cloud: BotFrameworkCloud | undefined = env.BOT_CLOUD !== 'public' || env.BOT_OPENID_METADATA_URL || env.BOT_TOKEN_ISSUER || env.BOT_LOGIN_URL || env.BOT_OAUTH_SCOPE
     ? {
-        openIdMetadataUrl: env.BOT_OPENID_METADATA_URL ?? PUBLIC_BOT_FRAMEWORK_CLOUD.openIdMetadataUrl,
-        tokenIssuer: env.BOT_TOKEN_ISSUER ?? PUBLIC_BOT_FRAMEWORK_CLOUD.tokenIssuer,
-        loginUrl: env.BOT_LOGIN_URL ?? `${PUBLIC_BOT_FRAMEWORK_CLOUD.loginUrlPrefix}${env.TENANT_ID}`,
-        oauthScope: env.BOT_OAUTH_SCOPE ?? PUBLIC_BOT_FRAMEWORK_CLOUD.oauthScope,
+        ...presetValues,
+        openIdMetadataUrl: env.BOT_OPENID_METADATA_URL ?? preset.openIdMetadataUrl,
+        tokenIssuer: env.BOT_TOKEN_ISSUER ?? preset.tokenIssuer,
+        loginUrl: env.BOT_LOGIN_URL ?? `${loginUrlPrefix}${env.TENANT_ID}`,
+        oauthScope: env.BOT_OAUTH_SCOPE ?? preset.oauthScope,
       }
     : undefined;
   const approval = { mode: env.APPROVAL_POLICY, allowSelfApproval: env.ALLOW_SELF_APPROVAL, expiresAfterMs: env.APPROVAL_EXPIRY_HOURS * 3_600_000 };
@@ -487,6 +550,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,
+      reachRetry: { ...defaultOnboardingPolicy.reachRetry, windowMs: env.RECIPIENT_REACH_RETRY_SECONDS * 1000 },
       aliasPattern: env.UPN_PATTERN,
       password: { length: env.PASSWORD_LENGTH, avoidLookAlikes: env.PASSWORD_AVOID_LOOKALIKES },
       approval,

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { MESSAGE_BUDGET_UTF16, REFUSAL_EVENT, say, type AuditCriteria, type AuditEvent, type RequestDesk } from '../onboarding/index.js';
 import { renderCard } from './cards/render.js';
 import { textInParts } from './cards/text-parts.js';
-import { personOf } from './onboarding-routes.js';
+import { isPersonalChat, personOf } from './onboarding-routes.js';
 import { consentedUploadOf, fileConsentCard, fileInfoCard, uploadToConsentedFile } from './teams-files.js';
 
 export interface AuditConversationOptions {
@@ -92,7 +92,7 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
   };
 
   const exportCsv = async (context: TurnContext, command: string) => {
-    const personal = (context.activity.conversation?.conversationType ?? 'personal') === 'personal';
+    const personal = isPersonalChat(context);
     const exported = await readForExport(command, personal ? MAX_FILE_EVENTS : MAX_TEXT_EVENTS);
     if (exported.kind === 'sentence') return void (await context.sendActivity(MessageFactory.text(exported.sentence)));
     if (personal) {
@@ -115,6 +115,8 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
   };
 
   app.message(/^\s*audit\b/i, async (context: TurnContext) => {
+    // Everyone in a channel or group chat would read the trail: one sentence, nothing looked up.
+    if (!isPersonalChat(context)) return void (await context.sendActivity(MessageFactory.text(say.AUDIT_IN_PERSONAL_CHAT_ONLY())));
     const refusal = await desk.auditTrailRefusal(personOf(context));
     if (refusal) return void (await context.sendActivity(refusal));
     const command = context.activity.text ?? '';

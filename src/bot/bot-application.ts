@@ -3,7 +3,7 @@
  * the request desk and results into cards. Thin by design: every turn is refused unless it
  * comes from our tenant, and every failure a person meets gets one plain sentence.
  */
-import { CardFactory, MessageFactory, type Storage, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type Activity, type Storage, type TurnContext } from 'botbuilder';
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { DirectoryError, say, type BulkDesk, type RequestDesk } from '../onboarding/index.js';
@@ -14,7 +14,8 @@ import { DraftStore } from './drafts.js';
 import { tenantOf } from './inbound-activity.js';
 import { addCredentialsConversation, CREDENTIALS_COMMANDS } from './credentials-routes.js';
 import { addBulkConversation, type BulkConversationOptions } from './bulk-routes.js';
-import { addOnboardingConversation, ONBOARDING_COMMANDS, type MessageUpdater } from './onboarding-routes.js';
+import { addOnboardingConversation, ONBOARDING_COMMANDS } from './onboarding-routes.js';
+import { createCardBudget, type MessageUpdater } from './card-budget.js';
 
 export interface BotApplicationOptions {
   adapter: TeamsAdapter;
@@ -27,8 +28,8 @@ export interface BotApplicationOptions {
   desk: RequestDesk;
   addresses: AddressBook;
   messages: MessageUpdater;
-  /** How long the Create click waits before answering "working on it". */
-  createAnswerWithinMs?: number | undefined;
+  /** How long any card action may take before it is answered "working on it" (default 4 s); the work goes on. */
+  cardAnswerWithinMs?: number | undefined;
   /** Bulk onboarding (a sheet sent by an admin); absent: sheets are read like any other message. */
   bulkDesk?: BulkDesk | undefined;
   /** Downloads an attached sheet (tests); production fetches the Teams download URL over https. */
@@ -40,7 +41,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'help', description: 'Shows this card.' },
   ...ONBOARDING_COMMANDS,
   ...CREDENTIALS_COMMANDS,
-  { command: 'audit', description: 'Admins: the audit trail of a user name, a requester or dates (add "csv" to export).' },
+  { command: 'audit', description: 'Admins, in your 1:1 chat with me: the audit trail of a user name, a requester or dates (add "csv" to export).' },
 ];
 
 /** Turn state scopes under this prefix live for one turn only: never read from or written to storage. */
@@ -75,6 +76,42 @@ function keptScopesOnly(storage: Storage): Storage {
   };
 }
 
+/** An Action.Execute click or refresh (invoke adaptiveCard/action). */
+function isCardAction(activity: Partial<Activity>): boolean {
+  return activity.type === ActivityTypes.Invoke && activity.name === 'adaptiveCard/action';
+}
+
+/**
+ * Universal Actions' answer to a card action that failed: HTTP 200 with statusCode 500 and
+ * type application/vnd.microsoft.error, whose value carries a code and a message ("Universal
+ * Bot action model", response format: https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/universal-action-model#response-format;
+ * the shape botbuilder's own createAdaptiveCardInvokeErrorResponse builds). Without it the adapter
+ * answers 501 and Teams shows "Something went wrong" on the card
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/conversation-messages).
+ */
+function cardActionError(code: string, message: string): Partial<Activity> {
+  return { type: ActivityTypes.InvokeResponse, value: { status: 200, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code, message } } } };
+}
+
+/**
+ * A refresh Teams sends by itself when someone looks at a card (trigger "automatic") posts
+ * nothing: only its invoke response goes back. Otherwise whatever a refresh said would be said
+ * again each time the card is seen.
+ */
+function keepRefreshesSilent(context: TurnContext, logger: Logger): void {
+  if (!isCardAction(context.activity) || (context.activity.value as { trigger?: unknown } | undefined)?.trigger !== 'automatic') return;
+  context.onSendActivities(async (_context, activities, next) => {
+    const posted = activities.length;
+    // next() sends this same array: what is taken out here is not sent.
+    for (let i = activities.length - 1; i >= 0; i -= 1) if (activities[i]!.type !== ActivityTypes.InvokeResponse) activities.splice(i, 1);
+    if (activities.length < posted) {
+      const verb = (context.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
+      logger.warn({ dropped: posted - activities.length, verb: typeof verb === 'string' ? verb.slice(0, 60) : null }, 'an automatic card refresh tried to post; nothing was posted');
+    }
+    return activities.length === 0 ? [] : next();
+  });
+}
+
 export function createBotApplication(options: BotApplicationOptions): Application<TurnState> {
   const { logger } = options;
   const app = new Application<TurnState>({
@@ -90,6 +127,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // Every turn: refuse other tenants (no side effect at all), then learn how to reach the
   // sender privately later (their 1:1 chat), which the password delivery relies on.
   app.turn('beforeTurn', async (context) => {
+    keepRefreshesSilent(context, logger);
     const tenant = tenantOf(context.activity);
     if (tenant?.toLowerCase() !== options.tenantId.toLowerCase()) {
       const from = context.activity.from;
@@ -116,31 +154,33 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
     await sendHelp(context);
   });
 
+  // One budget for every card action: Teams shows an error when an answer takes too long.
+  const budget = createCardBudget({ messages: options.messages, logger, answerWithinMs: options.cardAnswerWithinMs });
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk, logger });
-  addCredentialsConversation(app, { desk: options.desk, logger });
-  if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
-  addOnboardingConversation(app, {
-    desk: options.desk,
-    addresses: options.addresses,
-    drafts: new DraftStore(options.storage),
-    messages: options.messages,
-    logger,
-    ...(options.createAnswerWithinMs !== undefined ? { createAnswerWithinMs: options.createAnswerWithinMs } : {}),
-  });
+  addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses, budget });
+  if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, budget, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
+  addOnboardingConversation(app, { desk: options.desk, addresses: options.addresses, drafts: new DraftStore(options.storage), budget, logger });
 
   app.error(async (context: TurnContext, error: Error) => {
     const reference = context.activity.id ?? 'unknown';
+    let trouble: { readonly code: string; readonly sentence: string };
     if (error instanceof DirectoryError && error.code !== 'UNEXPECTED') {
       // Known directory trouble gets its own sentence: what happened and who can fix it.
       logger[error.code === 'PERMISSION_MISSING' ? 'error' : 'warn']({
         err: error, correlationId: reference, code: error.code, permission: error.permission, graphRequestId: error.graphRequestId,
       }, 'the directory refused or failed a read in a turn');
-      await context.sendActivity(MessageFactory.text(say.DIRECTORY_TROUBLE(error, reference)));
+      trouble = { code: error.code, sentence: say.DIRECTORY_TROUBLE(error, reference) };
+    } else {
+      logger.error({ err: error, correlationId: reference, activityType: context.activity.type }, 'unexpected error in a turn');
+      trouble = { code: 'UNEXPECTED', sentence: say.SOMETHING_WENT_WRONG(reference) };
+    }
+    if (isCardAction(context.activity)) {
+      // A card action is answered on the card, never with a message in the chat.
+      if (!context.turnState.get(INVOKE_RESPONSE_KEY)) await context.sendActivity(cardActionError(trouble.code, trouble.sentence));
       return;
     }
-    logger.error({ err: error, correlationId: reference, activityType: context.activity.type }, 'unexpected error in a turn');
-    await context.sendActivity(MessageFactory.text(say.SOMETHING_WENT_WRONG(reference)));
+    await context.sendActivity(MessageFactory.text(trouble.sentence));
   });
 
   return app;

@@ -21,8 +21,11 @@ export interface BotFrameworkSettings {
   readonly certificatePath: string;
   readonly appType: 'SingleTenant' | 'UserAssignedMSI';
   readonly tenantId: string;
-  /** Bot Framework endpoints off the public cloud; undefined = public cloud. */
-  readonly cloud?: { readonly openIdMetadataUrl: string; readonly tokenIssuer: string; readonly loginUrl: string; readonly oauthScope: string } | undefined;
+  /** Bot Framework endpoints off the public cloud (src/config.ts: BOT_CLOUD and the BOT_* endpoints); undefined = public cloud. */
+  readonly cloud?: {
+    readonly openIdMetadataUrl: string; readonly tokenIssuer: string; readonly loginUrl: string; readonly oauthScope: string;
+    readonly callerId?: string | undefined; readonly oauthUrl: string; readonly emulatorOpenIdMetadataUrl: string;
+  } | undefined;
   /** Replies need credentials that skip MSAL's instance discovery (a login authority MSAL does not know). */
   readonly skipInstanceDiscovery: boolean;
 }
@@ -57,16 +60,17 @@ export function createBotFramework(settings: BotFrameworkSettings, logger: Logge
           MicrosoftAppPassword: settings.appPassword,
           MicrosoftAppType: settings.appType,
           MicrosoftAppTenantId: settings.tenantId,
-          // A sovereign or private cloud: botbuilder then uses exactly these (config fills public-cloud values for the rest).
+          // A sovereign or private cloud: botbuilder then uses exactly these (config fills the cloud's values for the rest),
+          // down to the caller id it sets on each inbound activity (US Government: urn:botframework:azureusgov).
           ...(cloud
             ? {
                 ToBotFromChannelOpenIdMetadataUrl: cloud.openIdMetadataUrl,
                 ToBotFromChannelTokenIssuer: cloud.tokenIssuer,
                 ToChannelFromBotLoginUrl: cloud.loginUrl,
                 ToChannelFromBotOAuthScope: cloud.oauthScope,
-                ToBotFromEmulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
-                OAuthUrl: 'https://api.botframework.com',
-                CallerId: 'urn:botframework:azure',
+                ToBotFromEmulatorOpenIdMetadataUrl: cloud.emulatorOpenIdMetadataUrl,
+                OAuthUrl: cloud.oauthUrl,
+                ...(cloud.callerId ? { CallerId: cloud.callerId } : {}),
                 ValidateAuthority: true,
               }
             : {}),

@@ -7,16 +7,19 @@
 import { ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { sayBulk, type BulkDesk } from '../onboarding/index.js';
+import { say, sayBulk, type BulkDesk } from '../onboarding/index.js';
 import { looksLikeBulkSheet, pastedSheetOf, readBulkSheet, readPastedSheet } from '../request-reading/bulk-sheet.js';
 import type { PastedSheet } from '../request-reading/pasted-sheet.js';
 import { bulkReviewCard, bulkRevealedCard, bulkSentenceCard } from './cards/bulk-cards.js';
-import { personOf } from './onboarding-routes.js';
+import { isPersonalChat, personOf } from './onboarding-routes.js';
+import { cardTurnOf, type CardAnswer, type CardBudget, type CardTurn } from './card-budget.js';
 import { FILE_DOWNLOAD_INFO, downloadOverHttps, type DownloadResult } from './teams-files.js';
 
 export interface BulkConversationOptions {
   readonly desk: BulkDesk;
   readonly logger: Logger;
+  /** Every card action answers within its budget; what takes longer finishes in the background. */
+  readonly budget: CardBudget;
   /** Largest file downloaded, in bytes (a 1,000-row sheet is about 300 KB). */
   readonly maxFileBytes?: number;
   /** Downloads an attachment (tests pass their own; production uses fetch over https). */
@@ -53,10 +56,8 @@ function fileAttachmentOf(context: TurnContext): FileAttachment | undefined {
   return undefined;
 }
 
-const isPersonalChat = (context: TurnContext): boolean => (context.activity.conversation?.conversationType ?? 'personal') === 'personal';
-
 export function addBulkConversation(app: Application<TurnState>, options: BulkConversationOptions): void {
-  const { desk, logger } = options;
+  const { desk, logger, budget } = options;
   const maxBytes = options.maxFileBytes ?? 1_000_000;
   const download = options.download ?? downloadOverHttps;
 
@@ -79,8 +80,8 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(bulkReviewCard(review))));
   };
 
-  const decide = (decision: 'approve' | 'cancel') => async (context: TurnContext, data: CardData) => {
-    const admin = personOf(context);
+  const decide = (decision: 'approve' | 'cancel') => async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const admin = personOf(turn);
     const jobId = typeof data.jobId === 'string' ? data.jobId : '';
     if (!admin) return bulkSentenceCard(sayBulk.NOT_YOUR_BULK());
     const result = await desk.decide(admin, jobId, decision);
@@ -91,15 +92,23 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
   };
 
   app.message(async (context) => isPersonalChat(context) && (fileAttachmentOf(context) !== undefined || looksLikeBulkSheet(pastedSheet(context))), receiveSheet);
-  app.adaptiveCards.actionExecute<CardData>('bulk.approve', (context, _state, data) => decide('approve')(context, data));
-  // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card.
+  const onDecision = (verb: string, decision: 'approve' | 'cancel') =>
+    app.adaptiveCards.actionExecute<CardData>(verb, async (context, _state, data) => {
+      const turn = cardTurnOf(context);
+      return budget.answer(turn, decide(decision)(turn, data), () => say.CARD_WORKING_ON_IT(), 'replace-card') as Promise<ReturnType<typeof bulkSentenceCard> | string>;
+    });
+  onDecision('bulk.approve', 'approve');
+  // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card
+  // (too slow, and the click is answered to press again; the late answer is dropped).
   app.adaptiveCards.actionExecute<CardData>('bulk.reveal', async (context, _state, data) => {
-    const answer = await desk.revealCredentials(personOf(context), data.jobId, data.part);
-    const body = answer.kind === 'refused'
-      ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer.sentence }
-      : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: bulkRevealedCard(answer) };
+    const turn = cardTurnOf(context);
+    const view = desk.revealCredentials(personOf(turn), data.jobId, data.part).then((answer) => (answer.kind === 'refused' ? answer.sentence : bulkRevealedCard(answer)));
+    const answer = await budget.answer(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN(), 'drop');
+    const body = typeof answer === 'string'
+      ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer }
+      : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: answer };
     await context.sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 200, body } });
     return '';
   });
-  app.adaptiveCards.actionExecute<CardData>('bulk.cancel', (context, _state, data) => decide('cancel')(context, data));
+  onDecision('bulk.cancel', 'cancel');
 }

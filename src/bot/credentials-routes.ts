@@ -11,24 +11,28 @@ import { say, type RequestDesk, type RevealAnswer } from '../onboarding/index.js
 import { revealedCard, statusCard } from './cards/credentials-cards.js';
 import { datesFor } from './cards/dates.js';
 import type { AdaptiveCardJson } from './cards/render.js';
-import { personOf } from './onboarding-routes.js';
+import type { AddressBook } from './address-book.js';
+import { cardTurnOf, type CardAnswer, type CardBudget, type CardTurn } from './card-budget.js';
+import { channelOf, isPersonalChat, personOf } from './onboarding-routes.js';
 
 export interface CredentialsConversationOptions {
   desk: RequestDesk;
   logger: Logger;
+  addresses: AddressBook;
+  budget: CardBudget;
 }
 
 type CardData = Record<string, unknown>;
 
 export const CREDENTIALS_COMMANDS = [
-  { command: 'reissue', description: 'Admins: new credentials for an account this bot created (reissue adele.vance@contoso.com).' },
+  { command: 'reissue', description: 'Admins, in your 1:1 chat with me or the IT ticket channel: new credentials for an account this bot created (reissue adele.vance@contoso.com).' },
 ] as const;
 
 export function addCredentialsConversation(app: Application<TurnState>, options: CredentialsConversationOptions): void {
-  const { desk, logger } = options;
+  const { desk, logger, budget } = options;
 
   /** Answers the click with a card for the clicker only: the invoke response, nothing else. */
-  const answerPrivately = async (context: TurnContext, card: AdaptiveCardJson | string): Promise<string> => {
+  const answerPrivately = async (context: TurnContext, card: CardAnswer): Promise<string> => {
     const body = typeof card === 'string'
       ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: card }
       : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
@@ -36,30 +40,42 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     return '';
   };
 
-  const answerReveal = async (context: TurnContext, answer: RevealAnswer): Promise<string> => {
+  /** What the clicker sees; a secret only ever in this answer. */
+  const revealView = (turn: CardTurn, answer: RevealAnswer): AdaptiveCardJson | string => {
     switch (answer.kind) {
       case 'refused':
         // The desk recorded the refusal (audit trail, and one warn line).
-        return answerPrivately(context, answer.sentence);
+        return answer.sentence;
       case 'state':
-        return answerPrivately(context, statusCard(answer.reveal, context.activity.from.id, datesFor(context)));
+        return statusCard(answer.reveal, turn.activity.from.id, datesFor(turn));
       case 'shown':
-        return answerPrivately(context, revealedCard(answer.reveal, answer, datesFor(context)));
+        // It hides itself when Teams shows it again (a refresh for the clicker only), and shows only where things stand.
+        return revealedCard(answer.reveal, answer, datesFor(turn), turn.activity.from.id);
     }
   };
+
+  /**
+   * A reveal, hide or refresh within the card budget. Too slow, and nothing is shown: the click is
+   * answered with a sentence to press again, and the late answer is dropped — a secret exists only
+   * in the answer to the recipient's own click, never in a message or a replaced card.
+   */
+  const onRevealCard = (verbs: string | string[], work: (turn: CardTurn, data: CardData) => Promise<RevealAnswer>) =>
+    app.adaptiveCards.actionExecute<CardData>(verbs, async (context, _state, data) => {
+      const turn = cardTurnOf(context);
+      const view = work(turn, data).then((answer) => revealView(turn, answer));
+      return answerPrivately(context, await budget.answer(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN(), 'drop'));
+    });
 
   /** The generation a card was made for (cards from before a reissue open nothing). */
   const generationOf = (data: CardData): number | undefined => {
     const generation = Number(data.generation);
     return Number.isInteger(generation) && generation > 0 ? generation : undefined;
   };
-  app.adaptiveCards.actionExecute<CardData>('credentials.reveal', async (context, _state, data) =>
-    answerReveal(context, await desk.revealCredentials(personOf(context), data.requestId, generationOf(data))));
-  app.adaptiveCards.actionExecute<CardData>(['credentials.hide', 'credentials.status'], async (context, _state, data) =>
-    answerReveal(context, await desk.revealStatus(personOf(context), data.requestId, generationOf(data))));
+  onRevealCard('credentials.reveal', (turn, data) => desk.revealCredentials(personOf(turn), data.requestId, generationOf(data)));
+  onRevealCard(['credentials.hide', 'credentials.status'], (turn, data) => desk.revealStatus(personOf(turn), data.requestId, generationOf(data)));
 
-  const reissue = async (input: { context: TurnContext; requestId?: string; userPrincipalName?: string; fromGeneration?: number }): Promise<string> => {
-    const actor = personOf(input.context);
+  const reissue = async (input: { turn: CardTurn | TurnContext; requestId?: string; userPrincipalName?: string; fromGeneration?: number }): Promise<string> => {
+    const actor = personOf(input.turn);
     if (!actor) return say.UNKNOWN_PERSON();
     const answer = await desk.reissueCredentials({
       actor, requestId: input.requestId, userPrincipalName: input.userPrincipalName, fromGeneration: input.fromGeneration,
@@ -69,13 +85,23 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     return answer.sentence;
   };
 
+  /** Where a reissue may be asked and answered: the 1:1 chat, or the IT ticket channel, which reads the same in its tickets. */
+  const mayReissueHere = async (context: TurnContext): Promise<boolean> => {
+    if (isPersonalChat(context)) return true;
+    const channel = channelOf(context);
+    return channel !== undefined && (await options.addresses.ticketChannel())?.reference.conversation?.id === channel;
+  };
+
   app.message(/^\s*reissue\b/i, async (context) => {
+    if (!(await mayReissueHere(context))) return void (await context.sendActivity(say.REISSUE_IN_PERSONAL_CHAT_ONLY()));
     const upn = (context.activity.text ?? '').trim().split(/\s+/)[1];
     if (!upn || !upn.includes('@') || upn.length > 113) return void (await context.sendActivity(say.REISSUE_USAGE()));
-    await context.sendActivity(await reissue({ context, userPrincipalName: upn.toLowerCase() }));
+    await context.sendActivity(await reissue({ turn: context, userPrincipalName: upn.toLowerCase() }));
   });
   app.adaptiveCards.actionExecute<CardData>('credentials.reissue', async (context, _state, data) => {
+    const turn = cardTurnOf(context);
     const generation = generationOf(data);
-    return reissue({ context, requestId: typeof data.requestId === 'string' ? data.requestId : '', ...(generation ? { fromGeneration: generation } : {}) });
+    const work = reissue({ turn, requestId: typeof data.requestId === 'string' ? data.requestId : '', ...(generation ? { fromGeneration: generation } : {}) });
+    return String(await budget.answer(turn, work, () => say.CARD_WORKING_ON_IT_SAID(), 'sentence-only'));
   });
 }

@@ -5,87 +5,113 @@
  * re-checks who clicked (the draft's owner, kept server-side).
  */
 import { randomUUID } from 'node:crypto';
-import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
 import { say, problemSentence, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
 import { extractOnboardingRequest } from '../request-reading/index.js';
 import type { AddressBook } from './address-book.js';
+import { cardTurnOf, type CardAnswer, type CardBudget, type CardTurn } from './card-budget.js';
 import { DraftStore, type Draft } from './drafts.js';
 import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketCard } from './cards/onboarding-cards.js';
 import { datesFor } from './cards/dates.js';
 
-/** Replaces a message the bot posted earlier, outside the turn that asked for it. */
-export interface MessageUpdater {
-  replaceMessage(reference: Partial<ConversationReference>, messageId: string, message: Partial<Activity>): Promise<void>;
-}
+export type { MessageUpdater } from './card-budget.js';
 
 export interface OnboardingConversationOptions {
   desk: RequestDesk;
   addresses: AddressBook;
   drafts: DraftStore;
-  messages: MessageUpdater;
+  /** Every card action answers within its budget; what takes longer finishes in the background. */
+  budget: CardBudget;
   logger: Logger;
-  /** How long the Create click waits for the result before answering "working on it" (Teams wants an answer within a few seconds). */
-  createAnswerWithinMs?: number;
 }
 
-type CardResult = AdaptiveCard | string;
 type CardData = Record<string, unknown>;
 
 export const ONBOARDING_COMMANDS = [
   { command: 'new user', description: 'Request a new Entra ID account (also: onboard, or just describe it in a sentence).' },
-  { command: 'status', description: 'Your recent requests and where they are.' },
+  { command: 'status', description: 'Your recent requests and where they are (in your 1:1 chat with me).' },
   { command: 'set ticket channel', description: 'Admins, in a channel: make it the IT ticket channel.' },
 ] as const;
 
 /** The person behind an activity, by their Entra object id; undefined for guests and unknown senders. */
-export function personOf(context: TurnContext): Requester | undefined {
-  const from = context.activity.from;
+export function personOf(turn: { readonly activity: Partial<Activity> }): Requester | undefined {
+  const from = turn.activity.from;
   if (!from?.aadObjectId) return undefined;
   // How they read dates goes with the request: tickets and their reveal card are written outside their turns.
-  const { locale, timeZone } = datesFor(context);
+  const { locale, timeZone } = datesFor(turn);
   return { id: from.aadObjectId, name: from.name ?? 'Someone', locale, timeZone };
 }
 
-export function addOnboardingConversation(app: Application<TurnState>, options: OnboardingConversationOptions): void {
-  const { desk, drafts, logger } = options;
+/** A 1:1 chat with the bot: what the bot says there, only that person reads. */
+export function isPersonalChat(context: TurnContext): boolean {
+  const conversation = context.activity.conversation;
+  return conversation?.conversationType ? conversation.conversationType === 'personal' : conversation?.isGroup !== true;
+}
 
-  const sendCard = (context: TurnContext, card: Record<string, unknown>) =>
-    context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+/** The channel a channel message was posted in (its conversation id without the thread's message id). */
+export function channelOf(context: TurnContext): string | undefined {
+  const conversation = context.activity.conversation;
+  if (conversation?.conversationType !== 'channel') return undefined;
+  return conversation.id.split(';')[0] ?? conversation.id;
+}
+
+export function addOnboardingConversation(app: Application<TurnState>, options: OnboardingConversationOptions): void {
+  const { desk, drafts, budget } = options;
+
+  const cardMessage = (card: Record<string, unknown>) => MessageFactory.attachment(CardFactory.adaptiveCard(card));
 
   /**
-   * Answers an Action.Execute with a card. A card that refreshes itself (`refresh.userIds`)
-   * only works if the message holds it, so it first replaces the message — in the 1:1 chat
-   * that is the requester's own view — and the invoke response is sent here. (Left to
+   * Answers an Action.Execute with its result. A card that refreshes itself (`refresh.userIds`)
+   * only works if the message holds it, so the message is replaced with it too — outside the
+   * turn, so the answer never waits for that — and the invoke response is sent here. (Left to
    * teams-ai, one such card would switch that verb to "replace for all" for good.)
    */
-  const answerWithCard = async (context: TurnContext, card: AdaptiveCard): Promise<CardResult> => {
-    if (!('refresh' in card)) return card;
-    const messageId = context.activity.replyToId;
-    if (messageId) {
-      await context.updateActivity({ ...(MessageFactory.attachment(CardFactory.adaptiveCard(card)) as Partial<Activity>), id: messageId })
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not replace the card message; the person still gets the answer'));
-    }
+  const answerWithCard = async (context: TurnContext, turn: CardTurn, answer: CardAnswer): Promise<CardAnswer> => {
+    if (typeof answer === 'string' || !('refresh' in answer)) return answer;
+    void budget.replaceCard(turn, answer);
     await context.sendActivity({
       type: ActivityTypes.InvokeResponse,
-      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+      value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: answer } },
     });
-    return card;
+    return answer;
   };
 
-  /** Opens a new form (prefilled from a sentence, with notes) for a person who may request one. */
-  const openForm = async (context: TurnContext, prefill: OnboardingForm = {}, notes: readonly string[] = [], preparedAlready?: FormPreparation) => {
-    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(context)));
-    if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
-    const draft: Draft = { draftId: randomUUID(), ownerId: personOf(context)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
+  /**
+   * A card action within the budget: `work` reads the turn only through `turn`; if it takes too
+   * long the click is answered with `pending` (by default one sentence) and the result replaces
+   * the card when it is there (`late`: or is only said, or dropped).
+   */
+  const onCard = (
+    verb: string,
+    work: (turn: CardTurn, data: CardData) => Promise<CardAnswer>,
+    pending: (turn: CardTurn) => CardAnswer | Promise<CardAnswer> = () => say.CARD_WORKING_ON_IT(),
+    late: Parameters<CardBudget['answer']>[3] = 'replace-card',
+  ) => app.adaptiveCards.actionExecute<CardData>(verb, async (context, _state, data) => {
+    const turn = cardTurnOf(context);
+    const answer = await budget.answer(turn, work(turn, data), () => pending(turn), late);
+    return answerWithCard(context, turn, answer) as Promise<AdaptiveCard | string>;
+  });
+
+  /** A new form (prefilled from a sentence, with notes) for a person who may request one; or why not. */
+  const newForm = async (turn: { readonly activity: Partial<Activity> }, prefill: OnboardingForm = {}, notes: readonly string[] = [], preparedAlready?: FormPreparation) => {
+    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(turn)));
+    if (prepared.kind === 'refused') return prepared.sentence;
+    const draft: Draft = { draftId: randomUUID(), ownerId: personOf(turn)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
     const saved = await drafts.save(draft);
-    await sendCard(context, onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes }));
+    return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes });
+  };
+
+  /** Opens a new form in answer to a message. */
+  const openForm = async (context: TurnContext, prefill: OnboardingForm = {}, notes: readonly string[] = [], preparedAlready?: FormPreparation) => {
+    const form = await newForm(context, prefill, notes, preparedAlready);
+    await context.sendActivity(typeof form === 'string' ? form : cardMessage(form));
   };
 
   /** Loads the draft named by the card and checks that the person clicking owns it (a refusal is recorded). */
-  const draftFor = async (context: TurnContext, data: CardData, action: string): Promise<Draft | string> => {
-    const person = personOf(context);
+  const draftFor = async (turn: CardTurn, data: CardData, action: string): Promise<Draft | string> => {
+    const person = personOf(turn);
     const draft = await drafts.get(data.draftId, data.revision);
     if (!draft || draft.cancelled) return say.FORM_EXPIRED();
     if (!person || person.id !== draft.ownerId) {
@@ -96,6 +122,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   };
 
   const showStatus = async (context: TurnContext) => {
+    if (!isPersonalChat(context)) return void (await context.sendActivity(MessageFactory.text(say.STATUS_IN_PERSONAL_CHAT_ONLY())));
     await context.sendActivity(MessageFactory.text(await desk.describeRecentRequests(personOf(context))));
   };
 
@@ -106,7 +133,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (refusal) return void (await context.sendActivity(refusal));
     const reference = TurnContext.getConversationReference(context.activity);
     // Post tickets as new threads in the channel, not as replies to this message.
-    const channelId = conversation.id.split(';')[0] ?? conversation.id;
+    const channelId = channelOf(context) ?? conversation.id;
     await options.addresses.setTicketChannel({
       reference: { ...reference, conversation: { ...reference.conversation!, id: channelId } },
       channelName: (context.activity.channelData as { channel?: { name?: string } } | undefined)?.channel?.name,
@@ -116,25 +143,25 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     await context.sendActivity(say.TICKET_CHANNEL_SET());
   };
 
-  const cancel = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data, 'cancel');
+  const cancel = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const draft = await draftFor(turn, data, 'cancel');
     if (typeof draft === 'string') return draft;
     await drafts.save({ ...draft, cancelled: true });
     return { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: say.REQUEST_CANCELLED(), wrap: true }] } satisfies AdaptiveCard;
   };
 
-  const edit = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data, 'edit');
+  const edit = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const draft = await draftFor(turn, data, 'edit');
     if (typeof draft === 'string') return draft;
-    const prepared = await desk.prepareRequestForm(personOf(context));
+    const prepared = await desk.prepareRequestForm(personOf(turn));
     if (prepared.kind === 'refused') return prepared.sentence;
     return onboardingFormCard({ draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
   };
 
-  const review = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data, 'review');
+  const review = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const draft = await draftFor(turn, data, 'review');
     if (typeof draft === 'string') return draft;
-    const result = await desk.reviewRequest(personOf(context)!, data);
+    const result = await desk.reviewRequest(personOf(turn)!, data);
     if (result.kind === 'refused') return result.sentence;
     if (result.kind === 'needs-changes') {
       const saved = await drafts.save({ ...draft, form: result.form });
@@ -147,56 +174,50 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const saved = await drafts.save(checked);
     return onboardingReviewCard({
       draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(context), recipient: result.recipient, guest: result.guest,
+      confirmations: result.confirmations, dates: datesFor(turn), recipient: result.recipient, guest: result.guest,
     });
   };
 
-  const create = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const draft = await draftFor(context, data, 'create');
+  /** The draft a Create click is for, once read: what its "working on it" card names. */
+  const creating = new WeakMap<CardTurn, Promise<Draft | string>>();
+
+  const create = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const read = draftFor(turn, data, 'create');
+    creating.set(turn, read);
+    const draft = await read;
     if (typeof draft === 'string') return draft;
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
     const submission = await desk.submitRequest({
-      requestId, requester: personOf(context)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
+      requestId, requester: personOf(turn)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
     });
     if (submission.kind === 'refused') {
       // This request id is settled as refused; pressing Create again later is a new request.
       if (submission.asNewRequest) await drafts.save({ ...draft, requestId: randomUUID() });
       return submission.sentence;
     }
-    const { work } = submission;
-    const answer = await Promise.race([
-      work.then((outcome) => ({ kind: 'done' as const, outcome })),
-      new Promise<{ kind: 'later' }>((resolve) => setTimeout(() => resolve({ kind: 'later' }), options.createAnswerWithinMs ?? 4000).unref()),
-    ]);
-    if (answer.kind === 'done') return answerWithCard(context, onboardingResultCard(answer.outcome, context.activity.from.id));
-    // Still working: answer now, and replace the card with the result when it is known —
-    // only after the answer went out, so the result can't be overwritten by "Working on it".
-    // The turn context is revoked when the turn ends: keep what the background needs now.
-    const reference = TurnContext.getConversationReference(context.activity);
-    const cardMessageId = context.activity.replyToId;
-    const working = onboardingResultCard({
-      requestId, correlationId: requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
+    return onboardingResultCard(await submission.work, turn.activity.from.id);
+  };
+
+  /** Still working: the card says so and refreshes itself for the requester, until the result replaces it. */
+  const creatingCard = async (turn: CardTurn): Promise<CardAnswer> => {
+    // A storage read: far quicker than what Create waits for in the directory.
+    const draft = await creating.get(turn)?.catch(() => undefined);
+    if (!draft || typeof draft === 'string' || !draft.requestId) return say.CARD_WORKING_ON_IT();
+    return onboardingResultCard({
+      requestId: draft.requestId, correlationId: draft.requestId, status: 'creating', pending: true, userPrincipalName: draft.userPrincipalName,
       fieldProblems: [], alternatives: [], warnings: [],
-    }, context.activity.from.id);
-    const answered = answerWithCard(context, working);
-    void Promise.all([work, answered.catch(() => undefined)])
-      .then(async ([outcome]) => {
-        if (!cardMessageId) return;
-        await options.messages.replaceMessage(reference, cardMessageId, MessageFactory.attachment(CardFactory.adaptiveCard(onboardingResultCard(outcome))) as Partial<Activity>);
-      })
-      .catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an onboarding request in the background'));
-    return answered;
+    }, turn.activity.from.id);
   };
 
-  const showResult = async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const result = await desk.requestResult(personOf(context), data.requestId);
+  const showResult = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const result = await desk.requestResult(personOf(turn), data.requestId);
     if (result.kind === 'refused') return result.sentence;
-    return answerWithCard(context, onboardingResultCard(result.outcome, context.activity.from.id));
+    return onboardingResultCard(result.outcome, turn.activity.from.id);
   };
 
-  const decide = (decision: 'approved' | 'rejected') => async (context: TurnContext, data: CardData): Promise<CardResult> => {
-    const approver = personOf(context);
+  const decide = (decision: 'approved' | 'rejected') => async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
+    const approver = personOf(turn);
     const requestId = typeof data.requestId === 'string' ? data.requestId : '';
     if (!approver) {
       await desk.recordRefusal({ reason: 'UNKNOWN_PERSON', action: decision === 'approved' ? 'approve' : 'reject', requestId });
@@ -205,11 +226,11 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const reason = typeof data.rejectReason === 'string' ? data.rejectReason : undefined;
     const result = await desk.decideApproval({ requestId, approver, decision, reason });
     if (result.kind === 'refused') return problemSentence(result.reason);
-    void result.continuing?.catch((error: unknown) => logger.error({ err: error, requestId }, 'could not finish an approved request'));
-    return ticketCard(result.ticket, datesFor(context));
+    void result.continuing?.catch((error: unknown) => options.logger.error({ err: error, requestId }, 'could not finish an approved request'));
+    return ticketCard(result.ticket, datesFor(turn));
   };
 
-  /** A plain sentence: open the form prefilled when it reads like an account request. */
+/** A plain sentence: open the form prefilled when it reads like an account request. */
   const readSentence = async (context: TurnContext) => {
     const text = context.activity.text ?? '';
     const read = (knownDomains?: readonly string[]) =>
@@ -231,16 +252,20 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   app.message(/^\s*(new\s+user|onboard|new\s+account)\s*$/i, (context) => openForm(context));
   app.message(/^\s*status\s*$/i, showStatus);
   app.message(/^\s*set\s+ticket\s+channel\s*$/i, setTicketChannel);
-  app.adaptiveCards.actionExecute<CardData>('onboarding.open', async (context) => {
-    await openForm(context);
+  // The form opened from a card is posted as its own message (after the answer, if that came first).
+  onCard('onboarding.open', async (turn) => {
+    const form = await newForm(turn);
+    if (typeof form === 'string') return form;
+    if (!turn.automatic) await options.budget.post(turn, cardMessage(form));
     return say.FORM_OPENED();
-  });
-  app.adaptiveCards.actionExecute<CardData>('onboarding.cancel', (context, _state, data) => cancel(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.edit', (context, _state, data) => edit(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.review', (context, _state, data) => review(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.create', (context, _state, data) => create(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.result', (context, _state, data) => showResult(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.approve', (context, _state, data) => decide('approved')(context, data));
-  app.adaptiveCards.actionExecute<CardData>('onboarding.reject', (context, _state, data) => decide('rejected')(context, data));
+  }, undefined, 'sentence-only');
+  onCard('onboarding.cancel', cancel);
+  onCard('onboarding.edit', edit);
+  onCard('onboarding.review', review, () => say.CARD_CHECKING());
+  onCard('onboarding.create', create, creatingCard);
+  onCard('onboarding.result', showResult);
+  // The ticket in the channel is updated by the workflow itself: a late decision card is not put over it.
+  onCard('onboarding.approve', decide('approved'), undefined, 'sentence-only');
+  onCard('onboarding.reject', decide('rejected'), undefined, 'sentence-only');
   app.activity('message', readSentence);
 }

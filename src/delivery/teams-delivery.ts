@@ -26,8 +26,8 @@ export interface TeamsDeliveryOptions {
   botAppId: string;
   addresses: ConversationAddresses;
   logger: Logger;
-  /** Audience for proactive calls (Bot Framework's public cloud unless configured). */
-  audience?: string;
+  /** The Bot Connector resource of the bot's cloud: the audience of the token that opens a conversation. */
+  audience: string;
   passwordMessage(view: PasswordMessageView): Partial<Activity>;
   /** The reveal card for the recipient (its refresh is for that person only, its dates in their style); never a secret. */
   revealMessage(notice: RevealNotice, recipientTeamsId: string, recipient: Requester): Partial<Activity>;
@@ -35,15 +35,17 @@ export interface TeamsDeliveryOptions {
   /** The tenant a chat with someone new is opened in. */
   tenantId?: string;
   /** Installs the bot's app for a person (Graph), when configuration allows; absent = never installed by the bot. */
-  installAppFor?: (aadObjectId: string) => Promise<{ readonly kind: 'installed' | 'already-installed' } | { readonly kind: 'refused'; readonly reason: string }>;
+  installAppFor?: (aadObjectId: string) => Promise<
+    | { readonly kind: 'installed' | 'already-installed' }
+    | { readonly kind: 'refused'; readonly reason: string; readonly retry?: { readonly afterMs?: number | undefined } | undefined }
+  >;
 }
-
-const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
 
 /** Sends the reveal card (or the password itself, in plain-message mode) only into the recipient's own 1:1 chat; never with the UPN. */
 export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): CredentialDelivery {
+  const installedHere = new InstalledApps();
   return {
-    reach: (person) => reachPerson(options, person),
+    reach: (person) => reachPerson(options, person, installedHere),
     sendRevealCard: (recipient, notice) =>
       sendToPersonalChat(options, recipient, notice.requestId, 'reveal card could not be delivered',
         (address) => options.revealMessage(notice, address.teamsUserId, recipient)),
@@ -55,20 +57,34 @@ export function createTeamsCredentialDelivery(options: TeamsDeliveryOptions): Cr
   };
 }
 
+/** People this instance installed the app for lately: a retry while the installation spreads does not install it again. */
+class InstalledApps {
+  private readonly people = new Set<string>();
+  has(aadObjectId: string): boolean {
+    return this.people.has(aadObjectId.toLowerCase());
+  }
+  add(aadObjectId: string): void {
+    this.people.add(aadObjectId.toLowerCase());
+    if (this.people.size > 10_000) this.people.delete(this.people.values().next().value as string);
+  }
+}
+
 /**
  * Makes sure the bot has a 1:1 chat with the person: one they used, or one it opens now —
  * after installing the app for them where configuration allows (Teams refuses a chat with
- * someone who has not got the app: 403). Nothing is sent.
+ * someone who has not got the app: 403, and for a while after the installation, until it has
+ * reached Teams). Nothing is sent. A refusal that may pass says so (`retry`), for the caller to try again.
  */
-async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Promise<ReachOutcome> {
+async function reachPerson(options: TeamsDeliveryOptions, person: Requester, installedHere: InstalledApps): Promise<ReachOutcome> {
   const address = await options.addresses.person(person.id);
   if (address?.personalChat?.conversation?.id) return { kind: 'reachable' };
-  if (options.installAppFor) {
+  if (options.installAppFor && !installedHere.has(person.id)) {
     const installed = await options.installAppFor(person.id);
     if (installed.kind === 'refused') {
       options.logger.warn({ recipientId: person.id, reason: installed.reason }, 'the app could not be installed for a recipient');
-      return { kind: 'unreachable', reason: installed.reason };
+      return { kind: 'unreachable', reason: installed.reason, ...(installed.retry ? { retry: installed.retry } : {}) };
     }
+    installedHere.add(person.id);
   }
   const serviceUrl = address?.serviceUrl ?? (await options.addresses.serviceUrl());
   const tenantId = address?.tenantId ?? options.tenantId;
@@ -76,7 +92,7 @@ async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Pr
   // A 1:1 chat can be opened with the person's Entra object id alone (personal scope).
   const knownId = address?.teamsUserId ?? person.id;
   try {
-    const opened = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+    const opened = await inNewConversation(options.adapter, options.botAppId, serviceUrl, options.audience, {
       isGroup: false,
       bot: { id: options.botAppId, name: 'Onboarding' },
       members: [{ id: knownId, name: person.name }],
@@ -95,16 +111,35 @@ async function reachPerson(options: TeamsDeliveryOptions, person: Requester): Pr
   } catch (error) {
     const status = statusOf(error);
     options.logger.warn({ recipientId: person.id, status, err: describeError(error) }, 'a 1:1 chat with a recipient could not be opened');
-    return { kind: 'unreachable', reason: say.TEAMS_REFUSED(status) };
+    // Refusals that pass: 403 right after the bot installed the app (the installation has not reached Teams yet),
+    // and what Teams says to retry (429, 412, 502, 504: "Rate limiting for bots",
+    // https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/rate-limit; and a call that got no answer).
+    const passes = (status === 403 && options.installAppFor !== undefined) || status === undefined || status === 429 || status === 412 || status >= 500;
+    const afterMs = retryAfterMsOf(error);
+    return { kind: 'unreachable', reason: say.TEAMS_REFUSED(status), ...(passes ? { retry: afterMs === undefined ? {} : { afterMs } } : {}) };
   }
 }
 
-/** Replaces a message the bot posted earlier (a card answered "working on it", updated with the result). */
+/** Teams' Retry-After on a refused call (seconds), in milliseconds. */
+function retryAfterMsOf(error: unknown): number | undefined {
+  const headers = (error as { response?: { headers?: { get?(name: string): string | undefined | null } } } | undefined)?.response?.headers;
+  const seconds = Number(headers?.get?.('retry-after') ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+/**
+ * Replaces a message the bot posted earlier (a card answered "working on it", updated with the
+ * result), or posts a new one in that conversation, outside the turn that asked for it.
+ */
 export function createTeamsMessageUpdater(options: Pick<TeamsDeliveryOptions, 'adapter' | 'botAppId'>) {
   return {
     replaceMessage: (reference: Partial<ConversationReference>, messageId: string, message: Partial<Activity>): Promise<void> =>
       inConversation(options.adapter, options.botAppId, reference, async (turn) => {
         await turn.updateActivity({ ...message, id: messageId });
+      }),
+    postMessage: (reference: Partial<ConversationReference>, message: Partial<Activity>): Promise<void> =>
+      inConversation(options.adapter, options.botAppId, reference, async (turn) => {
+        await turn.sendActivity(message);
       }),
   };
 }
@@ -132,7 +167,7 @@ async function sendToPersonalChat(
       await inConversation(options.adapter, options.botAppId, address.personalChat, (turn) => turn.sendActivity(message(address)));
     } else {
       // No 1:1 chat yet: open one (needs the app installed for the person).
-      await inNewConversation(options.adapter, options.botAppId, address.serviceUrl, options.audience ?? BOT_FRAMEWORK_AUDIENCE, {
+      await inNewConversation(options.adapter, options.botAppId, address.serviceUrl, options.audience, {
         isGroup: false,
         bot: { id: options.botAppId, name: 'Onboarding' },
         members: [{ id: address.teamsUserId, name: address.name }],

@@ -10,8 +10,14 @@ import { createGraphClient, userPath, type GraphDirectoryOptions } from './graph
 
 export type AppInstallOutcome =
   | { readonly kind: 'installed' | 'already-installed' }
-  /** `reason` is for IT (the ticket, the log): which permission or object is missing. */
-  | { readonly kind: 'refused'; readonly status: number; readonly reason: string; readonly graphRequestId?: string | undefined };
+  /**
+   * `reason` is for IT (the ticket, the log): which permission or object is missing. `retry` when
+   * trying again later may work (throttled, Graph or the network failing), with Graph's Retry-After.
+   */
+  | {
+    readonly kind: 'refused'; readonly status: number; readonly reason: string; readonly graphRequestId?: string | undefined;
+    readonly retry?: { readonly afterMs?: number | undefined } | undefined;
+  };
 
 export interface TeamsAppInstallerOptions extends Pick<GraphDirectoryOptions, 'baseUrl' | 'tenantId' | 'credential' | 'authorityHost' | 'disableInstanceDiscovery'> {
   /** The app's id in the organisation's catalog (GET /appCatalogs/teamsApps?$filter=externalId eq '{manifest id}'). */
@@ -32,7 +38,7 @@ export function createTeamsAppInstaller(options: TeamsAppInstallerOptions): (use
       return { kind: 'installed' };
     } catch (error) {
       if (!(error instanceof GraphError)) {
-        return { kind: 'refused', status: -1, reason: `the app could not be installed (${error instanceof Error ? error.name : 'unknown failure'})` };
+        return { kind: 'refused', status: -1, reason: `the app could not be installed (${error instanceof Error ? error.name : 'unknown failure'})`, retry: {} };
       }
       if (error.statusCode === 409) return { kind: 'already-installed' };
       const graphRequestId = error.requestId ?? undefined;
@@ -42,7 +48,10 @@ export function createTeamsAppInstaller(options: TeamsAppInstallerOptions): (use
           : error.statusCode === 404
             ? 'the person or the bot\'s app is not in the organisation\'s Teams catalog (check TEAMS_APP_CATALOG_ID)'
             : `Graph answered ${error.statusCode} when the app was installed for them`;
-      return { kind: 'refused', status: error.statusCode, reason, graphRequestId };
+      const passing = error.statusCode === 429 || error.statusCode >= 500 || error.statusCode === -1;
+      const retryAfterSeconds = Number(error.headers?.get('retry-after') ?? NaN);
+      const retry = passing ? { ...(Number.isFinite(retryAfterSeconds) ? { afterMs: retryAfterSeconds * 1000 } : {}) } : undefined;
+      return { kind: 'refused', status: error.statusCode, reason, graphRequestId, ...(retry ? { retry } : {}) };
     }
   };
 }

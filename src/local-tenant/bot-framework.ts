@@ -36,7 +36,8 @@ export class BotFrameworkChannel {
   readonly keyId: string;
   private publicJwk: JWK | undefined;
 
-  constructor(private readonly baseUrl: string) {
+  /** `issuer`: the channel service's in this tenant's cloud (api.botframework.com, .us, .azure.cn). */
+  constructor(private readonly baseUrl: string, readonly issuer: string = BOT_FRAMEWORK_ISSUER) {
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.privateKey = pair.privateKey;
     this.publicKey = pair.publicKey;
@@ -53,7 +54,7 @@ export class BotFrameworkChannel {
       status: 200,
       headers: { 'content-type': 'application/json; charset=utf-8' },
       body: {
-        issuer: BOT_FRAMEWORK_ISSUER,
+        issuer: this.issuer,
         authorization_endpoint: 'https://invalid.botframework.com',
         jwks_uri: `${this.baseUrl}${BOT_FRAMEWORK_KEYS_PATH}`,
         id_token_signing_alg_values_supported: ['RS256'],
@@ -78,7 +79,7 @@ export class BotFrameworkChannel {
     const notBefore = issuedAt + (claims.notBeforeSeconds ?? 0);
     return new SignJWT({ serviceurl: claims.serviceUrl })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.keyId, x5t: this.keyId })
-      .setIssuer(claims.issuer ?? BOT_FRAMEWORK_ISSUER)
+      .setIssuer(claims.issuer ?? this.issuer)
       .setAudience(claims.appId)
       .setNotBefore(notBefore)
       .setExpirationTime(issuedAt + (claims.lifetimeSeconds ?? CHANNEL_TOKEN_LIFETIME_SECONDS))

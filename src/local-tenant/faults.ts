@@ -17,9 +17,11 @@ export const faultRuleSchema = z.object({
    * status: answer with `status` without doing anything;
    * reset: drop the connection without doing anything;
    * lostResponse: do the request (the write happens), then drop the connection —
-   * or answer with `status` (e.g. 504) when one is given.
+   * or answer with `status` (e.g. 504) when one is given;
+   * hold: keep the request waiting, not yet run, until the faults are set again (then it runs as
+   * if it had just arrived) — to see what a caller does while Graph has not answered (Graph only).
    */
-  action: z.enum(['status', 'reset', 'lostResponse']),
+  action: z.enum(['status', 'reset', 'lostResponse', 'hold']),
   status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
   retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
   /** Apply to the next N matching requests only, then remove the rule. */
@@ -45,12 +47,15 @@ export type FaultSettingsInput = z.input<typeof faultSettingsSchema>;
 export type ChosenFault =
   | { action: 'status'; status: number; retryAfterSeconds: number }
   | { action: 'reset' }
-  | { action: 'lostResponse'; status?: number };
+  | { action: 'lostResponse'; status?: number }
+  | { action: 'hold' };
 
 /** Holds the fault settings and decides, request by request, which fault applies. */
 export class FaultInjector {
   private settings: FaultSettings = faultSettingsSchema.parse({});
   private random: () => number = mulberry32(1);
+  /** Requests a `hold` rule keeps waiting; setting the faults again lets them go. */
+  private readonly waiting: Array<() => void> = [];
 
   get(): FaultSettings {
     return structuredClone(this.settings);
@@ -60,7 +65,18 @@ export class FaultInjector {
   set(input: FaultSettingsInput): FaultSettings {
     this.settings = faultSettingsSchema.parse(input);
     this.random = mulberry32(this.settings.seed);
+    for (const release of this.waiting.splice(0)) release();
     return this.get();
+  }
+
+  /** How many requests a `hold` rule keeps waiting now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves when the faults are next set (a held request then goes on). */
+  released(): Promise<void> {
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   get latencyMs(): number {
@@ -89,6 +105,8 @@ export class FaultInjector {
           return { action: 'reset' };
         case 'lostResponse':
           return rule.status ? { action: 'lostResponse', status: rule.status } : { action: 'lostResponse' };
+        case 'hold':
+          return { action: 'hold' };
       }
     }
     return null;

@@ -30,6 +30,12 @@ export interface TeamsAppInstallation {
   teamsAppId: string;
   /** The 1:1 chat between the user and the app's bot. */
   chatId: string;
+  /**
+   * ISO 8601: when it was installed. Not a Graph property (never returned): the Bot Connector
+   * stand-in reads it, since Teams lets a bot message the person only once the installation has
+   * reached it (test/support/recording-connector.ts). Absent in states saved before it existed.
+   */
+  installedAt?: string;
 }
 
 const appNotFound = (id: string) => new GraphError(404, 'NotFound', `No app with id '${id}' was found in the app catalog.`);
@@ -131,7 +137,9 @@ export class TeamworkApi {
       throw new GraphError(409, 'Conflict', 'App is already installed for this user.');
     }
     const chatHash = createHash('sha256').update(`${user.id}|${teamsAppId}`).digest('hex').slice(0, 24);
-    state.teamsAppInstallations.push({ id: randomUUID(), userId: user.id, teamsAppId, chatId: `19:${user.id}_${chatHash}@unq.gbl.spaces` });
+    state.teamsAppInstallations.push({
+      id: randomUUID(), userId: user.id, teamsAppId, chatId: `19:${user.id}_${chatHash}@unq.gbl.spaces`, installedAt: now.toISOString(),
+    });
     this.ctx.save();
     return { status: 201, headers: {} };
   }

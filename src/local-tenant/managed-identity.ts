@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Application, DirectoryState } from './directory.js';
 import type { ApiResponse } from './responses.js';
-import { BOT_CONNECTOR_RESOURCE, GRAPH_APP_ID, GRAPH_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE, type TokenAudience, type TokenService } from './token-service.js';
+import { GRAPH_APP_ID, GRAPH_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE, type TokenAudience, type TokenService } from './token-service.js';
 
 /**
  * The managed identity endpoint of Azure App Service / Functions (API version 2019-08-01),
@@ -70,10 +70,11 @@ export class ManagedIdentityEndpoint {
     }
     const resource = request.query.get('resource');
     if (!resource) return fail(400, "The 'resource' query parameter is required.");
-    const audience = audienceOf(resource);
+    const resources = resourcesOf(this.tokens());
+    const audience = audienceOf(resource, resources);
     if (!audience) {
       const organization = this.directory().organization.displayName;
-      return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${organization}. This local tenant issues managed identity tokens for ${RESOURCES.join(', ')} only.`);
+      return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${organization}. This local tenant issues managed identity tokens for ${resources.join(', ')} only.`);
     }
 
     const application = this.identityFor(request.query);
@@ -112,13 +113,16 @@ export class ManagedIdentityEndpoint {
   }
 }
 
-const RESOURCES: readonly TokenAudience[] = [GRAPH_RESOURCE, BOT_CONNECTOR_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE];
+/** What this tenant issues managed identity tokens for: Graph, its cloud's Bot Connector, Key Vault, Storage. */
+function resourcesOf(tokens: TokenService): readonly TokenAudience[] {
+  return [GRAPH_RESOURCE, tokens.botConnectorResource, KEY_VAULT_RESOURCE, STORAGE_RESOURCE];
+}
 
 /** The token's audience for a requested resource (Graph also by its app id), or undefined for one this tenant does not know. */
-function audienceOf(resource: string): TokenAudience | undefined {
+function audienceOf(resource: string, resources: readonly TokenAudience[]): TokenAudience | undefined {
   const bare = resource.replace(/\/\.default$/, '').replace(/\/$/, '').toLowerCase();
   if (bare === GRAPH_APP_ID) return GRAPH_RESOURCE;
-  return RESOURCES.find((known) => known === bare);
+  return resources.find((known) => known === bare);
 }
 
 function miError(status: number, message: string, correlationId: string): ApiResponse {

@@ -10,12 +10,24 @@ export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 /** The Bot Connector's resource: a bot gets a token for it to send replies and proactive messages. */
 export const BOT_CONNECTOR_RESOURCE = 'https://api.botframework.com';
+/**
+ * The Bot Connector's resource in each cloud a tenant can live in (botbuilder's
+ * ToChannelFromBotOAuthScope: AuthenticationConstants, GovernmentConstants for US Government — GCC
+ * High and DoD alike — and https://learn.microsoft.com/en-us/azure/bot-service/how-to-deploy-china-cloud).
+ * It is also the issuer of the channel tokens the Bot Connector sends bots there.
+ */
+export const BOT_CONNECTOR_RESOURCES = {
+  public: BOT_CONNECTOR_RESOURCE,
+  usgov: 'https://api.botframework.us',
+  china: 'https://api.botframework.azure.cn',
+} as const;
+export type BotFrameworkCloudName = keyof typeof BOT_CONNECTOR_RESOURCES;
 /** Azure Key Vault's data plane: the bot reads the credential-sealing key with a token for it. */
 export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
 /** Azure Storage's data plane (blobs and tables with a token instead of an account key). */
 export const STORAGE_RESOURCE = 'https://storage.azure.com';
 /** The resources this tenant issues app-only tokens for (an access token's `aud`). */
-export type TokenAudience = typeof GRAPH_RESOURCE | typeof BOT_CONNECTOR_RESOURCE | typeof KEY_VAULT_RESOURCE | typeof STORAGE_RESOURCE;
+export type TokenAudience = typeof GRAPH_RESOURCE | (typeof BOT_CONNECTOR_RESOURCES)[BotFrameworkCloudName] | typeof KEY_VAULT_RESOURCE | typeof STORAGE_RESOURCE;
 const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -45,6 +57,8 @@ export class TokenService {
     private readonly directory: () => DirectoryState,
     private readonly credentials: TenantCredentials,
     save: () => void = () => {},
+    /** The Bot Connector resource of the cloud this tenant lives in (a token for another cloud's is refused). */
+    readonly botConnectorResource: TokenAudience = BOT_CONNECTOR_RESOURCE,
   ) {
     this.signIn = new SignInChecks(directory, save);
     this.privateKey = createPrivateKey(credentials.signingKeyPem);
@@ -166,14 +180,14 @@ export class TokenService {
       return entraError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`, correlationId);
     }
     const resource = scope.slice(0, -'/.default'.length).replace(/\/$/, '');
-    const botConnector = resource === BOT_CONNECTOR_RESOURCE;
+    const botConnector = resource === this.botConnectorResource;
     if (resource !== GRAPH_RESOURCE && resource !== GRAPH_APP_ID && !botConnector) {
       return entraError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${this.directory().organization.displayName}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`, correlationId);
     }
 
     const { accessToken } = await this.signAppToken(application, {
       authenticationMethod,
-      audience: botConnector ? BOT_CONNECTOR_RESOURCE : GRAPH_RESOURCE,
+      audience: botConnector ? this.botConnectorResource : GRAPH_RESOURCE,
       now,
     });
     return {

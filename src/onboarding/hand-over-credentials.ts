@@ -8,7 +8,7 @@ import { describeProblem } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
 import { postTicket } from './it-ticket.js';
-import type { DeliveryOutcome, Requester, StoredRequest } from './ports.js';
+import type { DeliveryOutcome, ReachOutcome, Requester, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
 import { audit, carryTo, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
 import { welcomeMailDue } from './send-welcome-email.js';
@@ -52,31 +52,34 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   const { record } = stored;
   const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
   if (claim.kind === 'lost') return claim.result;
-  const claimed = claim.stored;
-  const state = claimed.record.credentials!;
+  let claimed = claim.stored;
   // A guest's invitation link is never put in a chat message, whatever the mode.
-  const reveal = deps.policy.credentials.delivery === 'reveal' || state.holds === 'invitation-link';
+  const reveal = deps.policy.credentials.delivery === 'reveal' || claimed.record.credentials?.holds === 'invitation-link';
   // Someone other than the requester may never have written to the bot: make sure it can
   // reach them first. If not, nothing goes to anyone else; the credentials stay sealed for a reissue.
   const recipient = secretRecipientOf(claimed.record);
-  let targets: readonly Requester[] = [state.recipient];
+  let targets: readonly Requester[] = [claimed.record.credentials!.recipient];
   if (recipient.members) {
     // A coordinator group: each member it can reach gets the card; never the secret itself in a message.
     if (!reveal) return recipientUnreachable(deps, claimed, say.GROUP_NEEDS_REVEAL_CARD());
-    const reached: Requester[] = [];
-    for (const member of recipient.members) if ((await deps.delivery.reach(member)).kind === 'reachable') reached.push(member);
-    if (reached.length === 0) return recipientUnreachable(deps, claimed, say.GROUP_UNREACHABLE());
-    targets = reached;
-  } else if (state.recipient.id !== claimed.record.requester.id) {
-    const reach = await deps.delivery.reach(state.recipient);
-    if (reach.kind === 'unreachable') return recipientUnreachable(deps, claimed, reach.reason);
+    const reached = await reachPeople(deps, claimed, recipient.members);
+    if (reached.kind === 'lost') return reached.result;
+    if (reached.kind === 'unreachable') return recipientUnreachable(deps, reached.stored, say.GROUP_UNREACHABLE());
+    ({ stored: claimed, people: targets } = reached);
+  } else if (targets[0]!.id !== claimed.record.requester.id) {
+    const reached = await reachPeople(deps, claimed, targets);
+    if (reached.kind === 'lost') return reached.result;
+    if (reached.kind === 'unreachable') return recipientUnreachable(deps, reached.stored, reached.reason);
+    claimed = reached.stored;
   }
+  const state = claimed.record.credentials!;
   const outcome: HandOver = reveal ? await sendRevealCard(deps, claimed, state, targets) : await sendPlainMessage(deps, claimed, state);
   if (outcome.kind === 'delivered') {
     const now = deps.clock.now().toISOString();
     // Plain-message mode: the secret left in the message, so storage keeps no copy.
     if (!reveal) await discardCredentials(deps, state);
-    const credentials = outcome.expiresAt ? { ...state, expiresAt: outcome.expiresAt } : { ...state, purgedAt: now };
+    const { reachingSince: _reached, ...sent } = state;
+    const credentials = outcome.expiresAt ? { ...sent, expiresAt: outcome.expiresAt } : { ...sent, purgedAt: now };
     // The lease stays: this run records the onboarding next (ticket, done), which frees it.
     const event = reveal ? 'credentials.reveal_card_sent' : 'password.delivered';
     const details = { recipientId: state.recipient.id, generation: state.generation };
@@ -101,6 +104,50 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   // IT hears now, not after the last try: the account exists and the credentials have not reached anyone yet.
   const ticketed = await postTicket(deps, back, 'created');
   return stop((ticketed ?? back).record);
+}
+
+type Reached =
+  | { readonly kind: 'reached'; readonly stored: StoredRequest; readonly people: readonly Requester[] }
+  | { readonly kind: 'unreachable'; readonly stored: StoredRequest; readonly reason: string }
+  | { readonly kind: 'lost'; readonly result: StepResult };
+
+/**
+ * Makes sure the bot can open a 1:1 chat with these people (one recipient, or a coordinator
+ * group's members): those it reaches now, or — when Teams refused in a way that may pass, such
+ * as an app installation that has not reached Teams yet — after waiting firstDelayMs, twice that,
+ * … (or what Teams asked) until the retry window ends. The window counts from the first such
+ * refusal, stored with the credentials, so a restart resumes it instead of starting a new one.
+ * The run keeps its lease while it waits; a run that lost it (another took over) stops here.
+ */
+async function reachPeople(deps: OnboardingDependencies, stored: StoredRequest, people: readonly Requester[]): Promise<Reached> {
+  const { windowMs, firstDelayMs, maxDelayMs } = deps.policy.reachRetry;
+  let current = stored;
+  let delayMs = firstDelayMs;
+  for (;;) {
+    const reached: Requester[] = [];
+    const refusals: Array<Extract<ReachOutcome, { kind: 'unreachable' }>> = [];
+    for (const person of people) {
+      const outcome = await deps.delivery.reach(person);
+      if (outcome.kind === 'reachable') reached.push(person);
+      else refusals.push(outcome);
+    }
+    if (reached.length > 0) return { kind: 'reached', stored: current, people: reached };
+    const reason = refusals[0]?.reason ?? say.GROUP_UNREACHABLE();
+    const passing = refusals.filter((refusal) => refusal.retry);
+    const state = current.record.credentials!;
+    const now = deps.clock.now().getTime();
+    const since = state.reachingSince ? Date.parse(state.reachingSince) : now;
+    const waitMs = Math.max(delayMs, ...passing.map((refusal) => refusal.retry?.afterMs ?? 0));
+    if (passing.length === 0 || now + waitMs > since + windowMs) return { kind: 'unreachable', stored: current, reason };
+    // Noted once (the window's start, for a restart), and the lease renewed while it waits.
+    const kept = await claimStep(deps, current, 'delivering', state.reachingSince ? {} : {
+      credentials: { ...state, reachingSince: new Date(now).toISOString() },
+    });
+    if (kept.kind === 'lost') return { kind: 'lost', result: kept.result };
+    current = kept.stored;
+    await deps.clock.sleep(waitMs);
+    delayMs = Math.min(delayMs * 2, maxDelayMs);
+  }
 }
 
 /** created/delivering → failed: the recipient cannot be reached; the requester hears it in one sentence and IT in the ticket. */

@@ -18,6 +18,12 @@ export interface OnboardingPolicy {
   /** POST /users attempts in one run (throttled or ambiguous) before leaving it for a resume. */
   readonly maxCreateAttempts: number;
   readonly maxDeliveryAttempts: number;
+  /**
+   * Reaching a recipient the bot may never have written to, while Teams refuses in a way that may
+   * pass (an app installation on its way, throttling): tried again after `firstDelayMs`, twice that,
+   * … (at most `maxDelayMs` apart, or what Teams asked) until `windowMs` after the first refusal.
+   */
+  readonly reachRetry: { readonly windowMs: number; readonly firstDelayMs: number; readonly maxDelayMs: number };
   /** How long a step belongs to the instance working on it before another may take over. */
   readonly leaseMs: number;
   /** Reads of a just-created account while replicas catch up, and the first delay. */
@@ -75,6 +81,8 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
   maxPasswordAttempts: 3,
   maxCreateAttempts: 4,
   maxDeliveryAttempts: 3,
+  // Microsoft documents no figure for how long a new installation takes to reach Teams.
+  reachRetry: { windowMs: 300_000, firstDelayMs: 2_000, maxDelayMs: 30_000 },
   leaseMs: 120_000,
   readBackAttempts: 4,
   readBackDelayMs: 500,

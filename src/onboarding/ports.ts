@@ -131,8 +131,14 @@ export interface Requester {
 
 export type DeliveryOutcome = { readonly kind: 'delivered' } | { readonly kind: 'undeliverable'; readonly reason: string };
 
-/** Whether the bot can open a 1:1 chat with a person now; `reason` says why not (for IT, never a secret). */
-export type ReachOutcome = { readonly kind: 'reachable' } | { readonly kind: 'unreachable'; readonly reason: string };
+/**
+ * Whether the bot can open a 1:1 chat with a person now; `reason` says why not (for IT, never a
+ * secret). `retry` when the refusal may pass by itself — an app installation still reaching Teams,
+ * throttling, a failed call — with how long Teams asked to wait, if it said.
+ */
+export type ReachOutcome =
+  | { readonly kind: 'reachable' }
+  | { readonly kind: 'unreachable'; readonly reason: string; readonly retry?: { readonly afterMs?: number | undefined } | undefined };
 
 /** What a reveal card says: whom the account is for, the ticket, until when; never the user name, never a secret. */
 export interface RevealNotice {

@@ -125,6 +125,11 @@ export interface CredentialsState {
   /** ISO 8601, set when the reveal card went out: the secret is deleted then unless revealed earlier. */
   readonly expiresAt?: string | undefined;
   readonly revealedAt?: string | undefined;
+  /**
+   * ISO 8601: when Teams first refused a chat with the recipient in a way that may pass; the
+   * bot keeps trying until the retry window from then ends, across restarts. Cleared once reached.
+   */
+  readonly reachingSince?: string | undefined;
   /** ISO 8601: when the secret was deleted from storage (revealed + grace, expired, superseded, or never needed). */
   readonly purgedAt?: string | undefined;
 }

@@ -230,6 +230,13 @@ export const say = {
     `Only hiring managers and IT admins can request accounts. Ask a member of ${whom.admins} to add you to ${whom.requesters} in Entra ID.`,
   ADMINS_ONLY_TICKET_CHANNEL: (whom: WhomToAsk) => `Only IT admins can choose the ticket channel. Ask a member of ${whom.admins}.`,
   ADMINS_ONLY_AUDIT: (whom: WhomToAsk) => `Only IT admins can read the audit trail. Ask a member of ${whom.admins}.`,
+  // Shared conversations (a channel, a group chat): everyone there would read the answer.
+  AUDIT_IN_PERSONAL_CHAT_ONLY: () =>
+    'The audit trail names people and accounts, so I show it only in your 1:1 chat with me: open a chat with Onboarding and type "audit" there.',
+  STATUS_IN_PERSONAL_CHAT_ONLY: () =>
+    'Your requests name new colleagues\' accounts, so I list them only in your 1:1 chat with me: open a chat with Onboarding and type "status" there.',
+  REISSUE_IN_PERSONAL_CHAT_ONLY: () =>
+    'A reissue names the account and who gets its credentials, so I take it only in your 1:1 chat with me or in the IT ticket channel: type "reissue" there.',
   NO_TICKET_CHANNEL: () =>
     'I cannot take account requests yet: no IT ticket channel is set. An IT admin types "set ticket channel" (mentioning me) in the channel that should receive new-account tickets.',
   REQUESTER_LIMIT_REACHED: (limit: number, retryAfterMs: number) =>
@@ -244,6 +251,11 @@ export const say = {
   NOT_YOUR_REQUEST: () => 'Only the person who made this request can see it.',
   REQUEST_CANCELLED: () => 'Request cancelled. Nothing was created.',
   CHECK_FIRST: () => 'Please check the details first (press Check and review).',
+  // A card action that takes longer than Teams waits: the answer now, the result on the card when it is there.
+  CARD_WORKING_ON_IT: () => 'Working on it: this card shows the result when it is ready.',
+  CARD_CHECKING: () => 'Checking with the directory: this card shows the review when it is ready.',
+  CARD_WORKING_ON_IT_SAID: () => 'Working on it: I will say here how it went.',
+  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown. Press the button again.',
   FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
   NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
   MANAGER_USER_NAME_UNKNOWN: (upn: string) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAuditCommand } from '../../src/bot/audit-routes.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { PEOPLE, cardAction, channelMessage, groupChatMessage, personalMessage, type Person } from '../support/activities.js';
 import { exportAuditCsv } from '../support/audit-export.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf } from '../support/cards.js';
 import { clickReveal, revealCards } from '../support/credentials.js';
@@ -85,5 +85,40 @@ describe('the audit trail in Teams', () => {
     const [reply] = await say(PEOPLE.megan, `audit ${upn}`);
     expect(reply!.activity.text).toBe('Only IT admins can read the audit trail. Ask a member of “Onboarding Admins”.');
     expect(cardsIn(reply!.activity)).toHaveLength(0);
+  });
+
+  /**
+   * A channel or group chat is read by all its members (Teams: "Channel and group chat
+   * conversations with a bot", https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/channel-and-group-conversations):
+   * what names other people's accounts, requesters or refusals is answered in the 1:1 chat only.
+   */
+  describe('admin output in shared conversations', () => {
+    const WHERE = {
+      'a group chat': (text: string) => groupChatMessage(bot.connector.serviceUrl, PEOPLE.alex, text),
+      'a team channel': (text: string) => channelMessage(bot.connector.serviceUrl, PEOPLE.alex, text, '19:general@thread.tacv2'),
+      'the IT ticket channel': (text: string) => channelMessage(bot.connector.serviceUrl, PEOPLE.alex, text, '19:it-tickets@thread.tacv2'),
+    } as const;
+    const AUDIT_ONLY_1_1 = 'The audit trail names people and accounts, so I show it only in your 1:1 chat with me: open a chat with Onboarding and type "audit" there.';
+    const STATUS_ONLY_1_1 = 'Your requests name new colleagues\' accounts, so I list them only in your 1:1 chat with me: open a chat with Onboarding and type "status" there.';
+    const REISSUE_ONLY_1_1 = 'A reissue names the account and who gets its credentials, so I take it only in your 1:1 chat with me or in the IT ticket channel: type "reissue" there.';
+
+    it.each([
+      ['a group chat', 'audit diego.siciliani@contoso.com', AUDIT_ONLY_1_1],
+      ['a group chat', 'audit refusals csv', AUDIT_ONLY_1_1],
+      ['a team channel', 'audit requester alex.wilber@contoso.com', AUDIT_ONLY_1_1],
+      ['the IT ticket channel', 'audit diego.siciliani@contoso.com csv', AUDIT_ONLY_1_1],
+      ['a group chat', 'status', STATUS_ONLY_1_1],
+      ['a team channel', 'status', STATUS_ONLY_1_1],
+      ['a group chat', 'reissue diego.siciliani@contoso.com', REISSUE_ONLY_1_1],
+      ['a team channel', 'reissue diego.siciliani@contoso.com', REISSUE_ONLY_1_1],
+    ] as const)('when an admin types it in %s ("%s"), then one sentence says where to ask, and nothing is looked up or changed', async (where, text, sentence) => {
+      const graphCallsBefore = tenant.requestLog().length;
+      const sentBefore = bot.connector.received.length;
+      const message = WHERE[where](text);
+      await bot.send(message);
+      expect(bot.connector.received.slice(sentBefore).map((r) => r.activity.text)).toEqual([sentence]);
+      expect(cardsIn(bot.connector.received.at(-1)!.activity)).toHaveLength(0);
+      expect(tenant.requestLog().length).toBe(graphCallsBefore);
+    });
   });
 });

@@ -228,6 +228,9 @@ describe('tenant mode configuration', () => {
       tokenIssuer: 'https://api.botframework.com',
       loginUrl: `https://login.microsoftonline.com/${TENANT_ID}`,
       oauthScope: 'https://api.botframework.com',
+      callerId: 'urn:botframework:azure',
+      oauthUrl: 'https://api.botframework.com',
+      emulatorOpenIdMetadataUrl: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
     });
   });
 

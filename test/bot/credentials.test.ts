@@ -9,6 +9,8 @@ import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
 import { clickReveal, requestAccount, revealCards } from '../support/credentials.js';
+import { clockThatCanJump } from '../support/clock.js';
+import { cardRefresh } from '../support/activities.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
@@ -56,7 +58,11 @@ describe('credentials over Teams', () => {
     const shown = await clickReveal(bot, PEOPLE.megan, reveal);
     expect(shown.password).toMatch(/^.{16}$/);
     expect(textOf(shown.card!)).toMatch(/Give it to Grady Archie in person or by phone/);
-    expect((shown.card as { refresh?: unknown }).refresh).toBeUndefined();
+    // It hides itself when Teams shows it again: a refresh for Megan alone, which never brings the secret back.
+    expect((shown.card as { refresh?: unknown }).refresh).toEqual({
+      action: { type: 'Action.Execute', title: 'Refresh', verb: 'credentials.status', data: actionData(shown.card!, 'credentials.hide') },
+      userIds: [PEOPLE.megan.id],
+    });
     // Nothing went through the Bot Connector: no message, and no update of the card for everyone.
     expect(bot.connector.received.slice(before)).toEqual([]);
 
@@ -126,3 +132,51 @@ describe('credentials over Teams', () => {
     expect(bot.connector.repliesTo(notOurs.id)[0]?.activity.text).toMatch(/was not created by this bot/);
   });
 });
+
+/**
+ * The revealed card hides itself when its time is up: Teams refreshes a user-specific card when it
+ * shows it again ("User Specific Views": the card refreshes on display, and opening the chat
+ * refreshes it, https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/user-specific-views),
+ * and the answer to that refresh is never the secret: the hidden card while it can still be shown
+ * again, the deleted card after — and nothing is ever posted.
+ */
+describe('a revealed card left on screen', () => {
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  const clock = clockThatCanJump();
+
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none', REVEAL_GRACE_MINUTES: '10' }, { tenant, overrides: { cardAnswerWithinMs: 20_000, clock } });
+    await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  it('when Teams shows the revealed card again, then it is hidden (revealable again until the grace ends), and after that it says the credentials are deleted; the secret is never in a refresh and nothing is posted', async () => {
+    await requestAccount(bot, PEOPLE.megan, { givenName: 'Hana', surname: 'Hideaway', ticketReference: 'INC-HIDE-1' });
+    const reveal = revealCards(bot, { displayName: 'Hana Hideaway' })[0]!;
+    const shown = await clickReveal(bot, PEOPLE.megan, reveal);
+    expect(shown.password).toMatch(/^.{16}$/);
+    const refresh = (shown.card as unknown as { refresh: { action: { verb: string; data: Record<string, unknown> } } }).refresh;
+    const before = bot.connector.received.length;
+    const refreshed = async () =>
+      invokeResult((await bot.send(cardRefresh(bot.connector.serviceUrl, PEOPLE.megan, refresh.action.verb, refresh.action.data, reveal.recorded.activityId))).body);
+
+    const soon = await refreshed();
+    expect(textOf(soon.card!)).toMatch(/You revealed a temporary password for Hana Hideaway at [\s\S]*show it again until/);
+    expect(JSON.stringify(soon)).not.toContain(shown.password);
+
+    clock.jump(11 * 60_000);
+    const later = await refreshed();
+    expect(textOf(later.card!)).toMatch(/You revealed a temporary password for Hana Hideaway at [\s\S]*it has been deleted since/);
+    expect(JSON.stringify(later)).not.toContain(shown.password);
+    expect((later.card as { refresh?: unknown }).refresh).toBeUndefined();
+    // Pressing Reveal on the old card shows nothing any more.
+    expect((await clickReveal(bot, PEOPLE.megan, reveal)).password).toBeUndefined();
+    expect(bot.connector.received.slice(before)).toEqual([]);
+  });
+});
+

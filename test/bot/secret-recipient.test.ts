@@ -15,6 +15,8 @@ import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
 import { clickReveal, requestAccount, revealCards } from '../support/credentials.js';
+import { appInstalledAtIn } from '../support/local-tenant.js';
+import type { RecordingConnectorOptions } from '../support/recording-connector.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 const CATALOG_APP_ID = '7d1c0a5e-0000-4000-8000-0000000a0c01';
@@ -24,7 +26,7 @@ const PATTI: Person = { id: '29:patti', name: 'Patti Fernandez', aadObjectId: '0
 
 const hasApp = (tenant: LocalTenant, userId: string) => (tenant.directory().teamsAppInstallations ?? []).some((i) => i.userId === userId);
 
-async function startBot(tenant: LocalTenant, environment: Record<string, string>): Promise<BotUnderTest> {
+async function startBot(tenant: LocalTenant, environment: Record<string, string>, connector: RecordingConnectorOptions = {}): Promise<BotUnderTest> {
   const bot = await startBotUnderTest(
     {
       APPROVAL_POLICY: 'none', SECRET_RECIPIENT_DEFAULT: 'requester', SECRET_RECIPIENT_CHOICES: 'requester,manager,coordinator',
@@ -32,7 +34,7 @@ async function startBot(tenant: LocalTenant, environment: Record<string, string>
     },
     {
       tenant, overrides: { createAnswerWithinMs: 20_000 },
-      connector: { appInstalledFor: (id) => hasApp(tenant, id), members: (id) => [ADELE, LYNNE, PATTI, PEOPLE.isaiah].find((p) => p.aadObjectId === id) },
+      connector: { appInstalledFor: (id) => hasApp(tenant, id), members: (id) => [ADELE, LYNNE, PATTI, PEOPLE.isaiah].find((p) => p.aadObjectId === id), ...connector },
     },
   );
   await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
@@ -178,6 +180,56 @@ describe('who receives the secret: a manager the bot cannot reach', () => {
   });
 });
 
+/**
+ * Teams lets a bot message someone it just installed its app for only once the installation has
+ * reached Teams ("Send proactive installation messages",
+ * https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages):
+ * the recording Bot Connector refuses the 1:1 chat with 403 for a while after the installation.
+ */
+describe('who receives the secret: a manager the app was just installed for (403 until the installation reaches Teams)', () => {
+  const installsOf = (tenant: LocalTenant) => tenant.requestLog().filter((e) => e.method === 'POST' && /\/teamwork\/installedApps$/.test(e.path));
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  beforeAll(async () => {
+    tenant = await startLocalTenant({ port: 0, stateDir: null });
+    bot = await startBot(tenant, { INSTALL_APP_FOR_RECIPIENT: 'true', RECIPIENT_REACH_RETRY_SECONDS: '8' }, {
+      appInstalledFor: undefined, appInstalledAt: appInstalledAtIn(tenant), installationSpreadMs: 1_500,
+    });
+  });
+  afterAll(async () => {
+    await bot?.close();
+    await tenant?.close();
+  });
+
+  it('when Teams refuses the chat right after the installation, then the bot tries again until it opens, installs the app once, and the card reaches the manager once', async () => {
+    const result = await requestAccount(bot, PEOPLE.megan, {
+      givenName: 'Priya', surname: 'Raman', ticketReference: 'INC-R-7', fields: { manager: 'lynne.robbins@contoso.com', secretRecipient: 'manager' },
+    });
+    expect(textOf(result.card!)).toContain('Account created for Priya Raman');
+    expect(textOf(result.card!)).not.toContain('with a problem');
+    // Refused while the installation spread, then opened: in that order.
+    const refusals = bot.connector.refusedChats.filter((r) => r.memberId === LYNNE.aadObjectId);
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.every((r) => r.reason === 'installation-spreading')).toBe(true);
+    const cards = revealCards(bot, { displayName: 'Priya Raman' });
+    expect(cards.map((c) => c.recorded.conversationId)).toEqual([`a:personal:${LYNNE.aadObjectId}`]);
+    expect(installsOf(tenant).map((e) => e.status)).toEqual([201]);
+    expect((await clickReveal(bot, LYNNE, cards[0]!)).password).toMatch(/^.{16}$/);
+    expect(ticketsFor(bot, 'Priya Raman').at(-1)).toMatch(/New account ready: Priya Raman[\s\S]*Credentials for\nLynne Robbins \(the manager\)/);
+  });
+
+  it('when the installation never reaches Teams within the retry window, then the request ends unreachable as before: one sentence, the secret sealed, the app installed once', async () => {
+    bot.connector.installationSpreadMs = 3_600_000;
+    const before = installsOf(tenant).length;
+    const result = await requestAccount(bot, PEOPLE.megan, {
+      givenName: 'Ines', surname: 'Moreau', ticketReference: 'INC-R-8', fields: { manager: 'adele.vance@contoso.com', secretRecipient: 'manager' },
+    });
+    expect(textOf(result.card!)).toContain('I cannot reach Adele Vance (the manager) in Teams');
+    expect(bot.connector.refusedChats.filter((r) => r.memberId === ADELE.aadObjectId).length).toBeGreaterThan(1);
+    expect(revealCards(bot, { displayName: 'Ines Moreau' })).toEqual([]);
+    expect(installsOf(tenant).slice(before).map((e) => e.status)).toEqual([201]);
+  }, 120_000);
+});
 
 describe('who receives the secret: an IT coordinator group', () => {
   const GROUP = '6a1d3f0e-0000-4000-8000-0000000000b2'; // Marketing Leads: Patti Fernandez, and Isaiah Langer added below

@@ -2,13 +2,15 @@
  * When creating takes longer than Teams waits for a card answer: the requester first sees
  * "Working on it", and that card never stays so — the bot replaces it when the account is
  * made, and Teams can ask for the current state by itself (automatic refresh) for the
- * requester only. Over the real HTTP path with the local tenant slowed down.
+ * requester only. Over the real HTTP path, the local tenant holding POST /users until the
+ * answer is out (the order of events, not timing, decides).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, cardsIn, invokeResult, textOf, type Card } from '../support/cards.js';
+import { until } from '../support/until.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
@@ -20,8 +22,8 @@ describe('a create that outlasts the card answer', () => {
 
   beforeAll(async () => {
     tenant = await startLocalTenant({ port: 0, stateDir: null });
-    // Answer the Create click at once: whatever the directory does takes longer than that.
-    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none' }, { tenant, overrides: { createAnswerWithinMs: 0 } });
+    // Card clicks answer within 2 s; Create cannot, while the tenant holds POST /users.
+    bot = await startBotUnderTest({ APPROVAL_POLICY: 'none' }, { tenant, overrides: { cardAnswerWithinMs: 2_000 } });
     await bot.send(channelMessage(bot.connector.serviceUrl, PEOPLE.alex, 'set ticket channel', TICKET_CHANNEL));
   });
   afterAll(async () => {
@@ -35,15 +37,6 @@ describe('a create that outlasts the card answer', () => {
     return invokeResult(response.body);
   }
 
-  async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it('when Create is answered before the account exists, then the card says "Working on it", refreshes itself for the requester only, and is replaced by the result', async () => {
     const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'new user');
@@ -56,8 +49,11 @@ describe('a create that outlasts the card answer', () => {
     }, formMessage.activityId);
     expect(textOf(review.card!)).toContain('sloane.slowpath@contoso.com is free');
 
-    tenant.setFaults({ latencyMs: 400 });
+    tenant.setFaults({ rules: [{ action: 'hold', method: 'POST', path: '^/v1\\.0/users$' }] });
     const working = (await click(PEOPLE.megan, 'onboarding.create', { draftId }, formMessage.activityId)).card as RefreshingCard;
+    // Answered while the account is not made yet; then the tenant lets POST /users through.
+    expect(tenant.directory().users.filter((u) => u.userPrincipalName === 'sloane.slowpath@contoso.com')).toHaveLength(0);
+    await until('POST /users held at the tenant', () => (tenant.heldRequests() === 1 ? true : undefined));
     tenant.setFaults({});
     expect(textOf(working)).toContain('Working on it');
     const requestId = String(actionData(working, 'onboarding.result').requestId);

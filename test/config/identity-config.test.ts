@@ -95,3 +95,35 @@ describe('identity without secrets', () => {
     expect(config.storage.access).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
   });
 });
+
+/**
+ * The bot's cloud (BOT_CLOUD) gives its Bot Framework endpoints, the audience of its tokens and the
+ * caller id botbuilder stamps on inbound activities: botbuilder's GovernmentConstants and
+ * CallerIdConstants ("Configure Bot Framework bots for US Government customers",
+ * https://learn.microsoft.com/en-us/azure/bot-service/how-to-deploy-gov-cloud-high) and the 21Vianet page
+ * (https://learn.microsoft.com/en-us/azure/bot-service/how-to-deploy-china-cloud).
+ */
+describe('the bot\'s cloud (BOT_CLOUD: "Bot Framework in sovereign clouds")', () => {
+  const TENANT = secretless.TENANT_ID;
+  it.each([
+    ['USGov', { tokenIssuer: 'https://api.botframework.us', oauthScope: 'https://api.botframework.us', loginUrl: `https://login.microsoftonline.us/${TENANT}`,
+      openIdMetadataUrl: 'https://login.botframework.azure.us/v1/.well-known/openidconfiguration', callerId: 'urn:botframework:azureusgov', oauthUrl: 'https://api.botframework.azure.us' }],
+    ['usgovdod', { tokenIssuer: 'https://api.botframework.us', oauthScope: 'https://api.botframework.us', callerId: 'urn:botframework:azureusgov', oauthUrl: 'https://apiDoD.botframework.azure.us' }],
+    ['China', { tokenIssuer: 'https://api.botframework.azure.cn', oauthScope: 'https://api.botframework.azure.cn', loginUrl: `https://login.partner.microsoftonline.cn/${TENANT}`,
+      openIdMetadataUrl: 'https://login.botframework.azure.cn/v1/.well-known/openidconfiguration', callerId: undefined, oauthUrl: 'https://token.botframework.azure.cn' }],
+  ] as const)('when BOT_CLOUD is %s, then every Bot Framework value is that cloud\'s', (name, expected) => {
+    const { cloud } = loadConfig({ ...secretless, BOT_CLOUD: name }).bot;
+    expect(cloud).toMatchObject(expected);
+  });
+
+  it('when BOT_CLOUD is unset, then the bot is in the public cloud; a single endpoint overrides only itself, over the chosen cloud\'s values', () => {
+    expect(loadConfig(secretless).bot.cloud).toBeUndefined();
+    const cloud = loadConfig({ ...secretless, BOT_CLOUD: 'USGov', BOT_LOGIN_URL: 'https://login.example.us/t' }).bot.cloud;
+    expect(cloud).toMatchObject({ loginUrl: 'https://login.example.us/t', oauthScope: 'https://api.botframework.us', callerId: 'urn:botframework:azureusgov' });
+  });
+
+  it('when BOT_CLOUD names no cloud, then it is refused with the names it takes', () => {
+    expect(problemsOf({ ...secretless, BOT_CLOUD: 'Mars' })).toEqual([{ variable: 'BOT_CLOUD', expected: 'Public, USGov, USGovDoD or China' }]);
+  });
+});
+

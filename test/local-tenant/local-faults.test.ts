@@ -115,4 +115,24 @@ describe('fault injection (local tenant only)', () => {
     const statuses = Object.fromEntries(result.responses.map((part: Json) => [part.id, part.status]));
     expect(statuses).toEqual({ '1': 503, '2': 200 });
   });
+
+  it('when a request is held, then it waits unanswered (and not yet run) until the faults are set again, then runs', async () => {
+    target.local.setFaults({ rules: [{ action: 'hold', method: 'GET', path: '^/v1.0/domains$', count: 1 }] });
+    const logged = () => target.local.requestLog().filter((entry) => entry.path === '/v1.0/domains').length;
+    const loggedBefore = logged();
+    let answered = false;
+    const held = rawGraph(target, '/domains').then((response) => {
+      answered = true;
+      return response;
+    });
+    for (let i = 0; i < 200 && target.local.heldRequests() === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(target.local.heldRequests()).toBe(1);
+    // Other requests go on meanwhile; the held one has not been answered nor logged.
+    expect((await rawGraph(target, '/domains')).status).toBe(200);
+    expect(answered).toBe(false);
+    expect(logged()).toBe(loggedBefore + 1);
+    target.local.setFaults({});
+    expect((await held).status).toBe(200);
+    expect(target.local.heldRequests()).toBe(0);
+  });
 });

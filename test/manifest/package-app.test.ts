@@ -76,8 +76,11 @@ describe('the committed manifest', () => {
     expect(bot.commandLists.map((list) => list.scopes).flat().sort()).toEqual(['groupChat', 'personal', 'team']);
     for (const list of bot.commandLists) {
       const titles = list.commands.map((command) => command.title);
-      expect(titles).toEqual(expect.arrayContaining(['help', 'new user', 'onboard', 'status', 'audit']));
+      expect(titles).toEqual(expect.arrayContaining(['help', 'new user', 'onboard']));
       expect(titles.includes('set ticket channel')).toBe(list.scopes.includes('team'));
+      // Answers that name other people's accounts are given in the 1:1 chat only: not offered where a team or group reads them.
+      expect(titles.includes('status')).toBe(list.scopes.includes('personal'));
+      expect(titles.includes('audit')).toBe(list.scopes.includes('personal'));
     }
     const commands = bot.commandLists.flatMap((list) => list.commands);
     expect(commands.find((c) => c.title === 'new user')?.description).toBe('Request a new Entra ID account');
@@ -85,12 +88,15 @@ describe('the committed manifest', () => {
     expect(commands.find((c) => c.title === 'set ticket channel')?.description).toBe('Make this channel the IT ticket channel');
   });
 
-  it('is named "Onboarding" plus the env suffix and says passwords go only to the requester, privately', async () => {
+  it('is named "Onboarding" plus the env suffix and says the password goes to the one person chosen, in their own 1:1 chat', async () => {
     const manifest = await substituted();
     expect(manifest['name']).toEqual({ short: 'Onboarding (local)', full: 'Onboarding — new Entra ID accounts (local)' });
     const description = manifest['description'] as { short: string; full: string };
-    expect(description.short).toMatch(/passwords go only to the requester/);
-    expect(description.full).toMatch(/only to the person who made the request, privately/);
+    expect(description.short).toMatch(/one chosen person gets the password/);
+    // The manager or the IT coordinator may be chosen instead of the requester (SECRET_RECIPIENT_CHOICES).
+    expect(description.full).toMatch(/the person who made the request, the new colleague's manager, or the IT coordinator/);
+    expect(description.full).toMatch(/only in their own 1:1 chat with the bot/);
+    expect(description.full).not.toMatch(/only to the person who made the request/);
   });
 });
 

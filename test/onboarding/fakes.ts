@@ -346,7 +346,19 @@ export class RecordingDelivery implements CredentialDelivery {
   faults: Array<'undeliverable' | 'crash-after-send' | 'crash-before-send'> = [];
   /** People the bot cannot reach (app not installed for them, blocked); everyone else is reachable. */
   readonly unreachable = new Set<string>();
+  /** People Teams refuses for now in a way that may pass (an installation on its way): how many more tries are refused. */
+  readonly notYet = new Map<string, number>();
+  /** Tries to reach each person, in order; `crashOnReach` makes the n-th try (1-based) crash the process. */
+  readonly reachTries: string[] = [];
+  crashOnReach: number | undefined;
   async reach(person: Requester): Promise<ReachOutcome> {
+    this.reachTries.push(person.id);
+    if (this.reachTries.length === this.crashOnReach) throw new Crash('crash while reaching the recipient');
+    const left = this.notYet.get(person.id) ?? 0;
+    if (left > 0) {
+      this.notYet.set(person.id, left - 1);
+      return { kind: 'unreachable', reason: 'Teams refused the message (403).', retry: {} };
+    }
     return this.unreachable.has(person.id) ? { kind: 'unreachable', reason: 'the app is not installed for them' } : { kind: 'reachable' };
   }
   async sendRevealCard(recipient: Requester, notice: RevealNotice): Promise<DeliveryOutcome> {

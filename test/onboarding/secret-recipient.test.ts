@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chooseSecretRecipient, defaultOnboardingPolicy, onboard, secretRecipientOf, type OnboardingPolicy, type SecretRecipientPolicy,
+  chooseSecretRecipient, defaultOnboardingPolicy, onboard, processOnboardingRequest, secretRecipientOf, type OnboardingPolicy, type SecretRecipientPolicy,
 } from '../../src/onboarding/index.js';
-import { FakeDirectory, form, makeWorld, requester } from './fakes.js';
+import { Crash, FakeDirectory, form, makeWorld, requester, type World } from './fakes.js';
 
 const all: SecretRecipientPolicy = { default: 'requester', choices: ['requester', 'manager', 'coordinator'], coordinator: 'megan.bowen@contoso.com' };
 
@@ -71,6 +71,67 @@ describe('the recipient in the workflow', () => {
     const outcome = await onboard(world.deps('a', policy(all)), { requestId: 'r1', requester, form: form() });
     expect(outcome.status).toBe('done');
     expect(world.delivery.revealCards.map((c) => c.recipient)).toEqual([requester]);
+  });
+});
+
+describe('reaching a recipient while Teams refuses in a way that may pass (an app installation on its way)', () => {
+  const policy = (windowMs = 60_000): Partial<OnboardingPolicy> => ({
+    credentials: { ...defaultOnboardingPolicy.credentials, delivery: 'reveal', recipient: all },
+    reachRetry: { windowMs, firstDelayMs: 2_000, maxDelayMs: 30_000 },
+  });
+  const managerOf = (world: World) => world.directory.accounts.get('adele.vance@contoso.com')!.id;
+
+  it('when Teams refuses twice and then lets the bot in, then it waits 2 s and 4 s in between, the card goes out once, and the window is forgotten', async () => {
+    const world = makeWorld();
+    world.delivery.notYet.set(managerOf(world), 2);
+    const outcome = await onboard(world.deps('a', policy()), { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) });
+    expect(outcome.status).toBe('done');
+    expect(world.clock.slept).toBe(6_000);
+    expect(world.delivery.reachTries).toEqual([managerOf(world), managerOf(world), managerOf(world)]);
+    expect(world.delivery.revealCards.map((c) => c.recipient.id)).toEqual([managerOf(world)]);
+    expect((await world.store.get('r1'))!.record.credentials?.reachingSince).toBeUndefined();
+  });
+
+  it('when Teams keeps refusing, then the bot stops at the end of the window and the request ends unreachable, with the credentials sealed', async () => {
+    const world = makeWorld();
+    world.delivery.notYet.set(managerOf(world), 1_000);
+    const outcome = await onboard(world.deps('a', policy(20_000)), { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) });
+    expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'RECIPIENT_UNREACHABLE' } });
+    // 2 + 4 + 8 s; the next wait (16 s) would end after the 20 s window.
+    expect(world.clock.slept).toBe(14_000);
+    expect(world.delivery.reachTries).toHaveLength(4);
+    expect(world.delivery.revealCards).toEqual([]);
+    expect(world.credentials.entries.has('r1.1')).toBe(true);
+  });
+
+  it('when a refusal will not pass (no app, and the bot may not install it), then there is one try and no wait', async () => {
+    const world = makeWorld();
+    world.delivery.unreachable.add(managerOf(world));
+    const outcome = await onboard(world.deps('a', policy()), { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) });
+    expect(outcome).toMatchObject({ status: 'failed', problem: { code: 'RECIPIENT_UNREACHABLE' } });
+    expect(world.clock.slept).toBe(0);
+    expect(world.delivery.reachTries).toHaveLength(1);
+  });
+
+  it.each([
+    // The dead run's lease (120 s) runs out first; the window is 300 s.
+    ['within the window', 150_000, 'done', 1],
+    ['after the window', 301_000, 'failed', 0],
+  ] as const)('when the process dies while it waits and another resumes %s, then it goes on from the stored window: no new window, the card at most once', async (_case, downMs, status, cards) => {
+    const world = makeWorld();
+    world.delivery.notYet.set(managerOf(world), 1);
+    world.delivery.crashOnReach = 2;
+    await expect(onboard(world.deps('a', policy(300_000)), { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) })).rejects.toThrow(Crash);
+    const stored = (await world.store.get('r1'))!.record;
+    expect(stored).toMatchObject({ status: 'delivering', credentials: { reachingSince: expect.any(String) } });
+    world.delivery.notYet.set(managerOf(world), status === 'done' ? 0 : 1_000);
+    world.clock.advance(downMs);
+    const sleptBefore = world.clock.slept;
+    const outcome = await processOnboardingRequest(world.deps('b', policy(300_000)), 'r1');
+    expect(outcome.status).toBe(status);
+    expect(world.delivery.revealCards).toHaveLength(cards);
+    // Past the window the resumed run tries once and does not wait again.
+    if (status === 'failed') expect(world.clock.slept).toBe(sleptBefore);
   });
 });
 

@@ -183,6 +183,8 @@ export interface NewPerson {
   readonly givenName: string;
   readonly surname: string;
   readonly manager?: string;
+  /** Who gets the credentials, when not the requester (the form's choice). */
+  readonly secretRecipient?: 'manager' | 'coordinator';
 }
 
 export function formFor(person: NewPerson, ticketReference: string): Record<string, unknown> {
@@ -196,6 +198,7 @@ export function formFor(person: NewPerson, ticketReference: string): Record<stri
     ticketReference,
     businessJustification: 'Resilience test: the bot is killed and restarted around this request.',
     ...(person.manager ? { manager: person.manager } : {}),
+    ...(person.secretRecipient ? { secretRecipient: person.secretRecipient } : {}),
   };
 }
 

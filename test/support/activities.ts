@@ -35,6 +35,11 @@ export function personalMessage(serviceUrl: string, from: Person, text: string, 
   return { ...fromTeams(serviceUrl, from, personalChat(from)), type: 'message', text, textFormat: 'plain', ...overrides };
 }
 
+/** A message in a group chat the bot was added to (everyone in it reads the bot's answer). */
+export function groupChatMessage(serviceUrl: string, from: Person, text: string, chatId = '19:group-chat-7@thread.v2') {
+  return { ...fromTeams(serviceUrl, from, { id: chatId, conversationType: 'groupChat', isGroup: true }), type: 'message', text, textFormat: 'plain' };
+}
+
 export function channelMessage(serviceUrl: string, from: Person, text: string, channelId = '19:it-tickets@thread.tacv2', overrides: Record<string, unknown> = {}) {
   return {
     ...fromTeams(
@@ -61,6 +66,16 @@ export function cardAction(serviceUrl: string, from: Person, verb: string, data:
     value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
     ...overrides,
   };
+}
+
+/**
+ * The refresh Teams sends by itself when a person looks at a card whose `refresh.userIds` name
+ * them (trigger "automatic"; "Universal Bot action model", request format:
+ * https://learn.microsoft.com/en-us/adaptive-cards/authoring-cards/universal-action-model#request-format).
+ */
+export function cardRefresh(serviceUrl: string, from: Person, verb: string, data: Record<string, unknown>, cardMessageId: string) {
+  const action = cardAction(serviceUrl, from, verb, data, cardMessageId);
+  return { ...action, value: { ...action.value, trigger: 'automatic' } };
 }
 
 /** Teams telling the bot it was added to a person's personal chat (install, reinstall). */

@@ -48,3 +48,14 @@ export function actAsAppServiceWorker(tenant: LocalTenant): () => void {
     }
   };
 }
+
+/**
+ * When the local tenant installed the bot's app for a person (POST /users/{id}/teamwork/installedApps),
+ * as the recording Bot Connector's `appInstalledAt` asks; undefined while they have not got it.
+ */
+export function appInstalledAtIn(tenant: LocalTenant): (aadObjectId: string) => Date | undefined {
+  return (aadObjectId) => {
+    const installation = (tenant.directory().teamsAppInstallations ?? []).find((i) => i.userId === aadObjectId.toLowerCase());
+    return installation ? new Date(installation.installedAt ?? 0) : undefined;
+  };
+}

@@ -28,18 +28,21 @@ export interface ConnectorTokenCheck {
   readonly jwksUrl: string;
   /** The token's `iss`: https://sts.windows.net/{tenant id}/ for an app-only v1 token. */
   readonly issuer: string;
-  /** The token's `aud`: https://api.botframework.com. */
+  /** The token's `aud`: the Bot Connector resource of the cloud (https://api.botframework.com in the public cloud). */
   readonly audience: string;
   /** The bot's app id (`appid`), which a managed identity's token carries as well. */
   readonly appId: string;
 }
 
-/** What the Bot Connector checks on the calls of a bot whose login authority is this local tenant. */
-export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string): ConnectorTokenCheck {
+/**
+ * What the Bot Connector checks on the calls of a bot whose login authority is this local tenant;
+ * `audience`: its cloud's Bot Connector resource (https://api.botframework.us in US Government).
+ */
+export function tokenCheckFor(tenant: { url: string; tenantId: string }, botAppId: string, audience = 'https://api.botframework.com'): ConnectorTokenCheck {
   return {
     jwksUrl: `${tenant.url}/${tenant.tenantId}/discovery/v2.0/keys`,
     issuer: `https://sts.windows.net/${tenant.tenantId}/`,
-    audience: 'https://api.botframework.com',
+    audience,
     appId: botAppId,
   };
 }
@@ -78,6 +81,14 @@ export interface RecordingConnector {
   readonly fileCardsRefused: { path: string; reason: string }[];
   /** The person's OneDrive as the bot sees it through Teams: files they send, files the bot uploads. */
   readonly files: PersonalFiles;
+  /** 1:1 chats refused with 403 because the person had not got the app (yet), in order. */
+  readonly refusedChats: { memberId: string; reason: 'not-installed' | 'installation-spreading' }[];
+  /** How long after an installation the person can be messaged (see `installationSpreadMs` in the options). */
+  installationSpreadMs: number;
+  /** While true, message updates (PUT) are recorded as they arrive but not answered; false answers those held. */
+  holdUpdates: boolean;
+  /** Message updates held now. */
+  readonly heldUpdates: number;
   close(): Promise<void>;
 }
 
@@ -110,6 +121,18 @@ export interface RecordingConnectorOptions {
    * for their Entra object id: Teams answers 403 when they have not. Unset: everyone has it.
    */
   appInstalledFor?: (memberId: string) => boolean;
+  /**
+   * When a person got the bot's app (an Entra object id → when it was installed; undefined: not
+   * installed), for Teams' delay after a new installation: a 1:1 chat with them is refused with
+   * 403 until `installationSpreadMs` after that time, as a 1:1 chat with someone who has not got
+   * the app. Microsoft documents that the bot can message a person once the app "has been added
+   * for a user … and has received all the user information", and that it then receives a
+   * conversationUpdate — not how long that takes ("Send proactive installation messages",
+   * https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages).
+   */
+  appInstalledAt?: (memberId: string) => Date | undefined;
+  /** How long a new installation takes before the person can be messaged; default 0, changeable later. */
+  installationSpreadMs?: number;
   /**
    * Who an Entra object id is in Teams (their 29:… user id), as GET /v3/conversations/{id}/members/{member}
    * answers; an id it does not know gets 404, as from Teams for someone outside the conversation.
@@ -152,7 +175,19 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
   };
   // Large enough that an oversized message reaches the size check below instead of Fastify's own limit.
   const fastify = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
-  const state = { delayMs: 0, pending: 0 };
+  const state = { delayMs: 0, pending: 0, installationSpreadMs: options.installationSpreadMs ?? 0 };
+  const refusedChats: RecordingConnector['refusedChats'] = [];
+  const updates = { hold: false, waiting: [] as Array<() => void> };
+  /** Why Teams refuses a 1:1 chat with this person now, if it does: no app, or an installation that has not reached Teams yet. */
+  const chatRefusal = (member: string): RecordingConnector['refusedChats'][number]['reason'] | undefined => {
+    // A Teams user id (29:…) is what Teams gave the bot for someone who wrote to it: they have the app.
+    if (member.startsWith('29:')) return undefined;
+    if (options.appInstalledFor && !options.appInstalledFor(member)) return 'not-installed';
+    if (!options.appInstalledAt) return undefined;
+    const installedAt = options.appInstalledAt(member);
+    if (!installedAt) return 'not-installed';
+    return Date.now() < installedAt.getTime() + state.installationSpreadMs ? 'installation-spreading' : undefined;
+  };
   // A call is recorded as it arrives (it has reached Teams); the answer is what is held back.
   // Counted until its connection is done, answered or dropped: a caller killed while it waits
   // (the resilience tests' kill -9) no longer leaves the call pending forever, and what it sent is kept.
@@ -246,6 +281,7 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
       ?? throttle(reply, request.url, 'send', threadOf(request.params.conversationId));
     if (refusal) return refusal;
     record('update', request.params.conversationId, request.params.activityId, request.body, request.headers.authorization);
+    if (updates.hold) await new Promise<void>((resolve) => updates.waiting.push(resolve));
     return { id: request.params.activityId };
   });
   fastify.delete<{ Params: { conversationId: string; activityId: string } }>('/v3/conversations/:conversationId/activities/:activityId', async (request) => {
@@ -257,13 +293,17 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     const target = body.isGroup ? body.channelData?.channel?.id ?? 'unknown-channel' : `personal:${body.members?.[0]?.id ?? 'unknown'}`;
     const failure = failureFor(target);
     if (failure) return reply.code(failure.status).send(failure.body);
+    const member = body.members?.[0]?.id ?? '';
+    const notReachable = body.isGroup ? undefined : chatRefusal(member);
+    if (notReachable) {
+      refusedChats.push({ memberId: member, reason: notReachable });
+      // Teams' 403 for a conversation the bot is not part of ("Status code responses",
+      // https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/conversation-messages#status-code-responses).
+      return reply.code(403).send({ error: { code: 'BotNotInConversationRoster', message: 'The bot is not part of the conversation roster.' } });
+    }
     const refusal = (body.activity ? refuseMessage(reply, request.url, body.isGroup ? target : `a:${target}`, body.activity) : undefined)
       ?? throttle(reply, request.url, 'create-conversation', target);
     if (refusal) return refusal;
-    const member = body.members?.[0]?.id ?? '';
-    if (!body.isGroup && options.appInstalledFor && !member.startsWith('29:') && !options.appInstalledFor(member)) {
-      return reply.code(403).send({ error: { code: 'Forbidden', message: 'The bot is not installed for this user, so it cannot start a conversation with them.' } });
-    }
     const conversationId = body.isGroup ? `${target};messageid=${randomUUID()}` : `a:${target}`;
     record('create-conversation', conversationId, '', request.body, request.headers.authorization);
     return { id: conversationId, activityId: randomUUID() };
@@ -290,6 +330,23 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     get pending() {
       return state.pending;
     },
+    get holdUpdates() {
+      return updates.hold;
+    },
+    set holdUpdates(value: boolean) {
+      updates.hold = value;
+      if (!value) for (const release of updates.waiting.splice(0)) release();
+    },
+    get heldUpdates() {
+      return updates.waiting.length;
+    },
+    get installationSpreadMs() {
+      return state.installationSpreadMs;
+    },
+    set installationSpreadMs(value: number) {
+      state.installationSpreadMs = value;
+    },
+    refusedChats,
     serviceUrl: address,
     received,
     refused,

@@ -17,12 +17,30 @@ export interface StorageCounter {
   /** Azurite's connection string with the blob and table endpoints pointing at the proxy. */
   readonly connectionString: string;
   readonly requests: StorageRequest[];
+  /**
+   * The next `times` requests matching are refused with 403 AuthorizationFailure, as Azure
+   * Storage answers a caller whose access was taken away ("Blob service error codes",
+   * https://learn.microsoft.com/en-us/rest/api/storageservices/blob-service-error-codes); the SDK
+   * does not retry a 403, so the caller meets the failure at once. Not forwarded, not counted.
+   */
+  refuse(rule: { readonly service: 'blob' | 'table'; readonly method?: string; readonly path: RegExp; readonly times?: number }): void;
   close(): Promise<void>;
 }
 
+interface Refusal { readonly service: 'blob' | 'table'; readonly method?: string | undefined; readonly path: RegExp; left: number }
+
 export async function startStorageCounter(azuriteConnectionString: string): Promise<StorageCounter> {
   const requests: StorageRequest[] = [];
+  const refusals: Refusal[] = [];
   const servers: Server[] = [];
+  const refusalFor = (service: 'blob' | 'table', method: string, path: string) => {
+    const index = refusals.findIndex((r) => r.service === service && (!r.method || r.method === method) && r.path.test(path));
+    if (index < 0) return false;
+    const refusal = refusals[index]!;
+    refusal.left -= 1;
+    if (refusal.left <= 0) refusals.splice(index, 1);
+    return true;
+  };
   let connectionString = azuriteConnectionString;
   for (const service of ['blob', 'table'] as const) {
     const key = service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint';
@@ -30,6 +48,13 @@ export async function startStorageCounter(azuriteConnectionString: string): Prom
     if (!endpoint?.[1]) throw new Error(`No ${key} in the Azurite connection string`);
     const target = new URL(endpoint[1]);
     const server = createServer((incoming, answer) => {
+      if (refusalFor(service, incoming.method ?? 'GET', incoming.url ?? '')) {
+        incoming.resume();
+        const body = '<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthorizationFailure</Code><Message>This request is not authorized to perform this operation.</Message></Error>';
+        answer.writeHead(403, { 'content-type': 'application/xml', 'x-ms-error-code': 'AuthorizationFailure', 'content-length': Buffer.byteLength(body) });
+        answer.end(body);
+        return;
+      }
       requests.push({ service, method: incoming.method ?? 'GET', path: incoming.url ?? '' });
       const outgoing = forward({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
         answer.writeHead(response.statusCode ?? 502, response.headers);
@@ -46,6 +71,7 @@ export async function startStorageCounter(azuriteConnectionString: string): Prom
   return {
     connectionString,
     requests,
+    refuse: (rule) => void refusals.push({ service: rule.service, method: rule.method, path: rule.path, left: rule.times ?? Number.POSITIVE_INFINITY }),
     close: async () => {
       for (const server of servers) {
         server.closeAllConnections();

@@ -32,7 +32,7 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
   const again = reveal.contents === 'invitation-link' ? 'IT can resend the invitation in the Entra admin center' : 'IT has to reissue it';
   const byState = {
     waiting: {
-      sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over; only you can see it, and it is not kept in this chat.`,
+      sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over: it is shown only to you, in answer to your click, and never posted in this chat.`,
       hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and ${again}.`,
       canReveal: true,
     },
@@ -64,26 +64,33 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
   return refreshFor && (reveal.state === 'waiting' || reveal.state === 'revealed') ? withRefresh(card, reveal.requestId, reveal.generation, refreshFor) : card;
 }
 
-/** The answer to the recipient's Reveal click only: never posted, never an update of the message. */
+/**
+ * The answer to the recipient's Reveal click only: never posted, never an update of the message.
+ * It refreshes itself for the person who clicked (`refreshFor`, their Teams user id): when Teams
+ * shows it again — the chat reopened, another device — it asks where things stand, and the card
+ * becomes the hidden one ("you can show it again until …") or, once its time is up, the deleted
+ * one. The secret never comes back by a refresh, only by a click. Teams fetches a user-specific
+ * card when it displays it, and not while the last one is under a minute old ("User Specific
+ * Views", https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/user-specific-views):
+ * a card left open on screen stays as it is until then.
+ */
 export function revealedCard(
   reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined; invitationLink?: Secret | undefined },
   dates: DateStyle = DEFAULT_DATE_STYLE,
+  refreshFor?: string,
 ): AdaptiveCardJson {
   const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const tap = secrets.temporaryAccessPass;
   const link = secrets.invitationLink;
-  if (link) {
-    return renderCard('credentials-shown', {
-      title: `Invitation for ${reveal.displayName}`,
-      password: '', hasPassword: false, temporaryAccessPass: '', hasTemporaryAccessPass: false,
-      invitationLink: link.reveal(), hasInvitationLink: true,
-      instructions: `Send this link to ${reveal.displayName} yourself, to them only: with it they accept the invitation and sign in with their own organisation's account (there is no password). Treat it like a password until they have accepted.`,
-      visibility: `Press Hide when done. You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
-      requestId: reveal.requestId,
-      generation: reveal.generation,
-    });
-  }
-  return renderCard('credentials-shown', {
+  const card = link ? renderCard('credentials-shown', {
+    title: `Invitation for ${reveal.displayName}`,
+    password: '', hasPassword: false, temporaryAccessPass: '', hasTemporaryAccessPass: false,
+    invitationLink: link.reveal(), hasInvitationLink: true,
+    instructions: `Send this link to ${reveal.displayName} yourself, to them only: with it they accept the invitation and sign in with their own organisation's account (there is no password). Treat it like a password until they have accepted.`,
+    visibility: `Press Hide when done. You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
+    requestId: reveal.requestId,
+    generation: reveal.generation,
+  }) : renderCard('credentials-shown', {
     invitationLink: '', hasInvitationLink: false,
     title: `Credentials for ${reveal.displayName}`,
     password: secrets.password?.reveal() ?? '',
@@ -99,6 +106,7 @@ export function revealedCard(
     requestId: reveal.requestId,
     generation: reveal.generation,
   });
+  return refreshFor ? withRefresh(card, reveal.requestId, reveal.generation, refreshFor) : card;
 }
 
 function withRefresh(card: AdaptiveCardJson, requestId: string, generation: number, userId: string): AdaptiveCardJson {
