@@ -2,16 +2,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The Teams platform: used in the edge (src/bot) and the Teams delivery adapter (src/delivery)
+// only, so that a successor SDK replaces it there alone (ARCHITECTURE.md).
+const teamsPlatform = ['botbuilder', 'botbuilder/*', 'botbuilder-*', 'botframework-*', '@microsoft/teams-ai', '@microsoft/teams-ai/*'];
+const teamsPlatformOnly = [teamsPlatform,
+  'botbuilder and teams-ai are used in src/bot and src/delivery only: ask them for what you need (see ARCHITECTURE.md).'];
 const sdkPackages = [
-  'botbuilder', 'botbuilder-*', 'botframework-*', '@microsoft/teams-ai',
+  ...teamsPlatform,
   '@microsoft/microsoft-graph-client', '@microsoft/microsoft-graph-client/*', '@azure/*',
   'fastify', 'pino', 'pino-*', 'adaptivecards-templating', 'adaptive-expressions',
 ];
 // The composition root, the launcher and the config reader, as seen from one or two folders down.
 const rootModules = ['app', 'index', 'config'].flatMap((name) => [`../${name}.js`, `../../${name}.js`]);
-const restrict = (patterns, message) => ({
-  'no-restricted-imports': ['error', { patterns: patterns.map((group) => ({ group: [group], message })) }],
+/**
+ * no-restricted-imports from groups of [patterns, message]. A later block's rule replaces an
+ * earlier one's for the same file (options are not merged), so each folder's block names the
+ * Teams platform again where it applies.
+ */
+const restrict = (...groups) => ({
+  'no-restricted-imports': ['error', {
+    patterns: groups.flatMap(([patterns, message]) => patterns.map((group) => ({ group: [group], message }))),
+  }],
 });
+const adapterRule = [['**/bot/**', '**/local-tenant/**', ...rootModules],
+  'Adapters implement a port from src/onboarding and import only it and their SDK.'];
 const noProcessEnv = {
   'no-restricted-properties': ['error', {
     object: 'process', property: 'env',
@@ -30,12 +44,19 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Every file outside the edge and the Teams delivery adapter: no Teams platform — the
+  // composition root, the launcher, config, logging, the HTTP host, telemetry and any new folder.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/bot/**', 'src/delivery/**'],
+    rules: restrict(teamsPlatformOnly),
+  },
   // The domain talks to ports only: no SDK, no adapter, no environment.
   {
     files: ['src/onboarding/**/*.ts'],
     rules: {
-      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', '**/request-reading/**', ...rootModules],
-        'src/onboarding is the domain: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
+      ...restrict([[...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', '**/request-reading/**', ...rootModules],
+        'src/onboarding is the domain: it imports no SDK and no adapter (see ARCHITECTURE.md).']),
       ...noProcessEnv,
     },
   },
@@ -44,19 +65,20 @@ export default tseslint.config(
   {
     files: ['src/request-reading/**/*.ts'],
     rules: {
-      ...restrict([...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
-        'src/request-reading reads a sentence into the domain\'s form: it imports no SDK and no adapter (see ARCHITECTURE.md).'),
+      ...restrict([[...sdkPackages, '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', '**/local-tenant/**', ...rootModules],
+        'src/request-reading reads a sentence into the domain\'s form: it imports no SDK and no adapter (see ARCHITECTURE.md).']),
       ...noProcessEnv,
     },
   },
-  // Adapters import their port and their SDK, never the edge or each other.
+  // Adapters import their port and their SDK, never the edge or each other; the Teams
+  // platform is the SDK of src/delivery alone.
   {
-    files: ['src/directory/**/*.ts', 'src/delivery/**/*.ts', 'src/storage/**/*.ts'],
-    rules: {
-      ...restrict(['**/bot/**', '**/local-tenant/**', ...rootModules],
-        'Adapters implement a port from src/onboarding and import only it and their SDK.'),
-      ...noProcessEnv,
-    },
+    files: ['src/delivery/**/*.ts'],
+    rules: { ...restrict(adapterRule), ...noProcessEnv },
+  },
+  {
+    files: ['src/directory/**/*.ts', 'src/storage/**/*.ts'],
+    rules: { ...restrict(adapterRule, teamsPlatformOnly), ...noProcessEnv },
   },
   // The edge calls use cases (the request desk) and renders their results: no adapter, no
   // Graph, and it never reaches the directory, the request store or the clock itself.
@@ -91,8 +113,8 @@ export default tseslint.config(
     files: ['src/local-tenant/**/*.ts'],
     ignores: ['src/local-tenant/main.ts'],
     rules: {
-      ...restrict(['**/onboarding/**', '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', ...rootModules],
-        'The local tenant is its own program and shares no code with the bot.'),
+      ...restrict([['**/onboarding/**', '**/bot/**', '**/directory/**', '**/delivery/**', '**/storage/**', ...rootModules],
+        'The local tenant is its own program and shares no code with the bot.'], teamsPlatformOnly),
       ...noProcessEnv,
     },
   },

@@ -58,8 +58,8 @@ export default defineConfig({
           ...withServers,
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          // test/browser runs on its own (vitest.browser.config.ts: `npm run test:browser`).
-          exclude: ['test/browser/**', ...unit, ...RESILIENCE, 'node_modules/**'],
+          // test/browser and test/newcomer run on their own (`npm run test:browser`, `npm run test:newcomer`).
+          exclude: ['test/browser/**', 'test/newcomer/**', ...unit, ...RESILIENCE, 'node_modules/**'],
         },
       },
       {

@@ -109,6 +109,13 @@ export function startBotProcess(options: { name?: string; env: Record<string, st
  * The Microsoft 365 Agents Playground pointed at the bot, reachable on loopback only: it
  * has no host option and listens on every interface, so it runs with a preload that binds
  * each of its servers to 127.0.0.1 (scripts/loopback-only.cjs).
+ *
+ * It never opens a browser itself: 0.2.28 spawns `xdg-open` (the `open` package, v8) without
+ * handling the spawn's error, so on a machine without xdg-utils — a server, a container, WSL
+ * without wslu, a fresh CI machine — ENOENT reaches its uncaught-exception handler and it
+ * exits 1 right after "Listening on …". Its switch, read in its dist/index.js:
+ * `shouldOpenBrowser = "none" !== process.env.TEAMSAPPTESTER_BROWSER`. The launcher opens
+ * the page instead, where it can (start-local.ts).
  */
 export function startPlayground(options: { port: number; botUrl: string; logFile?: string; activityLogFile?: string }): ManagedProcess {
   const preload = `--require=${JSON.stringify(`${projectRoot}scripts/loopback-only.cjs`)}`;
@@ -118,6 +125,7 @@ export function startPlayground(options: { port: number; botUrl: string; logFile
     args: ['-e', options.botUrl, '-c', 'msteams', '-p', String(options.port), '--dt'],
     env: {
       NODE_OPTIONS: [process.env.NODE_OPTIONS, preload].filter(Boolean).join(' '),
+      TEAMSAPPTESTER_BROWSER: 'none',
       // Where the Playground copies every activity it relays (see start-local.ts: nowhere it can write).
       ...(options.activityLogFile ? { M365_AGENTS_PLAYGROUND_LOGFILE: options.activityLogFile } : {}),
     },

@@ -5,8 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseEnv } from 'node:util';
+import open from 'open';
 import { ensureLocalCertificates } from '../src/local-tenant/certificates.js';
 import { bin, httpsGetStatus, isPortInUse, projectRoot, startAzurite, startBotProcess, startPlayground, startProcess, waitUntilReady, type ManagedProcess } from './local-services.js';
 import { writePlaygroundConfig } from './playground-config.js';
@@ -105,9 +106,11 @@ async function main() {
   });
   running.push(playground);
   await waitUntilReady(playground, async () => (await fetch(`http://127.0.0.1:${playgroundPort}/_debug/ping`)).ok);
-  say(`Agents Playground     http://localhost:${playgroundPort} — open it and type "help"`);
+  const playgroundUrl = `http://localhost:${playgroundPort}`;
+  say(`Agents Playground     ${playgroundUrl} — open it and type "help"`);
   say(`                      you are ${env.PLAYGROUND_USER ?? 'megan.bowen@contoso.com'}; tickets go to the General channel of team IT`);
   say('Logs: .local/logs/ (bot.log is JSON; no passwords or tokens are ever logged). Press Ctrl-C to stop everything.');
+  openInBrowser(playgroundUrl);
 
   // If any service dies, say which and take the rest down rather than limp along.
   const first = await Promise.race(running.map((service) => service.exited.then((code) => ({ service, code }))));
@@ -115,6 +118,27 @@ async function main() {
     say(`${first.service.name} stopped unexpectedly (${first.code}). Its last output:\n${first.service.output().slice(-3000)}`);
     await stopAll(1);
   }
+}
+
+/**
+ * Opens the Playground's page in the person's browser where this machine can, and says so
+ * where it cannot: a machine without a browser still starts. The `open` package picks the
+ * opener as the Playground itself would (macOS `open`, PowerShell on Windows and WSL,
+ * xdg-open elsewhere — the system's, or its own copy of the script where xdg-utils is
+ * missing). The opener runs detached and is never waited for (it may run as long as the
+ * browser it started); one that cannot start or ends in failure (xdg-open: exit 3, no
+ * browser found) is reported. TEAMSAPPTESTER_BROWSER=none, the Playground's own switch,
+ * keeps the browser closed.
+ */
+function openInBrowser(url: string): void {
+  if (env.TEAMSAPPTESTER_BROWSER === 'none') return;
+  const notOpened = (reason: string) => say(`No browser could be opened here (${reason}): open ${url} in a browser on this machine.`);
+  open(url).then(
+    (opener) => opener.once('exit', (code, signal) => {
+      if (code !== 0) notOpened(`${basename(opener.spawnfile)} ended with ${code === null ? signal : `exit code ${code}`}`);
+    }),
+    (error: unknown) => notOpened(error instanceof Error ? error.message : String(error)),
+  );
 }
 
 /**

@@ -5,25 +5,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { CardFactory, MessageFactory } from 'botbuilder';
-import { BlobsStorage } from 'botbuilder-azure-blobs';
 import { PUBLIC_BOT_FRAMEWORK_CLOUD, type AppConfig } from './config.js';
 import { createLogger, type Logger } from './logging.js';
 import { startHttpServer, type ReadinessProbe } from './http-server.js';
 import { createBotApplication } from './bot/bot-application.js';
 import { createBotFramework, type BotFramework } from './bot/bot-framework.js';
-import { temporaryPasswordCard, ticketCard } from './bot/cards/onboarding-cards.js';
+import { createBotStateStorage, type BotStateStorage } from './bot/bot-state.js';
+import { bulkMessages, onboardingMessages } from './bot/proactive-messages.js';
 import { ConversationAddresses } from './delivery/conversation-addresses.js';
 import {
   createTeamsCredentialDelivery, createTeamsMessageUpdater, createTeamsRequesterNotice, createTeamsTicketChannel, type TeamsDeliveryOptions,
 } from './delivery/teams-delivery.js';
-import { revealCard } from './bot/cards/credentials-cards.js';
-import { bulkProgressCard, bulkResultsMessages, bulkRevealCard } from './bot/cards/bulk-cards.js';
 import { createTeamsBulkReporting } from './delivery/teams-bulk-reporting.js';
 import { createGraphBulkDirectory } from './directory/graph-bulk-directory.js';
 import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
-import { writeBulkResults } from './request-reading/bulk-sheet.js';
-import { dateStyleOf } from './bot/cards/dates.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
@@ -118,7 +113,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
 
 interface Storage {
   /** The bot's own state: conversation state, drafts, addresses. */
-  readonly botState: BlobsStorage;
+  readonly botState: BotStateStorage;
   readonly requests: BlobRequestStore;
   readonly auditTable: TableAuditLog;
   /** Sealed credentials, each entry deleted for good once revealed (plus grace) or expired. */
@@ -152,9 +147,7 @@ function storageAccessOf(config: AppConfig): StorageAccess {
 
 function createStorage(config: AppConfig, logger: Logger, overrides: AppOverrides): Storage {
   const access = storageAccessOf(config);
-  const botState = 'account' in access
-    ? new BlobsStorage('', config.storage.container, undefined, `${access.account.blobUrl}/${config.storage.container}`, access.account.credential)
-    : new BlobsStorage(access.connectionString, config.storage.container);
+  const botState = createBotStateStorage(access, config.storage.container);
   const auditTable = createTableAuditLog({ ...access, tableName: config.storage.auditTable });
   const configuredTicketChannel = config.ticketChannel
     ? {
@@ -237,10 +230,7 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
     audience: (config.bot.cloud ?? PUBLIC_BOT_FRAMEWORK_CLOUD).oauthScope,
     addresses,
     logger,
-    passwordMessage: (view) => MessageFactory.attachment(CardFactory.adaptiveCard(temporaryPasswordCard(view))),
-    revealMessage: (notice, recipientTeamsId, recipient) => MessageFactory.attachment(CardFactory.adaptiveCard(revealCard(notice, recipientTeamsId, dateStyleOf(recipient)))),
-    // Times in a ticket read as the requester reads them (the ticket channel has no one person's settings).
-    ticketMessage: (ticket) => MessageFactory.attachment(CardFactory.adaptiveCard(ticketCard(ticket, dateStyleOf(ticket.requester)))),
+    ...onboardingMessages,
     tenantId: config.tenantId,
     // A recipient who never wrote to the bot gets the app installed first, where configuration allows.
     ...(config.recipientReach.installApp && config.recipientReach.teamsAppCatalogId
@@ -307,9 +297,7 @@ function createBulkDependencies(
     bulkJobs: createBlobBulkJobStore({ ...storage.access, containerName: config.storage.requestsContainer }),
     bulkReporting: createTeamsBulkReporting({
       adapter: botFramework.adapter, botAppId: config.bot.appId, logger, addresses: storage.addresses,
-      progressMessage: (progress) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkProgressCard(progress))),
-      revealMessage: (notice) => MessageFactory.attachment(CardFactory.adaptiveCard(bulkRevealCard(notice))),
-      resultsMessages: (progress, lines) => bulkResultsMessages(progress, writeBulkResults(lines)),
+      ...bulkMessages,
     }),
     bulkPolicy: { ...defaultBulkPolicy, maxRows: config.bulk.maxRows, perAdminPerDay: config.bulk.perAdminPerDay },
   };

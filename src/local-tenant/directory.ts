@@ -31,6 +31,19 @@ const seedUser = z.object({
 });
 
 /**
+ * External collaboration as the local setting has it: authorizationPolicy.allowInvitesFrom (`none`,
+ * `adminsAndGuestInviters`, `adminsGuestInvitersAndAllMembers`, `everyone`), the collaboration
+ * restriction (an allowlist or a blocklist of domains — never both), and the domains whose
+ * organisations' cross-tenant access settings block B2B collaboration with this tenant.
+ */
+export const externalCollaborationSchema = z.object({
+  allowInvitesFrom: z.enum(['none', 'adminsAndGuestInviters', 'adminsGuestInvitersAndAllMembers', 'everyone']).default('everyone'),
+  domainRestriction: z.object({ kind: z.enum(['allow', 'block']), domains: z.array(z.string().min(1)) }).nullable().default(null),
+  crossTenantAccessBlockedDomains: z.array(z.string().min(1)).default([]),
+}).strict();
+export type ExternalCollaboration = z.infer<typeof externalCollaborationSchema>;
+
+/**
  * A subscription the organisation bought (subscribedSku resource): its product (skuId, skuPartNumber
  * as in Microsoft's "Product names and service plan identifiers for licensing"), seats
  * (prepaidUnits) and service plans. `consumedElsewhere` stands for seats held by accounts this local
@@ -135,6 +148,11 @@ export const seedSchema = z.object({
     displayName: z.string(),
     distributionMethod: z.enum(['organization', 'store', 'sideloaded']).default('organization'),
   })).default([]),
+  /**
+   * Who may invite guests and whom (external-collaboration-settings-configure, allow-deny-list,
+   * cross-tenant access): the switch a test flips to see each of Graph's refusals.
+   */
+  externalCollaboration: externalCollaborationSchema.default({}),
   /** The organisation's subscriptions (GET /subscribedSkus). */
   subscribedSkus: z.array(seedSku).default([]),
   /** Group-based licensing: how long after a change Entra's background processing applies a group's licences. */
@@ -226,6 +244,31 @@ export interface DirectoryUser {
   managerId: string | null;
   temporaryAccessPasses: StoredTemporaryAccessPass[];
   licenseAssignments: LicenseAssignment[];
+  /** Member, or Guest for an invited external user (B2B collaboration). */
+  userType: 'Member' | 'Guest';
+  /** For invited users: PendingAcceptance until they redeem, then Accepted; null for everyone else. */
+  externalUserState: 'PendingAcceptance' | 'Accepted' | null;
+  externalUserStateChangeDateTime: string | null;
+  /** 'Invitation' for a user created by POST /invitations. */
+  creationType: 'Invitation' | null;
+  /** Where an invited user signs in once they redeemed (ExternalAzureAD, mail, MicrosoftAccount, …). */
+  externalIdentityProvider: string | null;
+  /** Users and groups responsible for a guest (sponsors). */
+  sponsors: string[];
+  /** When the user leaves (or left) the organisation (User-LifeCycleInfo). */
+  employeeLeaveDateTime: string | null;
+}
+
+/** An invitation (POST /invitations): the redeem link's ticket only as a hash, the newest per user valid. */
+export interface StoredInvitation {
+  id: string;
+  userId: string;
+  invitedUserEmailAddress: string;
+  createdDateTime: string;
+  ticket: StoredSecret;
+  /** A newer invitation of the same user replaced this one: its redeem link no longer works. */
+  replaced: boolean;
+  redeemedDateTime: string | null;
 }
 
 /** A mail sent through POST /users/{id}/sendMail, as /_tenant/outbox shows it. */
@@ -261,6 +304,11 @@ export interface DirectoryState {
   outbox: SentMail[];
   subscribedSkus: SubscribedSku[];
   licensing: LicensingSettings;
+  /** Group-based licensing still to be applied (group-licensing.ts). */
+  licensingQueue: QueuedLicensing[];
+  /** The tenant's external collaboration settings, allow/block list and cross-tenant access (invitations). */
+  externalCollaboration: ExternalCollaboration;
+  invitations: StoredInvitation[];
   /** The Teams app catalog and the apps installed for users (personal scope). */
   teamsApps?: TeamsApp[];
   teamsAppInstallations?: TeamsAppInstallation[];
@@ -280,6 +328,8 @@ export function newDirectoryUser(fields: Partial<DirectoryUser> & Pick<Directory
     forceChangePasswordNextSignIn: true, password: null, signIn: { failedAttempts: 0, lockedUntil: null },
     lastPasswordChangeDateTime: now.toISOString(),
     createdDateTime: now.toISOString(), deletedDateTime: null, managerId: null, temporaryAccessPasses: [], licenseAssignments: [],
+    userType: 'Member', externalUserState: null, externalUserStateChangeDateTime: null, creationType: null, externalIdentityProvider: null,
+    sponsors: [], employeeLeaveDateTime: null,
     ...fields,
   };
 }
@@ -317,6 +367,9 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
     smartLockout: { ...seed.smartLockout },
     subscribedSkus: structuredClone(seed.subscribedSkus),
     licensing: { ...seed.licensing },
+    licensingQueue: [],
+    externalCollaboration: structuredClone(seed.externalCollaboration),
+    invitations: [],
     mailboxes: seed.users.filter((user) => user.mailbox).map((user) => user.id),
     outbox: [],
     teamsApps: structuredClone(seed.teamsApps),
@@ -350,10 +403,24 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
   // A state saved before the Teams app catalog existed takes the seed's catalog.
   state.teamsApps ??= fresh.teamsApps;
   state.teamsAppInstallations ??= [];
+  // Groups the seed has and the saved directory lacks (the kinds of group, the licensing group) are added;
+  // a group that is there keeps its members and whatever people changed.
+  state.groups = [...saved.groups, ...fresh.groups.filter((group) => !saved.groups.some((kept) => kept.id === group.id))];
+  // Subscriptions: the seed's that are missing are added; a state saved before subscriptions existed also
+  // gives the seeded users the licences the seed gives them.
+  const predatesLicences = (saved as Partial<DirectoryState>).subscribedSkus === undefined;
+  state.subscribedSkus = [...(saved.subscribedSkus ?? []), ...fresh.subscribedSkus.filter((sku) => !(saved.subscribedSkus ?? []).some((kept) => kept.skuId === sku.skuId))];
+  if (predatesLicences) {
+    for (const user of state.users) {
+      const seeded = fresh.users.find((candidate) => candidate.id === user.id);
+      if (seeded && user.licenseAssignments.length === 0) user.licenseAssignments = structuredClone(seeded.licenseAssignments);
+    }
+  }
   return state;
 }
 
 import type { TeamsAppInstallation } from './graph-teamwork.js';
+import type { QueuedLicensing } from './group-licensing.js';
 
 /** Persists the directory under a state dir (state.json, written by rename), or nowhere. */
 export class DirectoryStore {
@@ -392,10 +459,20 @@ function upgrade(state: DirectoryState): DirectoryState {
     groupTypes: group.groupTypes ?? [], securityEnabled: group.securityEnabled ?? true, mailEnabled: group.mailEnabled ?? false,
     assignedLicenses: group.assignedLicenses ?? [], createdDateTime: group.createdDateTime ?? new Date(0).toISOString(),
   }));
-  state.subscribedSkus ??= [];
+  // subscribedSkus stays missing here: upgradeSavedState tells from it that licences came after this state.
   state.licensing ??= { groupProcessingSeconds: 5 };
+  state.licensingQueue ??= [];
+  state.externalCollaboration ??= externalCollaborationSchema.parse({});
+  state.invitations ??= [];
   for (const user of state.users) {
     user.licenseAssignments ??= [];
+    user.userType ??= 'Member';
+    user.externalUserState ??= null;
+    user.externalUserStateChangeDateTime ??= null;
+    user.creationType ??= null;
+    user.externalIdentityProvider ??= null;
+    user.sponsors ??= [];
+    user.employeeLeaveDateTime ??= null;
     user.password ??= null;
     user.signIn ??= { failedAttempts: 0, lockedUntil: null };
     user.temporaryAccessPasses = (user.temporaryAccessPasses ?? []).filter((pass) => pass.secret !== undefined);

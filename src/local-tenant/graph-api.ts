@@ -4,15 +4,17 @@ import { AuthenticationMethodsApi } from './graph-authentication-methods.js';
 import { DeletedItemsApi } from './graph-deleted-items.js';
 import { DirectoryObjectsApi } from './graph-directory-objects.js';
 import { GroupsApi } from './graph-groups.js';
+import { GuestsApi } from './graph-guests.js';
 import { LicensingApi } from './graph-licensing.js';
+import { licenseProcessingStateOf, membershipChangedForLicensing, processDueLicensing, userChangedForLicensing } from './group-licensing.js';
 import { accessDenied, sendMail } from './graph-mail.js';
 import { TeamworkApi } from './graph-teamwork.js';
-import { CHANGE_OWN_PASSWORD, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
+import { CHANGE_OWN_PASSWORD, hasPermission, LIFECYCLE_WRITE, MAIL_SEND, MEMBERSHIP_READ, ME_READ, POLICY_READ, POLICY_WRITE, TAP_READ, TAP_WRITE, USER_READ, USER_WRITE } from './graph-permissions.js';
 import { parseExpand, parseSelect, rejectUnknownQueryOptions, splitPath } from './graph-query.js';
 import { countUsers, listUsers } from './graph-user-list.js';
 import { DEFAULT_USER_PROPERTIES, fullUser } from './graph-views.js';
 import { groupView } from './groups.js';
-import { badRequest, conflict, GraphError, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
+import { badRequest, conflict, GraphError, insufficientPrivileges, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 import { hashSecret, secretMatches } from './secrets.js';
 import { parseUserWrite, passwordContext, passwordProblem, validateUser } from './user-rules.js';
 
@@ -46,6 +48,21 @@ export interface GraphOperation {
   run(now: Date): ApiResponse;
 }
 
+/** What each area of the Graph emulator (groups, licences, guests, …) may use of it. */
+export interface GraphAreaContext {
+  readonly baseUrl: string;
+  state(): DirectoryState;
+  /** Persist after a write. */
+  save(): void;
+  /** The @odata.context URL for a metadata fragment. */
+  context(fragment: string): string;
+  operation(name: string, permissions: string[][], baseCost: number, isWrite: boolean, run: (now: Date) => ApiResponse): GraphOperation;
+  /** An active user by id or user name (404 otherwise); a read also hides users replication has not reached. */
+  findUser(key: string, now: Date, isRead: boolean): DirectoryUser;
+  /** A user as Graph shows it: the default properties or the $select-ed ones. */
+  userView(user: DirectoryUser, select?: string[]): Record<string, unknown>;
+}
+
 /** What the Graph emulator needs from the tenant around it. */
 export interface GraphTenant {
   readonly baseUrl: string;
@@ -67,58 +84,30 @@ export class GraphApi {
   private readonly teamwork: TeamworkApi;
   private readonly groups: GroupsApi;
   private readonly licensing: LicensingApi;
+  private readonly guests: GuestsApi;
 
   constructor(private readonly tenant: GraphTenant) {
-    this.authenticationMethods = new AuthenticationMethodsApi({
+    // What every area of Graph gets from here; each takes the part its context names.
+    const area: GraphAreaContext = {
       baseUrl: tenant.baseUrl,
-      state: () => tenant.state(),
-      save: () => tenant.save(),
-      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
-      context: (fragment) => this.context(fragment),
-    });
-    this.licensing = new LicensingApi({
       state: () => tenant.state(),
       save: () => tenant.save(),
       context: (fragment) => this.context(fragment),
       operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
       findUser: (key, now, isRead) => this.findUser(key, now, isRead),
       userView: (user, select) => this.userView(user, select),
-    });
+    };
+    this.authenticationMethods = new AuthenticationMethodsApi(area);
+    this.guests = new GuestsApi({ ...area, userChanged: (user, now) => userChangedForLicensing(this.state, user, now) });
+    this.licensing = new LicensingApi(area);
     this.groups = new GroupsApi({
-      baseUrl: tenant.baseUrl,
-      state: () => tenant.state(),
-      save: () => tenant.save(),
-      context: (fragment) => this.context(fragment),
-      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
-      userView: (user, select) => this.userView(user, select),
+      ...area,
       licenseProcessingState: (group, now) => this.groupLicenseState(group, now),
-      membershipChanged: () => undefined,
+      membershipChanged: (group, memberId, _added, now) => membershipChangedForLicensing(this.state, group, memberId, now),
     });
-    this.directoryObjects = new DirectoryObjectsApi({
-      baseUrl: tenant.baseUrl,
-      state: () => tenant.state(),
-      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
-      context: (fragment) => this.context(fragment),
-      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
-      groupView: (group, select, now) => groupView(group, select, this.groupLicenseState(group, now)),
-    });
-    this.deletedItems = new DeletedItemsApi({
-      baseUrl: tenant.baseUrl,
-      state: () => tenant.state(),
-      save: () => tenant.save(),
-      context: (fragment) => this.context(fragment),
-      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
-      userView: (user, select) => this.userView(user, select),
-      checkConflicts: (upn, mailNickname, self, now) => this.checkConflicts(upn, mailNickname, null, self, now),
-    });
-    this.teamwork = new TeamworkApi({
-      baseUrl: tenant.baseUrl,
-      state: () => tenant.state(),
-      save: () => tenant.save(),
-      findUser: (key, now, isRead) => this.findUser(key, now, isRead),
-      context: (fragment) => this.context(fragment),
-      operation: (name, permissions, baseCost, isWrite, run) => this.operation(name, permissions, baseCost, isWrite, run),
-    });
+    this.directoryObjects = new DirectoryObjectsApi({ ...area, groupView: (group, select, now) => groupView(group, select, this.groupLicenseState(group, now)) });
+    this.deletedItems = new DeletedItemsApi({ ...area, checkConflicts: (upn, mailNickname, self, now) => this.checkConflicts(upn, mailNickname, null, self, now) });
+    this.teamwork = new TeamworkApi(area);
   }
 
   /** Maps a request to its operation; throws GraphError for unknown paths and methods. */
@@ -146,14 +135,16 @@ export class GraphApi {
         return this.teamwork.resolveAppCatalogs(method, rest, request);
       case 'subscribedSkus':
         return this.licensing.resolveSubscribedSkus(method, rest, request);
+      case 'invitations':
+        return this.guests.resolveInvitations(method, rest, request);
       default:
         throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${root}'.`);
     }
   }
 
   /** Group-based licensing's processing state of a group with licences (null: none assigned). */
-  private groupLicenseState(_group: Group, _now: Date): string | null {
-    return null;
+  private groupLicenseState(group: Group, _now: Date): string | null {
+    return licenseProcessingStateOf(group, this.state);
   }
 
   private get state(): DirectoryState {
@@ -179,7 +170,7 @@ export class GraphApi {
     }
     if (sub === undefined) {
       if (method === 'GET') return this.operation('getUser', USER_READ, 1, false, (now) => this.getUser(key, request, now));
-      if (method === 'PATCH') return this.operation('updateUser', USER_WRITE, 1, true, (now) => this.updateUser(key, request, now));
+      if (method === 'PATCH') return this.updateUserOperation(key, request);
       if (method === 'DELETE') return this.operation('deleteUser', USER_WRITE, 1, true, (now) => this.deleteUser(key, now));
       throw methodNotAllowed();
     }
@@ -211,6 +202,12 @@ export class GraphApi {
         if (tail.length > 0) break;
         if (method !== 'POST') throw methodNotAllowed();
         return this.licensing.assignUserLicenseOperation(key, request);
+      case 'sponsors':
+        return this.guests.resolveSponsors(method, key, tail, request);
+      case 'reprocessLicenseAssignment':
+        if (tail.length > 0) break;
+        if (method !== 'POST') throw methodNotAllowed();
+        return this.licensing.reprocessOperation(key);
       case 'authentication': {
         const [collection, methodId, ...more] = tail;
         if (collection !== 'temporaryAccessPassMethods' || more.length > 0) break;
@@ -295,6 +292,8 @@ export class GraphApi {
       isWrite,
       run: (now) => {
         this.deletedItems.purgeExpired(now);
+        // Entra's background work (group-based licensing) has caught up by the time the next request is answered.
+        if (processDueLicensing(this.state, now)) this.tenant.save();
         return run(now);
       },
     };
@@ -329,6 +328,7 @@ export class GraphApi {
       onPremisesExtensionAttributes: { ...newDirectoryUser({ id: '', userPrincipalName: '', displayName: '', mailNickname: '' }, now).onPremisesExtensionAttributes, ...(props.onPremisesExtensionAttributes ?? {}) },
     }, now);
     this.state.users.push(user);
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return json(201, { '@odata.context': this.context('users/$entity'), ...this.userView(user) }, { location: `${this.tenant.baseUrl}/v1.0/users/${user.id}` });
   }
@@ -357,13 +357,29 @@ export class GraphApi {
     }
     if (write.forceChangePasswordNextSignIn !== undefined) user.forceChangePasswordNextSignIn = write.forceChangePasswordNextSignIn;
     if (write.password !== undefined) setPassword(user, write.password, user.forceChangePasswordNextSignIn, now);
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return noContent();
+  }
+
+  /**
+   * PATCH /users/{id}: User.ReadWrite.All; employeeLeaveDateTime also needs User-LifeCycleInfo.ReadWrite.All, and
+   * with it alone User.Read.All suffices (user resource; tutorial-lifecycle-workflows-set-employeeleavedatetime).
+   */
+  private updateUserOperation(key: string, request: GraphRequest): GraphOperation {
+    const names = typeof request.body === 'object' && request.body !== null ? Object.keys(request.body).filter((name) => !name.startsWith('@odata.')) : [];
+    const setsLeave = names.includes('employeeLeaveDateTime');
+    const permissions = setsLeave && names.length === 1 ? LIFECYCLE_WRITE : USER_WRITE;
+    return this.operation('updateUser', permissions, 1, true, (now) => {
+      if (setsLeave && !hasPermission(request.roles ?? [], LIFECYCLE_WRITE)) throw insufficientPrivileges();
+      return this.updateUser(key, request, now);
+    });
   }
 
   private deleteUser(key: string, now: Date): ApiResponse {
     const user = this.findUser(key, now, false);
     user.deletedDateTime = now.toISOString();
+    userChangedForLicensing(this.state, user, now);
     this.tenant.save();
     return noContent();
   }

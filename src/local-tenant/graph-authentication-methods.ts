@@ -28,6 +28,9 @@ export class AuthenticationMethodsApi {
 
   createTemporaryAccessPass(key: string, body: unknown, now: Date): ApiResponse {
     const user = this.ctx.findUser(key, now, false);
+    // howto-authentication-temporary-access-pass: "If you try to add a TAP to an external guest account … you'll receive an
+    // error stating Temporary Access Pass cannot be added to an external guest user."
+    if (user.userType === 'Guest' || user.creationType === 'Invitation') throw new GraphError(400, 'badRequest', 'Temporary Access Pass cannot be added to an external guest user.');
     const policy = this.ctx.state().temporaryAccessPassPolicy;
     const fields = (body ?? {}) as Record<string, unknown>;
     if (typeof fields !== 'object' || Array.isArray(fields)) throw new GraphError(400, 'badRequest', 'Invalid request body.');

@@ -4,9 +4,11 @@
  * with POST …/members/$ref and DELETE …/members/{id}/$ref — with the answers Graph gives for a member
  * already there, a dynamic or role-assignable group, and objects that do not exist.
  */
-import type { DirectoryState, DirectoryUser, Group } from './directory.js';
-import type { GraphOperation, GraphRequest } from './graph-api.js';
-import { GROUP_MEMBER_WRITE, GROUP_READ, hasPermission, ROLE_MANAGEMENT_WRITE } from './graph-permissions.js';
+import type { Group } from './directory.js';
+import type { GraphAreaContext, GraphOperation, GraphRequest } from './graph-api.js';
+import { GROUP_LICENSE_WRITE, GROUP_MEMBER_WRITE, GROUP_READ, hasPermission, ROLE_MANAGEMENT_WRITE } from './graph-permissions.js';
+import { enqueueLicensing, licensable } from './group-licensing.js';
+import { readLicenseChange } from './licensing.js';
 import { page, parseSelect, parseTop, rejectUnknownQueryOptions } from './graph-query.js';
 import { countInCollection, selectFromCollection, type DirectoryCollection } from './graph-user-list.js';
 import { DEFAULT_USER_PROPERTIES, USER_PROPERTY_NAMES } from './graph-views.js';
@@ -17,13 +19,7 @@ import type { Literal } from './odata-filter.js';
 import { badRequest, GraphError, insufficientPrivileges, json, methodNotAllowed, noContent, notFound, type ApiResponse } from './responses.js';
 
 /** What the group routes need from the Graph emulator around them. */
-export interface GroupsContext {
-  baseUrl: string;
-  state(): DirectoryState;
-  save(): void;
-  context(fragment: string): string;
-  operation(name: string, permissions: string[][], baseCost: number, isWrite: boolean, run: (now: Date) => ApiResponse): GraphOperation;
-  userView(user: DirectoryUser, select?: string[]): Record<string, unknown>;
+export interface GroupsContext extends Pick<GraphAreaContext, 'baseUrl' | 'state' | 'save' | 'context' | 'operation' | 'userView'> {
   /** The group's licence processing state (group-based licensing), or null when it has no licences. */
   licenseProcessingState(group: Group, now: Date): string | null;
   /** Called after a membership change (group-based licensing queues the member). */
@@ -69,6 +65,10 @@ export class GroupsApi {
       throw notPlayed(`${method} /groups/{id}`);
     }
     if (collection === 'members') return this.resolveMembers(method, id, tail, request);
+    if (collection === 'assignLicense' && tail.length === 0) {
+      if (method !== 'POST') throw methodNotAllowed();
+      return this.ctx.operation('assignGroupLicense', GROUP_LICENSE_WRITE, 1, true, (now) => this.assignLicense(id, request, now));
+    }
     throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${[collection, ...tail].join('/')}'.`);
   }
 
@@ -100,6 +100,32 @@ export class GroupsApi {
     return json(200, {
       '@odata.context': this.ctx.context(select ? `groups(${select.join(',')})/$entity` : 'groups/$entity'),
       ...groupView(group, select, this.ctx.licenseProcessingState(group, now)),
+    });
+  }
+
+  /**
+   * POST /groups/{id}/assignLicense (group-assignlicense): the group's licences change at once and reach its
+   * members in the background (group-licensing.ts) → 202 Accepted with the group and a Location header.
+   * No seat is checked here: a member for whom none is left gets CountViolation when processing runs.
+   */
+  private assignLicense(id: string, request: GraphRequest, now: Date): ApiResponse {
+    const state = this.ctx.state();
+    const change = readLicenseChange(request.body);
+    const group = this.findGroup(id);
+    for (const skuId of [...change.remove, ...change.add.map((license) => license.skuId)]) {
+      if (!state.subscribedSkus.some((sku) => sku.skuId === skuId)) throw badRequest(`License ${skuId} does not correspond to a valid company License.`);
+    }
+    // licensing-group-advanced: "only … security groups, and Microsoft 365 groups that have securityEnabled=TRUE" (our message).
+    if (!licensable(group) && change.add.length > 0) throw badRequest('Licenses can be assigned only to security-enabled groups.');
+    const removed = new Set([...change.remove, ...change.add.map((license) => license.skuId)]);
+    group.assignedLicenses = [
+      ...group.assignedLicenses.filter((license) => !removed.has(license.skuId)),
+      ...change.add.map((license) => ({ skuId: license.skuId, disabledPlans: license.disabledPlans })),
+    ];
+    enqueueLicensing(state, group.id, null, now);
+    this.ctx.save();
+    return json(202, { '@odata.context': this.ctx.context('groups/$entity'), ...groupView(group, undefined, this.ctx.licenseProcessingState(group, now)) }, {
+      location: `${this.ctx.baseUrl}/v2/${state.tenantId}/directoryObjects/${group.id}/Microsoft.DirectoryServices.Group`,
     });
   }
 

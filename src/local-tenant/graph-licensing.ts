@@ -2,22 +2,17 @@
  * Licences through Graph v1.0: the organisation's subscriptions (GET /subscribedSkus[/{id}], subscribedsku-list)
  * and licences assigned to a user directly (POST /users/{id}/assignLicense, user-assignlicense).
  */
-import type { DirectoryState, DirectoryUser, LicenseAssignment, SubscribedSku } from './directory.js';
-import type { GraphOperation, GraphRequest } from './graph-api.js';
-import { LICENSE_WRITE, SUBSCRIBED_SKU_READ } from './graph-permissions.js';
+import type { DirectoryUser, LicenseAssignment, SubscribedSku } from './directory.js';
+import type { GraphAreaContext, GraphOperation, GraphRequest } from './graph-api.js';
+import { LICENSE_REPROCESS, LICENSE_WRITE, SUBSCRIBED_SKU_READ } from './graph-permissions.js';
+import { enqueueLicensing } from './group-licensing.js';
+import { membersOf } from './groups.js';
 import { parseSelect, rejectUnknownQueryOptions } from './graph-query.js';
 import { freeUnits, holdsSeat, readLicenseChange, SKU_PROPERTIES, subscribedSkuId, subscribedSkuView, type LicenseChange } from './licensing.js';
-import { badRequest, GraphError, json, methodNotAllowed, notFound, type ApiResponse } from './responses.js';
+import { badRequest, GraphError, json, methodNotAllowed, notFound } from './responses.js';
 
 /** What the licence routes need from the Graph emulator. */
-export interface LicensingContext {
-  state(): DirectoryState;
-  save(): void;
-  context(fragment: string): string;
-  operation(name: string, permissions: string[][], baseCost: number, isWrite: boolean, run: (now: Date) => ApiResponse): GraphOperation;
-  findUser(key: string, now: Date, isRead: boolean): DirectoryUser;
-  userView(user: DirectoryUser, select?: string[]): Record<string, unknown>;
-}
+export type LicensingContext = Pick<GraphAreaContext, 'state' | 'save' | 'context' | 'operation' | 'findUser' | 'userView'>;
 
 export class LicensingApi {
   constructor(private readonly ctx: LicensingContext) {}
@@ -50,6 +45,24 @@ export class LicensingApi {
       const change = readLicenseChange(request.body);
       const user = this.ctx.findUser(key, now, false);
       this.assignDirectly(user, change, now);
+      this.ctx.save();
+      return json(200, { '@odata.context': this.ctx.context('users/$entity'), ...this.ctx.userView(user) });
+    });
+  }
+
+  /**
+   * POST /users/{id}/reprocessLicenseAssignment (user-reprocesslicenseassignment): the user's group-based
+   * licences are worked out again (after seats were bought, say) → 200 with the user.
+   */
+  reprocessOperation(key: string): GraphOperation {
+    return this.ctx.operation('reprocessLicenseAssignment', LICENSE_REPROCESS, 1, true, (now) => {
+      const user = this.ctx.findUser(key, now, false);
+      const state = this.ctx.state();
+      for (const group of state.groups) {
+        if (membersOf(group, state).includes(user.id) || user.licenseAssignments.some((assignment) => assignment.assignedByGroup === group.id)) {
+          enqueueLicensing(state, group.id, user.id, now);
+        }
+      }
       this.ctx.save();
       return json(200, { '@odata.context': this.ctx.context('users/$entity'), ...this.ctx.userView(user) });
     });

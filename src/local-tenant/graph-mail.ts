@@ -76,10 +76,14 @@ export function sendMail(tenant: MailTenant, key: string, body: unknown, now: Da
 
 function deliver(tenant: MailTenant, from: string, mail: ReadMessage, savedToSentItems: boolean, now: Date): ApiResponse {
   checkRecipients([...mail.toRecipients, ...mail.ccRecipients, ...mail.bccRecipients]);
-  const state = tenant.state();
-  state.outbox = [...(state.outbox ?? []), { id: randomUUID(), from, sentDateTime: now.toISOString(), savedToSentItems, ...mail }].slice(-OUTBOX_LIMIT);
+  addToOutbox(tenant.state(), from, mail, savedToSentItems, now);
   tenant.save();
   return { status: 202, headers: {} };
+}
+
+/** A mail as its recipients get it, kept in the outbox (the newest OUTBOX_LIMIT). */
+export function addToOutbox(state: DirectoryState, from: string, mail: ReadMessage, savedToSentItems: boolean, now: Date): void {
+  state.outbox = [...(state.outbox ?? []), { id: randomUUID(), from, sentDateTime: now.toISOString(), savedToSentItems, ...mail }].slice(-OUTBOX_LIMIT);
 }
 
 /** The MIME form: recipients from To/Cc/Bcc, the HTML part as the body and the plain-text part beside it. */
@@ -103,7 +107,7 @@ function checkRecipients(all: readonly { address: string }[]): void {
   }
 }
 
-type ReadMessage = Omit<SentMail, 'id' | 'from' | 'sentDateTime' | 'savedToSentItems'>;
+export type ReadMessage = Omit<SentMail, 'id' | 'from' | 'sentDateTime' | 'savedToSentItems'>;
 
 function readMessage(message: Record<string, unknown>): ReadMessage {
   for (const name of Object.keys(message)) {

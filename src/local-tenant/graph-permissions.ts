@@ -16,9 +16,18 @@ export const MEMBERSHIP_READ = [
 // user-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, User.ReadWrite.All.
 export const LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'User.ReadWrite.All');
 // group-assignlicense: LicenseAssignment.ReadWrite.All (least), Directory.ReadWrite.All, Group.ReadWrite.All.
+// user-reprocesslicenseassignment: User.ReadWrite.All (least), Directory.ReadWrite.All.
+export const LICENSE_REPROCESS = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
 export const GROUP_LICENSE_WRITE = anyOf('LicenseAssignment.ReadWrite.All', 'Directory.ReadWrite.All', 'Group.ReadWrite.All');
 // subscribedsku-list: LicenseAssignment.Read.All (least), Directory.Read(Write).All, Organization.Read(Write).All.
 export const SUBSCRIBED_SKU_READ = anyOf('LicenseAssignment.Read.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All');
+// invitation-post: User.Invite.All (least), User.ReadWrite.All, Directory.ReadWrite.All.
+export const INVITE = anyOf('User.Invite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All');
+// user-post-sponsors / user-delete-sponsors: User.ReadWrite.All (least), Directory.ReadWrite.All.
+export const SPONSOR_WRITE = anyOf('User.ReadWrite.All', 'Directory.ReadWrite.All');
+// user resource, employeeLeaveDateTime: "To write this property, the calling app must be assigned the User.Read.All and
+// User-LifeCycleInfo.ReadWrite.All permissions."
+export const LIFECYCLE_WRITE = ['User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'].map((read) => ['User-LifeCycleInfo.ReadWrite.All', read]);
 export const TAP_WRITE = anyOf('UserAuthenticationMethod.ReadWrite.All');
 export const TAP_READ = anyOf('UserAuthenticationMethod.Read.All', 'UserAuthenticationMethod.ReadWrite.All');
 export const POLICY_READ = anyOf('Policy.Read.All', 'Policy.ReadWrite.AuthenticationMethod');

@@ -32,14 +32,20 @@ export function fullUser(user: DirectoryUser, state: DirectoryState): Record<str
     companyName: user.companyName,
     country: user.country,
     createdDateTime: `${user.createdDateTime.slice(0, 19)}Z`,
-    creationType: null,
+    creationType: user.creationType,
     deletedDateTime: user.deletedDateTime,
     department: user.department,
     employeeHireDate: user.employeeHireDate,
     employeeId: user.employeeId,
     employeeType: user.employeeType,
-    externalUserState: null,
-    identities: [{ signInType: 'userPrincipalName', issuer: initial, issuerAssignedId: user.userPrincipalName }],
+    employeeLeaveDateTime: user.employeeLeaveDateTime,
+    externalUserState: user.externalUserState,
+    externalUserStateChangeDateTime: user.externalUserStateChangeDateTime ? `${user.externalUserStateChangeDateTime.slice(0, 19)}Z` : null,
+    // user-properties (B2B): an invited user's identity is "set to the host's organization domain until the guest
+    // redeems", then the identity provider they redeemed with.
+    identities: user.externalIdentityProvider
+      ? [{ signInType: 'federated', issuer: user.externalIdentityProvider, issuerAssignedId: null }]
+      : [{ signInType: 'userPrincipalName', issuer: initial, issuerAssignedId: user.userPrincipalName }],
     lastPasswordChangeDateTime: `${user.lastPasswordChangeDateTime.slice(0, 19)}Z`,
     licenseAssignmentStates: licenseAssignmentStatesOf(user),
     mailNickname: user.mailNickname,
@@ -51,7 +57,7 @@ export function fullUser(user: DirectoryUser, state: DirectoryState): Record<str
     passwordProfile: null,
     proxyAddresses: user.proxyAddresses,
     usageLocation: user.usageLocation,
-    userType: 'Member',
+    userType: user.userType,
   };
 }
 

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { DirectoryState, DirectoryUser, SubscribedSku } from './directory.js';
+import { externalCollaborationSchema, type DirectoryState, type DirectoryUser, type SubscribedSku } from './directory.js';
 import type { FaultInjector, FaultSettingsInput } from './faults.js';
 import { setPassword } from './graph-api.js';
 import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
+import { licenseProcessingStateOf } from './group-licensing.js';
+import { redeemInvitation } from './graph-guests.js';
 import { membersOf } from './groups.js';
-import { freeUnits, subscribedSkuView, updateSubscribedSku } from './licensing.js';
+import { freeUnits, licensingSettingsSchema, subscribedSkuView, updateSubscribedSku } from './licensing.js';
 import type { RequestLog } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, newRequestIds, notFound, type ApiResponse, type RequestIds } from './responses.js';
 import type { Throttler, ThrottlingSettings } from './throttling.js';
@@ -23,6 +25,8 @@ export interface InspectionDeps {
   faults: FaultInjector;
   throttler: Throttler;
   reset(): void;
+  /** Lets background work that is due (group-based licensing) finish, so what is shown is current. */
+  settle(): void;
   parseJsonBody(request: FastifyRequest): unknown;
   send(reply: FastifyReply, response: ApiResponse, ids: RequestIds): Promise<FastifyReply>;
 }
@@ -43,13 +47,51 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     };
     inspection.get('/', async (_request, reply) => ok(reply, {
       ...deps.index(),
-      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/subscribedSkus', 'PATCH /_tenant/subscribedSkus/{skuId | skuPartNumber}', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
+      endpoints: ['GET /_tenant/users', 'GET /_tenant/groups', 'POST /_tenant/users/{id}/changePassword', 'GET|PATCH /_tenant/temporaryAccessPassPolicy', 'GET /_tenant/invitations', 'POST /_tenant/invitations/redeem', 'GET|PUT /_tenant/externalCollaboration', 'GET|PUT /_tenant/licensing', 'GET /_tenant/subscribedSkus', 'PATCH /_tenant/subscribedSkus/{skuId | skuPartNumber}', 'GET /_tenant/apps', 'GET|DELETE /_tenant/requests', 'GET|DELETE /_tenant/outbox', 'GET /_tenant/outbox/{id}', 'GET|PUT /_tenant/faults', 'GET|PUT /_tenant/throttling', 'POST /_tenant/reset'],
     }));
-    inspection.get('/users', async (_request, reply) => ok(reply, { value: deps.state().users.map(inspectionUserView) }));
+    inspection.get('/users', async (_request, reply) => {
+      deps.settle();
+      return ok(reply, { value: deps.state().users.map(inspectionUserView) });
+    });
     // Groups with their kind and members as they are now (a dynamic group's from its rule).
-    inspection.get('/groups', async (_request, reply) => ok(reply, {
-      value: deps.state().groups.map((group) => ({ ...structuredClone(group), members: membersOf(group, deps.state()) })),
+    inspection.get('/groups', async (_request, reply) => {
+      deps.settle();
+      return ok(reply, {
+        value: deps.state().groups.map((group) => ({
+          ...structuredClone(group), members: membersOf(group, deps.state()), licenseProcessingState: licenseProcessingStateOf(group, deps.state()),
+        })),
+      });
+    });
+    // Group-based licensing's processing delay: {"groupProcessingSeconds": 0} applies group licences at the next request.
+    // Invitations (never their redeem links) and Entra's interactive redemption, played: by the link or by the user.
+    inspection.get('/invitations', async (_request, reply) => ok(reply, {
+      value: deps.state().invitations.map(({ ticket: _ticket, ...invitation }) => invitation),
     }));
+    inspection.post('/invitations/redeem', async (request, reply) => {
+      const body = (deps.parseJsonBody(request) ?? {}) as Record<string, unknown>;
+      const outcome = redeemInvitation(deps.state(), body, new Date());
+      const id = randomUUID();
+      if (!outcome.ok) {
+        const code = outcome.status === 404 ? 'NotFound' : outcome.status === 403 ? 'Forbidden' : 'BadRequest';
+        return deps.send(reply, graphErrorResponse(new GraphError(outcome.status, code, outcome.message), { requestId: id, clientRequestId: id }), { requestId: id, clientRequestId: id });
+      }
+      deps.save();
+      const { user } = outcome;
+      return ok(reply, { id: user.id, userPrincipalName: user.userPrincipalName, externalUserState: user.externalUserState, externalUserStateChangeDateTime: user.externalUserStateChangeDateTime });
+    });
+    // Who may invite and whom (a switch for each of Graph's refusals); PUT replaces them all, {} = Entra's defaults.
+    inspection.get('/externalCollaboration', async (_request, reply) => ok(reply, deps.state().externalCollaboration));
+    inspection.put('/externalCollaboration', async (request, reply) => {
+      deps.state().externalCollaboration = externalCollaborationSchema.parse(deps.parseJsonBody(request) ?? {});
+      deps.save();
+      return ok(reply, deps.state().externalCollaboration);
+    });
+    inspection.get('/licensing', async (_request, reply) => ok(reply, { ...deps.state().licensing, queued: deps.state().licensingQueue.length }));
+    inspection.put('/licensing', async (request, reply) => {
+      deps.state().licensing = licensingSettingsSchema.parse(deps.parseJsonBody(request) ?? {});
+      deps.save();
+      return ok(reply, deps.state().licensing);
+    });
     // The "update your password" step of Entra's interactive first sign-in (local convenience).
     inspection.post('/users/:id/changePassword', async (request, reply) => {
       const id = randomUUID();
@@ -59,7 +101,10 @@ export function inspectionRoutes(deps: InspectionDeps): FastifyPluginAsync {
     });
     // The subscriptions with their seats as Graph counts them; PATCH one (by skuId or skuPartNumber) to run
     // out of seats or "buy" more: {"prepaidUnits": {"enabled": 260}}.
-    inspection.get('/subscribedSkus', async (_request, reply) => ok(reply, { value: deps.state().subscribedSkus.map((sku) => inspectionSkuView(sku, deps.state())) }));
+    inspection.get('/subscribedSkus', async (_request, reply) => {
+      deps.settle();
+      return ok(reply, { value: deps.state().subscribedSkus.map((sku) => inspectionSkuView(sku, deps.state())) });
+    });
     inspection.patch('/subscribedSkus/:key', async (request, reply) => {
       const key = (request.params as { key: string }).key;
       const sku = updateSubscribedSku(deps.state(), key, deps.parseJsonBody(request));

@@ -137,6 +137,9 @@ export const skuUpdateSchema = z.object({
 
 export type SkuUpdate = z.input<typeof skuUpdateSchema>;
 
+/** PUT /_tenant/licensing: how long group-based licensing takes (seconds; 0 = by the next request). */
+export const licensingSettingsSchema = z.object({ groupProcessingSeconds: z.number().min(0).max(86_400) }).strict();
+
 /** Applies a seat change to the SKU named by its skuId or skuPartNumber; undefined when there is none. */
 export function updateSubscribedSku(state: DirectoryState, key: string, update: unknown): SubscribedSku | undefined {
   const sku = state.subscribedSkus.find((candidate) => candidate.skuId === key.toLowerCase() || candidate.skuPartNumber.toLowerCase() === key.toLowerCase());

@@ -268,6 +268,9 @@ export const USER_FILTER_RULES: Record<string, FilterablePropertyRule> = {
   accountEnabled: rule(['eq'], ['ne', 'not']),
   proxyAddresses: rule(['any'], ['not']),
   otherMails: rule(['any'], ['not']),
+  userType: rule(['eq', 'in'], ['ne', 'not']),
+  creationType: rule(['eq', 'in'], ['ne', 'not']),
+  externalUserState: rule(['eq', 'in'], ['ne', 'not']),
   ...Object.fromEntries(Array.from({ length: 15 }, (_, i) => [
     `onPremisesExtensionAttributes/extensionAttribute${i + 1}`,
     rule([], ['eq', 'in', 'startswith', 'ne', 'not']),

@@ -8,7 +8,9 @@ import { runBatch, type BatchPartRequest } from './batch.js';
 import { BOT_FRAMEWORK_OPENID_PATH, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
 import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
-import { DirectoryStore, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type Seed } from './directory.js';
+import {
+  DirectoryStore, externalCollaborationSchema, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type ExternalCollaboration, type LicensingSettings, type Seed,
+} from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
 import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
 import { hasPermission } from './graph-permissions.js';
@@ -17,7 +19,8 @@ import { registerIdentityRoutes } from './identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
 import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
 import { KeyVaultStandIn } from './key-vault.js';
-import { subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
+import { processDueLicensing } from './group-licensing.js';
+import { licensingSettingsSchema, subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
 import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
@@ -57,6 +60,8 @@ export interface LocalTenantOptions {
    * issues tokens for and which issuer its channel tokens carry (default public; "usgov" is GCC High and DoD).
    */
   botFrameworkCloud?: BotFrameworkCloudName;
+  /** Group-based licensing's processing delay in seconds, kept across reset(); default the seed's (5). */
+  groupLicenseProcessingSeconds?: number;
 }
 
 /** An app registration and its generated credentials. */
@@ -102,6 +107,10 @@ export interface LocalTenant {
    * does: `{prepaidUnits: {enabled: 260}}` "buys" seats. Returns the subscription as GET /subscribedSkus shows it.
    */
   setSubscribedSku(key: string, update: SkuUpdate): Record<string, unknown>;
+  /** Group-based licensing's processing delay (seconds); 0 applies group licences at the next request. */
+  setLicensing(settings: LicensingSettings): LicensingSettings;
+  /** Who may invite guests and whom, as PUT /_tenant/externalCollaboration: replaces them all ({} = Entra's defaults). */
+  setExternalCollaboration(settings: Partial<ExternalCollaboration>): ExternalCollaboration;
   requestLog(sinceSequence?: number): RequestLogEntry[];
   clearRequestLog(): void;
   /** The directory as it is now (a copy). */
@@ -145,7 +154,11 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const tls = ensureLocalCertificates(options.tlsDir ?? DEFAULT_TLS_DIR);
   const store = new DirectoryStore(stateDir);
   const saved = options.reset ? null : store.load();
-  let state: DirectoryState = saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed);
+  const withOptions = (directory: DirectoryState): DirectoryState => {
+    if (options.groupLicenseProcessingSeconds !== undefined) directory.licensing = { groupProcessingSeconds: options.groupLicenseProcessingSeconds };
+    return directory;
+  };
+  let state: DirectoryState = withOptions(saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed));
   if (options.systemAssignedIdentity !== undefined && !state.applications.some((app) => app.appId === options.systemAssignedIdentity)) {
     throw new Error(`systemAssignedIdentity ${options.systemAssignedIdentity} is no app registration of this tenant`);
   }
@@ -259,7 +272,13 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
         const error = new GraphError(429, 'TooManyRequests', `Too many requests from Identifier:${state.tenantId}+${caller.appId} under category:${decision.category}. Please try again later.`, undefined, decision.headers);
         return { response: graphErrorResponse(error, ids), operation: operationName, throttled: true };
       }
-      const response = operation.run(new Date());
+      let response: ApiResponse;
+      try {
+        response = operation.run(new Date());
+      } catch (error) {
+        // A refused operation still spent (and reports) its resource units, as Graph's 400s show.
+        response = errorResponse(error, ids);
+      }
       return { response: { ...response, headers: { ...response.headers, ...decision.headers } }, operation: operationName, throttled: false };
     } catch (error) {
       return { response: errorResponse(error, ids), operation: operationName, throttled: false };
@@ -317,6 +336,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
     faults,
     throttler,
     reset: () => resetDirectory(),
+    settle: () => {
+      if (processDueLicensing(state, new Date())) store.save(state);
+    },
     parseJsonBody,
     send,
   }), { prefix: '/_tenant' });
@@ -345,7 +367,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   }
 
   function resetDirectory(): void {
-    state = stateFromSeed(seed);
+    state = withOptions(stateFromSeed(seed));
     store.save(state);
   }
 
@@ -403,6 +425,16 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       if (!sku) throw new Error(`no subscription ${key} in this tenant`);
       store.save(state);
       return subscribedSkuView(sku, state);
+    },
+    setLicensing: (settings) => {
+      state.licensing = licensingSettingsSchema.parse(settings);
+      store.save(state);
+      return { ...state.licensing };
+    },
+    setExternalCollaboration: (settings) => {
+      state.externalCollaboration = externalCollaborationSchema.parse(settings);
+      store.save(state);
+      return structuredClone(state.externalCollaboration);
     },
     requestLog: (since) => log.list(since),
     clearRequestLog: () => log.clear(),

@@ -86,13 +86,13 @@ export class Throttler {
     const tenantWrites = cost.isWrite ? this.bucket(`tw:${tenantId}`, this.settings.tenantWritesPerWindow, this.settings.tenantWriteWindowSeconds, now) : undefined;
 
     if (ru.tokens < cost.resourceUnits) {
-      return this.denied(headers, ru, cost.resourceUnits, this.settings.windowSeconds, 'ResourceUnitLimitExceeded', `Tenant_Application/ReadWrite/${tenantId}/${appId}`, category);
+      return this.denied(headers, ru, cost.resourceUnits, this.settings.windowSeconds, 'ResourceUnitLimitExceeded', `Tenant_Application/ReadWrite/${appId}/${tenantId}`, category);
     }
     if (appWrites && appWrites.tokens < 1) {
-      return this.denied(headers, appWrites, 1, this.settings.writeWindowSeconds, 'WriteLimitExceeded', `Tenant_Application/Write/${tenantId}/${appId}`, category);
+      return this.denied(headers, appWrites, 1, this.settings.writeWindowSeconds, 'WriteLimitExceeded', `Tenant_Application/Write/${appId}/${tenantId}`, category);
     }
     if (tenantWrites && tenantWrites.tokens < 1) {
-      return this.denied(headers, tenantWrites, 1, this.settings.tenantWriteWindowSeconds, 'WriteLimitExceeded', `Tenant/Write/${tenantId}`, category);
+      return this.denied(headers, tenantWrites, 1, this.settings.tenantWriteWindowSeconds, 'WriteLimitExceeded', `Tenant/Write/${appId}/${tenantId}`, category);
     }
     ru.tokens -= cost.resourceUnits;
     if (appWrites) appWrites.tokens -= 1;
@@ -115,6 +115,7 @@ export class Throttler {
     return bucket;
   }
 
+  /** x-ms-throttle-scope is "<Scope>/<Limit>/<ApplicationId>/<TenantId>" (throttling-limits). */
   private denied(
     headers: Record<string, string>,
     bucket: Bucket,

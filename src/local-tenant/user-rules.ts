@@ -34,6 +34,7 @@ const WRITABLE: Record<string, { kind: PropertyKind; maxLength?: number }> = {
   employeeType: { kind: 'string', maxLength: 64 },
   employeeId: { kind: 'string', maxLength: 16 },
   employeeHireDate: { kind: 'dateTime' },
+  employeeLeaveDateTime: { kind: 'dateTime' },
   mobilePhone: { kind: 'string', maxLength: 64 },
   businessPhones: { kind: 'stringArray' },
   otherMails: { kind: 'stringArray' },
@@ -46,7 +47,7 @@ const WRITABLE: Record<string, { kind: PropertyKind; maxLength?: number }> = {
   onPremisesExtensionAttributes: { kind: 'extensionAttributes' },
 };
 
-const READ_ONLY = new Set(['id', 'createdDateTime', 'deletedDateTime', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'userType', 'creationType', 'lastPasswordChangeDateTime', 'identities', 'onPremisesSyncEnabled']);
+const READ_ONLY = new Set(['id', 'createdDateTime', 'deletedDateTime', 'proxyAddresses', 'assignedLicenses', 'assignedPlans', 'licenseAssignmentStates', 'userType', 'creationType', 'externalUserState', 'externalUserStateChangeDateTime', 'lastPasswordChangeDateTime', 'identities', 'onPremisesSyncEnabled']);
 
 /** A validated write: plain properties plus the password (never stored). */
 export interface UserWrite {

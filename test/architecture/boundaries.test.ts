@@ -2,6 +2,8 @@
  * The dependency rules are enforced by ESLint (eslint.config.js); these tests lint small
  * snippets as if they were files in each folder, so a rule that stops working is noticed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
@@ -51,3 +53,58 @@ describe('the domain (src/onboarding)', () => {
     expect(await ruleIdsFor('src/onboarding/example.ts', 'export const x = process.env.X;')).toContain('no-restricted-properties');
   });
 });
+
+/**
+ * The Teams platform (botbuilder, teams-ai, botbuilder-azure-blobs) is used in the edge and in
+ * the Teams delivery adapter only, so that moving to a successor SDK (Teams SDK v2, Microsoft
+ * 365 Agents SDK) touches src/bot and src/delivery alone (ARCHITECTURE.md).
+ */
+describe('the Teams platform packages (botbuilder, teams-ai) outside src/bot and src/delivery', () => {
+  const platformImports = [
+    ['botbuilder', "import { MessageFactory } from 'botbuilder';\nexport const x = MessageFactory;"],
+    ['a botbuilder type', "import type { Activity } from 'botbuilder';\nexport type X = Activity;"],
+    ['botbuilder-azure-blobs', "import { BlobsStorage } from 'botbuilder-azure-blobs';\nexport const x = BlobsStorage;"],
+    ['@microsoft/teams-ai', "import { Application } from '@microsoft/teams-ai';\nexport const x = Application;"],
+    ['botframework-connector', "import { ConnectorClient } from 'botframework-connector';\nexport const x = ConnectorClient;"],
+  ] as const;
+  const elsewhere = [
+    'src/app.ts', 'src/index.ts', 'src/config.ts', 'src/logging.ts', 'src/http-server.ts', 'src/telemetry.ts',
+    'src/storage/example.ts', 'src/directory/example.ts', 'src/onboarding/example.ts', 'src/request-reading/example.ts',
+    'src/local-tenant/example.ts', 'src/local-tenant/main.ts', 'src/some-new-folder/example.ts',
+  ];
+
+  it.each(elsewhere.flatMap((file) => platformImports.map(([what, code]) => [file, what, code] as const)))(
+    'when %s imports %s, then lint fails',
+    async (file, _what, code) => {
+      expect(await ruleIdsFor(file, code)).toContain('no-restricted-imports');
+    },
+  );
+
+  it.each(['src/bot/example.ts', 'src/delivery/example.ts'].flatMap((file) => platformImports.map(([what, code]) => [file, what, code] as const)))(
+    'when %s imports %s, then lint passes',
+    async (file, _what, code) => {
+      expect(await ruleIdsFor(file, code)).toEqual([]);
+    },
+  );
+
+  it('when the source is read, then no file outside src/bot and src/delivery imports them (the composition root included)', () => {
+    const platform = /^(botbuilder|botbuilder-[\w-]+|botframework-[\w-]+|@microsoft\/teams-ai)(\/.*)?$/;
+    const offenders = sourceFiles('src')
+      .filter((file) => !/^src\/(bot|delivery)\//.test(file))
+      .flatMap((file) => importedModules(readFileSync(file, 'utf8')).filter((name) => platform.test(name)).map((name) => `${file}: ${name}`));
+    expect(offenders).toEqual([]);
+    // The reading sees what it must: the edge imports botbuilder.
+    expect(importedModules(readFileSync('src/bot/bot-application.ts', 'utf8'))).toContain('botbuilder');
+  });
+});
+
+function sourceFiles(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .map((name) => join(folder, name).split(sep).join('/'))
+    .filter((file) => /\.(ts|cts|mts|js|cjs|mjs)$/.test(file));
+}
+
+/** Module names in import/export … from, import(…) and require(…). */
+function importedModules(source: string): string[] {
+  return [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)['"]([^'"]+)['"]/g)].map((match) => match[1]!);
+}

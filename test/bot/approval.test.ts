@@ -130,7 +130,8 @@ describe('approval policy "non-admins" and rate limits', () => {
     const nested = tenant.directory().groups.find((g) => g.displayName === 'Marketing Leads')!;
     for (const group of [nested.id, HIRING_MANAGERS]) {
       const response = await fetch(`${tenant.graphBaseUrl}/v1.0/groups/${group}/members/${PATTI.aadObjectId}/$ref`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
-      expect([204, 404]).toContain(response.status);
+      // 400 where she is not a direct member: "One or more removed object references do not exist…" (group-delete-members).
+      expect([204, 400]).toContain(response.status);
     }
     const card = cardsIn(approvalCards().at(-1)!.activity)[0]!;
     const { requestId } = actionData(card, 'onboarding.approve');

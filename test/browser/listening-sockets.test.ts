@@ -6,25 +6,8 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { npmStart, type LocalStack } from './support/local-stack.js';
-
-/** The process and all its descendants, from the parent ids in /proc/<pid>/stat. */
-function processTree(root: number): number[] {
-  const parents = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i += 1) for (const [pid, ppid] of parents) if (ppid === tree[i] && !tree.includes(pid)) tree.push(pid);
-  return tree;
-}
+import { npmStart, type LocalStack } from '../support/local-stack.js';
+import { processTree } from '../support/processes.js';
 
 function socketInodes(pid: number): Set<string> {
   const inodes = new Set<string>();
@@ -79,7 +62,7 @@ describe('npm start on the network', () => {
   });
 
   it('when npm start is up, then every socket its processes listen on is a loopback address, the Playground\'s included', () => {
-    const pids = processTree(stack.launcher.child.pid!);
+    const pids = processTree(stack.launcher.child.pid!).map((process_) => process_.pid);
     const listening = listeningSockets();
     const ours = [...new Set(pids.flatMap((pid) => [...socketInodes(pid)]))].flatMap((inode) => (listening.has(inode) ? [listening.get(inode)!] : []));
     // The services we know of are among them (so the right processes were read)…

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { isPortInUse, projectRoot } from '../../scripts/local-services.js';
 import { launchChromium, type HeadlessChromium } from './support/chromium.js';
-import { npmStart, type LocalStack } from './support/local-stack.js';
+import { npmStart, type LocalStack } from '../support/local-stack.js';
 
 const PORTS = [3978, 44300, 56150, 10000, 10001, 10002];
 const HELP_TITLE = 'Onboarding — new Entra ID accounts';

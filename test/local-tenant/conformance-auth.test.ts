@@ -33,7 +33,7 @@ describe('token service (client credentials through @azure/identity)', () => {
     expect(claims['appidacr']).toBe(appidacr);
     expect(claims.iss).toBe(`https://sts.windows.net/${target.tenantId}/`);
     expect([...(claims['roles'] as string[])].sort()).toEqual(
-      ['Domain.Read.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Mail.Send', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'User.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite.All'],
+      ['Domain.Read.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Mail.Send', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'User.Invite.All', 'User.ReadWrite.All', 'UserAuthenticationMethod.ReadWrite.All'],
     );
     expect(claims.exp! - claims.iat!).toBeGreaterThanOrEqual(3599);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conformanceSession, graphClient, graphFailure, licenceFixtures, rawGraph, secretCredential, type Json } from './target.js';
+import { conformanceSession, eventually, graphClient, graphFailure, licenceFixtures, rawGraph, secretCredential, type Json } from './target.js';
 
 // Licences: the subscriptions and their seats, and a licence assigned to a user directly.
 const LIST_SKUS = 'https://learn.microsoft.com/en-us/graph/api/subscribedsku-list';
@@ -7,6 +7,8 @@ const GET_SKU = 'https://learn.microsoft.com/en-us/graph/api/subscribedsku-get';
 const SKU_RESOURCE = 'https://learn.microsoft.com/en-us/graph/api/resources/subscribedsku';
 const ASSIGN_LICENSE = 'https://learn.microsoft.com/en-us/graph/api/user-assignlicense';
 const ASSIGNMENT_STATE = 'https://learn.microsoft.com/en-us/graph/api/resources/licenseassignmentstate';
+const GROUP_LICENSING = 'https://learn.microsoft.com/en-us/entra/identity/users/licensing-group-advanced';
+const GROUP_RESOURCE = 'https://learn.microsoft.com/en-us/graph/api/resources/group';
 
 const session = conformanceSession();
 const skus = () => licenceFixtures(session.target);
@@ -130,5 +132,43 @@ describe(`assigning a licence (${ASSIGN_LICENSE}, ${ASSIGNMENT_STATE})`, () => {
     const error = await graphFailure(reader.api(`/users/${user.id}/assignLicense`).post({ addLicenses: [{ skuId: skus().skuId }], removeLicenses: [] }));
     expect(error.statusCode).toBe(403);
     expect(error.code).toBe('Authorization_RequestDenied');
+  });
+});
+
+describe(`group-based licensing (${GROUP_LICENSING}, ${GROUP_RESOURCE}, ${ASSIGNMENT_STATE})`, () => {
+  const reference = (id: string) => ({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${id}` });
+  const statesOf = async (userId: string): Promise<Json[]> => (await session.graph.api(`/users/${userId}`).select('licenseAssignmentStates').get()).licenseAssignmentStates;
+  const fromGroup = (states: Json[]) => states.filter((state) => state.assignedByGroup === skus().licensingGroupId);
+
+  it('when a licensing group is read with $select, then its assignedLicenses hold the SKU and licenseProcessingState has a state', async () => {
+    const group = await session.graph.api(`/groups/${skus().licensingGroupId}`).select('assignedLicenses,licenseProcessingState').get();
+    expect(group.assignedLicenses).toEqual(expect.arrayContaining([expect.objectContaining({ skuId: skus().skuId })]));
+    expect(['QueuedForProcessing', 'ProcessingInProgress', 'ProcessingComplete']).toContain(group.licenseProcessingState.state);
+  });
+
+  it('when a user joins a licensing group, then in time they hold the licence assignedByGroup, Active, and it counts as assigned', async () => {
+    const user = await session.createUser({ usageLocation: 'US' });
+    await session.graph.api(`/groups/${skus().licensingGroupId}/members/$ref`).post(reference(user.id));
+    const states = await eventually(session.target, () => statesOf(user.id), (value) => fromGroup(value).some((state) => state.state === 'Active'));
+    expect(fromGroup(states)).toEqual([expect.objectContaining({ skuId: skus().skuId, assignedByGroup: skus().licensingGroupId, state: 'Active', error: 'None' })]);
+    const licensed = await session.graph.api(`/users/${user.id}`).select('assignedLicenses').get();
+    expect(licensed.assignedLicenses.map((license: Json) => license.skuId)).toContain(skus().skuId);
+  });
+
+  it('when a user without a usage location joins, then the group licence still applies: they inherit the directory\'s location', async () => {
+    const user = await session.createUser();
+    await session.graph.api(`/groups/${skus().licensingGroupId}/members/$ref`).post(reference(user.id));
+    const states = await eventually(session.target, () => statesOf(user.id), (value) => fromGroup(value).some((state) => state.state === 'Active'));
+    expect(fromGroup(states)).toEqual([expect.objectContaining({ state: 'Active' })]);
+    expect((await session.graph.api(`/users/${user.id}`).select('usageLocation').get()).usageLocation).toBeNull();
+  });
+
+  it('when the user leaves the group, then in time the licence from the group is gone', async () => {
+    const user = await session.createUser({ usageLocation: 'US' });
+    await session.graph.api(`/groups/${skus().licensingGroupId}/members/$ref`).post(reference(user.id));
+    await eventually(session.target, () => statesOf(user.id), (value) => fromGroup(value).length > 0);
+    await session.graph.api(`/groups/${skus().licensingGroupId}/members/${user.id}/$ref`).delete();
+    const states = await eventually(session.target, () => statesOf(user.id), (value) => fromGroup(value).length === 0);
+    expect(fromGroup(states)).toEqual([]);
   });
 });

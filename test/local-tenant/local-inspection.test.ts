@@ -34,7 +34,7 @@ describe('inspection API under /_tenant (local tenant only)', () => {
   it('when apps are listed, then every app registration shows its permissions', async () => {
     const { body } = await inspect('/apps');
     expect(body.value.map((app: Json) => [app.displayName, app.permissions.length])).toEqual([
-      ['Onboarding Bot (local)', 9], ['Directory Reader (local)', 1], ['Entra Admin (local)', 4],
+      ['Onboarding Bot (local)', 10], ['Directory Reader (local)', 1], ['Entra Admin (local)', 5],
     ]);
   });
 

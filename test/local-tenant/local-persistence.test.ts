@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GRAPH_SCOPE, graphClient, localTarget, newUserBody, rawGraph, secretCredential } from './target.js';
+import { GRAPH_SCOPE, graphClient, localTarget, newUserBody, rawGraph, secretCredential, type Json } from './target.js';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'local-tenant-state-'));
 afterAll(() => {
@@ -53,6 +53,46 @@ describe('state across restarts (local tenant only)', () => {
         const mail = { message: { subject: 'Hello', body: { contentType: 'Text', content: 'Hi' }, toRecipients: [{ emailAddress: { address: 'someone@example.org' } }] } };
         const sent = await rawGraph(second, '/users/onboarding@contoso.com/sendMail', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mail) });
         expect(sent.status).toBe(202);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the state dir was saved before groups of every kind, licences and guests, then a restart adds the seed\'s groups, subscriptions, licences and settings and keeps what people did', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'local-tenant-old-state-'));
+    try {
+      const first = await localTarget({ stateDir: dir });
+      const user = await graphClient(first).api('/users').post(newUserBody(first));
+      await graphClient(first).api('/groups/6a1d3f0e-0000-4000-8000-0000000000b1/members/$ref').post({ '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${user.id}` });
+      await first.close();
+      // What a state.json from before issue 23/24 looked like: three plain groups, no subscriptions, no guests.
+      const path = join(dir, 'state.json');
+      const old = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown> & { applications: Array<{ applicationPermissions: string[] }>; users: Array<Record<string, unknown>>; groups: Array<Record<string, unknown>> };
+      const before = new Set(['User.ReadWrite.All', 'GroupMember.Read.All', 'Domain.Read.All', 'UserAuthenticationMethod.ReadWrite.All', 'Mail.Send', 'TeamsAppInstallation.ReadWriteSelfForUser.All', 'User.Read.All', 'GroupMember.ReadWrite.All', 'Policy.ReadWrite.AuthenticationMethod', 'AppCatalog.Read.All']);
+      old.applications = old.applications.map((app, index) => ({ ...app, applicationPermissions: app.applicationPermissions.filter((p) => before.has(p) && !(index === 0 && p === 'GroupMember.ReadWrite.All')) }));
+      old.groups = old.groups.filter((group) => ['6a1d3f0e-0000-4000-8000-0000000000a1', '6a1d3f0e-0000-4000-8000-0000000000b1', '6a1d3f0e-0000-4000-8000-0000000000b2'].includes(group['id'] as string))
+        .map((group) => ({ id: group['id'], displayName: group['displayName'], mailNickname: group['mailNickname'], description: group['description'], members: group['members'] }));
+      old.users = old.users.map(({ licenseAssignments: _l, userType: _t, externalUserState: _s, externalUserStateChangeDateTime: _c, creationType: _k, externalIdentityProvider: _p, sponsors: _o, employeeLeaveDateTime: _e, ...rest }) => rest);
+      for (const field of ['subscribedSkus', 'licensing', 'licensingQueue', 'externalCollaboration', 'invitations']) delete old[field];
+      writeFileSync(path, JSON.stringify(old), { mode: 0o600 });
+
+      const second = await localTarget({ stateDir: dir });
+      try {
+        const graph = graphClient(second);
+        expect((await graph.api(`/users/${user.id}`).get()).id).toBe(user.id);
+        expect((await graph.api('/groups/6a1d3f0e-0000-4000-8000-0000000000b1/members').select('id').get()).value.map((m: Json) => m.id)).toContain(user.id);
+        const names = (await graph.api('/groups').select('displayName,groupTypes').get()).value as Json[];
+        expect(names.find((group) => group.displayName === 'Marketing')?.groupTypes).toEqual(['Unified']);
+        expect(names.map((group) => group.displayName)).toEqual(expect.arrayContaining(['Marketing Team', 'All Sales (dynamic)', 'Helpdesk Admins (role-assignable)', 'Licence – Microsoft 365 E3', 'Hiring Managers']));
+        const e3 = ((await graph.api('/subscribedSkus').get()).value as Json[]).find((sku) => sku.skuPartNumber === 'SPE_E3');
+        expect(e3).toMatchObject({ prepaidUnits: { enabled: 250 }, consumedUnits: 238 });
+        expect((await graph.api('/users/onboarding@contoso.com').select('assignedLicenses').get()).assignedLicenses.map((l: Json) => l.skuId)).toEqual([e3.skuId]);
+        const invited = await rawGraph(second, '/invitations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invitedUserEmailAddress: 'jo@litware.example', inviteRedirectUrl: 'https://myapps.microsoft.com' }) });
+        expect(invited.status).toBe(201);
+        expect((await graph.api(`/users/${user.id}`).select('userType').get()).userType).toBe('Member');
       } finally {
         await second.close();
       }

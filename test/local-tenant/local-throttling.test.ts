@@ -58,7 +58,8 @@ describe('throttling (local tenant only)', () => {
     expect(throttled.body.error.code).toBe('TooManyRequests');
     expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(throttled.headers.get('x-ms-throttle-information')).toBe('ResourceUnitLimitExceeded');
-    expect(throttled.headers.get('x-ms-throttle-scope')).toContain(target.bot.clientId);
+    // https://learn.microsoft.com/en-us/graph/throttling-limits: "<Scope>/<Limit>/<ApplicationId>/<TenantId|UserId|ResourceId>".
+    expect(throttled.headers.get('x-ms-throttle-scope')).toBe(`Tenant_Application/ReadWrite/${target.bot.clientId}/${target.tenantId}`);
   });
 
   it('when one app is throttled, then another app keeps its own bucket', async () => {
@@ -75,6 +76,7 @@ describe('throttling (local tenant only)', () => {
     const error = await graphFailure(graph.api('/users').middlewareOptions([new RetryHandlerOptions(0, 0)]).post(newUserBody(target)));
     expect(error.statusCode).toBe(429);
     expect(error.headers?.get('x-ms-throttle-information')).toBe('WriteLimitExceeded');
+    expect(error.headers?.get('x-ms-throttle-scope')).toBe(`Tenant_Application/Write/${target.bot.clientId}/${target.tenantId}`);
   });
 
   it('when writes pass 80 % of the write budget, then the successful writes say so in x-ms-throttle-limit-percentage', async () => {

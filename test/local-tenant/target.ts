@@ -4,11 +4,12 @@
  * against both; only URLs, credentials and fixture ids differ.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from '../../src/local-tenant/server.js';
+import { REAL_LIMITS } from '../../src/local-tenant/throttling.js';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
@@ -25,7 +26,7 @@ export interface ConformanceTarget {
   authorityHost?: string;
   /** https://graph.microsoft.com or the local tenant's URL. */
   graphBaseUrl: string;
-  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, LicenseAssignment.Read.All, LicenseAssignment.ReadWrite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
+  /** The bot's app (User.ReadWrite.All, GroupMember.Read.All, GroupMember.ReadWrite.All, LicenseAssignment.Read.All, LicenseAssignment.ReadWrite.All, User.Invite.All, Domain.Read.All, UserAuthenticationMethod.ReadWrite.All, Mail.Send, TeamsAppInstallation.ReadWriteSelfForUser.All). */
   bot: AppUnderTest & { certificatePath: string };
   /** An app with User.Read.All only. */
   reader: AppUnderTest;
@@ -86,9 +87,29 @@ export async function openTarget(): Promise<ConformanceTarget> {
   return localTarget();
 }
 
+/**
+ * One local tenant for a file of local-only tests, back to the seed and Entra's real limits before each
+ * test. Returns a getter: the target exists once beforeAll ran.
+ */
+export function localTargetPerFile(options: LocalTenantOptions = {}): () => ConformanceTarget & { local: LocalTenant } {
+  let target: (ConformanceTarget & { local: LocalTenant }) | undefined;
+  beforeAll(async () => {
+    target = await localTarget(options);
+  });
+  beforeEach(() => {
+    target!.local.reset();
+    target!.local.setThrottling({ ...REAL_LIMITS });
+  });
+  afterAll(async () => {
+    await target?.close();
+  });
+  return () => target!;
+}
+
 /** Always the local tenant (for what only it has: faults, throttling knobs, inspection, restarts). */
 export async function localTarget(options: LocalTenantOptions = {}): Promise<ConformanceTarget & { local: LocalTenant }> {
-  const local = await startLocalTenant({ port: 0, stateDir: null, ...options });
+  // Group-based licensing applies by the next request, where a real tenant takes minutes (eventually() waits there).
+  const local = await startLocalTenant({ port: 0, stateDir: null, groupLicenseProcessingSeconds: 0, ...options });
   const reader = local.apps.find((app) => app.displayName === 'Directory Reader (local)');
   if (!reader) throw new Error('seed has no Directory Reader app');
   const admin = local.apps.find((app) => app.displayName === 'Entra Admin (local)');
@@ -155,12 +176,21 @@ export interface LicenceFixtures {
   skuId: string;
   /** A user-assignable SKU with no free seat left. */
   fullSkuId: string;
+  /** A security group whose assignedLicenses hold `skuId` (group-based licensing); the bot's app may add members. */
+  licensingGroupId: string;
 }
 
 export function licenceFixtures(target: ConformanceTarget): LicenceFixtures {
-  if (target.kind === 'real') return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID') };
-  // The seed's Microsoft 365 E3 (12 of 250 free) and Microsoft 365 E5 (0 of 25 free).
-  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06' };
+  if (target.kind === 'real') {
+    return { skuId: required('CONFORMANCE_LICENSE_SKU_ID'), fullSkuId: required('CONFORMANCE_FULL_SKU_ID'), licensingGroupId: required('CONFORMANCE_LICENSING_GROUP_ID') };
+  }
+  // The seed's Microsoft 365 E3 (12 of 250 free), Microsoft 365 E5 (0 of 25 free) and "Licence – Microsoft 365 E3".
+  return { skuId: '05e9a617-0261-4cee-bb44-138d3ef5d965', fullSkuId: '06ebc4ee-1bb5-47dd-8120-11324bc54e06', licensingGroupId: '6a1d3f0e-0000-4000-8000-0000000000c5' };
+}
+
+/** Where invited guests' emails live: a domain outside the tenant its policies let it invite. */
+export function guestDomain(target: ConformanceTarget): string {
+  return target.kind === 'real' ? required('CONFORMANCE_GUEST_DOMAIN') : 'litware.example';
 }
 
 export function secretCredential(target: ConformanceTarget, app: AppUnderTest = target.bot, secret = app.clientSecret, tenantId = target.tenantId, clientId = app.clientId): TokenCredential {
@@ -287,6 +317,8 @@ export interface ConformanceSession {
   readonly graph: Client;
   /** POST /users with newUserBody(overrides); deleted again after the file. */
   createUser(overrides?: Record<string, unknown>): Promise<Json>;
+  /** A user the file made another way (an invited guest): deleted after the file too. */
+  deleteAfterwards(userId: string): void;
 }
 
 /** Opens the target before the file's tests and deletes what they created after them. */
@@ -309,6 +341,9 @@ export function conformanceSession(): ConformanceSession {
   return {
     get target() { return current().target; },
     get graph() { return current().graph; },
+    deleteAfterwards: (userId) => {
+      if (!created.includes(userId)) created.push(userId);
+    },
     createUser: async (overrides = {}) => {
       const { target, graph } = current();
       const user = await graph.api('/users').post(newUserBody(target, overrides)) as Json;
