@@ -9,8 +9,9 @@ import {
   createRequestDesk, defaultOnboardingPolicy, onboard, processOnboardingRequest, validateOnboardingForm, type OnboardingOutcome,
   type OnboardingPolicy, type RequestDeskDependencies, type Role, type RoleResolver, type StoredRequest,
 } from '../../src/onboarding/index.js';
-import { Crash, form, requester, seedDomains } from './fakes.js';
+import { form, requester, seedDomains } from './fakes.js';
 import { guestForm, makeGuestWorld, type GuestWorld } from './guest-fakes.js';
+import { settleAcrossRestarts } from '../support/settle.js';
 
 const revealLinks: Partial<OnboardingPolicy> = {
   guests: { invitation: 'reveal', redirectUrl: 'https://teams.microsoft.com/?tenantId=t' },
@@ -40,19 +41,8 @@ function deskOf(world: GuestWorld, policy: Partial<OnboardingPolicy> = {}) {
 }
 
 /** Runs like the scheduler: after a crash, another instance resumes once the leases ran out. */
-async function settle(world: GuestWorld, requestId: string, first: () => Promise<OnboardingOutcome>, policy: Partial<OnboardingPolicy> = {}): Promise<OnboardingOutcome> {
-  let run = first;
-  for (let i = 0; i < 20; i += 1) {
-    try {
-      const outcome = await run();
-      if (!outcome.pending) return outcome;
-    } catch (error) {
-      if (!(error instanceof Crash)) throw error;
-    }
-    world.clock.advance(10 * 60_000);
-    run = () => processOnboardingRequest(world.deps(`instance-${i}`, policy), requestId);
-  }
-  throw new Error('request did not settle');
+function settle(world: GuestWorld, requestId: string, first: () => Promise<OnboardingOutcome>, policy: Partial<OnboardingPolicy> = {}): Promise<OnboardingOutcome> {
+  return settleAcrossRestarts(first, (i) => processOnboardingRequest(world.deps(`instance-${i}`, policy), requestId), () => world.clock.advance(10 * 60_000), 20);
 }
 
 const everythingStored = (world: GuestWorld) =>
