@@ -2,7 +2,7 @@
 # Grants the bot's managed identity the Microsoft Graph application permissions it needs
 # (app role assignments on the identity's service principal), and nothing else.
 #
-#   scripts/grant-graph-permissions.sh PRINCIPAL_ID [--tap] [--mail] [--install-for-users] [--guests]
+#   scripts/grant-graph-permissions.sh PRINCIPAL_ID [--tap] [--mail] [--install-for-users] [--templates] [--guests]
 #   scripts/grant-graph-permissions.sh --check PRINCIPAL_ID
 #
 # PRINCIPAL_ID: the identity's object (principal) id, BOT_IDENTITY_PRINCIPAL_ID in env/.env.dev
@@ -28,6 +28,11 @@ for argument in "$@"; do
     --tap) permissions+=(UserAuthenticationMethod.ReadWrite.All) ;;           # TAP_MODE alongside/instead: issue and replace Temporary Access Passes
     --mail) permissions+=(Mail.Send) ;;                                       # e-mail notices; limit it to one mailbox with an Exchange application access policy
     --install-for-users) permissions+=(TeamsAppInstallation.ReadWriteSelfForUser.All) ;; # install the bot's own app for a recipient who never opened it, so it can write to them
+    --templates) permissions+=(
+      GroupMember.ReadWrite.All       # onboarding templates: add the new account to the template's groups (POST /groups/{id}/members/\$ref); not role-assignable ones
+      LicenseAssignment.ReadWrite.All # onboarding templates: assign the template's licence (POST /users/{id}/assignLicense); the older way is User.ReadWrite.All, granted anyway
+      LicenseAssignment.Read.All      # onboarding templates: read the free seats of the subscriptions (GET /subscribedSkus); the least privileged permission that reads them
+    ) ;;
     --guests) permissions+=(User.Invite.All) ;;                               # invite guests (Entra B2B): POST /invitations
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "Unknown option: $argument (see --help)" >&2; exit 64 ;;

@@ -22,13 +22,14 @@ import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory, createGraphGuestDirectory, createGraphMailer, createTeamsAppInstaller } from './directory/index.js';
+import { createGraphDirectory, createGraphGuestDirectory, createGraphMailer, createGraphTemplateDirectory, createTeamsAppInstaller } from './directory/index.js';
+import { createTableTemplateStore, type TableTemplateStore } from './storage/table-template-store.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
 import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
-  REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
+  REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, createTemplateDesk, seedTemplates, type TemplateDesk, type TemplateDeskDependencies, type TemplateDirectory, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
   type AuditLog, type Clock, type Directory, type GuestDirectory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
@@ -48,6 +49,8 @@ export interface AppOverrides {
   guests?: GuestDirectory;
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
+  /** The directory's groups and licences, for templates. */
+  templateDirectory?: TemplateDirectory;
   audit?: AuditLog;
   /** How long any card action may take before it is answered "working on it" (the work goes on). */
   cardAnswerWithinMs?: number;
@@ -70,9 +73,11 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
   logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
   const guests = overrides.guests ?? createGraphGuestDirectory({ ...directoryOptions(config), markerAttribute: config.accounts.createMarkerAttribute });
-  const workflow = createWorkflow(config, { directory, guests, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId });
+  const templateDirectory = overrides.templateDirectory ?? createGraphTemplateDirectory({ ...directoryOptions(config) });
+  const workflow = createWorkflow(config, { directory, guests, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId, templateDirectory });
   const deskDependencies = createDeskDependencies(config, workflow, storage, teams);
   const desk = createRequestDesk(deskDependencies);
+  const templateDesk = await createTemplates(config, { ...deskDependencies, templates: storage.templates, templateDirectory, markerAttribute: config.accounts.createMarkerAttribute }, logger);
   const bulkDesk = createBulkDesk(createBulkDependencies(config, deskDependencies, botFramework, storage, logger));
   const bot = createBotApplication({
     adapter: botFramework.adapter,
@@ -85,6 +90,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     messages: teams.messages,
     cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
     bulkDesk,
+    templateDesk,
   });
   const server = await startHttpServer({
     host: config.server.host,
@@ -118,6 +124,8 @@ interface Storage {
   readonly auditTable: TableAuditLog;
   /** Sealed credentials, each entry deleted for good once revealed (plus grace) or expired. */
   readonly credentials: TableCredentialStore;
+  /** Onboarding templates (groups, licence, defaults per department). */
+  readonly templates: TableTemplateStore;
   /** Every audit event, stored insert-only and mirrored to the structured log (never a secret: the domain sends none). */
   readonly audit: AuditLog;
   readonly addresses: ConversationAddresses;
@@ -166,6 +174,7 @@ function createStorage(config: AppConfig, logger: Logger, overrides: AppOverride
     }),
     auditTable,
     credentials: createTableCredentialStore({ ...access, tableName: config.storage.credentialsTable }),
+    templates: createTableTemplateStore({ ...access, tableName: config.storage.templatesTable }),
     audit: mirroredToLog(overrides.audit ?? auditTable, logger),
     addresses: new ConversationAddresses(botState, configuredTicketChannel),
     access,
@@ -247,7 +256,10 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 
 function createWorkflow(
   config: AppConfig,
-  parts: { directory: Directory; guests: GuestDirectory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string },
+  parts: {
+    directory: Directory; guests: GuestDirectory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string;
+    templateDirectory: TemplateDirectory;
+  },
 ): OnboardingDependencies {
   const key = parts.sealingKey;
   return {
@@ -264,7 +276,27 @@ function createWorkflow(
     random: cryptoRandom,
     policy: config.onboarding,
     instanceId: parts.instanceId,
+    templates: parts.storage.templates,
+    templateDirectory: parts.templateDirectory,
   };
+}
+
+/**
+ * Managing templates (admins, in Teams), and the seed file imported while there are none
+ * (TEMPLATES_SEED_FILE: the local launcher's Marketing template). A seed that cannot be
+ * imported is logged and the bot starts without it: templates are an addition, never a gate.
+ */
+async function createTemplates(config: AppConfig, deps: TemplateDeskDependencies, logger: Logger): Promise<TemplateDesk> {
+  if (config.templatesSeedFile) {
+    try {
+      const answer = await seedTemplates(deps, readFileSync(config.templatesSeedFile, 'utf8'), 'the templates seed file');
+      if (answer.kind === 'imported') logger.info({ file: config.templatesSeedFile }, `onboarding templates seeded: ${answer.sentence}`);
+      else if (answer.kind === 'problems') logger.warn({ file: config.templatesSeedFile, problems: answer.problems }, `onboarding templates not seeded: ${answer.sentence}`);
+    } catch (error) {
+      logger.warn({ err: error, file: config.templatesSeedFile }, 'onboarding templates not seeded');
+    }
+  }
+  return createTemplateDesk(deps);
 }
 
 function createDeskDependencies(
@@ -309,6 +341,7 @@ function readinessProbes(storage: Storage, directory: Directory, clock: Clock): 
     reachabilityProbe('storage', storage.requests),
     reachabilityProbe('audit', storage.auditTable),
     reachabilityProbe('credentials', storage.credentials),
+    reachabilityProbe('templates', storage.templates),
     // Token + GET /domains proves credential, permission and reachability; remembered for
     // 30 s so frequent health probes cost Graph almost nothing.
     { name: 'directory', check: rememberSuccess(30_000, clock, async () => void (await directory.listDomains())) },

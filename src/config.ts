@@ -89,6 +89,10 @@ const environmentSchema = z
     STORAGE_CONTAINER: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'a blob container name (3-63 lowercase letters, digits, hyphens)').default('onboarding-state'),
     AUDIT_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingAudit'),
     CREDENTIALS_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingCredentials'),
+    // Onboarding templates (groups, licence, defaults per department), managed by admins in Teams.
+    TEMPLATES_TABLE: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'a table name (3-63 letters and digits, starting with a letter)').default('OnboardingTemplates'),
+    // A JSON file (as "templates export" writes it) imported at start while no template exists; unset = none.
+    TEMPLATES_SEED_FILE: z.string().min(1).optional(),
     CREDENTIAL_DELIVERY: z.enum(['reveal', 'message'], { errorMap: () => ({ message: 'reveal (a card with a Reveal button; the default) or message (the secret in a chat message: weaker)' }) }).default('reveal'),
     REVEAL_WINDOW_HOURS: z.coerce.number({ invalid_type_error: 'a number of hours from 1 to 168' }).min(1, 'a number of hours from 1 to 168').max(168, 'a number of hours from 1 to 168').default(24),
     REVEAL_GRACE_MINUTES: z.coerce.number({ invalid_type_error: 'a number of minutes from 1 to 60' }).min(1, 'a number of minutes from 1 to 60').max(60, 'a number of minutes from 1 to 60').default(10),
@@ -313,7 +317,11 @@ export interface AppConfig {
     readonly auditTable: string;
     /** Sealed credentials until they are revealed or expire (Table Storage: deletes are final). */
     readonly credentialsTable: string;
+    /** Onboarding templates. */
+    readonly templatesTable: string;
   };
+  /** A templates file imported at start while there are none (the local launcher's Marketing template). */
+  readonly templatesSeedFile?: string | undefined;
   readonly roles: { readonly adminGroupIds: readonly string[]; readonly requesterGroupIds: readonly string[] };
   readonly approval: { readonly mode: Environment['APPROVAL_POLICY']; readonly allowSelfApproval: boolean; readonly expiresAfterMs: number };
   readonly roleCacheMs: number;
@@ -521,7 +529,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       limitsContainer: `${env.STORAGE_CONTAINER}-limits`.slice(0, 63),
       auditTable: env.AUDIT_TABLE,
       credentialsTable: env.CREDENTIALS_TABLE,
+      templatesTable: env.TEMPLATES_TABLE,
     },
+    ...(env.TEMPLATES_SEED_FILE ? { templatesSeedFile: env.TEMPLATES_SEED_FILE } : {}),
     roles: { adminGroupIds: env.ADMIN_GROUP_IDS, requesterGroupIds: env.REQUESTER_GROUP_IDS },
     approval,
     roleCacheMs: env.ROLE_CACHE_SECONDS * 1000,

@@ -6,7 +6,7 @@
 import { ActivityTypes, CardFactory, INVOKE_RESPONSE_KEY, MessageFactory, type Activity, type Storage, type TurnContext } from 'botbuilder';
 import { Application, TurnState, type TeamsAdapter } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { DirectoryError, say, type BulkDesk, type RequestDesk } from '../onboarding/index.js';
+import { DirectoryError, say, type BulkDesk, type RequestDesk, type TemplateDesk } from '../onboarding/index.js';
 import type { AddressBook } from './address-book.js';
 import { addAuditConversation } from './audit-routes.js';
 import { helpCard, type BotCommand } from './cards/help-card.js';
@@ -15,6 +15,7 @@ import { tenantOf } from './inbound-activity.js';
 import { addCredentialsConversation, CREDENTIALS_COMMANDS } from './credentials-routes.js';
 import { addBulkConversation, type BulkConversationOptions } from './bulk-routes.js';
 import { addOnboardingConversation, ONBOARDING_COMMANDS } from './onboarding-routes.js';
+import { addTemplateConversation, TEMPLATE_COMMANDS } from './template-routes.js';
 import { createCardBudget, type MessageUpdater } from './card-budget.js';
 
 export interface BotApplicationOptions {
@@ -32,6 +33,8 @@ export interface BotApplicationOptions {
   cardAnswerWithinMs?: number | undefined;
   /** Bulk onboarding (a sheet sent by an admin); absent: sheets are read like any other message. */
   bulkDesk?: BulkDesk | undefined;
+  /** Onboarding templates (admins manage them in their 1:1 chat); absent: no template commands. */
+  templateDesk?: TemplateDesk | undefined;
   /** Downloads an attached sheet (tests); production fetches the Teams download URL over https. */
   bulkDownload?: BulkConversationOptions['download'];
 }
@@ -41,6 +44,7 @@ export const COMMANDS: readonly BotCommand[] = [
   { command: 'help', description: 'Shows this card.' },
   ...ONBOARDING_COMMANDS,
   ...CREDENTIALS_COMMANDS,
+  ...TEMPLATE_COMMANDS,
   { command: 'audit', description: 'Admins, in your 1:1 chat with me: the audit trail of a user name, a requester or dates (add "csv" to export).' },
 ];
 
@@ -159,6 +163,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
   addAuditConversation(app, { desk: options.desk, logger });
   addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses, budget });
+  if (options.templateDesk) addTemplateConversation(app, { templates: options.templateDesk, desk: options.desk, budget });
   if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, budget, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });
   addOnboardingConversation(app, { desk: options.desk, addresses: options.addresses, drafts: new DraftStore(options.storage), budget, logger });
 

@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from 'botbuilder';
-import type { Confirmation, OnboardingForm, ReviewedManager } from '../onboarding/index.js';
+import type { Confirmation, OnboardingForm, ReviewedManager, TemplateSnapshot } from '../onboarding/index.js';
 
 export interface Draft {
   readonly draftId: string;
@@ -23,6 +23,10 @@ export interface Draft {
   readonly confirmations?: readonly Confirmation[] | undefined;
   /** The manager the last review found, so Create does not look them up again. */
   readonly manager?: ReviewedManager | undefined;
+  /** The form as the last review would submit it: empty fields filled with the template's defaults, the template choice explicit. */
+  readonly submitForm?: OnboardingForm | undefined;
+  /** The template snapshot the last review showed (null: none; absent: templates off); Create adds exactly this. */
+  readonly template?: TemplateSnapshot | null | undefined;
   readonly createdAt: string;
   readonly cancelled?: boolean;
   /** New on every save; the cards name it, so a click on the latest card needs no read. */

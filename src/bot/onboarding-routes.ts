@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, CardFactory, MessageFactory, TurnContext, type Activity } from 'botbuilder';
 import type { AdaptiveCard, Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { say, problemSentence, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
+import { say, problemSentence, reviewedTemplate, type FormPreparation, type OnboardingForm, type Requester, type RequestDesk } from '../onboarding/index.js';
 import { extractOnboardingRequest } from '../request-reading/index.js';
 import type { AddressBook } from './address-book.js';
 import { cardTurnOf, type CardAnswer, type CardBudget, type CardTurn } from './card-budget.js';
@@ -96,11 +96,13 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
 
   /** A new form (prefilled from a sentence, with notes) for a person who may request one; or why not. */
   const newForm = async (turn: { readonly activity: Partial<Activity> }, prefill: OnboardingForm = {}, notes: readonly string[] = [], preparedAlready?: FormPreparation) => {
-    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(turn)));
+    const prepared = preparedAlready ?? (await desk.prepareRequestForm(personOf(turn), prefill));
     if (prepared.kind === 'refused') return prepared.sentence;
     const draft: Draft = { draftId: randomUUID(), ownerId: personOf(turn)!.id, form: { ...prepared.defaults, ...prefill }, createdAt: new Date().toISOString() };
     const saved = await drafts.save(draft);
-    return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes });
+    return onboardingFormCard({
+      draftId: draft.draftId, revision: saved.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, notes, templates: prepared.templates,
+    });
   };
 
   /** Opens a new form in answer to a message. */
@@ -153,29 +155,36 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
   const edit = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
     const draft = await draftFor(turn, data, 'edit');
     if (typeof draft === 'string') return draft;
-    const prepared = await desk.prepareRequestForm(personOf(turn));
+    const prepared = await desk.prepareRequestForm(personOf(turn), draft.form);
     if (prepared.kind === 'refused') return prepared.sentence;
-    return onboardingFormCard({ draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices });
+    return onboardingFormCard({
+      draftId: draft.draftId, revision: draft.revision, form: draft.form, domains: prepared.domains, recipientChoices: prepared.recipientChoices, templates: prepared.templates,
+    });
+  };
+
+  /** Checks the details (`data`: the form's inputs) and answers with the review card, or the form with what needs changing. */
+  const reviewDraft = async (turn: CardTurn, draft: Draft, data: CardData, notes: readonly string[] = []): Promise<CardAnswer> => {
+    const result = await desk.reviewRequest(personOf(turn)!, data);
+    if (result.kind === 'refused') return result.sentence;
+    if (result.kind === 'needs-changes') {
+      const saved = await drafts.save({ ...draft, form: result.form });
+      return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, ...result, notes: [...notes, ...result.notes] });
+    }
+    const checked: Draft = {
+      ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
+      manager: result.manager, submitForm: result.submitForm, template: reviewedTemplate(result.template),
+    };
+    const saved = await drafts.save(checked);
+    return onboardingReviewCard({
+      draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
+      confirmations: result.confirmations, dates: datesFor(turn), recipient: result.recipient, template: result.template, submitForm: result.submitForm, notes, guest: result.guest,
+    });
   };
 
   const review = async (turn: CardTurn, data: CardData): Promise<CardAnswer> => {
     const draft = await draftFor(turn, data, 'review');
     if (typeof draft === 'string') return draft;
-    const result = await desk.reviewRequest(personOf(turn)!, data);
-    if (result.kind === 'refused') return result.sentence;
-    if (result.kind === 'needs-changes') {
-      const saved = await drafts.save({ ...draft, form: result.form });
-      return onboardingFormCard({ draftId: draft.draftId, revision: saved.revision, ...result });
-    }
-    const checked: Draft = {
-      ...draft, form: result.form, requestId: draft.requestId ?? randomUUID(), userPrincipalName: result.request.userPrincipalName, confirmations: result.confirmations,
-      manager: result.manager,
-    };
-    const saved = await drafts.save(checked);
-    return onboardingReviewCard({
-      draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(turn), recipient: result.recipient, guest: result.guest,
-    });
+    return reviewDraft(turn, draft, data);
   };
 
   /** The draft a Create click is for, once read: what its "working on it" card names. */
@@ -189,13 +198,16 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     if (!draft.requestId) return say.CHECK_FIRST();
     const requestId = draft.requestId;
     const submission = await desk.submitRequest({
-      requestId, requester: personOf(turn)!, form: draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
+      requestId, requester: personOf(turn)!, form: draft.submitForm ?? draft.form, confirmations: { needed: draft.confirmations ?? [], data }, manager: draft.manager,
+      template: draft.template,
     });
     if (submission.kind === 'refused') {
       // This request id is settled as refused; pressing Create again later is a new request.
       if (submission.asNewRequest) await drafts.save({ ...draft, requestId: randomUUID() });
       return submission.sentence;
     }
+    // The template changed since the review: nothing was created; the review again, with the template as it is now.
+    if (submission.kind === 'review-again') return reviewDraft(turn, draft, { ...draft.form }, [submission.sentence]);
     return onboardingResultCard(await submission.work, turn.activity.from.id);
   };
 
@@ -243,7 +255,8 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const first = read();
     if (!first.isAccountRequest) return void (await context.sendActivity(MessageFactory.text(say.NOT_UNDERSTOOD())));
     // Who may ask is settled before the directory is read on their behalf.
-    const prepared = await desk.prepareRequestForm(personOf(context));
+    // The department read without the domains is the same: it picks the template whose hints the form shows.
+    const prepared = await desk.prepareRequestForm(personOf(context), first.form);
     if (prepared.kind === 'refused') return void (await context.sendActivity(prepared.sentence));
     const extraction = read(prepared.domains);
     await openForm(context, extraction.form, [say.FILLED_FROM_SENTENCE(), ...extraction.notes], prepared);

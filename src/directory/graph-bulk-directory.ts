@@ -7,20 +7,13 @@
  * of the answer tells the runner how close it is to Entra's write budget. Manager links go the
  * same way, 20 PUT …/manager/$ref to a batch.
  */
-import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { GraphError } from '@microsoft/microsoft-graph-client';
 import type { User } from '@microsoft/microsoft-graph-types';
 import type { BulkCreateAnswer, BulkCreateItem, BulkDirectory, BulkManagerLink, CreateUserOutcome, ManagerLinkOutcome } from '../onboarding/index.js';
-import { classifyCreateFailure, createGraphClient, type GraphDirectoryOptions } from './graph-directory.js';
+import { classifyCreateFailure, createGraphClient, sendBatchOnce, type BatchItemResponse, type GraphDirectoryOptions } from './graph-directory.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;
-
-interface BatchItemResponse {
-  readonly id?: string;
-  readonly status?: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: unknown;
-}
 
 export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDirectory {
   const client = createGraphClient(options);
@@ -29,13 +22,7 @@ export function createGraphBulkDirectory(options: GraphDirectoryOptions): BulkDi
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
 
   /** One POST /$batch, never resent by the transport: the caller decides what an unanswered batch means. */
-  const sendBatch = async (requests: readonly object[]): Promise<BatchItemResponse[]> => {
-    const answer = (await client.api('/$batch')
-      .middlewareOptions([new RetryHandlerOptions(0, 0)])
-      .option('signal', AbortSignal.timeout(timeoutMs))
-      .post({ requests })) as { responses?: BatchItemResponse[] };
-    return answer.responses ?? [];
-  };
+  const sendBatch = (requests: readonly object[]) => sendBatchOnce(client, requests, timeoutMs);
 
   return {
     async createUsers(items: readonly BulkCreateItem[]): Promise<BulkCreateAnswer> {

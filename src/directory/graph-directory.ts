@@ -129,6 +129,10 @@ const PERMISSION_FOR: Record<string, string> = {
   'Check group membership': 'GroupMember.Read.All',
   'Read group name': 'GroupMember.Read.All',
   'Read group members': 'GroupMember.Read.All',
+  // Templates (graph-template-directory.ts).
+  'Find groups': 'GroupMember.Read.All',
+  'Read groups': 'GroupMember.Read.All',
+  'Read subscriptions': 'LicenseAssignment.Read.All',
 };
 
 export function toDirectoryError(error: unknown, what: string): DirectoryError {
@@ -208,17 +212,20 @@ export function createGraphClient(options: Pick<GraphDirectoryOptions, 'baseUrl'
 }
 
 /**
- * How the Graph adapters read (and send what is safe to send again): the RetryHandler on for
- * 429/503/504 up to the longest Retry-After we wait, a fresh attempt when the connection drops,
- * and failures as the domain's DirectoryError.
+ * A Graph client and how this adapter reads with it: the RetryHandler on (429/503/504, Retry-After
+ * honoured up to maxRetryAfterSeconds, beyond that the caller hears THROTTLED), a fresh attempt
+ * when the connection drops, and failures as the domain's DirectoryError. Shared by the adapters.
  */
-export function graphReads(options: Pick<GraphDirectoryOptions, 'requestTimeoutMs' | 'readTimeoutMs' | 'readRetryDelaySeconds' | 'readRetries' | 'maxRetryAfterSeconds'>): {
+export function createGraphReads(options: GraphDirectoryOptions): {
+  readonly client: Client;
   readonly read: <T>(what: string, build: () => GraphRequest, send: (r: GraphRequest) => Promise<T>) => Promise<T>;
   readonly readRetry: () => RetryHandlerOptions;
-  readonly readTimeoutMs: number;
 } {
-  const readTimeoutMs = options.readTimeoutMs ?? (options.requestTimeoutMs ?? 30_000) * 4;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
   const maxRetryAfter = options.maxRetryAfterSeconds ?? 30;
+  const client = createGraphClient(options);
+
   const readRetry = (): RetryHandlerOptions =>
     new RetryHandlerOptions(options.readRetryDelaySeconds ?? 1, options.readRetries ?? 3, (_delay, _attempt, _request, _options, response) => {
       // Waiting longer than we are prepared to is the workflow's call: surface THROTTLED instead.
@@ -239,7 +246,27 @@ export function graphReads(options: Pick<GraphDirectoryOptions, 'requestTimeoutM
     }
     throw toDirectoryError(lastError, what);
   }
-  return { read, readRetry, readTimeoutMs };
+  return { client, read, readRetry };
+}
+
+/** One answer inside a $batch of changes. */
+export interface BatchItemResponse {
+  readonly id?: string;
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+/**
+ * One POST /$batch of changes, never resent by the transport (RetryHandler off): a resend after an
+ * applied-but-unanswered batch is how duplicates happen; the caller reads the parts and decides.
+ */
+export async function sendBatchOnce(client: Client, requests: readonly object[], timeoutMs: number): Promise<BatchItemResponse[]> {
+  const answer = (await client.api('/$batch')
+    .middlewareOptions([new RetryHandlerOptions(0, 0)])
+    .option('signal', AbortSignal.timeout(timeoutMs))
+    .post({ requests })) as { responses?: BatchItemResponse[] };
+  return answer.responses ?? [];
 }
 
 export function createGraphDirectory(options: GraphDirectoryOptions): Directory {
@@ -249,9 +276,7 @@ export function createGraphDirectory(options: GraphDirectoryOptions): Directory 
   if (!/^extensionAttribute([1-9]|1[0-5])$/.test(markerAttribute)) throw new Error('markerAttribute must be 1–15');
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
-
-  const client = createGraphClient(options);
-  const { read, readRetry } = graphReads(options);
+  const { client, read, readRetry } = createGraphReads(options);
 
   const toUser = (u: User): DirectoryUser => ({
     id: u.id ?? '',

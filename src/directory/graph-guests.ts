@@ -15,7 +15,7 @@ import {
   type InvitationState,
 } from '../onboarding/index.js';
 import {
-  createGraphClient, errorBody, graphReads, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, toDirectoryError, userPath,
+  createGraphReads, errorBody, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, toDirectoryError, userPath,
   type GraphDirectoryOptions,
 } from './graph-directory.js';
 
@@ -61,8 +61,8 @@ export function createGraphGuestDirectory(options: GraphGuestDirectoryOptions): 
   const baseUrl = new URL(options.baseUrl).origin;
   const markerAttribute = `extensionAttribute${options.markerAttribute ?? 15}`;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
-  const client = createGraphClient(options);
-  const { read, readRetry, readTimeoutMs } = graphReads(options);
+  const readTimeoutMs = options.readTimeoutMs ?? timeoutMs * 4;
+  const { client, read, readRetry } = createGraphReads(options);
 
   const toPerson = (u: User): ExistingPerson => ({
     id: u.id ?? '',
@@ -142,10 +142,11 @@ export function createGraphGuestDirectory(options: GraphGuestDirectoryOptions): 
     },
 
     writeGuestProfile(userId: string, profile: GuestProfile, marker: string): Promise<GuestWrite> {
-      const fields = Object.fromEntries(Object.entries(profile).filter(([, value]) => typeof value === 'string' && value !== ''));
+      const { extensionAttributes, ...named } = profile;
+      const fields = Object.fromEntries(Object.entries(named).filter(([, value]) => typeof value === 'string' && value !== ''));
       // A guest is a cloud-only user: its extension attributes can be written like any other property.
       return write('Write guest profile', () => client.api(userPath(userId)).middlewareOptions([readRetry()]).option('signal', AbortSignal.timeout(readTimeoutMs))
-        .patch({ ...fields, onPremisesExtensionAttributes: { [markerAttribute]: marker } }));
+        .patch({ ...fields, onPremisesExtensionAttributes: { ...extensionAttributes, [markerAttribute]: marker } }));
     },
 
     addSponsor(userId: string, sponsorId: string): Promise<GuestWrite> {

@@ -5,4 +5,5 @@ export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './g
 export type { GraphMailerOptions } from './graph-mailer.js';
 export { createGraphGuestDirectory, classifyInvitationFailure } from './graph-guests.js';
 export { createTeamsAppInstaller } from './teams-app-installation.js';
+export { createGraphTemplateDirectory, groupKindOf } from './graph-template-directory.js';
 export type { AppInstallOutcome, TeamsAppInstallerOptions } from './teams-app-installation.js';

@@ -3,7 +3,8 @@ import type { Secret, UserDraft } from '../onboarding/index.js';
 
 /**
  * The POST /users body of a new account (one place for the single and the bulk path): enabled,
- * unlicensed, the temporary password to be changed at first sign-in, and this request's marker.
+ * unlicensed (a template's licence is assigned after), the temporary password to be changed at
+ * first sign-in, this request's marker, and its template's extension attributes.
  */
 export function newUserBody(draft: UserDraft, password: Secret, marker: string, markerAttribute: string): User {
   return {
@@ -21,6 +22,7 @@ export function newUserBody(draft: UserDraft, password: Secret, marker: string, 
     ...(draft.officeLocation ? { officeLocation: draft.officeLocation } : {}),
     ...(draft.employeeHireDate ? { employeeHireDate: draft.employeeHireDate } : {}),
     passwordProfile: { forceChangePasswordNextSignIn: true, password: password.reveal() },
-    onPremisesExtensionAttributes: { [markerAttribute]: marker },
+    // The template's attributes, and the marker last: it is never a template's to set.
+    onPremisesExtensionAttributes: { ...draft.extensionAttributes, [markerAttribute]: marker },
   };
 }

@@ -101,7 +101,7 @@ const rejectionCodes: Record<'password' | 'domain' | 'invalid' | 'permission', E
 async function postUser(deps: OnboardingDependencies, record: OnboardingRecord, request: OnboardingRequest): Promise<CreateUserOutcome> {
   if (!record.marker) throw new Error(`Request ${record.requestId} is creating without a marker`);
   const password = await openPassword(deps, requireCredentialsState(record));
-  return deps.directory.createUser(userDraftFrom(request), password, record.marker);
+  return deps.directory.createUser(userDraftFrom(request, record.template?.snapshot.extensionAttributes), password, record.marker);
 }
 
 function requireCredentialsState(record: OnboardingRecord) {
@@ -147,9 +147,10 @@ export async function linkManager(
   return { changes: { manager: 'failed', warnings: [...record.warnings, warning] }, event: 'manager.failed', details: { graphRequestId: result.graphRequestId ?? null } };
 }
 
-/** The account's profile: exactly the validated request's directory fields. */
-export function userDraftFrom(request: OnboardingRequest): UserDraft {
+/** The account's profile: exactly the validated request's directory fields, and its template's extension attributes. */
+export function userDraftFrom(request: OnboardingRequest, extensionAttributes?: Readonly<Record<string, string>>): UserDraft {
   return {
+    ...(extensionAttributes && Object.keys(extensionAttributes).length > 0 ? { extensionAttributes } : {}),
     userPrincipalName: request.userPrincipalName,
     mailNickname: request.mailNickname,
     displayName: request.displayName,

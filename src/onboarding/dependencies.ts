@@ -7,6 +7,7 @@ import type { OnboardingPolicy } from './policy.js';
 import type { GuestDirectory } from './guests/ports.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RoleResolver } from './roles.js';
+import type { TemplateDirectory, TemplateStore } from './templates/ports.js';
 
 /** What the request workflow (process, approve, resume) needs. */
 export interface OnboardingDependencies {
@@ -31,6 +32,10 @@ export interface OnboardingDependencies {
   readonly auditInOutbox?: boolean | undefined;
   /** The tenant's verified domains, remembered briefly; absent → read from the directory each time. */
   readonly verifiedDomains?: (() => Promise<VerifiedDomain[]>) | undefined;
+  /** Onboarding templates; absent = templates play no part (no groups, no licences). */
+  readonly templates?: TemplateStore | undefined;
+  /** The directory's groups and licences, for applying templates. */
+  readonly templateDirectory?: TemplateDirectory | undefined;
 }
 
 /** What the people-facing use cases need on top: who may do what, limits, and the history. */

@@ -5,6 +5,7 @@
  * read-audit-trail — bound together for the edge by request-desk. Beside them: the rules
  * (user-name, password, request, manager-name, roles, rate-limit), the request record and
  * its kernel, the ports, and the catalog of every sentence a person reads (sentences).
+ * Onboarding templates (groups, licences, defaults per department) live in templates/.
  * No SDK lives here.
  */
 export * from './errors.js';
@@ -47,6 +48,18 @@ export * from './bulk-job.js';
 export * from './bulk-request.js';
 export * from './run-bulk.js';
 export * from './bulk-reveal.js';
+// Onboarding templates (groups, licences and defaults per department): templates/.
+export * from './templates/ports.js';
+export * from './templates/template.js';
+export * from './templates/licence-names.js';
+export * from './templates/choose-template.js';
+export * from './templates/review-template.js';
+export * from './templates/apply-template.js';
+export * from './templates/template-step.js';
+export * from './templates/template-ticket.js';
+export * from './templates/template-file.js';
+export * from './templates/manage-templates.js';
+export * from './templates/ticket-actions.js';
 export * from './message-size.js';
 export * from './guests/ports.js';
 export type { GuestState } from './guests/guest-record.js';

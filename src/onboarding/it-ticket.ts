@@ -6,8 +6,10 @@ import type { OnboardingRecord } from './request-record.js';
 import { requireRequest, write } from './record-kernel.js';
 import { nameRecipient, roleInWords, secretRecipientOf } from './secret-recipient.js';
 import { say } from './sentences.js';
+import { templateActions, templateLines } from './templates/template-ticket.js';
 
-export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date): Ticket {
+/** `templatesOn`: whether templates are configured (then an account without one can get one from the ticket). */
+export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Date, templatesOn = false): Ticket {
   const request = requireRequest(record);
   const approval = record.approval;
   const recipient = secretRecipientOf(record);
@@ -30,6 +32,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
       ...(record.confirmed?.secondAccount ? [say.TICKET_SECOND_ACCOUNT(record.confirmed.secondAccount.earlierUserPrincipalName, record.confirmed.secondAccount.why)] : []),
       ...(record.confirmed?.startDate ? [say.TICKET_START_DATE_CONFIRMED(record.confirmed.startDate.startDate, record.confirmed.startDate.why)] : []),
       ...(record.welcomeMail?.state === 'sent' ? [say.WELCOME_MAIL_SENT(record.welcomeMail.to)] : []),
+      ...templateLines(record),
       ...(record.reissue ? [say.TICKET_REISSUED(record.reissue.by.name, record.credentials?.recipient.name ?? record.requester.name)] : []),
     ],
     credentialsGeneration: record.credentials?.generation,
@@ -43,6 +46,7 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
     } : {}),
     ...(request.endDate ? { endDate: request.endDate } : {}),
     ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
+    template: templateActions({ ...record, status: status === 'done' || status === 'failed' ? status : record.status }, templatesOn),
   };
 }
 
@@ -60,7 +64,7 @@ export async function postTicket(deps: OnboardingDependencies, stored: StoredReq
 export async function sendTicket(
   deps: OnboardingDependencies, record: OnboardingRecord, status: TicketStatus,
 ): Promise<{ readonly changes: Partial<OnboardingRecord>; readonly event: string; readonly details: Record<string, string> }> {
-  const ticket = ticketFor(record, status, deps.clock.now());
+  const ticket = ticketFor(record, status, deps.clock.now(), !!deps.templates);
   const outcome = record.ticketMessageId
     ? await deps.tickets.updateTicket(record.ticketMessageId, ticket)
     : await deps.tickets.postTicket(ticket);

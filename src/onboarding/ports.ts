@@ -32,7 +32,10 @@ export type UserDraft = Pick<
   OnboardingRequest,
   | 'userPrincipalName' | 'mailNickname' | 'displayName' | 'givenName' | 'surname' | 'usageLocation'
   | 'jobTitle' | 'department' | 'employeeType' | 'companyName' | 'officeLocation' | 'employeeHireDate'
->;
+> & {
+  /** onPremisesExtensionAttributes from the request's template ("extensionAttribute3" → value); never the marker's. */
+  readonly extensionAttributes?: Readonly<Record<string, string>> | undefined;
+};
 
 export type CollidingProperty = 'userPrincipalName' | 'mailNickname' | 'proxyAddresses';
 
@@ -233,6 +236,8 @@ export interface Ticket {
   readonly guest?: { readonly email: string; readonly invitation: string; readonly sponsor?: string | undefined } | undefined;
   /** YYYY-MM-DD: the last day the person needs access, as the request gave it. */
   readonly endDate?: string | undefined;
+  /** The template buttons an admin may press on this ticket. */
+  readonly template?: { readonly canApply: boolean; readonly canAssignLicence: boolean } | undefined;
 }
 
 export type TicketOutcome = { readonly kind: 'posted'; readonly messageId: string } | { readonly kind: 'failed'; readonly reason: string };

@@ -4,6 +4,7 @@
  * moment: every step starts from the stored record and moves it with the record kernel.
  *
  *   received → checked → (approval) → creating → created → delivering → delivered → done
+ *   (at created: the manager, then the template's groups and licence, then a TAP, before the credentials go out)
  *   (at delivered, the welcome mail goes out first when the request gave a personal address)
  *   (a reissue: done/failed → reissuing → created → … → done)
  *   (a guest: creating invites them; when Microsoft emails the invitation, nothing is delivered)
@@ -26,6 +27,7 @@ import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
 import { say } from './sentences.js';
+import { applyTemplateStep, templateDue } from './templates/template-step.js';
 
 /**
  * `stored`: the record as the caller just wrote it, when it has it (saves reading it again);
@@ -75,6 +77,7 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
       case 'awaiting_approval': return await expireApprovalIfDue(deps, stored);
       case 'created':
         if (record.manager === 'pending') return await assignManager(deps, stored);
+        if (templateDue(record)) return await applyTemplateStep(deps, stored);
         // Microsoft emailed the invitation with the POST: nothing for us to hand over.
         if (record.guest && !record.credentials) return carryTo(deps, stored, 'delivered', {}, 'invitation.emailed_by_microsoft', { email: record.guest.email });
         if (record.credentials?.tap === 'pending' || record.credentials?.tap === 'issuing') return await issueTemporaryAccessPass(deps, stored);

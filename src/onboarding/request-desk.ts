@@ -18,17 +18,20 @@ import { recordRefusal, type Refusal } from './refusals.js';
 import { dayIn } from './confirmations.js';
 import { mayAdminister } from './roles.js';
 import { say } from './sentences.js';
+import type { TemplateSnapshot } from './templates/choose-template.js';
+import { runTicketAction, type TemplateAction, type TicketActionAnswer } from './templates/ticket-actions.js';
 import { submitRequest, type ConfirmationsGiven, type ReviewedManager, type Submission } from './submit-request.js';
 
 export interface RequestDesk {
   /** Today's date (YYYY-MM-DD) in the person's time zone (UTC when not given or unknown), for reading "starts Monday". */
   today(timeZone?: string): string;
-  prepareRequestForm(person: Requester | undefined): Promise<FormPreparation>;
+  /** `form`: what the form will show (a sentence's prefill, a draft), for the template hints. */
+  prepareRequestForm(person: Requester | undefined, form?: OnboardingForm): Promise<FormPreparation>;
   reviewRequest(person: Requester, data: unknown): Promise<RequestReview>;
   /** `confirmations`: what the review asked to confirm, and the Create click's card data that should tick it. */
   submitRequest(input: {
     readonly requestId: string; readonly requester: Requester; readonly form: OnboardingForm; readonly confirmations?: ConfirmationsGiven | undefined;
-    readonly manager?: ReviewedManager | undefined;
+    readonly manager?: ReviewedManager | undefined; readonly template?: TemplateSnapshot | null | undefined;
   }): Promise<Submission>;
   requestResult(person: Requester | undefined, requestId: unknown): ReturnType<typeof requestResult>;
   describeRecentRequests(person: Requester | undefined): Promise<string>;
@@ -51,6 +54,8 @@ export interface RequestDesk {
   revealStatus(person: Requester | undefined, requestId: unknown, generation?: number): Promise<RevealAnswer>;
   /** New credentials for an account this bot created (admins; the requester where the policy allows). */
   reissueCredentials(input: Parameters<typeof reissueCredentials>[1]): Promise<ReissueAnswer>;
+  /** A template button on the ticket card: "Apply template" or "Assign licence" (admins; exactly once). */
+  ticketTemplateAction(input: { readonly actor: Requester | undefined; readonly requestId: unknown; readonly action: TemplateAction }): Promise<TicketActionAnswer>;
 }
 
 export function createRequestDesk(desk: RequestDeskDependencies): RequestDesk {
@@ -59,7 +64,7 @@ export function createRequestDesk(desk: RequestDeskDependencies): RequestDesk {
   const deps: RequestDeskDependencies = review;
   return {
     today: (timeZone) => dayIn(deps.clock.now(), timeZone),
-    prepareRequestForm: (person) => prepareRequestForm(review, person),
+    prepareRequestForm: (person, form) => prepareRequestForm(review, person, form),
     reviewRequest: (person, data) => reviewRequest(review, person, data),
     submitRequest: (input) => submitRequest(deps, input),
     requestResult: (person, requestId) => requestResult(deps, person, requestId),
@@ -81,5 +86,6 @@ export function createRequestDesk(desk: RequestDeskDependencies): RequestDesk {
     revealCredentials: (person, requestId, generation) => revealCredentials(deps, person, requestId, generation),
     revealStatus: (person, requestId, generation) => revealStatus(deps, person, requestId, generation),
     reissueCredentials: (input) => reissueCredentials(deps, input),
+    ticketTemplateAction: (input) => runTicketAction(deps, input),
   };
 }

@@ -17,6 +17,8 @@ import type { AuditEvent, Requester } from './ports.js';
 import type { ConfirmedDecisions } from './confirmations.js';
 import type { SecretRecipient } from './secret-recipient.js';
 import type { GuestState } from './guests/guest-record.js';
+import type { TemplateSnapshot } from './templates/choose-template.js';
+import type { TemplateOutcome } from './templates/apply-template.js';
 
 export type OnboardingStatus =
   | 'received'
@@ -87,6 +89,8 @@ export interface OnboardingRecord {
   readonly welcomeMail?: WelcomeMailState | undefined;
   /** A guest invitation (the request names their work address elsewhere): its state, never its redeem link. */
   readonly guest?: GuestState | undefined;
+  /** The onboarding template the review showed (its snapshot), and how far applying it went. */
+  readonly template?: TemplateOnRecord | undefined;
   /**
    * Audit events of a run's state changes, stored with the change each describes and sent to
    * the audit log in one batch when the run ends (so a crash in between loses none: the next
@@ -110,6 +114,24 @@ export interface WelcomeMailState {
   /** Why it was not sent or is not known to be, in the catalog's words. */
   readonly reason?: string | undefined;
   readonly copyTo?: string | undefined;
+}
+
+/**
+ * The template of a request: the snapshot taken at review (Create adds exactly that), and
+ * where applying it stands. `applying` is written (under a lease) before anything reaches
+ * Graph; applying it again is safe, so a run that finds it `applying` with nobody on it does it again.
+ */
+export interface TemplateOnRecord {
+  readonly snapshot: TemplateSnapshot;
+  readonly state: 'pending' | 'applying' | 'applied';
+  /** Per part, from the last run that finished (the ticket's lines). */
+  readonly outcome?: TemplateOutcome | undefined;
+  /** Runs that claimed it (the step, or a ticket button). */
+  readonly runs: number;
+  /** Only the licence, for an "Assign licence" click. */
+  readonly scope?: 'all' | 'licence' | undefined;
+  /** Who last pressed a ticket button for it, and when. */
+  readonly requestedBy?: { readonly by: Requester; readonly at: string; readonly action: 'apply-template' | 'assign-licence' } | undefined;
 }
 
 export interface CredentialsState {

@@ -17,6 +17,8 @@ export const formFields = [
   'accountKind', 'guestEmail',
   // The last day the person needs access (a contract's end), YYYY-MM-DD: kept and shown to IT.
   'endDate',
+  // Which onboarding template (templates/choose-template.ts): a template id, "none", or empty for "by department".
+  'template',
 ] as const;
 export type FormField = (typeof formFields)[number];
 
@@ -78,7 +80,7 @@ export type RequestValidation =
 export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
-  ticketReference: 64, businessJustification: 1000, personalEmail: 254, secretRecipient: 16,
+  ticketReference: 64, businessJustification: 1000, personalEmail: 254, secretRecipient: 16, template: 36,
   accountKind: 16, guestEmail: 254, endDate: 10,
 };
 
@@ -89,7 +91,18 @@ const LABELS: Record<FormField, string> = {
   manager: 'The manager', ticketReference: 'The ticket reference', businessJustification: 'The business justification',
   personalEmail: 'The personal email',
   secretRecipient: 'Who receives the password',
+  template: 'The template',
   accountKind: 'The kind of account', guestEmail: 'Their work email', endDate: 'The end date',
+};
+
+/** Field names as the form labels them (the result card's problems, the defaults a template filled in). */
+export const FIELD_LABELS_IN_WORDS: Record<FormField, string> = {
+  givenName: 'Given name', surname: 'Surname', displayName: 'Display name', alias: 'User name', domain: 'Domain',
+  usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
+  companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
+  ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email', secretRecipient: 'Password goes to',
+  template: 'Template',
+  accountKind: 'Account', guestEmail: 'Their work email', endDate: 'End date',
 };
 
 // ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.
@@ -106,6 +119,16 @@ const COUNTRIES = new Set(
 // Control characters, bidirectional overrides/isolates, zero-width and other format characters:
 // invisible in a card, confusing in a directory, and a classic spoofing vector.
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\u2028\u2029]/u;
+
+/** True when the text holds a character a card would not show (control, format, bidi, private use). */
+export function hasInvisibleCharacters(text: string): boolean {
+  return INVISIBLE.test(text);
+}
+
+/** True for an ISO 3166-1 alpha-2 code Entra accepts as usageLocation (upper case). */
+export function isCountryCode(code: string): boolean {
+  return COUNTRIES.has(code);
+}
 
 /** Keeps the string fields of untrusted card data, ignoring anything else it carries. */
 export function readOnboardingForm(input: unknown): { form: OnboardingForm; problems: FieldProblem[] } {

@@ -19,18 +19,39 @@ import { say } from './sentences.js';
 import { earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives, upnCheckOf } from './user-name-check.js';
 import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
 import { reviewGuestRequest } from './guests/review-guest.js';
+import { applicableTemplates, type TemplateSnapshot } from './templates/choose-template.js';
+import { reviewTemplate, type TemplateReview } from './templates/review-template.js';
 
 /** The desk's dependencies plus the tenant's verified domains, remembered briefly. */
 export interface ReviewDependencies extends RequestDeskDependencies {
   verifiedDomains(): Promise<VerifiedDomain[]>;
 }
 
+/** What the form offers about templates: the ones to choose from, and job titles the applying one suggests. */
+export interface FormTemplateChoices {
+  readonly choices: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  readonly jobTitleSuggestions: readonly string[];
+  /** The usage location an empty Country gets (the template's, else the organisation's). */
+  readonly usageLocationDefault: string;
+}
+
 export type FormPreparation =
   | { readonly kind: 'refused'; readonly sentence: string }
-  | { readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[] };
+  | {
+    readonly kind: 'ready'; readonly defaults: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[];
+    readonly templates: FormTemplateChoices;
+  };
 
-/** Who may open a request form now (a requester or admin, with a ticket channel set), and what it starts with. */
-export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined): Promise<FormPreparation> {
+/** The employee type an account gets when neither the requester nor a template gives one. */
+export const DEFAULT_EMPLOYEE_TYPE = 'Employee';
+
+/**
+ * Who may open a request form now (a requester or admin, with a ticket channel set), and what
+ * it starts with. Country and employee type start empty: the review fills them from the
+ * template (or the organisation's defaults), and says so. `form`: what it will show (a
+ * sentence's prefill, or the draft), for the template hints.
+ */
+export async function prepareRequestForm(deps: ReviewDependencies, person: Requester | undefined, form: OnboardingForm = {}): Promise<FormPreparation> {
   if (!person) {
     await recordRefusal(deps, { reason: 'UNKNOWN_PERSON', action: 'open a request form' });
     return { kind: 'refused', sentence: say.UNKNOWN_PERSON() };
@@ -44,14 +65,31 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
   const recipients = deps.policy.credentials.recipient;
   return {
     kind: 'ready', domains, recipientChoices: recipients.choices,
-    defaults: { accountKind: 'member', domain: domains[0] ?? '', usageLocation: deps.defaultUsageLocation, employeeType: 'Employee', secretRecipient: recipients.default },
+    defaults: { accountKind: 'member', domain: domains[0] ?? '', secretRecipient: recipients.default },
+    templates: await formTemplateChoices(deps, form),
+  };
+}
+
+/** The templates the form offers, and the hints of the one its department picks. */
+export async function formTemplateChoices(deps: Pick<ReviewDependencies, 'templates' | 'defaultUsageLocation'>, form: OnboardingForm): Promise<FormTemplateChoices> {
+  const templates = deps.templates ? await deps.templates.list({ recent: true }) : [];
+  const [applying] = applicableTemplates(templates, { ...form, employeeType: form.employeeType?.trim() || DEFAULT_EMPLOYEE_TYPE });
+  const chosen = templates.find((s) => s.template.id === form.template?.trim().toLowerCase()) ?? applying;
+  return {
+    choices: templates.map((s) => ({ id: s.template.id, name: s.template.name })),
+    jobTitleSuggestions: chosen?.template.defaults.jobTitles ?? [],
+    usageLocationDefault: chosen?.template.defaults.usageLocation ?? deps.defaultUsageLocation,
   };
 }
 
 export type RequestReview =
   | { readonly kind: 'refused'; readonly sentence: string }
   /** The form as it should be shown again, with what needs changing. */
-  | { readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[]; readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string }
+  | {
+    readonly kind: 'needs-changes'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly recipientChoices: readonly SecretRecipientRole[];
+    readonly problems: readonly FieldProblem[]; readonly notes: readonly string[]; readonly alternatives: readonly string[]; readonly takenUpn?: string;
+    readonly templates: FormTemplateChoices;
+  }
   /** Ready to create once each of `confirmations` is ticked on the review card. */
   | {
     readonly kind: 'ready'; readonly form: OnboardingForm; readonly domains: readonly string[]; readonly request: OnboardingRequest; readonly confirmations: readonly Confirmation[];
@@ -61,7 +99,16 @@ export type RequestReview =
     readonly recipient: SecretRecipient;
     /** A guest invitation: the address, and whether Microsoft emails it or its link goes to the recipient. */
     readonly guest?: { readonly email: string; readonly invitation: 'email' | 'reveal' } | undefined;
+    /** The form Create submits: empty fields filled with the template's (or the organisation's) defaults, the template choice explicit. */
+    readonly submitForm: OnboardingForm;
+    /** The template and what it adds, as the review card shows it. */
+    readonly template: TemplateReview;
   };
+
+/** The snapshot Create passes on: the reviewed template's, null when the review showed none, undefined when templates are off. */
+export function reviewedTemplate(review: TemplateReview): TemplateSnapshot | null | undefined {
+  return review.kind === 'chosen' ? review.snapshot : review.kind === 'off' ? undefined : null;
+}
 
 /** The details as typed (untrusted card data), checked as a whole against the directory. */
 export async function reviewRequest(deps: ReviewDependencies, person: Requester, data: unknown): Promise<RequestReview> {
@@ -74,18 +121,29 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
   const { form } = manager;
   const verified = await deps.verifiedDomains();
   const domains = verified.map((d) => d.name);
+  const hints = await formTemplateChoices(deps, form);
   const needsChanges = (problems: readonly FieldProblem[], extra: { notes?: readonly string[]; alternatives?: readonly string[]; takenUpn?: string; form?: OnboardingForm } = {}): RequestReview =>
-    ({ kind: 'needs-changes', form: extra.form ?? form, domains, recipientChoices: deps.policy.credentials.recipient.choices, problems, notes: extra.notes ?? [], alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}) });
+    ({
+      kind: 'needs-changes', form: extra.form ?? form, domains, recipientChoices: deps.policy.credentials.recipient.choices, problems, notes: extra.notes ?? [],
+      alternatives: extra.alternatives ?? [], ...(extra.takenUpn ? { takenUpn: extra.takenUpn } : {}), templates: hints,
+    });
 
-  const validation = validateOnboardingForm(form, { domains: verified, aliasPattern: deps.policy.aliasPattern });
-  if (!validation.ok || manager.problem) {
+  // The template first: its defaults fill the fields left empty, and the whole form is validated as Create will submit it.
+  const template = await reviewTemplate(deps, form, { usageLocation: deps.defaultUsageLocation, employeeType: DEFAULT_EMPLOYEE_TYPE });
+  const submitForm = template.form;
+  const validation = validateOnboardingForm(submitForm, { domains: verified, aliasPattern: deps.policy.aliasPattern });
+  const templateProblem = template.review.kind === 'problem' ? [template.review.problem] : [];
+  if (!validation.ok || manager.problem || templateProblem.length > 0) {
     return needsChanges([
       ...(validation.ok ? [] : validation.problems.filter((p) => !(manager.problem && p.field === 'manager'))),
       ...(manager.problem ? [manager.problem] : []),
+      ...templateProblem,
     ]);
   }
   const request = validation.request;
-  if (isGuestRequest(request)) return reviewGuestRequest(deps, { person, form, request, domains, managerFound: manager.found, needsChanges });
+  if (isGuestRequest(request)) {
+    return reviewGuestRequest(deps, { person, form, request, domains, managerFound: manager.found, needsChanges, submitForm, template: template.review });
+  }
   // One look at the directory: the names wanted, and a manager typed as a user name (one found by name was just read).
   const lookup = await deps.directory.checkNewAccount({
     userPrincipalName: request.userPrincipalName, mailNickname: request.mailNickname,
@@ -104,6 +162,7 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
     ({
       kind: 'ready', form: { ...checkedForm, alias: checked.alias }, domains, request: checked, recipient, ...(reviewedManager ? { manager: reviewedManager } : {}),
       confirmations: [...(startDate ? [startDate] : []), ...(secondAccount ? [secondAccount] : [])],
+      submitForm: { ...submitForm, alias: checked.alias }, template: template.review,
     });
   const check = upnCheckOf(lookup.holders);
   if (!check.free) {
@@ -114,7 +173,7 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
     // The same person again: show the account they have, and create a second one only when
     // the requester says so on the review card (never one click away on a prefilled form).
     if (earlier && suggested && sameNames(earlier, request)) {
-      const second = validateOnboardingForm({ ...form, alias: suggested }, { domains: verified, aliasPattern: deps.policy.aliasPattern });
+      const second = validateOnboardingForm({ ...submitForm, alias: suggested }, { domains: verified, aliasPattern: deps.policy.aliasPattern });
       if (second.ok) return ready(second.request, { ...form, alias: suggested }, { kind: 'second-account', earlier, why: 'same-name' });
     }
     return needsChanges(alternatives.length === 0 ? [{ field: 'alias', message: say.NO_FREE_VARIANT(request.userPrincipalName) }] : [], {

@@ -19,6 +19,9 @@ import { auditEvent, heldElsewhere, withProblem, write } from './record-kernel.j
 import { recordRefusal } from './refusals.js';
 import { mayRequest, type Role } from './roles.js';
 import { say } from './sentences.js';
+import type { TemplateSnapshot } from './templates/choose-template.js';
+import { templateChangedSinceReview } from './templates/review-template.js';
+import { auditText } from './templates/template.js';
 import {
   auditDetailsOf, confirmedDecisions, dayIn, missingConfirmations, startDateConfirmation, type Confirmation, type ConfirmedDecisions,
 } from './confirmations.js';
@@ -28,6 +31,8 @@ const HOUR_MS = 3_600_000;
 export type Submission =
   /** `asNewRequest`: trying again later must be a new request (this id is settled as refused). */
   | { readonly kind: 'refused'; readonly sentence: string; readonly asNewRequest?: boolean }
+  /** The template changed (or was removed, or one applies now) since the review: nothing was created; show the review again. */
+  | { readonly kind: 'review-again'; readonly sentence: string }
   /** Accepted: `work` settles with the request's outcome once it went as far as it can now. */
   | { readonly kind: 'accepted'; readonly work: Promise<OnboardingOutcome> };
 
@@ -42,6 +47,8 @@ export async function submitRequest(
   input: {
     readonly requestId: string; readonly requester: Requester; readonly form: unknown; readonly confirmations?: ConfirmationsGiven | undefined;
     readonly manager?: ReviewedManager | undefined;
+    /** The template snapshot the review showed: null for none, undefined when templates were off. */
+    readonly template?: TemplateSnapshot | null | undefined;
   },
 ): Promise<Submission> {
   // Roles are checked again, fresh, right before anything is created. It stays its own request,
@@ -59,6 +66,14 @@ export async function submitRequest(
   const needed = [...(input.confirmations?.needed ?? []).filter((c) => c.kind !== 'start-date'), ...(startDate ? [startDate] : [])];
   const missing = missingConfirmations(needed, input.confirmations?.data);
   if (missing.length > 0) return { kind: 'refused', sentence: say.CONFIRMATION_MISSING(missing.map((c) => c.kind)) };
+  // Nothing is added that the review did not show: a template edited or removed since then (or one that
+  // applies now and did not then) means a new review. A review without templates at all adds nothing either way.
+  const changed = deps.templates && input.template !== undefined ? await templateChangedSinceReview(deps.templates, form, input.template) : undefined;
+  if (changed) {
+    // Unless this is a second click on a request already under way: that one goes on with the template it was created with.
+    const existing = await deps.store.get(input.requestId);
+    return existing ? answerDuplicate(deps, existing) : { kind: 'review-again', sentence: changed };
+  }
 
   // The admission lease is in the name of the run that will process the request, so admitting it
   // costs no write of its own: that run goes on under it, and its first step lets it go.
@@ -115,6 +130,8 @@ export interface NewRequestInput {
   readonly confirmed?: ConfirmedDecisions | undefined;
   /** The manager the review found, used only while the form still names the same user name. */
   readonly manager?: ReviewedManager | undefined;
+  /** The template snapshot the review showed (null or undefined: none). */
+  readonly template?: TemplateSnapshot | null | undefined;
 }
 
 /** Records a new request (idempotent on requestId) and takes it as far as it can go. */
@@ -152,9 +169,13 @@ async function storeNewRequest(
     approval: { required: mode === 'all' || (mode === 'non-admins' && input.requesterRole !== 'admin') },
     ...(lease ? { lease } : {}),
     ...(input.confirmed ? { confirmed: input.confirmed } : {}),
+    ...(input.template ? { template: { snapshot: input.template, state: 'pending' as const, runs: 0 } } : {}),
   };
   // Its arrival is audited with the request's first batch (the outbox is stored with the record itself).
-  const received = auditEvent(deps, arrived, 'request.received', { ticketReference: arrived.form.ticketReference ?? null, ...auditDetailsOf(arrived.confirmed) });
+  const received = auditEvent(deps, arrived, 'request.received', {
+    ticketReference: arrived.form.ticketReference ?? null, ...auditDetailsOf(arrived.confirmed),
+    ...(input.template ? { templateId: input.template.templateId, templateName: auditText(input.template.name), templateVersion: input.template.version } : {}),
+  });
   const record: OnboardingRecord = { ...arrived, auditOutbox: [received] };
   const created = await deps.store.create(record);
   if (created.kind === 'exists') return { kind: 'exists', existing: created.existing };

@@ -10,3 +10,4 @@ export * from './storage-account.js';
 export * from './key-vault-sealing-key.js';
 export * from './blob-bulk-job-store.js';
 export * from './unfinished-request-index.js';
+export * from './table-template-store.js';

@@ -45,3 +45,18 @@ export function isLocalEmulator(connectionString: string): boolean {
 export function managedIdentityCredential(clientId?: string): TokenCredential {
   return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
 }
+
+/**
+ * Creates the table on first use, once per adapter (later calls share the result; a failure is
+ * not remembered, so the next call tries again).
+ */
+export function tableCreatedOnFirstUse(table: TableClient): () => Promise<void> {
+  let ready: Promise<void> | undefined;
+  return () => {
+    ready ??= table.createTable().then(() => undefined, (error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    return ready;
+  };
+}

@@ -15,7 +15,7 @@
 import { odata } from '@azure/data-tables';
 import type { CredentialStore, SealedSecret, StoredCredentials } from '../onboarding/index.js';
 import { statusCodeOf, tableReachable, type StorageReachability } from './reachability.js';
-import { tableClientOf, type StorageAccess } from './storage-account.js';
+import { tableClientOf, tableCreatedOnFirstUse, type StorageAccess } from './storage-account.js';
 
 export type TableCredentialStoreOptions = StorageAccess & {
   /** Letters and digits, starting with a letter, 3–63 characters; created if missing. */
@@ -44,14 +44,7 @@ const ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export function createTableCredentialStore(options: TableCredentialStoreOptions): TableCredentialStore {
   const table = tableClientOf(options, options.tableName);
-  let ready: Promise<void> | undefined;
-  const ensureReady = (): Promise<void> => {
-    ready ??= table.createTable().then(() => undefined, (error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    return ready;
-  };
+  const ensureReady = tableCreatedOnFirstUse(table);
 
   return {
     async get(credentialId) {

@@ -153,3 +153,40 @@ describe('a guest invited from Teams', () => {
     }
   });
 });
+
+/**
+ * Issue 24.3: the template's groups apply to guests too, and its licence when it names one
+ * (the Marketing template of env/templates.local.json: two groups, Microsoft 365 E3, Sweden as
+ * usage location, extensionAttribute1 MKT). A guest has no usage location by default, so the
+ * bot writes the template's with the profile: a direct licence needs one.
+ * https://learn.microsoft.com/graph/api/group-post-members, https://learn.microsoft.com/graph/api/user-assignlicense
+ */
+describe('a guest and the onboarding template', () => {
+  const started = useBotWithTenant({ TEMPLATES_SEED_FILE: 'env/templates.local.json' });
+  const MARKETING_GROUPS = ['6a1d3f0e-0000-4000-8000-0000000000c1', '6a1d3f0e-0000-4000-8000-0000000000c2'];
+  const E3 = '05e9a617-0261-4cee-bb44-138d3ef5d965';
+
+  it('when a guest joins Marketing, then the review shows the template and Invite adds them to its groups with its licence', async () => {
+    const bot = started.bot();
+    const tenant = started.tenant();
+    const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, SENTENCE);
+    await bot.send(message);
+    const [reply] = bot.connector.repliesTo(message.id);
+    const form = cardOf(reply);
+    const { draftId, revision } = actionData(form, 'onboarding.review');
+    const send = async (verb: string, data: Record<string, unknown>) =>
+      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.megan, verb, data, reply!.activityId))).body);
+    const review = await send('onboarding.review', { draftId, revision, ...inputsOf(form), businessJustification: 'Spring campaign, three months.' });
+    const reviewText = textOf(review.card!);
+    expect(reviewText).toContain('Check the guest invitation');
+    expect(reviewText).toMatch(/Marketing Team, Marketing/);
+    expect(textOf((await send('onboarding.create', { draftId })).card!)).toMatch(/^Guest invited: Jane Doe/);
+
+    const guest = tenant.directory().users.find((u) => u.userType === 'Guest')!;
+    const membersOf = (groupId: string) => tenant.directory().groups.find((g) => g.id === groupId)?.members ?? [];
+    for (const group of MARKETING_GROUPS) expect(membersOf(group)).toContain(guest.id);
+    expect(guest).toMatchObject({ usageLocation: 'SE', companyName: 'Tailspin Toys' });
+    expect(guest.onPremisesExtensionAttributes['extensionAttribute1']).toBe('MKT');
+    expect(guest.licenseAssignments.map((l) => l.skuId)).toEqual([E3]);
+  });
+});

@@ -50,12 +50,12 @@ describe('health when everything answers', () => {
     expect(tenant.requestLog()).toEqual([]);
   });
 
-  it.each(['/readyz', '/healthz'])('when readiness is asked at %s, then it answers 200 ready with storage, audit, credentials and directory', async (path) => {
+  it.each(['/readyz', '/healthz'])('when readiness is asked at %s, then it answers 200 ready with storage, audit, credentials, templates and directory', async (path) => {
     const { status, body } = await ask(bot, path);
     expect(status).toBe(200);
     expect(body).toEqual({
       status: 'ready', version: expect.stringMatching(/^\d+\.\d+\.\d+/), mode: 'local',
-      dependencies: { storage: { ready: true }, audit: { ready: true }, credentials: { ready: true }, directory: { ready: true } },
+      dependencies: { storage: { ready: true }, audit: { ready: true }, credentials: { ready: true }, templates: { ready: true }, directory: { ready: true } },
     });
   });
 });
@@ -110,13 +110,13 @@ describe('health when Storage is down', () => {
     await azurite?.process.stop(5_000);
   });
 
-  it('when liveness is asked, then it answers 200; readiness answers 503 naming storage, audit and credentials without their error text', async () => {
+  it('when liveness is asked, then it answers 200; readiness answers 503 naming storage, audit, credentials and templates without their error text', async () => {
     expect((await ask(bot, '/livez')).status).toBe(200);
     const { status, text, body } = await ask(bot, '/readyz');
     expect(status).toBe(503);
-    expect(body.dependencies).toEqual({ storage: { ready: false }, audit: { ready: false }, credentials: { ready: false }, directory: { ready: true } });
+    expect(body.dependencies).toEqual({ storage: { ready: false }, audit: { ready: false }, credentials: { ready: false }, templates: { ready: false }, directory: { ready: true } });
     expect(text).not.toMatch(DEPENDENCY_ERROR_TEXT);
-    for (const dependency of ['storage', 'audit', 'credentials']) expect(notReadyLines(bot, dependency), dependency).toHaveLength(1);
+    for (const dependency of ['storage', 'audit', 'credentials', 'templates']) expect(notReadyLines(bot, dependency), dependency).toHaveLength(1);
   });
 });
 

@@ -16,6 +16,8 @@ import { onboardingFormCard, onboardingResultCard, onboardingReviewCard, ticketC
 import { revealCard, revealedCard, statusCard } from '../../src/bot/cards/credentials-cards.js';
 import { bulkProgressCard, bulkRevealCard, bulkRevealedCard, bulkReviewCard } from '../../src/bot/cards/bulk-cards.js';
 import { COMMANDS } from '../../src/bot/bot-application.js';
+import { templateEditorCard, templateListCard, templateRemoveCard } from '../../src/bot/cards/template-cards.js';
+import { E3, GROUPS, marketingTemplate } from '../onboarding/template-fakes.js';
 import { Secret } from '../../src/onboarding/index.js';
 import { launchChromium, type HeadlessChromium } from './support/chromium.js';
 
@@ -43,6 +45,33 @@ const cards: Record<string, Record<string, unknown>> = {
   ticket: ticketCard({
     requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' },
     recipient: { name: 'Megan Bowen', role: 'the manager' }, objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', notes: [`Welcome email sent to ${form.personalEmail}.`],
+  }),
+  // Templates: the list, the editor with groups found and licences offered, the removal question, and the review and ticket with one.
+  templates: templateListCard([{ template: marketingTemplate(), version: 'v1' }, { template: marketingTemplate({ id: 't2', name: 'Sales EMEA contractors', departments: ['Sales'], employeeTypes: ['Contractor'] }), version: 'v2' }]),
+  'template-editor': templateEditorCard({
+    stored: { template: marketingTemplate(), version: 'v1' },
+    values: { name: 'Marketing', departments: 'Marketing, Brand', employeeTypes: '', usageLocation: 'SE', companyName: 'Contoso Nordic', employeeType: 'Employee', jobTitles: 'Marketing Manager, Content Writer', extensionAttributes: 'extensionAttribute1 = MKT', licence: `sku:${E3}` },
+    chosen: [{ id: GROUPS.marketingTeam, displayName: 'Marketing Team', kind: 'security', assignedSkuIds: [] }],
+    matches: [{ id: GROUPS.licenceE3, displayName: 'Licence – Microsoft 365 E3', kind: 'security', assignedSkuIds: [E3] }, { id: GROUPS.allSales, displayName: 'All Sales (dynamic)', kind: 'dynamic', assignedSkuIds: [] }],
+    skus: [{ skuId: E3, skuPartNumber: 'SPE_E3', enabledUnits: 250, consumedUnits: 238, appliesTo: 'User', capabilityStatus: 'Enabled' }],
+    problems: [{ field: 'groups', message: 'All Sales (dynamic) has dynamic membership: a rule decides its members, so a template cannot add people to it.' }],
+  }),
+  'template-remove': templateRemoveCard({ template: marketingTemplate(), version: 'v1' }),
+  'review-with-template': onboardingReviewCard({
+    draftId: 'd1', userPrincipalName: 'nora.lindqvist@contoso.com', form, displayName: 'Nora Lindqvist', recipient: manager, submitForm: { ...form, companyName: 'Contoso Nordic' },
+    template: {
+      kind: 'chosen', notes: ['The template Marketing EMEA applies too; Marketing is used. To use another, press Edit and choose it under Template.'],
+      snapshot: {
+        templateId: 't1', name: 'Marketing', version: 'v1', groups: [{ id: GROUPS.marketingTeam, displayName: 'Marketing Team' }, { id: GROUPS.marketing, displayName: 'Marketing' }],
+        licence: { kind: 'sku', skuId: E3, skuPartNumber: 'SPE_E3', name: 'Microsoft 365 E3', free: 12, total: 250 }, extensionAttributes: {},
+        defaultsApplied: [{ field: 'companyName', value: 'Contoso Nordic', from: 'template' }], jobTitleSuggestions: [],
+      },
+    },
+  }),
+  'ticket-with-template': ticketCard({
+    requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' },
+    objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', template: { canApply: false, canAssignLicence: true },
+    notes: ['Template Marketing: added to Marketing Team, Marketing.', 'Licence Microsoft 365 E5 missing: no free seats (0 of 25 free). Buy or free a seat, then press Assign licence.'],
   }),
   'bulk-review': bulkReviewCard({ kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [] }),
   'bulk-problems': bulkReviewCard({ kind: 'problems', rowCount: 50, badRows: 2, problems: [{ rowNumber: 3, message: 'The usage location is required.' }, { rowNumber: 9, message: 'The personal email must be one address, like adele@example.com.' }], notes: [] }),

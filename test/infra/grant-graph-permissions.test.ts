@@ -26,6 +26,12 @@ const GRAPH_APP_ROLES: Record<string, string> = {
   // graphpermissions.merill.net/permission/User.Invite.All; the same id in many public app manifests
   'User.Invite.All': '09850681-111b-4a89-9bed-3f2cae46d706',
   'Directory.ReadWrite.All': '19dbc75e-c2e2-444c-a770-ec69d8559fc7',
+  // Templates: as Microsoft Graph's service principal lists its appRoles, in merill/microsoft-info _info/GraphAppRoles.csv
+  // (generated from it; commit 43b8a5d9, 2026-08-20), also https://graphpermissions.merill.net/permission/<name>.
+  'GroupMember.ReadWrite.All': 'dbaae8cf-10b5-4b86-a4a1-f871c94c6695',
+  'LicenseAssignment.ReadWrite.All': '5facf0c1-8979-4e95-abcf-ff3d079771c0',
+  'LicenseAssignment.Read.All': 'e2f98668-2877-4f38-a2f4-8202e0717aa1',
+  'Organization.Read.All': '498476ce-e0fe-48b0-b801-37ba7e2685c6',
 };
 
 /** The stand-in `az`: only the calls the script makes, answered from GRAPH_APP_ROLES and assignments.json. */
@@ -94,6 +100,15 @@ describe('scripts/grant-graph-permissions.sh', () => {
     expect(granted().map((a) => nameOf(a.appRoleId))).not.toContain('Directory.ReadWrite.All');
   });
 
+  it('when --templates is given, then the group, licence and seat permissions are granted too, and nothing broader (no Group.ReadWrite.All, no Directory.ReadWrite.All)', () => {
+    const result = run(PRINCIPAL, '--templates');
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(granted().map((a) => nameOf(a.appRoleId)).sort()).toEqual([
+      'Domain.Read.All', 'GroupMember.Read.All', 'GroupMember.ReadWrite.All', 'LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All',
+    ]);
+  });
+
   it('when --guests is given, then User.Invite.All is granted (the least privilege for POST /invitations, learn.microsoft.com/graph/api/invitation-post) and nothing wider', () => {
     expect(run(PRINCIPAL, '--guests').status).toBe(0);
     expect(granted().map((a) => nameOf(a.appRoleId)).sort()).toEqual(['Domain.Read.All', 'GroupMember.Read.All', 'User.Invite.All', 'User.ReadWrite.All']);
@@ -119,6 +134,6 @@ describe('scripts/grant-graph-permissions.sh', () => {
     const scripted = [...readFileSync(script, 'utf8').matchAll(/\b([A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)+)\b/g)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     const inReadme = [...readme.matchAll(/^\| `([A-Za-z.]+)` \|/gm)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     expect(new Set(inReadme)).toEqual(new Set(scripted));
-    expect(inReadme).toHaveLength(7);
+    expect(inReadme).toHaveLength(10);
   });
 });

@@ -496,7 +496,7 @@ describe('extractOnboardingRequest: properties', () => {
     const limits: Record<FormField, number> = {
       givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128, department: 64,
       employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113, ticketReference: 64, businessJustification: 1000,
-      personalEmail: 254, secretRecipient: 16, accountKind: 16, guestEmail: 254, endDate: 10,
+      personalEmail: 254, secretRecipient: 16, template: 36, accountKind: 16, guestEmail: 254, endDate: 10,
     };
     fc.assert(fc.property(message, (text) => {
       const { form } = extract(text);

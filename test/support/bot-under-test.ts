@@ -52,6 +52,8 @@ export async function startBotUnderTest(
     STORAGE_CONNECTION_STRING: inject('azuriteConnectionString'),
     STORAGE_CONTAINER: `test-${randomBytes(6).toString('hex')}`,
     AUDIT_TABLE: `Audit${randomBytes(6).toString('hex')}`,
+    // Each bot its own templates: one file's templates would apply to another's requests.
+    TEMPLATES_TABLE: `Templates${randomBytes(6).toString('hex')}`,
     SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
     ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
     REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1',

@@ -4,19 +4,11 @@
  * leaves unresolved `${…}` expressions in the card.
  */
 import {
-  CONFIRMATION_INPUT, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
+  BY_DEPARTMENT, CONFIRMATION_INPUT, FIELD_LABELS_IN_WORDS, NO_TEMPLATE, describeLicence, sayTemplates, type FormTemplateChoices, type TemplateReview, formFields, nameRecipient, say, type Confirmation, type SecretRecipient, type SecretRecipientRole, type FieldProblem, type FormField, type OnboardingForm, type OnboardingOutcome, type Ticket,
 } from '../../onboarding/index.js';
 import { DEFAULT_DATE_STYLE, formatDay, formatMoment, type DateStyle } from './dates.js';
 import { renderCard } from './render.js';
 
-/** Field names as the form labels them, for problems shown on the result card. */
-const FIELD_LABELS: Record<FormField, string> = {
-  givenName: 'Given name', surname: 'Surname', displayName: 'Display name', alias: 'User name', domain: 'Domain',
-  usageLocation: 'Country', jobTitle: 'Job title', department: 'Department', employeeType: 'Employee type',
-  companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
-  ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email', secretRecipient: 'Password goes to',
-  accountKind: 'Account', guestEmail: 'Their work email', endDate: 'End date',
-};
 
 type Fields = Record<FormField, string>;
 const emptyFields = (): Fields => Object.fromEntries(formFields.map((field) => [field, ''])) as Fields;
@@ -36,6 +28,15 @@ export interface FormCardView {
   /** Who may receive the password, offered only when configuration allows more than one. */
   recipientChoices: Array<{ title: string; value: string }>;
   hasRecipientChoice: boolean;
+  /** The template choice, offered when templates exist: by department (empty), one of them, or none. */
+  hasTemplates: boolean;
+  templateChoices: Array<{ title: string; value: string }>;
+  /** The choice shown: the form's, else "by department" (a choice needs a value of its own). */
+  templateValue: string;
+  /** The applying template's job title suggestions, or an example. */
+  jobTitlePlaceholder: string;
+  /** What an empty country becomes. */
+  usageLocationPlaceholder: string;
 }
 
 const RECIPIENT_TITLES: Record<SecretRecipientRole, string> = { requester: 'Me', manager: 'The manager', coordinator: 'The IT coordinator' };
@@ -50,6 +51,7 @@ export function onboardingFormCard(input: {
   alternatives?: readonly string[];
   takenUpn?: string;
   recipientChoices?: readonly SecretRecipientRole[];
+  templates?: FormTemplateChoices;
 }) {
   const form = { ...emptyFields(), ...definedOnly(input.form) };
   const errors = emptyFields();
@@ -69,6 +71,15 @@ export function onboardingFormCard(input: {
     domains: [...input.domains],
     recipientChoices: (input.recipientChoices ?? []).map((role) => ({ title: RECIPIENT_TITLES[role], value: role })),
     hasRecipientChoice: (input.recipientChoices ?? []).length > 1,
+    hasTemplates: (input.templates?.choices.length ?? 0) > 0,
+    templateChoices: [
+      { title: sayTemplates.BY_DEPARTMENT(), value: BY_DEPARTMENT },
+      ...(input.templates?.choices ?? []).map((c) => ({ title: c.name, value: c.id })),
+      { title: sayTemplates.NO_TEMPLATE_CHOICE(), value: NO_TEMPLATE },
+    ],
+    templateValue: form.template || BY_DEPARTMENT,
+    jobTitlePlaceholder: input.templates?.jobTitleSuggestions.length ? sayTemplates.JOB_TITLE_SUGGESTIONS(input.templates.jobTitleSuggestions) : 'e.g. Product Manager',
+    usageLocationPlaceholder: `Two letters; empty: ${input.templates?.usageLocationDefault ?? 'the default'}`,
     alternatives,
     alternativesText:
       alternatives.length > 0
@@ -96,8 +107,12 @@ export function onboardingReviewCard(input: {
   confirmations?: readonly Confirmation[]; dates?: DateStyle; recipient?: SecretRecipient;
   /** A guest invitation: the address, and whether Microsoft emails it or its link goes to the recipient. */
   guest?: { readonly email: string; readonly invitation: 'email' | 'reveal' } | undefined;
+  /** The template and what it adds (the form Create submits has its defaults filled in). */
+  template?: TemplateReview; submitForm?: OnboardingForm;
+  /** Sentences to read first (the review shown again because the template changed). */
+  notes?: readonly string[];
 }) {
-  const form = input.form;
+  const form = input.submitForm ?? input.form;
   const dates = input.dates ?? DEFAULT_DATE_STYLE;
   const guest = input.guest;
   const named = input.recipient && input.recipient.role !== 'requester' ? nameRecipient(input.recipient) : undefined;
@@ -131,6 +146,7 @@ export function onboardingReviewCard(input: {
       text: say.CONFIRM_SECOND_ACCOUNT(c.earlier, c.why, c.earlier.receivedAt ? formatDay(c.earlier.receivedAt, dates) : ''),
       toggle: say.CONFIRM_SECOND_ACCOUNT_TOGGLE(),
     });
+  const template = templateView(input.template, form);
   return renderCard('onboarding-review', {
     draftId: input.draftId, revision: input.revision ?? '', userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
     heading: guest ? 'Check the guest invitation' : 'Check the new account',
@@ -140,7 +156,27 @@ export function onboardingReviewCard(input: {
     guestMeans: guest ? [say.REVIEW_GUEST_MEANS(input.displayName, guest.email), say.REVIEW_GUEST_INVITATION(guest.invitation, guest.email, named)] : [],
     createTitle: guest ? 'Invite guest' : 'Create account',
     passwordGoesTo: guest ? '' : say.REVIEW_PASSWORD_GOES_TO(named),
+    notes: [...(input.notes ?? [])], ...template,
   });
+}
+
+/** The review card's template part: its name, what it adds in words, and the sentences about it. */
+function templateView(review: TemplateReview | undefined, form: OnboardingForm): { hasTemplate: boolean; templateName: string; templateFacts: Fact[]; templateNotes: string[] } {
+  if (!review || review.kind === 'off' || review.kind === 'problem') return { hasTemplate: false, templateName: '', templateFacts: [], templateNotes: [] };
+  if (review.kind === 'none') return { hasTemplate: false, templateName: '', templateFacts: [], templateNotes: [review.note] };
+  const { snapshot } = review;
+  const defaults = snapshot.defaultsApplied.map((d) => sayTemplates.DEFAULT_FACT(FIELD_LABELS_IN_WORDS[d.field], d.value, d.from));
+  return {
+    hasTemplate: true,
+    templateName: snapshot.name,
+    templateFacts: [
+      { title: 'Groups', value: snapshot.groups.map((g) => g.displayName).join(', ') },
+      { title: 'Licence', value: snapshot.licence ? describeLicence(snapshot.licence) : '' },
+      { title: 'Filled in', value: sayTemplates.DEFAULTS_USED(defaults) },
+      { title: 'Job titles', value: !form.jobTitle?.trim() ? snapshot.jobTitleSuggestions.join(', ') : '' },
+    ].filter((fact) => fact.value !== ''),
+    templateNotes: [...review.notes],
+  };
 }
 
 /**
@@ -198,7 +234,7 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
     { title: 'Invited at', value: outcome.guest?.email ?? '' },
     { title: 'Welcome email', value: outcome.welcomeMail?.state === 'sent' ? say.WELCOME_MAIL_SENT(outcome.welcomeMail.to) : '' },
   ].filter((fact) => fact.value !== '');
-  for (const problem of outcome.fieldProblems) facts.push({ title: FIELD_LABELS[problem.field], value: problem.message });
+  for (const problem of outcome.fieldProblems) facts.push({ title: FIELD_LABELS_IN_WORDS[problem.field], value: problem.message });
   const card = renderCard('onboarding-result', {
     title,
     color,
@@ -305,6 +341,9 @@ export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE
     // An account exists and its credentials are handed over or stuck: an admin can reissue them.
     // A guest has no credentials of ours to reissue.
     canReissue: (ticket.status === 'done' || ticket.status === 'failed') && !!ticket.objectId && !guest,
+    // A template to apply or finish, a licence to assign once seats exist: admins only (the desk checks).
+    canApplyTemplate: ticket.template?.canApply ?? false,
+    canAssignLicence: ticket.template?.canAssignLicence ?? false,
     generation: ticket.credentialsGeneration ?? 1,
     requestId: ticket.requestId,
   });

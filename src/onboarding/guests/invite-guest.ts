@@ -164,7 +164,7 @@ async function recordInvitation(
     invitationStatus: answered?.status ?? null, invitation: guest.invitation,
   });
   let warnings = record.warnings;
-  const written = await retryWrite(deps, () => guests.writeGuestProfile(guestAccount.id, profileOf(request), record.marker!));
+  const written = await retryWrite(deps, () => guests.writeGuestProfile(guestAccount.id, profileOf(request, record.template?.snapshot.extensionAttributes), record.marker!));
   current = noteEvent(deps, current, written.kind === 'set' ? 'guest.profile_set' : 'guest.profile_failed', { graphRequestId: graphRequestIdOf(written) });
   if (written.kind === 'failed') warnings = [...warnings, describeProblem('GUEST_PROFILE_NOT_SET', record.correlationId, written)];
   const manager = record.manager === 'pending' && record.managerId ? await linkManager(deps, { ...record, warnings }, guestAccount.id) : undefined;
@@ -227,11 +227,13 @@ function invitationFor(deps: OnboardingDependencies, record: OnboardingRecord): 
   };
 }
 
-/** What the bot writes onto the guest: the request's names and work details (the invitation takes none of them). */
-function profileOf(request: OnboardingRequest): GuestProfile {
+/** What the bot writes onto the guest: the request's names and work details, and the template's attributes (the invitation takes none of them). */
+function profileOf(request: OnboardingRequest, extensionAttributes?: Readonly<Record<string, string>>): GuestProfile {
   return {
     givenName: request.givenName, surname: request.surname, jobTitle: request.jobTitle, department: request.department,
     companyName: request.companyName, employeeType: request.employeeType, officeLocation: request.officeLocation,
+    ...(request.usageLocation ? { usageLocation: request.usageLocation } : {}),
+    ...(extensionAttributes && Object.keys(extensionAttributes).length > 0 ? { extensionAttributes } : {}),
   };
 }
 

@@ -75,6 +75,10 @@ export interface GuestProfile {
   readonly companyName?: string | undefined;
   readonly employeeType?: string | undefined;
   readonly officeLocation?: string | undefined;
+  /** Guests have none by default; a template's direct licence needs one (learn.microsoft.com/graph/api/user-assignlicense). */
+  readonly usageLocation?: string | undefined;
+  /** The template's extension attributes, as a member's account gets them at creation. */
+  readonly extensionAttributes?: Readonly<Record<string, string>> | undefined;
 }
 
 export type GuestWrite = { readonly kind: 'set' } | ({ readonly kind: 'failed' } & GraphFacts);

@@ -12,6 +12,7 @@ import type { RequestReview, ReviewDependencies } from '../review-request.js';
 import { chooseSecretRecipient } from '../secret-recipient.js';
 import { say } from '../sentences.js';
 import type { DirectoryUser } from '../ports.js';
+import type { TemplateReview } from '../templates/review-template.js';
 
 export async function reviewGuestRequest(
   deps: ReviewDependencies,
@@ -20,6 +21,9 @@ export async function reviewGuestRequest(
     /** The manager found by name, when a name was typed. */
     readonly managerFound?: DirectoryUser | undefined;
     readonly needsChanges: (problems: readonly FieldProblem[]) => RequestReview;
+    /** The form Create submits (the template's defaults filled in) and the template the review shows: its groups apply to guests too. */
+    readonly submitForm: OnboardingForm;
+    readonly template: TemplateReview;
   },
 ): Promise<RequestReview> {
   const { person, form, request, needsChanges } = input;
@@ -45,5 +49,6 @@ export async function reviewGuestRequest(
     ...(request.manager && managerAccount ? { manager: { userPrincipalName: request.manager, id: managerAccount.id } } : {}),
     confirmations: startDate ? [startDate] : [],
     guest: { email, invitation },
+    submitForm: input.submitForm, template: input.template,
   };
 }
