@@ -51,6 +51,34 @@ function localTenant(path: string): Promise<string> {
 
 const outbox = async (): Promise<SentMail[]> => (JSON.parse(await localTenant('/outbox')) as { value: SentMail[] }).value;
 
+/** An HTTPS request to the local tenant trusting only its CA (see localTenant). */
+function overHttps(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method, headers: init.headers, ca: readFileSync(`${projectRoot}.local/tls/local-ca.pem`) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.once('error', reject);
+    req.end(init.body);
+  });
+}
+
+/** GET on Microsoft Graph v1.0 as the bot's own app registration (client credentials from .local/local-tenant). */
+async function graphGet(path: string): Promise<unknown> {
+  const app = JSON.parse(readFileSync(`${projectRoot}.local/local-tenant/app-credentials.json`, 'utf8')) as { clientId: string; clientSecret: string; tenantId: string };
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: app.clientId, client_secret: app.clientSecret, scope: 'https://graph.microsoft.com/.default' });
+  const token = await overHttps(`https://127.0.0.1:44300/${app.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
+  });
+  if (token.status !== 200) throw new Error(`token: ${token.status}`);
+  const { access_token: accessToken } = JSON.parse(token.body) as { access_token: string };
+  const answer = await overHttps(`https://127.0.0.1:44300/v1.0${path}`, { method: 'GET', headers: { authorization: `Bearer ${accessToken}` } });
+  if (answer.status !== 200) throw new Error(`GET ${path}: ${answer.status} ${answer.body.slice(0, 300)}`);
+  return JSON.parse(answer.body);
+}
+
 /** Teams desktop (~1280) and a narrow phone (~400): the same page at both widths, `-narrow` for the phone. */
 async function screenshots(page: Page, name: string) {
   await screenshot(page, name);
@@ -96,7 +124,7 @@ describe('npm start, then a person in the Agents Playground', () => {
     await screenshot(page, 'playground-help');
   });
 
-  it('when the manager types the README\'s sentence, checks and creates, then a reveal card arrives in her personal chat, Reveal shows the password once, a reload shows it no more, and the UPN goes to the General channel', async () => {
+  it('when the manager types the README\'s sentence, checks and creates, then the review names the Marketing template\'s groups and licence with free seats, a reveal card arrives in her personal chat, Reveal shows the password once, a reload shows it no more, and the UPN, groups and licence go to the General channel and are in Entra', async () => {
     await sendMessage(page, 'please create an account for Nora Lindqvist, Marketing, contractor, starts 1 Dec, ticket INC-4711');
     await page.getByText('Request a new account', { exact: true }).last().waitFor({ timeout: 30_000 });
     expect(await page.getByLabel(/^Given name/).last().inputValue()).toBe('Nora');
@@ -116,7 +144,11 @@ describe('npm start, then a person in the Agents Playground', () => {
     const review = page.locator('.ac-adaptiveCard', { hasText: 'Check the new account' }).last();
     await review.waitFor({ timeout: 30_000 });
     await screenshots(page, 'playground-review');
-    const upn = /(\S+@contoso\.com) is free/.exec(await review.innerText())?.[1] ?? '';
+    const reviewText = await review.innerText();
+    const upn = /(\S+@contoso\.com) is free/.exec(reviewText)?.[1] ?? '';
+    // Issue 23: the Marketing template (env/templates.local.json) says what it adds, in words, with the licence's free seats.
+    expect(reviewText).toMatch(/What the template Marketing adds\s+Groups\s+Marketing Team, Marketing\s+Licence\s+Microsoft 365 E3 — \d+ of 250 free/);
+    const seatsFree = Number(/Microsoft 365 E3 — (\d+) of 250 free/.exec(reviewText)?.[1]);
     const alias = upn.split('@')[0] ?? '';
     // A checkout whose local tenant kept Nora from an earlier run: the review names her account
     // and Create needs the explicit tick (a fresh checkout creates nora.lindqvist straight away).
@@ -182,6 +214,20 @@ describe('npm start, then a person in the Agents Playground', () => {
     expect(ticketText).toContain(upn);
     expect(ticketText).toContain('INC-4711');
     expect(ticketText).toContain('Megan Bowen');
+    // The template's groups and licence, said in the ticket and read back through Graph.
+    expect(ticketText).toContain('Template Marketing: added to Marketing Team, Marketing.');
+    const groupsOfNora = (await graphGet(`/users/${encodeURIComponent(upn)}/memberOf?$select=displayName`)) as { value: { displayName: string }[] };
+    expect(groupsOfNora.value.map((group) => group.displayName)).toEqual(expect.arrayContaining(['Marketing Team', 'Marketing']));
+    const licences = (await graphGet(`/users/${encodeURIComponent(upn)}?$select=assignedLicenses,usageLocation`)) as { assignedLicenses: { skuId: string }[]; usageLocation: string };
+    expect(licences.usageLocation).toBe('SE');
+    if (seatsFree > 0) {
+      expect(ticketText).toContain('Licence Microsoft 365 E3 assigned.');
+      expect(licences.assignedLicenses.map((licence) => licence.skuId)).toContain('05e9a617-0261-4cee-bb44-138d3ef5d965');
+    } else {
+      // A checkout that used up the seed's 12 free seats: the account exists without it, and the ticket says what is missing.
+      expect(ticketText).toContain('Licence Microsoft 365 E3 missing: no free seats');
+      expect(licences.assignedLicenses).toEqual([]);
+    }
     expect(await page.getByText('Temporary password', { exact: true }).count()).toBe(0);
     await ticket.scrollIntoViewIfNeeded();
     await screenshots(page, 'playground-ticket');

@@ -174,10 +174,10 @@ describe('the production build (node dist/index.js) with exactly the app setting
     expect(bot!.output()).not.toMatch(/tsx/);
   });
 
-  it('when it is ready, then readiness reports storage, audit, credentials and directory, and the health check path the Bicep names answers 200', async () => {
+  it('when it is ready, then readiness reports storage, audit, credentials, templates and directory, and the health check path the Bicep names answers 200', async () => {
     const health = (await (await fetch(`${botUrl}/readyz`)).json()) as { status: string; dependencies: Record<string, { ready: boolean }> };
     expect(health.status).toBe('ready');
-    expect(Object.keys(health.dependencies).sort()).toEqual(['audit', 'credentials', 'directory', 'storage']);
+    expect(Object.keys(health.dependencies).sort()).toEqual(['audit', 'credentials', 'directory', 'storage', 'templates']);
     const healthCheckPath = /healthCheckPath:\s*'([^']+)'/.exec(mainTemplate().resources.find((r) => r.type === 'Microsoft.Web/sites')!.body)?.[1];
     expect(healthCheckPath).toBe('/livez');
     expect((await fetch(`${botUrl}${healthCheckPath}`)).status).toBe(200);
