@@ -114,6 +114,9 @@ const environmentSchema = z
       .pipe(z.array(z.enum(secretRecipientRoles, { errorMap: () => ({ message: 'a comma-separated list of requester, manager, coordinator' }) }))),
     IT_COORDINATOR: z.string().regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@/\\?%]{1,64}@[A-Za-z0-9.-]{1,48})$/i, "the IT coordinator's user name (it.desk@contoso.com) or Entra object id").optional(),
     INSTALL_APP_FOR_RECIPIENT: bool.default('false'),
+    // Guests (Entra B2B): who sends the invitation, and where the guest lands after accepting it.
+    GUEST_INVITATION: z.enum(['email', 'reveal'], { errorMap: () => ({ message: 'email (Microsoft emails the invitation to the invited address; the default) or reveal (its link goes to the recipient on a reveal card)' }) }).default('email'),
+    GUEST_START_PAGE: z.enum(['teams', 'myapps'], { errorMap: () => ({ message: 'teams or myapps (where a guest lands after accepting)' }) }).default('teams'),
     TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
     // How long the bot keeps trying to reach a recipient while Teams refuses in a way that may pass (an installation on its way).
     RECIPIENT_REACH_RETRY_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int('seconds from 0 to 3600').min(0, 'seconds from 0 to 3600').max(3600, 'seconds from 0 to 3600').default(300),
@@ -456,6 +459,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   if (!env.WELCOME_MAIL_FROM) {
     warnings.push('WELCOME_MAIL_FROM is not set: no welcome email goes to new people, even when a request gives a personal email (the ticket says so).');
   }
+  if (env.GUEST_INVITATION === 'reveal') {
+    warnings.push('GUEST_INVITATION is reveal: guest invitation links go to the recipient on a reveal card and are handed over by people, instead of Microsoft emailing the invited address. Use email unless its delivery is unreliable.');
+  }
   if (env.CREDENTIAL_DELIVERY === 'message') {
     warnings.push('CREDENTIAL_DELIVERY is message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
   }
@@ -571,6 +577,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         },
       },
       welcomeMail: { ...defaultOnboardingPolicy.welcomeMail, copyManager: env.WELCOME_MAIL_COPY_MANAGER },
+      guests: { invitation: env.GUEST_INVITATION, redirectUrl: guestStartPage(env.GUEST_START_PAGE, env.TENANT_ID) },
     },
     warnings,
   });
@@ -594,6 +601,15 @@ export function readEnvironment(envName: string, projectRoot: string, overrides:
 /** The environment as the process was started with; the only read of process.env in the bot. */
 export function processEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
+}
+
+/**
+ * Where a guest lands after accepting: Teams with our tenant in the URL, so it is in their tenant
+ * picker (learn.microsoft.com/entra/external-id/invite-internal-users), or My Apps for our tenant
+ * (learn.microsoft.com/entra/external-id/redemption-experience).
+ */
+export function guestStartPage(page: 'teams' | 'myapps', tenantId: string): string {
+  return page === 'teams' ? `https://teams.microsoft.com/?tenantId=${tenantId}` : `https://myapps.microsoft.com/?tenantid=${tenantId}`;
 }
 
 function describeRequired(variable: string): string {

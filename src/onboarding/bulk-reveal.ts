@@ -8,6 +8,7 @@
  * storage. Never a user name beside a secret.
  */
 import { bulkEvent, credentialIdForRow, type BulkDependencies, type BulkRowRecord } from './bulk-job.js';
+import { sealedPasswordOf } from './credentials.js';
 import { MESSAGE_BUDGET_UTF16, jsonSizeOf, partsWithin } from './message-size.js';
 import type { Requester } from './ports.js';
 import type { Secret } from './secret.js';
@@ -77,7 +78,7 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
       if (updated.kind === 'updated') credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
     }
     visibleUntil = visibleUntil && visibleUntil < credentials.purgeAt ? visibleUntil : credentials.purgeAt;
-    accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(credentials.password, { requestId: credentialId }) });
+    accounts.push({ displayName: row.request.displayName, password: await deps.vault.unseal(sealedPasswordOf(credentials), { requestId: credentialId }) });
   }
   await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone, part: partNumber, parts: parts.length }));
   return { kind: 'shown', accounts, gone, visibleUntil, part: partNumber, parts: parts.length };

@@ -53,7 +53,8 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
   if (claim.kind === 'lost') return claim.result;
   let claimed = claim.stored;
-  const reveal = deps.policy.credentials.delivery === 'reveal';
+  // A guest's invitation link is never put in a chat message, whatever the mode.
+  const reveal = deps.policy.credentials.delivery === 'reveal' || claimed.record.credentials?.holds === 'invitation-link';
   // Someone other than the requester may never have written to the bot: make sure it can
   // reach them first. If not, nothing goes to anyone else; the credentials stay sealed for a reissue.
   const recipient = secretRecipientOf(claimed.record);

@@ -32,7 +32,11 @@ export interface RevealState {
 export type RevealAnswer =
   | { readonly kind: 'refused'; readonly sentence: string }
   | { readonly kind: 'state'; readonly reveal: RevealState }
-  | { readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined };
+  | {
+    readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined;
+    /** A guest's redeem link, to hand over to them. */
+    readonly invitationLink?: Secret | undefined;
+  };
 
 /** The Reveal click: the secrets for the recipient, once the first time and again within the grace period. */
 export async function revealCredentials(
@@ -74,8 +78,9 @@ export async function revealCredentials(
   return {
     kind: 'shown',
     reveal: { ...baseState(stored, state, deps), state: 'revealed', revealedAt: credentials.revealedAt, visibleUntil: credentials.purgeAt },
-    password: contents === 'tap' ? undefined : await open(credentials.password),
-    temporaryAccessPass: contents === 'password' ? undefined : await open(credentials.temporaryAccessPass),
+    password: contents === 'tap' || contents === 'invitation-link' ? undefined : await open(credentials.password),
+    temporaryAccessPass: contents === 'password' || contents === 'invitation-link' ? undefined : await open(credentials.temporaryAccessPass),
+    invitationLink: contents === 'invitation-link' ? await open(credentials.invitationLink) : undefined,
   };
 }
 

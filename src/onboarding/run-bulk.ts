@@ -10,7 +10,7 @@
 import { bulkEvent, countRows, credentialIdForRow, markerForRow, type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
 import type { BulkResultLine } from './bulk-rows.js';
 import { userDraftFrom } from './create-account.js';
-import { sealNewPassword } from './credentials.js';
+import { sealedPasswordOf, sealNewPassword } from './credentials.js';
 import { DirectoryError } from './errors.js';
 import type { BulkCreateItem, BulkProgress, ManagerLinkOutcome, StoredBulkJob } from './bulk-ports.js';
 import type { CreateUserOutcome } from './ports.js';
@@ -199,7 +199,7 @@ class BulkRun {
       if (!entry) throw new Error(`Credentials ${credentialId} are not stored`);
       return {
         key: String(row.rowNumber), draft: userDraftFrom(row.request),
-        password: await this.deps.vault.unseal(entry.credentials.password, { requestId: credentialId }),
+        password: await this.deps.vault.unseal(sealedPasswordOf(entry.credentials), { requestId: credentialId }),
         marker: markerForRow(policy.markerPrefix, this.job.jobId, row.rowNumber),
       };
     }));

@@ -9,6 +9,7 @@ import type { DirectoryErrorCode, ErrorCode, OnboardingProblem } from './errors.
 import type { CollidingProperty } from './ports.js';
 import type { OnboardingOutcome } from './request-record.js';
 import type { EarlierOnboarding } from './user-name-check.js';
+import type { ExistingPerson, InvitationState } from './guests/ports.js';
 
 export const problemCatalog = {
   VALIDATION_FAILED: {
@@ -161,6 +162,52 @@ export const problemCatalog = {
     message: 'I no longer know this request, so nothing was approved or rejected.',
     help: 'Ask the requester to send it again.',
     retryable: false,
+  },
+  // --- guest invitations (Entra B2B); each refusal is the one sentence the requester reads, and a line in the ticket
+  GUEST_ALREADY_EXISTS: {
+    message: 'That person is already in the directory under this email, so nobody was invited.',
+    help: 'Use the account named on the form, or ask IT.',
+    retryable: false,
+  },
+  GUEST_INVITATIONS_OFF: {
+    message: "Nobody was invited: the organisation's external collaboration settings do not let this bot invite guests; an Entra admin can allow it under External Identities, External collaboration settings.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_DOMAIN_BLOCKED: {
+    message: "Nobody was invited: the organisation's collaboration restrictions block invitations to that email domain; an Entra admin can change the allow or deny list under External collaboration settings, or ask the person for another address.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_CROSS_TENANT_BLOCKED: {
+    message: "Nobody was invited: cross-tenant access settings, ours or those of the guest's organisation, block collaboration with that organisation; admins on both sides must allow B2B collaboration with each other.",
+    help: '',
+    retryable: false,
+  },
+  INVITE_PERMISSION_MISSING: {
+    message: 'Nobody was invited: the bot lacks the Microsoft Graph application permission User.Invite.All, which an Entra admin must grant it.',
+    help: '',
+    retryable: false,
+  },
+  GUEST_OWN_DOMAIN: {
+    message: "Nobody was invited: the address is on one of the organisation's own verified domains, so the person is not external and needs a member account instead.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_INVITE_REJECTED: {
+    message: 'Nobody was invited: the directory refused the invitation, and IT sees why in the ticket.',
+    help: '',
+    retryable: false,
+  },
+  GUEST_PROFILE_NOT_SET: {
+    message: 'The guest was invited, but their name, department and company could not be written onto their account.',
+    help: 'IT has the ticket and can set them in the Entra admin center; the invitation is not affected.',
+    retryable: true,
+  },
+  GUEST_SPONSOR_NOT_SET: {
+    message: 'The guest was invited, but you could not be made their sponsor.',
+    help: 'IT has the ticket and can add the sponsor in the Entra admin center; the invitation is not affected.',
+    retryable: true,
   },
   UNEXPECTED: {
     message: 'Something unexpected went wrong.',
@@ -344,6 +391,37 @@ export const say = {
     }
   },
 
+  // --- guest invitations
+  /** Said when the address is held already: who holds it, and that nobody is invited again. */
+  GUEST_EXISTS: (email: string, person: ExistingPerson, earlierRequestId?: string) => {
+    const who = person.displayName ? `${person.displayName} (${person.userPrincipalName})` : person.userPrincipalName;
+    const what = person.userType === 'Member' ? 'a member account'
+      : person.externalUserState === 'Accepted' ? 'a guest who accepted their invitation'
+      : person.externalUserState === 'PendingAcceptance' ? 'a guest whose invitation is not accepted yet' : 'a guest';
+    const ours = earlierRequestId ? `, invited by this bot (request ${earlierRequestId})` : '';
+    return `${email} already has access here: ${who}, ${what}${ours}. Nobody is invited again: use that account, or ask IT.`;
+  },
+  GUESTS_UNAVAILABLE: () => 'Guest invitations are not available from this bot; choose Member, or ask IT to invite the person.',
+  /** The sentence reader's note when the new person's address is at another organisation. */
+  GUEST_FROM_SENTENCE: (email: string) =>
+    `${email} is an address at another organisation, so I prepared a guest invitation: they sign in with their own organisation's account, with no password from us. Choose Member on the form if they need an account of ours instead.`,
+  /** The review card's plain words on what a guest invitation means. */
+  REVIEW_GUEST_MEANS: (name: string, email: string) =>
+    `No password: ${name} signs in with their own organisation's account, and its multi-factor authentication, once they accept an invitation sent to ${email}.`,
+  REVIEW_GUEST_INVITATION: (how: 'email' | 'reveal', email: string, named?: string) =>
+    how === 'email'
+      ? `Microsoft emails the invitation to ${email} (from invites@microsoft.com); the IT ticket channel gets the guest's user name.`
+      : `Nobody emails the invitation: its link goes only to ${named ?? 'you'}, on a private reveal card from me, to hand over to them. It works like a password until they accept.`,
+  /** How an invitation stands, for the ticket and the result card. */
+  INVITATION_IN_WORDS: (stage: InvitationState | 'not-sent', how: 'email' | 'reveal', email: string, holder?: string) => {
+    if (stage === 'not-sent') return how === 'email' ? `not sent yet; Microsoft will email it to ${email}` : `not sent yet; its link will go to ${holder ?? 'the requester'} on a reveal card`;
+    const where = how === 'email' ? `Microsoft emailed the invitation to ${email}` : `the invitation link went to ${holder ?? 'the requester'} on a reveal card`;
+    return stage === 'Accepted' ? `accepted (${where})` : `not accepted yet; ${where}`;
+  },
+  APPROVED_GUEST_NOTICE: (approverName: string, email: string) => `${approverName} approved your request to invite ${email} as a guest. I am inviting them now.`,
+  REISSUE_GUEST: (upn: string) =>
+    `${upn} is a guest: they sign in with their own organisation's account, so there is no password to reissue. If their invitation got lost, IT can resend it in the Entra admin center.`,
+
   // --- trouble in a turn
   DIRECTORY_TROUBLE: (trouble: { readonly code: DirectoryErrorCode; readonly permission?: string | undefined; readonly retryAfterSeconds?: number | undefined }, reference: string) => {
     switch (trouble.code) {
@@ -393,6 +471,16 @@ export function problemSentence(code: ErrorCode): string {
 
 /** A request's state as the requester would say it (the `status` command). */
 export function requestInPlainWords(outcome: OnboardingOutcome): string {
+  if (outcome.guest) {
+    switch (outcome.status) {
+      case 'received': case 'validated': case 'checked': case 'creating': return 'guest being invited';
+      case 'created': case 'delivering': case 'delivered': case 'done':
+        return outcome.guest.state === 'Accepted' ? 'guest invitation accepted' : 'guest invited, not accepted yet';
+      case 'failed': return outcome.objectId ? 'guest invited, needs IT' : 'nobody invited';
+      case 'rejected': return 'nobody invited';
+      default: break;
+    }
+  }
   switch (outcome.status) {
     case 'received': case 'validated': case 'checked': case 'creating': return 'being created';
     case 'awaiting_approval': return 'waiting for an IT admin to approve';

@@ -5,8 +5,8 @@
  * versions or soft-deleted copies wherever those are on).
  *
  *   PartitionKey = the request id, RowKey = the generation (zero-padded)
- *   columns: credentialId, recipientId, password (sealed JSON), temporaryAccessPass
- *   (sealed JSON or absent), purgeAt, revealedAt, revealedBy
+ *   columns: credentialId, recipientId, password (sealed JSON; absent for a guest's invitation
+ *   link), temporaryAccessPass and invitationLink (sealed JSON or absent), purgeAt, revealedAt, revealedBy
  *
  * Updates are compare-and-set on the entity's ETag. `listDue` reads across partitions with
  * a filter on purgeAt (ISO strings sort as times): the table only ever holds credentials
@@ -32,8 +32,9 @@ interface CredentialEntity {
   rowKey: string;
   credentialId: string;
   recipientId: string;
-  password: string;
+  password?: string;
   temporaryAccessPass?: string;
+  invitationLink?: string;
   purgeAt: string;
   revealedAt?: string;
   revealedBy?: string;
@@ -119,8 +120,9 @@ function toEntity(credentials: StoredCredentials): CredentialEntity {
     rowKey,
     credentialId: credentials.credentialId,
     recipientId: credentials.recipientId,
-    password: JSON.stringify(credentials.password),
+    ...(credentials.password ? { password: JSON.stringify(credentials.password) } : {}),
     ...(credentials.temporaryAccessPass ? { temporaryAccessPass: JSON.stringify(credentials.temporaryAccessPass) } : {}),
+    ...(credentials.invitationLink ? { invitationLink: JSON.stringify(credentials.invitationLink) } : {}),
     purgeAt: credentials.purgeAt,
     ...(credentials.revealedAt ? { revealedAt: credentials.revealedAt } : {}),
     ...(credentials.revealedBy ? { revealedBy: credentials.revealedBy } : {}),
@@ -133,8 +135,9 @@ function fromEntity(entity: CredentialEntity): StoredCredentials {
     requestId: entity.partitionKey,
     generation: Number(entity.rowKey),
     recipientId: entity.recipientId,
-    password: JSON.parse(entity.password) as SealedSecret,
+    ...(entity.password ? { password: JSON.parse(entity.password) as SealedSecret } : {}),
     ...(entity.temporaryAccessPass ? { temporaryAccessPass: JSON.parse(entity.temporaryAccessPass) as SealedSecret } : {}),
+    ...(entity.invitationLink ? { invitationLink: JSON.parse(entity.invitationLink) as SealedSecret } : {}),
     purgeAt: entity.purgeAt,
     ...(entity.revealedAt ? { revealedAt: entity.revealedAt } : {}),
     ...(entity.revealedBy ? { revealedBy: entity.revealedBy } : {}),
