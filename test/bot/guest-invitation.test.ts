@@ -14,9 +14,10 @@ import { TICKET_CHANNEL, useBotWithTenant } from '../support/bot-with-tenant.js'
 import { PEOPLE, cardAction, personalMessage, type Person } from '../support/activities.js';
 import { actionData, cardOf, invokeResult, textOf, type Card } from '../support/cards.js';
 
-const EMAIL = 'jane.doe@tailspin.example';
-const GUEST_UPN = 'jane.doe_tailspin.example#EXT#@contoso.onmicrosoft.com';
-const SENTENCE = `Jane Doe, contractor from Tailspin Toys, ${EMAIL}, Marketing, manager Megan Bowen, ticket INC-5100`;
+const EMAIL = 'jane.doe@fabrikam.com';
+const GUEST_UPN = 'jane.doe_fabrikam.com#EXT#@contoso.onmicrosoft.com';
+// The issue's own sentence (issue 24, done when), with the manager named.
+const SENTENCE = `Jane Doe, contractor from Fabrikam, ${EMAIL}, Marketing, manager Megan Bowen, ticket INC-5100`;
 
 /** What a card's inputs hold, as Teams submits them with an Action.Execute. */
 function inputsOf(card: Card): Record<string, string> {
@@ -64,7 +65,7 @@ describe('a guest invited from Teams', () => {
   it('when a manager writes the issue’s sentence, then the review offers the guest path in plain words, Invite makes exactly one guest with no password, and the ticket and audit trail tell it', async () => {
     const { form, review, draftId, messageId } = await reviewFromSentence(PEOPLE.megan);
     expect(textOf(form)).toContain(`${EMAIL} is an address at another organisation, so I prepared a guest invitation`);
-    expect(inputsOf(form)).toMatchObject({ accountKind: 'guest', guestEmail: EMAIL, companyName: 'Tailspin Toys' });
+    expect(inputsOf(form)).toMatchObject({ accountKind: 'guest', guestEmail: EMAIL, companyName: 'Fabrikam' });
 
     const reviewText = textOf(review);
     expect(reviewText).toContain('Check the guest invitation');
@@ -82,7 +83,7 @@ describe('a guest invited from Teams', () => {
     expect(more).toEqual([]);
     expect(guest).toMatchObject({
       userPrincipalName: GUEST_UPN, externalUserState: 'PendingAcceptance', creationType: 'Invitation', mail: EMAIL, password: null,
-      managerId: PEOPLE.megan.aadObjectId, sponsors: [PEOPLE.megan.aadObjectId], companyName: 'Tailspin Toys',
+      managerId: PEOPLE.megan.aadObjectId, sponsors: [PEOPLE.megan.aadObjectId], companyName: 'Fabrikam',
     });
     expect(tenant.directory().outbox.filter((m) => m.toRecipients.some((r) => r.address === EMAIL))).toHaveLength(1);
 
@@ -124,13 +125,13 @@ describe('a guest invited from Teams', () => {
     expect(after!.activity.text).toContain(`${GUEST_UPN}: **guest invitation accepted**`);
   });
 
-  it('when the address is on fabrikam.com, a verified domain of the tenant, then the form says it is one of ours and nobody is invited', async () => {
+  it('when the address is on contoso.eu, a verified domain of the tenant, then the form says it is one of ours and nobody is invited', async () => {
     const [reply] = await say(PEOPLE.megan, 'new user');
     const { draftId } = actionData(cardOf(reply), 'onboarding.review');
     const answer = await click(PEOPLE.megan, 'onboarding.review', {
-      draftId, accountKind: 'guest', givenName: 'Jo', surname: 'Fab', guestEmail: 'jo.fab@fabrikam.com', ticketReference: 'INC-5110', businessJustification: 'Federated colleague.',
+      draftId, accountKind: 'guest', givenName: 'Jo', surname: 'Fab', guestEmail: 'jo.fab@contoso.eu', ticketReference: 'INC-5110', businessJustification: 'Federated colleague.',
     }, reply!.activityId);
-    expect(textOf(answer.card!)).toContain("jo.fab@fabrikam.com is on fabrikam.com, one of the organisation's own verified domains, so the person is not external and nobody is invited.");
+    expect(textOf(answer.card!)).toContain("jo.fab@contoso.eu is on contoso.eu, one of the organisation's own verified domains, so the person is not external and nobody is invited.");
     expect(guests()).toHaveLength(1);
   });
 
@@ -185,7 +186,7 @@ describe('a guest and the onboarding template', () => {
     const guest = tenant.directory().users.find((u) => u.userType === 'Guest')!;
     const membersOf = (groupId: string) => tenant.directory().groups.find((g) => g.id === groupId)?.members ?? [];
     for (const group of MARKETING_GROUPS) expect(membersOf(group)).toContain(guest.id);
-    expect(guest).toMatchObject({ usageLocation: 'SE', companyName: 'Tailspin Toys' });
+    expect(guest).toMatchObject({ usageLocation: 'SE', companyName: 'Fabrikam' });
     expect(guest.onPremisesExtensionAttributes['extensionAttribute1']).toBe('MKT');
     expect(guest.licenseAssignments.map((l) => l.skuId)).toEqual([E3]);
   });

@@ -8,13 +8,21 @@ import { validateOnboardingForm } from '../../src/onboarding/request.js';
 import { seedDomains } from '../onboarding/fakes.js';
 
 const today = '2026-01-05';
-// The seed's verified domains, as the bot passes them (fabrikam.com among them: federated, verified).
+// The seed's verified domains, as the bot passes them (contoso.eu among them: federated, verified).
 const knownDomains = seedDomains.filter((d) => d.isVerified).map((d) => d.name);
 const context: MessageContext = { today, knownDomains };
 const read = (text: string) => extractOnboardingRequest(text, context);
 
 describe('a guest read from a sentence', () => {
-  it('when the issue’s sentence names an address at another organisation, then the form is a guest invitation for that address, company and all, that validates as it stands', () => {
+  it('when the issue’s own sentence names jane.doe@fabrikam.com (Fabrikam is another organisation, not a domain of the tenant), then the form is a guest invitation for that address', () => {
+    const result = read('Jane Doe, contractor from Fabrikam, jane.doe@fabrikam.com, Marketing, ticket INC-5100');
+    expect(result.form).toEqual({
+      accountKind: 'guest', guestEmail: 'jane.doe@fabrikam.com', givenName: 'Jane', surname: 'Doe', displayName: 'Jane Doe',
+      companyName: 'Fabrikam', department: 'Marketing', employeeType: 'Contractor', ticketReference: 'INC-5100',
+    });
+  });
+
+  it('when a sentence names an address at another organisation, then the form is a guest invitation for that address, company and all, that validates as it stands', () => {
     const result = read('Jane Doe, contractor from Tailspin Toys, jane.doe@tailspin.example, Marketing, ticket INC-5100');
     expect(result.isAccountRequest).toBe(true);
     expect(result.form).toEqual({
@@ -26,10 +34,10 @@ describe('a guest read from a sentence', () => {
     expect(validation).toMatchObject({ ok: true, request: { guestEmail: 'jane.doe@tailspin.example' } });
   });
 
-  it('when the address is on fabrikam.com, one of the tenant’s own verified (federated) domains, then it is read as a user name of ours, never a guest', () => {
-    const result = read('Jane Doe, contractor from Fabrikam, jane.doe@fabrikam.com, Marketing, ticket INC-5100');
+  it('when the address is on contoso.eu, one of the tenant’s own verified (federated) domains, then it is read as a user name of ours, never a guest', () => {
+    const result = read('Jane Doe, contractor from Contoso Europe, jane.doe@contoso.eu, Marketing, ticket INC-5100');
     expect(result.isAccountRequest).toBe(true);
-    expect(result.form).toMatchObject({ alias: 'jane.doe', domain: 'fabrikam.com', companyName: 'Fabrikam' });
+    expect(result.form).toMatchObject({ alias: 'jane.doe', domain: 'contoso.eu', companyName: 'Contoso Europe' });
     expect(result.form.accountKind).toBeUndefined();
     expect(result.form.guestEmail).toBeUndefined();
   });
