@@ -16,8 +16,8 @@ import { actionData, cardOf, invokeResult, textOf, type Card } from '../support/
 
 const EMAIL = 'jane.doe@fabrikam.com';
 const GUEST_UPN = 'jane.doe_fabrikam.com#EXT#@contoso.onmicrosoft.com';
-// The issue's own sentence (issue 24, done when), with the manager named.
-const SENTENCE = `Jane Doe, contractor from Fabrikam, ${EMAIL}, Marketing, manager Megan Bowen, ticket INC-5100`;
+// The issue's own sentence (issue 24, done when): no manager named, so the requester (Megan) is the guest's manager.
+const SENTENCE = `Jane Doe, contractor from Fabrikam, ${EMAIL}, Marketing, ticket INC-5100`;
 
 /** What a card's inputs hold, as Teams submits them with an Action.Execute. */
 function inputsOf(card: Card): Record<string, string> {
@@ -71,6 +71,8 @@ describe('a guest invited from Teams', () => {
     expect(reviewText).toContain('Check the guest invitation');
     expect(reviewText).toContain("No password: Jane Doe signs in with their own organisation's account, and its multi-factor authentication, once they accept an invitation");
     expect(reviewText).toContain(`Microsoft emails the invitation to ${EMAIL}`);
+    // No manager named: the requester answers for the guest, and the review says so before anything is sent.
+    expect(reviewText).toMatch(/Manager\s+megan\.bowen@contoso\.com/);
     expect(review.actions?.find((a) => a.verb === 'onboarding.create')?.title).toBe('Invite guest');
     expect(guests()).toEqual([]);
 

@@ -29,8 +29,12 @@ export async function reviewGuestRequest(
   const { person, form, request, needsChanges } = input;
   const email = request.guestEmail!;
   if (!deps.guests) return needsChanges([{ field: 'accountKind', message: say.GUESTS_UNAVAILABLE() }]);
-  const managerAccount = input.managerFound ?? (request.manager ? await deps.directory.findUserByUpn(request.manager) : undefined);
-  if (request.manager && !managerAccount) return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
+  const named = input.managerFound ?? (request.manager ? await deps.directory.findUserByUpn(request.manager) : undefined);
+  if (request.manager && !named) return needsChanges([{ field: 'manager', message: say.MANAGER_USER_NAME_UNKNOWN(request.manager) }]);
+  // Someone in the organisation answers for a guest: with no manager named, the requester does (issue 24.3),
+  // shown on the review as the manager, so nothing is set that the review did not show.
+  const managerAccount = named ?? (await deps.directory.findUserByUpn(person.id));
+  const managerUpn = request.manager ?? managerAccount?.userPrincipalName;
   // Someone who has the address already is shown; a second invitation would only replace their redeem link.
   const holder = (await deps.guests.findPeopleByEmail(email))[0];
   if (holder) {
@@ -45,10 +49,11 @@ export async function reviewGuestRequest(
   if (choice.kind === 'problem') return needsChanges([choice.problem]);
   const startDate = startDateConfirmation(form.startDate?.trim(), dayIn(deps.clock.now(), person.timeZone));
   return {
-    kind: 'ready', form, domains: input.domains, request, recipient: choice.recipient,
-    ...(request.manager && managerAccount ? { manager: { userPrincipalName: request.manager, id: managerAccount.id } } : {}),
+    kind: 'ready', form: managerUpn ? { ...form, manager: managerUpn } : form, domains: input.domains,
+    request: managerUpn ? { ...request, manager: managerUpn } : request, recipient: choice.recipient,
+    ...(managerUpn && managerAccount ? { manager: { userPrincipalName: managerUpn, id: managerAccount.id } } : {}),
     confirmations: startDate ? [startDate] : [],
     guest: { email, invitation },
-    submitForm: input.submitForm, template: input.template,
+    submitForm: managerUpn ? { ...input.submitForm, manager: managerUpn } : input.submitForm, template: input.template,
   };
 }
