@@ -5,7 +5,7 @@
  * required properties are there, literal values are allowed (enums, integer bounds, string
  * lengths), and a parameter passed straight to a property has a compatible type and @allowed list.
  * Most of Azure's "allowed values" are open enums — a union of the documented values and `string`,
- * which the Bicep compiler only warns about — yet the resource provider refuses a value it does not
+ * which the Bicep compiler lets through (a string is a member) — yet the resource provider refuses a value it does not
  * know when it deploys: a literal outside the documented values is a finding here unless
  * OPEN_ENUM_VALUES_ALLOWED names it. Every declaration is read — plain, conditional, `[for …]` loops
  * (one item's body) and `existing` references (type, API version, and only name/scope/parent) — and
