@@ -5,8 +5,8 @@
  * required properties are there, literal values are allowed (enums, integer bounds, string
  * lengths), and a parameter passed straight to a property has a compatible type and @allowed list.
  * Most of Azure's "allowed values" are open enums — a union of the documented values and `string`,
- * which the Bicep compiler lets through (a string is a member) — yet the resource provider refuses a value it does not
- * know when it deploys: a literal outside the documented values is a finding here unless
+ * so the compiler lets any string through — and a value the resource provider does not know fails
+ * only when it deploys: a literal outside the documented values is a finding here unless
  * OPEN_ENUM_VALUES_ALLOWED names it. Every declaration is read — plain, conditional, `[for …]` loops
  * (one item's body) and `existing` references (type, API version, and only name/scope/parent) — and
  * a shape the reader does not know throws (bicep-reader.ts).
@@ -165,7 +165,7 @@ export function checkResource(resource: DeclaredResource, vendored: VendoredType
           if (!members.some((m) => m.$type === 'StringType')) return find(path, `'${value.value}' is not allowed (allowed: ${literals.join(', ')})`);
           // An open enum: the compiler lets any string through, the resource provider does not.
           if (OPEN_ENUM_VALUES_ALLOWED[`${resource.type}@${resource.apiVersion} ${path}`]?.includes(value.value)) return;
-          return find(path, `'${value.value}' is not one of Azure's documented values (${literals.join(', ')}); the resource provider refuses it at deploy time`);
+          return find(path, `'${value.value}' is not one of Azure's documented values (${literals.join(', ')}); the compiler lets it through, the resource provider may refuse it at deploy time`);
         }
         // Any member the value fits is enough.
         const attempts = members.map((member) => {
