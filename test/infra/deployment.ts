@@ -72,3 +72,31 @@ export function deployedAppSettings(environment: Readonly<Record<string, string>
   }
   return settings;
 }
+
+/**
+ * What the plan's `capacity` comes to for an App Service SKU and instance count, evaluating the one
+ * shape the template uses for it (read from the file, so a change of shape fails loudly here):
+ *   var webAppCapacity = webAppInstanceCount <= maxInstancesBySku[webAppSKU] ? webAppInstanceCount : fail('…')
+ * `fail` is Bicep's own (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-flow-control):
+ * the deployment stops with its message. Returns the capacity, or the message the deployment fails with.
+ */
+export function planCapacity(template: BicepFile, sku: string, instanceCount: number): { capacity: number } | { failure: string } {
+  const plan = template.resources.find((resource) => resource.type === 'Microsoft.Web/serverfarms');
+  const capacity = plan && /\n\s*capacity:\s*(\w+)\s*\n/.exec(plan.body)?.[1];
+  if (!capacity) throw new Error(`${MAIN_TEMPLATE}: the plan's capacity is not a variable (expected capacity: webAppCapacity)`);
+  const definition = new RegExp(`^var ${capacity} = (.+)$`, 'm').exec(template.code)?.[1]?.trim() ?? '';
+  const shape = /^webAppInstanceCount <= maxInstancesBySku\[webAppSKU\] \? webAppInstanceCount : fail\('((?:[^'\\]|\\.)*)'\)$/.exec(definition);
+  if (!shape) throw new Error(`${MAIN_TEMPLATE}: var ${capacity} = ${definition} is not the shape this test evaluates`);
+  const table = /^var maxInstancesBySku = (\{[\s\S]*?\n\})/m.exec(template.code)?.[1] ?? '';
+  const max = Number(new RegExp(`^\\s*'?${sku}'?:\\s*(\\d+)`, 'm').exec(table)?.[1]);
+  if (!Number.isInteger(max)) throw new Error(`${MAIN_TEMPLATE}: maxInstancesBySku has no ${sku}`);
+  if (instanceCount <= max) return { capacity: instanceCount };
+  const values: Record<string, string> = { webAppInstanceCount: String(instanceCount), webAppSKU: sku, 'maxInstancesBySku[webAppSKU]': String(max) };
+  return {
+    failure: shape[1]!.replace(/\$\{([^}]+)\}/g, (_m, expression: string) => {
+      const value = values[expression.trim()];
+      if (value === undefined) throw new Error(`fail message: \${${expression}} is not evaluated here`);
+      return value;
+    }),
+  };
+}

@@ -15,7 +15,7 @@ import { readBicep } from './bicep-reader.js';
 import {
   checkModule, checkResource, declaredModules, declaredResources, loadVendoredTypes, newestStable, parameterViolations, readFromProject, type DeclaredResource, type Finding,
 } from './azure-types.js';
-import { devEnvironment, mainTemplate, toolkitParameters } from './deployment.js';
+import { devEnvironment, mainTemplate, planCapacity, toolkitParameters } from './deployment.js';
 
 const vendored = loadVendoredTypes();
 const resources = declaredResources();
@@ -165,11 +165,20 @@ describe('what the templates say beyond the types', () => {
       // Premium v1 (P1-P3, 20 instances) is not offered: only v2/v3 names (P1v2, P0v3, P1mv3…).
       if (name.startsWith('P')) expect(name).toMatch(/v[23]$/);
     }
-    expect(body('serverfarm')).toMatch(/capacity:\s*min\(webAppInstanceCount, maxInstancesBySku\[webAppSKU\]\)/);
-    // What the toolkit deploys asks for no more than its SKU gives, so the min() above changes nothing.
+    // What the toolkit deploys asks for no more than its SKU gives.
     const given = toolkitParameters(main, devEnvironment({ RESOURCE_SUFFIX: 'contoso1' }));
     expect(given.get('webAppInstanceCount') as number).toBeLessThanOrEqual(max[given.get('webAppSKU') as string]!);
     expect(given.get('webAppInstanceCount') as number).toBeGreaterThanOrEqual(2);
+    expect(planCapacity(main, given.get('webAppSKU') as string, given.get('webAppInstanceCount') as number)).toEqual({ capacity: given.get('webAppInstanceCount') });
+  });
+
+  // Bicep's fail() (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-flow-control) stops the
+  // deployment with a message: asking for more instances than the plan has is refused, never quietly cut to the plan's maximum.
+  it.each([['B1', 5, 3], ['S1', 11, 10], ['P1v3', 31, 30]] as const)('when %s is asked for %i instances (it scales out to %i), then the deployment fails with a sentence naming both, instead of deploying fewer', (sku, count, most) => {
+    expect(planCapacity(main, sku, count)).toEqual({
+      failure: `webAppInstanceCount ${count} is more than a ${sku} plan scales out to (${most}): choose a larger webAppSKU or at most ${most} instances.`,
+    });
+    expect(planCapacity(main, sku, most)).toEqual({ capacity: most });
   });
 
   it('when the web app is deployed, then FTP and SCM basic-auth publishing are off (the toolkit\'s zip deploy signs in with Entra)', () => {
