@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { appSettingsOf, readBicep, type BicepFile } from './bicep-reader.js';
+import { appSettingsOf, parseBicepValue, readBicep, type BicepFile } from './bicep-reader.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -71,6 +71,30 @@ export function deployedAppSettings(environment: Readonly<Record<string, string>
     else throw new Error(`app setting ${name} = ${expression}: no value for this expression (a literal, a parameter, or one of ${Object.keys(resources).join(', ')})`);
   }
   return settings;
+}
+
+/**
+ * The identities infra/azure.bicep attaches to the web app (`identity: { type, userAssignedIdentities }`):
+ * whether it has a system-assigned one, and each user-assigned one's client id — `'${X.id}': {}` names
+ * the identity resource X, whose client id is what `resources` says `X.properties.clientId` is.
+ * Throws for a key of another shape or an identity `resources` does not answer.
+ */
+export function siteIdentities(resources: Readonly<Record<string, string>>): { systemAssigned: boolean; userAssigned: string[] } {
+  const webApp = mainTemplate().resources.find((resource) => resource.type === 'Microsoft.Web/sites');
+  if (!webApp) throw new Error(`${MAIN_TEMPLATE} declares no Microsoft.Web/sites`);
+  const identity = parseBicepValue(webApp.body);
+  const block = identity.kind === 'object' ? identity.entries.find((entry) => entry.key === 'identity')?.value : undefined;
+  if (block?.kind !== 'object') return { systemAssigned: false, userAssigned: [] };
+  const type = block.entries.find((entry) => entry.key === 'type')?.value;
+  if (type?.kind !== 'string' || type.interpolated) throw new Error(`${MAIN_TEMPLATE}: the web app's identity type is not a literal`);
+  const attached = block.entries.find((entry) => entry.key === 'userAssignedIdentities')?.value;
+  const userAssigned = (attached?.kind === 'object' ? attached.entries : []).map(({ key }) => {
+    const symbol = /^\$\{(\w+)\.id\}$/.exec(key)?.[1];
+    const clientId = symbol ? resources[`${symbol}.properties.clientId`] : undefined;
+    if (!clientId) throw new Error(`${MAIN_TEMPLATE}: no client id for the web app's user-assigned identity '${key}' (give ${symbol ?? key}.properties.clientId)`);
+    return clientId;
+  });
+  return { systemAssigned: /SystemAssigned/.test(type.value), userAssigned };
 }
 
 /**

@@ -15,7 +15,7 @@ import { readBicep } from './bicep-reader.js';
 import {
   checkModule, checkResource, declaredModules, declaredResources, loadVendoredTypes, newestStable, parameterViolations, readFromProject, type DeclaredResource, type Finding,
 } from './azure-types.js';
-import { devEnvironment, mainTemplate, planCapacity, toolkitParameters } from './deployment.js';
+import { devEnvironment, mainTemplate, planCapacity, siteIdentities, toolkitParameters } from './deployment.js';
 
 const vendored = loadVendoredTypes();
 const resources = declaredResources();
@@ -188,6 +188,11 @@ describe('what the templates say beyond the types', () => {
       expect(policy.body).toMatch(/parent:\s*webApp\s*\n/);
       expect(policy.body).toMatch(/allow:\s*false/);
     }
+  });
+
+  it('when the web app\'s identities are read (what the compiled-build test gives the local identity endpoint), then it is the one user-assigned `identity` and no system-assigned one', () => {
+    expect(siteIdentities({ 'identity.properties.clientId': 'client-id-of-identity' })).toEqual({ systemAssigned: false, userAssigned: ['client-id-of-identity'] });
+    expect(() => siteIdentities({})).toThrow(/identity\.properties\.clientId/);
   });
 
   it('when the bot registration module is read, then it is the one the main template calls', () => {
