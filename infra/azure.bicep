@@ -326,7 +326,8 @@ resource webApp 'Microsoft.Web/sites@2025-03-01' = {
 // No publishing with a user name and password: the Agents Toolkit's zip deploy (azureAppService/zipDeploy)
 // sends the signed-in account's Entra token to Kudu's /api/zipdeploy and uses the site's publishing
 // credentials only when it gets no token (createAzureDeployConfig in OfficeDev/teams-toolkit,
-// packages/fx-core/src/component/driver/deploy/azure/impl/azureDeployImpl.ts).
+// packages/fx-core/src/component/driver/deploy/azure/impl/azureDeployImpl.ts) — since Teams Toolkit 5.0.0 /
+// teamsfx-cli 2.0.0 (OfficeDev/teams-toolkit#8574, May 2023); the README names that minimum.
 // https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable
 resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: webApp
