@@ -197,6 +197,14 @@ describe('the App Service managed identity endpoint over HTTP', () => {
   });
 });
 
+/** A Graph token request to `site`'s identity endpoint as App Service's protocol has it, with `query` added. */
+async function askForGraphToken(site: LocalTenant, query: Record<string, string>) {
+  const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
+    headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
+}
+
 // App Service answers a token request it cannot match to one of the site's identities with this
 // body (Content-Type application/json; charset=utf-8, an X-CORRELATION-ID header), as quoted in
 // https://github.com/Azure/azure-sdk-for-net/issues/43691 and, for a site whose only identities are
@@ -211,12 +219,7 @@ describe('a site with user-assigned identities only, as infra/azure.bicep deploy
     await site?.close();
   });
 
-  const ask = async (query: Record<string, string>) => {
-    const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
-      headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
-    });
-    return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
-  };
+  const ask = (query: Record<string, string>) => askForGraphToken(site, query);
 
   it('when a token request names no identity, then it is refused as App Service refuses it: 400 "Unable to load the proper Managed Identity." with a correlation id, and no token', async () => {
     const { status, headers, body } = await ask({});
@@ -264,12 +267,7 @@ describe('a site with exactly one user-assigned identity attached, as infra/azur
     await site?.close();
   });
 
-  const ask = async (query: Record<string, string>) => {
-    const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
-      headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
-    });
-    return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
-  };
+  const ask = (query: Record<string, string>) => askForGraphToken(site, query);
   const reader = () => site.directory().applications.find((application) => application.displayName === 'Directory Reader (local)')!;
 
   it.each([
