@@ -259,7 +259,10 @@ export interface DirectoryUser {
   employeeLeaveDateTime: string | null;
 }
 
-/** An invitation (POST /invitations): the redeem link's ticket only as a hash, the newest per user valid. */
+/**
+ * An invitation (POST /invitations): the redeem link's ticket only as a hash, the newest per user valid (our
+ * guess). The invitation mail, when one is sent, holds the link itself: it is in the outbox, the guest's mailbox.
+ */
 export interface StoredInvitation {
   id: string;
   userId: string;
