@@ -9,7 +9,7 @@ import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
 import { postTicket } from './it-ticket.js';
 import type { DeliveryOutcome, ReachOutcome, Requester, StoredRequest } from './ports.js';
-import type { CredentialsState } from './request-record.js';
+import type { CredentialsState, OnboardingRecord } from './request-record.js';
 import { audit, carryTo, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
 import { welcomeMailDue } from './send-welcome-email.js';
 import { failRequest } from './request-endings.js';
@@ -116,7 +116,11 @@ type Reached =
  * as an app installation that has not reached Teams yet — after waiting firstDelayMs, twice that,
  * … (or what Teams asked) until the retry window ends. The window counts from the first such
  * refusal, stored with the credentials, so a restart resumes it instead of starting a new one.
- * The run keeps its lease while it waits; a run that lost it (another took over) stops here.
+ *
+ * The run keeps its lease while it waits: it sleeps at most half a lease at a time and renews the
+ * lease in between, however long Teams asks it to wait. A run that lost the lease anyway (its
+ * process stalled past it, and another run took the request) finds out at the next write: once it
+ * reaches them after a wait it claims the step again before anything is sent, so only one run sends.
  */
 async function reachPeople(deps: OnboardingDependencies, stored: StoredRequest, people: readonly Requester[]): Promise<Reached> {
   const { windowMs, firstDelayMs, maxDelayMs } = deps.policy.reachRetry;
@@ -130,21 +134,31 @@ async function reachPeople(deps: OnboardingDependencies, stored: StoredRequest, 
       if (outcome.kind === 'reachable') reached.push(person);
       else refusals.push(outcome);
     }
-    if (reached.length > 0) return { kind: 'reached', stored: current, people: reached };
+    const state = current.record.credentials!;
+    if (reached.length > 0) {
+      if (!state.reachingSince) return { kind: 'reached', stored: current, people: reached };
+      // After a wait: still ours? The window is over either way (a compare-and-set write).
+      const { reachingSince: _waited, ...reachedState } = state;
+      const kept = await claimStep(deps, current, 'delivering', { credentials: reachedState });
+      return kept.kind === 'lost' ? { kind: 'lost', result: kept.result } : { kind: 'reached', stored: kept.stored, people: reached };
+    }
     const reason = refusals[0]?.reason ?? say.GROUP_UNREACHABLE();
     const passing = refusals.filter((refusal) => refusal.retry);
-    const state = current.record.credentials!;
     const now = deps.clock.now().getTime();
     const since = state.reachingSince ? Date.parse(state.reachingSince) : now;
     const waitMs = Math.max(delayMs, ...passing.map((refusal) => refusal.retry?.afterMs ?? 0));
     if (passing.length === 0 || now + waitMs > since + windowMs) return { kind: 'unreachable', stored: current, reason };
-    // Noted once (the window's start, for a restart), and the lease renewed while it waits.
-    const kept = await claimStep(deps, current, 'delivering', state.reachingSince ? {} : {
-      credentials: { ...state, reachingSince: new Date(now).toISOString() },
-    });
-    if (kept.kind === 'lost') return { kind: 'lost', result: kept.result };
-    current = kept.stored;
-    await deps.clock.sleep(waitMs);
+    // The window's start noted once (for a restart); the lease renewed before each part of the wait.
+    let waiting: Partial<OnboardingRecord> = state.reachingSince ? {} : { credentials: { ...state, reachingSince: new Date(now).toISOString() } };
+    for (let leftMs = waitMs; leftMs > 0;) {
+      const kept = await claimStep(deps, current, 'delivering', waiting);
+      if (kept.kind === 'lost') return { kind: 'lost', result: kept.result };
+      current = kept.stored;
+      waiting = {};
+      const sliceMs = Math.min(leftMs, deps.policy.leaseMs / 2);
+      await deps.clock.sleep(sliceMs);
+      leftMs -= sliceMs;
+    }
     delayMs = Math.min(delayMs * 2, maxDelayMs);
   }
 }
