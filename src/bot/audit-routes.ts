@@ -110,6 +110,7 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
         return;
       } catch (error) {
         // Teams refuses a file card from an app package without supportsFiles: the export comes as messages instead.
+        // Microsoft documents only that files do not work then, not Teams' status: 400 or 403 is this bot's reading (README).
         const status = (error as { statusCode?: unknown }).statusCode;
         if (status !== 400 && status !== 403) throw error;
         logger.warn({ status }, 'Teams refused the export file offer; sending the export as messages');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, personalMessage } from '../support/activities.js';
+import { PEOPLE, channelMessage, groupChatMessage, personalMessage } from '../support/activities.js';
 import { cardOf, textOf } from '../support/cards.js';
 import { committedManifest } from '../support/teams-limits.js';
 
@@ -33,6 +33,17 @@ describe('a bulk sheet sent as a file (learn.microsoft.com/microsoftteams/platfo
     expect(sent.notDelivered).toBeUndefined();
     expect(sent.status).toBe(200);
     expect(textOf(cardOf(bot.connector.repliesTo(message.id)[0]))).toContain('3 accounts to create');
+  });
+
+  it.each([
+    ['a group chat', () => groupChatMessage(bot.connector.serviceUrl, PEOPLE.alex, '')],
+    ['a channel', () => channelMessage(bot.connector.serviceUrl, PEOPLE.alex, '')],
+  ])('when an admin attaches a .csv in %s, then Teams never sends it to the bot ("Teams bot APIs work only in the personal context") and the bot answers nothing', async (_where, message) => {
+    const attachment = await bot.connector.files.sent('new-starters.csv', sheet(3));
+    const activity = { ...message(), attachments: [attachment] };
+    const sent = await bot.send(activity);
+    expect(sent.notDelivered).toMatch(/personal/);
+    expect(bot.connector.repliesTo(activity.id)).toEqual([]);
   });
 
   it('when the attachment is not a .csv, then one sentence asks for CSV', async () => {

@@ -20,8 +20,9 @@ export interface BotUnderTest {
   /**
    * POSTs an activity to /api/messages (with extra headers, e.g. Authorization) and returns the HTTP
    * status and body — as Teams would: a file activity (a file a person sent, an answer to a file
-   * consent card) reaches only a bot whose manifest sets supportsFiles; otherwise nothing is sent
-   * and `notDelivered` says why (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
+   * consent card) reaches only a bot whose manifest sets supportsFiles, and only from a 1:1 chat
+   * ("Teams bot APIs work only in the personal context"); otherwise nothing is sent and
+   * `notDelivered` says why (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
    */
   send(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; notDelivered?: string }>;
   close(): Promise<void>;
@@ -71,6 +72,10 @@ export async function startBotUnderTest(
     async send(activity, headers = {}) {
       if (!supportsFiles && isFileActivity(activity)) {
         return { status: 0, body: undefined, notDelivered: 'Teams sends no file activity to a bot whose manifest lacks "supportsFiles": true.' };
+      }
+      const conversationType = (activity as { conversation?: { conversationType?: unknown } } | undefined)?.conversation?.conversationType;
+      if (isFileActivity(activity) && conversationType !== 'personal') {
+        return { status: 0, body: undefined, notDelivered: 'Teams sends file activities only in the personal context, never from a group chat or channel.' };
       }
       const response = await fetch(`${app.url}/api/messages`, {
         method: 'POST',
