@@ -89,6 +89,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     addresses: storage.addresses,
     messages: teams.messages,
     cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
+    fileUploadHosts: config.fileUploadHosts,
     bulkDesk,
     templateDesk,
   });

@@ -118,6 +118,13 @@ const environmentSchema = z
     GUEST_INVITATION: z.enum(['email', 'reveal'], { errorMap: () => ({ message: 'email (Microsoft emails the invitation to the invited address; the default) or reveal (its link goes to the recipient on a reveal card)' }) }).default('email'),
     GUEST_START_PAGE: z.enum(['teams', 'myapps'], { errorMap: () => ({ message: 'teams or myapps (where a guest lands after accepting)' }) }).default('teams'),
     TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
+    // Where the bot writes a file a person allowed (the audit export): their OneDrive's host, or a domain above it; empty = by BOT_CLOUD.
+    FILE_UPLOAD_HOSTS: z
+      .string()
+      .transform((value) => [...new Set(value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))])
+      .pipe(z.array(z.string().regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        "a comma-separated list of host names or domains, like contoso-my.sharepoint.com or sharepoint.com")))
+      .optional(),
     // How long the bot keeps trying to reach a recipient while Teams refuses in a way that may pass (an installation on its way).
     RECIPIENT_REACH_RETRY_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int('seconds from 0 to 3600').min(0, 'seconds from 0 to 3600').max(3600, 'seconds from 0 to 3600').default(300),
 
@@ -345,6 +352,8 @@ export interface AppConfig {
   readonly welcomeMail?: { readonly from: string } | undefined;
   /** Reaching a recipient who never wrote to the bot: install the app for them through Graph first (where allowed). */
   readonly recipientReach: { readonly installApp: boolean; readonly teamsAppCatalogId?: string | undefined };
+  /** Hosts (or domains above them) the bot uploads a file to when a person allows it: their OneDrive for Business. */
+  readonly fileUploadHosts: readonly string[];
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
   readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
@@ -416,6 +425,21 @@ export const BOT_FRAMEWORK_CLOUDS = {
     emulatorOpenIdMetadataUrl: 'https://login.partner.microsoftonline.cn/a55a4d5b-9241-49b1-b4ff-befa8db00269/v2.0/.well-known/openid-configuration',
   },
 } as const satisfies Record<string, BotFrameworkCloudPreset>;
+
+/**
+ * Where OneDrive for Business lives in each cloud, which is where Teams' upload URL for a file a
+ * person allowed points ("Send and receive files using bot": "the OneDrive for Business placeholder
+ * URL", https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4). SharePoint
+ * Online and OneDrive for Business endpoints, "Microsoft 365 URLs and IP address ranges" and its
+ * sovereign pages (https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges):
+ * <tenant>-my.sharepoint.com worldwide, *.sharepoint.us in GCC High, *.sharepoint-mil.us and *.dps.mil
+ * in DoD, *.sharepoint.cn in 21Vianet. Microsoft documents no example of the upload URL itself.
+ */
+const ONEDRIVE_HOSTS = {
+  public: ['sharepoint.com'], usgov: ['sharepoint.us'], usgovdod: ['sharepoint-mil.us', 'dps.mil'], china: ['sharepoint.cn'],
+} as const satisfies Record<string, readonly string[]>;
+/** Local mode: the stand-in OneDrive of the tests and the Playground, on loopback. */
+const LOOPBACK_UPLOAD_HOSTS = ['127.0.0.1', 'localhost'];
 
 /** Microsoft's public cloud, as botbuilder's AuthenticationConstants has it. */
 export const PUBLIC_BOT_FRAMEWORK_CLOUD = BOT_FRAMEWORK_CLOUDS.public;
@@ -557,6 +581,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs, batchSize: env.RESUME_BATCH_SIZE },
     welcomeMail: env.WELCOME_MAIL_FROM ? { from: env.WELCOME_MAIL_FROM } : undefined,
     recipientReach: { installApp: env.INSTALL_APP_FOR_RECIPIENT, ...(env.TEAMS_APP_CATALOG_ID ? { teamsAppCatalogId: env.TEAMS_APP_CATALOG_ID } : {}) },
+    fileUploadHosts: env.FILE_UPLOAD_HOSTS?.length ? env.FILE_UPLOAD_HOSTS : [...ONEDRIVE_HOSTS[env.BOT_CLOUD], ...(env.APP_MODE === 'local' ? LOOPBACK_UPLOAD_HOSTS : [])],
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,

@@ -7,7 +7,7 @@
  */
 import { bulkEvent, type BulkDependencies, type BulkJob, type BulkRowRecord } from './bulk-job.js';
 import { validateBulkSheet, type BulkProblem, type BulkRowRequest, type BulkSheet } from './bulk-rows.js';
-import type { Requester } from './ports.js';
+import type { Requester, StillAnswering } from './ports.js';
 import type { RoleResolver } from './roles.js';
 import { sayBulk } from './sentences.js';
 import { resumeBulks, runBulk, type BulkRunOutcome } from './run-bulk.js';
@@ -118,7 +118,7 @@ export interface BulkDesk {
   decide(admin: Requester, jobId: string, decision: 'approve' | 'cancel'): Promise<BulkDecision & { readonly work?: Promise<BulkRunOutcome> }>;
   /** The recipient's Reveal click: the passwords of their rows, for the invoke response only. */
   /** The recipient's Reveal click on one part of their reveal cards (1 when the card names none). */
-  revealCredentials(person: Requester | undefined, jobId: unknown, part?: unknown): Promise<BulkRevealAnswer>;
+  revealCredentials(person: Requester | undefined, jobId: unknown, part?: unknown, stillAnswering?: StillAnswering): Promise<BulkRevealAnswer>;
   /** Runs every approved, unfinished bulk to its end (after a restart). */
   resumeUnfinished(): Promise<number>;
 }
@@ -130,7 +130,7 @@ export function createBulkDesk(deps: BulkDeskDependencies): BulkDesk {
       const result = await decideBulk(deps, admin, jobId, decision);
       return result.kind === 'approved' ? { ...result, work: runBulk(deps, jobId) } : result;
     },
-    revealCredentials: (person, jobId, part) => revealBulkCredentials(deps, person, jobId, part),
+    revealCredentials: (person, jobId, part, stillAnswering) => revealBulkCredentials(deps, person, jobId, part, stillAnswering),
     resumeUnfinished: () => resumeBulks(deps),
   };
 }

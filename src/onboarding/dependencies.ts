@@ -30,6 +30,11 @@ export interface OnboardingDependencies {
   readonly instanceId: string;
   /** Set by the request runner: state changes keep their audit events in the record until the run ends (record-kernel). */
   readonly auditInOutbox?: boolean | undefined;
+  /**
+   * Set by a resume pass: a step that would wait (for a recipient Teams does not let in yet) leaves
+   * the request for a later pass instead, so one request never holds up the others in the pass.
+   */
+  readonly resumePass?: boolean | undefined;
   /** The tenant's verified domains, remembered briefly; absent → read from the directory each time. */
   readonly verifiedDomains?: (() => Promise<VerifiedDomain[]>) | undefined;
   /** Onboarding templates; absent = templates play no part (no groups, no licences). */

@@ -344,6 +344,15 @@ export interface SecretVault {
   unseal(sealed: SealedSecret, context: { readonly requestId: string }): Promise<Secret>;
 }
 
+// ---------------------------------------------------------------------------- answering a click
+
+/**
+ * Asked once, right before a reveal is recorded: true when the person's click will still be
+ * answered with what the reveal shows (the answer then waits for it), false when the click was
+ * answered without it ("too slow, nothing was shown"): then nothing may be recorded either.
+ */
+export type StillAnswering = () => boolean;
+
 // ---------------------------------------------------------------------------- time, chance
 
 /** Wall-clock time and waiting; tests pass a fake one. */

@@ -152,6 +152,11 @@ export interface CredentialsState {
    * bot keeps trying until the retry window from then ends, across restarts. Cleared once reached.
    */
   readonly reachingSince?: string | undefined;
+  /**
+   * ISO 8601: a resume pass, which never waits, left the request here to try the recipient again
+   * from then (the next pass after it does). Cleared once reached.
+   */
+  readonly nextTryAt?: string | undefined;
   /** ISO 8601: when the secret was deleted from storage (revealed + grace, expired, superseded, or never needed). */
   readonly purgedAt?: string | undefined;
 }

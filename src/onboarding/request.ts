@@ -5,6 +5,7 @@
  */
 import type { VerifiedDomain } from './ports.js';
 import { checkUserPrincipalName, deriveAlias, mailNicknameFor, type AliasPattern } from './user-name.js';
+import { say } from './sentences.js';
 
 /** The fields of the request form, as the card submits them. */
 export const formFields = [
@@ -191,8 +192,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   // One rule for every name of the person: the display name goes into mail headers (the welcome
   // mail's To) and cards as the names do, and none of them needs what an address is made of.
   for (const [field, value] of [['givenName', givenName], ['surname', surname], ['displayName', typedDisplayName]] as const) {
-    if (value !== undefined && !/\p{L}/u.test(value)) problem(field, `${LABELS[field]} must contain at least one letter.`);
-    if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, `${LABELS[field]} may not contain < > @ " \\ ; or :.`);
+    if (value !== undefined && !/\p{L}/u.test(value)) problem(field, say.NAME_NEEDS_A_LETTER(LABELS[field]));
+    if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, say.NAME_FORBIDDEN_CHARACTERS(LABELS[field]));
   }
   const displayName = typedDisplayName ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
   if (displayName !== undefined && Array.from(displayName).length > FIELD_LIMITS.displayName) {

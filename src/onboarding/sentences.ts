@@ -2,8 +2,9 @@
  * Every sentence the bot says to a person, in one place, each under a stable code:
  * `problemCatalog` for problems a request can end with or pause on (code, sentence, help),
  * `say` for everything else the bot answers, refuses or tells. Card layouts live in
- * adaptiveCards/; field-level validation sentences live beside their rules (request.ts,
- * user-name.ts), since they are built from the rule's own limits.
+ * adaptiveCards/; most field-level validation sentences live beside their rules (request.ts,
+ * user-name.ts), since they are built from the rule's own limits; the name rules, shared by
+ * every name of the person, are here.
  */
 import type { DirectoryErrorCode, ErrorCode, OnboardingProblem } from './errors.js';
 import type { CollidingProperty } from './ports.js';
@@ -245,6 +246,10 @@ export const say = {
     `The bot has taken ${limit} account requests in the last hour, the most allowed for everyone together. Try again ${describeRetryAfter(retryAfterMs)}; nothing was created.`,
 
   // --- the request form and its cards
+  /** The rule for every name of the person (given name, surname, display name), after its label ("The surname"). */
+  NAME_NEEDS_A_LETTER: (label: string) => `${label} must contain at least one letter.`,
+  // The display name goes into mail headers (the welcome mail's To) and cards as the names do: nothing an address is made of.
+  NAME_FORBIDDEN_CHARACTERS: (label: string) => `${label} may not contain < > @ " \\ ; or :.`,
   FORM_OPENED: () => 'I opened a new request form below.',
   FORM_EXPIRED: () => 'This request form has expired or was cancelled. Type "new user" to start again.',
   NOT_YOUR_FORM: () => 'Only the person who started this request can change or submit it.',
@@ -255,7 +260,7 @@ export const say = {
   CARD_WORKING_ON_IT: () => 'Working on it: this card shows the result when it is ready.',
   CARD_CHECKING: () => 'Checking with the directory: this card shows the review when it is ready.',
   CARD_WORKING_ON_IT_SAID: () => 'Working on it: I will say here how it went.',
-  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown. Press the button again.',
+  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown; press the button again.',
   FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
   NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
   MANAGER_USER_NAME_UNKNOWN: (upn: string) =>
@@ -456,9 +461,9 @@ export const say = {
   AUDIT_FILE_OFFER: (count: number, limited: boolean) =>
     `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}, no passwords. Allow it and I save the file in your OneDrive.`,
   AUDIT_FILE_SAVED: (count: number, name: string) => `${count} audit events saved as ${name} in your OneDrive.`,
-  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved. Type the command again to get a new one.',
-  AUDIT_FILE_DECLINED: () => 'The export was not saved. Type the command again when you want it.',
-  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more; nothing was saved. Ask again for what you need.',
+  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved; type the command again to get a new one.',
+  AUDIT_FILE_DECLINED: () => 'The export was not saved; type the command again when you want it.',
+  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more, so nothing was saved; ask again for what you need.',
 } as const;
 
 export type SentenceCode = keyof typeof say;
@@ -648,11 +653,11 @@ export const sayTemplates = {
   LICENCE_GROUP_ERROR: (licence: string, group: string, error: string) =>
     `Licence ${licence} through the group ${group}: Entra reports ${error}${error === 'CountViolation' ? ' (no free seats): buy or free a seat, then reprocess the user\'s licences in the Entra admin center' : ''}.`,
   LICENCE_MISSING: (licence: string, why: string) => `Licence ${licence} missing: ${why}`,
-  WHY_NO_SEATS: (free: number, total: number) => `no free seats (${free} of ${total} free). Buy or free a seat, then press Assign licence.`,
-  WHY_NO_USAGE_LOCATION: () => 'the account has no usage location, which a licence needs. Set it, then press Assign licence.',
-  WHY_UNKNOWN_SKU: () => 'the organisation no longer holds this subscription. Edit the template.',
-  WHY_LICENCE_FORBIDDEN: (permission: string) => `the bot may not assign licences or read seats (Microsoft Graph permission ${permission} missing). Grant it, then press Assign licence.`,
-  WHY_LICENCE_NOT_DONE: () => 'Microsoft Graph did not answer in time. Press Assign licence.',
+  WHY_NO_SEATS: (free: number, total: number) => `no free seats (${free} of ${total} free); buy or free a seat, then press Assign licence.`,
+  WHY_NO_USAGE_LOCATION: () => 'the account has no usage location, which a licence needs; set it, then press Assign licence.',
+  WHY_UNKNOWN_SKU: () => 'the organisation no longer holds this subscription; edit the template.',
+  WHY_LICENCE_FORBIDDEN: (permission: string) => `the bot may not assign licences or read seats (Microsoft Graph permission ${permission} missing); grant it, then press Assign licence.`,
+  WHY_LICENCE_NOT_DONE: () => 'Microsoft Graph did not answer in time; press Assign licence.',
   DEFAULTS_IN_TICKET: (facts: readonly string[]) => `Defaults used: ${facts.join(', ')}.`,
   RESULT_FACT: (name: string) => `${name} (IT's ticket says what it added)`,
 
