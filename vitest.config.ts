@@ -21,8 +21,10 @@ import { defineConfig } from 'vitest/config';
 const UNIT_FOLDERS = ['onboarding', 'request-reading', 'cards', 'bot/cards', 'config', 'manifest', 'architecture', 'infra', 'scripts'];
 const UNIT_FILES = [
   'test/directory/graph-directory.test.ts', // the Graph adapter against a stubbed fetch
+  'test/directory/graph-guests-stubbed.test.ts', // the guest adapter against a stubbed fetch
   'test/local-tenant/graph-rules.test.ts', // the emulator's rules as functions
   'test/storage/audit-csv.test.ts', // the CSV export as a function
+  'test/support/local-stack.test.ts', // the npm start helper against stand-in launchers (child processes, no socket)
 ];
 const RESILIENCE = ['test/resilience/**/*.test.ts', 'test/bot/shutdown.test.ts', 'test/telemetry/**/*.test.ts'];
 const unit = [...UNIT_FOLDERS.map((folder) => `test/${folder}/**/*.test.ts`), ...UNIT_FILES];

@@ -80,7 +80,7 @@ var keyVaultSecretsOfficer = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
 
 // The most instances a plan of each SKU scales out to (App Service limits,
 // https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#azure-app-service-limits):
-// Basic 3, Standard 10, Premium v2 and v3 30. The plan never asks for more than its SKU has.
+// Basic 3, Standard 10, Premium v2 and v3 30. Asking for more than the SKU has is refused (webAppCapacity).
 var maxInstancesBySku = {
   B1: 3
   B2: 3
@@ -101,6 +101,11 @@ var maxInstancesBySku = {
   P4mv3: 30
   P5mv3: 30
 }
+
+// More instances than the SKU scales out to stops the deployment with this sentence (Bicep's fail(),
+// https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-flow-control), rather
+// than quietly deploying fewer than were asked for.
+var webAppCapacity = webAppInstanceCount <= maxInstancesBySku[webAppSKU] ? webAppInstanceCount : fail('webAppInstanceCount ${webAppInstanceCount} is more than a ${webAppSKU} plan scales out to (${maxInstancesBySku[webAppSKU]}): choose a larger webAppSKU or at most ${maxInstancesBySku[webAppSKU]} instances.')
 
 // The bot's one identity: Bot Framework, Microsoft Graph, Storage and Key Vault, no secret anywhere.
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
@@ -210,7 +215,7 @@ resource serverfarm 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: serverfarmsName
   sku: {
     name: webAppSKU
-    capacity: min(webAppInstanceCount, maxInstancesBySku[webAppSKU])
+    capacity: webAppCapacity
   }
   properties: {
     reserved: true
@@ -321,7 +326,8 @@ resource webApp 'Microsoft.Web/sites@2025-03-01' = {
 // No publishing with a user name and password: the Agents Toolkit's zip deploy (azureAppService/zipDeploy)
 // sends the signed-in account's Entra token to Kudu's /api/zipdeploy and uses the site's publishing
 // credentials only when it gets no token (createAzureDeployConfig in OfficeDev/teams-toolkit,
-// packages/fx-core/src/component/driver/deploy/azure/impl/azureDeployImpl.ts).
+// packages/fx-core/src/component/driver/deploy/azure/impl/azureDeployImpl.ts) — since Teams Toolkit 5.0.0 /
+// teamsfx-cli 2.0.0 (OfficeDev/teams-toolkit#8574, May 2023); the README names that minimum.
 // https://learn.microsoft.com/azure/app-service/configure-basic-auth-disable
 resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: webApp

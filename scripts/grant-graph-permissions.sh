@@ -2,7 +2,7 @@
 # Grants the bot's managed identity the Microsoft Graph application permissions it needs
 # (app role assignments on the identity's service principal), and nothing else.
 #
-#   scripts/grant-graph-permissions.sh PRINCIPAL_ID [--tap] [--mail] [--install-for-users] [--templates]
+#   scripts/grant-graph-permissions.sh PRINCIPAL_ID [--tap] [--mail] [--install-for-users] [--templates] [--guests]
 #   scripts/grant-graph-permissions.sh --check PRINCIPAL_ID
 #
 # PRINCIPAL_ID: the identity's object (principal) id, BOT_IDENTITY_PRINCIPAL_ID in env/.env.dev
@@ -15,7 +15,7 @@ GRAPH_APP_ID=00000003-0000-0000-c000-000000000000 # Microsoft Graph, the same id
 
 # Always: the permissions the bot cannot work without (README: "Grant Microsoft Graph permissions").
 permissions=(
-  User.ReadWrite.All     # check that a UPN / mail nickname is free, create the account, set its manager, reset a password on reissue
+  User.ReadWrite.All     # check that a UPN / mail nickname is free, create the account, set its manager, reset a password on reissue; a guest's profile, marker and sponsor
   GroupMember.Read.All   # who may request and who may approve: checkMemberGroups against the admin and requester groups, their names
   Domain.Read.All        # offer only the tenant's verified domains, and know which are federated
 )
@@ -33,6 +33,7 @@ for argument in "$@"; do
       LicenseAssignment.ReadWrite.All # onboarding templates: assign the template's licence (POST /users/{id}/assignLicense); the older way is User.ReadWrite.All, granted anyway
       LicenseAssignment.Read.All      # onboarding templates: read the free seats of the subscriptions (GET /subscribedSkus); the least privileged permission that reads them
     ) ;;
+    --guests) permissions+=(User.Invite.All) ;;                               # invite guests (Entra B2B): POST /invitations
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     -*) echo "Unknown option: $argument (see --help)" >&2; exit 64 ;;
     *) principal_id="$argument" ;;

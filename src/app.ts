@@ -22,7 +22,7 @@ import { createBlobBulkJobStore } from './storage/blob-bulk-job-store.js';
 import { createTableCredentialStore, type TableCredentialStore } from './storage/table-credential-store.js';
 import { managedIdentityCredential, type StorageAccess } from './storage/storage-account.js';
 import { readSealingKeyFromKeyVault } from './storage/key-vault-sealing-key.js';
-import { createGraphDirectory, createGraphMailer, createGraphTemplateDirectory, createTeamsAppInstaller } from './directory/index.js';
+import { createGraphDirectory, createGraphGuestDirectory, createGraphMailer, createGraphTemplateDirectory, createTeamsAppInstaller } from './directory/index.js';
 import { createTableTemplateStore, type TableTemplateStore } from './storage/table-template-store.js';
 import { createBlobRequestStore, type BlobRequestStore } from './storage/blob-request-store.js';
 import { createTableAuditLog, type TableAuditLog } from './storage/table-audit-log.js';
@@ -30,7 +30,7 @@ import { toCsv } from './storage/audit-csv.js';
 import { createBlobRateLimiter } from './storage/blob-rate-limiter.js';
 import {
   REFUSAL_EVENT, createAesGcmSecretVault, createBulkDesk, createTemplateDesk, seedTemplates, type TemplateDesk, type TemplateDeskDependencies, type TemplateDirectory, defaultBulkPolicy, type BulkDesk, type BulkDeskDependencies, createRequestDesk, createRoleResolver, cryptoRandom, resumeUnfinishedRequests, scheduleResume, systemClock,
-  type AuditLog, type Clock, type Directory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
+  type AuditLog, type Clock, type Directory, type GuestDirectory, type OnboardingDependencies, type RequestDeskDependencies, type WelcomeMailer,
 } from './onboarding/index.js';
 
 export interface RunningApp {
@@ -45,6 +45,8 @@ export interface AppOverrides {
   logger?: Logger;
   clock?: Clock;
   directory?: Directory;
+  /** Guest invitations (Entra B2B). */
+  guests?: GuestDirectory;
   /** The welcome mail's sender; null = none, whatever the config says. */
   mailer?: WelcomeMailer | null;
   /** The directory's groups and licences, for templates. */
@@ -70,8 +72,9 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
   const teams = createTeamsDelivery(config, botFramework, storage.addresses, logger);
   const mailer = overrides.mailer === undefined ? createMailer(config) : overrides.mailer ?? undefined;
   logger.info(mailer && config.welcomeMail ? `welcome emails are sent from ${config.welcomeMail.from}` : 'no welcome emails are sent (WELCOME_MAIL_FROM is not set)');
+  const guests = overrides.guests ?? createGraphGuestDirectory({ ...directoryOptions(config), markerAttribute: config.accounts.createMarkerAttribute });
   const templateDirectory = overrides.templateDirectory ?? createGraphTemplateDirectory({ ...directoryOptions(config) });
-  const workflow = createWorkflow(config, { directory, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId, templateDirectory });
+  const workflow = createWorkflow(config, { directory, guests, mailer, storage, teams, sealingKey, clock: overrides.clock ?? systemClock, instanceId, templateDirectory });
   const deskDependencies = createDeskDependencies(config, workflow, storage, teams);
   const desk = createRequestDesk(deskDependencies);
   const templateDesk = await createTemplates(config, { ...deskDependencies, templates: storage.templates, templateDirectory, markerAttribute: config.accounts.createMarkerAttribute }, logger);
@@ -86,6 +89,7 @@ export async function startApp(config: AppConfig, overrides: AppOverrides = {}):
     addresses: storage.addresses,
     messages: teams.messages,
     cardAnswerWithinMs: overrides.cardAnswerWithinMs ?? overrides.createAnswerWithinMs,
+    fileUploadHosts: config.fileUploadHosts,
     bulkDesk,
     templateDesk,
   });
@@ -254,13 +258,14 @@ function createTeamsDelivery(config: AppConfig, botFramework: BotFramework, addr
 function createWorkflow(
   config: AppConfig,
   parts: {
-    directory: Directory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string;
+    directory: Directory; guests: GuestDirectory; mailer: WelcomeMailer | undefined; storage: Storage; teams: ReturnType<typeof createTeamsDelivery>; sealingKey: Buffer; clock: Clock; instanceId: string;
     templateDirectory: TemplateDirectory;
   },
 ): OnboardingDependencies {
   const key = parts.sealingKey;
   return {
     directory: parts.directory,
+    guests: parts.guests,
     delivery: parts.teams.delivery,
     tickets: parts.teams.tickets,
     store: parts.storage.requests,

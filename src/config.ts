@@ -114,7 +114,17 @@ const environmentSchema = z
       .pipe(z.array(z.enum(secretRecipientRoles, { errorMap: () => ({ message: 'a comma-separated list of requester, manager, coordinator' }) }))),
     IT_COORDINATOR: z.string().regex(/^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[^\s@/\\?%]{1,64}@[A-Za-z0-9.-]{1,48})$/i, "the IT coordinator's user name (it.desk@contoso.com) or Entra object id").optional(),
     INSTALL_APP_FOR_RECIPIENT: bool.default('false'),
+    // Guests (Entra B2B): who sends the invitation, and where the guest lands after accepting it.
+    GUEST_INVITATION: z.enum(['email', 'reveal'], { errorMap: () => ({ message: 'email (Microsoft emails the invitation to the invited address; the default) or reveal (its link goes to the recipient on a reveal card)' }) }).default('email'),
+    GUEST_START_PAGE: z.enum(['teams', 'myapps'], { errorMap: () => ({ message: 'teams or myapps (where a guest lands after accepting)' }) }).default('teams'),
     TEAMS_APP_CATALOG_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "the bot's Teams app id in the organisation's app catalog (GET /appCatalogs/teamsApps)").optional(),
+    // Where the bot writes a file a person allowed (the audit export): their OneDrive's host, or a domain above it; empty = by BOT_CLOUD.
+    FILE_UPLOAD_HOSTS: z
+      .string()
+      .transform((value) => [...new Set(value.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))])
+      .pipe(z.array(z.string().regex(/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+        "a comma-separated list of host names or domains, like contoso-my.sharepoint.com or sharepoint.com")))
+      .optional(),
     // How long the bot keeps trying to reach a recipient while Teams refuses in a way that may pass (an installation on its way).
     RECIPIENT_REACH_RETRY_SECONDS: z.coerce.number({ invalid_type_error: 'seconds from 0 to 3600' }).int('seconds from 0 to 3600').min(0, 'seconds from 0 to 3600').max(3600, 'seconds from 0 to 3600').default(300),
 
@@ -345,6 +355,8 @@ export interface AppConfig {
   readonly welcomeMail?: { readonly from: string } | undefined;
   /** Reaching a recipient who never wrote to the bot: install the app for them through Graph first (where allowed). */
   readonly recipientReach: { readonly installApp: boolean; readonly teamsAppCatalogId?: string | undefined };
+  /** Hosts (or domains above them) the bot uploads a file to when a person allows it: their OneDrive for Business. */
+  readonly fileUploadHosts: readonly string[];
   /** The onboarding policy the workflow runs with: the values above, the domain's safety limits for the rest. */
   readonly onboarding: OnboardingPolicy;
   /** Human-readable warnings worth printing at start-up (never containing secrets). */
@@ -417,6 +429,21 @@ export const BOT_FRAMEWORK_CLOUDS = {
   },
 } as const satisfies Record<string, BotFrameworkCloudPreset>;
 
+/**
+ * Where OneDrive for Business lives in each cloud, which is where Teams' upload URL for a file a
+ * person allowed points ("Send and receive files using bot": "the OneDrive for Business placeholder
+ * URL", https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4). SharePoint
+ * Online and OneDrive for Business endpoints, "Microsoft 365 URLs and IP address ranges" and its
+ * sovereign pages (https://learn.microsoft.com/en-us/microsoft-365/enterprise/urls-and-ip-address-ranges):
+ * <tenant>-my.sharepoint.com worldwide, *.sharepoint.us in GCC High, *.sharepoint-mil.us and *.dps.mil
+ * in DoD, *.sharepoint.cn in 21Vianet. Microsoft documents no example of the upload URL itself.
+ */
+const ONEDRIVE_HOSTS = {
+  public: ['sharepoint.com'], usgov: ['sharepoint.us'], usgovdod: ['sharepoint-mil.us', 'dps.mil'], china: ['sharepoint.cn'],
+} as const satisfies Record<string, readonly string[]>;
+/** Local mode: the stand-in OneDrive of the tests and the Playground, on loopback. */
+const LOOPBACK_UPLOAD_HOSTS = ['127.0.0.1', 'localhost'];
+
 /** Microsoft's public cloud, as botbuilder's AuthenticationConstants has it. */
 export const PUBLIC_BOT_FRAMEWORK_CLOUD = BOT_FRAMEWORK_CLOUDS.public;
 
@@ -458,6 +485,9 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   const warnings: string[] = [];
   if (!env.WELCOME_MAIL_FROM) {
     warnings.push('WELCOME_MAIL_FROM is not set: no welcome email goes to new people, even when a request gives a personal email (the ticket says so).');
+  }
+  if (env.GUEST_INVITATION === 'reveal') {
+    warnings.push('GUEST_INVITATION is reveal: guest invitation links go to the recipient on a reveal card and are handed over by people, instead of Microsoft emailing the invited address. Use email unless its delivery is unreliable.');
   }
   if (env.CREDENTIAL_DELIVERY === 'message') {
     warnings.push('CREDENTIAL_DELIVERY is message: temporary passwords are sent as chat messages and stay in chat history, backups and compliance exports. Use reveal unless your organisation requires the old card.');
@@ -557,6 +587,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     resume: { intervalMs: env.RESUME_INTERVAL_SECONDS * 1000, leaseMs, batchSize: env.RESUME_BATCH_SIZE },
     welcomeMail: env.WELCOME_MAIL_FROM ? { from: env.WELCOME_MAIL_FROM } : undefined,
     recipientReach: { installApp: env.INSTALL_APP_FOR_RECIPIENT, ...(env.TEAMS_APP_CATALOG_ID ? { teamsAppCatalogId: env.TEAMS_APP_CATALOG_ID } : {}) },
+    fileUploadHosts: env.FILE_UPLOAD_HOSTS?.length ? env.FILE_UPLOAD_HOSTS : [...ONEDRIVE_HOSTS[env.BOT_CLOUD], ...(env.APP_MODE === 'local' ? LOOPBACK_UPLOAD_HOSTS : [])],
     onboarding: {
       ...defaultOnboardingPolicy,
       leaseMs,
@@ -577,6 +608,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         },
       },
       welcomeMail: { ...defaultOnboardingPolicy.welcomeMail, copyManager: env.WELCOME_MAIL_COPY_MANAGER },
+      guests: { invitation: env.GUEST_INVITATION, redirectUrl: guestStartPage(env.GUEST_START_PAGE, env.TENANT_ID) },
     },
     warnings,
   });
@@ -600,6 +632,15 @@ export function readEnvironment(envName: string, projectRoot: string, overrides:
 /** The environment as the process was started with; the only read of process.env in the bot. */
 export function processEnvironment(): Record<string, string | undefined> {
   return { ...process.env };
+}
+
+/**
+ * Where a guest lands after accepting: Teams with our tenant in the URL, so it is in their tenant
+ * picker (learn.microsoft.com/entra/external-id/invite-internal-users), or My Apps for our tenant
+ * (learn.microsoft.com/entra/external-id/redemption-experience).
+ */
+export function guestStartPage(page: 'teams' | 'myapps', tenantId: string): string {
+  return page === 'teams' ? `https://teams.microsoft.com/?tenantId=${tenantId}` : `https://myapps.microsoft.com/?tenantid=${tenantId}`;
 }
 
 function describeRequired(variable: string): string {

@@ -5,9 +5,11 @@
  * The CSV can be far larger than one Teams message (about 100 KB in UTF-16, 413 past it):
  * in a 1:1 chat it is offered as a file — a file consent card; when the admin allows it, the
  * bot reads the trail again and writes it to the upload URL Teams gives, then shows the file
- * (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4). Where
- * Teams takes no file (another chat, an app package without supportsFiles) it comes as chat
- * messages, each within the limit.
+ * (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4), only if that
+ * URL is on the organisation's OneDrive host (FILE_UPLOAD_HOSTS). Teams' answer to the consent card
+ * is an invoke: it is acknowledged at once, and the export is written and shown after the turn. Where
+ * Teams refuses the file card (an app package without supportsFiles) it comes as chat messages,
+ * each within the limit.
  */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
@@ -16,11 +18,16 @@ import { MESSAGE_BUDGET_UTF16, REFUSAL_EVENT, say, type AuditCriteria, type Audi
 import { renderCard } from './cards/render.js';
 import { textInParts } from './cards/text-parts.js';
 import { isPersonalChat, personOf } from './onboarding-routes.js';
-import { consentedUploadOf, fileConsentCard, fileInfoCard, uploadToConsentedFile } from './teams-files.js';
+import { cardTurnOf, type CardBudget, type CardTurn } from './card-budget.js';
+import { checkUploadUrl, consentedUploadOf, fileConsentCard, fileInfoCard, uploadToConsentedFile, type ConsentedUpload } from './teams-files.js';
 
 export interface AuditConversationOptions {
   desk: RequestDesk;
-  logger?: Logger | undefined;
+  logger: Logger;
+  /** Posts what the answer to a file consent card leads to, after its turn. */
+  budget: CardBudget;
+  /** Where a consented file may be uploaded: the organisation's OneDrive host(s). */
+  uploadHosts: readonly string[];
 }
 const MAX_CARD_EVENTS = 15;
 /** Events in an export file (a month of a busy tenant; the file has no size problem). */
@@ -73,7 +80,7 @@ export function parseAuditCommand(text: string): { criteria: MutableCriteria; cs
 }
 
 export function addAuditConversation(app: Application<TurnState>, options: AuditConversationOptions): void {
-  const { desk, logger } = options;
+  const { desk, logger, budget } = options;
 
   const readForExport = async (command: string, limit: number) => {
     const parsed = parseAuditCommand(command);
@@ -102,10 +109,12 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
         await context.sendActivity(MessageFactory.attachment(card));
         return;
       } catch (error) {
-        // Teams refuses a file card from an app package without supportsFiles: the export comes as messages instead.
+        // Where Teams takes no file (an app package without supportsFiles) the export comes as messages instead.
+        // Which status Teams refuses the card with is undocumented (test/support/recording-connector.ts,
+        // FILES_NOT_SUPPORTED): any refusal of this one message counts, except throttling (retried already).
         const status = (error as { statusCode?: unknown }).statusCode;
-        if (status !== 400 && status !== 403) throw error;
-        logger?.warn({ status }, 'Teams refused the export file offer; sending the export as messages');
+        if (typeof status !== 'number' || status < 400 || status >= 500 || status === 429) throw error;
+        logger.warn({ status }, 'Teams refused the export file offer; sending the export as messages');
         const text = await readForExport(command, MAX_TEXT_EVENTS);
         if (text.kind === 'csv') await sendInParts(context, text);
         return;
@@ -137,27 +146,44 @@ export function addAuditConversation(app: Application<TurnState>, options: Audit
     }))));
   });
 
-  // The admin allowed the file: the role is checked again, the trail read again (the command comes
-  // back from the card, so it is parsed again), and the CSV goes to the upload URL Teams gave.
-  app.fileConsentAccept(async (context, _state, answer) => {
-    const offered = answer.context as { export?: unknown; command?: unknown } | undefined;
-    const upload = consentedUploadOf(answer);
-    if (offered?.export !== EXPORT_CONTEXT || typeof offered.command !== 'string' || !upload) {
-      return void (await context.sendActivity(MessageFactory.text(say.FILE_ANSWER_UNKNOWN())));
+  /**
+   * The admin allowed the file: the role is checked again, the trail read again (the command comes
+   * back from the card, so it is parsed again), and the CSV goes to the upload URL Teams gave if it
+   * is on the organisation's OneDrive; then the file card, or the sentence why not, in the chat.
+   */
+  const exportToConsentedFile = async (turn: CardTurn, offered: { export?: unknown; command?: unknown } | undefined, upload: ConsentedUpload | undefined) => {
+    const tell = (sentence: string) => budget.post(turn, MessageFactory.text(sentence));
+    if (offered?.export !== EXPORT_CONTEXT || typeof offered.command !== 'string' || !upload) return tell(say.FILE_ANSWER_UNKNOWN());
+    const refusal = await desk.auditTrailRefusal(personOf(turn));
+    if (refusal) return tell(refusal);
+    const destination = checkUploadUrl(upload.uploadUrl, options.uploadHosts);
+    if (!destination.allowed) {
+      logger.warn({ host: destination.host, allowed: options.uploadHosts }, 'the upload URL for the audit export is not the organisation\'s OneDrive (FILE_UPLOAD_HOSTS): nothing was written there');
+      return tell(say.AUDIT_FILE_FAILED());
     }
-    const refusal = await desk.auditTrailRefusal(personOf(context));
-    if (refusal) return void (await context.sendActivity(refusal));
     const exported = await readForExport(offered.command, MAX_FILE_EVENTS);
-    if (exported.kind === 'sentence') return void (await context.sendActivity(MessageFactory.text(exported.sentence)));
+    if (exported.kind === 'sentence') return tell(exported.sentence);
     if (!(await uploadToConsentedFile(upload, Buffer.from(exported.csv, 'utf8'), 'text/csv'))) {
-      logger?.warn({ file: upload.name }, 'the audit export could not be written to the upload URL');
-      return void (await context.sendActivity(MessageFactory.text(say.AUDIT_FILE_FAILED())));
+      logger.warn({ file: upload.name }, 'the audit export could not be written to the upload URL');
+      return tell(say.AUDIT_FILE_FAILED());
     }
-    await context.sendActivity({ ...MessageFactory.text(say.AUDIT_FILE_SAVED(exported.count, upload.name)), attachments: [fileInfoCard(upload)] });
+    await budget.post(turn, { ...MessageFactory.text(say.AUDIT_FILE_SAVED(exported.count, upload.name)), attachments: [fileInfoCard(upload)] });
+  };
+
+  // Teams waits for the answer to this invoke only so long, like any other (card-budget.ts): teams-ai
+  // answers 200 when the handler returns, so the export goes on after the turn.
+  app.fileConsentAccept(async (context, _state, answer) => {
+    const turn = cardTurnOf(context);
+    void exportToConsentedFile(turn, answer.context as { export?: unknown; command?: unknown } | undefined, consentedUploadOf(answer)).catch(async (error: unknown) => {
+      logger.error({ err: error }, 'the audit export failed after the consent was answered');
+      await budget.post(turn, MessageFactory.text(say.AUDIT_FILE_FAILED())).catch(() => undefined);
+    });
   });
   app.fileConsentDecline(async (context, _state, answer) => {
+    const turn = cardTurnOf(context);
     const offered = answer.context as { export?: unknown } | undefined;
-    await context.sendActivity(MessageFactory.text(offered?.export === EXPORT_CONTEXT ? say.AUDIT_FILE_DECLINED() : say.FILE_ANSWER_UNKNOWN()));
+    void budget.post(turn, MessageFactory.text(offered?.export === EXPORT_CONTEXT ? say.AUDIT_FILE_DECLINED() : say.FILE_ANSWER_UNKNOWN()))
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not say that the export was declined'));
   });
 }
 

@@ -35,6 +35,8 @@ export interface BotApplicationOptions {
   bulkDesk?: BulkDesk | undefined;
   /** Onboarding templates (admins manage them in their 1:1 chat); absent: no template commands. */
   templateDesk?: TemplateDesk | undefined;
+  /** Where a file a person allowed may be uploaded: their OneDrive's host(s) (FILE_UPLOAD_HOSTS). */
+  fileUploadHosts: readonly string[];
   /** Downloads an attached sheet (tests); production fetches the Teams download URL over https. */
   bulkDownload?: BulkConversationOptions['download'];
 }
@@ -161,7 +163,7 @@ export function createBotApplication(options: BotApplicationOptions): Applicatio
   // One budget for every card action: Teams shows an error when an answer takes too long.
   const budget = createCardBudget({ messages: options.messages, logger, answerWithinMs: options.cardAnswerWithinMs });
   // Before the onboarding routes: their catch-all reads any other sentence as a possible request.
-  addAuditConversation(app, { desk: options.desk, logger });
+  addAuditConversation(app, { desk: options.desk, logger, budget, uploadHosts: options.fileUploadHosts });
   addCredentialsConversation(app, { desk: options.desk, logger, addresses: options.addresses, budget });
   if (options.templateDesk) addTemplateConversation(app, { templates: options.templateDesk, desk: options.desk, budget });
   if (options.bulkDesk) addBulkConversation(app, { desk: options.bulkDesk, logger, budget, ...(options.bulkDownload ? { download: options.bulkDownload } : {}) });

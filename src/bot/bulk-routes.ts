@@ -100,11 +100,12 @@ export function addBulkConversation(app: Application<TurnState>, options: BulkCo
     });
   onDecision('bulk.approve', 'approve');
   // The secrets exist only in the invoke response to the recipient's own click: never posted, never written over the card
-  // (too slow, and the click is answered to press again; the late answer is dropped).
+  // (too slow, and the click is answered to press again, and nothing is recorded as revealed).
   app.adaptiveCards.actionExecute<CardData>('bulk.reveal', async (context, _state, data) => {
     const turn = cardTurnOf(context);
-    const view = desk.revealCredentials(personOf(turn), data.jobId, data.part).then((answer) => (answer.kind === 'refused' ? answer.sentence : bulkRevealedCard(answer)));
-    const answer = await budget.answer(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN(), 'drop');
+    const view = (stillAnswering: () => boolean) => desk.revealCredentials(personOf(turn), data.jobId, data.part, stillAnswering)
+      .then((answer) => (answer.kind === 'refused' ? answer.sentence : bulkRevealedCard(answer)));
+    const answer = await budget.answerOnlyInTime(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN());
     const body = typeof answer === 'string'
       ? { statusCode: 200, type: 'application/vnd.microsoft.activity.message', value: answer }
       : { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: answer };

@@ -58,9 +58,7 @@ export type LateResult =
   /** Replace the card with a card result; say a sentence in the conversation (never from a refresh). */
   | 'replace-card'
   /** Say a sentence in the conversation (never from a refresh); a card is dropped (the workflow updates the card itself). */
-  | 'sentence-only'
-  /** Drop it (a secret shown only in the answer to a click: never anywhere else). */
-  | 'drop';
+  | 'sentence-only';
 
 export interface CardBudget {
   /**
@@ -69,6 +67,13 @@ export interface CardBudget {
    * turn's (answered as a card error); after it, it is logged.
    */
   answer(turn: CardTurn, work: Promise<CardAnswer>, pending: () => CardAnswer | Promise<CardAnswer>, late: LateResult): Promise<CardAnswer>;
+  /**
+   * For an answer that exists only as the answer to this click (a revealed secret: never posted,
+   * never written over a card). `work` calls `stillAnswering()` once, before it records anything:
+   * true, and the click is answered with its result however long the rest takes; false, and the
+   * budget ran out first — the click is answered `tooLate()` and the work must change nothing.
+   */
+  answerOnlyInTime(turn: CardTurn, work: (stillAnswering: () => boolean) => Promise<CardAnswer>, tooLate: () => CardAnswer): Promise<CardAnswer>;
   /** Replaces the card's message (after any earlier replacement of it from this instance), outside the turn. */
   replaceCard(turn: CardTurn, card: Record<string, unknown>): Promise<void>;
   /** Posts a new message in the card's conversation, outside the turn (never for a refresh). */
@@ -93,8 +98,12 @@ export function createCardBudget(options: CardBudgetOptions): CardBudget {
     return next;
   };
 
+  const verbOf = (turn: CardTurn): string | null => {
+    const verb = (turn.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
+    return typeof verb === 'string' ? verb.slice(0, 60) : null;
+  };
+
   const deliverLate = async (turn: CardTurn, result: CardAnswer, late: LateResult): Promise<void> => {
-    if (late === 'drop') return;
     if (typeof result !== 'string') return late === 'replace-card' ? replaceCard(turn, result) : undefined;
     if (turn.automatic) return;
     await options.messages.postMessage(turn.reference, MessageFactory.text(result));
@@ -111,12 +120,38 @@ export function createCardBudget(options: CardBudgetOptions): CardBudget {
       });
       const first = await Promise.race([work.then((result) => ({ result })), outOfTime]).finally(() => clearTimeout(timer));
       if (first !== 'late') return first.result;
-      const verb = (turn.activity.value as { action?: { verb?: unknown } } | undefined)?.action?.verb;
-      options.logger.info({ verb: typeof verb === 'string' ? verb.slice(0, 60) : null, budgetMs }, 'a card action outlasted its budget: answered "working on it", finishing in the background');
+      const verb = verbOf(turn);
+      options.logger.info({ verb, budgetMs }, 'a card action outlasted its budget: answered "working on it", finishing in the background');
       void work
         .then((result) => deliverLate(turn, result, late))
-        .catch((error: unknown) => options.logger.error({ err: error, verb: typeof verb === 'string' ? verb.slice(0, 60) : null }, 'a card action failed after it was answered'));
+        .catch((error: unknown) => options.logger.error({ err: error, verb }, 'a card action failed after it was answered'));
       return pending();
+    },
+    async answerOnlyInTime(turn, work, tooLate) {
+      // Open until the work is about to record (then it is answered with the result) or the budget runs out (then it is answered tooLate).
+      let state: 'open' | 'answering' | 'too-late' = 'open';
+      const stillAnswering = () => {
+        if (state === 'open') state = 'answering';
+        return state === 'answering';
+      };
+      const result = work(stillAnswering);
+      let timer: NodeJS.Timeout | undefined;
+      const outOfTime = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => {
+          if (state !== 'open') return;
+          state = 'too-late';
+          resolve('late');
+        }, budgetMs);
+        timer.unref();
+      });
+      const first = await Promise.race([result.then((answer) => ({ answer })), outOfTime]).finally(() => clearTimeout(timer));
+      if (first !== 'late') return first.answer;
+      const verb = verbOf(turn);
+      void result.then(
+        () => options.logger.info({ verb, budgetMs }, 'a card action answered too late ("nothing was shown") ended without showing or recording anything'),
+        (error: unknown) => options.logger.error({ err: error, verb }, 'a card action failed after it was answered'),
+      );
+      return tooLate();
     },
   };
 }

@@ -7,7 +7,7 @@
 import { ActivityTypes, type TurnContext } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import type { Logger } from 'pino';
-import { say, type RequestDesk, type RevealAnswer } from '../onboarding/index.js';
+import { say, type RequestDesk, type RevealAnswer, type StillAnswering } from '../onboarding/index.js';
 import { revealedCard, statusCard } from './cards/credentials-cards.js';
 import { datesFor } from './cards/dates.js';
 import type { AdaptiveCardJson } from './cards/render.js';
@@ -56,14 +56,15 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
 
   /**
    * A reveal, hide or refresh within the card budget. Too slow, and nothing is shown: the click is
-   * answered with a sentence to press again, and the late answer is dropped — a secret exists only
-   * in the answer to the recipient's own click, never in a message or a replaced card.
+   * answered with a sentence to press again, and the reveal records nothing (no revealedAt, no
+   * deletion clock, no audit event) — a secret exists only in the answer to the recipient's own
+   * click, never in a message or a replaced card.
    */
-  const onRevealCard = (verbs: string | string[], work: (turn: CardTurn, data: CardData) => Promise<RevealAnswer>) =>
+  const onRevealCard = (verbs: string | string[], work: (turn: CardTurn, data: CardData, stillAnswering: StillAnswering) => Promise<RevealAnswer>) =>
     app.adaptiveCards.actionExecute<CardData>(verbs, async (context, _state, data) => {
       const turn = cardTurnOf(context);
-      const view = work(turn, data).then((answer) => revealView(turn, answer));
-      return answerPrivately(context, await budget.answer(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN(), 'drop'));
+      const view = (stillAnswering: StillAnswering) => work(turn, data, stillAnswering).then((answer) => revealView(turn, answer));
+      return answerPrivately(context, await budget.answerOnlyInTime(turn, view, () => say.CARD_TOO_SLOW_PRESS_AGAIN()));
     });
 
   /** The generation a card was made for (cards from before a reissue open nothing). */
@@ -71,7 +72,7 @@ export function addCredentialsConversation(app: Application<TurnState>, options:
     const generation = Number(data.generation);
     return Number.isInteger(generation) && generation > 0 ? generation : undefined;
   };
-  onRevealCard('credentials.reveal', (turn, data) => desk.revealCredentials(personOf(turn), data.requestId, generationOf(data)));
+  onRevealCard('credentials.reveal', (turn, data, stillAnswering) => desk.revealCredentials(personOf(turn), data.requestId, generationOf(data), stillAnswering));
   onRevealCard(['credentials.hide', 'credentials.status'], (turn, data) => desk.revealStatus(personOf(turn), data.requestId, generationOf(data)));
 
   const reissue = async (input: { turn: CardTurn | TurnContext; requestId?: string; userPrincipalName?: string; fromGeneration?: number }): Promise<string> => {

@@ -177,7 +177,7 @@ export function addOnboardingConversation(app: Application<TurnState>, options: 
     const saved = await drafts.save(checked);
     return onboardingReviewCard({
       draftId: draft.draftId, revision: saved.revision, userPrincipalName: result.request.userPrincipalName, form: checked.form, displayName: result.request.displayName,
-      confirmations: result.confirmations, dates: datesFor(turn), recipient: result.recipient, template: result.template, submitForm: result.submitForm, notes,
+      confirmations: result.confirmations, dates: datesFor(turn), recipient: result.recipient, template: result.template, submitForm: result.submitForm, notes, guest: result.guest,
     });
   };
 

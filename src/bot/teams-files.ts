@@ -58,6 +58,21 @@ export function consentedUploadOf(value: unknown): ConsentedUpload | undefined {
 }
 
 /**
+ * Whether an upload URL goes where the person's file belongs: https, on one of `hosts` or below one
+ * of them (a domain). Otherwise its host, for the log: never the URL itself, which authorises the upload.
+ */
+export function checkUploadUrl(url: string, hosts: readonly string[]): { readonly allowed: true } | { readonly allowed: false; readonly host: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { allowed: false, host: '(not a URL)' };
+  }
+  const host = parsed.hostname.toLowerCase();
+  return parsed.protocol === 'https:' && hosts.some((allowed) => host === allowed || host.endsWith(`.${allowed}`)) ? { allowed: true } : { allowed: false, host };
+}
+
+/**
  * Writes the file through the upload URL: one PUT with Content-Length and Content-Range and no
  * Authorization, as OneDrive's upload sessions take it (files here are far below the 60 MiB a
  * request may carry) — https://learn.microsoft.com/en-us/graph/api/driveitem-createuploadsession#upload-bytes-to-the-upload-session

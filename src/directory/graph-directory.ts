@@ -278,7 +278,6 @@ export function createGraphReads(options: GraphDirectoryOptions): {
       const retryAfter = Number((response as Response | undefined)?.headers?.get('retry-after') ?? '0');
       return !Number.isFinite(retryAfter) || retryAfter <= maxRetryAfter;
     });
-
   /** A read with the RetryHandler on, and a fresh attempt when the connection drops. */
   async function read<T>(what: string, build: () => GraphRequest, send: (r: GraphRequest) => Promise<T>): Promise<T> {
     let lastError: unknown;

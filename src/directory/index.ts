@@ -3,6 +3,7 @@ export { createGraphDirectory, createCredential, userPath, odataString, classify
 export type { GraphDirectoryOptions, GraphCredentialOptions } from './graph-directory.js';
 export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './graph-mailer.js';
 export type { GraphMailerOptions } from './graph-mailer.js';
+export { createGraphGuestDirectory, classifyInvitationFailure } from './graph-guests.js';
 export { createTeamsAppInstaller } from './teams-app-installation.js';
 export { createGraphTemplateDirectory, groupKindOf } from './graph-template-directory.js';
 export type { AppInstallOutcome, TeamsAppInstallerOptions } from './teams-app-installation.js';

@@ -259,7 +259,10 @@ export interface DirectoryUser {
   employeeLeaveDateTime: string | null;
 }
 
-/** An invitation (POST /invitations): the redeem link's ticket only as a hash, the newest per user valid. */
+/**
+ * An invitation (POST /invitations): the redeem link's ticket only as a hash, the newest per user valid (our
+ * guess). The invitation mail, when one is sent, holds the link itself: it is in the outbox, the guest's mailbox.
+ */
 export interface StoredInvitation {
   id: string;
   userId: string;
@@ -380,7 +383,7 @@ export function stateFromSeed(seed: Seed, now = new Date()): DirectoryState {
 /**
  * A directory saved by an earlier version of the local tenant, brought up to what the seed now
  * grants: the seeded apps get the seed's application permissions they lack (a permission this
- * product came to need, such as Mail.Send), seeded users and mailboxes that are missing are
+ * product came to need, such as Mail.Send), the domains are the seed's, seeded users and mailboxes that are missing are
  * added (unless their user name is taken), and fields that did not exist start empty. What
  * people created or changed since is kept.
  */
@@ -400,6 +403,10 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
   // The mailboxes of the seeded users added now, or every seeded one when the saved state predates mailboxes.
   const owners = saved.mailboxes === undefined ? fresh.mailboxes : fresh.mailboxes.filter((id) => added.some((user) => user.id === id));
   for (const id of owners) if (state.users.some((user) => user.id === id) && !state.mailboxes.includes(id)) state.mailboxes.push(id);
+  // Domains come from the seed only (the tenant has no API that adds one): a saved directory takes the
+  // seed's list, so a domain the seed stopped verifying (fabrikam.com became contoso.eu, leaving Fabrikam
+  // an outside organisation whose people are invited as guests) is no longer the tenant's.
+  state.domains = structuredClone(fresh.domains);
   // A state saved before the Teams app catalog existed takes the seed's catalog.
   state.teamsApps ??= fresh.teamsApps;
   state.teamsAppInstallations ??= [];

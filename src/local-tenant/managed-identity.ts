@@ -16,8 +16,13 @@ import { GRAPH_APP_ID, GRAPH_RESOURCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE, typ
  *   → 4xx { statusCode, message, correlationId } + X-CORRELATION-ID   (msal-node reads `message` and `correlationId`)
  *
  * The identities are the seed's app registrations. A user-assigned identity is picked by an app's
- * client id (`client_id`) or its service principal's object id (`object_id`). A request naming no
- * identity gets the site's system-assigned one (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference:
+ * client id (`client_id`) or its service principal's object id (`object_id`), and only among those
+ * attached to the site (`userAssignedIdentities`; all of the tenant's apps unless the tenant was started
+ * with a list): App Service issues tokens for the site's own identities, and a request naming one it
+ * cannot load gets the 400 below (observed for a user-assigned identity App Service could not match:
+ * https://github.com/AzureAD/microsoft-authentication-library-for-dotnet/issues/5263; the 2017 endpoint said
+ * "No MSI found for specified ClientId/ResourceId.": https://github.com/MicrosoftDocs/azure-docs/issues/43543).
+ * A request naming no identity gets the site's system-assigned one (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference:
  * "If all ID parameters … are omitted, the system-assigned identity is used"), which exists only
  * when the tenant was started with one (`systemAssignedIdentity`). Without it the request is refused
  * as App Service refuses it for a site whose identities are all user-assigned — 400
@@ -47,11 +52,14 @@ export class ManagedIdentityEndpoint {
   /**
    * @param systemAssigned client id of the app that plays the site's system-assigned identity;
    *   undefined = the site has none (only user-assigned identities, as the bot's Bicep deploys it).
+   * @param userAssigned client ids of the apps attached to the site as user-assigned identities;
+   *   undefined = every app registration of the tenant (a site with all of them attached).
    */
   constructor(
     private readonly tokens: () => TokenService,
     private readonly directory: () => DirectoryState,
     readonly systemAssigned: string | undefined = undefined,
+    readonly userAssigned: readonly string[] | undefined = undefined,
   ) {}
 
   /** GET {MANAGED_IDENTITY_PATH}: a token for the identity the request names, or App Service's error; `appId` for the request log. */
@@ -97,9 +105,10 @@ export class ManagedIdentityEndpoint {
     };
   }
 
-  /** System-assigned (no id) when the site has one; user-assigned by client_id or object_id. */
+  /** System-assigned (no id) when the site has one; one of the site's identities by client_id or object_id. */
   private identityFor(query: URLSearchParams): Application | undefined {
-    const applications = this.directory().applications;
+    const ofTheSite = (app: Application) => this.userAssigned === undefined || this.userAssigned.includes(app.appId) || app.appId === this.systemAssigned;
+    const applications = this.directory().applications.filter(ofTheSite);
     const clientId = query.get('client_id');
     const objectId = query.get('object_id') ?? query.get('principal_id');
     const resourceId = query.get('mi_res_id');

@@ -56,6 +56,12 @@ export interface LocalTenantOptions {
    */
   systemAssignedIdentity?: string;
   /**
+   * Client ids of the app registrations attached to the App Service site as user-assigned identities: the
+   * managed identity endpoint issues tokens for these only (and the system-assigned one), refusing any other
+   * client_id/object_id as App Service does. Default: every app registration of the tenant.
+   */
+  userAssignedIdentities?: readonly string[];
+  /**
    * The cloud the tenant lives in, for the Bot Framework it plays: which Bot Connector resource it
    * issues tokens for and which issuer its channel tokens carry (default public; "usgov" is GCC High and DoD).
    */
@@ -129,9 +135,10 @@ export interface LocalTenant {
    * The Azure App Service managed identity endpoint this tenant also plays: set
    * IDENTITY_ENDPOINT = `endpoint` and IDENTITY_HEADER = `header` (a secret, new at each start)
    * and ManagedIdentityCredential gets tokens, with a client id, for that app registration
-   * (user-assigned) or, without one, for `systemAssigned` — refused when the site has none.
+   * (user-assigned: one of `userAssigned`, or any app when that is undefined) or, without one, for
+   * `systemAssigned` — refused when the site has none.
    */
-  managedIdentity: { endpoint: string; header: string; systemAssigned: string | undefined };
+  managedIdentity: { endpoint: string; header: string; systemAssigned: string | undefined; userAssigned: readonly string[] | undefined };
   /**
    * Azure Key Vault's secrets API at this tenant's own URL (`url` is KEY_VAULT_URL): tokens for
    * https://vault.azure.net from the managed identity endpoint or the token endpoint open it.
@@ -161,6 +168,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   let state: DirectoryState = withOptions(saved ? upgradeSavedState(saved, seed) : stateFromSeed(seed));
   if (options.systemAssignedIdentity !== undefined && !state.applications.some((app) => app.appId === options.systemAssignedIdentity)) {
     throw new Error(`systemAssignedIdentity ${options.systemAssignedIdentity} is no app registration of this tenant`);
+  }
+  for (const clientId of options.userAssignedIdentities ?? []) {
+    if (!state.applications.some((app) => app.appId === clientId)) throw new Error(`userAssignedIdentities: ${clientId} is no app registration of this tenant`);
   }
   store.save(state);
   const credentials: TenantCredentials = loadOrCreateCredentials(stateDir, state.applications);
@@ -194,7 +204,7 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
   const runtime: { tokens?: TokenService; graph?: GraphApi; botFramework?: BotFrameworkChannel } = {};
   const tokenService = (): TokenService => runtime.tokens as TokenService;
   const graphApi = (): GraphApi => runtime.graph as GraphApi;
-  const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state, options.systemAssignedIdentity);
+  const managedIdentity = new ManagedIdentityEndpoint(tokenService, () => state, options.systemAssignedIdentity, options.userAssignedIdentities && [...options.userAssignedIdentities]);
   const keyVault = new KeyVaultStandIn(() => baseUrl, tokenService);
 
   // Entra, App Service managed identity, Key Vault, the Bot Framework channel's keys.
@@ -447,7 +457,9 @@ export async function startLocalTenant(options: LocalTenantOptions = {}): Promis
       issuer: botFramework.issuer,
       mintChannelToken: (claims) => botFramework.mintChannelToken(claims),
     },
-    managedIdentity: { endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header, systemAssigned: managedIdentity.systemAssigned },
+    managedIdentity: {
+      endpoint: `${baseUrl}${MANAGED_IDENTITY_PATH}`, header: managedIdentity.header, systemAssigned: managedIdentity.systemAssigned, userAssigned: managedIdentity.userAssigned,
+    },
     keyVault: {
       url: baseUrl,
       setSecret: (name, value) => keyVault.setSecret(name, value),

@@ -111,7 +111,10 @@ async function keepSecrets(run: BulkRunContext, row: BulkRowRecord, secrets: { t
 }
 
 /** What a row's recipient reveals for it: its pass, its password, or both — never nothing when the row has credentials. */
-export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'instead'): CredentialContents | undefined {
+/** What a bulk row's credentials hold: a member's password and/or pass (a guest's invitation link goes by no bulk reveal card). */
+export type BulkCredentialContents = Exclude<CredentialContents, 'invitation-link'>;
+
+export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'instead'): BulkCredentialContents | undefined {
   if (row.tap !== 'issued') {
     if (mode === 'instead' && row.passwordInstead !== 'set') return undefined;
     return 'password';
@@ -120,7 +123,7 @@ export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'i
 }
 
 /** What the reveal card says the recipient will see, for the job's policy. */
-export function contentsOfJob(mode: 'off' | 'alongside' | 'instead'): CredentialContents {
+export function contentsOfJob(mode: 'off' | 'alongside' | 'instead'): BulkCredentialContents {
   return mode === 'instead' ? 'tap' : mode === 'alongside' ? 'password-and-tap' : 'password';
 }
 

@@ -126,7 +126,7 @@ export interface BulkRevealNotice {
   readonly jobId: string;
   readonly displayNames: readonly string[];
   /** What the Reveal shows for them: passwords, passes, or both (the job's credential policy). */
-  readonly contents: CredentialContents;
+  readonly contents: Exclude<CredentialContents, 'invitation-link'>;
   /** Which part of the recipient's accounts this card names (1-based), of how many. */
   readonly part: number;
   readonly parts: number;

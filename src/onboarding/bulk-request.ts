@@ -16,7 +16,7 @@ import { prepareRowForm, snapshotsOf, templateUses, type BulkTemplateUse } from 
 import { DEFAULT_EMPLOYEE_TYPE } from './review-request.js';
 import type { StoredTemplate } from './templates/ports.js';
 import { Pace } from './bulk-pace.js';
-import type { DirectoryUser, NameHolder, Requester, RequestHistory } from './ports.js';
+import type { DirectoryUser, NameHolder, Requester, RequestHistory, StillAnswering } from './ports.js';
 import { validateOnboardingForm, type OnboardingRequest } from './request.js';
 import type { RoleResolver } from './roles.js';
 import { sayBulk } from './sentences.js';
@@ -304,7 +304,7 @@ export interface BulkDesk {
   /** Approve (with the review card's ticks; the run starts, `work` settles when it ends) or cancel. */
   decide(admin: Requester, jobId: string, decision: 'approve' | 'cancel', card?: unknown): Promise<BulkDecision & { readonly work?: Promise<BulkRunOutcome> }>;
   /** The recipient's Reveal click on one part of their reveal cards (1 when the card names none). */
-  revealCredentials(person: Requester | undefined, jobId: unknown, part?: unknown): Promise<BulkRevealAnswer>;
+  revealCredentials(person: Requester | undefined, jobId: unknown, part?: unknown, stillAnswering?: StillAnswering): Promise<BulkRevealAnswer>;
   /** Runs every approved, unfinished bulk to its end (after a restart). */
   resumeUnfinished(): Promise<number>;
 }
@@ -318,7 +318,7 @@ export function createBulkDesk(deps: BulkDeskDependencies): BulkDesk {
       const result = await decideBulk(deps, admin, jobId, decision, card);
       return result.kind === 'approved' ? { ...result, work: runBulk(deps, jobId, paces) } : result;
     },
-    revealCredentials: (person, jobId, part) => revealBulkCredentials(deps, person, jobId, part),
+    revealCredentials: (person, jobId, part, stillAnswering) => revealBulkCredentials(deps, person, jobId, part, stillAnswering),
     resumeUnfinished: () => resumeBulks(deps, paces),
   };
 }

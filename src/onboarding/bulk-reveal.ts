@@ -10,7 +10,7 @@
  */
 import { bulkEvent, credentialIdForRow, type BulkDependencies, type BulkRowRecord } from './bulk-job.js';
 import { MESSAGE_BUDGET_UTF16, jsonSizeOf, partsWithin } from './message-size.js';
-import type { Requester } from './ports.js';
+import type { Requester, SealedSecret, StillAnswering } from './ports.js';
 import type { Secret } from './secret.js';
 import { contentsOfRow } from './bulk-hand-over.js';
 import { say, sayBulk } from './sentences.js';
@@ -60,7 +60,14 @@ function partNumberOf(part: unknown): number | undefined {
   return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 10_000 ? value : undefined;
 }
 
-export async function revealBulkCredentials(deps: BulkDependencies, person: Requester | undefined, jobId: unknown, part?: unknown): Promise<BulkRevealAnswer> {
+/**
+ * A recipient's Reveal click on one part: the passwords are read and opened first, and the accounts
+ * are recorded as revealed (their grace period started, the audit event written) only if the click
+ * is still answered with them.
+ */
+export async function revealBulkCredentials(
+  deps: BulkDependencies, person: Requester | undefined, jobId: unknown, part?: unknown, stillAnswering: StillAnswering = () => true,
+): Promise<BulkRevealAnswer> {
   const stored = typeof jobId === 'string' && /^bulk-[A-Za-z0-9-]{1,80}$/.test(jobId) ? await deps.bulkJobs.get(jobId) : null;
   const partNumber = partNumberOf(part);
   if (!stored || partNumber === undefined) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
@@ -76,9 +83,8 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
   const rows = parts[partNumber - 1];
   if (!rows) return { kind: 'refused', sentence: say.REVEAL_UNKNOWN() };
   const now = deps.clock.now();
-  const accounts: BulkRevealedAccount[] = [];
+  const found: Array<{ account: BulkRevealedAccount; entry: NonNullable<Awaited<ReturnType<typeof deps.credentials.get>>> }> = [];
   let gone = 0;
-  let visibleUntil: string | undefined;
   for (const row of rows) {
     const credentialId = credentialIdForRow(job.jobId, row.rowNumber);
     const entry = await deps.credentials.get(credentialId);
@@ -87,6 +93,21 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
       gone += 1;
       continue;
     }
+    const contents = contentsOfRow(row, mode) ?? 'password';
+    const open = async (sealed: SealedSecret | undefined) => (sealed ? deps.vault.unseal(sealed, { requestId: credentialId }) : undefined);
+    found.push({
+      entry,
+      account: {
+        displayName: row.request.displayName,
+        password: contents === 'tap' ? undefined : await open(entry.credentials.password),
+        temporaryAccessPass: contents === 'password' ? undefined : await open(entry.credentials.temporaryAccessPass),
+      },
+    });
+  }
+  // Answered "too slow, nothing was shown": then nothing says it was.
+  if (!stillAnswering()) return { kind: 'refused', sentence: say.CARD_TOO_SLOW_PRESS_AGAIN() };
+  let visibleUntil: string | undefined;
+  for (const { entry } of found) {
     let { credentials } = entry;
     if (!credentials.revealedAt) {
       const purgeAt = new Date(Math.min(Date.parse(credentials.purgeAt), now.getTime() + deps.policy.credentials.revealGraceMs)).toISOString();
@@ -94,14 +115,8 @@ export async function revealBulkCredentials(deps: BulkDependencies, person: Requ
       if (updated.kind === 'updated') credentials = { ...credentials, revealedAt: now.toISOString(), purgeAt };
     }
     visibleUntil = visibleUntil && visibleUntil < credentials.purgeAt ? visibleUntil : credentials.purgeAt;
-    const contents = contentsOfRow(row, mode) ?? 'password';
-    const open = async (sealed: typeof credentials.password) => (sealed ? deps.vault.unseal(sealed, { requestId: credentialId }) : undefined);
-    accounts.push({
-      displayName: row.request.displayName,
-      password: contents === 'tap' ? undefined : await open(credentials.password),
-      temporaryAccessPass: contents === 'password' ? undefined : await open(credentials.temporaryAccessPass),
-    });
   }
+  const accounts = found.map(({ account }) => account);
   await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone, part: partNumber, parts: parts.length }));
   return { kind: 'shown', accounts, gone, visibleUntil, part: partNumber, parts: parts.length };
 }

@@ -72,8 +72,13 @@ export async function requireCredentials(deps: OnboardingDependencies, state: Cr
 /** The password, opened for one use (the POST that creates the account, or the reset). */
 export async function openPassword(deps: OnboardingDependencies, state: CredentialsState | undefined): Promise<Secret> {
   const { credentials } = await requireCredentials(deps, state);
+  return deps.vault.unseal(sealedPasswordOf(credentials), { requestId: credentials.credentialId });
+}
+
+/** The sealed password of an entry that must hold one (only a guest's invitation link comes without); a bug otherwise. */
+export function sealedPasswordOf(credentials: StoredCredentials): SealedSecret {
   if (!credentials.password) throw new Error(`Credentials ${credentials.credentialId} hold no password`);
-  return deps.vault.unseal(credentials.password, { requestId: credentials.credentialId });
+  return credentials.password;
 }
 
 /** Replaces the password of not-yet-used credentials (the tenant refused the last one). */
@@ -90,6 +95,7 @@ export async function discardCredentials(deps: OnboardingDependencies, state: Cr
 
 /** What the recipient will get: the TAP `instead` of the password only when one was issued. */
 export function contentsOf(deps: OnboardingDependencies, state: CredentialsState): CredentialContents {
+  if (state.holds === 'invitation-link') return 'invitation-link';
   if (state.tap !== 'issued') return 'password';
   return deps.policy.credentials.temporaryAccessPass.mode === 'instead' ? 'tap' : 'password-and-tap';
 }

@@ -68,7 +68,9 @@ export async function decideApproval(
   if (result.kind === 'decided') {
     const upn = result.outcome.userPrincipalName ?? 'the account';
     const why = result.outcome.problem?.detail ?? result.outcome.problem?.message ?? '';
-    const text = result.outcome.status === 'approved' ? say.APPROVED_NOTICE(input.approver.name, upn) : say.REJECTED_NOTICE(upn, why);
+    const guest = result.outcome.guest;
+    const text = result.outcome.status !== 'approved' ? say.REJECTED_NOTICE(upn, why)
+      : guest ? say.APPROVED_GUEST_NOTICE(input.approver.name, guest.email) : say.APPROVED_NOTICE(input.approver.name, upn);
     await deps.notice.notifyRequester(stored.record.requester, { requestId: input.requestId, text });
   }
   return result;

@@ -4,6 +4,7 @@ import type {
   SecretVault, TicketChannel, VerifiedDomain, WelcomeMailer,
 } from './ports.js';
 import type { OnboardingPolicy } from './policy.js';
+import type { GuestDirectory } from './guests/ports.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { RoleResolver } from './roles.js';
 import type { TemplateDirectory, TemplateStore } from './templates/ports.js';
@@ -18,6 +19,8 @@ export interface OnboardingDependencies {
   readonly vault: SecretVault;
   /** Sealed credentials, each in its own entry with an expiry; never in the request record. */
   readonly credentials: CredentialStore;
+  /** Guest invitations (Entra B2B); absent = the guest path is not offered. */
+  readonly guests?: GuestDirectory | undefined;
   /** Sends the welcome mail from the service mailbox; absent = no welcome mail is sent (WELCOME_MAIL_FROM unset). */
   readonly mailer?: WelcomeMailer | undefined;
   readonly clock: Clock;
@@ -27,6 +30,11 @@ export interface OnboardingDependencies {
   readonly instanceId: string;
   /** Set by the request runner: state changes keep their audit events in the record until the run ends (record-kernel). */
   readonly auditInOutbox?: boolean | undefined;
+  /**
+   * Set by a resume pass: a step that would wait (for a recipient Teams does not let in yet) leaves
+   * the request for a later pass instead, so one request never holds up the others in the pass.
+   */
+  readonly resumePass?: boolean | undefined;
   /** The tenant's verified domains, remembered briefly; absent → read from the directory each time. */
   readonly verifiedDomains?: (() => Promise<VerifiedDomain[]>) | undefined;
   /** Onboarding templates; absent = templates play no part (no groups, no licences). */

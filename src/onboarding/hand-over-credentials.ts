@@ -9,7 +9,7 @@ import type { OnboardingDependencies } from './dependencies.js';
 import { contentsOf, discardCredentials, openPassword, requireCredentials } from './credentials.js';
 import { postTicket } from './it-ticket.js';
 import type { DeliveryOutcome, ReachOutcome, Requester, StoredRequest, TemporaryAccessPassOutcome, TemporaryAccessPassRequest } from './ports.js';
-import type { CredentialsState } from './request-record.js';
+import type { CredentialsState, OnboardingRecord } from './request-record.js';
 import { audit, carryTo, claimStep, moved, moveTo, requireRequest, stop, write, type StepResult } from './record-kernel.js';
 import { welcomeMailDue } from './send-welcome-email.js';
 import { failRequest } from './request-endings.js';
@@ -72,7 +72,8 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
   const claim = await claimStep(deps, stored, 'delivering', { deliveryAttempts: record.deliveryAttempts + 1 });
   if (claim.kind === 'lost') return claim.result;
   let claimed = claim.stored;
-  const reveal = deps.policy.credentials.delivery === 'reveal';
+  // A guest's invitation link is never put in a chat message, whatever the mode.
+  const reveal = deps.policy.credentials.delivery === 'reveal' || claimed.record.credentials?.holds === 'invitation-link';
   // Someone other than the requester may never have written to the bot: make sure it can
   // reach them first. If not, nothing goes to anyone else; the credentials stay sealed for a reissue.
   const recipient = secretRecipientOf(claimed.record);
@@ -81,12 +82,12 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
     // A coordinator group: each member it can reach gets the card; never the secret itself in a message.
     if (!reveal) return recipientUnreachable(deps, claimed, say.GROUP_NEEDS_REVEAL_CARD());
     const reached = await reachPeople(deps, claimed, recipient.members);
-    if (reached.kind === 'lost') return reached.result;
+    if (reached.kind === 'stopped') return reached.result;
     if (reached.kind === 'unreachable') return recipientUnreachable(deps, reached.stored, say.GROUP_UNREACHABLE());
     ({ stored: claimed, people: targets } = reached);
   } else if (targets[0]!.id !== claimed.record.requester.id) {
     const reached = await reachPeople(deps, claimed, targets);
-    if (reached.kind === 'lost') return reached.result;
+    if (reached.kind === 'stopped') return reached.result;
     if (reached.kind === 'unreachable') return recipientUnreachable(deps, reached.stored, reached.reason);
     claimed = reached.stored;
   }
@@ -96,7 +97,7 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
     const now = deps.clock.now().toISOString();
     // Plain-message mode: the secret left in the message, so storage keeps no copy.
     if (!reveal) await discardCredentials(deps, state);
-    const { reachingSince: _reached, ...sent } = state;
+    const { reachingSince: _reached, nextTryAt: _tried, ...sent } = state;
     const credentials = outcome.expiresAt ? { ...sent, expiresAt: outcome.expiresAt } : { ...sent, purgedAt: now };
     // The lease stays: this run records the onboarding next (ticket, done), which frees it.
     const event = reveal ? 'credentials.reveal_card_sent' : 'password.delivered';
@@ -127,7 +128,8 @@ export async function deliverCredentials(deps: OnboardingDependencies, stored: S
 type Reached =
   | { readonly kind: 'reached'; readonly stored: StoredRequest; readonly people: readonly Requester[] }
   | { readonly kind: 'unreachable'; readonly stored: StoredRequest; readonly reason: string }
-  | { readonly kind: 'lost'; readonly result: StepResult };
+  /** Another run took the request, or a resume pass left it to try again later. */
+  | { readonly kind: 'stopped'; readonly result: StepResult };
 
 /**
  * Makes sure the bot can open a 1:1 chat with these people (one recipient, or a coordinator
@@ -135,7 +137,12 @@ type Reached =
  * as an app installation that has not reached Teams yet — after waiting firstDelayMs, twice that,
  * … (or what Teams asked) until the retry window ends. The window counts from the first such
  * refusal, stored with the credentials, so a restart resumes it instead of starting a new one.
- * The run keeps its lease while it waits; a run that lost it (another took over) stops here.
+ * A resume pass does not wait: it leaves the request with the time of its next try, for a later pass.
+ *
+ * The run keeps its lease while it waits: it sleeps at most half a lease at a time and renews the
+ * lease in between, however long Teams asks it to wait. A run that lost the lease anyway (its
+ * process stalled past it, and another run took the request) finds out at the next write: once it
+ * reaches them after a wait it claims the step again before anything is sent, so only one run sends.
  */
 async function reachPeople(deps: OnboardingDependencies, stored: StoredRequest, people: readonly Requester[]): Promise<Reached> {
   const { windowMs, firstDelayMs, maxDelayMs } = deps.policy.reachRetry;
@@ -149,23 +156,47 @@ async function reachPeople(deps: OnboardingDependencies, stored: StoredRequest, 
       if (outcome.kind === 'reachable') reached.push(person);
       else refusals.push(outcome);
     }
-    if (reached.length > 0) return { kind: 'reached', stored: current, people: reached };
+    const state = current.record.credentials!;
+    if (reached.length > 0) {
+      if (!state.reachingSince) return { kind: 'reached', stored: current, people: reached };
+      // After a wait: still ours? The window is over either way (a compare-and-set write).
+      const { reachingSince: _waited, nextTryAt: _tried, ...reachedState } = state;
+      const kept = await claimStep(deps, current, 'delivering', { credentials: reachedState });
+      return kept.kind === 'lost' ? { kind: 'stopped', result: kept.result } : { kind: 'reached', stored: kept.stored, people: reached };
+    }
     const reason = refusals[0]?.reason ?? say.GROUP_UNREACHABLE();
     const passing = refusals.filter((refusal) => refusal.retry);
-    const state = current.record.credentials!;
     const now = deps.clock.now().getTime();
     const since = state.reachingSince ? Date.parse(state.reachingSince) : now;
-    const waitMs = Math.max(delayMs, ...passing.map((refusal) => refusal.retry?.afterMs ?? 0));
+    // A resume pass waits for nothing: its next try is as far off as the wait has lasted so far.
+    const backoffMs = deps.resumePass ? Math.min(Math.max(now - since, firstDelayMs), maxDelayMs) : delayMs;
+    const waitMs = Math.max(backoffMs, ...passing.map((refusal) => refusal.retry?.afterMs ?? 0));
     if (passing.length === 0 || now + waitMs > since + windowMs) return { kind: 'unreachable', stored: current, reason };
-    // Noted once (the window's start, for a restart), and the lease renewed while it waits.
-    const kept = await claimStep(deps, current, 'delivering', state.reachingSince ? {} : {
-      credentials: { ...state, reachingSince: new Date(now).toISOString() },
-    });
-    if (kept.kind === 'lost') return { kind: 'lost', result: kept.result };
-    current = kept.stored;
-    await deps.clock.sleep(waitMs);
+    if (deps.resumePass) return { kind: 'stopped', result: await tryAgainLater(deps, current, since, now + waitMs) };
+    // The window's start noted once (for a restart); the lease renewed before each part of the wait.
+    let waiting: Partial<OnboardingRecord> = state.reachingSince ? {} : { credentials: { ...state, reachingSince: new Date(now).toISOString() } };
+    for (let leftMs = waitMs; leftMs > 0;) {
+      const kept = await claimStep(deps, current, 'delivering', waiting);
+      if (kept.kind === 'lost') return { kind: 'stopped', result: kept.result };
+      current = kept.stored;
+      waiting = {};
+      const sliceMs = Math.min(leftMs, deps.policy.leaseMs / 2);
+      await deps.clock.sleep(sliceMs);
+      leftMs -= sliceMs;
+    }
     delayMs = Math.min(delayMs * 2, maxDelayMs);
   }
+}
+
+/**
+ * delivering → delivering, without a lease: a resume pass leaves the wait to the first pass after
+ * `nextTry`. This entry into the step sent nothing, so it costs no delivery attempt.
+ */
+async function tryAgainLater(deps: OnboardingDependencies, stored: StoredRequest, since: number, nextTry: number): Promise<StepResult> {
+  const { record } = stored;
+  const credentials = { ...record.credentials!, reachingSince: new Date(since).toISOString(), nextTryAt: new Date(nextTry).toISOString() };
+  const left = await write(deps, stored, 'delivering', { credentials, lease: undefined, deliveryAttempts: Math.max(0, record.deliveryAttempts - 1) });
+  return left ? stop(left.record) : moved;
 }
 
 /** created/delivering → failed: the recipient cannot be reached; the requester hears it in one sentence and IT in the ticket. */

@@ -64,3 +64,5 @@ export * from './templates/template-file.js';
 export * from './templates/manage-templates.js';
 export * from './templates/ticket-actions.js';
 export * from './message-size.js';
+export * from './guests/ports.js';
+export type { GuestState } from './guests/guest-record.js';

@@ -13,10 +13,14 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
   const request = requireRequest(record);
   const approval = record.approval;
   const recipient = secretRecipientOf(record);
+  const guest = record.guest;
+  // Nothing of ours to receive when Microsoft emails a guest's invitation.
+  const handedOver = !guest || guest.invitation === 'reveal';
   return {
     requestId: record.requestId,
     ticketReference: request.ticketReference,
-    userPrincipalName: request.userPrincipalName,
+    // A guest's own user name once Entra made it (…#EXT#@…), their address before.
+    userPrincipalName: guest?.userPrincipalName ?? request.userPrincipalName,
     displayName: request.displayName,
     requester: record.requester,
     objectId: record.objectId,
@@ -32,7 +36,15 @@ export function ticketFor(record: OnboardingRecord, status: TicketStatus, at: Da
       ...(record.reissue ? [say.TICKET_REISSUED(record.reissue.by.name, record.credentials?.recipient.name ?? record.requester.name)] : []),
     ],
     credentialsGeneration: record.credentials?.generation,
-    recipient: { name: recipient.name, role: recipient.members ? say.RECIPIENT_GROUP_ROLE(recipient.members.length) : roleInWords(recipient.role) },
+    ...(handedOver ? { recipient: { name: recipient.name, role: recipient.members ? say.RECIPIENT_GROUP_ROLE(recipient.members.length) : roleInWords(recipient.role) } } : {}),
+    ...(guest ? {
+      guest: {
+        email: guest.email,
+        invitation: say.INVITATION_IN_WORDS(guest.invitedAt ? guest.state ?? 'PendingAcceptance' : 'not-sent', guest.invitation, guest.email, nameRecipient(recipient)),
+        sponsor: guest.sponsor === 'set' ? record.requester.name : undefined,
+      },
+    } : {}),
+    ...(request.endDate ? { endDate: request.endDate } : {}),
     ...(approval?.decidedBy ? { decision: { by: approval.decidedBy.name, reason: approval.reason } } : {}),
     template: templateActions({ ...record, status: status === 'done' || status === 'failed' ? status : record.status }, templatesOn),
   };

@@ -6,6 +6,7 @@
 import { defaultPasswordPolicy, type PasswordPolicy } from './password.js';
 import type { AliasPattern } from './user-name.js';
 import type { SecretRecipientPolicy } from './secret-recipient.js';
+import type { GuestPolicy } from './guests/ports.js';
 
 export interface OnboardingPolicy {
   readonly aliasPattern: AliasPattern;
@@ -33,6 +34,8 @@ export interface OnboardingPolicy {
   readonly approval: ApprovalPolicy;
   readonly credentials: CredentialPolicy;
   readonly welcomeMail: WelcomeMailPolicy;
+  /** Guest invitations (Entra B2B): who sends them, and where the guest lands. */
+  readonly guests: GuestPolicy;
 }
 
 /** The welcome mail to the new person's personal address (sent only when a mailer is configured). */
@@ -94,4 +97,6 @@ export const defaultOnboardingPolicy: OnboardingPolicy = {
     recipient: { default: 'requester', choices: ['requester'] },
   },
   welcomeMail: { copyManager: false, maxAttempts: 3 },
+  // config.ts puts the tenant into the start page (learn.microsoft.com/entra/external-id/redemption-experience).
+  guests: { invitation: 'email', redirectUrl: 'https://myapps.microsoft.com' },
 };

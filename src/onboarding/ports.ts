@@ -157,8 +157,8 @@ export interface RevealNotice {
   readonly generation: number;
 }
 
-/** What the recipient gets: the password, the Temporary Access Pass, or both. */
-export type CredentialContents = 'password' | 'password-and-tap' | 'tap';
+/** What the recipient gets: the password, the Temporary Access Pass, or both; or a guest's invitation link. */
+export type CredentialContents = 'password' | 'password-and-tap' | 'tap' | 'invitation-link';
 
 /** Gets credentials to one trusted person privately (their 1:1 chat); a message never names the UPN. */
 export interface CredentialDelivery {
@@ -234,6 +234,10 @@ export interface Ticket {
   readonly credentialsGeneration?: number | undefined;
   /** Who receives (or received) the credentials, and why them ("the manager"). */
   readonly recipient?: { readonly name: string; readonly role: string } | undefined;
+  /** A guest: the address invited and how the invitation stands, in words ("pending acceptance; Microsoft emailed it to …"). */
+  readonly guest?: { readonly email: string; readonly invitation: string; readonly sponsor?: string | undefined } | undefined;
+  /** YYYY-MM-DD: the last day the person needs access, as the request gave it. */
+  readonly endDate?: string | undefined;
   /** The template buttons an admin may press on this ticket. */
   readonly template?: { readonly canApply: boolean; readonly canAssignLicence: boolean } | undefined;
 }
@@ -308,9 +312,11 @@ export interface StoredCredentials {
   readonly generation: number;
   /** The only person who may reveal them (Entra object id). */
   readonly recipientId: string;
-  /** Absent when only a Temporary Access Pass is handed over (a bulk row under TAP_MODE=instead). */
+  /** Absent when only a Temporary Access Pass is handed over (a bulk row under TAP_MODE=instead), or for a guest's invitation link. */
   readonly password?: SealedSecret | undefined;
   readonly temporaryAccessPass?: SealedSecret | undefined;
+  /** A guest's redeem URL, when the policy hands it over on a reveal card rather than Microsoft emailing it. */
+  readonly invitationLink?: SealedSecret | undefined;
   /** ISO 8601: deleted by then at the latest (end of the reveal window, or the grace after the first reveal). */
   readonly purgeAt: string;
   readonly revealedAt?: string | undefined;
@@ -339,6 +345,15 @@ export interface SecretVault {
   /** Decrypts a sealed secret bound to this id; throws if it was tampered with or is another's. */
   unseal(sealed: SealedSecret, context: { readonly requestId: string }): Promise<Secret>;
 }
+
+// ---------------------------------------------------------------------------- answering a click
+
+/**
+ * Asked once, right before a reveal is recorded: true when the person's click will still be
+ * answered with what the reveal shows (the answer then waits for it), false when the click was
+ * answered without it ("too slow, nothing was shown"): then nothing may be recorded either.
+ */
+export type StillAnswering = () => boolean;
 
 // ---------------------------------------------------------------------------- time, chance
 

@@ -7,6 +7,7 @@
  *   (at created: the manager, then the template's groups and licence, then a TAP, before the credentials go out)
  *   (at delivered, the welcome mail goes out first when the request gave a personal address)
  *   (a reissue: done/failed → reissuing → created → … → done)
+ *   (a guest: creating invites them; when Microsoft emails the invitation, nothing is delivered)
  */
 import { DirectoryError, describeProblem, type ErrorCode } from './errors.js';
 import type { OnboardingDependencies } from './dependencies.js';
@@ -17,9 +18,11 @@ import { deliverCredentials, issueTemporaryAccessPass } from './hand-over-creden
 import { sendTicket } from './it-ticket.js';
 import { resetForReissue } from './reissue-credentials.js';
 import type { StoredRequest } from './ports.js';
-import { validateOnboardingForm, type FieldProblem } from './request.js';
+import { isGuestRequest, validateOnboardingForm, type FieldProblem } from './request.js';
+import { newGuestState } from './guests/guest-record.js';
+import { inviteGuest } from './guests/invite-guest.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
-import { claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
+import { carryTo, claimStep, heldElsewhere, moveTo, noteEvent, requireRequest, settleAudit, stop, withProblem, type StepResult } from './record-kernel.js';
 import { failRequest, leavePending } from './request-endings.js';
 import { sendWelcomeEmail, welcomeMailDue } from './send-welcome-email.js';
 import { lookUpSecretRecipient, pickSecretRecipient } from './secret-recipient.js';
@@ -68,13 +71,15 @@ async function runStep(deps: OnboardingDependencies, stored: StoredRequest): Pro
       case 'received': return heldElsewhere(deps, record) ? stop(withProblem(record, 'BUSY_ELSEWHERE')) : await validateRequest(deps, stored);
       // Records validated before names were checked only at review: nothing left to check here.
       case 'validated': return await moveTo(deps, stored, 'checked', {});
-      case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createAccount(deps, stored);
+      case 'checked': return needsApproval(record) ? await requestApproval(deps, stored) : await createOrInvite(deps, stored);
       case 'approved':
-      case 'creating': return await createAccount(deps, stored);
+      case 'creating': return await createOrInvite(deps, stored);
       case 'awaiting_approval': return await expireApprovalIfDue(deps, stored);
       case 'created':
         if (record.manager === 'pending') return await assignManager(deps, stored);
         if (templateDue(record)) return await applyTemplateStep(deps, stored);
+        // Microsoft emailed the invitation with the POST: nothing for us to hand over.
+        if (record.guest && !record.credentials) return carryTo(deps, stored, 'delivered', {}, 'invitation.emailed_by_microsoft', { email: record.guest.email });
         if (record.credentials?.tap === 'pending' || record.credentials?.tap === 'issuing') return await issueTemporaryAccessPass(deps, stored);
         return await deliverCredentials(deps, stored);
       case 'delivering': return await deliverCredentials(deps, stored);
@@ -103,11 +108,15 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   const problems: FieldProblem[] = validation.ok ? [] : [...validation.problems];
   const managerUpn = validation.ok ? validation.request.manager : undefined;
   const managerId = managerUpn === undefined ? undefined : record.managerId ?? (await deps.directory.findUserByUpn(managerUpn))?.id;
+  const guest = validation.ok && isGuestRequest(validation.request);
+  if (guest && !deps.guests) problems.push({ field: 'accountKind', message: say.GUESTS_UNAVAILABLE() });
   if (managerUpn !== undefined && !managerId) {
     problems.push({ field: 'manager', message: say.MANAGER_NOT_IN_DIRECTORY(managerUpn), code: 'MANAGER_NOT_FOUND' });
   }
   // Who receives the credentials is fixed now, so every later step (and a reissue) reaches the same person.
-  const picked = validation.ok && problems.length === 0 ? pickSecretRecipient(deps.policy.credentials.recipient, record) : undefined;
+  // A guest whose invitation Microsoft emails has nothing for anyone of ours to receive.
+  const handsOver = !guest || deps.policy.guests.invitation === 'reveal';
+  const picked = validation.ok && problems.length === 0 && handsOver ? pickSecretRecipient(deps.policy.credentials.recipient, record) : undefined;
   const choice = picked?.kind === 'look-up' ? await lookUpSecretRecipient(deps.directory, deps.policy.credentials.recipient, picked.role, managerUpn) : picked;
   if (choice?.kind === 'problem') problems.push(choice.problem);
   if (!validation.ok || problems.length > 0) {
@@ -118,10 +127,16 @@ async function validateRequest(deps: OnboardingDependencies, stored: StoredReque
   }
   const secretRecipient = choice?.kind === 'chosen' ? choice.recipient : undefined;
   // The admission lease (if this run came with one) ends here; the next step claims its own.
-  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient, lease: undefined },
+  const guestState = guest ? { guest: newGuestState(deps.policy.guests, validation.request.guestEmail!) } : {};
+  return moveTo(deps, stored, 'checked', { request: validation.request, managerId, manager: managerId ? 'pending' : 'none', secretRecipient, lease: undefined, ...guestState },
     'request.validated', {
       userPrincipalName: validation.request.userPrincipalName, recipientId: secretRecipient?.id ?? null, recipientRole: secretRecipient?.role ?? null,
     });
+}
+
+/** A guest is invited; anyone else gets an account of ours. */
+function createOrInvite(deps: OnboardingDependencies, stored: StoredRequest): Promise<StepResult> {
+  return stored.record.guest ? inviteGuest(deps, stored) : createAccount(deps, stored);
 }
 
 /** created (manager pending) → created: after a crash between POST /users and the created write (usually it is linked with it). */

@@ -40,6 +40,8 @@ export async function reissueCredentials(
   for (let attempt = 0, stored = found; attempt < 5; attempt += 1) {
     const { record } = stored;
     const upn = requireRequest(record).userPrincipalName;
+    // A guest signs in with their own organisation's account: there is no password of ours to reissue.
+    if (record.guest) return { kind: 'refused', sentence: say.REISSUE_GUEST(record.guest.userPrincipalName ?? upn) };
     if (!record.objectId) return { kind: 'refused', sentence: say.REISSUE_NO_ACCOUNT(upn) };
     if (record.status !== 'done' && record.status !== 'failed') return { kind: 'refused', sentence: say.REISSUE_IN_PROGRESS(upn) };
     const generation = record.credentials?.generation ?? 1;

@@ -6,7 +6,7 @@
 import type { RequestDeskDependencies } from './dependencies.js';
 import { decideApproval, type ApprovalResult } from './decide-approval.js';
 import { processOnboardingRequest } from './process-request.js';
-import type { AuditCriteria, AuditEvent, Requester } from './ports.js';
+import type { AuditCriteria, AuditEvent, Requester, StillAnswering } from './ports.js';
 import { auditTrailRefusal, readAuditTrail } from './read-audit-trail.js';
 import type { OnboardingForm } from './request.js';
 import type { OnboardingOutcome } from './request-record.js';
@@ -49,7 +49,7 @@ export interface RequestDesk {
   readAuditTrail(query: AuditCriteria & { readonly requesterUpn?: string | undefined }): ReturnType<typeof readAuditTrail>;
   auditCsv(events: readonly AuditEvent[]): string;
   /** The recipient's Reveal click: the secret, for the answer to that click only. */
-  revealCredentials(person: Requester | undefined, requestId: unknown, generation?: number): Promise<RevealAnswer>;
+  revealCredentials(person: Requester | undefined, requestId: unknown, generation?: number, stillAnswering?: StillAnswering): Promise<RevealAnswer>;
   /** Where a reveal stands (Hide, and the card's refresh); never the secret. */
   revealStatus(person: Requester | undefined, requestId: unknown, generation?: number): Promise<RevealAnswer>;
   /** New credentials for an account this bot created (admins; the requester where the policy allows). */
@@ -83,7 +83,7 @@ export function createRequestDesk(desk: RequestDeskDependencies): RequestDesk {
     recordRefusal: (refusal) => recordRefusal(deps, refusal),
     readAuditTrail: (query) => readAuditTrail(deps, query),
     auditCsv: (events) => deps.auditTrail.toCsv(events),
-    revealCredentials: (person, requestId, generation) => revealCredentials(deps, person, requestId, generation),
+    revealCredentials: (person, requestId, generation, stillAnswering) => revealCredentials(deps, person, requestId, generation, stillAnswering),
     revealStatus: (person, requestId, generation) => revealStatus(deps, person, requestId, generation),
     reissueCredentials: (input) => reissueCredentials(deps, input),
     ticketTemplateAction: (input) => runTicketAction(deps, input),

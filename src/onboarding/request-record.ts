@@ -16,6 +16,7 @@ import type { OnboardingForm, OnboardingRequest, FieldProblem } from './request.
 import type { AuditEvent, Requester } from './ports.js';
 import type { ConfirmedDecisions } from './confirmations.js';
 import type { SecretRecipient } from './secret-recipient.js';
+import type { GuestState } from './guests/guest-record.js';
 import type { TemplateSnapshot } from './templates/choose-template.js';
 import type { TemplateOutcome } from './templates/apply-template.js';
 
@@ -86,6 +87,8 @@ export interface OnboardingRecord {
   readonly confirmed?: ConfirmedDecisions | undefined;
   /** The welcome mail to the new person's personal address, when the request gave one. */
   readonly welcomeMail?: WelcomeMailState | undefined;
+  /** A guest invitation (the request names their work address elsewhere): its state, never its redeem link. */
+  readonly guest?: GuestState | undefined;
   /** The onboarding template the review showed (its snapshot), and how far applying it went. */
   readonly template?: TemplateOnRecord | undefined;
   /**
@@ -137,6 +140,8 @@ export interface CredentialsState {
   readonly generation: number;
   /** The one person who may reveal them. */
   readonly recipient: Requester;
+  /** What the entry holds besides (or instead of) a password: a guest's invitation link (a bearer credential until redeemed). */
+  readonly holds?: 'invitation-link' | undefined;
   /** The Temporary Access Pass: not wanted, not issued yet, issued, or refused by the tenant. */
   readonly tap: 'off' | 'pending' | 'issuing' | 'issued' | 'failed';
   /** ISO 8601, set when the reveal card went out: the secret is deleted then unless revealed earlier. */
@@ -147,6 +152,11 @@ export interface CredentialsState {
    * bot keeps trying until the retry window from then ends, across restarts. Cleared once reached.
    */
   readonly reachingSince?: string | undefined;
+  /**
+   * ISO 8601: a resume pass, which never waits, left the request here to try the recipient again
+   * from then (the next pass after it does). Cleared once reached.
+   */
+  readonly nextTryAt?: string | undefined;
   /** ISO 8601: when the secret was deleted from storage (revealed + grace, expired, superseded, or never needed). */
   readonly purgedAt?: string | undefined;
 }
@@ -212,6 +222,10 @@ export interface OnboardingOutcome {
   } | undefined;
   /** The welcome mail: to whom, and whether it went out. */
   readonly welcomeMail?: { readonly to: string; readonly state: WelcomeMailState['state']; readonly reason?: string | undefined } | undefined;
+  /** A guest invitation: the address, the guest's own user name once Entra made it, and whether they accepted. */
+  readonly guest?: {
+    readonly email: string; readonly invitation: GuestState['invitation']; readonly userPrincipalName?: string | undefined; readonly state?: GuestState['state'];
+  } | undefined;
 }
 
 export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
@@ -221,7 +235,7 @@ export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
     correlationId: record.correlationId,
     status: record.status,
     pending: !finalStatuses.has(record.status),
-    userPrincipalName: record.request?.userPrincipalName,
+    userPrincipalName: record.guest?.userPrincipalName ?? record.request?.userPrincipalName,
     displayName: record.request?.displayName,
     objectId: record.objectId,
     fieldProblems: record.fieldProblems,
@@ -230,5 +244,8 @@ export function describeOutcome(record: OnboardingRecord): OnboardingOutcome {
     warnings: record.warnings,
     ...(credentials ? { credentials: { expiresAt: credentials.expiresAt, revealedAt: credentials.revealedAt, purgedAt: credentials.purgedAt, generation: credentials.generation } } : {}),
     ...(record.welcomeMail ? { welcomeMail: { to: record.welcomeMail.to, state: record.welcomeMail.state, reason: record.welcomeMail.reason } } : {}),
+    ...(record.guest ? {
+      guest: { email: record.guest.email, invitation: record.guest.invitation, userPrincipalName: record.guest.userPrincipalName, state: record.guest.state },
+    } : {}),
   };
 }

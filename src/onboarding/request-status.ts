@@ -5,6 +5,7 @@ import type { Requester } from './ports.js';
 import { describeOutcome, type OnboardingOutcome } from './request-record.js';
 import { recordRefusal } from './refusals.js';
 import { say } from './sentences.js';
+import { refreshInvitationState } from './guests/invitation-state.js';
 
 /** The person's five most recent requests in one message, or what to do when there are none. */
 export async function describeRecentRequests(deps: RequestDeskDependencies, person: Requester | undefined): Promise<string> {
@@ -12,7 +13,9 @@ export async function describeRecentRequests(deps: RequestDeskDependencies, pers
     await recordRefusal(deps, { reason: 'UNKNOWN_PERSON', action: 'status' });
     return say.UNKNOWN_PERSON();
   }
-  const recent = (await deps.history.listByRequester(person.id, 5)).requests.map((r) => describeOutcome(r.record));
+  const { requests } = await deps.history.listByRequester(person.id, 5);
+  // A guest's invitation is read afresh: the requester asks whether it was accepted.
+  const recent = await Promise.all(requests.map(async (r) => describeOutcome(await refreshInvitationState(deps, r))));
   return recent.length === 0 ? say.NO_REQUESTS_YET() : say.RECENT_REQUESTS(recent);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { VerifiedDomain } from './ports.js';
 import { checkUserPrincipalName, deriveAlias, mailNicknameFor, type AliasPattern } from './user-name.js';
+import { say } from './sentences.js';
 
 /** The fields of the request form, as the card submits them. */
 export const formFields = [
@@ -13,6 +14,10 @@ export const formFields = [
   'personalEmail',
   // Who receives the secret (secret-recipient.ts): requester, manager or coordinator.
   'secretRecipient',
+  // A guest (guests/guest-request.ts): "guest", or "member"/empty for an account of our own; their work address elsewhere.
+  'accountKind', 'guestEmail',
+  // The last day the person needs access (a contract's end), YYYY-MM-DD: kept and shown to IT.
+  'endDate',
   // Which onboarding template (templates/choose-template.ts): a template id, "none", or empty for "by department".
   'template',
 ] as const;
@@ -44,6 +49,20 @@ export interface OnboardingRequest {
   readonly businessJustification: string;
   /** The new person's own address outside the organisation, for the welcome mail; absent = no welcome mail. */
   readonly personalEmail?: string | undefined;
+  /**
+   * Set for a guest (Entra B2B): the address at their own organisation they are invited at; they
+   * sign in with that organisation's account. For a guest, `userPrincipalName` is this address
+   * until Entra names their guest account (OnboardingRecord.guest), and alias, domain and
+   * mailNickname are empty: nothing is created under our own domains.
+   */
+  readonly guestEmail?: string | undefined;
+  /** YYYY-MM-DD: the last day the person needs access (a contract's end); kept in the record and shown to IT. */
+  readonly endDate?: string | undefined;
+}
+
+/** True for a guest invitation, false for an account of our own. */
+export function isGuestRequest(request: Pick<OnboardingRequest, 'guestEmail'>): boolean {
+  return request.guestEmail !== undefined;
 }
 
 /** One thing wrong with the form: the field and a sentence a manager understands. */
@@ -63,6 +82,7 @@ export const FIELD_LIMITS: Readonly<Record<FormField, number>> = {
   givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128,
   department: 64, employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113,
   ticketReference: 64, businessJustification: 1000, personalEmail: 254, secretRecipient: 16, template: 36,
+  accountKind: 16, guestEmail: 254, endDate: 10,
 };
 
 const LABELS: Record<FormField, string> = {
@@ -73,6 +93,7 @@ const LABELS: Record<FormField, string> = {
   personalEmail: 'The personal email',
   secretRecipient: 'Who receives the password',
   template: 'The template',
+  accountKind: 'The kind of account', guestEmail: 'Their work email', endDate: 'The end date',
 };
 
 /** Field names as the form labels them (the result card's problems, the defaults a template filled in). */
@@ -82,6 +103,7 @@ export const FIELD_LABELS_IN_WORDS: Record<FormField, string> = {
   companyName: 'Company', officeLocation: 'Office', startDate: 'Start date', manager: 'Manager',
   ticketReference: 'Ticket reference', businessJustification: 'Business justification', personalEmail: 'Personal email', secretRecipient: 'Password goes to',
   template: 'Template',
+  accountKind: 'Account', guestEmail: 'Their work email', endDate: 'End date',
 };
 
 // ISO 3166-1 alpha-2, the codes Entra accepts for usageLocation.
@@ -170,21 +192,35 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   // One rule for every name of the person: the display name goes into mail headers (the welcome
   // mail's To) and cards as the names do, and none of them needs what an address is made of.
   for (const [field, value] of [['givenName', givenName], ['surname', surname], ['displayName', typedDisplayName]] as const) {
-    if (value !== undefined && !/\p{L}/u.test(value)) problem(field, `${LABELS[field]} must contain at least one letter.`);
-    if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, `${LABELS[field]} may not contain < > @ " \\ ; or :.`);
+    if (value !== undefined && !/\p{L}/u.test(value)) problem(field, say.NAME_NEEDS_A_LETTER(LABELS[field]));
+    if (value !== undefined && /[<>@"\\;:]/.test(value)) problem(field, say.NAME_FORBIDDEN_CHARACTERS(LABELS[field]));
   }
   const displayName = typedDisplayName ?? (givenName && surname ? `${givenName} ${surname}` : undefined);
   if (displayName !== undefined && Array.from(displayName).length > FIELD_LIMITS.displayName) {
     problem('displayName', `${LABELS.displayName} is longer than ${FIELD_LIMITS.displayName} characters.`);
   }
 
-  // Domain: one of the tenant's verified, managed domains.
-  const domainInput = text('domain', false);
+  // A guest is invited at their own organisation's address; nothing is created under our domains.
+  const accountKind = text('accountKind', false)?.toLowerCase();
+  if (accountKind !== undefined && accountKind !== 'member' && accountKind !== 'guest') {
+    problem('accountKind', `${LABELS.accountKind} must be Member or Guest.`);
+  }
+  const guest = accountKind === 'guest';
+  const guestEmailTyped = text('guestEmail', guest);
+  const guestEmail = guest ? checkGuestEmail(guestEmailTyped, context.domains, problem) : undefined;
+  if (!guest && guestEmailTyped !== undefined) {
+    problem('guestEmail', `${LABELS.guestEmail} is only for a guest invitation: choose Guest, or leave it empty.`);
+  }
+
+  // Domain: one of the tenant's verified, managed domains (a guest gets none of ours).
+  const domainInput = guest ? undefined : text('domain', false);
   const defaultDomain = context.domains.find((d) => d.isDefault && d.isVerified);
   const domainName = (domainInput ?? defaultDomain?.name)?.toLowerCase();
   const domain = domainName === undefined ? undefined : context.domains.find((d) => d.name.toLowerCase() === domainName);
   const choices = context.domains.filter((d) => d.isVerified && d.authenticationType === 'Managed').map((d) => d.name).join(', ');
-  if (domainName === undefined) problem('domain', `${LABELS.domain} is required (one of: ${choices}).`);
+  if (guest) {
+    // Nothing to check: the invitation names no domain of ours.
+  } else if (domainName === undefined) problem('domain', `${LABELS.domain} is required (one of: ${choices}).`);
   else if (!domain || !domain.isVerified) {
     problem('domain', `The domain ${domainName} is not a verified domain of the organisation; use one of: ${choices}.`, 'DOMAIN_NOT_VERIFIED');
   } else if (domain.authenticationType === 'Federated') {
@@ -192,9 +228,11 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   }
 
   // Alias: typed by the person, or derived from the names.
-  const typedAlias = text('alias', false);
+  const typedAlias = guest ? undefined : text('alias', false);
   let alias: string | undefined;
-  if (typedAlias !== undefined) {
+  if (guest) {
+    // Entra makes a guest's user name from their address (…#EXT#@…): no alias of ours.
+  } else if (typedAlias !== undefined) {
     const aliasProblem = checkUserPrincipalName(typedAlias, domainName ?? '');
     if (aliasProblem) problem('alias', aliasProblem);
     else alias = typedAlias.toLowerCase();
@@ -211,7 +249,8 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
     }
   }
 
-  const usageLocationRaw = text('usageLocation', true);
+  // A member needs one (licences depend on it); a guest only if the request gives one.
+  const usageLocationRaw = text('usageLocation', !guest);
   const usageLocation = usageLocationRaw?.toUpperCase();
   if (usageLocation !== undefined && !COUNTRIES.has(usageLocation)) {
     problem('usageLocation', `${LABELS.usageLocation} must be a two-letter country code such as US, GB or JP.`);
@@ -252,6 +291,17 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   }
 
   const personalEmail = checkPersonalEmail(text('personalEmail', false), context.domains, problem);
+  if (guest && personalEmail !== undefined) {
+    problem('personalEmail', `A guest gets the invitation at their work email, not a welcome email: leave ${LABELS.personalEmail.toLowerCase()} empty.`);
+  }
+
+  const endDate = text('endDate', false);
+  if (endDate !== undefined) {
+    if (!isCalendarDay(endDate)) problem('endDate', `${LABELS.endDate} must be a date written YYYY-MM-DD.`);
+    else if (startDate !== undefined && isCalendarDay(startDate) && endDate < startDate) {
+      problem('endDate', `${LABELS.endDate} (${endDate}) is before the start date (${startDate}).`);
+    }
+  }
 
   if (problems.length > 0) return { ok: false, problems };
   // Every required value is present when no problem was reported.
@@ -259,6 +309,27 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
     if (v === undefined) throw new Error('validation invariant broken');
     return v;
   };
+  if (guest) {
+    const email = need(guestEmail);
+    return {
+      ok: true,
+      request: {
+        givenName: need(givenName),
+        surname: need(surname),
+        displayName: need(displayName),
+        alias: '',
+        domain: '',
+        userPrincipalName: email,
+        mailNickname: '',
+        usageLocation: usageLocation ?? '',
+        jobTitle, department, employeeType, companyName, officeLocation, employeeHireDate, manager,
+        ticketReference: need(ticketReference),
+        businessJustification: need(businessJustification),
+        guestEmail: email,
+        endDate,
+      },
+    };
+  }
   const finalAlias = need(alias);
   const finalDomain = need(domain).name.toLowerCase();
   return {
@@ -276,8 +347,14 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
       ticketReference: need(ticketReference),
       businessJustification: need(businessJustification),
       personalEmail,
+      endDate,
     },
   };
+}
+
+function isCalendarDay(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  return !!m && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).toISOString().slice(0, 10) === value;
 }
 
 // One plain address (RFC 5321 lengths), nothing a mail header could be made to say more with:
@@ -308,6 +385,47 @@ function checkPersonalEmail(
   const wrong = personalEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
   if (wrong) {
     problem('personalEmail', wrong);
+    return undefined;
+  }
+  const at = value.lastIndexOf('@');
+  return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
+}
+
+
+// What POST /invitations refuses in invitedUserEmailAddress (learn.microsoft.com/graph/api/resources/invitation):
+// none of ~ ! # $ % ^ & * ( ) + = [ ] { } \ / | ; : " < > ? , and no . or - at either end of the local part.
+// Its "quotation marks" read as ' in one rendering of the page: both are refused.
+const NOT_IN_AN_INVITATION = /[~!#$%^&*()+=[\]{}\\/|;:"'<>?,]/;
+
+/**
+ * What is wrong with a guest's work address, or undefined when it will do: one plain address
+ * an invitation accepts, at another organisation. An address on one of our own verified domains
+ * (managed or federated) belongs to someone of ours, never a guest: Entra refuses to invite it
+ * ("…a verified domain of this directory"), and they may well have an account already.
+ */
+export function guestEmailProblem(value: string, ownDomains: readonly string[]): string | undefined {
+  const at = value.lastIndexOf('@');
+  const local = value.slice(0, at);
+  if (Array.from(value).length > FIELD_LIMITS.guestEmail || !PERSONAL_EMAIL.test(value) || value.includes('..') || NOT_IN_AN_INVITATION.test(local)
+    || /^[.-]|[.-]$/.test(local)) {
+    return `${LABELS.guestEmail} must be one address, like jane.doe@fabrikam.example (letters, digits and . - _ before the @).`;
+  }
+  const domain = value.slice(at + 1).toLowerCase();
+  const own = ownDomains.find((d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`));
+  if (own) {
+    return `${value} is on ${domain}, one of the organisation's own verified domains, so the person is not external and nobody is invited. Ask for a member account instead (they may already have one), or check the address.`;
+  }
+  return undefined;
+}
+
+/** The guest's address as kept (the local part as typed, the domain in lower case); undefined (and a problem) when it won't do. */
+function checkGuestEmail(
+  value: string | undefined, domains: readonly VerifiedDomain[], problem: (field: FormField, message: string) => void,
+): string | undefined {
+  if (value === undefined) return undefined;
+  const wrong = guestEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
+  if (wrong) {
+    problem('guestEmail', wrong);
     return undefined;
   }
   const at = value.lastIndexOf('@');

@@ -44,6 +44,9 @@ export function isDueForResume(record: OnboardingRecord, now: Date, idleMs: numb
   if (record.status === 'awaiting_approval') return approvalExpired(record, now, approvalExpiresAfterMs);
   if (finalStatuses.has(record.status) || waitingForPeople.has(record.status)) return false;
   if (record.lease) return Date.parse(record.lease.until) <= now.getTime();
+  // Left by a pass to try its recipient again later: due then, not before.
+  const nextTry = record.status === 'delivering' ? record.credentials?.nextTryAt : undefined;
+  if (nextTry) return Date.parse(nextTry) <= now.getTime();
   // No lease: between steps, or left pending (throttled). Leave a fresh one to the run that is on it.
   return Date.parse(record.updatedAt) + idleMs <= now.getTime();
 }
@@ -57,6 +60,9 @@ export async function resumeUnfinishedRequests(
   deps: OnboardingDependencies, index: RequestIndex, options: ResumeOptions = {},
 ): Promise<ResumeReport> {
   const idleMs = options.idleMs ?? deps.policy.leaseMs;
+  // No secret outlives its expiry, whichever instance restarted or crashed: deleted first, so no
+  // request of the pass (a slow directory, say) holds it up.
+  const purged = await purgeDueCredentials(deps);
   const { requests } = await index.listUnfinished(options.limit !== undefined ? { limit: options.limit } : {});
   const now = deps.clock.now();
   const due = [...requests]
@@ -70,7 +76,7 @@ export async function resumeUnfinishedRequests(
     const { requestId } = stored.record;
     try {
       const watched = watchFinalWrite(deps.store);
-      const outcome = await processOnboardingRequest({ ...deps, store: watched.store }, requestId);
+      const outcome = await processOnboardingRequest({ ...deps, store: watched.store, resumePass: true }, requestId);
       resumed.push({ requestId, status: outcome.status, pending: outcome.pending });
       // Only the run whose write ended the request tells the requester, so two instances
       // resuming the same request don't both send the notice.
@@ -83,8 +89,6 @@ export async function resumeUnfinishedRequests(
       failed.push({ requestId, error });
     }
   }
-  // No secret outlives its expiry, whichever instance restarted or crashed.
-  const purged = await purgeDueCredentials(deps);
   return { unfinished: requests.length, resumed, notDue: requests.length - due.length, notified, failed, purged };
 }
 

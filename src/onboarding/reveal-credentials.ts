@@ -6,7 +6,7 @@
  */
 import type { OnboardingDependencies, RequestDeskDependencies } from './dependencies.js';
 import { contentsOf } from './credentials.js';
-import type { CredentialContents, Requester, StoredRequest } from './ports.js';
+import type { CredentialContents, Requester, StillAnswering, StoredRequest } from './ports.js';
 import type { CredentialsState } from './request-record.js';
 import { audit, requireRequest, write } from './record-kernel.js';
 import { recordRefusal } from './refusals.js';
@@ -32,11 +32,19 @@ export interface RevealState {
 export type RevealAnswer =
   | { readonly kind: 'refused'; readonly sentence: string }
   | { readonly kind: 'state'; readonly reveal: RevealState }
-  | { readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined };
+  | {
+    readonly kind: 'shown'; readonly reveal: RevealState; readonly password?: Secret | undefined; readonly temporaryAccessPass?: Secret | undefined;
+    /** A guest's redeem link, to hand over to them. */
+    readonly invitationLink?: Secret | undefined;
+  };
 
-/** The Reveal click: the secrets for the recipient, once the first time and again within the grace period. */
+/**
+ * The Reveal click: the secrets for the recipient, once the first time and again within the grace
+ * period. What is shown is read and opened first; it is recorded as revealed (the grace period
+ * started, the audit event written) only if the click is still answered with it.
+ */
 export async function revealCredentials(
-  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number,
+  deps: RequestDeskDependencies, person: Requester | undefined, requestId: unknown, generation?: number, stillAnswering: StillAnswering = () => true,
 ): Promise<RevealAnswer> {
   const found = await recipientsRequest(deps, person, requestId, 'reveal', generation);
   if (found.kind !== 'found') return found.answer;
@@ -48,6 +56,14 @@ export async function revealCredentials(
     return { kind: 'state', reveal: await revealStateOf(deps, stored.record.requestId) };
   }
   let { credentials } = entry;
+  if (credentials.revealedBy && credentials.revealedBy !== person!.id) return revealTaken(deps, stored, state, person!, credentials.revealedBy);
+  const contents = contentsOf(deps, state);
+  const open = (sealed: typeof credentials.password | undefined) => (sealed ? deps.vault.unseal(sealed, { requestId: credentials.credentialId }) : undefined);
+  const password = contents === 'tap' || contents === 'invitation-link' ? undefined : await open(credentials.password);
+  const temporaryAccessPass = contents === 'password' || contents === 'invitation-link' ? undefined : await open(credentials.temporaryAccessPass);
+  const invitationLink = contents === 'invitation-link' ? await open(credentials.invitationLink) : undefined;
+  // Answered "too slow, nothing was shown": then nothing says it was (no revealedAt, no deletion clock, no audit event).
+  if (!stillAnswering()) return { kind: 'refused', sentence: say.CARD_TOO_SLOW_PRESS_AGAIN() };
   if (!credentials.revealedAt) {
     // The first reveal: the grace period starts now and the entry goes then at the latest.
     // Who revealed is kept with it: in a coordinator group, only they may see it again.
@@ -59,24 +75,26 @@ export async function revealCredentials(
       await audit(deps, stored.record, 'credentials.revealed', { recipientId: state.recipient.id, generation: state.generation, visibleUntil: purgeAt });
     } else {
       credentials = (await deps.credentials.get(state.credentialId))?.credentials ?? credentials;
+      // Another member of a coordinator group revealed it at the same moment, and first.
+      if (credentials.revealedBy && credentials.revealedBy !== person!.id) return revealTaken(deps, stored, state, person!, credentials.revealedBy);
     }
-  }
-  if (credentials.revealedBy && credentials.revealedBy !== person!.id) {
-    const first = secretRecipientOf(stored.record).members?.find((member) => member.id === credentials.revealedBy)?.name ?? state.recipient.name;
-    await recordRefusal(deps, { reason: 'NOT_THE_RECIPIENT', action: 'reveal credentials', person, requestId: stored.record.requestId, detail: 'revealed by another member' });
-    return { kind: 'refused', sentence: say.REVEAL_TAKEN(first) };
-  }
-  if (entry.credentials.revealedAt) {
+  } else {
     await audit(deps, stored.record, 'credentials.revealed_again', { recipientId: state.recipient.id, generation: state.generation });
   }
-  const contents = contentsOf(deps, state);
-  const open = (sealed: typeof credentials.password | undefined) => (sealed ? deps.vault.unseal(sealed, { requestId: credentials.credentialId }) : undefined);
   return {
     kind: 'shown',
     reveal: { ...baseState(stored, state, deps), state: 'revealed', revealedAt: credentials.revealedAt, visibleUntil: credentials.purgeAt },
-    password: contents === 'tap' ? undefined : await open(credentials.password),
-    temporaryAccessPass: contents === 'password' ? undefined : await open(credentials.temporaryAccessPass),
+    password,
+    temporaryAccessPass,
+    invitationLink,
   };
+}
+
+/** Someone else in a coordinator group revealed these first: only they may see them again. */
+async function revealTaken(deps: RequestDeskDependencies, stored: StoredRequest, state: CredentialsState, person: Requester, revealedBy: string): Promise<RevealAnswer> {
+  const first = secretRecipientOf(stored.record).members?.find((member) => member.id === revealedBy)?.name ?? state.recipient.name;
+  await recordRefusal(deps, { reason: 'NOT_THE_RECIPIENT', action: 'reveal credentials', person, requestId: stored.record.requestId, detail: 'revealed by another member' });
+  return { kind: 'refused', sentence: say.REVEAL_TAKEN(first) };
 }
 
 /** The Hide click and the card's refresh: where the reveal stands, for the recipient only. */

@@ -11,13 +11,14 @@ import type { RequestDeskDependencies } from './dependencies.js';
 import { resolveManagerName } from './manager-name.js';
 import type { Clock, Directory, Requester, VerifiedDomain } from './ports.js';
 import type { ReviewedManager } from './submit-request.js';
-import { readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
+import { isGuestRequest, readOnboardingForm, validateOnboardingForm, type FieldProblem, type OnboardingForm, type OnboardingRequest } from './request.js';
 import { recordRefusal } from './refusals.js';
 import { mayRequest } from './roles.js';
 import { chooseSecretRecipient, type SecretRecipient, type SecretRecipientRole } from './secret-recipient.js';
 import { say } from './sentences.js';
 import { earlierOnboardingByTicket, earlierOnboardingOf, sameNames, suggestAlternatives, upnCheckOf } from './user-name-check.js';
 import { dayIn, startDateConfirmation, type Confirmation } from './confirmations.js';
+import { reviewGuestRequest } from './guests/review-guest.js';
 import { applicableTemplates, type TemplateSnapshot } from './templates/choose-template.js';
 import { reviewTemplate, type TemplateReview } from './templates/review-template.js';
 
@@ -64,7 +65,7 @@ export async function prepareRequestForm(deps: ReviewDependencies, person: Reque
   const recipients = deps.policy.credentials.recipient;
   return {
     kind: 'ready', domains, recipientChoices: recipients.choices,
-    defaults: { domain: domains[0] ?? '', secretRecipient: recipients.default },
+    defaults: { accountKind: 'member', domain: domains[0] ?? '', secretRecipient: recipients.default },
     templates: await formTemplateChoices(deps, form),
   };
 }
@@ -96,6 +97,8 @@ export type RequestReview =
     readonly manager?: ReviewedManager;
     /** Who will receive the credentials (fixed again, from the same form, when the request is validated). */
     readonly recipient: SecretRecipient;
+    /** A guest invitation: the address, and whether Microsoft emails it or its link goes to the recipient. */
+    readonly guest?: { readonly email: string; readonly invitation: 'email' | 'reveal' } | undefined;
     /** The form Create submits: empty fields filled with the template's (or the organisation's) defaults, the template choice explicit. */
     readonly submitForm: OnboardingForm;
     /** The template and what it adds, as the review card shows it. */
@@ -138,6 +141,9 @@ export async function reviewRequest(deps: ReviewDependencies, person: Requester,
     ]);
   }
   const request = validation.request;
+  if (isGuestRequest(request)) {
+    return reviewGuestRequest(deps, { person, form, request, domains, managerFound: manager.found, needsChanges, submitForm, template: template.review });
+  }
   // One look at the directory: the names wanted, and a manager typed as a user name (one found by name was just read).
   const lookup = await deps.directory.checkNewAccount({
     userPrincipalName: request.userPrincipalName, mailNickname: request.mailNickname,

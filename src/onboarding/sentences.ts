@@ -2,13 +2,15 @@
  * Every sentence the bot says to a person, in one place, each under a stable code:
  * `problemCatalog` for problems a request can end with or pause on (code, sentence, help),
  * `say` for everything else the bot answers, refuses or tells. Card layouts live in
- * adaptiveCards/; field-level validation sentences live beside their rules (request.ts,
- * user-name.ts), since they are built from the rule's own limits.
+ * adaptiveCards/; most field-level validation sentences live beside their rules (request.ts,
+ * user-name.ts), since they are built from the rule's own limits; the name rules, shared by
+ * every name of the person, are here.
  */
 import type { DirectoryErrorCode, ErrorCode, OnboardingProblem } from './errors.js';
 import type { CollidingProperty } from './ports.js';
 import type { OnboardingOutcome } from './request-record.js';
 import type { EarlierOnboarding } from './user-name-check.js';
+import type { ExistingPerson, InvitationState } from './guests/ports.js';
 
 export const problemCatalog = {
   VALIDATION_FAILED: {
@@ -162,6 +164,52 @@ export const problemCatalog = {
     help: 'Ask the requester to send it again.',
     retryable: false,
   },
+  // --- guest invitations (Entra B2B); each refusal is the one sentence the requester reads, and a line in the ticket
+  GUEST_ALREADY_EXISTS: {
+    message: 'That person is already in the directory under this email, so nobody was invited.',
+    help: 'Use the account named on the form, or ask IT.',
+    retryable: false,
+  },
+  GUEST_INVITATIONS_OFF: {
+    message: "Nobody was invited: the organisation's external collaboration settings do not let this bot invite guests; an Entra admin can allow it under External Identities, External collaboration settings.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_DOMAIN_BLOCKED: {
+    message: "Nobody was invited: the organisation's collaboration restrictions block invitations to that email domain; an Entra admin can change the allow or deny list under External collaboration settings, or ask the person for another address.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_CROSS_TENANT_BLOCKED: {
+    message: "Nobody was invited: cross-tenant access settings, ours or those of the guest's organisation, block collaboration with that organisation; admins on both sides must allow B2B collaboration with each other.",
+    help: '',
+    retryable: false,
+  },
+  INVITE_PERMISSION_MISSING: {
+    message: 'Nobody was invited: the bot lacks the Microsoft Graph application permission User.Invite.All, which an Entra admin must grant it.',
+    help: '',
+    retryable: false,
+  },
+  GUEST_OWN_DOMAIN: {
+    message: "Nobody was invited: the address is on one of the organisation's own verified domains, so the person is not external and needs a member account instead.",
+    help: '',
+    retryable: false,
+  },
+  GUEST_INVITE_REJECTED: {
+    message: 'Nobody was invited: the directory refused the invitation, and IT sees why in the ticket.',
+    help: '',
+    retryable: false,
+  },
+  GUEST_PROFILE_NOT_SET: {
+    message: 'The guest was invited, but their name, department and company could not be written onto their account.',
+    help: 'IT has the ticket and can set them in the Entra admin center; the invitation is not affected.',
+    retryable: true,
+  },
+  GUEST_SPONSOR_NOT_SET: {
+    message: 'The guest was invited, but you could not be made their sponsor.',
+    help: 'IT has the ticket and can add the sponsor in the Entra admin center; the invitation is not affected.',
+    retryable: true,
+  },
   UNEXPECTED: {
     message: 'Something unexpected went wrong.',
     help: 'Give IT the correlation id shown below.',
@@ -198,6 +246,10 @@ export const say = {
     `The bot has taken ${limit} account requests in the last hour, the most allowed for everyone together. Try again ${describeRetryAfter(retryAfterMs)}; nothing was created.`,
 
   // --- the request form and its cards
+  /** The rule for every name of the person (given name, surname, display name), after its label ("The surname"). */
+  NAME_NEEDS_A_LETTER: (label: string) => `${label} must contain at least one letter.`,
+  // The display name goes into mail headers (the welcome mail's To) and cards as the names do: nothing an address is made of.
+  NAME_FORBIDDEN_CHARACTERS: (label: string) => `${label} may not contain < > @ " \\ ; or :.`,
   FORM_OPENED: () => 'I opened a new request form below.',
   FORM_EXPIRED: () => 'This request form has expired or was cancelled. Type "new user" to start again.',
   NOT_YOUR_FORM: () => 'Only the person who started this request can change or submit it.',
@@ -208,7 +260,7 @@ export const say = {
   CARD_WORKING_ON_IT: () => 'Working on it: this card shows the result when it is ready.',
   CARD_CHECKING: () => 'Checking with the directory: this card shows the review when it is ready.',
   CARD_WORKING_ON_IT_SAID: () => 'Working on it: I will say here how it went.',
-  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown. Press the button again.',
+  CARD_TOO_SLOW_PRESS_AGAIN: () => 'That took longer than Teams waits, so nothing was shown; press the button again.',
   FILLED_FROM_SENTENCE: () => 'I filled in what I understood from your message. Check it, complete the rest, then press Check and review.',
   NOT_UNDERSTOOD: () => 'I did not understand that. Type **help** to see what I can do.',
   MANAGER_USER_NAME_UNKNOWN: (upn: string) =>
@@ -344,6 +396,37 @@ export const say = {
     }
   },
 
+  // --- guest invitations
+  /** Said when the address is held already: who holds it, and that nobody is invited again. */
+  GUEST_EXISTS: (email: string, person: ExistingPerson, earlierRequestId?: string) => {
+    const who = person.displayName ? `${person.displayName} (${person.userPrincipalName})` : person.userPrincipalName;
+    const what = person.userType === 'Member' ? 'a member account'
+      : person.externalUserState === 'Accepted' ? 'a guest who accepted their invitation'
+      : person.externalUserState === 'PendingAcceptance' ? 'a guest whose invitation is not accepted yet' : 'a guest';
+    const ours = earlierRequestId ? `, invited by this bot (request ${earlierRequestId})` : '';
+    return `${email} already has access here: ${who}, ${what}${ours}. Nobody is invited again: use that account, or ask IT.`;
+  },
+  GUESTS_UNAVAILABLE: () => 'Guest invitations are not available from this bot; choose Member, or ask IT to invite the person.',
+  /** The sentence reader's note when the new person's address is at another organisation. */
+  GUEST_FROM_SENTENCE: (email: string) =>
+    `${email} is an address at another organisation, so I prepared a guest invitation: they sign in with their own organisation's account, with no password from us. Choose Member on the form if they need an account of ours instead.`,
+  /** The review card's plain words on what a guest invitation means. */
+  REVIEW_GUEST_MEANS: (name: string, email: string) =>
+    `No password: ${name} signs in with their own organisation's account, and its multi-factor authentication, once they accept an invitation sent to ${email}.`,
+  REVIEW_GUEST_INVITATION: (how: 'email' | 'reveal', email: string, named?: string) =>
+    how === 'email'
+      ? `Microsoft emails the invitation to ${email} (from invites@microsoft.com); the IT ticket channel gets the guest's user name.`
+      : `Nobody emails the invitation: its link goes only to ${named ?? 'you'}, on a private reveal card from me, to hand over to them. It works like a password until they accept.`,
+  /** How an invitation stands, for the ticket and the result card. */
+  INVITATION_IN_WORDS: (stage: InvitationState | 'not-sent', how: 'email' | 'reveal', email: string, holder?: string) => {
+    if (stage === 'not-sent') return how === 'email' ? `not sent yet; Microsoft will email it to ${email}` : `not sent yet; its link will go to ${holder ?? 'the requester'} on a reveal card`;
+    const where = how === 'email' ? `Microsoft emailed the invitation to ${email}` : `the invitation link went to ${holder ?? 'the requester'} on a reveal card`;
+    return stage === 'Accepted' ? `accepted (${where})` : `not accepted yet; ${where}`;
+  },
+  APPROVED_GUEST_NOTICE: (approverName: string, email: string) => `${approverName} approved your request to invite ${email} as a guest. I am inviting them now.`,
+  REISSUE_GUEST: (upn: string) =>
+    `${upn} is a guest: they sign in with their own organisation's account, so there is no password to reissue. If their invitation got lost, IT can resend it in the Entra admin center.`,
+
   // --- trouble in a turn
   DIRECTORY_TROUBLE: (trouble: { readonly code: DirectoryErrorCode; readonly permission?: string | undefined; readonly retryAfterSeconds?: number | undefined }, reference: string) => {
     switch (trouble.code) {
@@ -378,9 +461,9 @@ export const say = {
   AUDIT_FILE_OFFER: (count: number, limited: boolean) =>
     `${count} audit events as CSV${limited ? ` (the latest ${count}; narrow the dates for the rest)` : ''}, no passwords. Allow it and I save the file in your OneDrive.`,
   AUDIT_FILE_SAVED: (count: number, name: string) => `${count} audit events saved as ${name} in your OneDrive.`,
-  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved. Type the command again to get a new one.',
-  AUDIT_FILE_DECLINED: () => 'The export was not saved. Type the command again when you want it.',
-  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more; nothing was saved. Ask again for what you need.',
+  AUDIT_FILE_FAILED: () => 'I could not save the export in your OneDrive, so nothing was saved; type the command again to get a new one.',
+  AUDIT_FILE_DECLINED: () => 'The export was not saved; type the command again when you want it.',
+  FILE_ANSWER_UNKNOWN: () => 'That file offer is not one I know any more, so nothing was saved; ask again for what you need.',
 } as const;
 
 export type SentenceCode = keyof typeof say;
@@ -393,6 +476,16 @@ export function problemSentence(code: ErrorCode): string {
 
 /** A request's state as the requester would say it (the `status` command). */
 export function requestInPlainWords(outcome: OnboardingOutcome): string {
+  if (outcome.guest) {
+    switch (outcome.status) {
+      case 'received': case 'validated': case 'checked': case 'creating': return 'guest being invited';
+      case 'created': case 'delivering': case 'delivered': case 'done':
+        return outcome.guest.state === 'Accepted' ? 'guest invitation accepted' : 'guest invited, not accepted yet';
+      case 'failed': return outcome.objectId ? 'guest invited, needs IT' : 'nobody invited';
+      case 'rejected': return 'nobody invited';
+      default: break;
+    }
+  }
   switch (outcome.status) {
     case 'received': case 'validated': case 'checked': case 'creating': return 'being created';
     case 'awaiting_approval': return 'waiting for an IT admin to approve';
@@ -604,11 +697,11 @@ export const sayTemplates = {
   LICENCE_GROUP_ERROR: (licence: string, group: string, error: string) =>
     `Licence ${licence} through the group ${group}: Entra reports ${error}${error === 'CountViolation' ? ' (no free seats): buy or free a seat, then reprocess the user\'s licences in the Entra admin center' : ''}.`,
   LICENCE_MISSING: (licence: string, why: string) => `Licence ${licence} missing: ${why}`,
-  WHY_NO_SEATS: (free: number, total: number) => `no free seats (${free} of ${total} free). Buy or free a seat, then press Assign licence.`,
-  WHY_NO_USAGE_LOCATION: () => 'the account has no usage location, which a licence needs. Set it, then press Assign licence.',
-  WHY_UNKNOWN_SKU: () => 'the organisation no longer holds this subscription. Edit the template.',
-  WHY_LICENCE_FORBIDDEN: (permission: string) => `the bot may not assign licences or read seats (Microsoft Graph permission ${permission} missing). Grant it, then press Assign licence.`,
-  WHY_LICENCE_NOT_DONE: () => 'Microsoft Graph did not answer in time. Press Assign licence.',
+  WHY_NO_SEATS: (free: number, total: number) => `no free seats (${free} of ${total} free); buy or free a seat, then press Assign licence.`,
+  WHY_NO_USAGE_LOCATION: () => 'the account has no usage location, which a licence needs; set it, then press Assign licence.',
+  WHY_UNKNOWN_SKU: () => 'the organisation no longer holds this subscription; edit the template.',
+  WHY_LICENCE_FORBIDDEN: (permission: string) => `the bot may not assign licences or read seats (Microsoft Graph permission ${permission} missing); grant it, then press Assign licence.`,
+  WHY_LICENCE_NOT_DONE: () => 'Microsoft Graph did not answer in time; press Assign licence.',
   DEFAULTS_IN_TICKET: (facts: readonly string[]) => `Defaults used: ${facts.join(', ')}.`,
   RESULT_FACT: (name: string) => `${name} (IT's ticket says what it added)`,
 

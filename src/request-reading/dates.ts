@@ -1,5 +1,5 @@
 /**
- * The start date. chrono-node finds and reads the date phrases ("starts Monday", "in two weeks",
+ * The start date, and the end date of a contract ("until 31 March"). chrono-node finds and reads the date phrases ("starts Monday", "in two weeks",
  * "1 Dec", "12/01"; en-GB day first or en-US month first, by the sender's Teams locale); the
  * rules here decide which phrase is the START date and turn it into a calendar day counted from
  * the person's today, never the machine's clock. Every guess is read back in a note, with the weekday, and a
@@ -46,13 +46,24 @@ const TIME_WORDS = /\b(?:yesterday|today|tomorrow|tonight|soon|asap|now|week|wee
 const START_CUE_NEAR = /\b(?:starts?|starting|start date|begins?|beginning|joins?|joining|first day)\b[^,.;!?]{0,40}$/i;
 const START_CUE = /\b(?:start(?:s|ing|ed)?|start date(?:\s+(?:is|of|will be))?|begin(?:s|ning)?|join(?:s|ing)?|first day(?:\s+(?:is|will be))?|from|as of|effective|commenc(?:es|ing)|arriv(?:es|ing))\s*(?:[:=-]\s*)?(?:on\s+|in\s+)?(?:the\s+)?$/i;
 
+// Words that say the date right after them is when the person's access ends ("until 31 March", "contract ends 30 June").
+const END_CUE = /\b(?:until|till|til|through|thru|ends?|ending|end date(?:\s+(?:is|of|will be))?|last day(?:\s+(?:is|will be))?|leaves?|leaving|expires?)\s*(?:[:=-]\s*)?(?:on\s+|in\s+)?(?:the\s+)?$/i;
+
+/** Which date a note is about. */
+type DateField = 'start date' | 'end date';
+
 interface DateCandidate extends Span {
   readonly text: string;
   /** Written out (a month word or YYYY-MM-DD) counts without a start word; the others need one. */
   readonly kind: 'written' | 'numeric' | 'relative';
   /** chrono's reading; none for a numeric date, which is read from its digits. */
   readonly reading?: chrono.ParsedComponents;
+  /** chrono read a range ("2 February until 31 March"): its end, and where the end is written. */
+  readonly rangeEnd?: { readonly reading: chrono.ParsedComponents; readonly text: string };
 }
+
+// The word that ends a range chrono read as one phrase ("from 2 February until 31 March").
+const RANGE_END_WORD = /\b(?:until|till|til|through|thru)\b\s*/i;
 
 type Resolution = { readonly date: Ymd; readonly notes: readonly string[] } | { readonly problem: string };
 
@@ -82,6 +93,36 @@ export function findStartDate(text: string, context: { readonly today: string; r
   return { value: iso(resolution.date), notes, joining: START_CUE_NEAR.test(textBefore(chosen)) };
 }
 
+export interface EndDateRead {
+  /** YYYY-MM-DD, as the form takes it. */
+  readonly value?: string;
+  readonly notes: readonly string[];
+  /** Where the date was written: the start date is not looked for there. */
+  readonly span?: Span;
+}
+
+/** The end date: a date right after "until", "ends", "last day"…; none without such a word. */
+export function findEndDate(text: string, context: { readonly today: string; readonly locale?: string | undefined }, taken: readonly Span[]): EndDateRead {
+  const today = parseIso(context.today);
+  const monthFirst = MONTH_FIRST_REGIONS.test(context.locale ?? '');
+  const candidates = dateCandidates(text, today, monthFirst).filter((c) => !overlaps(taken, c.start, c.end));
+  const cued = candidates.find((c) => END_CUE.test(text.slice(Math.max(0, c.start - 30), c.start)));
+  const range = cued ? undefined : candidates.find((c) => c.rangeEnd);
+  const rangeEnd = range?.rangeEnd;
+  const endKind = rangeEnd ? kindOf(rangeEnd.text, rangeEnd.reading) : undefined;
+  // A range's start stays for the start date: only a date of its own is kept from it.
+  const chosen: DateCandidate | undefined = cued
+    ?? (range && rangeEnd && endKind ? { start: range.end, end: range.end, text: rangeEnd.text, kind: endKind, reading: rangeEnd.reading } : undefined);
+  if (!chosen) return { notes: [] };
+  const span = cued ? { start: cued.start, end: cued.end } : undefined;
+  const resolution = resolve(chosen, today, monthFirst, 'end date');
+  if (!resolution) return { notes: [], ...(span ? { span } : {}) };
+  if ('problem' in resolution) return { notes: [resolution.problem], ...(span ? { span } : {}) };
+  const notes = [`I read the end date as ${spoken(resolution.date)}.`, ...resolution.notes];
+  if (today && dayNumber(resolution.date) < dayNumber(today)) notes.push('That end date is in the past; please check it.');
+  return { value: iso(resolution.date), notes, ...(span ? { span } : {}) };
+}
+
 /** A start word with a time phrase that no reader took for a date: said in a note, never dropped in silence. */
 function unreadStartPhrase(text: string, taken: readonly Span[]): string[] {
   for (const m of text.matchAll(UNREAD_START)) {
@@ -109,7 +150,9 @@ function dateCandidates(text: string, today: Ymd | undefined, monthFirst: boolea
     const start = result.index;
     const end = start + result.text.length;
     const kind = kindOf(result.text, result.start);
-    if (kind && !overlaps(numeric, start, end)) candidates.push({ start, end, text: result.text, kind, reading: result.start });
+    const endWord = result.end ? RANGE_END_WORD.exec(result.text) : null;
+    const rangeEnd = result.end && endWord ? { reading: result.end, text: result.text.slice(endWord.index + endWord[0].length) } : undefined;
+    if (kind && !overlaps(numeric, start, end)) candidates.push({ start, end, text: result.text, kind, reading: result.start, ...(rangeEnd ? { rangeEnd } : {}) });
   }
   return candidates.sort((x, y) => x.start - y.start || y.end - x.end);
 }
@@ -121,11 +164,11 @@ function kindOf(text: string, reading: chrono.ParsedComponents): DateCandidate['
   return reading.isCertain('day') || reading.isCertain('weekday') ? 'relative' : undefined;
 }
 
-function resolve(candidate: DateCandidate, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
+function resolve(candidate: DateCandidate, today: Ymd | undefined, monthFirst: boolean, field: DateField = 'start date'): Resolution | undefined {
   const { kind, reading } = candidate;
-  if (kind === 'numeric') return resolveNumeric(candidate.text, today, monthFirst);
+  if (kind === 'numeric') return resolveNumeric(candidate.text, today, monthFirst, field);
   if (!reading) return undefined;
-  if (kind === 'written') return resolveWritten(candidate.text, reading, today);
+  if (kind === 'written') return resolveWritten(candidate.text, reading, today, field);
   // Relative phrases count from today; without a today there is nothing to count from.
   if (!today) return undefined;
   // A start "next week" is its Monday, not seven days from now.
@@ -148,7 +191,7 @@ function onDay(day: number, month: number, year: number | undefined, today: Ymd 
 }
 
 /** A day and month in words (or YYYY-MM-DD); a day that doesn't exist is said, not guessed. */
-function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Ymd | undefined): Resolution | undefined {
+function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Ymd | undefined, field: DateField): Resolution | undefined {
   const day = reading.get('day') ?? 0;
   const month = reading.get('month') ?? 0;
   const year = reading.isCertain('year') ? reading.get('year') ?? undefined : undefined;
@@ -156,26 +199,26 @@ function resolveWritten(text: string, reading: chrono.ParsedComponents, today: Y
   if (date) {
     const said = reading.isCertain('weekday') ? reading.get('weekday') : null;
     if (said === null || said === weekdayOf(date)) return { date, notes: [] };
-    return { date, notes: [`You wrote ${weekdayName(said)}, but that date is a ${weekdayName(weekdayOf(date))}; please check the start date.`] };
+    return { date, notes: [`You wrote ${weekdayName(said)}, but that date is a ${weekdayName(weekdayOf(date))}; please check the ${field}.`] };
   }
   const isoWritten = WRITTEN_MONTH.test(text) ? null : ISO_DATE.exec(text);
-  if (isoWritten) return { problem: `${isoWritten[0]} is not a date, so I left the start date empty.` };
+  if (isoWritten) return { problem: `${isoWritten[0]} is not a date, so I left the ${field} empty.` };
   const monthName = MONTH_NAMES[month - 1] ?? '';
   // 2024 is a leap year: a day missing from it is missing from every year.
-  if (!makeDate(2024, month, day)) return { problem: `There is no ${day} ${monthName}, so I left the start date empty.` };
-  if (year !== undefined) return { problem: `There is no ${day} ${monthName} in ${year}, so I left the start date empty.` };
+  if (!makeDate(2024, month, day)) return { problem: `There is no ${day} ${monthName}, so I left the ${field} empty.` };
+  if (year !== undefined) return { problem: `There is no ${day} ${monthName} in ${year}, so I left the ${field} empty.` };
   return undefined;
 }
 
 /** 12/01: in the locale's order when that is a date, else the other; a note when both are. */
-function resolveNumeric(written: string, today: Ymd | undefined, monthFirst: boolean): Resolution | undefined {
+function resolveNumeric(written: string, today: Ymd | undefined, monthFirst: boolean, field: DateField): Resolution | undefined {
   const [, first = '', second = '', yearDigits] = /^(\d{1,2})[/.](\d{1,2})(?:[/.](\d+))?$/.exec(written) ?? [];
   const year = yearDigits === undefined ? undefined : Number(yearDigits.length === 2 ? `20${yearDigits}` : yearDigits);
   const [day, month] = monthFirst ? [Number(second), Number(first)] : [Number(first), Number(second)];
   const asRead = onDay(day, month, year, today);
   const swapped = onDay(month, day, year, today);
   const date = asRead ?? swapped;
-  if (!date) return today || year !== undefined ? { problem: `I couldn't read ${written} as a date, so I left the start date empty.` } : undefined;
+  if (!date) return today || year !== undefined ? { problem: `I couldn't read ${written} as a date, so I left the ${field} empty.` } : undefined;
   const other = date === asRead ? swapped : asRead;
   if (!other || iso(other) === iso(date)) return { date, notes: [] };
   const order = date.d === Number(first) ? 'day first' : 'month first';

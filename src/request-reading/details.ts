@@ -101,7 +101,7 @@ const EMPLOYEE_TYPES: readonly { readonly pattern: RegExp; readonly type: string
   {
     pattern: /\b(?:guests?|visitors?)\b/i,
     type: 'Vendor',
-    note: 'Guests are usually invited (Entra B2B) rather than given an account; I set the employee type to Vendor — change it if that is wrong.',
+    note: 'Guests are invited (Entra B2B) rather than given an account: choose Guest on the form and give their work email. I set the employee type to Vendor — change it if that is wrong.',
   },
 ];
 const EMPLOYEE = /\b(?:employees?|permanent|full[- ]time|part[- ]time|staff member|FTE)\b/i;
@@ -118,4 +118,25 @@ export function findEmployeeType(text: string): { type?: string; notes: string[]
   const others = [...new Set(found.map((f) => f.rule.type))].filter((t) => t !== first.rule.type);
   if (others.length > 0) notes.push(`The message mentions more than one kind of worker; I chose ${first.rule.type}.`);
   return { type: first.rule.type, notes };
+}
+
+// "contractor from Fabrikam", "consultant at Tailspin Toys": the organisation someone comes from.
+const COMPANY = /\b(?:contractors?|consultants?|freelancers?|vendors?|suppliers?|partners?|guests?|staff|employees?|colleagues?|people)\s+(?:from|at|with|of)\s+((?:[A-Z][\p{L}\p{M}&'’.-]*)(?:\s+[A-Z][\p{L}\p{M}&'’.-]*){0,3})/gu;
+const NOT_A_COMPANY = /^(?:the|our|their|a|an|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|today|tomorrow|next|ticket|inc)$/i;
+
+export function findCompany(text: string, taken: readonly Span[]): string | undefined {
+  for (const m of text.matchAll(COMPANY)) {
+    const words = (m[1] ?? '').replace(/[.'’-]+$/, '').split(/\s+/);
+    const kept: string[] = [];
+    for (const word of words) {
+      if (NOT_A_COMPANY.test(word) || canonicalDepartment(word) !== undefined) break;
+      kept.push(word);
+    }
+    const name = kept.join(' ');
+    if (name === '') continue;
+    const start = m.index + m[0].lastIndexOf(m[1] ?? '');
+    if (overlaps(taken, start, start + name.length)) continue;
+    return name;
+  }
+  return undefined;
 }

@@ -5,16 +5,18 @@
  * Deliberately deterministic rules, not a language model: the same words always give the
  * same form, a person can predict and correct it, and nothing here creates anything — the
  * bot opens the card with these values and the person confirms or edits them. When a rule
- * has to guess (a numeric date, a name split, a guest), it says so in `notes`.
+ * has to guess (a numeric date, a name split, a guest), it says so in `notes`. The new person's
+ * address at another organisation (not one of the tenant's domains) prepares a guest invitation.
  *
  * The rules are written not to throw on any text (a property test feeds them hostile input
  * and would see a throw), and every value returned fits the form's limits; an oversized or
  * odd value is left out rather than cut into a wrong one.
  */
-import { FIELD_LIMITS, personalEmailProblem, type FormField, type OnboardingForm } from '../onboarding/request.js';
+import { FIELD_LIMITS, guestEmailProblem, personalEmailProblem, type FormField, type OnboardingForm } from '../onboarding/request.js';
+import { say } from '../onboarding/sentences.js';
 import { findAddresses, isUsableAlias, managerUserName, personalAddress, type Address } from './addresses.js';
-import { findStartDate } from './dates.js';
-import { findDepartment, findEmployeeType, findJobTitle } from './details.js';
+import { findEndDate, findStartDate } from './dates.js';
+import { findCompany, findDepartment, findEmployeeType, findJobTitle } from './details.js';
 import { readsLikeAccountRequest } from './intent.js';
 import { splitName } from './names.js';
 import { capitaliseFirst, normaliseMessageText } from './normalise.js';
@@ -81,15 +83,22 @@ export function extractOnboardingRequest(raw: string, context: MessageContext): 
     }
   }
 
+  const personAddress = addresses.find((a) => !a.forManager && !a.forPersonal);
+  const guest = personAddress ? readGuestAddress(personAddress, known) : undefined;
+  if (guest?.email !== undefined && put('guestEmail', guest.email)) put('accountKind', 'guest');
+  notes.push(...(guest?.notes ?? []));
+  const invited = form.accountKind === 'guest';
+
   const personal = addresses.find((a) => a.forPersonal);
-  if (personal) {
+  if (personal && invited) {
+    notes.push(`I left out ${personalAddress(personal)}: a guest gets the invitation at their work email, not a welcome email.`);
+  } else if (personal) {
     const problem = personalEmailProblem(personalAddress(personal), [...known]);
     if (problem) notes.push(problem);
     else if (put('personalEmail', personalAddress(personal))) notes.push(`I put ${form.personalEmail} as the personal email: the welcome email goes there (never the password).`);
   }
 
-  const personAddress = addresses.find((a) => !a.forManager && !a.forPersonal);
-  if (personAddress) notes.push(...putAlias(personAddress, known, put));
+  if (personAddress && !guest) notes.push(...putAlias(personAddress, known, put));
 
   const ticket = findTicket(text, taken);
   if (ticket && put('ticketReference', ticket.reference)) taken.push(ticket);
@@ -99,15 +108,25 @@ export function extractOnboardingRequest(raw: string, context: MessageContext): 
   if (named) {
     taken.push(person);
     if (person.words.length > 2) notes.push(`I took ${form.givenName} as the given name and ${form.surname} as the surname.`);
-  } else if (!person && personAddress && form.alias !== undefined) {
-    notes.push(...putNameFromAlias(form.alias, personAddress, put));
+  } else if (!person && personAddress && (form.alias !== undefined || invited)) {
+    notes.push(...putNameFromAlias(form.alias ?? personAddress.local.toLowerCase(), personAddress, put));
   }
 
+  // The end date first: "until 31 March" is no start date.
+  const end = findEndDate(text, context ?? { today: '' }, taken);
+  if (end.span) taken.push(end.span);
   const start = findStartDate(text, context ?? { today: '' }, taken);
   put('startDate', start.value);
   notes.push(...start.notes);
+  if (end.value !== undefined && form.startDate !== undefined && end.value < form.startDate) {
+    notes.push(`The end date I read (${end.value}) is before the start date, so I left the end date empty.`);
+  } else {
+    put('endDate', end.value);
+    notes.push(...end.notes);
+  }
 
   put('department', findDepartment(text, taken));
+  put('companyName', findCompany(text, taken));
   put('jobTitle', findJobTitle(text));
 
   const employee = findEmployeeType(text);
@@ -115,7 +134,7 @@ export function extractOnboardingRequest(raw: string, context: MessageContext): 
 
   const details = [form.ticketReference, form.department, form.employeeType, form.jobTitle].filter((v) => v !== undefined).length;
   const isAccountRequest = readsLikeAccountRequest(text, {
-    person: named ? person : undefined, joiningDate: form.startDate !== undefined && start.joining, details,
+    person: named ? person : undefined, joiningDate: form.startDate !== undefined && start.joining, details, personAddress: personAddress !== undefined,
   });
   return { form, isAccountRequest, notes };
 }
@@ -134,6 +153,19 @@ function putAlias(address: Address, known: ReadonlySet<string>, put: Put): strin
     if (domainKnown) put('domain', address.domain);
   }
   return [];
+}
+
+/**
+ * The new person's address at another organisation — on none of the tenant's domains — is who to
+ * invite as a guest (undefined when it is on one of ours, or the domains are not known yet).
+ */
+function readGuestAddress(address: Address, known: ReadonlySet<string>): { readonly email?: string; readonly notes: readonly string[] } | undefined {
+  if (known.size === 0 || known.has(address.domain)) return undefined;
+  const email = personalAddress(address);
+  const problem = guestEmailProblem(email, [...known]);
+  // An address on a subdomain of ours, or one an invitation refuses: said, and left for the person.
+  if (problem) return { notes: [problem] };
+  return { email, notes: [say.GUEST_FROM_SENTENCE(email)] };
 }
 
 /** Given name, surname and display name, all or none: a name that doesn't fit is left for the person. */

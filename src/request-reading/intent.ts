@@ -13,13 +13,15 @@ const INTENT: readonly RegExp[] = [
   /\bnew\s+(?:accounts?|users?|starters?|hires?|joiners?|employees?|colleagues?|team members?|staff members?|contractors?|interns?)\b/i,
   /\b(?:is|are|will be)\s+(?:joining|starting)\b/i,
   /\b(?:joiner|starter) form\b/i,
+  // "invite Jane Doe as a guest", "invite jane.doe@fabrikam.example"
+  /\binvit(?:e|ing)\b[^.!?]{0,80}?(?:\bguests?\b|@)/i,
 ];
 
 // Managers often name the person instead of saying "account": "set up Adele Vance", "account
 // for Adele Vance pls", "Adele Vance starts Monday in Marketing, INC-4711". These looser readings
 // only count when the name rules found a person, and never for a question about someone or
 // something the sender already did.
-const REQUEST_VERB_CUE = /^(?:create|set\s?up|provision|onboard(?:ing)?)$/i;
+const REQUEST_VERB_CUE = /^(?:create|set\s?up|provision|onboard(?:ing)?|invite)$/i;
 // "I set up Adele Vance yesterday" reports; "can I set up…" and "can you set up…" ask.
 const STATEMENT_BEFORE_VERB = /(?:(?<!\b(?:can|could|may|shall|should)\s+)\b(?:I|we)|\b(?:I've|we've|already|just|have|has|had|was|were|been))\s+$/i;
 // An account asked for ("account for", "an account for"), not "the account for X" someone has.
@@ -35,6 +37,8 @@ export interface RequestSignals {
   readonly joiningDate: boolean;
   /** How many of ticket, department, employee type and job title were read. */
   readonly details: number;
+  /** The new person's address was given (not the manager's, not a personal one). */
+  readonly personAddress?: boolean | undefined;
 }
 
 export function readsLikeAccountRequest(text: string, signals: RequestSignals): boolean {
@@ -42,8 +46,12 @@ export function readsLikeAccountRequest(text: string, signals: RequestSignals): 
   return INTENT.some((pattern) => pattern.test(text)) || readsLikeRequestForPerson(text, signals);
 }
 
-function readsLikeRequestForPerson(text: string, { person, joiningDate, details }: RequestSignals): boolean {
-  if (!person || QUESTION_OPENING.test(text)) return false;
+function readsLikeRequestForPerson(text: string, { person, joiningDate, details, personAddress }: RequestSignals): boolean {
+  if (QUESTION_OPENING.test(text)) return false;
+  // (d) "Jane Doe, contractor from Fabrikam, jane.doe@fabrikam.example, Marketing, ticket INC-5100": the person's
+  // address and at least two things only a request carries.
+  if (personAddress && details >= 2) return true;
+  if (!person) return false;
   const beforeCue = text.slice(0, person.cueStart);
   // (a) A request verb right before the person: "can you set up Adele Vance".
   if (REQUEST_VERB_CUE.test(person.cue) && !STATEMENT_BEFORE_VERB.test(beforeCue)) return true;

@@ -6,7 +6,7 @@ import { isNameWord, readNameBackward, readNameForward, type NameRead } from './
 import { overlaps, type Span } from './spans.js';
 import { ROLE_NOUNS } from './vocabulary.js';
 
-const NAME_AFTER = /\b(named|called|name is|name:|for|onboard(?:ing)?|set\s?up|create|provision|new (?:starter|hire|joiner|user|employee|colleague)\s*[:,-]?)\s+/giu;
+const NAME_AFTER = /\b(named|called|name is|name:|for|onboard(?:ing)?|set\s?up|create|provision|invite|new (?:starter|hire|joiner|user|employee|colleague)\s*[:,-]?)\s+/giu;
 const NAME_BEFORE = /\s+(?:needs|will need|is joining|joins|will be joining|is starting|starts|will start|is a new)\b/gi;
 
 const PERSON_NOUNS = [

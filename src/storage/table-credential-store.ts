@@ -5,8 +5,8 @@
  * versions or soft-deleted copies wherever those are on).
  *
  *   PartitionKey = the request id, RowKey = the generation (zero-padded)
- *   columns: credentialId, recipientId, password (sealed JSON), temporaryAccessPass
- *   (sealed JSON or absent), purgeAt, revealedAt, revealedBy
+ *   columns: credentialId, recipientId, password (sealed JSON; absent for a guest's invitation
+ *   link), temporaryAccessPass and invitationLink (sealed JSON or absent), purgeAt, revealedAt, revealedBy
  *
  * Updates are compare-and-set on the entity's ETag. `listDue` reads across partitions with
  * a filter on purgeAt (ISO strings sort as times): the table only ever holds credentials
@@ -35,6 +35,7 @@ interface CredentialEntity {
   /** Absent when only a Temporary Access Pass is handed over. */
   password?: string;
   temporaryAccessPass?: string;
+  invitationLink?: string;
   purgeAt: string;
   revealedAt?: string;
   revealedBy?: string;
@@ -122,6 +123,7 @@ function toEntity(credentials: StoredCredentials): CredentialEntity {
     recipientId: credentials.recipientId,
     ...(credentials.password ? { password: JSON.stringify(credentials.password) } : {}),
     ...(credentials.temporaryAccessPass ? { temporaryAccessPass: JSON.stringify(credentials.temporaryAccessPass) } : {}),
+    ...(credentials.invitationLink ? { invitationLink: JSON.stringify(credentials.invitationLink) } : {}),
     purgeAt: credentials.purgeAt,
     ...(credentials.revealedAt ? { revealedAt: credentials.revealedAt } : {}),
     ...(credentials.revealedBy ? { revealedBy: credentials.revealedBy } : {}),
@@ -136,6 +138,7 @@ function fromEntity(entity: CredentialEntity): StoredCredentials {
     recipientId: entity.recipientId,
     ...(entity.password ? { password: JSON.parse(entity.password) as SealedSecret } : {}),
     ...(entity.temporaryAccessPass ? { temporaryAccessPass: JSON.parse(entity.temporaryAccessPass) as SealedSecret } : {}),
+    ...(entity.invitationLink ? { invitationLink: JSON.parse(entity.invitationLink) as SealedSecret } : {}),
     purgeAt: entity.purgeAt,
     ...(entity.revealedAt ? { revealedAt: entity.revealedAt } : {}),
     ...(entity.revealedBy ? { revealedBy: entity.revealedBy } : {}),

@@ -65,7 +65,7 @@ const validForms: ReadonlyArray<Record<string, unknown>> = trickyNames.filter(([
 const hostileForms: ReadonlyArray<Record<string, unknown>> = [
   form({ givenName: 'Adele\u202E', surname: 42, domain: 'northwind.example', usageLocation: 'XX', startDate: '2026-02-30' }),
   form({ givenName: 'A'.repeat(5_000), surname: '<script>', alias: '.bad..alias.', manager: 'not an address', ticketReference: '-x' }),
-  form({ givenName: '李', surname: '小龙', domain: 'fabrikam.com', businessJustification: 'short' }),
+  form({ givenName: '李', surname: '小龙', domain: 'contoso.eu', businessJustification: 'short' }),
   form({ displayName: 'x'.repeat(300), jobTitle: ['array'], department: { nested: true }, businessJustification: 'line\u0000break' }),
 ];
 

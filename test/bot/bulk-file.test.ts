@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, personalMessage } from '../support/activities.js';
+import { PEOPLE, channelMessage, groupChatMessage, personalMessage } from '../support/activities.js';
 import { cardOf, cardsIn, textOf } from '../support/cards.js';
 import { committedManifest } from '../support/teams-limits.js';
 
@@ -33,6 +33,17 @@ describe('a bulk sheet sent as a file (learn.microsoft.com/microsoftteams/platfo
     expect(sent.notDelivered).toBeUndefined();
     expect(sent.status).toBe(200);
     expect(textOf(cardOf(bot.connector.repliesTo(message.id).find((r) => cardsIn(r.activity).length > 0)))).toContain('3 accounts to create');
+  });
+
+  // "Teams bot APIs work only in the personal context. They do not work in the channel or groupchat context."
+  it.each([
+    ['a group chat', (attachment: unknown) => ({ ...groupChatMessage(bot.connector.serviceUrl, PEOPLE.alex, ''), attachments: [attachment] })],
+    ['a channel', (attachment: unknown) => ({ ...channelMessage(bot.connector.serviceUrl, PEOPLE.alex, ''), attachments: [attachment] })],
+  ])('when an admin attaches a .csv in %s, then Teams sends the bot no file (its bot file APIs are for 1:1 chats) and the bot answers nothing', async (_where, message) => {
+    const activity = message(await bot.connector.files.sent('new-starters.csv', sheet(3))) as { id: string };
+    const sent = await bot.send(activity);
+    expect(sent.notDelivered).toMatch(/personal/);
+    expect(bot.connector.repliesTo(activity.id)).toEqual([]);
   });
 
   it('when the attachment is not a .csv, then one sentence asks for CSV', async () => {

@@ -12,12 +12,34 @@ import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
-import { PEOPLE, channelMessage, type Person } from '../support/activities.js';
-import { textOf } from '../support/cards.js';
+import { useBotWithTenant } from '../support/bot-with-tenant.js';
+import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from '../support/activities.js';
+import { actionData, cardOf, invokeResult, textOf, type Card } from '../support/cards.js';
 import { clockThatCanJump } from '../support/clock.js';
 import { clickReveal, requestAccount, revealCards, type Revealed } from '../support/credentials.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
+
+/** Everything the bot stored: every blob (with versions, snapshots, deleted ones) and every audit and credentials entity. */
+async function storedBy(bot: BotUnderTest): Promise<string[]> {
+  const connectionString = inject('azuriteConnectionString');
+  const storage: string[] = [];
+  const blobs = BlobServiceClient.fromConnectionString(connectionString);
+  for await (const container of blobs.listContainers({ prefix: bot.config.storage.container })) {
+    const client = blobs.getContainerClient(container.name);
+    for await (const blob of client.listBlobsFlat({ includeVersions: true, includeDeleted: true, includeSnapshots: true })) {
+      const download = await client.getBlobClient(blob.name).withVersion(blob.versionId ?? '').downloadToBuffer().catch(() => Buffer.from(''));
+      storage.push(blob.name, download.toString('utf8'));
+    }
+  }
+  for (const table of [bot.config.storage.auditTable, bot.config.storage.credentialsTable]) {
+    for await (const entity of TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }).listEntities()) storage.push(JSON.stringify(entity));
+  }
+  return storage;
+}
+
+/** A secret as is, in base64 and in hex: none of them may be found. */
+const encodings = (secret: string) => [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
 const HOUR = 3_600_000;
 
 /** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */
@@ -122,19 +144,7 @@ describe('credentials leave no trace', () => {
   it('when everything the bot wrote is scanned, then no password or pass is anywhere but the Reveal answers', async () => {
     const secrets = revealed.flatMap((r) => [r.password, r.temporaryAccessPass]).filter((s): s is string => !!s);
     expect(secrets.length).toBeGreaterThanOrEqual(5);
-    const connectionString = inject('azuriteConnectionString');
-    const storage: string[] = [];
-    const blobs = BlobServiceClient.fromConnectionString(connectionString);
-    for await (const container of blobs.listContainers({ prefix: bot.config.storage.container })) {
-      const client = blobs.getContainerClient(container.name);
-      for await (const blob of client.listBlobsFlat({ includeVersions: true, includeDeleted: true, includeSnapshots: true })) {
-        const download = await client.getBlobClient(blob.name).withVersion(blob.versionId ?? '').downloadToBuffer().catch(() => Buffer.from(''));
-        storage.push(blob.name, download.toString('utf8'));
-      }
-    }
-    for (const table of [bot.config.storage.auditTable, bot.config.storage.credentialsTable]) {
-      for await (const entity of TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }).listEntities()) storage.push(JSON.stringify(entity));
-    }
+    const storage = await storedBy(bot);
     expect(storage.join('\n')).toContain('credentials.revealed');
     // One welcome email per new person, the reissue sending none, each naming the user name.
     await expect.poll(() => tenant.directory().outbox.length, { timeout: 20_000 }).toBe(3);
@@ -150,9 +160,83 @@ describe('credentials leave no trace', () => {
       JSON.stringify(tenant.directory()),
     ].join('\n');
     for (const secret of secrets) {
-      for (const form of [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')]) {
+      for (const form of encodings(secret)) {
         expect(everything.includes(form), `a secret (${form === secret ? 'as is' : 'encoded'}) was found outside a Reveal answer`).toBe(false);
       }
+    }
+  });
+});
+
+/**
+ * A guest's redeem link is a bearer credential until they accept (facts: a new invitation
+ * replaces it; Microsoft does not say who may redeem it): with GUEST_INVITATION=reveal it may
+ * be only in the answer to the recipient's Reveal click; with Microsoft's email, only in that
+ * email — the bot keeps, logs and posts no copy either way.
+ * https://learn.microsoft.com/graph/api/invitation-post (inviteRedeemUrl)
+ */
+describe.each(['reveal', 'email'] as const)('guest invitation links leave no trace (GUEST_INVITATION=%s)', (invitation) => {
+  const started = useBotWithTenant({ GUEST_INVITATION: invitation });
+  let tenant: LocalTenant;
+  let bot: BotUnderTest;
+  const email = `sam.rivera.${invitation}@tailspin.example`;
+  beforeAll(() => {
+    tenant = started.tenant();
+    bot = started.bot();
+  });
+
+  /** The link shown in a Reveal answer: the monospace text after its heading. */
+  const linkIn = (card: Card) => {
+    const body = (card.body ?? []) as Array<{ type: string; text?: string; inlines?: { text: string }[] }>;
+    const at = body.findIndex((b) => b.type === 'TextBlock' && b.text === 'Invitation link');
+    return at >= 0 ? body[at + 1]?.inlines?.[0]?.text : undefined;
+  };
+
+  it('when a guest is invited and the link handed over, then the link is nowhere the bot wrote but where it belongs', async () => {
+    const message = personalMessage(bot.connector.serviceUrl, PEOPLE.megan, 'new user');
+    await bot.send(message);
+    const form = bot.connector.repliesTo(message.id)[0]!;
+    const { draftId } = actionData(cardOf(form), 'onboarding.review');
+    const click = async (verb: string, data: Record<string, unknown>, replyTo = form.activityId) =>
+      invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.megan, verb, data, replyTo))).body);
+    await click('onboarding.review', {
+      draftId, accountKind: 'guest', givenName: 'Sam', surname: 'Rivera', guestEmail: email, ticketReference: `INC-95-${invitation}`, businessJustification: 'Agency designer for the launch.',
+    });
+    expect(textOf((await click('onboarding.create', { draftId })).card!)).toMatch(/^Guest invited: Sam Rivera/);
+
+    let link: string;
+    const mails = tenant.directory().outbox.filter((m) => m.toRecipients.some((r) => r.address === email));
+    if (invitation === 'reveal') {
+      expect(mails).toEqual([]);
+      await expect.poll(() => revealCards(bot, { displayName: 'Sam Rivera' }).length, { timeout: 20_000 }).toBe(1);
+      const card = revealCards(bot, { displayName: 'Sam Rivera' })[0]!;
+      expect(textOf(card.card)).toContain('I have an invitation link for Sam Rivera');
+      const answer = await click('credentials.reveal', actionData(card.card, 'credentials.reveal'), card.recorded.activityId);
+      link = linkIn(answer.card!)!;
+      // Someone else's click shows nothing.
+      const other = invokeResult((await bot.send(cardAction(bot.connector.serviceUrl, PEOPLE.alex, 'credentials.reveal', actionData(card.card, 'credentials.reveal'), card.recorded.activityId))).body);
+      expect(JSON.stringify(other)).not.toContain(link);
+    } else {
+      expect(revealCards(bot, { displayName: 'Sam Rivera' })).toEqual([]);
+      expect(mails).toHaveLength(1);
+      link = /https:\/\/[^\s"<>]*redeem[^\s"<>]*/.exec(JSON.stringify(mails[0]!.body))?.[0]?.replace(/&amp;/g, '&') ?? '';
+    }
+    expect(link).toMatch(/^https:\/\/.*redeem/);
+    // The link works: the guest redeems with it.
+    const redeemed = await fetch(`${tenant.inspectionUrl}/invitations/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ inviteRedeemUrl: link }) });
+    expect(redeemed.status).toBe(200);
+
+    const { outbox: _mail, ...tenantState } = tenant.directory();
+    const everything = [
+      JSON.stringify(bot.connector.received), bot.logLines.join('\n'), (await storedBy(bot)).join('\n'),
+      JSON.stringify(tenant.requestLog()), JSON.stringify(tenantState),
+    ].join('\n');
+    // The link, the URL inside it, and the ticket that URL carries: each alone would do.
+    const inner = new URL(link).searchParams.get('rd') ?? '';
+    const ticket = inner ? new URL(inner).searchParams.get('ticket') ?? '' : '';
+    expect(ticket.length).toBeGreaterThanOrEqual(16);
+    const pieces = [link, inner, ticket];
+    for (const piece of pieces) {
+      for (const form of encodings(piece)) expect(everything.includes(form), 'a redeem link (or its ticket) was found outside its one place').toBe(false);
     }
   });
 });

@@ -163,7 +163,7 @@ describe('onboarding templates in Teams', () => {
     expect(review).toMatch(/Microsoft 365 E5 — 0 of 25 free[\s\S]*Microsoft 365 E5 has no free seats now: the account will be created without it/);
     expect(textOf(created.card!)).toContain('Account created for Sam Seatless');
     const ticket = latestTicket('Sam Seatless');
-    expect(textOf(ticket)).toContain('Licence Microsoft 365 E5 missing: no free seats (0 of 25 free). Buy or free a seat, then press Assign licence.');
+    expect(textOf(ticket)).toContain('Licence Microsoft 365 E5 missing: no free seats (0 of 25 free); buy or free a seat, then press Assign licence.');
     const assign = actionData(ticket, 'template.assignLicence');
 
     // Megan is no admin: refused, nothing assigned.

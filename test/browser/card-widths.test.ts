@@ -71,7 +71,7 @@ const cards: Record<string, Record<string, unknown>> = {
   'ticket-with-template': ticketCard({
     requestId: 'r1', ticketReference: 'INC-4711', userPrincipalName: 'nora.lindqvist@contoso.com', displayName: 'Nora Lindqvist', requester: { id: 'm', name: 'Megan Bowen' },
     objectId: 'o1', status: 'done', at: '2026-12-01T10:40:00.000Z', template: { canApply: false, canAssignLicence: true },
-    notes: ['Template Marketing: added to Marketing Team, Marketing.', 'Licence Microsoft 365 E5 missing: no free seats (0 of 25 free). Buy or free a seat, then press Assign licence.'],
+    notes: ['Template Marketing: added to Marketing Team, Marketing.', 'Licence Microsoft 365 E5 missing: no free seats (0 of 25 free); buy or free a seat, then press Assign licence.'],
   }),
   'bulk-review': bulkReviewCard({
     kind: 'ready', jobId: 'bulk-9', rowCount: 12, ticketReferences: ['REORG-7'], recipients: ['Alex Wilber', 'Megan Bowen'], notes: [], tapMode: 'instead', welcomeMails: 12, mailer: true,

@@ -323,6 +323,54 @@ describe('npm start, then a person in the Agents Playground', () => {
     await reader.close();
   });
 
+  it('when the manager types issue 24\'s sentence about a contractor from Fabrikam, then the review offers the guest path, Invite guest makes exactly one guest with no password (read through Graph), the ticket names it, and the same request again shows the existing guest', async () => {
+    const email = 'jane.doe@fabrikam.com';
+    const guestUpn = 'jane.doe_fabrikam.com#EXT#@contoso.onmicrosoft.com';
+    const sentence = `Jane Doe, contractor from Fabrikam, ${email}, Marketing, ticket INC-5100`;
+    const guestsOf = async () => ((await graphGet(`/users?$filter=${encodeURIComponent(`mail eq '${email}'`)}&$select=id,userType,externalUserState,userPrincipalName`)) as { value: { id: string; userType: string; externalUserState: string; userPrincipalName: string }[] }).value;
+    const before = await guestsOf();
+    await page.getByText('Personal Chat', { exact: true }).first().click();
+    await sendMessage(page, sentence);
+    await page.getByText(`${email} is an address at another organisation, so I prepared a guest invitation`, { exact: false }).last().waitFor({ timeout: 30_000 });
+    await page.getByLabel(/Business justification/).last().fill('Spring campaign contractor, three months.');
+    await page.getByRole('button', { name: 'Check and review' }).last().click();
+
+    if (before.length === 0) {
+      // A fresh local tenant: the review says what a guest invitation means, and Invite makes one.
+      const review = page.locator('.ac-adaptiveCard', { hasText: 'Check the guest invitation' }).last();
+      await review.waitFor({ timeout: 30_000 });
+      const reviewText = await review.innerText();
+      expect(reviewText).toContain("No password: Jane Doe signs in with their own organisation's account");
+      expect(reviewText).toContain(`Microsoft emails the invitation to ${email}`);
+      await review.scrollIntoViewIfNeeded();
+      await screenshot(page, 'playground-guest-review');
+      await review.getByRole('button', { name: 'Invite guest' }).click();
+      await page.getByText('Guest invited: Jane Doe').last().waitFor({ timeout: 60_000 });
+      const made = await guestsOf();
+      expect(made).toHaveLength(1);
+      expect(made[0]).toMatchObject({ userType: 'Guest', externalUserState: 'PendingAcceptance', userPrincipalName: guestUpn });
+      const manager = (await graphGet(`/users/${made[0]!.id}/manager?$select=userPrincipalName`)) as { userPrincipalName: string };
+      expect(manager.userPrincipalName).toBe('megan.bowen@contoso.com');
+      // No password anywhere: no reveal card for Jane Doe in this chat.
+      expect(await page.locator('.ac-adaptiveCard', { hasText: 'Credentials for Jane Doe' }).count()).toBe(0);
+      await page.getByText('General', { exact: true }).click();
+      const ticket = page.locator('.ac-adaptiveCard', { hasText: 'Guest invited: Jane Doe' }).last();
+      await ticket.waitFor({ timeout: 30_000 });
+      const ticketText = await ticket.innerText();
+      for (const fact of [guestUpn, 'not accepted yet', 'INC-5100']) expect(ticketText).toContain(fact);
+      await ticket.scrollIntoViewIfNeeded();
+      await screenshot(page, 'playground-guest-ticket');
+      await page.getByText('Personal Chat', { exact: true }).first().click();
+      await sendMessage(page, sentence);
+      await page.getByText(`${email} is an address at another organisation`, { exact: false }).last().waitFor({ timeout: 30_000 });
+      await page.getByLabel(/Business justification/).last().fill('Spring campaign contractor, three months.');
+      await page.getByRole('button', { name: 'Check and review' }).last().click();
+    }
+    // The same request again (or a checkout whose local tenant kept Jane): the existing guest, nobody invited.
+    await page.getByText(`${email} already has access here: Jane Doe (${guestUpn})`, { exact: false }).last().waitFor({ timeout: 30_000 });
+    expect(await guestsOf()).toHaveLength(1);
+  });
+
   it('when the person presses Ctrl-C in the npm start terminal, then every service stops and no process is left behind', async () => {
     const code = await stack.interrupt();
     // npm itself ends by the signal, as it does in a terminal; the launcher must have finished its shutdown.

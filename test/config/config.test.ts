@@ -118,6 +118,18 @@ describe('configuration', () => {
     expect(loadConfig({ ...valid, TICKET_CHANNEL_ID: 'it-team-id', TICKET_CHANNEL_SERVICE_URL: 'http://localhost:56150/_connector' }).ticketChannel).toBeDefined();
   });
 
+  it('when FILE_UPLOAD_HOSTS is unset, then a consented file goes only to OneDrive for Business of the bot\'s cloud (learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges), plus loopback in local mode; a value that is no host is refused', () => {
+    const tenant = { ...valid, APP_MODE: 'tenant', HOST: '0.0.0.0', BOT_ID: 'b07b0a7d-0000-4000-8000-00000000b075', BOT_PASSWORD: 'bot-secret' };
+    expect(loadConfig(tenant).fileUploadHosts).toEqual(['sharepoint.com']);
+    expect(loadConfig({ ...tenant, FILE_UPLOAD_HOSTS: '' }).fileUploadHosts).toEqual(['sharepoint.com']);
+    expect(loadConfig({ ...tenant, BOT_CLOUD: 'USGov' }).fileUploadHosts).toEqual(['sharepoint.us']);
+    expect(loadConfig({ ...tenant, BOT_CLOUD: 'USGovDoD' }).fileUploadHosts).toEqual(['sharepoint-mil.us', 'dps.mil']);
+    expect(loadConfig({ ...tenant, BOT_CLOUD: 'China' }).fileUploadHosts).toEqual(['sharepoint.cn']);
+    expect(loadConfig(valid).fileUploadHosts).toEqual(['sharepoint.com', '127.0.0.1', 'localhost']);
+    expect(loadConfig({ ...tenant, FILE_UPLOAD_HOSTS: 'Contoso-my.sharepoint.com, contoso-my.sharepoint.com' }).fileUploadHosts).toEqual(['contoso-my.sharepoint.com']);
+    expect(problemsOf({ ...tenant, FILE_UPLOAD_HOSTS: 'https://contoso-my.sharepoint.com/' }).problems.map((p) => p.variable)).toEqual(['FILE_UPLOAD_HOSTS']);
+  });
+
   it('when tenant mode has its bot credentials, then the adapter gets them', () => {
     const config = loadConfig({ ...valid, APP_MODE: 'tenant', HOST: '0.0.0.0', BOT_ID: 'b07b0a7d-0000-4000-8000-00000000b075', BOT_PASSWORD: 'bot-secret' });
     expect(config.bot).toMatchObject({ appId: 'b07b0a7d-0000-4000-8000-00000000b075', appType: 'SingleTenant' });

@@ -4,39 +4,18 @@
  * tenant over HTTPS lives in local-tenant.test.ts.)
  */
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { GraphError } from '@microsoft/microsoft-graph-client';
 import { classifyCreateFailure, createGraphDirectory, odataString, userPath } from '../../src/directory/index.js';
 import { DirectoryError, Secret, type UserDraft } from '../../src/onboarding/index.js';
+import { graphErrorResponse, ok, stubGraphNetwork } from '../support/stubbed-graph.js';
 
 const credential: TokenCredential = {
   getToken: async (): Promise<AccessToken> => ({ token: 'test-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
-interface Seen { method: string; url: string; headers: Headers; body: string | undefined }
-let seen: Seen[] = [];
-let answers: Array<() => Response> = [];
-
-function graphErrorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}, details?: unknown): Response {
-  return new Response(JSON.stringify({ error: { code, message, innerError: { 'request-id': `rid-${status}`, date: '2025-03-03T09:00:00' }, ...(details ? { details } : {}) } }), {
-    status, headers: { 'content-type': 'application/json', ...headers },
-  });
-}
-const ok = (body: unknown, status = 200): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-beforeEach(() => {
-  seen = [];
-  answers = [];
-  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    seen.push({ method: init?.method ?? 'GET', url, headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : undefined });
-    const next = answers.shift();
-    if (!next) throw new TypeError('fetch failed');
-    return next();
-  });
-});
-afterEach(() => vi.unstubAllGlobals());
+const net = stubGraphNetwork();
 
 const directory = (overrides = {}) => createGraphDirectory({
   baseUrl: 'https://127.0.0.1:8443', tenantId: '4f8c9a2e-6b1d-4c3e-9f7a-2d5e8b1c0a93',
@@ -50,13 +29,13 @@ const draft: UserDraft = {
 
 describe('Graph adapter — create', () => {
   it('when POST /users succeeds, then the body carries the profile, a forced password change and the marker, and the token goes to the custom host', async () => {
-    answers = [() => ok({ id: 'id-1', userPrincipalName: draft.userPrincipalName }, 201)];
+    net.answers = [() => ok({ id: 'id-1', userPrincipalName: draft.userPrincipalName }, 201)];
     const outcome = await directory({ markerAttribute: 12 }).createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'onboarding:r1');
     expect(outcome).toEqual({ kind: 'created', user: { id: 'id-1', userPrincipalName: draft.userPrincipalName } });
-    expect(seen).toHaveLength(1);
-    expect(seen[0]?.url).toBe('https://127.0.0.1:8443/v1.0/users');
-    expect(seen[0]?.headers.get('authorization')).toBe('Bearer test-token');
-    expect(JSON.parse(seen[0]?.body ?? '{}')).toMatchObject({
+    expect(net.seen).toHaveLength(1);
+    expect(net.seen[0]?.url).toBe('https://127.0.0.1:8443/v1.0/users');
+    expect(net.seen[0]?.headers.get('authorization')).toBe('Bearer test-token');
+    expect(JSON.parse(net.seen[0]?.body ?? '{}')).toMatchObject({
       accountEnabled: true, userPrincipalName: draft.userPrincipalName, usageLocation: 'IE', employeeHireDate: '2025-04-01T00:00:00Z',
       passwordProfile: { forceChangePasswordNextSignIn: true, password: 'Pa55word!xyzXYZ12' },
       onPremisesExtensionAttributes: { extensionAttribute12: 'onboarding:r1' },
@@ -64,53 +43,53 @@ describe('Graph adapter — create', () => {
   });
 
   it.each([503, 504, 429])('when POST /users answers %i, then the RetryHandler does NOT resend it (one request on the wire)', async (status) => {
-    answers = [() => graphErrorResponse(status, 'ServiceUnavailable', 'busy', { 'retry-after': '0' }), () => ok({ id: 'dup' }, 201)];
+    net.answers = [() => graphErrorResponse(status, 'ServiceUnavailable', 'busy', { 'retry-after': '0' }), () => ok({ id: 'dup' }, 201)];
     const outcome = await directory().createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm');
-    expect(seen).toHaveLength(1);
+    expect(net.seen).toHaveLength(1);
     expect(outcome.kind).toBe(status === 429 ? 'throttled' : 'ambiguous');
     expect(outcome).toMatchObject({ graphRequestId: `rid-${status}` });
   });
 
   it('when the connection drops after sending the POST, then the outcome is ambiguous', async () => {
-    answers = [() => { throw new TypeError('fetch failed'); }];
+    net.answers = [() => { throw new TypeError('fetch failed'); }];
     expect(await directory().createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm')).toMatchObject({ kind: 'ambiguous' });
-    expect(seen).toHaveLength(1);
+    expect(net.seen).toHaveLength(1);
   });
 
   it('when the token cannot be obtained, then nothing was sent and the outcome is a permission rejection, not ambiguous', async () => {
     const failing: TokenCredential = { getToken: async () => { throw Object.assign(new Error('bad secret'), { name: 'AuthenticationError' }); } };
     const outcome = await directory({ credential: { kind: 'tokenCredential', credential: failing } }).createUser(draft, new Secret('Pa55word!xyzXYZ12'), 'm');
     expect(outcome).toMatchObject({ kind: 'rejected', reason: 'permission' });
-    expect(seen).toHaveLength(0);
+    expect(net.seen).toHaveLength(0);
   });
 });
 
 describe('Graph adapter — reads', () => {
   it('when GET is throttled with Retry-After, then the RetryHandler waits and retries it', async () => {
-    answers = [
+    net.answers = [
       () => graphErrorResponse(429, 'TooManyRequests', 'slow down', { 'retry-after': '0' }),
       () => graphErrorResponse(503, 'ServiceUnavailable', 'busy', { 'retry-after': '0' }),
       () => ok({ id: 'u1', userPrincipalName: 'adele.vance@contoso.com', onPremisesExtensionAttributes: { extensionAttribute15: null } }),
     ];
     expect(await directory().findUserByUpn('adele.vance@contoso.com')).toMatchObject({ id: 'u1', marker: null });
-    expect(seen).toHaveLength(3);
-    expect(seen[2]?.headers.get('retry-attempt')).toBe('2');
+    expect(net.seen).toHaveLength(3);
+    expect(net.seen[2]?.headers.get('retry-attempt')).toBe('2');
   });
 
   it('when Retry-After is longer than we wait, then THROTTLED comes back with the request-id and the delay', async () => {
-    answers = [() => graphErrorResponse(429, 'TooManyRequests', 'slow down', { 'retry-after': '120' })];
+    net.answers = [() => graphErrorResponse(429, 'TooManyRequests', 'slow down', { 'retry-after': '120' })];
     const error = await directory().findUserByUpn('a@contoso.com').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DirectoryError);
     expect(error).toMatchObject({ code: 'THROTTLED', graphRequestId: 'rid-429', retryAfterSeconds: 120 });
   });
 
   it('when the user does not exist (404), then findUserByUpn says null', async () => {
-    answers = [() => graphErrorResponse(404, 'Request_ResourceNotFound', "Resource 'x' does not exist")];
+    net.answers = [() => graphErrorResponse(404, 'Request_ResourceNotFound', "Resource 'x' does not exist")];
     expect(await directory().findUserByUpn('x@contoso.com')).toBeNull();
   });
 
   it('when the bot lacks permission (403), then PERMISSION_MISSING with the request-id', async () => {
-    answers = [() => graphErrorResponse(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];
+    net.answers = [() => graphErrorResponse(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')];
     await expect(directory().listDomains()).rejects.toMatchObject({ code: 'PERMISSION_MISSING', graphRequestId: 'rid-403' });
   });
 
@@ -127,19 +106,19 @@ describe('Graph adapter — reads', () => {
     ['../me@contoso.com', '/users/..%2Fme@contoso.com'],
   ])('when the UPN is %s, then the path is %s', async (upn, path) => {
     expect(userPath(upn)).toBe(path);
-    answers = [() => ok({ id: 'u', userPrincipalName: upn })];
+    net.answers = [() => ok({ id: 'u', userPrincipalName: upn })];
     await directory().findUserByUpn(upn);
-    expect(new URL(seen[0]?.url ?? '').pathname).toBe(`/v1.0${path.replace(/'/g, '%27')}`.replace(/%27/g, "'"));
+    expect(new URL(net.seen[0]?.url ?? '').pathname).toBe(`/v1.0${path.replace(/'/g, '%27')}`.replace(/%27/g, "'"));
   });
 
   it('when a user name holds any characters at all, then the request goes to /v1.0/users/{that one key}, with no query or fragment of its own (https://learn.microsoft.com/en-us/graph/api/user-get)', async () => {
     const upn = fc.tuple(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }), fc.constantFrom('contoso.com', 'x/y?z#w%25'))
       .map(([local, domain]) => `${local}@${domain}`).filter((u) => !u.startsWith('$') && !/[\uD800-\uDFFF]/u.test(u));
     await fc.assert(fc.asyncProperty(upn, async (key) => {
-      seen = [];
-      answers = [() => ok({ id: 'u', userPrincipalName: key })];
+      net.seen = [];
+      net.answers = [() => ok({ id: 'u', userPrincipalName: key })];
       await directory().findUserByUpn(key);
-      const url = new URL(seen[0]!.url);
+      const url = new URL(net.seen[0]!.url);
       const segments = url.pathname.split('/');
       expect(segments.slice(0, 3)).toEqual(['', 'v1.0', 'users']);
       expect(segments).toHaveLength(4);
@@ -151,10 +130,10 @@ describe('Graph adapter — reads', () => {
 
   it('when a manager is looked up by any display name, then the $filter reads back as one displayName literal holding exactly that name (quotes doubled, value percent-encoded: https://learn.microsoft.com/en-us/graph/query-parameters#encoding-query-parameters)', async () => {
     await fc.assert(fc.asyncProperty(fc.string({ unit: fc.constantFrom("'", '"', '&', '#', '%', '+', '=', '?', ' ', ')', '(', 'a', 'é', ',', '/', '\\'), maxLength: 20 }), async (name) => {
-      seen = [];
-      answers = [() => ok({ value: [] })];
+      net.seen = [];
+      net.answers = [() => ok({ value: [] })];
       await directory().findUsersByDisplayName(name, 4);
-      const url = new URL(seen[0]!.url);
+      const url = new URL(net.seen[0]!.url);
       expect(url.hash).toBe('');
       expect([...url.searchParams.keys()].sort()).toEqual(['$filter', '$select', '$top']);
       const filter = /^displayName eq '((?:[^']|'')*)'$/.exec(url.searchParams.get('$filter') ?? '');
@@ -163,29 +142,29 @@ describe('Graph adapter — reads', () => {
   });
 
   it("when checking a new account's names with an apostrophe, then one $filter asks for all three, its literals doubled, and each holder is told by its property", async () => {
-    answers = [() => ok({ value: [{ id: 'x', userPrincipalName: 'sean@contoso.com', mailNickname: 'sean', proxyAddresses: ["smtp:sean.o'brien@contoso.com"] }] })];
+    net.answers = [() => ok({ value: [{ id: 'x', userPrincipalName: 'sean@contoso.com', mailNickname: 'sean', proxyAddresses: ["smtp:sean.o'brien@contoso.com"] }] })];
     const check = await directory().checkNewAccount({ userPrincipalName: "sean.o'brien@contoso.com", mailNickname: "sean.o'brien" });
     expect(check.holders.map((h) => [h.property, h.user.id])).toEqual([['proxyAddresses', 'x']]);
-    expect(seen.map((s) => new URL(s.url).searchParams.get('$filter'))).toEqual([
+    expect(net.seen.map((s) => new URL(s.url).searchParams.get('$filter'))).toEqual([
       "userPrincipalName eq 'sean.o''brien@contoso.com' or mailNickname eq 'sean.o''brien' or proxyAddresses/any(p:p eq 'smtp:sean.o''brien@contoso.com')",
     ]);
     expect(odataString("o'b")).toBe("'o''b'");
   });
 
   it('when checking a new account with a manager by user name, then both go in one $batch and a missing manager is null', async () => {
-    answers = [() => ok({ responses: [
+    net.answers = [() => ok({ responses: [
       { id: 'manager', status: 404, headers: {}, body: { error: { code: 'Request_ResourceNotFound' } } },
       { id: 'names', status: 200, headers: {}, body: { value: [{ id: 'y', userPrincipalName: 'ANA.LOPEZ@contoso.com', mailNickname: 'ana.lopez' }] } },
     ] })];
     const check = await directory().checkNewAccount({ userPrincipalName: 'ana.lopez@contoso.com', mailNickname: 'ana.lopez', managerUpn: 'boss@contoso.com' });
-    expect(seen).toHaveLength(1);
-    expect(new URL(seen[0]!.url).pathname).toBe('/v1.0/$batch');
+    expect(net.seen).toHaveLength(1);
+    expect(new URL(net.seen[0]!.url).pathname).toBe('/v1.0/$batch');
     expect(check.manager).toBeNull();
     expect(check.holders.map((h) => h.property)).toEqual(['userPrincipalName', 'mailNickname']);
   });
 
   it('when a part of the batch is throttled, then the check throws THROTTLED with the part\'s Retry-After', async () => {
-    answers = [() => ok({ responses: [
+    net.answers = [() => ok({ responses: [
       { id: 'names', status: 429, headers: { 'Retry-After': '7' }, body: { error: { code: 'TooManyRequests' } } },
       { id: 'manager', status: 200, headers: {}, body: { id: 'm', userPrincipalName: 'boss@contoso.com' } },
     ] })];

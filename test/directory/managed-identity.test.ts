@@ -197,6 +197,14 @@ describe('the App Service managed identity endpoint over HTTP', () => {
   });
 });
 
+/** A Graph token request to `site`'s identity endpoint as App Service's protocol has it, with `query` added. */
+async function askForGraphToken(site: LocalTenant, query: Record<string, string>) {
+  const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
+    headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
+}
+
 // App Service answers a token request it cannot match to one of the site's identities with this
 // body (Content-Type application/json; charset=utf-8, an X-CORRELATION-ID header), as quoted in
 // https://github.com/Azure/azure-sdk-for-net/issues/43691 and, for a site whose only identities are
@@ -211,12 +219,7 @@ describe('a site with user-assigned identities only, as infra/azure.bicep deploy
     await site?.close();
   });
 
-  const ask = async (query: Record<string, string>) => {
-    const response = await fetch(`${site.managedIdentity.endpoint}?${new URLSearchParams({ 'api-version': '2019-08-01', resource: GRAPH, ...query }).toString()}`, {
-      headers: { 'X-IDENTITY-HEADER': site.managedIdentity.header },
-    });
-    return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
-  };
+  const ask = (query: Record<string, string>) => askForGraphToken(site, query);
 
   it('when a token request names no identity, then it is refused as App Service refuses it: 400 "Unable to load the proper Managed Identity." with a correlation id, and no token', async () => {
     const { status, headers, body } = await ask({});
@@ -246,5 +249,58 @@ describe('a site with user-assigned identities only, as infra/azure.bicep deploy
 
   it('when a system-assigned identity is named that is no app of the tenant, then the tenant does not start', async () => {
     await expect(startLocalTenant({ port: 0, stateDir: null, systemAssignedIdentity: '0badc0de-0000-4000-8000-000000000000' })).rejects.toThrow(/0badc0de-0000-4000-8000-000000000000/);
+  });
+});
+
+// App Service issues tokens for the site's own identities only: the REST endpoint's client_id, object_id and
+// mi_res_id name "the user-assigned identity to be used" among those the site has
+// (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference). A request naming an
+// identity it cannot load is answered 400 "Unable to load the proper Managed Identity." (observed for a user-assigned
+// identity App Service could not match: https://github.com/AzureAD/microsoft-authentication-library-for-dotnet/issues/5263;
+// the 2017 endpoint said "No MSI found for specified ClientId/ResourceId.": https://github.com/MicrosoftDocs/azure-docs/issues/43543).
+describe('a site with exactly one user-assigned identity attached, as infra/azure.bicep deploys the bot (https://learn.microsoft.com/azure/app-service/overview-managed-identity#rest-endpoint-reference)', () => {
+  let site: LocalTenant;
+  beforeAll(async () => {
+    site = await startLocalTenant({ port: 0, stateDir: null, throttling: false, userAssignedIdentities: [SEED_BOT_APP_ID] });
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  const ask = (query: Record<string, string>) => askForGraphToken(site, query);
+  const reader = () => site.directory().applications.find((application) => application.displayName === 'Directory Reader (local)')!;
+
+  it.each([
+    ['its client id', () => ({ client_id: reader().appId })],
+    ['its service principal\'s object id', () => ({ object_id: reader().servicePrincipalId })],
+    ['its service principal\'s id as principal_id', () => ({ principal_id: reader().servicePrincipalId })],
+  ])('when a token request names an app registration of the tenant that is not attached to the site, by %s, then it is refused as App Service refuses it and no token is issued', async (_how, query) => {
+    const { status, headers, body } = await ask(query());
+    expect(status).toBe(400);
+    expect(body).toEqual({ statusCode: 400, message: 'Unable to load the proper Managed Identity.', correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(headers.get('x-correlation-id')).toBe(body['correlationId']);
+  });
+
+  it('when the request names the attached identity by its client id or object id, then the token is that identity\'s', async () => {
+    const bot = site.directory().applications.find((application) => application.appId === SEED_BOT_APP_ID)!;
+    for (const query of [{ client_id: bot.appId }, { object_id: bot.servicePrincipalId }] as Array<Record<string, string>>) {
+      const { status, body } = await ask(query);
+      expect(status).toBe(200);
+      expect(claimsOf(body['access_token'] as string)).toMatchObject({ appid: SEED_BOT_APP_ID, aud: GRAPH });
+    }
+    expect(site.managedIdentity.userAssigned).toEqual([SEED_BOT_APP_ID]);
+  });
+
+  it('when GRAPH_CLIENT_ID names another app registration than the one attached, then the Graph adapter could not sign in and Graph is never called', async () => {
+    site.clearRequestLog();
+    const result = await listDomainsInFreshWorker(site, {}, { ...graphOptions(reader().appId), baseUrl: site.graphBaseUrl, tenantId: site.tenantId });
+    expect(result).toMatchObject({ name: 'DirectoryError', code: 'PERMISSION_MISSING' });
+    expect(result.message).toContain('could not sign in');
+    expect(site.requestLog().filter((entry) => entry.path === '/msi/token').map((entry) => entry.status)).toEqual([400]);
+    expect(site.requestLog().some((entry) => entry.path.startsWith('/v1.0/'))).toBe(false);
+  });
+
+  it('when an attached identity is named that is no app of the tenant, then the tenant does not start', async () => {
+    await expect(startLocalTenant({ port: 0, stateDir: null, userAssignedIdentities: ['0badc0de-0000-4000-8000-000000000000'] })).rejects.toThrow(/0badc0de-0000-4000-8000-000000000000/);
   });
 });

@@ -15,6 +15,7 @@ import {
 import { Crash, InMemoryAuditLog, InMemoryCredentialStore, InMemoryRequestStore, RecordingDelivery, RecordingTickets, form, requester } from '../onboarding/fakes.js';
 import { clockThatCanJump } from '../support/clock.js';
 import { useLocalTenant } from '../support/local-tenant.js';
+import { settleAcrossRestarts } from '../support/settle.js';
 
 const tenant = useLocalTenant();
 
@@ -64,19 +65,8 @@ function harness(options: { mailer?: Partial<GraphMailerOptions>; copyManager?: 
 }
 
 /** Runs the request again from other instances until it is finished, as the resume scheduler would. */
-async function finish(h: ReturnType<typeof harness>, requestId: string, first: () => Promise<OnboardingOutcome>): Promise<OnboardingOutcome> {
-  let run = first;
-  for (let i = 0; i < 10; i += 1) {
-    try {
-      const outcome = await run();
-      if (!outcome.pending) return outcome;
-    } catch (error) {
-      if (!(error instanceof Crash)) throw error;
-      h.clock.jump(10 * 60_000); // the crashed run's lease runs out
-    }
-    run = () => processOnboardingRequest(h.deps(`resumer-${i}`), requestId);
-  }
-  throw new Error(`${requestId} did not finish`);
+function finish(h: ReturnType<typeof harness>, requestId: string, first: () => Promise<OnboardingOutcome>): Promise<OnboardingOutcome> {
+  return settleAcrossRestarts(first, (i) => processOnboardingRequest(h.deps(`resumer-${i}`), requestId), () => h.clock.jump(10 * 60_000));
 }
 
 const outbox = () => tenant().directory().outbox;

@@ -4,13 +4,19 @@
  * them: the type and API version exist, every property written exists and is not read-only,
  * required properties are there, literal values are allowed (enums, integer bounds, string
  * lengths), and a parameter passed straight to a property has a compatible type and @allowed list.
+ * Most of Azure's "allowed values" are open enums — a union of the documented values and `string`,
+ * so the compiler lets any string through — and a value the resource provider does not know fails
+ * only when it deploys: a literal outside the documented values is a finding here unless
+ * OPEN_ENUM_VALUES_ALLOWED names it. Every declaration is read — plain, conditional, `[for …]` loops
+ * (one item's body) and `existing` references (type, API version, and only name/scope/parent) — and
+ * a shape the reader does not know throws (bicep-reader.ts).
  * Expressions are not evaluated: a property whose value is computed is checked for its name only.
  * Flags as bicep-types defines them (src/bicep-types/src/types.ts, ObjectTypePropertyFlags).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseBicepValue, readBicep, type BicepParam, type BicepValue } from './bicep-reader.js';
+import { parseBicepValue, readBicep, type BicepParam, type BicepValue, type DeclarationForm } from './bicep-reader.js';
 
 export const FLAG_REQUIRED = 1;
 export const FLAG_READ_ONLY = 2;
@@ -19,12 +25,22 @@ export const FLAG_READ_ONLY = 2;
 const BICEP_RESOURCE_KEYWORDS = new Set(['scope', 'parent', 'dependsOn']);
 /** Keys of a `module` body (https://learn.microsoft.com/azure/azure-resource-manager/bicep/modules). */
 const BICEP_MODULE_KEYWORDS = new Set(['name', 'params', 'scope', 'dependsOn']);
+/** What Bicep reads of an `existing` resource (https://learn.microsoft.com/azure/azure-resource-manager/bicep/existing-resource). */
+const EXISTING_RESOURCE_KEYS = new Set(['name', 'scope', 'parent']);
+
+/**
+ * Values outside an open enum's documented ones that a template may still use, each with why it is
+ * known to deploy (the resource type's Azure page, or a provider that documents more than its
+ * schema lists), as `type@apiVersion path` → values. Empty: today's templates use documented values only.
+ */
+export const OPEN_ENUM_VALUES_ALLOWED: Readonly<Record<string, readonly string[]>> = {};
 
 export interface DeclaredResource {
   readonly file: string;
   readonly symbol: string;
   readonly type: string;
   readonly apiVersion: string;
+  readonly form: DeclarationForm;
   readonly body: string;
   readonly params: readonly BicepParam[];
 }
@@ -33,6 +49,7 @@ export interface DeclaredModule {
   readonly file: string;
   readonly symbol: string;
   readonly path: string;
+  readonly form: Exclude<DeclarationForm, 'existing'>;
   readonly body: string;
 }
 
@@ -49,24 +66,12 @@ export function templateFiles(read: Read = readFromProject, file = 'infra/azure.
 export function declaredResources(read: Read = readFromProject): DeclaredResource[] {
   return templateFiles(read).flatMap((file) => {
     const bicep = readBicep(read(file));
-    return bicep.resources.map((r) => ({ file, symbol: r.symbol, type: r.type, apiVersion: r.apiVersion, body: r.body, params: bicep.params }));
+    return bicep.resources.map((r) => ({ file, symbol: r.symbol, type: r.type, apiVersion: r.apiVersion, form: r.form, body: r.body, params: bicep.params }));
   });
 }
 
 export function declaredModules(read: Read = readFromProject): DeclaredModule[] {
-  return templateFiles(read).flatMap((file) => {
-    const code = readBicep(read(file)).code;
-    return [...code.matchAll(/^module\s+(\w+)\s+'([^']+)'\s*=\s*\{/gm)].map((m) => {
-      const open = m.index + m[0].length - 1;
-      let depth = 0;
-      let end = open;
-      for (; end < code.length; end += 1) {
-        if (code[end] === '{') depth += 1;
-        else if (code[end] === '}' && --depth === 0) break;
-      }
-      return { file, symbol: m[1]!, path: m[2]!, body: code.slice(open, end + 1) };
-    });
-  });
+  return templateFiles(read).flatMap((file) => readBicep(read(file)).modules.map((m) => ({ file, symbol: m.symbol, path: m.path, form: m.form, body: m.body })));
 }
 
 // ----------------------------------------------------------------- vendored types
@@ -125,6 +130,11 @@ export function checkResource(resource: DeclaredResource, vendored: VendoredType
   const typeAt = (ref: Ref): AzureType => vendored.types[Number(ref.$ref.slice(2))]!;
   const body = parseBicepValue(resource.body);
   if (body.kind !== 'object') return [{ where, path: '', problem: 'the resource body is not an object' }];
+  if (resource.form === 'existing') {
+    for (const { key } of body.entries) if (!EXISTING_RESOURCE_KEYS.has(key)) find(key, 'an existing resource is only referenced: Bicep reads its name, scope and parent, nothing else');
+    if (!body.entries.some((e) => e.key === 'name')) find('name', 'required property missing');
+    return findings;
+  }
   const top: BicepValue = { kind: 'object', entries: body.entries.filter((e) => !BICEP_RESOURCE_KEYWORDS.has(e.key)) };
   check(top, typeAt(schema.body), '');
   return findings;
@@ -151,8 +161,11 @@ export function checkResource(resource: DeclaredResource, vendored: VendoredType
         const members = type.elements.map(typeAt);
         const literals = members.filter((m): m is Extract<AzureType, { $type: 'StringLiteralType' }> => m.$type === 'StringLiteralType').map((m) => m.value);
         if (value.kind === 'string' && literals.length > 0 && !value.interpolated) {
-          if (literals.includes(value.value) || members.some((m) => m.$type === 'StringType')) return;
-          return find(path, `'${value.value}' is not allowed (allowed: ${literals.join(', ')})`);
+          if (literals.includes(value.value)) return;
+          if (!members.some((m) => m.$type === 'StringType')) return find(path, `'${value.value}' is not allowed (allowed: ${literals.join(', ')})`);
+          // An open enum: the compiler lets any string through, the resource provider does not.
+          if (OPEN_ENUM_VALUES_ALLOWED[`${resource.type}@${resource.apiVersion} ${path}`]?.includes(value.value)) return;
+          return find(path, `'${value.value}' is not one of Azure's documented values (${literals.join(', ')}); the compiler lets it through, the resource provider may refuse it at deploy time`);
         }
         // Any member the value fits is enough.
         const attempts = members.map((member) => {

@@ -5,7 +5,9 @@
  * symbols an expression refers to, and a value's shape (objects, arrays, literals; the rest kept as
  * expression text) for azure-types.ts to check against Azure's resource types. It does NOT
  * evaluate expressions or type-check them: `az bicep build` (or the toolkit's arm/deploy) is still
- * the judge of that.
+ * the judge of that. A `resource` or `module` line of a shape it does not read (a nested child
+ * resource, a body that is an expression) throws, naming the line: a declaration it skipped would
+ * otherwise be missing from every check that reports "all checked".
  */
 export interface BicepParam {
   readonly name: string;
@@ -16,17 +18,29 @@ export interface BicepParam {
   readonly decorators: ReadonlyMap<string, string>;
 }
 
+/**
+ * How a declaration is written (https://learn.microsoft.com/azure/azure-resource-manager/bicep/resource-declaration):
+ * `= {` plain, `= if (…) {` conditional, `= [for … in …: {` (optionally `: if (…) {`) a loop, one body
+ * for every item (…/bicep/loops), and — resources only — `existing = {`, a reference to a resource
+ * deployed elsewhere (…/bicep/existing-resource).
+ */
+export type DeclarationForm = 'plain' | 'conditional' | 'loop' | 'existing';
+
 export interface BicepResource {
   readonly symbol: string;
   readonly type: string;
   readonly apiVersion: string;
-  /** The resource's body, from its opening brace to the matching closing one. */
+  readonly form: DeclarationForm;
+  /** The resource's body, from its opening brace to the matching closing one (a loop's: one item's). */
   readonly body: string;
 }
 
 export interface BicepModule {
   readonly symbol: string;
   readonly path: string;
+  readonly form: Exclude<DeclarationForm, 'existing'>;
+  /** The module's body, from its opening brace to the matching closing one (a loop's: one item's). */
+  readonly body: string;
   /** Names given in `params: { name: expression }`. */
   readonly params: ReadonlyMap<string, string>;
 }
@@ -98,17 +112,47 @@ export function readBicep(source: string): BicepFile {
     params.push({ name: m[1]!, type: m[2]!, defaultValue: m[3]?.trim(), decorators: decoratorsBefore(code, m.index) });
   }
   for (const m of code.matchAll(/^var\s+(\w+)\s*=/gm)) vars.push(m[1]!);
-  for (const m of code.matchAll(/^resource\s+(\w+)\s+'([^'@]+)@([^']+)'\s*=\s*(?:if\s*\([^\n]*\)\s*)?\{/gm)) {
-    resources.push({ symbol: m[1]!, type: m[2]!, apiVersion: m[3]!, body: balanced(code, m.index + m[0].length - 1) });
+  const understood = new Set<number>();
+  for (const m of code.matchAll(/^resource\s+(\w+)\s+'([^'@]+)@([^']+)'\s*(existing\s*)?=[ \t]*([^\n]*)$/gm)) {
+    const { form, body } = declarationBody(code, m.index + m[0].length - m[5]!.length, m[0]);
+    if (m[4] && form !== 'plain') throw notUnderstood(m[0], 'an existing resource is `existing = {…}`');
+    resources.push({ symbol: m[1]!, type: m[2]!, apiVersion: m[3]!, form: m[4] ? 'existing' : form, body });
+    understood.add(m.index);
   }
-  for (const m of code.matchAll(/^module\s+(\w+)\s+'([^']+)'\s*=\s*\{/gm)) {
-    const body = balanced(code, m.index + m[0].length - 1);
+  for (const m of code.matchAll(/^module\s+(\w+)\s+'([^']+)'\s*=[ \t]*([^\n]*)$/gm)) {
+    const { form, body } = declarationBody(code, m.index + m[0].length - m[3]!.length, m[0]);
     const paramsAt = /\n\s*params:\s*\{/.exec(body);
     const paramsBody = paramsAt ? balanced(body, paramsAt.index + paramsAt[0].length - 1) : '{}';
-    modules.push({ symbol: m[1]!, path: m[2]!, params: topLevelEntries(paramsBody) });
+    modules.push({ symbol: m[1]!, path: m[2]!, form, body, params: topLevelEntries(paramsBody) });
+    understood.add(m.index);
+  }
+  // Every other line that declares a resource or module — at the top level or nested in a body — is a shape this reader skips.
+  for (const m of code.matchAll(/^[ \t]*(?:resource|module)[ \t]+[A-Za-z_][^\n]*$/gm)) {
+    if (!understood.has(m.index)) throw notUnderstood(m[0].trim(), 'it reads `resource`/`module` declarations at the top level only');
   }
   for (const m of code.matchAll(/^output\s+(\w+)\s+\w+\s*=\s*(.+)$/gm)) outputs.set(m[1]!, m[2]!.trim());
   return { params, vars, resources, modules, outputs, code };
+}
+
+function notUnderstood(line: string, why: string): Error {
+  return new Error(`test/infra/bicep-reader.ts does not understand this declaration (${why}): ${line}`);
+}
+
+/**
+ * The body of a declaration whose value starts at `at`: `{`, `if (…) {`, `[for … : {` or `[for … : if (…) {`,
+ * the line ending at that brace; a loop's body must be followed by its `]`.
+ */
+function declarationBody(code: string, at: number, line: string): { form: Exclude<DeclarationForm, 'existing'>; body: string } {
+  const rest = code.slice(at, code.indexOf('\n', at) === -1 ? code.length : code.indexOf('\n', at)).trimEnd();
+  const form = rest === '{' ? 'plain'
+    : /^if\s*\(.*\)\s*\{$/.test(rest) ? 'conditional'
+    : /^\[\s*for\s+.+\s+in\s+.+:\s*(?:if\s*\(.*\)\s*)?\{$/.test(rest) ? 'loop'
+    : undefined;
+  if (!form) throw notUnderstood(line, 'a body is `{`, `if (…) {` or `[for … in …: {` at the end of its first line');
+  const open = at + rest.length - 1;
+  const body = balanced(code, open);
+  if (form === 'loop' && !/^\s*\]/.test(code.slice(open + body.length))) throw notUnderstood(line, 'a loop ends with `}]`');
+  return { form, body };
 }
 
 /** The decorators (`@name(argument)`, one or more lines each) right above the declaration at `at`. */

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
-import { appSettingsOf, readBicep, type BicepFile } from './bicep-reader.js';
+import { appSettingsOf, parseBicepValue, readBicep, type BicepFile } from './bicep-reader.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
@@ -71,4 +71,56 @@ export function deployedAppSettings(environment: Readonly<Record<string, string>
     else throw new Error(`app setting ${name} = ${expression}: no value for this expression (a literal, a parameter, or one of ${Object.keys(resources).join(', ')})`);
   }
   return settings;
+}
+
+/**
+ * The identities infra/azure.bicep attaches to the web app (`identity: { type, userAssignedIdentities }`):
+ * whether it has a system-assigned one, and each user-assigned one's client id — `'${X.id}': {}` names
+ * the identity resource X, whose client id is what `resources` says `X.properties.clientId` is.
+ * Throws for a key of another shape or an identity `resources` does not answer.
+ */
+export function siteIdentities(resources: Readonly<Record<string, string>>): { systemAssigned: boolean; userAssigned: string[] } {
+  const webApp = mainTemplate().resources.find((resource) => resource.type === 'Microsoft.Web/sites');
+  if (!webApp) throw new Error(`${MAIN_TEMPLATE} declares no Microsoft.Web/sites`);
+  const identity = parseBicepValue(webApp.body);
+  const block = identity.kind === 'object' ? identity.entries.find((entry) => entry.key === 'identity')?.value : undefined;
+  if (block?.kind !== 'object') return { systemAssigned: false, userAssigned: [] };
+  const type = block.entries.find((entry) => entry.key === 'type')?.value;
+  if (type?.kind !== 'string' || type.interpolated) throw new Error(`${MAIN_TEMPLATE}: the web app's identity type is not a literal`);
+  const attached = block.entries.find((entry) => entry.key === 'userAssignedIdentities')?.value;
+  const userAssigned = (attached?.kind === 'object' ? attached.entries : []).map(({ key }) => {
+    const symbol = /^\$\{(\w+)\.id\}$/.exec(key)?.[1];
+    const clientId = symbol ? resources[`${symbol}.properties.clientId`] : undefined;
+    if (!clientId) throw new Error(`${MAIN_TEMPLATE}: no client id for the web app's user-assigned identity '${key}' (give ${symbol ?? key}.properties.clientId)`);
+    return clientId;
+  });
+  return { systemAssigned: /SystemAssigned/.test(type.value), userAssigned };
+}
+
+/**
+ * What the plan's `capacity` comes to for an App Service SKU and instance count, evaluating the one
+ * shape the template uses for it (read from the file, so a change of shape fails loudly here):
+ *   var webAppCapacity = webAppInstanceCount <= maxInstancesBySku[webAppSKU] ? webAppInstanceCount : fail('…')
+ * `fail` is Bicep's own (https://learn.microsoft.com/azure/azure-resource-manager/bicep/bicep-functions-flow-control):
+ * the deployment stops with its message. Returns the capacity, or the message the deployment fails with.
+ */
+export function planCapacity(template: BicepFile, sku: string, instanceCount: number): { capacity: number } | { failure: string } {
+  const plan = template.resources.find((resource) => resource.type === 'Microsoft.Web/serverfarms');
+  const capacity = plan && /\n\s*capacity:\s*(\w+)\s*\n/.exec(plan.body)?.[1];
+  if (!capacity) throw new Error(`${MAIN_TEMPLATE}: the plan's capacity is not a variable (expected capacity: webAppCapacity)`);
+  const definition = new RegExp(`^var ${capacity} = (.+)$`, 'm').exec(template.code)?.[1]?.trim() ?? '';
+  const shape = /^webAppInstanceCount <= maxInstancesBySku\[webAppSKU\] \? webAppInstanceCount : fail\('((?:[^'\\]|\\.)*)'\)$/.exec(definition);
+  if (!shape) throw new Error(`${MAIN_TEMPLATE}: var ${capacity} = ${definition} is not the shape this test evaluates`);
+  const table = /^var maxInstancesBySku = (\{[\s\S]*?\n\})/m.exec(template.code)?.[1] ?? '';
+  const max = Number(new RegExp(`^\\s*'?${sku}'?:\\s*(\\d+)`, 'm').exec(table)?.[1]);
+  if (!Number.isInteger(max)) throw new Error(`${MAIN_TEMPLATE}: maxInstancesBySku has no ${sku}`);
+  if (instanceCount <= max) return { capacity: instanceCount };
+  const values: Record<string, string> = { webAppInstanceCount: String(instanceCount), webAppSKU: sku, 'maxInstancesBySku[webAppSKU]': String(max) };
+  return {
+    failure: shape[1]!.replace(/\$\{([^}]+)\}/g, (_m, expression: string) => {
+      const value = values[expression.trim()];
+      if (value === undefined) throw new Error(`fail message: \${${expression}} is not evaluated here`);
+      return value;
+    }),
+  };
 }

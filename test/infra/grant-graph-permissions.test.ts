@@ -23,6 +23,8 @@ const GRAPH_APP_ROLES: Record<string, string> = {
   'UserAuthenticationMethod.ReadWrite.All': '50483e42-d915-4231-9639-7fdb7fd190e5',
   'Mail.Send': 'b633e1c5-b582-4048-a93e-9f11b44c7e96',
   'TeamsAppInstallation.ReadWriteSelfForUser.All': '908de74d-f8b2-4d6b-a9ed-2a17b3b78179',
+  // graphpermissions.merill.net/permission/User.Invite.All; the same id in many public app manifests
+  'User.Invite.All': '09850681-111b-4a89-9bed-3f2cae46d706',
   'Directory.ReadWrite.All': '19dbc75e-c2e2-444c-a770-ec69d8559fc7',
   // Templates: as Microsoft Graph's service principal lists its appRoles, in merill/microsoft-info _info/GraphAppRoles.csv
   // (generated from it; commit 43b8a5d9, 2026-08-20), also https://graphpermissions.merill.net/permission/<name>.
@@ -107,6 +109,11 @@ describe('scripts/grant-graph-permissions.sh', () => {
     ]);
   });
 
+  it('when --guests is given, then User.Invite.All is granted (the least privilege for POST /invitations, learn.microsoft.com/graph/api/invitation-post) and nothing wider', () => {
+    expect(run(PRINCIPAL, '--guests').status).toBe(0);
+    expect(granted().map((a) => nameOf(a.appRoleId)).sort()).toEqual(['Domain.Read.All', 'GroupMember.Read.All', 'User.Invite.All', 'User.ReadWrite.All']);
+  });
+
   it('when --check is given, then it lists the identity\'s Graph permissions and grants nothing', () => {
     run(PRINCIPAL);
     const before = readFileSync(join(bin, 'calls.log'), 'utf8').split('\n').filter((line) => line.includes('--method POST')).length;
@@ -127,6 +134,6 @@ describe('scripts/grant-graph-permissions.sh', () => {
     const scripted = [...readFileSync(script, 'utf8').matchAll(/\b([A-Z][A-Za-z]+(?:\.[A-Z][A-Za-z]+)+)\b/g)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     const inReadme = [...readme.matchAll(/^\| `([A-Za-z.]+)` \|/gm)].map((m) => m[1]!).filter((name) => name in GRAPH_APP_ROLES);
     expect(new Set(inReadme)).toEqual(new Set(scripted));
-    expect(inReadme).toHaveLength(9);
+    expect(inReadme).toHaveLength(10);
   });
 });

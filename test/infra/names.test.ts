@@ -94,7 +94,7 @@ describe('infra/azure.bicep and its parameters', () => {
     expect(site).toMatch(/type:\s*'UserAssigned'/);
     const plan = main.resources.find((r) => r.type === 'Microsoft.Web/serverfarms')!.body;
     expect(plan).toMatch(/reserved:\s*true/);
-    expect(plan).toMatch(/capacity:\s*min\(webAppInstanceCount, maxInstancesBySku\[webAppSKU\]\)/);
+    expect(plan).toMatch(/capacity:\s*webAppCapacity\s*\n/);
     expect(parametersFile.parameters.webAppInstanceCount?.value).toBeGreaterThanOrEqual(2);
     const storage = main.resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts')!.body;
     expect(storage).toMatch(/allowSharedKeyAccess:\s*false/);

@@ -80,6 +80,19 @@ describe(`inviting a guest (${CREATE_INVITATION}, ${INVITATION})`, () => {
     expect(response.body.error.message).toBe("This user cannot be invited because the domain of the user's email address is a verified domain of this directory.");
   });
 
+  // invitation resource, invitedUserEmailAddress: "The following special characters aren't permitted in the email address:
+  // ~ ! # $ % ^ & * ( ) + = [ ] { } \\ / | ; : " < > ? ," — a period or hyphen anywhere but first or last, an underscore anywhere.
+  // An apostrophe is not among them (names such as O'Brien).
+  it.each([
+    ['an apostrophe', "liam.o'brien", 201],
+    ['an underscore first', '_liam', 201],
+    ['a plus sign', 'liam+x', 400],
+    ['a period first', '.liam', 400],
+  ] as const)(`when the email's user name has %s (%s…), then %i (${INVITATION})`, async (_name, local, status) => {
+    const response = await invite(invitation(`${local}.${uniqueAlias('g')}@${guestDomain(session.target)}`));
+    expect(response.status).toBe(status);
+  });
+
   it('when inviteRedirectUrl is missing, then 400', async () => {
     const response = await invite({ invitedUserEmailAddress: newEmail() });
     expect(response.status).toBe(400);

@@ -47,7 +47,7 @@ describe('$filter parser', () => {
 describe('user rules', () => {
   const domains: Domain[] = [
     { id: 'contoso.com', authenticationType: 'Managed', isVerified: true, isDefault: true, isInitial: false },
-    { id: 'fabrikam.com', authenticationType: 'Federated', isVerified: true, isDefault: false, isInitial: false },
+    { id: 'contoso.eu', authenticationType: 'Federated', isVerified: true, isDefault: false, isInitial: false },
     { id: 'northwind.example', authenticationType: 'Managed', isVerified: false, isDefault: false, isInitial: false },
   ];
 
@@ -60,8 +60,8 @@ describe('user rules', () => {
     ['adé@contoso.com', null, false],
     ['a@b@contoso.com', null, false],
     ['ada@northwind.example', null, false],
-    ['ada@fabrikam.com', null, false],
-    ['ada@fabrikam.com', 'immutable-1', true],
+    ['ada@contoso.eu', null, false],
+    ['ada@contoso.eu', 'immutable-1', true],
   ])('when the UPN is %s (immutable id %s), then valid is %s', (upn, immutableId, valid) => {
     const check = (): void => checkUserPrincipalName(upn, domains, immutableId);
     if (valid) expect(check).not.toThrow();

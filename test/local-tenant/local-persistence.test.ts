@@ -61,7 +61,7 @@ describe('state across restarts (local tenant only)', () => {
     }
   });
 
-  it('when the state dir was saved before groups of every kind, licences and guests, then a restart adds the seed\'s groups, subscriptions, licences and settings and keeps what people did', async () => {
+  it('when the state dir was saved before groups of every kind, licences and guests, then a restart adds the seed\'s groups, subscriptions, licences, domains and settings and keeps what people did', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'local-tenant-old-state-'));
     try {
       const first = await localTarget({ stateDir: dir });
@@ -77,6 +77,8 @@ describe('state across restarts (local tenant only)', () => {
         .map((group) => ({ id: group['id'], displayName: group['displayName'], mailNickname: group['mailNickname'], description: group['description'], members: group['members'] }));
       old.users = old.users.map(({ licenseAssignments: _l, userType: _t, externalUserState: _s, externalUserStateChangeDateTime: _c, creationType: _k, externalIdentityProvider: _p, sponsors: _o, employeeLeaveDateTime: _e, ...rest }) => rest);
       for (const field of ['subscribedSkus', 'licensing', 'licensingQueue', 'externalCollaboration', 'invitations']) delete old[field];
+      // …and a federated fabrikam.com among its domains, as the seed had it then.
+      old['domains'] = [...(old['domains'] as Json[]).filter((domain) => domain.id !== 'contoso.eu'), { id: 'fabrikam.com', authenticationType: 'Federated', isVerified: true, isDefault: false, isInitial: false }];
       writeFileSync(path, JSON.stringify(old), { mode: 0o600 });
 
       const second = await localTarget({ stateDir: dir });
@@ -90,6 +92,9 @@ describe('state across restarts (local tenant only)', () => {
         const e3 = ((await graph.api('/subscribedSkus').get()).value as Json[]).find((sku) => sku.skuPartNumber === 'SPE_E3');
         expect(e3).toMatchObject({ prepaidUnits: { enabled: 250 }, consumedUnits: 238 });
         expect((await graph.api('/users/onboarding@contoso.com').select('assignedLicenses').get()).assignedLicenses.map((l: Json) => l.skuId)).toEqual([e3.skuId]);
+        expect(((await graph.api('/domains').get()).value as Json[]).map((domain) => domain.id).sort()).toEqual(['contoso.com', 'contoso.eu', 'contoso.onmicrosoft.com', 'northwind.example']);
+        const fabrikam = await rawGraph(second, '/invitations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invitedUserEmailAddress: 'jane.doe@fabrikam.com', inviteRedirectUrl: 'https://myapps.microsoft.com' }) });
+        expect(fabrikam.status).toBe(201);
         const invited = await rawGraph(second, '/invitations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ invitedUserEmailAddress: 'jo@litware.example', inviteRedirectUrl: 'https://myapps.microsoft.com' }) });
         expect(invited.status).toBe(201);
         expect((await graph.api(`/users/${user.id}`).select('userType').get()).userType).toBe('Member');

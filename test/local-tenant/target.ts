@@ -122,7 +122,7 @@ export async function localTarget(options: LocalTenantOptions = {}): Promise<Con
     bot: { clientId: local.app.clientId, clientSecret: local.app.clientSecret, certificatePath: local.app.certificatePath },
     reader: { clientId: reader.clientId, clientSecret: reader.clientSecret },
     publicClientId: admin.clientId,
-    domains: { managed: 'contoso.com', initial: 'contoso.onmicrosoft.com', federated: 'fabrikam.com', unverified: 'northwind.example' },
+    domains: { managed: 'contoso.com', initial: 'contoso.onmicrosoft.com', federated: 'contoso.eu', unverified: 'northwind.example' },
     mailbox: 'onboarding@contoso.com',
     fixtures: {
       directMemberId: '00000000-0000-4000-8000-000000000020',

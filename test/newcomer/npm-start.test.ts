@@ -16,7 +16,7 @@ import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPortInUse } from '../../scripts/local-services.js';
 import { npmStart, type LocalStack } from '../support/local-stack.js';
-import { isStillRunning, processTree, type ProcessIdentity } from '../support/processes.js';
+import { environmentOf, isStillRunning, processTree, type ProcessIdentity } from '../support/processes.js';
 import { openPersonalChat } from './playground-chat.js';
 
 const PORTS = [3978, 44300, 56150, 10000, 10001, 10002];
@@ -46,7 +46,6 @@ describe('npm start on a machine with Node and npm only: no browser, no xdg-open
 
   beforeAll(async () => {
     path = nodeAndNpmOnly();
-    expect(existsSync(join(path, 'xdg-open'))).toBe(false);
     stack = await npmStart({ env: { PATH: path } });
     started = processTree(stack.launcher.child.pid!);
   });
@@ -65,6 +64,16 @@ describe('npm start on a machine with Node and npm only: no browser, no xdg-open
       expect.stringContaining('azurite'), expect.stringContaining('local-tenant/main.ts'),
       expect.stringContaining('src/index.ts'), expect.stringContaining('agentsplayground'),
     ]));
+  });
+
+  it('when the Playground runs, then no xdg-open is on the PATH it was given (npm\'s additions included): the machine issue 21 is about', () => {
+    // The PATH as npm and the launcher handed it on, not the folder made above. (The launcher's browser
+    // opener, the `open` package, runs its own bundled xdg-open whatever the PATH: the line above proves
+    // only that it says where to open the page; this is the Playground's side, which issue 21 was about.)
+    const playground = started.find((process_) => process_.command.includes('agentsplayground'));
+    const playgroundPath = environmentOf(playground!.pid)['PATH'];
+    expect(playgroundPath?.split(delimiter)).toContain(path);
+    expect(playgroundPath!.split(delimiter).filter((folder) => existsSync(join(folder, 'xdg-open')))).toEqual([]);
   });
 
   it('when the person types "help" in the Playground\'s personal chat, then the bot answers with its help card', async () => {

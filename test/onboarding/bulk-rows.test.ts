@@ -23,7 +23,7 @@ describe('validateBulkSheet', () => {
 
   it.each([
     ['no usage location', { usageLocation: undefined }, /usage location is required/i],
-    ['a federated domain', { userPrincipalName: 'ana@fabrikam.com' }, /federated/],
+    ['a federated domain', { userPrincipalName: 'ana@contoso.eu' }, /federated/],
     ['a user name without a domain', { userPrincipalName: 'ana.ruiz@' }, /needs the form name@domain/],
     ['sign-in blocked', { blockSignIn: 'Yes' }, /only creates accounts that can sign in/],
     ['a block sign in that is neither yes nor no', { blockSignIn: 'maybe' }, /must be Yes or No/],

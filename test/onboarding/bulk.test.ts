@@ -182,6 +182,20 @@ describe('bulk onboarding', () => {
     expect(world.bulkReporting.revealCards).toHaveLength(2);
   });
 
+  it('when the Reveal click can no longer be answered by the time the reveal would be recorded, then no account is recorded as revealed and its deletion clock does not start', async () => {
+    const world = makeBulkWorld();
+    const jobId = await approvedBulk(world, people(3));
+    await runBulk(world.bulkDeps(), jobId);
+    const before = world.credentials.dump();
+    const eventsBefore = world.audit.events.length;
+    await revealBulkCredentials(world.bulkDeps(), admin, jobId, undefined, () => false);
+    expect(world.credentials.dump()).toBe(before);
+    expect(world.audit.events.slice(eventsBefore).map((e) => e.type)).toEqual([]);
+    const inTime = await revealBulkCredentials(world.bulkDeps(), admin, jobId, undefined, () => true);
+    expect(inTime).toMatchObject({ kind: 'shown', accounts: expect.any(Array) });
+    expect(world.audit.events.filter((e) => e.type === 'bulk.credentials_revealed')).toHaveLength(1);
+  });
+
   it('when a recipient has more accounts than one answer can carry (Teams takes about 80 KB a message), then their cards come in parts, each Reveal shows only its part and starts only its part’s grace period', async () => {
     const world = makeBulkWorld();
     const jobId = await approvedBulk(world, people(300));

@@ -122,6 +122,34 @@ describe('credentials — reveal, don’t send', () => {
     expect(everythingStored(world)).not.toContain(password);
   });
 
+  it('when the click can no longer be answered by the time the reveal would be recorded (Teams was told "nothing was shown"), then nothing is recorded, and the next click in time is the first reveal', async () => {
+    const world = makeWorld();
+    const { deps, desk } = deskOf(world);
+    await onboard(deps, { requestId: 'r1', requester, form: form() });
+    const before = world.credentials.dump();
+    const eventsBefore = world.audit.events.length;
+
+    await desk.revealCredentials(requester, 'r1', undefined, () => false);
+    expect(world.credentials.dump()).toBe(before);
+    expect((await world.store.get('r1'))!.record.credentials?.revealedAt).toBeUndefined();
+    expect(world.audit.events.slice(eventsBefore).map((e) => e.type)).toEqual([]);
+
+    world.clock.advance(60_000);
+    const inTime = await desk.revealCredentials(requester, 'r1', undefined, () => true);
+    expect(inTime).toMatchObject({ kind: 'shown', reveal: { revealedAt: world.clock.now().toISOString() } });
+    expect(world.audit.events.filter((e) => e.type === 'credentials.revealed')).toHaveLength(1);
+    expect(world.audit.events.some((e) => e.type === 'credentials.revealed_again')).toBe(false);
+  });
+
+  it('when a second look can no longer be answered in time, then it is not recorded as shown again', async () => {
+    const world = makeWorld();
+    const { deps, desk } = deskOf(world);
+    await onboard(deps, { requestId: 'r1', requester, form: form() });
+    await desk.revealCredentials(requester, 'r1');
+    await desk.revealCredentials(requester, 'r1', undefined, () => false);
+    expect(world.audit.events.some((e) => e.type === 'credentials.revealed_again')).toBe(false);
+  });
+
   it('when someone else clicks Reveal, then nothing is shown and the refusal is audited', async () => {
     const world = makeWorld();
     const { deps, desk } = deskOf(world);

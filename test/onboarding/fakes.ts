@@ -170,7 +170,7 @@ export type CreateFault =
 export const seedDomains: VerifiedDomain[] = [
   { name: 'contoso.com', isDefault: true, isVerified: true, authenticationType: 'Managed' },
   { name: 'contoso.onmicrosoft.com', isDefault: false, isVerified: true, authenticationType: 'Managed' },
-  { name: 'fabrikam.com', isDefault: false, isVerified: true, authenticationType: 'Federated' },
+  { name: 'contoso.eu', isDefault: false, isVerified: true, authenticationType: 'Federated' },
   { name: 'northwind.example', isDefault: false, isVerified: false, authenticationType: 'Managed' },
 ];
 

@@ -49,7 +49,7 @@ describe('validateOnboardingForm', () => {
     ['displayName', { displayName: 'Team: Liv;' }, 'The display name may not contain < > @ " \\ ; or :.'],
     ['displayName', { displayName: '1234' }, 'The display name must contain at least one letter.'],
     ['domain', { domain: 'northwind.example' }, 'The domain northwind.example is not a verified domain of the organisation; use one of: contoso.com, contoso.onmicrosoft.com.'],
-    ['domain', { domain: 'fabrikam.com' }, 'The domain fabrikam.com is federated: its accounts come from the on-premises directory. Use one of: contoso.com, contoso.onmicrosoft.com.'],
+    ['domain', { domain: 'contoso.eu' }, 'The domain contoso.eu is federated: its accounts come from the on-premises directory. Use one of: contoso.com, contoso.onmicrosoft.com.'],
     ['domain', { domain: 'evil.example' }, 'The domain evil.example is not a verified domain of the organisation; use one of: contoso.com, contoso.onmicrosoft.com.'],
     ['alias', { alias: 'jose.' }, 'The user name cannot end with a dot.'],
     ['alias', { alias: 'josé' }, "The user name may only use letters a–z, digits and ' . - _ ! # ^ ~ (no accents or spaces)."],
@@ -207,7 +207,7 @@ describe('validateOnboardingForm rules', () => {
 
   it.each([
     [{ domain: 'northwind.example' }, { field: 'domain', message: 'The domain northwind.example is not a verified domain of the organisation; use one of: contoso.com, contoso.onmicrosoft.com.', code: 'DOMAIN_NOT_VERIFIED' }],
-    [{ domain: 'fabrikam.com' }, { field: 'domain', message: 'The domain fabrikam.com is federated: its accounts come from the on-premises directory. Use one of: contoso.com, contoso.onmicrosoft.com.', code: 'DOMAIN_NOT_VERIFIED' }],
+    [{ domain: 'contoso.eu' }, { field: 'domain', message: 'The domain contoso.eu is federated: its accounts come from the on-premises directory. Use one of: contoso.com, contoso.onmicrosoft.com.', code: 'DOMAIN_NOT_VERIFIED' }],
     [{ givenName: '山田', surname: '太郎' }, { field: 'alias', message: "The given name uses letters (山田) we don't spell in Latin letters automatically. Please type the user name you want.", code: 'ALIAS_NEEDED' }],
     [{ alias: 'jose.' }, { field: 'alias', message: 'The user name cannot end with a dot.' }],
   ])('when the form has %j, then the problem carries its code: %j', (overrides, problem) => {

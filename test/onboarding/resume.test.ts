@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  finalStatuses, onboard, resumeUnfinishedRequests, scheduleResume, submitOnboardingRequest,
+  defaultOnboardingPolicy, finalStatuses, onboard, resumeUnfinishedRequests, scheduleResume, submitOnboardingRequest, type OnboardingPolicy,
   type DeliveryOutcome, type OnboardingRecord, type RequestIndex, type Requester, type RequesterNotice, type StoredRequest,
 } from '../../src/onboarding/index.js';
 import { Crash, form, makeWorld, requester, type InMemoryRequestStore, type World } from './fakes.js';
@@ -226,5 +226,91 @@ describe('resuming pending approvals', () => {
     expect(world.tickets.posted.map((t) => t.ticket.status)).toEqual(['awaiting_approval', 'rejected']);
     expect(notice.sent).toHaveLength(1);
     expect([...world.directory.accounts.values()].filter((a) => a.marker === 'onboarding:a1')).toHaveLength(0);
+  });
+});
+
+describe('a resume pass with a request that waits to reach its recipient (an app installation on its way)', () => {
+  const policy: Partial<OnboardingPolicy> = {
+    credentials: { ...defaultOnboardingPolicy.credentials, delivery: 'reveal', recipient: { default: 'requester', choices: ['requester', 'manager'] } },
+  };
+
+  /**
+   * r0 is done and its unrevealed credentials are due for deletion; r1's run died while Teams still
+   * refused the manager's chat; r2's run died before POST /users. All three leases have run out.
+   */
+  const threeRequests = async () => {
+    const world = makeWorld();
+    const deps = (instance: string) => world.deps(instance, policy);
+    const manager = world.directory.accounts.get('adele.vance@contoso.com')!.id;
+    expect((await onboard(deps('instance-a'), { requestId: 'r0', requester, form: form({ givenName: 'Olga', surname: 'Old', ticketReference: 'HR-0' }) })).status).toBe('done');
+    world.clock.advance(defaultOnboardingPolicy.credentials.revealWindowMs + 60_000);
+    world.delivery.notYet.set(manager, 1_000);
+    world.delivery.crashOnReach = 2;
+    await expect(onboard(deps('instance-a'), { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) })).rejects.toBeInstanceOf(Crash);
+    world.delivery.crashOnReach = undefined;
+    world.directory.createFaults.push('crash-before-send');
+    await expect(onboard(deps('instance-a'), { requestId: 'r2', requester, form: form({ givenName: 'Ana', surname: 'Ruiz', ticketReference: 'HR-2' }) })).rejects.toBeInstanceOf(Crash);
+    world.clock.advance(LEASE_MS + 1_000);
+    return { world, deps, manager, index: indexOf(world.store) };
+  };
+
+  it('when one request waits for the installation and another is unfinished too, then the pass waits for neither: due credentials go first, the other request finishes, and the waiting one is left for a later pass', async () => {
+    const { world, deps, manager, index } = await threeRequests();
+    const dueWhenReaching: boolean[] = [];
+    const reach = world.delivery.reach.bind(world.delivery);
+    world.delivery.reach = async (person) => {
+      dueWhenReaching.push(world.credentials.entries.has('r0.1'));
+      return reach(person);
+    };
+    const sleptBefore = world.clock.slept;
+
+    const report = await resumeUnfinishedRequests(deps('instance-b'), index);
+    expect(world.clock.slept).toBe(sleptBefore);
+    expect(report.purged).toBe(1);
+    expect(dueWhenReaching).toEqual([false]);
+    expect(report.resumed).toEqual(expect.arrayContaining([
+      { requestId: 'r1', status: 'delivering', pending: true },
+      { requestId: 'r2', status: 'done', pending: false },
+    ]));
+    const waiting = (await world.store.get('r1'))!.record;
+    expect(waiting.lease).toBeUndefined();
+    expect(Date.parse(waiting.credentials!.nextTryAt!)).toBeGreaterThan(world.clock.now().getTime());
+
+    // Not due before its next try: nobody asks Teams again meanwhile.
+    const tries = world.delivery.reachTries.length;
+    expect((await resumeUnfinishedRequests(deps('instance-b'), index)).resumed).toEqual([]);
+    expect(world.delivery.reachTries).toHaveLength(tries);
+
+    // The installation reaches Teams; the pass after the next try delivers the card to the manager, once.
+    world.delivery.notYet.set(manager, 0);
+    world.clock.advance(Date.parse(waiting.credentials!.nextTryAt!) - world.clock.now().getTime());
+    expect((await resumeUnfinishedRequests(deps('instance-b'), index)).resumed).toEqual([{ requestId: 'r1', status: 'done', pending: false }]);
+    expect(world.delivery.revealCards.filter((c) => c.recipient.id === manager)).toHaveLength(1);
+    expect(world.clock.slept).toBe(sleptBefore);
+  });
+
+  it('when passes find the recipient not reachable yet several times, then those passes cost no delivery attempt: a send Teams refuses once afterwards is tried again, not the end', async () => {
+    const { world, deps, manager, index } = await threeRequests();
+    for (let pass = 0; pass < 3; pass += 1) {
+      await resumeUnfinishedRequests(deps('instance-b'), index);
+      const waiting = (await world.store.get('r1'))!.record;
+      expect(waiting.status).toBe('delivering');
+      world.clock.advance(Date.parse(waiting.credentials!.nextTryAt!) - world.clock.now().getTime());
+    }
+    world.delivery.notYet.set(manager, 0);
+    world.delivery.faults.push('undeliverable');
+    await resumeUnfinishedRequests(deps('instance-b'), index);
+    expect((await world.store.get('r1'))!.record).toMatchObject({ status: 'created', problem: { code: 'DELIVERY_FAILED' } });
+  });
+
+  it('when the retry window ends while passes wait, then the request ends unreachable, with the credentials sealed', async () => {
+    const { world, deps, index } = await threeRequests();
+    for (let pass = 0; pass < 20 && (await statusOf(world, 'r1')) === 'delivering'; pass += 1) {
+      await resumeUnfinishedRequests(deps('instance-b'), index);
+      const next = (await world.store.get('r1'))!.record.credentials?.nextTryAt;
+      if (next) world.clock.advance(Math.max(0, Date.parse(next) - world.clock.now().getTime()));
+    }
+    expect((await world.store.get('r1'))!.record).toMatchObject({ status: 'failed', problem: { code: 'RECIPIENT_UNREACHABLE' } });
+    expect(world.credentials.entries.has('r1.1')).toBe(true);
   });
 });

@@ -113,6 +113,54 @@ describe('reaching a recipient while Teams refuses in a way that may pass (an ap
     expect(world.delivery.reachTries).toHaveLength(1);
   });
 
+  /**
+   * Teams refuses the manager's chat once with `retryAfterMs` (an installation on its way), then lets
+   * the bot in. Instance a waits; `whileAWaits` runs once, on a's first wait, after the clock moved on
+   * by that wait plus `pausedMs` (a process that stalls, a VM that is frozen).
+   */
+  const raceWhileWaiting = async (retryAfterMs: number | undefined, pausedMs: number) => {
+    const world = makeWorld();
+    const manager = managerOf(world);
+    let refusals = 1;
+    const reach = world.delivery.reach.bind(world.delivery);
+    world.delivery.reach = async (person) => {
+      if (person.id !== manager || refusals-- <= 0) return reach(person);
+      world.delivery.reachTries.push(person.id);
+      return { kind: 'unreachable', reason: 'Teams refused the message (403).', retry: { afterMs: retryAfterMs } };
+    };
+    const depsB = world.deps('instance-b', policy(300_000));
+    let b: Awaited<ReturnType<typeof processOnboardingRequest>> | undefined;
+    const sleeps: number[] = [];
+    const clockA = {
+      now: () => world.clock.now(),
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        world.clock.advance(ms + (b ? 0 : pausedMs));
+        // Meanwhile another instance's resume pass (or a status refresh) takes the request if it can.
+        b ??= await processOnboardingRequest(depsB, 'r1');
+      },
+    };
+    const a = await onboard({ ...world.deps('instance-a', policy(300_000)), clock: clockA }, { requestId: 'r1', requester, form: form({ secretRecipient: 'manager' }) });
+    return { world, a, b: b!, sleeps };
+  };
+
+  it('when Teams asks to wait longer than half the lease (Retry-After 200 s, lease 120 s), then the run waits it out holding its lease, another instance finds the request busy, and the card goes out once', async () => {
+    const { world, a, b, sleeps } = await raceWhileWaiting(200_000, 0);
+    expect(b.problem?.code).toBe('BUSY_ELSEWHERE');
+    expect(a.status).toBe('done');
+    expect(world.delivery.revealCards).toHaveLength(1);
+    // What Teams asked, in waits of at most half a lease with the lease renewed in between.
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(200_000);
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(defaultOnboardingPolicy.leaseMs / 2);
+  });
+
+  it('when the waiting process stalls past its lease and another instance delivers meanwhile, then the stalled run stops before sending: the card goes out once', async () => {
+    const { world, a, b } = await raceWhileWaiting(undefined, defaultOnboardingPolicy.leaseMs + 1_000);
+    expect(b.status).toBe('done');
+    expect(a.status).toBe('done');
+    expect(world.delivery.revealCards).toHaveLength(1);
+  });
+
   it.each([
     // The dead run's lease (120 s) runs out first; the window is 300 s.
     ['within the window', 150_000, 'done', 1],

@@ -185,7 +185,7 @@ describe('applying the template after the account exists', () => {
       'Microsoft 365 E5 has no free seats now: the account will be created without it, and IT can assign it later from the ticket.');
     expect(outcome?.status).toBe('done');
     expect(t.templateDirectory.assignCalls).toBe(0);
-    expect(t.world.tickets.posted.at(-1)!.ticket.notes).toContain('Licence Microsoft 365 E5 missing: no free seats (0 of 5 free). Buy or free a seat, then press Assign licence.');
+    expect(t.world.tickets.posted.at(-1)!.ticket.notes).toContain('Licence Microsoft 365 E5 missing: no free seats (0 of 5 free); buy or free a seat, then press Assign licence.');
     expect(t.world.tickets.posted.at(-1)!.ticket.template).toEqual({ canApply: false, canAssignLicence: true });
 
     // Still no seat: said again, nothing assigned.

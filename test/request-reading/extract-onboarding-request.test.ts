@@ -211,12 +211,13 @@ describe('extractOnboardingRequest: addresses', () => {
     expect(extract('new user <a href="mailto:adele.vance@contoso.com">adele.vance@contoso.com</a>').form.alias).toBe('adele.vance');
   });
 
-  it('when the address is on a domain that is not the organisation’s, then neither alias nor domain is filled and a note says why', () => {
+  it('when the address is on a domain that is not the organisation’s, then neither alias nor domain is filled: a guest invitation is prepared and a note says why', () => {
     const result = extract('new user adele.vance@northwind.example');
 
     expect(result.form.alias).toBeUndefined();
     expect(result.form.domain).toBeUndefined();
-    expect(result.notes).toContain("northwind.example is not one of the organisation's domains, so I didn't use adele.vance@northwind.example as the user name.");
+    expect(result.form).toMatchObject({ accountKind: 'guest', guestEmail: 'adele.vance@northwind.example' });
+    expect(result.notes[0]).toMatch(/^adele\.vance@northwind\.example is an address at another organisation, so I prepared a guest invitation/);
   });
 
   it('when no domains are known, then the alias is filled and the domain left for the form', () => {
@@ -414,9 +415,9 @@ describe('extractOnboardingRequest: department, title, employee type, manager', 
     expect(extract(`new user for Adele Vance, ${fragment}`).form.employeeType).toBe(employeeType);
   });
 
-  it('when the person is a guest, then a note explains guests are usually invited', () => {
+  it('when the person is a guest, then a note says guests are invited and how to choose it on the form', () => {
     expect(extract('new user for Adele Vance, guest').notes).toContain(
-      'Guests are usually invited (Entra B2B) rather than given an account; I set the employee type to Vendor — change it if that is wrong.',
+      'Guests are invited (Entra B2B) rather than given an account: choose Guest on the form and give their work email. I set the employee type to Vendor — change it if that is wrong.',
     );
   });
 
@@ -495,7 +496,7 @@ describe('extractOnboardingRequest: properties', () => {
     const limits: Record<FormField, number> = {
       givenName: 64, surname: 64, displayName: 256, alias: 64, domain: 48, usageLocation: 2, jobTitle: 128, department: 64,
       employeeType: 64, companyName: 64, officeLocation: 128, startDate: 10, manager: 113, ticketReference: 64, businessJustification: 1000,
-      personalEmail: 254, secretRecipient: 16, template: 36,
+      personalEmail: 254, secretRecipient: 16, template: 36, accountKind: 16, guestEmail: 254, endDate: 10,
     };
     fc.assert(fc.property(message, (text) => {
       const { form } = extract(text);

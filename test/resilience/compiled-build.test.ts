@@ -7,9 +7,9 @@
  * env/ or this machine. So a setting missing from the Bicep, or misspelled there, fails this test.
  * Only the outside world's addresses are swapped for the stand-ins (STAND_INS below), as production
  * swaps URLs and credentials, never code paths:
- * - the web app has one user-assigned identity and no system-assigned one, like the Bicep's; the
- *   local tenant's identity endpoint refuses a token request that names no identity, as App Service
- *   does (test/directory/managed-identity.test.ts);
+ * - the web app has exactly the identities the Bicep attaches (one user-assigned, no system-assigned);
+ *   the local tenant's identity endpoint refuses a token request that names no identity or any other
+ *   app registration, as App Service does (test/directory/managed-identity.test.ts);
  * - the bot's own identity is that identity (BOT_APP_TYPE=UserAssignedMSI): inbound channel tokens
  *   name it as audience, and its replies carry Bot Connector tokens from the identity endpoint;
  * - Graph, the credential-sealing key in Key Vault (the local tenant's) and storage (an Azurite with
@@ -20,12 +20,13 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, projectRoot, startAzurite, startProcess, waitUntilReady, type ManagedProcess, type RunningAzurite } from '../../scripts/local-services.js';
 import { loadConfig, type AppConfig } from '../../src/config.js';
 import { ensureLocalCertificates } from '../../src/local-tenant/certificates.js';
-import { DEFAULT_TLS_DIR, startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
+import { DEFAULT_SEED_PATH, DEFAULT_TLS_DIR, startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { createBlobRequestStore } from '../../src/storage/index.js';
 import { PEOPLE, TENANT_ID, cardAction, channelMessage } from '../support/activities.js';
 import { actionData, cardsIn, invokeResult } from '../support/cards.js';
@@ -33,7 +34,7 @@ import { secretIn } from '../support/credentials.js';
 import { startRecordingConnector, tokenCheckFor, type RecordingConnector } from '../support/recording-connector.js';
 import { startTelemetryCapture, type TelemetryCapture } from '../support/telemetry-capture.js';
 import { startTlsFront } from '../support/tls-front.js';
-import { deployedAppSettings, devEnvironment, mainTemplate } from '../infra/deployment.js';
+import { deployedAppSettings, devEnvironment, mainTemplate, siteIdentities } from '../infra/deployment.js';
 import { accountsNamed, createClick, reviewedDraft, ticketPosts, upnOf, waitFor, TICKET_CHANNEL, type BotProcess } from './support.js';
 
 /** An admin: creates without an approval (APPROVAL_POLICY's default, non-admins) and may set the ticket channel. */
@@ -56,8 +57,10 @@ const app = (displayName: string) => {
   if (!found) throw new Error(`no app '${displayName}' in the seed`);
   return found.clientId;
 };
-/** The web app's one user-assigned identity (infra/azure.bicep `identity`): the app with the directory permissions. */
-const identity = () => app('Onboarding Bot (local)');
+/** The seed's app registration that plays the Bicep's `identity` resource: the app with the directory permissions. */
+const IDENTITY_STAND_IN = 'Onboarding Bot (local)';
+/** The web app's one user-assigned identity (infra/azure.bicep `identity`). */
+const identity = () => app(IDENTITY_STAND_IN);
 
 /** What an admin has put in env/.env.dev before `atk provision` (README "Setting it up on a real tenant"). */
 const FILLED_IN_DEV_ENVIRONMENT = {
@@ -79,7 +82,11 @@ beforeAll(async () => {
   // The production build, as App Service's build step runs it.
   await promisify(execFile)('npm', ['run', 'build'], { cwd: projectRoot, timeout: 240_000 });
 
-  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false });
+  // The site has exactly the identities the Bicep attaches to the web app, each played by its seed app.
+  const seedApps = (JSON.parse(readFileSync(DEFAULT_SEED_PATH, 'utf8')) as { applications: Array<{ displayName: string; appId: string }> }).applications;
+  const attached = siteIdentities({ 'identity.properties.clientId': seedApps.find((seedApp) => seedApp.displayName === IDENTITY_STAND_IN)!.appId });
+  if (attached.systemAssigned) throw new Error('infra/azure.bicep gives the web app a system-assigned identity: say which seed app plays it (systemAssignedIdentity)');
+  tenant = await startLocalTenant({ port: 0, stateDir: null, throttling: false, userAssignedIdentities: attached.userAssigned });
   const tls = ensureLocalCertificates(DEFAULT_TLS_DIR);
   azurite = await startAzurite({
     blobPort: await freePort(), queuePort: await freePort(), tablePort: await freePort(),
@@ -168,7 +175,9 @@ describe('the production build (node dist/index.js) with exactly the app setting
     for (const name of Object.keys(REPLACED_FOR_THIS_MACHINE)) expect(bicepSettings, `the Bicep declares ${name}`).toHaveProperty(name);
     // The identity settings the issue named: the bot, Graph, and Key Vault + Storage (AZURE_CLIENT_ID) all name the one identity.
     expect(bicepSettings).toMatchObject({ BOT_ID: identity(), GRAPH_CLIENT_ID: identity(), AZURE_CLIENT_ID: identity(), BOT_APP_TYPE: 'UserAssignedMSI' });
+    // The site's identities are the Bicep's: no system-assigned one, and the one user-assigned identity only.
     expect(tenant.managedIdentity.systemAssigned).toBeUndefined();
+    expect(tenant.managedIdentity.userAssigned).toEqual([identity()]);
     expect(tenant.tenantId).toBe(TENANT_ID);
     expect(bot!.child.spawnargs).toEqual([process.execPath, 'dist/index.js']);
     expect(bot!.output()).not.toMatch(/tsx/);

@@ -45,6 +45,18 @@ describe('table credential store', () => {
     expect((await store.get('bulk-1-3.1'))?.credentials.password).toEqual(sealed);
   });
 
+  it('when the entry holds a guest\'s invitation link and no password, then it reads back as stored, the link sealed in its own column', async () => {
+    const { store, tableName } = open();
+    const link = { ...sealed, ciphertext: 'bGluaw==' };
+    const { password: _none, ...withoutPassword } = entry();
+    await store.create({ ...withoutPassword, invitationLink: link });
+    expect((await store.get('req-1.1'))?.credentials).toEqual({ ...withoutPassword, invitationLink: link });
+    const rows = [];
+    for await (const row of TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true }).listEntities()) rows.push(row);
+    expect(rows[0]).toMatchObject({ invitationLink: JSON.stringify(link) });
+    expect(rows[0]).not.toHaveProperty('password');
+  });
+
   it('when credentials are deleted, then the entity is gone from the table (no copy left), and deleting again is harmless', async () => {
     const { store, tableName } = open();
     await store.create(entry());

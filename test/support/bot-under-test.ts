@@ -10,7 +10,7 @@ import type { LocalTenant } from '../../src/local-tenant/server.js';
 import { createLogger } from '../../src/logging.js';
 import { startRecordingConnector, type ConnectorTokenCheck, type RecordingConnector, type RecordingConnectorOptions } from './recording-connector.js';
 import { TENANT_ID } from './activities.js';
-import { committedManifest, isFileActivity, manifestSupportsFiles } from './teams-limits.js';
+import { committedManifest, fileActivityNotDelivered, manifestSupportsFiles } from './teams-limits.js';
 
 export interface BotUnderTest {
   readonly app: RunningApp;
@@ -20,8 +20,8 @@ export interface BotUnderTest {
   /**
    * POSTs an activity to /api/messages (with extra headers, e.g. Authorization) and returns the HTTP
    * status and body — as Teams would: a file activity (a file a person sent, an answer to a file
-   * consent card) reaches only a bot whose manifest sets supportsFiles; otherwise nothing is sent
-   * and `notDelivered` says why (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
+   * consent card) reaches only a bot whose manifest sets supportsFiles, and only in a personal chat;
+   * otherwise nothing is sent and `notDelivered` says why (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/bots-filesv4).
    */
   send(activity: unknown, headers?: Record<string, string>): Promise<{ status: number; body: unknown; notDelivered?: string }>;
   close(): Promise<void>;
@@ -69,9 +69,8 @@ export async function startBotUnderTest(
     connector,
     logLines,
     async send(activity, headers = {}) {
-      if (!supportsFiles && isFileActivity(activity)) {
-        return { status: 0, body: undefined, notDelivered: 'Teams sends no file activity to a bot whose manifest lacks "supportsFiles": true.' };
-      }
+      const notDelivered = fileActivityNotDelivered(activity, supportsFiles);
+      if (notDelivered) return { status: 0, body: undefined, notDelivered };
       const response = await fetch(`${app.url}/api/messages`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },

@@ -51,3 +51,13 @@ export function isStillRunning(process_: ProcessIdentity): boolean {
   const now = stat(process_.pid);
   return now !== undefined && now.startedAt === process_.startedAt && now.state !== 'Z';
 }
+
+/** A running process's environment as it started with it (/proc/<pid>/environ); empty when it is gone. */
+export function environmentOf(pid: number): Record<string, string> {
+  try {
+    const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  } catch {
+    return {};
+  }
+}

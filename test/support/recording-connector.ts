@@ -140,6 +140,11 @@ export interface RecordingConnectorOptions {
   members?: (aadObjectId: string) => { readonly id: string; readonly name: string } | undefined;
   /** Whether the app's manifest sets supportsFiles (default: what appManifest/manifest.json says). */
   supportsFiles?: boolean;
+  /**
+   * The status a file card is refused with where Teams takes no file (default 400): undocumented, so an
+   * assumption this stand-in makes — tests vary it so the bot depends on no particular one (FILES_NOT_SUPPORTED).
+   */
+  fileCardRefusalStatus?: number;
   /** Teams' documented rates (default on); off only for tests that measure something else. */
   rateLimits?: boolean;
   /**
@@ -149,8 +154,16 @@ export interface RecordingConnectorOptions {
   retryAfter?: boolean;
 }
 
-/** Teams' answer when a file card comes from a bot that cannot send files there (the page documents only that it "does not work"; 400 is this stand-in's choice). */
-const FILES_NOT_SUPPORTED = (reason: string) => ({ error: { code: 'BadArgument', message: reason } });
+/**
+ * Teams' answer when a file card comes from a bot that cannot send files there. AN ASSUMPTION: bots-filesv4
+ * says only that without supportsFiles the file features "do not work", and that the bot file APIs "work only
+ * in the personal context"; it documents no status. This stand-in refuses the send (400 BadArgument unless
+ * `fileCardRefusalStatus` says otherwise) so the bot's fallback is exercised; the only public report found
+ * (https://github.com/openclaw/openclaw/issues/137758) has Teams show the consent card and fail the Allow click
+ * in the client instead, never calling the bot — nothing a bot can detect, which is why the manifest keeps
+ * supportsFiles true (README, "Exports as files").
+ */
+const FILES_NOT_SUPPORTED = (status: number, reason: string) => ({ error: { code: status === 400 ? 'BadArgument' : status === 403 ? 'Forbidden' : 'BadRequest', message: reason } });
 
 export async function startRecordingConnector(options: RecordingConnectorOptions = {}): Promise<RecordingConnector> {
   const received: RecordedActivity[] = [];
@@ -233,7 +246,7 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
     const wait = rates.take(`${operation}:${thread}`, PER_BOT_PER_THREAD[operation]);
     return wait === undefined ? undefined : refusedFor(operation, wait);
   };
-  /** 413 for a message over Teams' size limit, or 400 for a file card Teams would not take; undefined when it may go. */
+  /** 413 for a message over Teams' size limit, or a 4xx for a file card Teams would not take (FILES_NOT_SUPPORTED); undefined when it may go. */
   const refuseMessage = (reply: FastifyReply, path: string, conversationId: string, activity: unknown): FastifyReply | undefined => {
     const bytes = utf16Bytes(activity);
     if (bytes > MESSAGE_SIZE_LIMIT_BYTES) {
@@ -246,7 +259,8 @@ export async function startRecordingConnector(options: RecordingConnectorOptions
         : !conversationId.startsWith('a:') ? 'Files go through the Teams bot APIs in 1:1 chats only.' : undefined;
       if (reason) {
         fileCardsRefused.push({ path, reason });
-        return reply.code(400).send(FILES_NOT_SUPPORTED(reason));
+        const status = options.fileCardRefusalStatus ?? 400;
+        return reply.code(status).send(FILES_NOT_SUPPORTED(status, reason));
       }
     }
     return undefined;

@@ -26,6 +26,12 @@ export interface StorageCounter {
    * does not retry a 403, so the caller meets the failure at once. Not forwarded, not counted.
    */
   refuse(rule: { readonly service: 'blob' | 'table'; readonly method?: string; readonly path: RegExp; readonly times?: number }): void;
+  /** Requests matching are held (neither answered nor forwarded) until `release()`, as a storage account that is slow to answer. */
+  hold(rule: { readonly service: 'blob' | 'table'; readonly method?: string; readonly path: RegExp }): void;
+  /** Stops holding and forwards every held request, in order. */
+  release(): void;
+  /** How many requests wait in a hold now. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -34,6 +40,8 @@ interface Refusal { readonly service: 'blob' | 'table'; readonly method?: string
 export async function startStorageCounter(azuriteConnectionString: string): Promise<StorageCounter> {
   const requests: StorageRequest[] = [];
   const refusals: Refusal[] = [];
+  const holds: Array<Omit<Refusal, 'left'>> = [];
+  const waiting: Array<() => void> = [];
   const servers: Server[] = [];
   const refusalFor = (service: 'blob' | 'table', method: string, path: string) => {
     const index = refusals.findIndex((r) => r.service === service && (!r.method || r.method === method) && r.path.test(path));
@@ -57,13 +65,18 @@ export async function startStorageCounter(azuriteConnectionString: string): Prom
         answer.end(body);
         return;
       }
-      requests.push({ service, method: incoming.method ?? 'GET', path: incoming.url ?? '', bytes: Number(incoming.headers['content-length'] ?? 0) || 0 });
-      const outgoing = forward({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
-        answer.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(answer);
-      });
-      outgoing.on('error', () => answer.destroy());
-      incoming.pipe(outgoing);
+      const pass = () => {
+        requests.push({ service, method: incoming.method ?? 'GET', path: incoming.url ?? '', bytes: Number(incoming.headers['content-length'] ?? 0) || 0 });
+        const outgoing = forward({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
+          answer.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(answer);
+        });
+        outgoing.on('error', () => answer.destroy());
+        incoming.pipe(outgoing);
+      };
+      const held = holds.some((h) => h.service === service && (!h.method || h.method === incoming.method) && h.path.test(incoming.url ?? ''));
+      if (held) waiting.push(pass);
+      else pass();
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     servers.push(server);
@@ -74,7 +87,15 @@ export async function startStorageCounter(azuriteConnectionString: string): Prom
     connectionString,
     requests,
     refuse: (rule) => void refusals.push({ service: rule.service, method: rule.method, path: rule.path, left: rule.times ?? Number.POSITIVE_INFINITY }),
+    hold: (rule) => void holds.push({ service: rule.service, method: rule.method, path: rule.path }),
+    release: () => {
+      holds.length = 0;
+      for (const pass of waiting.splice(0)) pass();
+    },
+    held: () => waiting.length,
     close: async () => {
+      holds.length = 0;
+      for (const pass of waiting.splice(0)) pass();
       for (const server of servers) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));

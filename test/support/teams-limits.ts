@@ -101,6 +101,19 @@ export function isFileActivity(activity: unknown): boolean {
   return (a?.attachments ?? []).some((attachment) => attachment?.contentType === FILE_DOWNLOAD_INFO);
 }
 
+/**
+ * Why Teams would never send this activity to the bot, or undefined when it would: a file activity reaches only
+ * a bot whose manifest sets supportsFiles, and only in a 1:1 chat ("Teams bot APIs work only in the personal
+ * context. They do not work in the channel or groupchat context." — bots-filesv4, cited above).
+ */
+export function fileActivityNotDelivered(activity: unknown, supportsFiles: boolean): string | undefined {
+  if (!isFileActivity(activity)) return undefined;
+  if (!supportsFiles) return 'Teams sends no file activity to a bot whose manifest lacks "supportsFiles": true.';
+  const conversationType = (activity as { conversation?: { conversationType?: unknown } }).conversation?.conversationType;
+  if (conversationType !== 'personal') return `Teams sends file activities in personal chats only, not in a ${String(conversationType)} conversation.`;
+  return undefined;
+}
+
 /** A message from the bot that offers or shows a file (the consent card or the file card). */
 export function offersFile(activity: unknown): boolean {
   const attachments = (activity as { attachments?: Array<{ contentType?: unknown }> } | undefined)?.attachments ?? [];

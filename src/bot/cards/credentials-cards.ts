@@ -12,6 +12,7 @@ const WHAT: Record<CredentialContents, string> = {
   password: 'a temporary password',
   'password-and-tap': 'a temporary password and a Temporary Access Pass',
   tap: 'a Temporary Access Pass',
+  'invitation-link': 'an invitation link',
 };
 
 /** The card posted into the recipient's 1:1 chat; it refreshes itself for that person only. */
@@ -27,10 +28,12 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
   const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const what = WHAT[reveal.contents];
   const reissued = reveal.generation > 1 ? ' (reissued)' : '';
+  // A guest's invitation is never reissued by the bot; IT resends it in the Entra admin center.
+  const again = reveal.contents === 'invitation-link' ? 'IT can resend the invitation in the Entra admin center' : 'IT has to reissue it';
   const byState = {
     waiting: {
       sentence: `I have ${what} for ${reveal.displayName}${reissued}. Press Reveal when you are ready to hand it over: it is shown only to you, in answer to your click, and never posted in this chat.`,
-      hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and IT has to reissue it.`,
+      hint: `Reveal before ${at(reveal.expiresAt)}; after that it is deleted and ${again}.`,
       canReveal: true,
     },
     revealed: {
@@ -47,7 +50,7 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
       sentence: reveal.revealedAt
         ? `You revealed ${what} for ${reveal.displayName} at ${at(reveal.revealedAt)}; it has been deleted since.`
         : `The ${what.replace(/^an? /, '')} for ${reveal.displayName} expired unrevealed and was deleted.`,
-      hint: 'If it is needed again, ask IT to reissue the credentials.',
+      hint: reveal.contents === 'invitation-link' ? `If it is needed again, ${again}.` : 'If it is needed again, ask IT to reissue the credentials.',
       canReveal: false,
     },
   }[reveal.state];
@@ -72,12 +75,23 @@ export function statusCard(reveal: RevealState, refreshFor?: string, dates: Date
  * a card left open on screen stays as it is until then.
  */
 export function revealedCard(
-  reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined }, dates: DateStyle = DEFAULT_DATE_STYLE,
+  reveal: RevealState, secrets: { password?: Secret | undefined; temporaryAccessPass?: Secret | undefined; invitationLink?: Secret | undefined },
+  dates: DateStyle = DEFAULT_DATE_STYLE,
   refreshFor?: string,
 ): AdaptiveCardJson {
   const at = (iso: string | undefined) => formatMoment(iso ?? '', dates);
   const tap = secrets.temporaryAccessPass;
-  const card = renderCard('credentials-shown', {
+  const link = secrets.invitationLink;
+  const card = link ? renderCard('credentials-shown', {
+    title: `Invitation for ${reveal.displayName}`,
+    password: '', hasPassword: false, temporaryAccessPass: '', hasTemporaryAccessPass: false,
+    invitationLink: link.reveal(), hasInvitationLink: true,
+    instructions: `Send this link to ${reveal.displayName} yourself, to them only: with it they accept the invitation and sign in with their own organisation's account (there is no password). Treat it like a password until they have accepted.`,
+    visibility: `Press Hide when done. You can show it again until ${at(reveal.visibleUntil)}; then it is deleted for good.`,
+    requestId: reveal.requestId,
+    generation: reveal.generation,
+  }) : renderCard('credentials-shown', {
+    invitationLink: '', hasInvitationLink: false,
     title: `Credentials for ${reveal.displayName}`,
     password: secrets.password?.reveal() ?? '',
     hasPassword: secrets.password !== undefined,

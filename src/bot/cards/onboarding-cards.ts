@@ -105,6 +105,8 @@ export interface ConfirmationView {
 export function onboardingReviewCard(input: {
   draftId: string; revision?: string | undefined; userPrincipalName: string; form: OnboardingForm; displayName: string;
   confirmations?: readonly Confirmation[]; dates?: DateStyle; recipient?: SecretRecipient;
+  /** A guest invitation: the address, and whether Microsoft emails it or its link goes to the recipient. */
+  guest?: { readonly email: string; readonly invitation: 'email' | 'reveal' } | undefined;
   /** The template and what it adds (the form Create submits has its defaults filled in). */
   template?: TemplateReview; submitForm?: OnboardingForm;
   /** Sentences to read first (the review shown again because the template changed). */
@@ -112,15 +114,25 @@ export function onboardingReviewCard(input: {
 }) {
   const form = input.submitForm ?? input.form;
   const dates = input.dates ?? DEFAULT_DATE_STYLE;
+  const guest = input.guest;
+  const named = input.recipient && input.recipient.role !== 'requester' ? nameRecipient(input.recipient) : undefined;
   const facts: Fact[] = [
     { title: 'Name', value: input.displayName },
-    { title: 'User name', value: input.userPrincipalName },
+    ...(guest
+      ? [
+          { title: 'Account', value: 'Guest (Entra B2B), invited' },
+          { title: 'Invited at', value: guest.email },
+          { title: 'Company', value: form.companyName ?? '' },
+          { title: 'Sponsor', value: 'You (the requester)' },
+        ]
+      : [{ title: 'User name', value: input.userPrincipalName }]),
     { title: 'Department', value: form.department ?? '' },
     { title: 'Job title', value: form.jobTitle ?? '' },
     { title: 'Employee type', value: form.employeeType ?? '' },
     { title: 'Start date', value: form.startDate ? formatDay(form.startDate, dates) : '' },
+    { title: 'End date', value: form.endDate ? formatDay(form.endDate, dates) : '' },
     { title: 'Manager', value: form.manager ?? '' },
-    { title: 'Password to', value: input.recipient ? nameRecipient(input.recipient) : '' },
+    { title: guest ? 'Invitation link to' : 'Password to', value: input.recipient && (!guest || guest.invitation === 'reveal') ? nameRecipient(input.recipient) : '' },
     { title: 'Country', value: form.usageLocation ?? '' },
     { title: 'Ticket', value: form.ticketReference ?? '' },
     { title: 'Justification', value: form.businessJustification ?? '' },
@@ -137,8 +149,14 @@ export function onboardingReviewCard(input: {
   const template = templateView(input.template, form);
   return renderCard('onboarding-review', {
     draftId: input.draftId, revision: input.revision ?? '', userPrincipalName: input.userPrincipalName, facts, confirmations, hasConfirmations: confirmations.length > 0,
+    heading: guest ? 'Check the guest invitation' : 'Check the new account',
+    lead: guest
+      ? `Nothing has been sent yet: press **Invite guest** to invite ${guest.email} as a guest.`
+      : `${input.userPrincipalName} is free. Nothing has been created yet: press **Create account** to create it.`,
+    guestMeans: guest ? [say.REVIEW_GUEST_MEANS(input.displayName, guest.email), say.REVIEW_GUEST_INVITATION(guest.invitation, guest.email, named)] : [],
+    createTitle: guest ? 'Invite guest' : 'Create account',
+    passwordGoesTo: guest ? '' : say.REVIEW_PASSWORD_GOES_TO(named),
     notes: [...(input.notes ?? [])], ...template,
-    passwordGoesTo: say.REVIEW_PASSWORD_GOES_TO(input.recipient && input.recipient.role !== 'requester' ? nameRecipient(input.recipient) : undefined),
   });
 }
 
@@ -174,7 +192,8 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
   let sentence: string;
   let color = 'Default';
   let nextStep = '';
-  switch (outcome.status) {
+  if (outcome.guest) ({ title, sentence, color, nextStep } = guestResultWords(outcome, outcome.guest, name));
+  else switch (outcome.status) {
     case 'done':
     case 'delivered':
       title = `Account created for ${name}`;
@@ -211,7 +230,8 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
       nextStep = 'You will see the result here; no second account will be created if you press anything twice.';
   }
   const facts: Fact[] = [
-    { title: 'User name', value: upn },
+    { title: 'User name', value: outcome.guest && !outcome.objectId ? '' : upn },
+    { title: 'Invited at', value: outcome.guest?.email ?? '' },
     { title: 'Welcome email', value: outcome.welcomeMail?.state === 'sent' ? say.WELCOME_MAIL_SENT(outcome.welcomeMail.to) : '' },
   ].filter((fact) => fact.value !== '');
   for (const problem of outcome.fieldProblems) facts.push({ title: FIELD_LABELS_IN_WORDS[problem.field], value: problem.message });
@@ -235,6 +255,40 @@ export function onboardingResultCard(outcome: OnboardingOutcome, refreshFor?: st
   return card;
 }
 
+type GuestOutcome = NonNullable<OnboardingOutcome['guest']>;
+
+/** The result card's words for a guest invitation: no password, an invitation they accept with their own organisation's account. */
+function guestResultWords(outcome: OnboardingOutcome, guest: GuestOutcome, name: string): { title: string; sentence: string; color: string; nextStep: string } {
+  const problem = outcome.problem ? `${outcome.problem.message} ${outcome.problem.help}`.trim() : '';
+  const how = guest.invitation === 'email'
+    ? `Microsoft emails the invitation to ${guest.email}`
+    : 'its link waits for its recipient in a separate private message from me, where Reveal shows it';
+  const invited = `${name} was invited as a guest${guest.userPrincipalName ? `; their user name here is ${guest.userPrincipalName}` : ''}.`;
+  switch (outcome.status) {
+    case 'done': case 'delivered': case 'created': case 'delivering':
+      return guest.state === 'Accepted'
+        ? { title: `Guest invited: ${name}`, color: 'Good', nextStep: '', sentence: `${invited} They accepted the invitation and sign in with their own organisation's account.` }
+        : { title: `Guest invited: ${name}`, color: 'Good', nextStep: '', sentence: `${invited} ${capitalised(how)}; they accept it and sign in with their own organisation's account. No password exists.` };
+    case 'awaiting_approval':
+      return { title: `Waiting for approval: guest invitation for ${name}`, color: 'Default', nextStep: '', sentence: `An IT admin must approve inviting ${guest.email} before anything is sent. You will be told here when they decide.` };
+    case 'approved':
+      return { title: `Approved: inviting ${name}`, color: 'Default', nextStep: '', sentence: `The request was approved; ${guest.email} is being invited.` };
+    case 'rejected':
+      return { title: `Nobody invited for ${name}`, color: 'Attention', nextStep: '', sentence: problem || 'The request was not accepted.' };
+    case 'failed':
+      return outcome.objectId
+        ? { title: `Guest invited: ${name}, with a problem`, color: 'Attention', nextStep: '', sentence: problem || 'The request could not be completed.' }
+        : { title: `Nobody invited for ${name}`, color: 'Attention', nextStep: '', sentence: problem || 'The request could not be completed.' };
+    default:
+      return {
+        title: 'Working on it', color: 'Default', sentence: problem || `Inviting ${guest.email}…`,
+        nextStep: 'You will see the result here; nobody is invited twice if you press anything twice.',
+      };
+  }
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** The private message carrying the temporary password: display name only, never the UPN. */
 export function temporaryPasswordCard(view: { displayName: string; requestId: string; password: string; temporaryAccessPass?: string | undefined }) {
   return renderCard('temporary-password', { ...view, temporaryAccessPass: view.temporaryAccessPass ?? '', hasTemporaryAccessPass: view.temporaryAccessPass !== undefined });
@@ -242,7 +296,17 @@ export function temporaryPasswordCard(view: { displayName: string; requestId: st
 
 /** The IT channel's ticket: account facts for IT, never a secret; the approval card while pending. */
 export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE) {
-  const titles: Record<Ticket['status'], { title: string; color: string }> = {
+  const guest = ticket.guest;
+  const titles: Record<Ticket['status'], { title: string; color: string }> = guest ? {
+    awaiting_approval: { title: `Approval needed: guest invitation for ${ticket.displayName}`, color: 'Accent' },
+    approved: { title: `Approved: inviting ${ticket.displayName} as a guest`, color: 'Good' },
+    rejected: { title: `Rejected: guest invitation for ${ticket.displayName}`, color: 'Attention' },
+    created: { title: `Guest invited, link not handed over yet: ${ticket.displayName}`, color: 'Warning' },
+    done: { title: `Guest invited: ${ticket.displayName}`, color: 'Good' },
+    failed: ticket.objectId
+      ? { title: `Guest invitation needs attention: ${ticket.displayName}`, color: 'Attention' }
+      : { title: `Guest not invited: ${ticket.displayName}`, color: 'Attention' },
+  } : {
     awaiting_approval: { title: `Approval needed: new account for ${ticket.displayName}`, color: 'Accent' },
     approved: { title: `Approved: creating the account for ${ticket.displayName}`, color: 'Good' },
     rejected: { title: `Rejected: new account for ${ticket.displayName}`, color: 'Attention' },
@@ -255,6 +319,11 @@ export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE
   const facts: Fact[] = [
     { title: 'User name', value: ticket.userPrincipalName },
     { title: 'Display name', value: ticket.displayName },
+    { title: 'Account', value: guest ? 'Guest (Entra B2B): signs in with their own organisation\'s account, no password' : '' },
+    { title: 'Invited at', value: guest?.email ?? '' },
+    { title: 'Invitation', value: guest?.invitation ?? '' },
+    { title: 'Sponsor', value: guest?.sponsor ?? '' },
+    { title: 'End date', value: ticket.endDate ? formatDay(ticket.endDate, dates) : '' },
     { title: 'Requested by', value: ticket.requester.name },
     { title: 'Credentials for', value: ticket.recipient ? say.RECIPIENT_NAMED(ticket.recipient.name, ticket.recipient.role) : '' },
     { title: 'Ticket', value: ticket.ticketReference },
@@ -270,7 +339,8 @@ export function ticketCard(ticket: Ticket, dates: DateStyle = DEFAULT_DATE_STYLE
     notes: ticket.status === 'awaiting_approval' ? [] : [...ticket.notes],
     awaitingApproval: ticket.status === 'awaiting_approval',
     // An account exists and its credentials are handed over or stuck: an admin can reissue them.
-    canReissue: (ticket.status === 'done' || ticket.status === 'failed') && !!ticket.objectId,
+    // A guest has no credentials of ours to reissue.
+    canReissue: (ticket.status === 'done' || ticket.status === 'failed') && !!ticket.objectId && !guest,
     // A template to apply or finish, a licence to assign once seats exist: admins only (the desk checks).
     canApplyTemplate: ticket.template?.canApply ?? false,
     canAssignLicence: ticket.template?.canAssignLicence ?? false,

@@ -1,0 +1,38 @@
+/**
+ * The house rule for what the bot says: a sentence under a code in sentences.ts, one plain
+ * sentence each (a clause after a semicolon or a colon, never a second sentence), so a person
+ * reads one thing and a ticket line stays one line.
+ */
+import { describe, expect, it } from 'vitest';
+import { say, sayTemplates, validateOnboardingForm, type FieldProblem } from '../../src/onboarding/index.js';
+import { form, seedDomains } from './fakes.js';
+
+/** Sentences in a text: a full stop, question or exclamation mark, then a space and a capital letter, starts another. */
+const sentencesIn = (text: string) => text.trim().split(/(?<=[.!?])\s+(?=[A-Z])/).length;
+
+describe('what the bot says is one plain sentence', () => {
+  it.each([
+    ['CARD_TOO_SLOW_PRESS_AGAIN', say.CARD_TOO_SLOW_PRESS_AGAIN()],
+    ['AUDIT_FILE_FAILED', say.AUDIT_FILE_FAILED()],
+    ['AUDIT_FILE_DECLINED', say.AUDIT_FILE_DECLINED()],
+    ['FILE_ANSWER_UNKNOWN', say.FILE_ANSWER_UNKNOWN()],
+    ['the ticket line for no free seats', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_NO_SEATS(0, 25))],
+    ['the ticket line for no usage location', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_NO_USAGE_LOCATION())],
+    ['the ticket line for a subscription gone', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_UNKNOWN_SKU())],
+    ['the ticket line for a missing permission', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_LICENCE_FORBIDDEN('LicenseAssignment.ReadWrite.All'))],
+    ['the ticket line for Graph out of time', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_LICENCE_NOT_DONE())],
+  ])('when the bot says %s, then it is one sentence: %j', (_what, text) => {
+    expect(sentencesIn(text)).toBe(1);
+    expect(text).toMatch(/[.!?]$/);
+  });
+
+  it.each([
+    ['displayName', { displayName: 'Team: Liv;' }, () => say.NAME_FORBIDDEN_CHARACTERS('The display name')],
+    ['surname', { surname: '<script>' }, () => say.NAME_FORBIDDEN_CHARACTERS('The surname')],
+    ['givenName', { givenName: '1234' }, () => say.NAME_NEEDS_A_LETTER('The given name')],
+  ])('when %s breaks the name rules, then the form says the catalog\'s sentence for it', (field, overrides, sentence) => {
+    const result = validateOnboardingForm(form(overrides), { domains: seedDomains, aliasPattern: 'given.surname' });
+    const problems: FieldProblem[] = result.ok ? [] : [...result.problems];
+    expect(problems).toContainEqual(expect.objectContaining({ field, message: sentence() }));
+  });
+});
