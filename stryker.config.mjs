@@ -7,12 +7,12 @@ const config = {
   vitest: { configFile: 'vitest.mutation.config.ts' },
   // One line per file; add the unit tests that cover a new file to vitest.mutation.config.ts.
   mutate: [
-    'src/onboarding/user-name.ts',
-    'src/onboarding/password.ts',
-    'src/onboarding/request.ts',
-    'src/onboarding/secret.ts',
-    'src/onboarding/secret-vault.ts',
-    'src/onboarding/record-kernel.ts',
+    'src/onboarding/rules/user-name.ts',
+    'src/onboarding/rules/password.ts',
+    'src/onboarding/request/request.ts',
+    'src/onboarding/credentials/secret.ts',
+    'src/onboarding/credentials/secret-vault.ts',
+    'src/onboarding/kernel/record-kernel.ts',
   ],
   coverageAnalysis: 'perTest',
   checkers: [],

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeAtomically } from './certificates.js';
-import { parseMembershipRule } from './membership-rule.js';
-import type { StoredSecret } from './secrets.js';
+import { parseMembershipRule } from './graph/membership-rule.js';
+import type { StoredSecret } from './entra/secrets.js';
 
 const guid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
 
@@ -426,8 +426,8 @@ export function upgradeSavedState(saved: DirectoryState, seed: Seed, now = new D
   return state;
 }
 
-import type { TeamsAppInstallation } from './graph-teamwork.js';
-import type { QueuedLicensing } from './group-licensing.js';
+import type { TeamsAppInstallation } from './teams/graph-teamwork.js';
+import type { QueuedLicensing } from './graph/group-licensing.js';
 
 /** Persists the directory under a state dir (state.json, written by rename), or nowhere. */
 export class DirectoryStore {

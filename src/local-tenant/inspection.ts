@@ -2,17 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { externalCollaborationSchema, type DirectoryState, type DirectoryUser, type SubscribedSku } from './directory.js';
 import type { FaultInjector, FaultSettingsInput } from './faults.js';
-import { setPassword } from './graph-api.js';
-import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph-authentication-methods.js';
-import { licenseProcessingStateOf } from './group-licensing.js';
-import { redeemInvitation } from './graph-guests.js';
-import { membersOf } from './groups.js';
-import { freeUnits, licensingSettingsSchema, subscribedSkuView, updateSubscribedSku } from './licensing.js';
+import { setPassword } from './graph/graph-api.js';
+import { mergeTemporaryAccessPassPolicy, temporaryAccessPassPolicyView } from './graph/graph-authentication-methods.js';
+import { licenseProcessingStateOf } from './graph/group-licensing.js';
+import { redeemInvitation } from './graph/graph-guests.js';
+import { membersOf } from './graph/groups.js';
+import { freeUnits, licensingSettingsSchema, subscribedSkuView, updateSubscribedSku } from './graph/licensing.js';
 import type { RequestLog } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, newRequestIds, notFound, type ApiResponse, type RequestIds } from './responses.js';
-import type { Throttler, ThrottlingSettings } from './throttling.js';
-import { secretMatches } from './secrets.js';
-import { passwordContext, passwordProblem } from './user-rules.js';
+import type { Throttler, ThrottlingSettings } from './graph/throttling.js';
+import { secretMatches } from './entra/secrets.js';
+import { passwordContext, passwordProblem } from './graph/user-rules.js';
 
 /** What the inspection API reads and changes in the running tenant. */
 export interface InspectionDeps {

@@ -4,30 +4,30 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { runBatch, type BatchPartRequest } from './batch.js';
-import { BOT_FRAMEWORK_OPENID_PATH, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework.js';
+import { runBatch, type BatchPartRequest } from './graph/batch.js';
+import { BOT_FRAMEWORK_OPENID_PATH, BotFrameworkChannel, type ChannelTokenClaims } from './bot-framework/bot-framework.js';
 import { ensureLocalCertificates } from './certificates.js';
-import { loadOrCreateCredentials, type TenantCredentials } from './credentials.js';
+import { loadOrCreateCredentials, type TenantCredentials } from './entra/credentials.js';
 import {
   DirectoryStore, externalCollaborationSchema, loadSeed, stateFromSeed, upgradeSavedState, type DirectoryState, type ExternalCollaboration, type LicensingSettings, type Seed,
 } from './directory.js';
 import { FaultInjector, type ChosenFault, type FaultSettings, type FaultSettingsInput } from './faults.js';
-import { GraphApi, type GraphOperation, type GraphRequest } from './graph-api.js';
-import { hasPermission } from './graph-permissions.js';
-import { isMimeSendMail, MimeContent } from './graph-mail.js';
-import { registerIdentityRoutes } from './identity-routes.js';
+import { GraphApi, type GraphOperation, type GraphRequest } from './graph/graph-api.js';
+import { hasPermission } from './graph/graph-permissions.js';
+import { isMimeSendMail, MimeContent } from './exchange/graph-mail.js';
+import { registerIdentityRoutes } from './entra/identity-routes.js';
 import { inspectionRoutes } from './inspection.js';
-import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './managed-identity.js';
-import { KeyVaultStandIn } from './key-vault.js';
-import { processDueLicensing } from './group-licensing.js';
-import { licensingSettingsSchema, subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './licensing.js';
+import { MANAGED_IDENTITY_PATH, ManagedIdentityEndpoint } from './entra/managed-identity.js';
+import { KeyVaultStandIn } from './key-vault/key-vault.js';
+import { processDueLicensing } from './graph/group-licensing.js';
+import { licensingSettingsSchema, subscribedSkuView, updateSubscribedSku, type SkuUpdate } from './graph/licensing.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { entraError, GraphError, graphErrorResponse, insufficientPrivileges, newRequestIds, type ApiResponse, type RequestIds } from './responses.js';
-import { costOf, Throttler, type ThrottlingSettings } from './throttling.js';
+import { costOf, Throttler, type ThrottlingSettings } from './graph/throttling.js';
 import {
   BODY_LIMIT_BYTES, createExchange, errorResponse, header, injectedStatus, lowerCaseHeaders, parseJsonBody, pathOf, queryOf, round,
 } from './http-exchange.js';
-import { BOT_CONNECTOR_RESOURCES, TokenService, type BotFrameworkCloudName, type Caller } from './token-service.js';
+import { BOT_CONNECTOR_RESOURCES, TokenService, type BotFrameworkCloudName, type Caller } from './entra/token-service.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DEFAULT_SEED_PATH = fileURLToPath(new URL('./seed.json', import.meta.url));

@@ -4,7 +4,7 @@
  * welcome email (right after "personal email", "private address", "send the welcome email to"). Read before anything else, so the parts
  * of an address never read as a name, a ticket or a date.
  */
-import { FIELD_LIMITS } from '../onboarding/request.js';
+import { FIELD_LIMITS } from '../onboarding/request/request.js';
 import type { Span } from './spans.js';
 
 const EMAIL = /[A-Za-z0-9'._!#^~%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}/g;

@@ -11,8 +11,8 @@
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { BulkField, BulkProblem, BulkResultLine, BulkSheet, BulkSheetRow } from '../onboarding/bulk-rows.js';
-import { sayBulk } from '../onboarding/sentences.js';
+import type { BulkField, BulkProblem, BulkResultLine, BulkSheet, BulkSheetRow } from '../onboarding/bulk/bulk-rows.js';
+import { sayBulk } from '../onboarding/kernel/sentences.js';
 import { readPastedHtml, type PastedSheet } from './pasted-sheet.js';
 
 /** Longest sheet read at all (a 1,000-row sheet is ~300 KB: this takes 50,000 rows, BULK_MAX_ROWS's most); longer text is refused before parsing. */

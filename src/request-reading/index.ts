@@ -12,8 +12,8 @@
  * and would see a throw), and every value returned fits the form's limits; an oversized or
  * odd value is left out rather than cut into a wrong one.
  */
-import { FIELD_LIMITS, guestEmailProblem, personalEmailProblem, type FormField, type OnboardingForm } from '../onboarding/request.js';
-import { say } from '../onboarding/sentences.js';
+import { FIELD_LIMITS, guestEmailProblem, personalEmailProblem, type FormField, type OnboardingForm } from '../onboarding/request/request.js';
+import { say } from '../onboarding/kernel/sentences.js';
 import { findAddresses, isUsableAlias, managerUserName, personalAddress, type Address } from './addresses.js';
 import { findEndDate, findStartDate } from './dates.js';
 import { findCompany, findDepartment, findEmployeeType, findJobTitle } from './details.js';

@@ -1,5 +1,5 @@
 /** The ticket the request was raised under: labelled ("ticket 4711") or in a tracker's own shape. */
-import { FIELD_LIMITS } from '../onboarding/request.js';
+import { FIELD_LIMITS } from '../onboarding/request/request.js';
 import { overlaps, type Span } from './spans.js';
 
 const TICKET_PATTERNS: readonly RegExp[] = [

@@ -52,6 +52,25 @@ describe('the domain (src/onboarding)', () => {
   it('when it reads process.env, then lint fails', async () => {
     expect(await ruleIdsFor('src/onboarding/example.ts', 'export const x = process.env.X;')).toContain('no-restricted-properties');
   });
+
+  // The domain is a folder per capability; the rules hold one level down as at the top.
+  it.each([
+    ['src/onboarding/bulk/example.ts', 'an SDK', "import { Client } from '@microsoft/microsoft-graph-client';\nexport const x = Client;"],
+    ['src/onboarding/templates/example.ts', 'an adapter', "import { toCsv } from '../../storage/audit-csv.js';\nexport const x = toCsv;"],
+    ['src/onboarding/kernel/example.ts', 'the edge', "import { personOf } from '../../bot/onboarding-routes.js';\nexport const x = personOf;"],
+  ])('when %s imports %s, then lint fails', async (file, _what, code) => {
+    expect(await ruleIdsFor(file, code)).toContain('no-restricted-imports');
+  });
+
+  it('when a capability imports another through its own path, then lint passes', async () => {
+    expect(await ruleIdsFor('src/onboarding/bulk/example.ts', "import { say } from '../kernel/sentences.js';\nexport const x = say;")).toEqual([]);
+  });
+});
+
+describe('the local tenant (src/local-tenant), a folder per service it plays', () => {
+  it.each(['src/local-tenant/graph/example.ts', 'src/local-tenant/entra/example.ts'])('when %s imports the bot\'s domain, then lint fails (it shares no code with the bot)', async (file) => {
+    expect(await ruleIdsFor(file, "import { say } from '../../onboarding/index.js';\nexport const x = say;")).toContain('no-restricted-imports');
+  });
 });
 
 /**

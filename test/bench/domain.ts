@@ -5,11 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { defaultPasswordPolicy, generateTemporaryPassword, type PasswordPolicy } from '../../src/onboarding/password.js';
+import { defaultPasswordPolicy, generateTemporaryPassword, type PasswordPolicy } from '../../src/onboarding/rules/password.js';
 import { extractOnboardingRequest, type MessageContext } from '../../src/request-reading/index.js';
-import { validateOnboardingForm, type ValidationContext } from '../../src/onboarding/request.js';
-import { cryptoRandom } from '../../src/onboarding/node-clock-and-random.js';
-import { deriveAlias } from '../../src/onboarding/user-name.js';
+import { validateOnboardingForm, type ValidationContext } from '../../src/onboarding/request/request.js';
+import { cryptoRandom } from '../../src/onboarding/kernel/node-clock-and-random.js';
+import { deriveAlias } from '../../src/onboarding/rules/user-name.js';
 import { form, seedDomains } from '../onboarding/fakes.js';
 import { benchSync, printTable, type BenchResult } from './harness.js';
 

@@ -15,7 +15,7 @@ import { createGraphDirectory } from '../../src/directory/index.js';
 import { ensureLocalCertificates } from '../../src/local-tenant/certificates.js';
 import type { RequestLogEntry } from '../../src/local-tenant/request-log.js';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
-import type { ThrottlingSettings } from '../../src/local-tenant/throttling.js';
+import type { ThrottlingSettings } from '../../src/local-tenant/graph/throttling.js';
 import {
   checkUpnFree, createAesGcmSecretVault, cryptoRandom, defaultOnboardingPolicy, onboard, systemClock,
   type Directory, type OnboardingDependencies, type OnboardingStatus,

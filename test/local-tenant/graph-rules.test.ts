@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateFilter, filterNeedsAdvancedQuery, parseFilter } from '../../src/local-tenant/odata-filter.js';
-import { checkPassword, checkUserPrincipalName } from '../../src/local-tenant/user-rules.js';
+import { evaluateFilter, filterNeedsAdvancedQuery, parseFilter } from '../../src/local-tenant/graph/odata-filter.js';
+import { checkPassword, checkUserPrincipalName } from '../../src/local-tenant/graph/user-rules.js';
 import { newDirectoryUser, type DirectoryUser, type Domain } from '../../src/local-tenant/directory.js';
-import { matchesMembershipRule, MembershipRuleError, parseMembershipRule } from '../../src/local-tenant/membership-rule.js';
+import { matchesMembershipRule, MembershipRuleError, parseMembershipRule } from '../../src/local-tenant/graph/membership-rule.js';
 
 const subject = (values: Record<string, string | boolean | string[] | null>) => (property: string) => values[property];
 

@@ -5,7 +5,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SEED_PATH, startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import type { Json } from './target.js';
-import { REAL_LIMITS } from '../../src/local-tenant/throttling.js';
+import { REAL_LIMITS } from '../../src/local-tenant/graph/throttling.js';
 
 const HIRING_MANAGERS = '6a1d3f0e-0000-4000-8000-0000000000b1';
 const MEGAN = '00000000-0000-4000-8000-000000000021';

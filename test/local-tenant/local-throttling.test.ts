@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
 import { graphClient, graphFailure, localTarget, newUserBody, rawGraph, secretCredential, type ConformanceTarget, type Json } from './target.js';
 import type { LocalTenant } from '../../src/local-tenant/server.js';
-import { costOf, REAL_LIMITS, resourceUnitsForTenantSize } from '../../src/local-tenant/throttling.js';
+import { costOf, REAL_LIMITS, resourceUnitsForTenantSize } from '../../src/local-tenant/graph/throttling.js';
 
 let target: ConformanceTarget & { local: LocalTenant };
 let graph: Client;

@@ -9,7 +9,7 @@ import { ClientCertificateCredential, ClientSecretCredential, type TokenCredenti
 import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { startLocalTenant, type LocalTenant, type LocalTenantOptions } from '../../src/local-tenant/server.js';
-import { REAL_LIMITS } from '../../src/local-tenant/throttling.js';
+import { REAL_LIMITS } from '../../src/local-tenant/graph/throttling.js';
 
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 

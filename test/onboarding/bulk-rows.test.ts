@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateBulkSheet, type BulkSheetRow } from '../../src/onboarding/bulk-rows.js';
+import { validateBulkSheet, type BulkSheetRow } from '../../src/onboarding/bulk/bulk-rows.js';
 import { seedDomains } from './fakes.js';
 
 const context = { domains: seedDomains, aliasPattern: 'given.surname' as const, maxRows: 5 };

@@ -1,7 +1,7 @@
 /** The record kernel every use case moves a request with: claim, compare-and-set, audit, backoff. */
 import { describe, expect, it } from 'vitest';
 import { newOnboardingRecord, type OnboardingRecord } from '../../src/onboarding/index.js';
-import { audit, claimStep, moveTo, requireRequest, retryWithBackoff, settleAudit, write } from '../../src/onboarding/record-kernel.js';
+import { audit, claimStep, moveTo, requireRequest, retryWithBackoff, settleAudit, write } from '../../src/onboarding/kernel/record-kernel.js';
 import { makeWorld, requester } from './fakes.js';
 
 function stored(world: ReturnType<typeof makeWorld>, changes: Partial<OnboardingRecord> = {}) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   extractOnboardingRequest, MESSAGE_TEXT_CAP, normaliseMessageText, type MessageContext,
 } from '../../src/request-reading/index.js';
-import { formFields, validateOnboardingForm, type FormField } from '../../src/onboarding/request.js';
+import { formFields, validateOnboardingForm, type FormField } from '../../src/onboarding/request/request.js';
 import { seedDomains } from '../onboarding/fakes.js';
 
 // A Friday. "Monday" is then 2026-11-23, "Friday" a week later, 1 December a Tuesday.

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { extractOnboardingRequest, type MessageContext } from '../../src/request-reading/index.js';
-import { validateOnboardingForm } from '../../src/onboarding/request.js';
+import { validateOnboardingForm } from '../../src/onboarding/request/request.js';
 import { seedDomains } from '../onboarding/fakes.js';
 
 const today = '2026-01-05';

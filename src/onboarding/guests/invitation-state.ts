@@ -3,11 +3,11 @@
  * until they redeem it, then Accepted (learn.microsoft.com/graph/api/resources/user, "externalUserState").
  * Read when the requester asks (`status`), and noted on the record, audited, when it changed.
  */
-import type { OnboardingDependencies } from '../dependencies.js';
-import { DirectoryError } from '../errors.js';
-import type { StoredRequest } from '../ports.js';
-import { finalStatuses, type OnboardingRecord } from '../request-record.js';
-import { write } from '../record-kernel.js';
+import type { OnboardingDependencies } from '../kernel/dependencies.js';
+import { DirectoryError } from '../kernel/errors.js';
+import type { StoredRequest } from '../kernel/ports.js';
+import { finalStatuses, type OnboardingRecord } from '../kernel/request-record.js';
+import { write } from '../kernel/record-kernel.js';
 
 export async function refreshInvitationState(deps: OnboardingDependencies, stored: StoredRequest): Promise<OnboardingRecord> {
   const { record } = stored;

@@ -13,17 +13,17 @@
  *    and marker, the manager and the sponsor, all recorded with `created` in one write.
  * https://learn.microsoft.com/graph/api/invitation-post
  */
-import { DirectoryError, describeProblem, type ErrorCode } from '../errors.js';
-import type { OnboardingDependencies } from '../dependencies.js';
-import { credentialIdFor, discardCredentials, newCredentialsState } from '../credentials.js';
-import { linkManager } from '../create-account.js';
-import type { GraphFacts, StoredRequest } from '../ports.js';
-import type { OnboardingRequest } from '../request.js';
-import type { CredentialsState, OnboardingRecord } from '../request-record.js';
-import { audit, claimStep, moveTo, noteEvent, requireRequest, retryWithBackoff, type StepResult } from '../record-kernel.js';
-import { failRequest, leavePending, purged } from '../request-endings.js';
-import type { Secret } from '../secret.js';
-import { say } from '../sentences.js';
+import { DirectoryError, describeProblem, type ErrorCode } from '../kernel/errors.js';
+import type { OnboardingDependencies } from '../kernel/dependencies.js';
+import { credentialIdFor, discardCredentials, newCredentialsState } from '../credentials/credentials.js';
+import { linkManager } from '../request/create-account.js';
+import type { GraphFacts, StoredRequest } from '../kernel/ports.js';
+import type { OnboardingRequest } from '../request/request.js';
+import type { CredentialsState, OnboardingRecord } from '../kernel/request-record.js';
+import { audit, claimStep, moveTo, noteEvent, requireRequest, retryWithBackoff, type StepResult } from '../kernel/record-kernel.js';
+import { failRequest, leavePending, purged } from '../kernel/request-endings.js';
+import type { Secret } from '../credentials/secret.js';
+import { say } from '../kernel/sentences.js';
 import type { GuestState } from './guest-record.js';
 import type {
   ExistingPerson, GuestDirectory, GuestInvitation, GuestProfile, GuestWrite, InvitationOutcome, InvitationRefusal,

@@ -3,8 +3,8 @@
  * invitation itself, and what is written onto the guest afterwards. Its own port beside
  * Directory, so an adapter (src/directory/graph-guests.ts) and the fakes implement it alone.
  */
-import type { GraphFacts } from '../ports.js';
-import type { Secret } from '../secret.js';
+import type { GraphFacts } from '../kernel/ports.js';
+import type { Secret } from '../credentials/secret.js';
 
 /** Someone already in the directory under an address: a guest invited with it, or a member whose mail holds it. */
 export interface ExistingPerson {

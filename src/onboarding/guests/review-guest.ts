@@ -5,13 +5,13 @@
  * the redeem link on a reveal card to the chosen recipient.
  * https://learn.microsoft.com/entra/external-id/what-is-b2b
  */
-import { dayIn, startDateConfirmation } from '../confirmations.js';
-import type { Requester } from '../ports.js';
-import type { FieldProblem, OnboardingForm, OnboardingRequest } from '../request.js';
-import type { RequestReview, ReviewDependencies } from '../review-request.js';
-import { chooseSecretRecipient } from '../secret-recipient.js';
-import { say } from '../sentences.js';
-import type { DirectoryUser } from '../ports.js';
+import { dayIn, startDateConfirmation } from '../rules/confirmations.js';
+import type { Requester } from '../kernel/ports.js';
+import type { FieldProblem, OnboardingForm, OnboardingRequest } from '../request/request.js';
+import type { RequestReview, ReviewDependencies } from '../request/review-request.js';
+import { chooseSecretRecipient } from '../credentials/secret-recipient.js';
+import { say } from '../kernel/sentences.js';
+import type { DirectoryUser } from '../kernel/ports.js';
 import type { TemplateReview } from '../templates/review-template.js';
 
 export async function reviewGuestRequest(

@@ -9,9 +9,9 @@
  * Safe to run again (a resume, "Apply template"): a member already there is success, a
  * licence the account already holds is success, and the parts done before are not sent again.
  */
-import { DirectoryError } from '../errors.js';
-import type { Clock, GraphFacts } from '../ports.js';
-import type { OnboardingPolicy } from '../policy.js';
+import { DirectoryError } from '../kernel/errors.js';
+import type { Clock, GraphFacts } from '../kernel/ports.js';
+import type { OnboardingPolicy } from '../rules/policy.js';
 import type { LicenceSeats, SnapshotLicence, TemplateSnapshot } from './choose-template.js';
 import { freeSeats } from './licence-names.js';
 import type { GroupAddOutcome, GroupKind, TemplateDirectory, UserLicences } from './ports.js';

@@ -5,8 +5,8 @@
  * taken as a snapshot — the template's version, its groups with their names, the licence with
  * its seats then — and Create uses that snapshot and nothing else.
  */
-import type { FormField, OnboardingForm } from '../request.js';
-import { sayTemplates } from '../sentences.js';
+import type { FormField, OnboardingForm } from '../request/request.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { freeSeats, licenceName } from './licence-names.js';
 import type { StoredTemplate, SubscribedSku, TemplateDirectory } from './ports.js';
 import { nameKey, type OnboardingTemplate, type TemplateGroup } from './template.js';

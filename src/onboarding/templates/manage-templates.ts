@@ -6,11 +6,11 @@
  * sentence and changes nothing, and every change is audited — who, which template, and what
  * changed, before → after, as plain facts.
  */
-import type { RequestDeskDependencies } from '../dependencies.js';
-import type { AuditEvent, Requester } from '../ports.js';
-import { recordRefusal } from '../refusals.js';
-import { mayAdminister } from '../roles.js';
-import { sayTemplates } from '../sentences.js';
+import type { RequestDeskDependencies } from '../kernel/dependencies.js';
+import type { AuditEvent, Requester } from '../kernel/ports.js';
+import { recordRefusal } from '../kernel/refusals.js';
+import { mayAdminister } from '../rules/roles.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { licenceName } from './licence-names.js';
 import type { DirectoryGroup, StoredTemplate, SubscribedSku, TemplateChange } from './ports.js';
 import {

@@ -4,7 +4,7 @@
  * licences. Adapters: src/storage/table-template-store.ts, src/directory/graph-template-directory.ts;
  * tests use the in-memory ones in test/onboarding/template-fakes.ts.
  */
-import type { GraphFacts } from '../ports.js';
+import type { GraphFacts } from '../kernel/ports.js';
 import type { OnboardingTemplate } from './template.js';
 
 // ---------------------------------------------------------------------------- store

@@ -5,8 +5,8 @@
  * still the one reviewed — same version, still there, and no other now applying instead — and
  * otherwise nothing is created: the requester sees the review again.
  */
-import type { OnboardingForm, FieldProblem } from '../request.js';
-import { sayTemplates } from '../sentences.js';
+import type { OnboardingForm, FieldProblem } from '../request/request.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { BY_DEPARTMENT, chooseTemplate, fillDefaults, NO_TEMPLATE, takeSnapshot, type TemplateSnapshot } from './choose-template.js';
 import type { TemplateDirectory, TemplateStore } from './ports.js';
 

@@ -6,7 +6,7 @@
  * an unknown field, a wrong type or a list too long is a problem named by template and field.
  */
 import { z } from 'zod';
-import { sayTemplates } from '../sentences.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { licenceName } from './licence-names.js';
 import { MAX_TEMPLATES, TEMPLATE_LIMITS, type OnboardingTemplate, type TemplateInput } from './template.js';
 

@@ -5,10 +5,10 @@
  * apply it at once, and a crash in the middle is resumed; applying twice is harmless anyway.
  * Each part is audited; nothing here fails the onboarding.
  */
-import type { OnboardingDependencies } from '../dependencies.js';
-import type { StoredRequest } from '../ports.js';
-import type { OnboardingRecord, TemplateOnRecord } from '../request-record.js';
-import { claimStep, moveTo, noteEvent, type StepResult } from '../record-kernel.js';
+import type { OnboardingDependencies } from '../kernel/dependencies.js';
+import type { StoredRequest } from '../kernel/ports.js';
+import type { OnboardingRecord, TemplateOnRecord } from '../kernel/request-record.js';
+import { claimStep, moveTo, noteEvent, type StepResult } from '../kernel/record-kernel.js';
 import { applyTemplate, groupDone, licenceDone, type ApplyScope, type GroupPart, type LicencePart, type TemplateOutcome } from './apply-template.js';
 import { auditText } from './template.js';
 

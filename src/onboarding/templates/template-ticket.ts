@@ -1,7 +1,7 @@
 /** What the IT ticket says of a request's template: one plain line per part, and which buttons it offers. */
-import { FIELD_LABELS_IN_WORDS } from '../request.js';
-import type { OnboardingRecord, TemplateOnRecord } from '../request-record.js';
-import { sayTemplates } from '../sentences.js';
+import { FIELD_LABELS_IN_WORDS } from '../request/request.js';
+import type { OnboardingRecord, TemplateOnRecord } from '../kernel/request-record.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { groupDone, groupsUnfinished, licenceMissing, TEMPLATE_PERMISSIONS, type GroupPart, type LicencePart } from './apply-template.js';
 import type { AppliedDefault } from './choose-template.js';
 

@@ -8,8 +8,8 @@
  * the extension attribute the bot keeps for its own marker), then `resolveTemplateInDirectory`
  * (the groups and the licence exist, and a person can be added to them).
  */
-import { FIELD_LIMITS, hasInvisibleCharacters, isCountryCode } from '../request.js';
-import { sayTemplates } from '../sentences.js';
+import { FIELD_LIMITS, hasInvisibleCharacters, isCountryCode } from '../request/request.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import type { DirectoryGroup, SubscribedSku, TemplateDirectory } from './ports.js';
 
 /** Templates are read as a whole on every review: a few dozen are plenty, and an import is one storage transaction (at most 100 actions, two per new template). */

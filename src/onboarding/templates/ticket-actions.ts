@@ -6,14 +6,14 @@
  * compare-and-set, as every step does); a second click finds it claimed or done and is told.
  * Audited, and the ticket card is updated for everyone.
  */
-import type { RequestDeskDependencies } from '../dependencies.js';
-import { postTicket, ticketFor } from '../it-ticket.js';
-import type { Requester, StoredRequest, Ticket } from '../ports.js';
-import { claimStep, heldElsewhere, write } from '../record-kernel.js';
-import { recordRefusal } from '../refusals.js';
-import type { TemplateOnRecord } from '../request-record.js';
-import { mayAdminister } from '../roles.js';
-import { sayTemplates } from '../sentences.js';
+import type { RequestDeskDependencies } from '../kernel/dependencies.js';
+import { postTicket, ticketFor } from '../request/it-ticket.js';
+import type { Requester, StoredRequest, Ticket } from '../kernel/ports.js';
+import { claimStep, heldElsewhere, write } from '../kernel/record-kernel.js';
+import { recordRefusal } from '../kernel/refusals.js';
+import type { TemplateOnRecord } from '../kernel/request-record.js';
+import { mayAdminister } from '../rules/roles.js';
+import { sayTemplates } from '../kernel/sentences.js';
 import { groupsUnfinished, licenceDone, licenceMissing } from './apply-template.js';
 import { chooseTemplate, takeSnapshot } from './choose-template.js';
 import { applyOnRecord, summaryOf } from './template-step.js';
