@@ -79,10 +79,10 @@ describe('what one onboarding costs Graph and storage', () => {
     // Warm caches answer the cards' draft revisions, the rate-limit counters, the run's credentials and the requester's address from memory.
     expect(count(/ GET .*drafts%252F/)).toBe(0); // the review and create clicks name the draft revision this instance saved
     expect(count(/ GET .*\/ratelimits\//)).toBe(0); // each limit: one conditional write on the count this instance last wrote
-    expect(count(/^table GET .*OnboardingCredentials/)).toBe(0); // the run reads back what it stored from memory
+    expect(count(new RegExp(`^table GET .*${bot.config.storage.credentialsTable}`))).toBe(0); // the run reads back what it stored from memory
     expect(count(/ GET .*addresses%252Fpeople/)).toBe(0); // the requester clicked a moment ago from the chat the card goes to
     // The secret is stored once: the card goes out seconds after the sealing, so the expiry stored with it stands.
-    expect(count(/OnboardingCredentials/)).toBe(1);
+    expect(count(new RegExp(bot.config.storage.credentialsTable))).toBe(1);
     // What is left: drafts 2 (form, review), the same-ticket lookup 1, the unfinished-index marker 1, rate limits 2 (one
     // conditional write each), the record 6 writes (received, checked, creating, created+manager, delivering, delivered+done
     // — the audit batch goes just before the last), credentials 1, audit 1. "checked" is its own write: carried into

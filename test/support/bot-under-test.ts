@@ -54,6 +54,8 @@ export async function startBotUnderTest(
     AUDIT_TABLE: `Audit${randomBytes(6).toString('hex')}`,
     // Each bot its own templates: one file's templates would apply to another's requests.
     TEMPLATES_TABLE: `Templates${randomBytes(6).toString('hex')}`,
+    // And its own credentials table: a test that counts what is stored counts only its bot's.
+    CREDENTIALS_TABLE: `Credentials${randomBytes(6).toString('hex')}`,
     SECRET_VAULT_KEY: randomBytes(32).toString('base64'),
     ADMIN_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000a1',
     REQUESTER_GROUP_IDS: '6a1d3f0e-0000-4000-8000-0000000000b1',
