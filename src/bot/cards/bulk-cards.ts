@@ -41,6 +41,7 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
       { title: 'Credentials to', value: listed(review.recipients) },
       { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
       ...(review.welcomeMails > 0 ? [{ title: 'Welcome emails', value: sayBulk.REVIEW_WELCOME_MAILS(review.welcomeMails, review.mailer) }] : []),
+      ...(review.guests ? [{ title: 'Guests', value: sayBulk.REVIEW_GUESTS(review.guests.count, review.guests.answeredBy, review.guests.withoutManager) }] : []),
       ...review.templates.slice(0, MAX_LISTED).map((t) => ({ title: `Template ${t.name}`, value: t.summary })),
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
