@@ -192,7 +192,7 @@ describe('guest rows, run: each invited exactly once (learn.microsoft.com/graph/
     expect(guests.invitations.map((i) => i.email)).toEqual(['g4@fabrikam.example']);
     const [row3, row4] = world.bulkReporting.results[0]!.lines;
     expect(row3).toMatchObject({ outcome: 'failed', problem: expect.stringContaining(`(${theirs.userPrincipalName}), a guest who accepted their invitation`) });
-    expect(row3!.guestInvitation).toMatch(/^not invited \(g3@fabrikam\.example\): g3@fabrikam\.example already has access here/);
+    expect(row3!.guestInvitation).toBe('not invited: g3@fabrikam.example (why: in the Problem column)');
     expect(row4).toMatchObject({ outcome: 'invited' });
     expect(world.audit.events.find((e) => e.type === 'bulk.guest_not_invited')?.details).toMatchObject({ rowNumber: 3, code: 'GUEST_ALREADY_EXISTS', existingId: theirs.id });
   });

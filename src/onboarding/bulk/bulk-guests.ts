@@ -205,7 +205,7 @@ export function invitationLine(row: BulkRowRecord): string | undefined {
   const guest = row.guest;
   if (!guest) return undefined;
   if (row.state === 'created') return guest.state === 'Accepted' ? `accepted (${guest.email})` : sayBulk.GUEST_INVITED(guest.email);
-  if (row.state === 'failed') return sayBulk.GUEST_NOT_INVITED(guest.email, row.problem ?? '');
+  if (row.state === 'failed') return sayBulk.GUEST_NOT_INVITED(guest.email);
   return sayBulk.NOT_YET();
 }
 

@@ -607,7 +607,7 @@ export const sayBulk = {
     `${count} guest${count === 1 ? '' : 's'} will be invited: Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com), nothing is handed over, and you are ${count === 1 ? 'their' : 'each one\'s'} sponsor` +
     (rowsWithoutManager > 0 ? `; ${rowsWithoutManager} guest row${rowsWithoutManager === 1 ? ' names' : 's name'} no manager, so you (${adminName}) answer for ${rowsWithoutManager === 1 ? 'that guest' : 'those guests'} as manager.` : '.'),
   GUEST_INVITED: (email: string) => `invited: Microsoft emailed the invitation to ${email}; not accepted yet`,
-  GUEST_NOT_INVITED: (email: string, reason: string) => `not invited (${email}): ${reason}`,
+  GUEST_NOT_INVITED: (email: string) => `not invited: ${email} (why: in the Problem column)`,
   GUEST_PROFILE_NOT_SET: () => 'Guest invited, but their name, department and company could not be written onto their account: set them in the Entra admin center.',
   GUEST_SPONSOR_NOT_SET: (sponsor: string) => `Guest invited, but ${sponsor} could not be made their sponsor: add the sponsor in the Entra admin center.`,
 } as const;
