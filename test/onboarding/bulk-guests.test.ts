@@ -161,6 +161,31 @@ describe('guest rows, run: each invited exactly once (learn.microsoft.com/graph/
     expect(world.audit.events.find((e) => e.type === 'bulk.guest_invited')?.details).toMatchObject({ foundAfterLostAnswer: true });
   });
 
+  it('when the process dies after one POST of a batch, then every row of the batch was claimed before it, and the next run invites each guest once', async () => {
+    const { world, guests, deps } = guestBulkWorld();
+    const jobId = await approved(deps, [guest(3), guest(4), guest(5)]);
+    // The first POST answers; the second is applied, then the process dies.
+    guests.inviteFaults = [undefined as never, 'crash-after-apply'];
+    await expect(runBulk(deps(), jobId)).rejects.toThrow(Crash);
+    const stored = JSON.parse(world.bulkJobs.jobs.get(jobId)!.json) as { rows: Array<{ state: string }> };
+    expect(stored.rows.map((r) => r.state)).toEqual(['creating', 'creating', 'creating']);
+    world.clock.advance(deps().policy.leaseMs + 1);
+    expect(await resumeBulks(deps('instance-b'))).toBe(1);
+    expect(guests.invitations.map((i) => i.email).sort()).toEqual(['g3@fabrikam.example', 'g4@fabrikam.example', 'g5@fabrikam.example']);
+    expect(world.bulkReporting.results.at(-1)!.lines.map((l) => l.outcome)).toEqual(['invited', 'invited', 'invited']);
+  });
+
+  it('when a sheet has 45 guest rows, then the job is written per batch of 20, not per row', async () => {
+    const { world, guests, deps } = guestBulkWorld();
+    const rows = Array.from({ length: 45 }, (_, i) => guest(i + 3, { displayName: `Guest Number${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}` }));
+    const jobId = await approved(deps, rows);
+    const before = world.bulkJobs.writes;
+    await runBulk(deps(), jobId);
+    expect(guests.invitations).toHaveLength(45);
+    // Three batches: a claim and an outcome each, plus the run's own writes (lease, progress, results, managers, done).
+    expect(world.bulkJobs.writes - before).toBeLessThan(20);
+  });
+
   it('when the process dies before its POST was sent, then the next run finds nobody at the address and sends the invitation, once', async () => {
     const { world, guests, deps } = guestBulkWorld();
     const jobId = await approved(deps, [guest(3)]);

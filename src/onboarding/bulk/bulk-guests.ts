@@ -78,37 +78,62 @@ export function guestStateOfRow(row: BulkRowRequest): GuestState {
 }
 
 /**
- * The run's part for guest rows: every row still `pending` or `creating` invited (or found
- * invited) once, a few lanes at a time, each POST let through by the directory's write budget.
+ * The run's part for guest rows, a batch (batchSize rows) at a time as member rows go: each
+ * pending row's address looked up, every row of the batch claimed `creating` (marker, time of
+ * the look) in ONE write before any of its POSTs, then each invited a few lanes at a time, each
+ * POST let through by the directory's write budget, and what came of the batch written in one
+ * write; its audit events follow that write (a crash in between loses an event, never repeats an invitation).
  */
 export async function inviteGuestRows(run: BulkRunContext): Promise<void> {
   const { record, deps } = run;
-  const due = () => record.rows((row) => isGuestRow(row) && (row.state === 'pending' || row.state === 'creating'));
-  if (due().length === 0) return;
+  const due = record.rows((row) => isGuestRow(row) && (row.state === 'pending' || row.state === 'creating'));
+  if (due.length === 0) return;
   const guests = guestDirectoryOf(deps);
-  await inLanes(due(), deps.bulkPolicy.concurrentBatches, async (row) => {
-    await inviteRow(run, guests, row.rowNumber);
+  const { batchSize, concurrentBatches } = deps.bulkPolicy;
+  for (let i = 0; i < due.length; i += batchSize) {
+    const batch = due.slice(i, i + batchSize).map((row) => row.rowNumber);
+    const events: BulkAuditEvent[] = [];
+    // Rows this run claims now (kept in memory only: a row found `creating` after a restart is always looked up first).
+    const claimedNow = new Set<number>();
+    // Someone may have invited them (or given them an account) since the review: looked up before the claim.
+    await inLanes(batch.filter((n) => record.row(n).state === 'pending'), concurrentBatches, async (rowNumber) => {
+      const row = record.row(rowNumber);
+      const email = row.guest!.email;
+      const holders = await lookUp(deps, guests, run.paces.directoryReads, email);
+      if (holders === undefined) notInvited(run, events, rowNumber, sayBulk.GUEST_LOOKUP_FAILED(email), 'GUEST_LOOKUP_FAILED');
+      else if (holders[0]) notInvited(run, events, rowNumber, holderSentence(deps, email, holders[0]), 'GUEST_ALREADY_EXISTS', holders[0]);
+      else {
+        record.change(rowNumber, {
+          state: 'creating', marker: markerForRow(deps.policy.markerPrefix, record.job.jobId, rowNumber), attempts: row.attempts + 1,
+          guest: { ...row.guest!, checkedAt: deps.clock.now().toISOString() },
+        });
+        claimedNow.add(rowNumber);
+      }
+    });
+    // The claims are stored BEFORE any POST of the batch.
+    await record.flush();
+    await inLanes(batch.filter((n) => record.row(n).state === 'creating'), concurrentBatches, (rowNumber) => inviteRow(run, guests, events, rowNumber, claimedNow.has(rowNumber)));
+    await record.flush();
+    for (const event of events) await deps.audit.append(event);
     await run.showProgress(false);
-  });
-  await record.flush();
+  }
 }
 
-async function inviteRow(run: BulkRunContext, guests: GuestDirectory, rowNumber: number): Promise<void> {
+type BulkAuditEvent = ReturnType<typeof bulkEvent>;
+
+/**
+ * One claimed row to its end: a row claimed now is sent; one found `creating` (a run that may
+ * have sent its POST stopped) is looked up first — ours → recorded, someone else's → the row's
+ * problem, nobody → sent again.
+ */
+async function inviteRow(run: BulkRunContext, guests: GuestDirectory, events: BulkAuditEvent[], rowNumber: number, claimedNow: boolean): Promise<void> {
   const { record, deps, paces } = run;
   const { maxRowAttempts } = deps.bulkPolicy;
   const first = record.row(rowNumber);
   const email = first.guest!.email;
-  // A row found `creating` was claimed by a run that may have sent its POST: look before sending.
-  let mayExistAlready = first.state === 'creating';
-  if (first.state === 'pending') {
-    // Someone may have invited them (or given them an account) since the review.
-    const holders = await lookUp(deps, guests, paces.directoryReads, email);
-    if (holders === undefined) return notInvited(run, rowNumber, sayBulk.GUEST_LOOKUP_FAILED(email), 'GUEST_LOOKUP_FAILED');
-    if (holders[0]) return notInvited(run, rowNumber, holderSentence(deps, email, holders[0]), 'GUEST_ALREADY_EXISTS', holders[0]);
-    record.change(rowNumber, { state: 'creating', marker: markerForRow(deps.policy.markerPrefix, record.job.jobId, rowNumber), guest: { ...first.guest!, checkedAt: deps.clock.now().toISOString() } });
-  }
+  let mayExistAlready = !claimedNow;
   let failedReads = 0;
-  for (;;) {
+  for (let sent = 0; ; sent += 1) {
     const row = record.row(rowNumber);
     if (mayExistAlready) {
       let people: ExistingPerson[] | undefined;
@@ -120,29 +145,29 @@ async function inviteRow(run: BulkRunContext, guests: GuestDirectory, rowNumber:
       }
       if (people === undefined) {
         // Unknown still: read again a little later, never send blind.
-        if (failedReads >= maxRowAttempts) return notInvited(run, rowNumber, sayBulk.GUEST_UNKNOWN(email), 'OUTCOME_UNKNOWN');
+        if (failedReads >= maxRowAttempts) return notInvited(run, events, rowNumber, sayBulk.GUEST_UNKNOWN(email), 'OUTCOME_UNKNOWN');
         await deps.clock.sleep(deps.policy.readBackDelayMs * 2 ** (failedReads - 1));
         continue;
       }
       const found = whoseAccount(people, row.marker, row.guest!.checkedAt ?? record.job.updatedAt);
-      if (found.kind === 'ours') return recordInvited(run, guests, rowNumber, found.person);
-      if (found.kind === 'theirs') return notInvited(run, rowNumber, holderSentence(deps, email, found.person), 'GUEST_ALREADY_EXISTS', found.person);
+      if (found.kind === 'ours') return recordInvited(run, guests, events, rowNumber, found.person);
+      if (found.kind === 'theirs') return notInvited(run, events, rowNumber, holderSentence(deps, email, found.person), 'GUEST_ALREADY_EXISTS', found.person);
       // Nobody holds it: the POST was not applied, and is sent again.
     }
-    if (row.attempts >= maxRowAttempts) {
-      return notInvited(run, rowNumber, mayExistAlready ? sayBulk.GUEST_UNKNOWN(email) : sayBulk.GUEST_THROTTLED(email), 'OUTCOME_UNKNOWN');
+    // The claim counted the first POST; each one after it is counted here.
+    const attempts = sent === 0 && claimedNow ? row.attempts : row.attempts + 1;
+    if (attempts > maxRowAttempts) {
+      return notInvited(run, events, rowNumber, mayExistAlready ? sayBulk.GUEST_UNKNOWN(email) : sayBulk.GUEST_THROTTLED(email), 'OUTCOME_UNKNOWN');
     }
-    // The claim (state, marker, time of the look) and this attempt are written BEFORE the POST.
-    record.change(rowNumber, { attempts: row.attempts + 1 });
-    await record.flush();
+    record.change(rowNumber, { attempts });
     await paces.directoryWrites.take(1);
     const outcome: InvitationOutcome = await guests.invite(guestInvitationOf(deps.policy.guests, row.guest!, row.request));
     switch (outcome.kind) {
       case 'invited':
-        return recordInvited(run, guests, rowNumber, outcome.guest, outcome);
+        return recordInvited(run, guests, events, rowNumber, outcome.guest, outcome);
       case 'ambiguous':
         // Timeout, 5xx or a reset after sending: the guest may or may not exist now.
-        await deps.audit.append(bulkEvent(deps, record.job, 'bulk.invitation_ambiguous', { rowNumber, graphRequestId: outcome.graphRequestId ?? null, attempt: row.attempts + 1 }));
+        events.push(bulkEvent(deps, record.job, 'bulk.invitation_ambiguous', { rowNumber, graphRequestId: outcome.graphRequestId ?? null, attempt: attempts }));
         mayExistAlready = true;
         continue;
       case 'throttled':
@@ -150,30 +175,29 @@ async function inviteRow(run: BulkRunContext, guests: GuestDirectory, rowNumber:
         paces.directoryWrites.onThrottled(outcome.retryAfterSeconds);
         continue;
       case 'exists':
-        return notInvited(run, rowNumber, holderSentence(deps, email, outcome.person), 'GUEST_ALREADY_EXISTS', outcome.person, outcome.graphRequestId);
+        return notInvited(run, events, rowNumber, holderSentence(deps, email, outcome.person), 'GUEST_ALREADY_EXISTS', outcome.person, outcome.graphRequestId);
       case 'refused': {
         const code = refusalCodes[outcome.reason];
-        return notInvited(run, rowNumber, describeProblem(code, record.job.correlationId).message, code, undefined, outcome.graphRequestId);
+        return notInvited(run, events, rowNumber, describeProblem(code, record.job.correlationId).message, code, undefined, outcome.graphRequestId);
       }
     }
   }
 }
 
 /** The row failed with one sentence; nobody was invited (or the address was someone else's). */
-async function notInvited(
-  run: BulkRunContext, rowNumber: number, sentence: string, code: string, holder?: ExistingPerson, graphRequestId?: string,
-): Promise<void> {
+function notInvited(
+  run: BulkRunContext, events: BulkAuditEvent[], rowNumber: number, sentence: string, code: string, holder?: ExistingPerson, graphRequestId?: string,
+): void {
   const { record, deps } = run;
-  record.change(rowNumber, { state: 'failed', problem: sentence });
-  await record.flush();
-  await deps.audit.append(bulkEvent(deps, record.job, 'bulk.guest_not_invited', {
+  record.change(rowNumber, { state: 'failed', problem: sentence});
+  events.push(bulkEvent(deps, record.job, 'bulk.guest_not_invited', {
     rowNumber, code, existingId: holder?.id ?? null, existingUserType: holder?.userType ?? null, graphRequestId: graphRequestId ?? null,
   }));
 }
 
-/** The guest exists (invited now, or found ours after a lost answer): profile and marker, sponsor, and `created` written with all of it. */
+/** The guest exists (invited now, or found ours after a lost answer): profile and marker, sponsor, and `created` noted with all of it. */
 async function recordInvited(
-  run: BulkRunContext, guests: GuestDirectory, rowNumber: number,
+  run: BulkRunContext, guests: GuestDirectory, events: BulkAuditEvent[], rowNumber: number,
   account: { readonly id: string; readonly userPrincipalName: string; readonly externalUserState?: ExistingPerson['externalUserState'] },
   invited?: Extract<InvitationOutcome, { kind: 'invited' }>,
 ): Promise<void> {
@@ -192,9 +216,8 @@ async function recordInvited(
     state: invited ? (invited.status === 'Completed' ? 'Accepted' : 'PendingAcceptance') : account.externalUserState ?? 'PendingAcceptance',
     stateReadAt: invitedAt, invitedAt: guest.invitedAt ?? invitedAt, profile: written.kind, sponsor: sponsored.kind,
   };
-  record.change(rowNumber, { state: 'created', objectId: account.id, guest: next, notBefore: undefined });
-  await record.flush();
-  await deps.audit.append(bulkEvent(deps, record.job, 'bulk.guest_invited', {
+  record.change(rowNumber, { state: 'created', objectId: account.id, guest: next, notBefore: undefined});
+  events.push(bulkEvent(deps, record.job, 'bulk.guest_invited', {
     rowNumber, objectId: account.id, guestUserPrincipalName: account.userPrincipalName, invitationId: invited?.invitationId ?? null,
     invitationStatus: invited?.status ?? null, foundAfterLostAnswer: invited === undefined, profile: written.kind, sponsor: sponsored.kind,
   }));
