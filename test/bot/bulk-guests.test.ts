@@ -45,7 +45,8 @@ describe('guest rows of a bulk sheet in Teams (issue 25)', () => {
     await bot.send(message);
     const review = bot.connector.repliesTo(message.id).find((r) => cardsIn(r.activity).length > 0);
     const reviewText = textOf(cardOf(review));
-    expect(reviewText).toContain('6 accounts to create');
+    expect(reviewText).toContain('2 accounts to create, 4 guests to invite');
+    expect(reviewText).toContain('2 accounts and 4 guest invitations are ready: press Create all to start.');
     expect(reviewText).toContain('4 guests will be invited: Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com)');
     expect(reviewText).toContain('3 guest rows name no manager, so you (Alex Wilber) answer for those guests as manager.');
     expect(tenant.directory().users.filter((u) => u.userType === 'Guest')).toEqual([]);

@@ -603,6 +603,10 @@ export const sayBulk = {
   GUEST_LOOKUP_FAILED: (email: string) => `I could not look ${email} up in the directory, so this guest was not invited; send the row again later.`,
   GUEST_THROTTLED: (email: string) => `Entra kept asking the bot to slow down, so ${email} was not invited; send this row again later.`,
   GUEST_UNKNOWN: (email: string) => `The directory did not say whether ${email} was invited, and nobody is invited twice; IT should check the guests in the Entra admin center.`,
+  REVIEW_TITLE: (accounts: number, guests: number) =>
+    [...(accounts > 0 || guests === 0 ? [`${accounts} accounts to create`] : []), ...(guests > 0 ? [`${guests} guest${guests === 1 ? '' : 's'} to invite`] : [])].join(', '),
+  REVIEW_READY_WITH_GUESTS: (accounts: number, guests: number) =>
+    `${accounts > 0 ? `${accounts} account${accounts === 1 ? '' : 's'} and ` : ''}${guests} guest invitation${guests === 1 ? '' : 's'} ${accounts + guests === 1 ? 'is' : 'are'} ready: press Create all to start.`,
   REVIEW_GUESTS: (count: number, adminName: string, rowsWithoutManager: number) =>
     `${count} guest${count === 1 ? '' : 's'} will be invited: Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com), nothing is handed over, and you are ${count === 1 ? 'their' : 'each one\'s'} sponsor` +
     (rowsWithoutManager > 0 ? `; ${rowsWithoutManager} guest row${rowsWithoutManager === 1 ? ' names' : 's name'} no manager, so you (${adminName}) answer for ${rowsWithoutManager === 1 ? 'that guest' : 'those guests'} as manager.` : '.'),
