@@ -88,6 +88,23 @@ describe('a guest row in a bulk sheet, reviewed (learn.microsoft.com/entra/exter
     expect(guests.invitations).toEqual([]);
   });
 
+  it('when a look-up is throttled, then it waits its Retry-After and asks again; the review is ready and every address was looked up', async () => {
+    const { world, guests, deps } = guestBulkWorld();
+    guests.lookupFaults = ['throttled', 'unavailable'];
+    const before = world.clock.slept;
+    const review = await reviewBulkSheet(deps(), admin, sheetOf([guest(3), guest(4), guest(5)]));
+    expect(review).toMatchObject({ kind: 'ready', guests: { count: 3 } });
+    expect(guests.lookups).toBe(5);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('when the directory will not answer a look-up at all, then that row says so and nothing is stored', async () => {
+    const { world, guests, deps } = guestBulkWorld();
+    guests.lookupFaults = Array.from({ length: 8 }, () => 'unavailable' as const);
+    expect(await problemsOf(deps, [guest(3)])).toEqual([{ rowNumber: 3, message: sayBulk.GUEST_LOOKUP_FAILED('g3@fabrikam.example') }]);
+    expect(world.bulkJobs.jobs.size).toBe(0);
+  });
+
   it('when invitations go out as reveal cards (GUEST_INVITATION=reveal), then every guest row is refused with one sentence and nothing is stored', async () => {
     const { world, deps } = guestBulkWorld({ guests: { invitation: 'reveal', redirectUrl: 'https://teams.microsoft.com' }, credentials: defaultOnboardingPolicy.credentials });
     expect(await problemsOf(deps, [member(3), guest(4)])).toEqual([{ rowNumber: 4, message: sayBulk.GUEST_REVEAL_NOT_IN_BULK() }]);
@@ -207,6 +224,21 @@ describe('guest rows, run: each invited exactly once (learn.microsoft.com/graph/
     expect(guests.links).toHaveLength(2);
     expect(world.bulkReporting.results[0]!.lines.map((l) => l.outcome)).toEqual(['invited', 'invited']);
     expect(world.audit.events.filter((e) => e.type === 'bulk.invitation_ambiguous')).toHaveLength(2);
+  });
+
+  it('when the look-up after a lost answer fails, then it is read again (never sent blind) and the guest recorded once', async () => {
+    const { world, guests, deps } = guestBulkWorld();
+    const jobId = await approved(deps, [guest(3)]);
+    guests.inviteFaults = ['ambiguous-applied'];
+    const original = guests.invite.bind(guests);
+    guests.invite = async (invitation) => {
+      const answer = await original(invitation);
+      guests.lookupFaults = ['unavailable', 'throttled'];
+      return answer;
+    };
+    await runBulk(deps(), jobId);
+    expect(guests.invitations).toHaveLength(1);
+    expect(world.bulkReporting.results[0]!.lines[0]).toMatchObject({ outcome: 'invited' });
   });
 
   it('when someone else invited the address between the review and the run, then that row is its problem, names them, and nobody is invited', async () => {
