@@ -33,6 +33,10 @@ const COLUMN_FIELDS: Record<string, BulkField | 'password' | 'ignored'> = {
   manager: 'manager', startdate: 'startDate', employeehiredate: 'startDate',
   personalemail: 'personalEmail', recipient: 'recipient', template: 'template',
   businessjustification: 'businessJustification', justification: 'businessJustification',
+  // A guest row: its kind (Member or Guest) and the address to invite; Entra's bulk-invite sheet names it
+  // "Email address to invite [inviteeEmail]" and the display name "Name to display [invitedUserDisplayName]".
+  accountkind: 'accountKind', account: 'accountKind',
+  guestemail: 'guestEmail', inviteeemail: 'guestEmail', emailaddresstoinvite: 'guestEmail', inviteduserdisplayname: 'displayName',
 };
 
 const REQUIRED: ReadonlyArray<{ field: BulkField; column: string }> = [
@@ -142,10 +146,10 @@ function refused(problem: BulkProblem): BulkSheet {
 export function writeBulkResults(lines: readonly BulkResultLine[]): string {
   const safe = (value: string | undefined): string => (value && /^[=+\-@\t\r\0]/.test(value) ? `'${value}` : value ?? '');
   return stringify([
-    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Groups and licence', 'Temporary Access Pass', 'Welcome email'],
+    ['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Groups and licence', 'Temporary Access Pass', 'Welcome email', 'Guest invitation'],
     ...lines.map((l) => [
       String(l.rowNumber), safe(l.displayName), safe(l.userPrincipalName), l.outcome, l.objectId ?? '', safe(l.problem),
-      safe(l.groupsAndLicence), safe(l.temporaryAccessPass), safe(l.welcomeMail),
+      safe(l.groupsAndLicence), safe(l.temporaryAccessPass), safe(l.welcomeMail), safe(l.guestInvitation),
     ]),
   ]);
 }

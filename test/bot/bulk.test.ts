@@ -89,8 +89,8 @@ describe('bulk onboarding in Teams', () => {
     expect(resultText.match(/sheet\.\d+@contoso\.com,created,/g)).toHaveLength(30);
     // Exactly the results columns, nothing else (no password column, no extra cell).
     const csvLines = resultText.split('\n').filter((l) => /^(Row|\d+),/.test(l));
-    expect(csvLines[0]).toBe('Row,Name [displayName],User name [userPrincipalName],Outcome,Object id,Problem,Groups and licence,Temporary Access Pass,Welcome email');
-    expect(csvLines.slice(1).filter((l) => l.split(',').length !== 9)).toEqual([]);
+    expect(csvLines[0]).toBe('Row,Name [displayName],User name [userPrincipalName],Outcome,Object id,Problem,Groups and licence,Temporary Access Pass,Welcome email,Guest invitation');
+    expect(csvLines.slice(1).filter((l) => l.split(',').length !== 10)).toEqual([]);
 
     const progressCards = () => bot.connector.inConversation(`a:personal-${PEOPLE.alex.aadObjectId}`)
       .filter((r) => cardsIn(r.activity).some((c) => /Creating 30 accounts|Bulk finished/.test(textOf(c))));

@@ -5,7 +5,7 @@
  * Guests live in the FakeDirectory too, so setManager and findUserByUpn see them.
  */
 import {
-  Secret, type ExistingPerson, type GuestDirectory, type GuestInvitation, type GuestProfile, type GuestWrite, type InvitationOutcome,
+  DirectoryError, Secret, type ExistingPerson, type GuestDirectory, type GuestInvitation, type GuestProfile, type GuestWrite, type InvitationOutcome,
   type InvitationRefusal, type InvitationState, type OnboardingDependencies, type OnboardingPolicy,
 } from '../../src/onboarding/index.js';
 import { Crash, makeWorld, type FakeDirectory, type World } from './fakes.js';
@@ -80,7 +80,15 @@ export class FakeGuestDirectory implements GuestDirectory {
     delete person.redeemUrl;
   }
 
+  /** Look-ups to answer with a DirectoryError first (429 with Retry-After 1.5 s, or 503), in order. */
+  lookupFaults: Array<'throttled' | 'unavailable'> = [];
+  lookups = 0;
+
   async findPeopleByEmail(email: string): Promise<ExistingPerson[]> {
+    this.lookups += 1;
+    const fault = this.lookupFaults.shift();
+    if (fault === 'throttled') throw new DirectoryError('THROTTLED', 'Too many requests', { status: 429, retryAfterSeconds: 1.5, graphRequestId: 'req-429' });
+    if (fault === 'unavailable') throw new DirectoryError('DIRECTORY_UNAVAILABLE', 'Service unavailable', { status: 503, graphRequestId: 'req-503' });
     return this.holders(email).filter((p) => {
       const left = this.invisible.get(p.id) ?? 0;
       if (left > 0) this.invisible.set(p.id, left - 1);

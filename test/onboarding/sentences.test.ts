@@ -4,7 +4,7 @@
  * reads one thing and a ticket line stays one line.
  */
 import { describe, expect, it } from 'vitest';
-import { say, sayTemplates, validateOnboardingForm, type FieldProblem } from '../../src/onboarding/index.js';
+import { say, sayBulk, sayTemplates, validateOnboardingForm, type FieldProblem } from '../../src/onboarding/index.js';
 import { form, seedDomains } from './fakes.js';
 
 /** Sentences in a text: a full stop, question or exclamation mark, then a space and a capital letter, starts another. */
@@ -21,6 +21,18 @@ describe('what the bot says is one plain sentence', () => {
     ['the ticket line for a subscription gone', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_UNKNOWN_SKU())],
     ['the ticket line for a missing permission', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_LICENCE_FORBIDDEN('LicenseAssignment.ReadWrite.All'))],
     ['the ticket line for Graph out of time', sayTemplates.LICENCE_MISSING('Microsoft 365 E3', sayTemplates.WHY_LICENCE_NOT_DONE())],
+    ['a guest row\'s user name', sayBulk.GUEST_ROW_USER_NAME('jo@contoso.com')],
+    ['a guest row\'s personal email', sayBulk.GUEST_ROW_PERSONAL_EMAIL()],
+    ['a guest row\'s recipient', sayBulk.GUEST_ROW_RECIPIENT()],
+    ['two rows for one guest', sayBulk.SAME_GUEST_AS_ROW('jo@fabrikam.example', 3)],
+    ['guest rows under reveal', sayBulk.GUEST_REVEAL_NOT_IN_BULK()],
+    ['a guest look-up that failed', sayBulk.GUEST_LOOKUP_FAILED('jo@fabrikam.example')],
+    ['a guest invitation left unknown', sayBulk.GUEST_UNKNOWN('jo@fabrikam.example')],
+    ['a guest invitation throttled too long', sayBulk.GUEST_THROTTLED('jo@fabrikam.example')],
+    ['the review of guest rows', sayBulk.REVIEW_GUESTS(3, 'Alex Wilber', 2)],
+    ['the review of one guest row', sayBulk.REVIEW_GUESTS(1, 'Alex Wilber', 0)],
+    ['a guest\'s profile not set', sayBulk.GUEST_PROFILE_NOT_SET()],
+    ['a guest\'s sponsor not set', sayBulk.GUEST_SPONSOR_NOT_SET('Alex Wilber')],
   ])('when the bot says %s, then it is one sentence: %j', (_what, text) => {
     expect(sentencesIn(text)).toBe(1);
     expect(text).toMatch(/[.!?]$/);

@@ -64,19 +64,19 @@ describe('readBulkSheet', () => {
 
   it('when a results cell starts with a null character, then it is defused like a formula (OWASP ASVS 5.0 V1.2.10)', () => {
     const back = parse(writeBulkResults([{ rowNumber: 3, displayName: '\u0000=1+1', userPrincipalName: 'ana@contoso.com', outcome: 'failed', problem: '\u0000@SUM(A1)' }]), { relax_column_count: true }) as string[][];
-    expect(back[1]).toEqual(['3', "'\u0000=1+1", 'ana@contoso.com', 'failed', '', "'\u0000@SUM(A1)", '', '', '']);
+    expect(back[1]).toEqual(['3', "'\u0000=1+1", 'ana@contoso.com', 'failed', '', "'\u0000@SUM(A1)", '', '', '', '']);
   });
 
   it('when any cells are written into the results sheet and read back, then they come back the same (formulas defused)', () => {
     const cell = fc.string({ maxLength: 30 });
-    const record = fc.record({ rowNumber: fc.nat(5000), displayName: cell, userPrincipalName: cell, outcome: cell, problem: cell, groupsAndLicence: cell, temporaryAccessPass: cell, welcomeMail: cell });
+    const record = fc.record({ rowNumber: fc.nat(5000), displayName: cell, userPrincipalName: cell, outcome: cell, problem: cell, groupsAndLicence: cell, temporaryAccessPass: cell, welcomeMail: cell, guestInvitation: cell });
     fc.assert(fc.property(fc.array(record, { maxLength: 20 }), (lines) => {
       const back = parse(writeBulkResults(lines), { relax_column_count: true }) as string[][];
-      expect(back[0]).toEqual(['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Groups and licence', 'Temporary Access Pass', 'Welcome email']);
+      expect(back[0]).toEqual(['Row', 'Name [displayName]', 'User name [userPrincipalName]', 'Outcome', 'Object id', 'Problem', 'Groups and licence', 'Temporary Access Pass', 'Welcome email', 'Guest invitation']);
       // OWASP's = + - @ TAB CR, and NUL as ASVS 5.0 V1.2.10 adds.
       const defuse = (v: string): string => (/^[=+\-@\t\r\0]/.test(v) ? `'${v}` : v);
       expect(back.slice(1)).toEqual(lines.map((l) => [
-        String(l.rowNumber), defuse(l.displayName), defuse(l.userPrincipalName), l.outcome, '', defuse(l.problem), defuse(l.groupsAndLicence), defuse(l.temporaryAccessPass), defuse(l.welcomeMail),
+        String(l.rowNumber), defuse(l.displayName), defuse(l.userPrincipalName), l.outcome, '', defuse(l.problem), defuse(l.groupsAndLicence), defuse(l.temporaryAccessPass), defuse(l.welcomeMail), defuse(l.guestInvitation),
       ]));
     }), { numRuns: 200 });
   });

@@ -33,18 +33,23 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
   // The sheet's own first: only the sheet's toggle confirms them, so they are never among the ones counted.
   const shownConfirmations = [...review.confirmations].sort((a, b) => Number(a.rowNumber !== null) - Number(b.rowNumber !== null)).slice(0, MAX_CONFIRMATIONS_SHOWN);
   const unlisted = review.confirmations.length - shownConfirmations.length;
+  const guests = review.guests?.count ?? 0;
   return renderCard('bulk-review', {
-    title: `${review.rowCount} accounts to create`, color: 'Default', jobId: review.jobId, ready: true,
+    title: sayBulk.REVIEW_TITLE(review.rowCount - guests, guests), color: 'Default', jobId: review.jobId, ready: true,
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
       { title: 'Tickets', value: listed(review.ticketReferences) },
-      { title: 'Credentials to', value: listed(review.recipients) },
-      { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
+      // A guest gets no credentials of ours (Microsoft emails the invitation): a sheet of guests only names none.
+      ...(guests < review.rowCount ? [
+        { title: 'Credentials to', value: listed(review.recipients) },
+        { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
+      ] : []),
       ...(review.welcomeMails > 0 ? [{ title: 'Welcome emails', value: sayBulk.REVIEW_WELCOME_MAILS(review.welcomeMails, review.mailer) }] : []),
+      ...(review.guests ? [{ title: 'Guests', value: sayBulk.REVIEW_GUESTS(review.guests.count, review.guests.answeredBy, review.guests.withoutManager) }] : []),
       ...review.templates.slice(0, MAX_LISTED).map((t) => ({ title: `Template ${t.name}`, value: t.summary })),
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
-    summary: sayBulk.REVIEW_READY(review.rowCount),
+    summary: guests > 0 ? sayBulk.REVIEW_READY_WITH_GUESTS(review.rowCount - guests, guests) : sayBulk.REVIEW_READY(review.rowCount),
     confirmIntro: sayBulk.CONFIRMATIONS_INTRO(review.confirmations.length),
     confirmations: shownConfirmations.map(confirmationView),
     moreConfirmations: unlisted > 0 ? `… and ${unlisted} more, confirmed only with the toggle below.` : '',

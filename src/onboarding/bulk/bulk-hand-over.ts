@@ -22,7 +22,8 @@ export async function issuePasses(run: BulkRunContext): Promise<void> {
   const { record, deps } = run;
   const mode = record.job.tapMode ?? 'off';
   if (mode === 'off') return;
-  for (const row of record.rows((r) => r.state === 'created' && r.tap === undefined)) record.change(row.rowNumber, { tap: 'pending' });
+  // A guest signs in with their own organisation's account: no pass (the invitation is their welcome).
+  for (const row of record.rows((r) => r.state === 'created' && r.tap === undefined && r.guest === undefined)) record.change(row.rowNumber, { tap: 'pending' });
   await record.flush();
   let waiting = record.rows((r) => r.state === 'created' && (r.tap === 'pending' || r.tap === 'issuing'));
   // One pass at a time per lane: the budget is a few requests a second, not a batch's worth.
@@ -115,6 +116,8 @@ async function keepSecrets(run: BulkRunContext, row: BulkRowRecord, secrets: { t
 export type BulkCredentialContents = Exclude<CredentialContents, 'invitation-link'>;
 
 export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'instead'): BulkCredentialContents | undefined {
+  // A guest row hands nothing over: Microsoft emails the invitation to the guest.
+  if (row.guest !== undefined) return undefined;
   if (row.tap !== 'issued') {
     if (mode === 'instead' && row.passwordInstead !== 'set') return undefined;
     return 'password';

@@ -7,6 +7,10 @@
  * user name — our marker → created, another account → taken, nothing → sent again (the
  * directory refuses a second account with one UPN, so at most one can exist).
  *
+ * A guest row is invited instead (bulk-guests.ts), by the same claim-before-POST rule: the row is
+ * marked `creating` with its marker and the time its address was looked up, and a row found
+ * `creating` is looked up by address — ours → created, someone else's → failed, nobody → sent again.
+ *
  * After the accounts, each row goes through the same steps as a single request: its manager,
  * its template's groups and licence, its Temporary Access Pass (the job's TAP mode, fixed when the sheet was reviewed),
  * the recipient's reveal card, and its welcome mail — each step recorded per row, so a restart
@@ -25,6 +29,7 @@ import type { OnboardingRequest } from '../request/request.js';
 import type { BulkConfirmation } from './bulk-confirmations.js';
 import type { TemplateOutcome } from '../templates/apply-template.js';
 import type { TemplateSnapshot } from '../templates/choose-template.js';
+import type { GuestState } from '../guests/guest-record.js';
 
 export type BulkJobStatus = 'review' | 'approved' | 'running' | 'done' | 'cancelled';
 export type BulkRowState = 'pending' | 'creating' | 'created' | 'failed';
@@ -60,6 +65,11 @@ export interface BulkRowRecord {
   readonly welcomeMail?: { readonly state: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed' | 'off'; readonly attempts: number; readonly reason?: string | undefined } | undefined;
   /** The row's onboarding template (its snapshot is the job's, by id), whether it was applied, and what came of each part. */
   readonly template?: { readonly templateId: string; readonly state: 'pending' | 'applied'; readonly outcome?: TemplateOutcome | undefined } | undefined;
+  /**
+   * A guest row (bulk-guests.ts): invited with POST /invitations instead of created, exactly once,
+   * by invite-guest.ts's rules; what its invitation came to, never the redeem link. Absent: a member row.
+   */
+  readonly guest?: GuestState | undefined;
   /** What the admin confirmed for this row on the review card (a past start date, a second account). */
   readonly confirmed?: readonly BulkConfirmation['kind'][] | undefined;
 }

@@ -88,6 +88,8 @@ export interface BulkPaces {
   readonly directoryWrites: Pace;
   readonly authenticationMethods: Pace;
   readonly mailboxMessages: Pace;
+  /** Reads the run makes before a write (a guest's address looked up before their invitation). */
+  readonly directoryReads: Pace;
 }
 
 /** What the steps of one run share: its hold on the job, its pace, and its progress card. */

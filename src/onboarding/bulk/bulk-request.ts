@@ -17,7 +17,8 @@ import { DEFAULT_EMPLOYEE_TYPE } from '../request/review-request.js';
 import type { StoredTemplate } from '../templates/ports.js';
 import { Pace } from './bulk-pace.js';
 import type { DirectoryUser, NameHolder, Requester, RequestHistory, StillAnswering } from '../kernel/ports.js';
-import { validateOnboardingForm, type OnboardingRequest } from '../request/request.js';
+import { isGuestRequest, validateOnboardingForm, type OnboardingRequest } from '../request/request.js';
+import { guestStateOfRow, reviewGuestRows } from './bulk-guests.js';
 import type { RoleResolver } from '../rules/roles.js';
 import { sayBulk } from '../kernel/sentences.js';
 import { pacesFor, resumeBulks, runBulk, type BulkRunOutcome } from './run-bulk.js';
@@ -42,7 +43,9 @@ export type BulkReview =
       /** What the admin ticks before Create all (each row, or once for the sheet). */
       readonly confirmations: readonly BulkConfirmation[];
       /** The templates the rows get, and what each adds. */
-      readonly templates: readonly BulkTemplateUse[] };
+      readonly templates: readonly BulkTemplateUse[];
+      /** Guest rows: how many are invited (by Microsoft's email), how many name no manager, and who answers for those. */
+      readonly guests?: { readonly count: number; readonly withoutManager: number; readonly answeredBy: string } };
 
 export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Requester, sheet: BulkSheet): Promise<BulkReview> {
   if ((await deps.roles.roleOf(admin.id, { fresh: true })) !== 'admin') {
@@ -72,12 +75,22 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
     if (manager !== undefined && !people.get(manager)) problems.push({ rowNumber: row.rowNumber, message: sayBulk.MANAGER_NOT_IN_DIRECTORY(manager) });
     if (recipient !== undefined && !people.get(recipient)) problems.push({ rowNumber: row.rowNumber, message: sayBulk.RECIPIENT_NOT_IN_DIRECTORY(recipient) });
   }
-  const names = await checkNames(deps, validation.rows);
-  problems.push(...names.problems);
+  // Member rows' user names checked in the directory; guest rows' addresses looked up (nobody invited twice).
+  const memberRows = validation.rows.filter((row) => !isGuestRequest(row.request));
+  const guestRows = validation.rows.filter((row) => isGuestRequest(row.request));
+  const names = await checkNames(deps, memberRows);
+  problems.push(...names.problems, ...await reviewGuestRows(deps, guestRows));
   if (problems.length > 0) {
+    problems.sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
     return { kind: 'problems', rowCount: validation.rows.length, badRows: new Set(problems.map((p) => p.rowNumber)).size, problems, notes: validation.notes };
   }
-  const sheetRows = names.rows;
+  // As for a single guest: with no manager named, the admin who sent the sheet answers for the guest (shown on the review card).
+  const withoutManager = guestRows.filter((row) => row.request.manager === undefined).length;
+  const answering = withoutManager > 0 ? await deps.directory.findUserByUpn(admin.id) : null;
+  const sheetRows = [...names.rows, ...guestRows.map((row) => (row.request.manager === undefined && answering
+    ? { ...row, request: { ...row.request, manager: answering.userPrincipalName.toLowerCase() } } : row))]
+    .sort((a, b) => a.rowNumber - b.rowNumber);
+  if (answering) people.set(answering.userPrincipalName.toLowerCase(), { id: answering.id, name: answering.displayName ?? answering.userPrincipalName });
   const today = dayIn(deps.clock.now(), admin.timeZone);
   const confirmations: BulkConfirmation[] = [
     ...sheetRows.flatMap((row) => forRow(row.rowNumber, startDateConfirmation(row.request.employeeHireDate?.slice(0, 10), today)) ?? []),
@@ -96,6 +109,7 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
       rowNumber: row.rowNumber, request: row.request, recipient, managerId, personalEmail: row.personalEmail,
       state: 'pending', manager: managerId ? 'pending' : 'none', attempts: 0, passwordAttempts: 0,
       ...(template ? { template: { templateId: template.template.id, state: 'pending' as const } } : {}),
+      ...(isGuestRequest(row.request) ? { guest: guestStateOfRow(row) } : {}),
     };
   });
   const ticketReferences = [...new Set(rows.map((r) => r.request.ticketReference))];
@@ -106,13 +120,16 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
     ...(Object.keys(snapshots).length > 0 ? { templates: snapshots } : {}),
   };
   await deps.bulkJobs.create(job);
-  await deps.audit.append(bulkEvent(deps, job, 'bulk.reviewed', { rows: rows.length, tapMode, confirmations: confirmations.length, templates: Object.keys(snapshots).length }));
+  await deps.audit.append(bulkEvent(deps, job, 'bulk.reviewed', {
+    rows: rows.length, tapMode, confirmations: confirmations.length, templates: Object.keys(snapshots).length, guests: guestRows.length,
+  }));
   const uses = templateUses(snapshots, rows);
   return {
     kind: 'ready', jobId, rowCount: rows.length, ticketReferences,
     recipients: [...new Set(rows.map((r) => r.recipient.name))], notes: [...validation.notes, ...uses.flatMap((u) => u.seatsNote ?? [])],
     tapMode, welcomeMails: rows.filter((r) => r.personalEmail !== undefined).length, mailer: deps.mailer !== undefined, confirmations,
     templates: uses,
+    ...(guestRows.length > 0 ? { guests: { count: guestRows.length, withoutManager: answering ? withoutManager : 0, answeredBy: admin.name } } : {}),
   };
 }
 

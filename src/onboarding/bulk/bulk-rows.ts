@@ -54,6 +54,8 @@ export interface BulkResultLine {
   readonly temporaryAccessPass?: string | undefined;
   /** What came of the row's welcome mail (absent: the row gives no personal email). */
   readonly welcomeMail?: string | undefined;
+  /** A guest row's invitation: sent by Microsoft to which address, or why nobody was invited (absent: a member row). */
+  readonly guestInvitation?: string | undefined;
 }
 
 export type BulkValidation =
@@ -91,11 +93,16 @@ export function validateBulkSheet(sheet: BulkSheet, context: BulkValidationConte
       continue;
     }
     const { request } = rowProblems.row;
-    // Two rows for one account would create one and report the other as taken: say so now.
-    const keys = [request.userPrincipalName.toLowerCase(), `nick:${request.mailNickname.toLowerCase()}`];
+    // Two rows for one account would create one and report the other as taken (two for one guest
+    // would invite them twice, the second replacing the first's link): say so now.
+    const guestEmail = request.guestEmail?.toLowerCase();
+    const keys = guestEmail !== undefined ? [`guest:${guestEmail}`] : [request.userPrincipalName.toLowerCase(), `nick:${request.mailNickname.toLowerCase()}`];
     const earlier = keys.map((key) => firstRowOf.get(key)).find((n) => n !== undefined);
     if (earlier !== undefined) {
-      problems.push({ rowNumber: row.rowNumber, message: sayBulk.SAME_USER_NAME_AS_ROW(request.userPrincipalName, earlier) });
+      problems.push({
+        rowNumber: row.rowNumber,
+        message: guestEmail !== undefined ? sayBulk.SAME_GUEST_AS_ROW(guestEmail, earlier) : sayBulk.SAME_USER_NAME_AS_ROW(request.userPrincipalName, earlier),
+      });
       badRows.add(row.rowNumber);
       continue;
     }
@@ -116,8 +123,16 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
     if (field === 'userPrincipalName' || field === 'blockSignIn' || field === 'personalEmail' || field === 'recipient') continue;
     form[field] = value;
   }
+  // A guest row: the Guest kind, or an address to invite with no kind given (Entra's own bulk-invite sheet has no such column).
+  if (!form.accountKind && form.guestEmail) form.accountKind = 'guest';
+  const guest = form.accountKind?.trim().toLowerCase() === 'guest';
   const upn = cells.userPrincipalName?.trim();
-  if (upn) {
+  if (guest) {
+    // Entra makes a guest's user name (…#EXT#@…) and nothing of ours is handed over: a member's column on a guest row is a mistake, not a detail.
+    if (upn) messages.push(sayBulk.GUEST_ROW_USER_NAME(upn));
+    if (cells.personalEmail?.trim()) messages.push(sayBulk.GUEST_ROW_PERSONAL_EMAIL());
+    if (cells.recipient?.trim()) messages.push(sayBulk.GUEST_ROW_RECIPIENT());
+  } else if (upn) {
     const at = upn.lastIndexOf('@');
     if (at <= 0 || at === upn.length - 1) messages.push(sayBulk.USER_NAME_NEEDS_DOMAIN(upn));
     else {
@@ -139,11 +154,11 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
   if (blockSignIn && blockSignIn !== 'no') {
     messages.push(blockSignIn === 'yes' ? sayBulk.BLOCKED_SIGN_IN() : sayBulk.BLOCK_SIGN_IN_YES_NO(cells.blockSignIn ?? ''));
   }
-  const personalEmail = cells.personalEmail?.trim() || undefined;
+  const personalEmail = guest ? undefined : cells.personalEmail?.trim() || undefined;
   // The form's rule and sentence: one plain address (a welcome mail's recipient), outside the organisation.
   const personalEmailWrong = personalEmail === undefined ? undefined : personalEmailProblem(personalEmail, context.domains.filter((d) => d.isVerified).map((d) => d.name));
   if (personalEmailWrong) messages.push(personalEmailWrong);
-  const recipient = cells.recipient?.trim().toLowerCase() || undefined;
+  const recipient = guest ? undefined : cells.recipient?.trim().toLowerCase() || undefined;
   if (recipient !== undefined && !PERSON.test(recipient)) messages.push(sayBulk.RECIPIENT_INVALID());
 
   const prepared = context.prepare ? context.prepare(row.rowNumber, form) : { form };

@@ -24,6 +24,7 @@ import { generateTemporaryPassword } from '../rules/password.js';
 import type { CreateUserOutcome } from '../kernel/ports.js';
 import type { Secret } from '../credentials/secret.js';
 import { sayBulk } from '../kernel/sentences.js';
+import { guestCounts, invitationLine, invitedGuestProblems, inviteGuestRows, isGuestRow } from './bulk-guests.js';
 
 export type BulkRunOutcome = { readonly kind: 'done' | 'busy' | 'not-approved' | 'lost' | 'unknown' };
 
@@ -36,6 +37,7 @@ export async function runBulk(deps: BulkDependencies, jobId: string, paces?: Bul
     await run.start(claimed.first);
     await run.readBackUnsettledRows();
     await run.createPendingRows();
+    await inviteGuestRows(run);
     await run.assignManagers();
     await applyTemplates(run);
     await issuePasses(run);
@@ -56,6 +58,7 @@ export function pacesFor(deps: Pick<BulkDependencies, 'bulkPolicy' | 'clock'>): 
     directoryWrites: new Pace(budgets.directoryWrites, deps.clock),
     authenticationMethods: new Pace(budgets.authenticationMethods, deps.clock),
     mailboxMessages: new Pace(budgets.mailboxMessages, deps.clock),
+    directoryReads: new Pace(budgets.directoryReads, deps.clock),
   };
 }
 
@@ -108,7 +111,8 @@ class BulkRun implements BulkRunContext {
 
   /** Rows a crashed run left `creating`: read back by user name before anything is sent again. */
   async readBackUnsettledRows(): Promise<void> {
-    const unsettled = this.record.rows((r) => r.state === 'creating');
+    // Guest rows are looked up by address in their own step (bulk-guests.ts).
+    const unsettled = this.record.rows((r) => r.state === 'creating' && !isGuestRow(r));
     await inLanes(unsettled, this.deps.bulkPolicy.concurrentBatches * 2, async (row) => {
       const found = await this.deps.directory.findUserByUpn(row.request.userPrincipalName);
       if (!found) return this.record.change(row.rowNumber, { state: 'pending' });
@@ -183,13 +187,15 @@ class BulkRun implements BulkRunContext {
     }
     const counts = countRows(this.job);
     await this.record.update((job) => ({ ...job, status: 'done', lease: undefined }));
-    await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', { created: counts.done, failed: counts.failed, ...templateCounts(this.job.rows) }));
+    await this.deps.audit.append(bulkEvent(this.deps, this.job, 'bulk.done', {
+      created: counts.done, failed: counts.failed, ...templateCounts(this.job.rows), ...guestCounts(this.job.rows),
+    }));
     await this.showProgress(true);
   }
 
   private nextBatch(taken: Set<number>): { kind: 'rows'; rows: BulkRowRecord[] } | { kind: 'wait'; ms: number } | { kind: 'finished' } {
     const now = this.deps.clock.now().getTime();
-    const open = this.record.rows((r) => (r.state === 'pending' || r.state === 'creating') && !taken.has(r.rowNumber));
+    const open = this.record.rows((r) => (r.state === 'pending' || r.state === 'creating') && !isGuestRow(r) && !taken.has(r.rowNumber));
     const inFlight = taken.size > 0;
     if (open.length === 0) return inFlight ? { kind: 'wait', ms: 50 } : { kind: 'finished' };
     const { batchSize } = this.deps.bulkPolicy;
@@ -407,13 +413,15 @@ export function resultLines(job: BulkJob): BulkResultLine[] {
   return job.rows.map((row) => ({
     rowNumber: row.rowNumber,
     displayName: row.request.displayName,
-    userPrincipalName: row.request.userPrincipalName,
-    outcome: row.state === 'created' ? 'created' : row.state === 'failed' ? 'failed' : 'not finished',
+    // A guest's own user name once Entra made it (…#EXT#@…); the address invited until then.
+    userPrincipalName: row.guest?.userPrincipalName ?? row.request.userPrincipalName,
+    outcome: row.state === 'created' ? (row.guest ? 'invited' : 'created') : row.state === 'failed' ? 'failed' : 'not finished',
     objectId: row.objectId,
     problem: row.problem ?? createdRowProblem(job, row),
     groupsAndLicence: templateLine(row, job.templates),
     temporaryAccessPass: passLine(row),
     welcomeMail: mailLine(row),
+    guestInvitation: invitationLine(row),
   }));
 }
 
@@ -422,6 +430,7 @@ function createdRowProblem(job: BulkJob, row: BulkRowRecord): string | undefined
   if (row.state !== 'created') return undefined;
   const problems = [
     ...(row.manager === 'failed' ? [sayBulk.MANAGER_NOT_SET()] : []),
+    ...invitedGuestProblems(row, job.requester.name),
     ...(job.status !== 'review' && contentsOfRow(row, job.tapMode ?? 'off') !== undefined && !job.revealsSent?.some((mark) => mark.split('#')[0] === row.recipient.id)
       ? [sayBulk.REVEAL_NOT_DELIVERED(row.recipient.name)] : []),
   ];

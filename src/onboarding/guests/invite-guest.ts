@@ -26,7 +26,7 @@ import type { Secret } from '../credentials/secret.js';
 import { say } from '../kernel/sentences.js';
 import type { GuestState } from './guest-record.js';
 import type {
-  ExistingPerson, GuestDirectory, GuestInvitation, GuestProfile, GuestWrite, InvitationOutcome, InvitationRefusal,
+  ExistingPerson, GuestDirectory, GuestInvitation, GuestPolicy, GuestProfile, GuestWrite, InvitationOutcome, InvitationRefusal,
 } from './ports.js';
 
 /** A guest Entra made after our look is ours when it is at most this much older than the look (the two clocks differ). */
@@ -85,7 +85,8 @@ export async function inviteGuest(deps: OnboardingDependencies, stored: StoredRe
   }
 }
 
-const refusalCodes: Record<InvitationRefusal, ErrorCode> = {
+/** The problem code of each refusal: its sentence for the requester (or the results sheet), and a line in the ticket. */
+export const refusalCodes: Record<InvitationRefusal, ErrorCode> = {
   permission: 'INVITE_PERMISSION_MISSING',
   'invitations-off': 'GUEST_INVITATIONS_OFF',
   'domain-blocked': 'GUEST_DOMAIN_BLOCKED',
@@ -102,7 +103,7 @@ function refuseInvitation(deps: OnboardingDependencies, stored: StoredRequest, r
 /** → rejected: the address is held already; that account is named and nobody is invited. */
 async function rejectAsExisting(deps: OnboardingDependencies, stored: StoredRequest, person: ExistingPerson, graphRequestId?: string): Promise<StepResult> {
   const guest = requireGuest(stored.record);
-  const earlier = person.marker?.startsWith(deps.policy.markerPrefix) ? person.marker.slice(deps.policy.markerPrefix.length) : undefined;
+  const earlier = earlierRequestOf(person, deps.policy.markerPrefix);
   const sentence = say.GUEST_EXISTS(guest.email, person, earlier);
   await discardCredentials(deps, stored.record.credentials);
   return moveTo(deps, stored, 'rejected', {
@@ -113,18 +114,33 @@ async function rejectAsExisting(deps: OnboardingDependencies, stored: StoredRequ
   }, 'guest.exists', { existingId: person.id, existingUserPrincipalName: person.userPrincipalName, existingUserType: person.userType, earlierRequestId: earlier ?? null });
 }
 
-type Found = { readonly kind: 'ours' | 'theirs'; readonly person: ExistingPerson } | { readonly kind: 'absent' };
+export type Found = { readonly kind: 'ours' | 'theirs'; readonly person: ExistingPerson } | { readonly kind: 'absent' };
 
 /** Looks the address up after an unanswered invitation: ours (our marker, or invited by Entra after our look), theirs, or nobody. */
 async function readBack(deps: OnboardingDependencies, guests: GuestDirectory, record: OnboardingRecord, reads: number): Promise<Found> {
   const guest = requireGuest(record);
   const people = await retryWithBackoff(deps, reads, () => guests.findPeopleByEmail(guest.email), (found) => found.length > 0);
+  return whoseAccount(people, record.marker, guest.checkedAt ?? record.updatedAt);
+}
+
+/**
+ * Whose the people found under an address are, after an invitation whose answer was lost: ours
+ * when one carries our marker, or is a guest Entra made by invitation since our look (`checkedAt`,
+ * less the clocks' skew) and nobody marked yet; anyone else's otherwise; nobody when none was found.
+ * A single request and a bulk row decide it the same way.
+ */
+export function whoseAccount(people: readonly ExistingPerson[], marker: string | undefined, checkedAt: string): Found {
   if (people.length === 0) return { kind: 'absent' };
-  const checkedAt = Date.parse(guest.checkedAt ?? record.updatedAt);
+  const lookedAt = Date.parse(checkedAt);
   const invitedSinceOurLook = (p: ExistingPerson) => p.userType === 'Guest' && p.creationType === 'Invitation' && p.marker === null
-    && (p.createdDateTime === undefined || Date.parse(p.createdDateTime) >= checkedAt - CLOCK_SKEW_MS);
-  const ours = people.find((p) => p.marker === record.marker) ?? people.find(invitedSinceOurLook);
+    && (p.createdDateTime === undefined || Date.parse(p.createdDateTime) >= lookedAt - CLOCK_SKEW_MS);
+  const ours = people.find((p) => marker !== undefined && p.marker === marker) ?? people.find(invitedSinceOurLook);
   return ours ? { kind: 'ours', person: ours } : { kind: 'theirs', person: people[0]! };
+}
+
+/** The request id an earlier invitation of this bot is known by (from the holder's marker), if the marker is ours. */
+export function earlierRequestOf(person: ExistingPerson, markerPrefix: string): string | undefined {
+  return person.marker?.startsWith(markerPrefix) ? person.marker.slice(markerPrefix.length) : undefined;
 }
 
 /**
@@ -187,7 +203,7 @@ async function recordInvitation(
 }
 
 /** A write onto a just-invited guest, tried again a little later while replicas catch up. */
-function retryWrite(deps: OnboardingDependencies, write: () => Promise<GuestWrite>): Promise<GuestWrite> {
+export function retryWrite(deps: OnboardingDependencies, write: () => Promise<GuestWrite>): Promise<GuestWrite> {
   return retryWithBackoff(deps, deps.policy.readBackAttempts,
     () => write().catch((error: unknown) => {
       if (error instanceof DirectoryError) return { kind: 'failed' as const, graphRequestId: error.graphRequestId, detail: error.code };
@@ -218,17 +234,16 @@ function invitationLinkState(deps: OnboardingDependencies, record: OnboardingRec
 
 /** POST /invitations' body: the address, the name, where they land, and whether Microsoft emails it. */
 function invitationFor(deps: OnboardingDependencies, record: OnboardingRecord): GuestInvitation {
-  const guest = requireGuest(record);
-  return {
-    email: guest.email,
-    displayName: requireRequest(record).displayName,
-    redirectUrl: deps.policy.guests.redirectUrl,
-    sendInvitationMessage: guest.invitation === 'email',
-  };
+  return guestInvitationOf(deps.policy.guests, requireGuest(record), requireRequest(record));
+}
+
+/** POST /invitations' body for a guest (a request's or a bulk row's): Microsoft emails it unless the link is handed over. */
+export function guestInvitationOf(policy: Pick<GuestPolicy, 'redirectUrl'>, guest: Pick<GuestState, 'email' | 'invitation'>, request: Pick<OnboardingRequest, 'displayName'>): GuestInvitation {
+  return { email: guest.email, displayName: request.displayName, redirectUrl: policy.redirectUrl, sendInvitationMessage: guest.invitation === 'email' };
 }
 
 /** What the bot writes onto the guest: the request's names and work details, and the template's attributes (the invitation takes none of them). */
-function profileOf(request: OnboardingRequest, extensionAttributes?: Readonly<Record<string, string>>): GuestProfile {
+export function profileOf(request: OnboardingRequest, extensionAttributes?: Readonly<Record<string, string>>): GuestProfile {
   return {
     givenName: request.givenName, surname: request.surname, jobTitle: request.jobTitle, department: request.department,
     companyName: request.companyName, employeeType: request.employeeType, officeLocation: request.officeLocation,

@@ -13,6 +13,7 @@ import { chooseSecretRecipient } from '../credentials/secret-recipient.js';
 import { say } from '../kernel/sentences.js';
 import type { DirectoryUser } from '../kernel/ports.js';
 import type { TemplateReview } from '../templates/review-template.js';
+import { earlierRequestOf } from './invite-guest.js';
 
 export async function reviewGuestRequest(
   deps: ReviewDependencies,
@@ -38,8 +39,7 @@ export async function reviewGuestRequest(
   // Someone who has the address already is shown; a second invitation would only replace their redeem link.
   const holder = (await deps.guests.findPeopleByEmail(email))[0];
   if (holder) {
-    const earlier = holder.marker?.startsWith(deps.policy.markerPrefix) ? holder.marker.slice(deps.policy.markerPrefix.length) : undefined;
-    return needsChanges([{ field: 'guestEmail', message: say.GUEST_EXISTS(email, holder, earlier) }]);
+    return needsChanges([{ field: 'guestEmail', message: say.GUEST_EXISTS(email, holder, earlierRequestOf(holder, deps.policy.markerPrefix)) }]);
   }
   const invitation = deps.policy.guests.invitation;
   // Only a link handed over has a recipient of ours; Microsoft's email goes to the guest alone.

@@ -592,6 +592,28 @@ export const sayBulk = {
       : contents === 'password-and-tap' ? 'Press Reveal to see their temporary passwords and Temporary Access Passes here, visible to you only. Each person changes the password at the first sign-in.'
         : 'Press Reveal to see their temporary passwords here, visible to you only. Each person changes theirs at the first sign-in.',
   REVEALED_INSTRUCTIONS: (until: string) => `Give each person their credentials privately. They stay visible to you until ${until} UTC, then they are deleted.`,
+
+  // --- guest rows (Entra B2B invitations, as a single guest request: guests/)
+  SAME_GUEST_AS_ROW: (email: string, row: number) => `${email} is already the guest of row ${row}: one row per guest, or the second invitation would cancel the first one's link.`,
+  GUEST_ROW_USER_NAME: (upn: string) => `A guest row gives no user name (Entra makes the guest's own from their address), so empty the user name ${upn} or make the row a member.`,
+  GUEST_ROW_PERSONAL_EMAIL: () => 'A guest gets the invitation at the address to invite, not a welcome email: empty the personal email of this guest row.',
+  GUEST_ROW_RECIPIENT: () => 'A guest row has no credentials to hand over (Microsoft emails the invitation to the guest), so empty its recipient.',
+  GUEST_REVEAL_NOT_IN_BULK: () =>
+    'Guest rows are not invited from a bulk while invitations go out as reveal cards (GUEST_INVITATION=reveal): invite this guest from a single request, or ask IT to switch to Microsoft\'s email.',
+  GUEST_LOOKUP_FAILED: (email: string) => `I could not look ${email} up in the directory, so this guest was not invited; send the row again later.`,
+  GUEST_THROTTLED: (email: string) => `Entra kept asking the bot to slow down, so ${email} was not invited; send this row again later.`,
+  GUEST_UNKNOWN: (email: string) => `The directory did not say whether ${email} was invited, and nobody is invited twice; IT should check the guests in the Entra admin center.`,
+  REVIEW_TITLE: (accounts: number, guests: number) =>
+    [...(accounts > 0 || guests === 0 ? [`${accounts} accounts to create`] : []), ...(guests > 0 ? [`${guests} guest${guests === 1 ? '' : 's'} to invite`] : [])].join(', '),
+  REVIEW_READY_WITH_GUESTS: (accounts: number, guests: number) =>
+    `${accounts > 0 ? `${accounts} account${accounts === 1 ? '' : 's'} and ` : ''}${guests} guest invitation${guests === 1 ? '' : 's'} ${accounts + guests === 1 ? 'is' : 'are'} ready: press Create all to start.`,
+  REVIEW_GUESTS: (count: number, adminName: string, rowsWithoutManager: number) =>
+    `${count} guest${count === 1 ? '' : 's'} will be invited: Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com), nothing is handed over, and you are ${count === 1 ? 'their' : 'each one\'s'} sponsor` +
+    (rowsWithoutManager > 0 ? `; ${rowsWithoutManager} guest row${rowsWithoutManager === 1 ? ' names' : 's name'} no manager, so you (${adminName}) answer for ${rowsWithoutManager === 1 ? 'that guest' : 'those guests'} as manager.` : '.'),
+  GUEST_INVITED: (email: string) => `invited: Microsoft emailed the invitation to ${email}; not accepted yet`,
+  GUEST_NOT_INVITED: (email: string) => `not invited: ${email} (why: in the Problem column)`,
+  GUEST_PROFILE_NOT_SET: () => 'Guest invited, but their name, department and company could not be written onto their account: set them in the Entra admin center.',
+  GUEST_SPONSOR_NOT_SET: (sponsor: string) => `Guest invited, but ${sponsor} could not be made their sponsor: add the sponsor in the Entra admin center.`,
 } as const;
 
 /** What the bot says about onboarding templates: managing them, the review, the ticket (templates/). */
