@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  decideBulk, defaultOnboardingPolicy, resumeBulks, revealBulkCredentials, reviewBulkSheet, runBulk, say, sayBulk, type BulkSheetRow, type OnboardingPolicy,
+  decideBulk, defaultBulkPolicy, defaultOnboardingPolicy, resumeBulks, revealBulkCredentials, reviewBulkSheet, runBulk, say, sayBulk, type BulkSheetRow, type OnboardingPolicy,
 } from '../../src/onboarding/index.js';
 import { admin, makeBulkWorld } from './bulk-fakes.js';
 import { Crash } from './fakes.js';
@@ -374,6 +374,34 @@ describe('guest rows when the tenant hands invitation links over (GUEST_INVITATI
     expect(guests.linkOf('g3@fabrikam.example')).toBe(guests.links[1]);
     expect(world.bulkReporting.results.at(-1)!.lines[0]).toMatchObject({ outcome: 'invited', guestInvitation: sayBulk.GUEST_LINK_TO_RECIPIENT('g3@fabrikam.example', megan) });
     for (const link of guests.links) expect(kept(world, jobId)).not.toContain(link);
+  });
+
+  it('when the fresh link\'s POST is throttled, then it goes again after its Retry-After and that link is sealed; when it never answers, the row says no link could be kept and nothing is revealed', async () => {
+    const { world, guests, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [guest(3), guest(4)]);
+    // Row 3 answers; row 4's POST is applied and the process dies.
+    guests.inviteFaults = [undefined as never, 'crash-after-apply'];
+    await expect(runBulk(deps(), jobId)).rejects.toThrow(Crash);
+    world.clock.advance(deps().policy.leaseMs + 1);
+    // Row 4's fresh link: throttled once, then answered.
+    guests.inviteFaults = ['throttled'];
+    const before = world.clock.slept;
+    expect(await resumeBulks(deps('instance-b'))).toBe(1);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(2000);
+    const shown = await revealBulkCredentials(deps(), admin, jobId);
+    expect(shown.kind === 'shown' && shown.accounts.map((a) => [a.displayName, a.invitationLink?.reveal()]))
+      .toEqual([['Guest Rowc', guests.linkOf('g3@fabrikam.example')], ['Guest Rowd', guests.linkOf('g4@fabrikam.example')]]);
+
+    const other = guestBulkWorld(revealLinks);
+    const lostJob = await approved(other.deps, [guest(3)]);
+    other.guests.inviteFaults = ['crash-after-apply'];
+    await expect(runBulk(other.deps(), lostJob)).rejects.toThrow(Crash);
+    other.world.clock.advance(other.deps().policy.leaseMs + 1);
+    other.guests.inviteFaults = Array.from({ length: defaultBulkPolicy.maxRowAttempts }, () => 'ambiguous-not-applied' as const);
+    expect(await resumeBulks(other.deps('instance-b'))).toBe(1);
+    expect(other.world.bulkReporting.results.at(-1)!.lines[0]).toMatchObject({ outcome: 'failed', problem: sayBulk.GUEST_LINK_NOT_KEPT('g3@fabrikam.example') });
+    expect(other.world.credentials.entries.size).toBe(0);
+    expect(other.world.bulkReporting.revealCards).toEqual([]);
   });
 
   it('when the bot dies after the link was sealed but before the row was recorded, then the restart keeps that link and sends no second invitation', async () => {
