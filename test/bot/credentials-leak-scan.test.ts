@@ -7,9 +7,7 @@
  * email in its outbox — is scanned for each password and pass (as is, base64 and hex). They
  * are only in the answers to Reveal clicks.
  */
-import { BlobServiceClient } from '@azure/storage-blob';
-import { TableClient } from '@azure/data-tables';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalTenant, type LocalTenant } from '../../src/local-tenant/server.js';
 import { startBotUnderTest, type BotUnderTest } from '../support/bot-under-test.js';
 import { useBotWithTenant } from '../support/bot-with-tenant.js';
@@ -17,29 +15,10 @@ import { PEOPLE, cardAction, channelMessage, personalMessage, type Person } from
 import { actionData, cardOf, invokeResult, textOf, type Card } from '../support/cards.js';
 import { clockThatCanJump } from '../support/clock.js';
 import { clickReveal, requestAccount, revealCards, type Revealed } from '../support/credentials.js';
+import { encodings, storedBy } from '../support/stored-by.js';
 
 const TICKET_CHANNEL = '19:it-tickets@thread.tacv2';
 
-/** Everything the bot stored: every blob (with versions, snapshots, deleted ones) and every audit and credentials entity. */
-async function storedBy(bot: BotUnderTest): Promise<string[]> {
-  const connectionString = inject('azuriteConnectionString');
-  const storage: string[] = [];
-  const blobs = BlobServiceClient.fromConnectionString(connectionString);
-  for await (const container of blobs.listContainers({ prefix: bot.config.storage.container })) {
-    const client = blobs.getContainerClient(container.name);
-    for await (const blob of client.listBlobsFlat({ includeVersions: true, includeDeleted: true, includeSnapshots: true })) {
-      const download = await client.getBlobClient(blob.name).withVersion(blob.versionId ?? '').downloadToBuffer().catch(() => Buffer.from(''));
-      storage.push(blob.name, download.toString('utf8'));
-    }
-  }
-  for (const table of [bot.config.storage.auditTable, bot.config.storage.credentialsTable]) {
-    for await (const entity of TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }).listEntities()) storage.push(JSON.stringify(entity));
-  }
-  return storage;
-}
-
-/** A secret as is, in base64 and in hex: none of them may be found. */
-const encodings = (secret: string) => [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex')];
 const HOUR = 3_600_000;
 
 /** One ticket per account: a reused ticket reference asks for a confirmation on the review card. */

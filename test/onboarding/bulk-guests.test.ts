@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  decideBulk, defaultOnboardingPolicy, resumeBulks, reviewBulkSheet, runBulk, say, sayBulk, type BulkSheetRow, type OnboardingPolicy,
+  decideBulk, defaultBulkPolicy, defaultOnboardingPolicy, resumeBulks, revealBulkCredentials, reviewBulkSheet, runBulk, say, sayBulk, type BulkSheetRow, type OnboardingPolicy,
 } from '../../src/onboarding/index.js';
 import { admin, makeBulkWorld } from './bulk-fakes.js';
 import { Crash } from './fakes.js';
@@ -105,11 +105,6 @@ describe('a guest row in a bulk sheet, reviewed (learn.microsoft.com/entra/exter
     expect(world.bulkJobs.jobs.size).toBe(0);
   });
 
-  it('when invitations go out as reveal cards (GUEST_INVITATION=reveal), then every guest row is refused with one sentence and nothing is stored', async () => {
-    const { world, deps } = guestBulkWorld({ guests: { invitation: 'reveal', redirectUrl: 'https://teams.microsoft.com' }, credentials: defaultOnboardingPolicy.credentials });
-    expect(await problemsOf(deps, [member(3), guest(4)])).toEqual([{ rowNumber: 4, message: sayBulk.GUEST_REVEAL_NOT_IN_BULK() }]);
-    expect(world.bulkJobs.jobs.size).toBe(0);
-  });
 
   it('when the bot has no guest directory, then each guest row says guests are not available here', async () => {
     const { deps } = guestBulkWorld({}, false);
@@ -293,5 +288,133 @@ describe('guest rows, run: each invited exactly once (learn.microsoft.com/graph/
     expect(world.clock.slept - before).toBeGreaterThanOrEqual(2000);
     expect(guests.invitations).toHaveLength(1);
     expect(world.bulkReporting.results[0]!.lines[0]).toMatchObject({ outcome: 'invited' });
+  });
+});
+
+/**
+ * GUEST_INVITATION=reveal, the tenant's policy: nobody emails the invitation; each guest row's
+ * redeem link (inviteRedeemUrl, learn.microsoft.com/graph/api/resources/invitation) is sealed for the
+ * row's recipient and handed over on their bulk reveal card, as a single guest request's is.
+ */
+describe('guest rows when the tenant hands invitation links over (GUEST_INVITATION=reveal, learn.microsoft.com/graph/api/invitation-post)', () => {
+  const revealLinks: Partial<OnboardingPolicy> = {
+    guests: { invitation: 'reveal', redirectUrl: 'https://teams.microsoft.com/?tenantId=t' }, credentials: defaultOnboardingPolicy.credentials,
+  };
+  const megan = 'megan.bowen@contoso.com';
+  const kept = (world: ReturnType<typeof guestBulkWorld>['world'], jobId: string) =>
+    [...world.bulkJobs.jobs.values()].map((j) => j.json).join('') + JSON.stringify(world.audit.events) + JSON.stringify(world.bulkReporting)
+      + world.credentials.dump() + world.store.dump() + jobId;
+
+  it('when a guest row names a recipient, then the review takes it as a member row\'s and says the links go to the recipients on reveal cards', async () => {
+    const { guests, deps } = guestBulkWorld(revealLinks);
+    const review = await reviewBulkSheet(deps(), admin, sheetOf([member(3), guest(4, { recipient: megan }), guest(5)]));
+    expect(review).toMatchObject({ kind: 'ready', guests: { count: 2, invitation: 'reveal' } });
+    if (review.kind !== 'ready') throw new Error('not ready');
+    expect(review.recipients).toEqual([admin.name, megan]);
+    expect(sayBulk.REVIEW_GUESTS(2, admin.name, 0, 'reveal')).toContain('each link goes to the row\'s recipient on a reveal card');
+    expect(guests.invitations).toEqual([]);
+  });
+
+  it('when the run invites them, then nobody is emailed, each link is sealed for its row\'s recipient and revealed only to them beside the guest\'s name, and kept nowhere in clear', async () => {
+    const { world, guests, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [member(3), guest(4, { recipient: megan }), guest(5)]);
+    await runBulk(deps(), jobId);
+    expect(guests.invitations.map((i) => [i.email, i.sendInvitationMessage])).toEqual([['g4@fabrikam.example', false], ['g5@fabrikam.example', false]]);
+    const meganId = (await world.directory.findUserByUpn(megan))!.id;
+    const entries = [...world.credentials.entries.values()].map((e) => JSON.parse(e.json) as Record<string, unknown>);
+    expect(entries.filter((e) => e['invitationLink'])).toEqual([
+      expect.objectContaining({ credentialId: `${jobId}-4.1`, recipientId: meganId, invitationLink: expect.objectContaining({ algorithm: 'A256GCM' }) }),
+      expect.objectContaining({ credentialId: `${jobId}-5.1`, recipientId: admin.id, invitationLink: expect.objectContaining({ algorithm: 'A256GCM' }) }),
+    ]);
+    for (const link of guests.links) expect(kept(world, jobId)).not.toContain(link);
+
+    // Each recipient's reveal card lists the guest among their accounts.
+    expect(world.bulkReporting.revealCards.map((c) => [c.recipient.id, c.notice.displayNames, c.notice.guests])).toEqual([
+      [admin.id, ['Member Rowc', 'Guest Rowe'], 1], [meganId, ['Guest Rowd'], 1],
+    ]);
+    const [link4, link5] = [guests.linkOf('g4@fabrikam.example'), guests.linkOf('g5@fabrikam.example')];
+    expect(await revealBulkCredentials(deps(), { id: 'someone-else', name: 'Eve' }, jobId)).toMatchObject({ kind: 'refused' });
+    const mine = await revealBulkCredentials(deps(), admin, jobId);
+    if (mine.kind !== 'shown') throw new Error('not shown');
+    expect(mine.accounts.map((a) => [a.displayName, a.invitationLink?.reveal(), a.password !== undefined])).toEqual([
+      ['Member Rowc', undefined, true], ['Guest Rowe', link5, false],
+    ]);
+    const hers = await revealBulkCredentials(deps(), { id: meganId, name: megan }, jobId);
+    expect(hers.kind === 'shown' && hers.accounts.map((a) => [a.displayName, a.invitationLink?.reveal()])).toEqual([['Guest Rowd', link4]]);
+
+    const lines = world.bulkReporting.results.at(-1)!.lines;
+    expect(lines.map((l) => [l.rowNumber, l.outcome, l.guestInvitation])).toEqual([
+      [3, 'created', undefined],
+      [4, 'invited', sayBulk.GUEST_LINK_TO_RECIPIENT('g4@fabrikam.example', megan)],
+      [5, 'invited', sayBulk.GUEST_LINK_TO_RECIPIENT('g5@fabrikam.example', admin.name)],
+    ]);
+    for (const link of guests.links) expect(kept(world, jobId)).not.toContain(link);
+  });
+
+  it('when the bot dies after Graph invited them but before the link was sealed, then the restart asks for a fresh link (the lost one cancelled) and only the recipient reveals that one', async () => {
+    const { world, guests, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [guest(3, { recipient: megan })]);
+    guests.inviteFaults = ['crash-after-apply'];
+    await expect(runBulk(deps(), jobId)).rejects.toThrow(Crash);
+    expect(guests.invitations).toHaveLength(1);
+    expect(world.credentials.entries.size).toBe(0);
+
+    world.clock.advance(deps().policy.leaseMs + 1);
+    expect(await resumeBulks(deps('instance-b'))).toBe(1);
+    // A second POST for the same guest: it issues a new link and cancels the lost one, which nobody ever had.
+    expect(guests.invitations.map((i) => [i.email, i.sendInvitationMessage])).toEqual([['g3@fabrikam.example', false], ['g3@fabrikam.example', false]]);
+    expect(guests.guests()).toHaveLength(1);
+    expect(guests.links).toHaveLength(2);
+    expect(world.audit.events.find((e) => e.type === 'bulk.guest_invited')?.details).toMatchObject({ foundAfterLostAnswer: true, linkRenewed: true });
+
+    const meganId = (await world.directory.findUserByUpn(megan))!.id;
+    expect(await revealBulkCredentials(deps(), admin, jobId)).toMatchObject({ kind: 'refused' });
+    const shown = await revealBulkCredentials(deps(), { id: meganId, name: megan }, jobId);
+    expect(shown.kind === 'shown' && shown.accounts.map((a) => a.invitationLink?.reveal())).toEqual([guests.links[1]]);
+    expect(guests.linkOf('g3@fabrikam.example')).toBe(guests.links[1]);
+    expect(world.bulkReporting.results.at(-1)!.lines[0]).toMatchObject({ outcome: 'invited', guestInvitation: sayBulk.GUEST_LINK_TO_RECIPIENT('g3@fabrikam.example', megan) });
+    for (const link of guests.links) expect(kept(world, jobId)).not.toContain(link);
+  });
+
+  it('when the fresh link\'s POST is throttled, then it goes again after its Retry-After and that link is sealed; when it never answers, the row says no link could be kept and nothing is revealed', async () => {
+    const { world, guests, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [guest(3), guest(4)]);
+    // Row 3 answers; row 4's POST is applied and the process dies.
+    guests.inviteFaults = [undefined as never, 'crash-after-apply'];
+    await expect(runBulk(deps(), jobId)).rejects.toThrow(Crash);
+    world.clock.advance(deps().policy.leaseMs + 1);
+    // Row 4's fresh link: throttled once, then answered.
+    guests.inviteFaults = ['throttled'];
+    const before = world.clock.slept;
+    expect(await resumeBulks(deps('instance-b'))).toBe(1);
+    expect(world.clock.slept - before).toBeGreaterThanOrEqual(2000);
+    const shown = await revealBulkCredentials(deps(), admin, jobId);
+    expect(shown.kind === 'shown' && shown.accounts.map((a) => [a.displayName, a.invitationLink?.reveal()]))
+      .toEqual([['Guest Rowc', guests.linkOf('g3@fabrikam.example')], ['Guest Rowd', guests.linkOf('g4@fabrikam.example')]]);
+
+    const other = guestBulkWorld(revealLinks);
+    const lostJob = await approved(other.deps, [guest(3)]);
+    other.guests.inviteFaults = ['crash-after-apply'];
+    await expect(runBulk(other.deps(), lostJob)).rejects.toThrow(Crash);
+    other.world.clock.advance(other.deps().policy.leaseMs + 1);
+    other.guests.inviteFaults = Array.from({ length: defaultBulkPolicy.maxRowAttempts }, () => 'ambiguous-not-applied' as const);
+    expect(await resumeBulks(other.deps('instance-b'))).toBe(1);
+    expect(other.world.bulkReporting.results.at(-1)!.lines[0]).toMatchObject({ outcome: 'failed', problem: sayBulk.GUEST_LINK_NOT_KEPT('g3@fabrikam.example') });
+    expect(other.world.credentials.entries.size).toBe(0);
+    expect(other.world.bulkReporting.revealCards).toEqual([]);
+  });
+
+  it('when the bot dies after the link was sealed but before the row was recorded, then the restart keeps that link and sends no second invitation', async () => {
+    const { world, guests, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [guest(3)]);
+    // The profile PATCH comes after the seal: the process dies there.
+    guests.writeFaults = ['crash'];
+    await expect(runBulk(deps(), jobId)).rejects.toThrow(Crash);
+    expect(world.credentials.entries.size).toBe(1);
+    world.clock.advance(deps().policy.leaseMs + 1);
+    expect(await resumeBulks(deps('instance-b'))).toBe(1);
+    expect(guests.invitations).toHaveLength(1);
+    const shown = await revealBulkCredentials(deps(), admin, jobId);
+    expect(shown.kind === 'shown' && shown.accounts.map((a) => a.invitationLink?.reveal())).toEqual([guests.links[0]]);
   });
 });

@@ -119,7 +119,16 @@ export class FakeGuestDirectory implements GuestDirectory {
     };
   }
 
+  /** The profile PATCHes to stop the process at (a crash after whatever came before it), in order. */
+  writeFaults: Array<'crash' | undefined> = [];
+
+  /** The one redeem link of the guest at this address that still works. */
+  linkOf(email: string): string | undefined {
+    return this.holders(email).find((p) => p.userType === 'Guest')?.redeemUrl;
+  }
+
   async writeGuestProfile(userId: string, profile: GuestProfile, marker: string): Promise<GuestWrite> {
+    if (this.writeFaults.shift() === 'crash') throw new Crash('crash before PATCH /users/{id}');
     const person = this.people.get(userId);
     if (!person || this.profileFails) return { kind: 'failed', graphRequestId: 'req-patch' };
     person.profile = profile;

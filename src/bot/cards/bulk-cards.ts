@@ -39,13 +39,11 @@ export function bulkReviewCard(review: Exclude<BulkReview, { kind: 'refused' }>)
     facts: [
       { title: 'Rows', value: String(review.rowCount) },
       { title: 'Tickets', value: listed(review.ticketReferences) },
-      // A guest gets no credentials of ours (Microsoft emails the invitation): a sheet of guests only names none.
-      ...(guests < review.rowCount ? [
-        { title: 'Credentials to', value: listed(review.recipients) },
-        { title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) },
-      ] : []),
+      // A guest gets no credentials of ours; its link goes to a recipient only when the tenant hands links over (GUEST_INVITATION=reveal).
+      ...(guests < review.rowCount || review.guests?.invitation === 'reveal' ? [{ title: 'Credentials to', value: listed(review.recipients) }] : []),
+      ...(guests < review.rowCount ? [{ title: 'Credentials', value: sayBulk.REVIEW_CREDENTIALS(review.tapMode) }] : []),
       ...(review.welcomeMails > 0 ? [{ title: 'Welcome emails', value: sayBulk.REVIEW_WELCOME_MAILS(review.welcomeMails, review.mailer) }] : []),
-      ...(review.guests ? [{ title: 'Guests', value: sayBulk.REVIEW_GUESTS(review.guests.count, review.guests.answeredBy, review.guests.withoutManager) }] : []),
+      ...(review.guests ? [{ title: 'Guests', value: sayBulk.REVIEW_GUESTS(review.guests.count, review.guests.answeredBy, review.guests.withoutManager, review.guests.invitation) }] : []),
       ...review.templates.slice(0, MAX_LISTED).map((t) => ({ title: `Template ${t.name}`, value: t.summary })),
     ] satisfies Fact[],
     problems: [], notes: [...review.notes],
@@ -87,7 +85,7 @@ export function bulkProgressCard(progress: BulkProgress) {
   return renderCard('bulk-progress', {
     title: progress.finished
       ? `Bulk finished: ${progress.done} created${progress.failed > 0 ? `, ${progress.failed} failed` : ''}`
-      : `Creating ${progress.total} accounts…`,
+      : sayBulk.PROGRESS_TITLE(progress.total - (progress.guests ?? 0), progress.guests ?? 0),
     color: progress.finished ? (progress.failed > 0 ? 'Warning' : 'Good') : 'Default',
     bar: `${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)} ${Math.floor(share * 100)} %`,
     facts: [
@@ -123,8 +121,11 @@ export function bulkRevealCard(notice: BulkRevealNotice) {
   return renderCard('bulk-reveal', {
     jobId: notice.jobId,
     part: notice.part,
-    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length, notice.part, notice.parts),
-    intro: sayBulk.REVEAL_INTRO(notice.contents),
+    title: sayBulk.REVEAL_CARD_TITLE(notice.displayNames.length, notice.part, notice.parts, notice.guests ?? 0),
+    intro: [
+      ...((notice.guests ?? 0) < notice.displayNames.length ? [sayBulk.REVEAL_INTRO(notice.contents)] : []),
+      ...((notice.guests ?? 0) > 0 ? [sayBulk.REVEAL_INTRO_LINKS(notice.guests ?? 0)] : []),
+    ].join(' '),
     names: [...notice.displayNames],
     expiry: `Kept until ${notice.expiresAt.slice(0, 16).replace('T', ' ')} UTC, then deleted.`,
   });
@@ -133,9 +134,10 @@ export function bulkRevealCard(notice: BulkRevealNotice) {
 /** The answer to the recipient's Reveal click on one part, in the invoke response only: display names with each one's password and pass. */
 export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'shown' }>) {
   return renderCard('bulk-revealed', {
-    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length, answer.part, answer.parts),
+    title: sayBulk.REVEAL_CARD_TITLE(answer.accounts.length, answer.part, answer.parts, answer.accounts.filter((a) => a.invitationLink).length),
     accounts: answer.accounts.map((a) => ({
       displayName: a.displayName, password: a.password?.reveal() ?? '', pass: a.temporaryAccessPass ? `Pass: ${a.temporaryAccessPass.reveal()}` : '',
+      link: a.invitationLink ? `Invitation link: ${a.invitationLink.reveal()}` : '',
     })),
     gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
     instructions: sayBulk.REVEALED_INSTRUCTIONS(answer.visibleUntil?.slice(11, 16) ?? '—'),

@@ -11,36 +11,38 @@
  * a crash the address is looked up (whoseAccount): ours → recorded, anyone else's → the row's
  * problem, nobody → sent again. Then the profile and marker and the sponsor (the admin who sent
  * the sheet); the manager and the template's groups and licence follow with the member rows.
- * Only Microsoft's email carries the invitation: the review refuses guest rows while the
- * tenant hands links over on reveal cards (GUEST_INVITATION=reveal).
+ * Who carries the invitation is the tenant's policy, as for a single guest: Microsoft's email, or
+ * (GUEST_INVITATION=reveal) nobody emails it and the redeem link is sealed into the row's
+ * credentials entry for its recipient BEFORE the row is recorded invited, to go out on their bulk
+ * reveal card with their members' credentials; a run that stopped between the POST and the seal
+ * asks for a new link (keepInvitationLink: the second POST cancels the lost one).
  * https://learn.microsoft.com/graph/api/invitation-post
  */
 import type { BulkDependencies, BulkRowRecord } from './bulk-job.js';
-import { bulkEvent, markerForRow } from './bulk-job.js';
+import { bulkEvent, credentialIdForRow, markerForRow } from './bulk-job.js';
 import type { BulkProblem, BulkRowRequest } from './bulk-rows.js';
 import { inLanes, type BulkRunContext } from './bulk-record.js';
 import { Pace } from './bulk-pace.js';
 import { DirectoryError, describeProblem } from '../kernel/errors.js';
 import { say, sayBulk } from '../kernel/sentences.js';
 import { isGuestRequest } from '../request/request.js';
-import type { ExistingPerson, GuestDirectory, InvitationOutcome } from '../guests/ports.js';
-import type { GuestState } from '../guests/guest-record.js';
+import type { ExistingPerson, GuestDirectory, GuestPolicy, InvitationOutcome } from '../guests/ports.js';
+import { newGuestState, type GuestState } from '../guests/guest-record.js';
 import {
-  earlierRequestOf, guestDirectoryOf, guestInvitationOf, profileOf, refusalCodes, retryWrite, whoseAccount,
+  earlierRequestOf, guestDirectoryOf, guestInvitationOf, keepInvitationLink, profileOf, refusalCodes, retryWrite, whoseAccount,
 } from '../guests/invite-guest.js';
 
 export const isGuestRow = (row: Pick<BulkRowRecord, 'request'>): boolean => isGuestRequest(row.request);
 
 /**
- * The review's part for guest rows: none may be invited when the bot has no guest directory or
- * hands links over (reveal); otherwise each address is looked up once, a few at a time within the
+ * The review's part for guest rows: none may be invited when the bot has no guest directory;
+ * otherwise each address is looked up once, a few at a time within the
  * read budget, and a holder is the row's problem. Problems come back in row order.
  */
 export async function reviewGuestRows(deps: BulkDependencies, rows: readonly BulkRowRequest[]): Promise<BulkProblem[]> {
   const guestRows = rows.filter((row) => isGuestRequest(row.request));
   if (guestRows.length === 0) return [];
   if (!deps.guests) return guestRows.map((row) => ({ rowNumber: row.rowNumber, message: say.GUESTS_UNAVAILABLE() }));
-  if (deps.policy.guests.invitation !== 'email') return guestRows.map((row) => ({ rowNumber: row.rowNumber, message: sayBulk.GUEST_REVEAL_NOT_IN_BULK() }));
   const guests = deps.guests;
   const pace = new Pace(deps.bulkPolicy.budgets.directoryReads, deps.clock);
   const problems: BulkProblem[] = [];
@@ -72,9 +74,9 @@ async function lookUp(deps: BulkDependencies, guests: GuestDirectory, pace: Pace
 const holderSentence = (deps: BulkDependencies, email: string, holder: ExistingPerson): string =>
   say.GUEST_EXISTS(email, holder, earlierRequestOf(holder, deps.policy.markerPrefix));
 
-/** The guest state a reviewed guest row starts with (who sends the invitation: Microsoft's email). */
-export function guestStateOfRow(row: BulkRowRequest): GuestState {
-  return { email: row.request.guestEmail!, invitation: 'email', sponsor: 'pending', profile: 'pending' };
+/** The guest state a reviewed guest row starts with: who sends the invitation is fixed now, as for a single guest. */
+export function guestStateOfRow(row: BulkRowRequest, policy: GuestPolicy): GuestState {
+  return newGuestState(policy, row.request.guestEmail!);
 }
 
 /**
@@ -175,11 +177,8 @@ async function inviteRow(run: BulkRunContext, guests: GuestDirectory, events: Bu
         paces.directoryWrites.onThrottled(outcome.retryAfterSeconds);
         continue;
       case 'exists':
-        return notInvited(run, events, rowNumber, holderSentence(deps, email, outcome.person), 'GUEST_ALREADY_EXISTS', outcome.person, outcome.graphRequestId);
-      case 'refused': {
-        const code = refusalCodes[outcome.reason];
-        return notInvited(run, events, rowNumber, describeProblem(code, record.job.correlationId).message, code, undefined, outcome.graphRequestId);
-      }
+      case 'refused':
+        return notInvitedBecause(run, events, rowNumber, outcome);
     }
   }
 }
@@ -195,15 +194,28 @@ function notInvited(
   }));
 }
 
-/** The guest exists (invited now, or found ours after a lost answer): profile and marker, sponsor, and `created` noted with all of it. */
+/**
+ * The guest exists (invited now, or found ours after a lost answer): under reveal its redeem link
+ * sealed for the row's recipient first (a new one asked for when a run stopped before sealing it),
+ * then profile and marker, sponsor, and `created` noted with all of it.
+ */
 async function recordInvited(
   run: BulkRunContext, guests: GuestDirectory, events: BulkAuditEvent[], rowNumber: number,
   account: { readonly id: string; readonly userPrincipalName: string; readonly externalUserState?: ExistingPerson['externalUserState'] },
-  invited?: Extract<InvitationOutcome, { kind: 'invited' }>,
+  invited?: Invited,
 ): Promise<void> {
   const { record, deps, paces } = run;
   const row = record.row(rowNumber);
   const guest = row.guest!;
+  let renewed: Invited | undefined;
+  if (guest.invitation === 'reveal') {
+    const kept = await keepInvitationLink(deps, {
+      credentialId: credentialIdForRow(record.job.jobId, rowNumber), requestId: `${record.job.jobId}-${rowNumber}`, generation: 1, recipientId: row.recipient.id,
+    }, invited, () => inviteForNewLink(run, guests, rowNumber));
+    if (kept.kind === 'no-link') return notInvitedBecause(run, events, rowNumber, kept.outcome);
+    renewed = kept.renewed;
+  }
+  const answered = invited ?? renewed;
   const template = row.template ? record.job.templates?.[row.template.templateId] : undefined;
   // Two directory writes: the PATCH of the profile and marker, and the sponsor.
   await paces.directoryWrites.take(2);
@@ -212,22 +224,66 @@ async function recordInvited(
   const sponsored = await retryWrite(deps, () => guests.addSponsor(account.id, record.job.requester.id));
   const invitedAt = deps.clock.now().toISOString();
   const next: GuestState = {
-    ...guest, invitationId: invited?.invitationId ?? guest.invitationId, userPrincipalName: account.userPrincipalName,
-    state: invited ? (invited.status === 'Completed' ? 'Accepted' : 'PendingAcceptance') : account.externalUserState ?? 'PendingAcceptance',
+    ...guest, invitationId: answered?.invitationId ?? guest.invitationId, userPrincipalName: account.userPrincipalName,
+    state: answered ? (answered.status === 'Completed' ? 'Accepted' : 'PendingAcceptance') : account.externalUserState ?? 'PendingAcceptance',
     stateReadAt: invitedAt, invitedAt: guest.invitedAt ?? invitedAt, profile: written.kind, sponsor: sponsored.kind,
   };
   record.change(rowNumber, { state: 'created', objectId: account.id, guest: next, notBefore: undefined});
   events.push(bulkEvent(deps, record.job, 'bulk.guest_invited', {
-    rowNumber, objectId: account.id, guestUserPrincipalName: account.userPrincipalName, invitationId: invited?.invitationId ?? null,
-    invitationStatus: invited?.status ?? null, foundAfterLostAnswer: invited === undefined, profile: written.kind, sponsor: sponsored.kind,
+    rowNumber, objectId: account.id, guestUserPrincipalName: account.userPrincipalName, invitationId: answered?.invitationId ?? null,
+    invitationStatus: answered?.status ?? null, foundAfterLostAnswer: invited === undefined, invitation: guest.invitation,
+    linkRenewed: renewed !== undefined, profile: written.kind, sponsor: sponsored.kind,
   }));
+}
+
+type Invited = Extract<InvitationOutcome, { kind: 'invited' }>;
+
+/**
+ * A new invitation for a guest whose link was lost with the run that invited them, paced as every
+ * POST is: a throttled or unanswered one is sent again (each POST only replaces a link nobody has),
+ * a few times at most.
+ */
+async function inviteForNewLink(run: BulkRunContext, guests: GuestDirectory, rowNumber: number): Promise<InvitationOutcome> {
+  const { record, deps, paces } = run;
+  let outcome: InvitationOutcome = { kind: 'ambiguous' };
+  for (let attempt = 1; attempt <= deps.bulkPolicy.maxRowAttempts; attempt += 1) {
+    const row = record.row(rowNumber);
+    await paces.directoryWrites.take(1);
+    outcome = await guests.invite(guestInvitationOf(deps.policy.guests, row.guest!, row.request));
+    if (outcome.kind === 'throttled') paces.directoryWrites.onThrottled(outcome.retryAfterSeconds);
+    else if (outcome.kind !== 'ambiguous') return outcome;
+  }
+  return outcome;
+}
+
+/**
+ * The row failed with what Graph answered: the address held, the invitation refused, or (after
+ * the retries of a new link for a guest of ours) no link to hand over — IT resends the invitation.
+ */
+function notInvitedBecause(run: BulkRunContext, events: BulkAuditEvent[], rowNumber: number, outcome: Exclude<InvitationOutcome, { kind: 'invited' }>): void {
+  const { record, deps } = run;
+  const email = record.row(rowNumber).guest!.email;
+  switch (outcome.kind) {
+    case 'exists':
+      return notInvited(run, events, rowNumber, holderSentence(deps, email, outcome.person), 'GUEST_ALREADY_EXISTS', outcome.person, outcome.graphRequestId);
+    case 'refused': {
+      const code = refusalCodes[outcome.reason];
+      return notInvited(run, events, rowNumber, describeProblem(code, record.job.correlationId).message, code, undefined, outcome.graphRequestId);
+    }
+    default:
+      return notInvited(run, events, rowNumber, sayBulk.GUEST_LINK_NOT_KEPT(email), 'INVITATION_LINK_NOT_KEPT', undefined, outcome.graphRequestId);
+  }
 }
 
 /** The results sheet's invitation column for a guest row (undefined for a member row). */
 export function invitationLine(row: BulkRowRecord): string | undefined {
   const guest = row.guest;
   if (!guest) return undefined;
-  if (row.state === 'created') return guest.state === 'Accepted' ? `accepted (${guest.email})` : sayBulk.GUEST_INVITED(guest.email);
+  if (row.state === 'created') {
+    if (guest.state === 'Accepted') return `accepted (${guest.email})`;
+    // Never the link: only who holds it.
+    return guest.invitation === 'reveal' ? sayBulk.GUEST_LINK_TO_RECIPIENT(guest.email, row.recipient.name) : sayBulk.GUEST_INVITED(guest.email);
+  }
   if (row.state === 'failed') return sayBulk.GUEST_NOT_INVITED(guest.email);
   return sayBulk.NOT_YET();
 }

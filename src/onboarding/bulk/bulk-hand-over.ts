@@ -1,5 +1,7 @@
 /**
  * Handing a bulk's credentials over, row by row as a single request does (hand-over-credentials.ts):
+ * (a guest row's invitation link, under GUEST_INVITATION=reveal, is sealed by bulk-guests.ts and
+ * goes on the same reveal cards, among its recipient's accounts)
  * a Temporary Access Pass when the job's policy wants one — from the start date when that is
  * ahead, paced to the authentication methods' own budget; under `instead` a row has no password
  * at all unless the tenant refuses the pass, and then a password is set so its recipient still
@@ -111,13 +113,13 @@ async function keepSecrets(run: BulkRunContext, row: BulkRowRecord, secrets: { t
   return secrets.newPassword && password ? deps.vault.unseal(password, { requestId: credentialId }) : undefined;
 }
 
-/** What a row's recipient reveals for it: its pass, its password, or both — never nothing when the row has credentials. */
-/** What a bulk row's credentials hold: a member's password and/or pass (a guest's invitation link goes by no bulk reveal card). */
-export type BulkCredentialContents = Exclude<CredentialContents, 'invitation-link'>;
+/** What a bulk row's credentials hold: a member's password and/or pass, or a guest's invitation link (GUEST_INVITATION=reveal). */
+export type BulkCredentialContents = CredentialContents;
 
+/** What a row's recipient reveals for it: its pass, its password, or both; a guest's link; never nothing when the row has credentials. */
 export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'instead'): BulkCredentialContents | undefined {
-  // A guest row hands nothing over: Microsoft emails the invitation to the guest.
-  if (row.guest !== undefined) return undefined;
+  // A guest row hands its link over only when the tenant says so; otherwise Microsoft emails the invitation to the guest.
+  if (row.guest !== undefined) return row.guest.invitation === 'reveal' ? 'invitation-link' : undefined;
   if (row.tap !== 'issued') {
     if (mode === 'instead' && row.passwordInstead !== 'set') return undefined;
     return 'password';
@@ -125,8 +127,8 @@ export function contentsOfRow(row: BulkRowRecord, mode: 'off' | 'alongside' | 'i
   return mode === 'instead' ? 'tap' : 'password-and-tap';
 }
 
-/** What the reveal card says the recipient will see, for the job's policy. */
-export function contentsOfJob(mode: 'off' | 'alongside' | 'instead'): BulkCredentialContents {
+/** What the reveal card says the recipient will see for the members' accounts, for the job's policy. */
+export function contentsOfJob(mode: 'off' | 'alongside' | 'instead'): Exclude<CredentialContents, 'invitation-link'> {
   return mode === 'instead' ? 'tap' : mode === 'alongside' ? 'password-and-tap' : 'password';
 }
 
@@ -165,6 +167,7 @@ export async function sendRevealCards(run: BulkRunContext): Promise<void> {
       if (record.job.revealsSent?.some((mark) => mark === recipientId || mark === sentMark)) continue;
       const sent = await deps.bulkReporting.sendRevealCard(recipient, {
         jobId: job.jobId, displayNames: partRows.map((r) => r.request.displayName), contents: contentsOfJob(mode), expiresAt, part: index + 1, parts: parts.length,
+        guests: partRows.filter((r) => r.guest !== undefined).length,
       });
       await deps.audit.append(bulkEvent(deps, record.job, sent.kind === 'delivered' ? 'bulk.reveal_card_sent' : 'bulk.reveal_card_undeliverable', {
         recipientId, accounts: partRows.length, part: index + 1, parts: parts.length, reason: sent.kind === 'undeliverable' ? sent.reason : null,

@@ -111,6 +111,8 @@ export interface BulkProgress {
   readonly jobId: string;
   readonly ticketReference: string;
   readonly total: number;
+  /** Of the total, the guest rows (invited, not created). */
+  readonly guests?: number | undefined;
   readonly done: number;
   readonly failed: number;
   readonly remaining: number;
@@ -125,8 +127,10 @@ export interface BulkProgress {
 export interface BulkRevealNotice {
   readonly jobId: string;
   readonly displayNames: readonly string[];
-  /** What the Reveal shows for them: passwords, passes, or both (the job's credential policy). */
+  /** What the Reveal shows for the members among them: passwords, passes, or both (the job's credential policy). */
   readonly contents: Exclude<CredentialContents, 'invitation-link'>;
+  /** How many of them are guests whose invitation link the Reveal shows (GUEST_INVITATION=reveal). */
+  readonly guests?: number | undefined;
   /** Which part of the recipient's accounts this card names (1-based), of how many. */
   readonly part: number;
   readonly parts: number;

@@ -45,7 +45,11 @@ export type BulkReview =
       /** The templates the rows get, and what each adds. */
       readonly templates: readonly BulkTemplateUse[];
       /** Guest rows: how many are invited (by Microsoft's email), how many name no manager, and who answers for those. */
-      readonly guests?: { readonly count: number; readonly withoutManager: number; readonly answeredBy: string } };
+      readonly guests?: {
+        readonly count: number; readonly withoutManager: number; readonly answeredBy: string;
+        /** Who sends the invitations: Microsoft's email, or the recipients' reveal cards (GUEST_INVITATION). */
+        readonly invitation: 'email' | 'reveal';
+      } };
 
 export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Requester, sheet: BulkSheet): Promise<BulkReview> {
   if ((await deps.roles.roleOf(admin.id, { fresh: true })) !== 'admin') {
@@ -62,7 +66,7 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
   const organisation = { usageLocation: deps.defaultUsageLocation, employeeType: DEFAULT_EMPLOYEE_TYPE };
   const chosen = new Map<number, StoredTemplate>();
   const validation = validateBulkSheet(sheet, {
-    domains, aliasPattern: deps.policy.aliasPattern, maxRows: deps.bulkPolicy.maxRows,
+    domains, aliasPattern: deps.policy.aliasPattern, maxRows: deps.bulkPolicy.maxRows, guestInvitation: deps.policy.guests.invitation,
     prepare: (rowNumber, form) => prepareRowForm(templates, organisation, chosen, rowNumber, form),
   });
   if (!validation.ok) return { kind: 'problems', ...validation };
@@ -109,7 +113,7 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
       rowNumber: row.rowNumber, request: row.request, recipient, managerId, personalEmail: row.personalEmail,
       state: 'pending', manager: managerId ? 'pending' : 'none', attempts: 0, passwordAttempts: 0,
       ...(template ? { template: { templateId: template.template.id, state: 'pending' as const } } : {}),
-      ...(isGuestRequest(row.request) ? { guest: guestStateOfRow(row) } : {}),
+      ...(isGuestRequest(row.request) ? { guest: guestStateOfRow(row, deps.policy.guests) } : {}),
     };
   });
   const ticketReferences = [...new Set(rows.map((r) => r.request.ticketReference))];
@@ -129,7 +133,7 @@ export async function reviewBulkSheet(deps: BulkDeskDependencies, admin: Request
     recipients: [...new Set(rows.map((r) => r.recipient.name))], notes: [...validation.notes, ...uses.flatMap((u) => u.seatsNote ?? [])],
     tapMode, welcomeMails: rows.filter((r) => r.personalEmail !== undefined).length, mailer: deps.mailer !== undefined, confirmations,
     templates: uses,
-    ...(guestRows.length > 0 ? { guests: { count: guestRows.length, withoutManager: answering ? withoutManager : 0, answeredBy: admin.name } } : {}),
+    ...(guestRows.length > 0 ? { guests: { count: guestRows.length, withoutManager: answering ? withoutManager : 0, answeredBy: admin.name, invitation: deps.policy.guests.invitation } } : {}),
   };
 }
 

@@ -6,7 +6,8 @@
  * (as the job's credential policy says: a pass alongside the password, or instead of it), in the
  * invoke response only. The first reveal of an account starts the same grace period as a
  * single reveal; then, or at the end of the reveal window, each secret is deleted from
- * storage. Never a user name beside a secret.
+ * storage. Never a user name beside a secret. A guest row's invitation link (GUEST_INVITATION=reveal)
+ * is among its recipient's accounts, shown beside the guest's display name.
  */
 import { bulkEvent, credentialIdForRow, type BulkDependencies, type BulkRowRecord } from './bulk-job.js';
 import { MESSAGE_BUDGET_UTF16, jsonSizeOf, partsWithin } from '../rules/message-size.js';
@@ -23,11 +24,12 @@ export type BulkRevealAnswer =
       /** Which part of the recipient's accounts this is (1-based), of how many. */
       readonly part: number; readonly parts: number };
 
-/** One account's secrets as revealed: a password, a pass, or both. */
+/** One account's secrets as revealed: a password, a pass, or both; or a guest's invitation link. */
 export interface BulkRevealedAccount {
   readonly displayName: string;
   readonly password?: Secret | undefined;
   readonly temporaryAccessPass?: Secret | undefined;
+  readonly invitationLink?: Secret | undefined;
 }
 
 /**
@@ -39,6 +41,13 @@ const REVEALED_ACCOUNT_MARKUP_UTF16 = 250;
 const REVEALED_CARD_FRAME_UTF16 = 4_000;
 /** A pass beside it: its own text block (about 150 code units) and the value, at most 48 characters (Entra's longest pass). */
 const REVEALED_PASS_UTF16 = 150 + 48;
+/**
+ * A guest's invitation link: its text block and "Invitation link: " (about 170 code units), and the
+ * link planned at 1,024 characters — Graph's inviteRedeemUrl and the local tenant's are about 300,
+ * and Microsoft documents no maximum (learn.microsoft.com/graph/api/resources/invitation), so a
+ * part keeps three times that room per link.
+ */
+const REVEALED_LINK_UTF16 = 170 + 1_024;
 
 /**
  * A recipient's rows with credentials (in the job's order) in the parts their reveal cards show,
@@ -47,6 +56,7 @@ const REVEALED_PASS_UTF16 = 150 + 48;
 export function revealParts(rows: readonly BulkRowRecord[], passwordLength: number, mode: 'off' | 'alongside' | 'instead' = 'off'): BulkRowRecord[][] {
   const secrets = (row: BulkRowRecord): number => {
     const contents = contentsOfRow(row, mode) ?? 'password';
+    if (contents === 'invitation-link') return REVEALED_LINK_UTF16;
     return (contents === 'tap' ? 0 : passwordLength) + (contents === 'password' ? 0 : REVEALED_PASS_UTF16);
   };
   return partsWithin(rows, (row) => jsonSizeOf(row.request.displayName) + secrets(row) + REVEALED_ACCOUNT_MARKUP_UTF16,
@@ -97,11 +107,13 @@ export async function revealBulkCredentials(
     const open = async (sealed: SealedSecret | undefined) => (sealed ? deps.vault.unseal(sealed, { requestId: credentialId }) : undefined);
     found.push({
       entry,
-      account: {
-        displayName: row.request.displayName,
-        password: contents === 'tap' ? undefined : await open(entry.credentials.password),
-        temporaryAccessPass: contents === 'password' ? undefined : await open(entry.credentials.temporaryAccessPass),
-      },
+      account: contents === 'invitation-link'
+        ? { displayName: row.request.displayName, invitationLink: await open(entry.credentials.invitationLink) }
+        : {
+            displayName: row.request.displayName,
+            password: contents === 'tap' ? undefined : await open(entry.credentials.password),
+            temporaryAccessPass: contents === 'password' ? undefined : await open(entry.credentials.temporaryAccessPass),
+          },
     });
   }
   // Answered "too slow, nothing was shown": then nothing says it was.

@@ -72,6 +72,8 @@ export interface BulkValidationContext {
    * will be validated, or the sentence saying why it cannot be.
    */
   readonly prepare?: ((rowNumber: number, form: OnboardingForm) => { readonly form: OnboardingForm; readonly problem?: string | undefined }) | undefined;
+  /** Who sends a guest's invitation (GUEST_INVITATION): under `reveal` its link goes to the row's recipient, as a member's credentials do. */
+  readonly guestInvitation?: 'email' | 'reveal' | undefined;
 }
 
 const PERSON = /^[^\s@/\\?%]{1,64}@[a-z0-9.-]{1,48}$/;
@@ -131,7 +133,8 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
     // Entra makes a guest's user name (…#EXT#@…) and nothing of ours is handed over: a member's column on a guest row is a mistake, not a detail.
     if (upn) messages.push(sayBulk.GUEST_ROW_USER_NAME(upn));
     if (cells.personalEmail?.trim()) messages.push(sayBulk.GUEST_ROW_PERSONAL_EMAIL());
-    if (cells.recipient?.trim()) messages.push(sayBulk.GUEST_ROW_RECIPIENT());
+    // Microsoft emails the invitation (the default): nothing of ours is handed over, so nobody receives anything.
+    if (cells.recipient?.trim() && context.guestInvitation !== 'reveal') messages.push(sayBulk.GUEST_ROW_RECIPIENT());
   } else if (upn) {
     const at = upn.lastIndexOf('@');
     if (at <= 0 || at === upn.length - 1) messages.push(sayBulk.USER_NAME_NEEDS_DOMAIN(upn));
@@ -158,7 +161,7 @@ function validateRow(row: BulkSheetRow, context: BulkValidationContext): RowChec
   // The form's rule and sentence: one plain address (a welcome mail's recipient), outside the organisation.
   const personalEmailWrong = personalEmail === undefined ? undefined : personalEmailProblem(personalEmail, context.domains.filter((d) => d.isVerified).map((d) => d.name));
   if (personalEmailWrong) messages.push(personalEmailWrong);
-  const recipient = guest ? undefined : cells.recipient?.trim().toLowerCase() || undefined;
+  const recipient = guest && context.guestInvitation !== 'reveal' ? undefined : cells.recipient?.trim().toLowerCase() || undefined;
   if (recipient !== undefined && !PERSON.test(recipient)) messages.push(sayBulk.RECIPIENT_INVALID());
 
   const prepared = context.prepare ? context.prepare(row.rowNumber, form) : { form };

@@ -402,8 +402,9 @@ export function progressOf(job: BulkJob, finished: boolean): BulkProgress {
       mails = { sent: mails.sent + (mail === 'sent' ? 1 : 0), notSent: mails.notSent + (settled && mail !== 'sent' ? 1 : 0), total: mails.total + 1 };
     }
   }
+  const guests = job.rows.filter(isGuestRow).length;
   return {
-    jobId: job.jobId, ticketReference: job.ticketReference, ...counts, finished,
+    jobId: job.jobId, ticketReference: job.ticketReference, ...counts, finished, ...(guests > 0 ? { guests } : {}),
     ...(passes.total > 0 ? { passes } : {}), ...(mails.total > 0 ? { mails } : {}),
   };
 }

@@ -159,19 +159,16 @@ async function recordInvitation(
   let renewed: Extract<InvitationOutcome, { kind: 'invited' }> | undefined;
   if (guest.invitation === 'reveal') {
     const state = record.credentials!;
-    const kept = await deps.credentials.get(state.credentialId);
-    let link = invited?.redeemUrl;
-    if (!link && !kept) {
-      // The run that invited them stopped before sealing the link: a new invitation gives a new link
-      // (and cancels the lost one, which nobody ever had).
-      const again = await guests.invite(invitationFor(deps, record));
+    const kept = await keepInvitationLink(deps, {
+      credentialId: state.credentialId, requestId: record.requestId, generation: state.generation, recipientId: state.recipient.id,
+    }, invited, () => guests.invite(invitationFor(deps, record)));
+    if (kept.kind === 'no-link') {
+      const again = kept.outcome;
       if (again.kind === 'refused') return refuseInvitation(deps, stored, again.reason, again);
       if (again.kind === 'exists') return rejectAsExisting(deps, stored, again.person, again.graphRequestId);
-      if (again.kind !== 'invited') return leavePending(deps, stored, again.kind === 'throttled' ? 'THROTTLED' : 'OUTCOME_UNKNOWN', again.graphRequestId);
-      renewed = again;
-      link = again.redeemUrl;
+      return leavePending(deps, stored, again.kind === 'throttled' ? 'THROTTLED' : 'OUTCOME_UNKNOWN', again.graphRequestId);
     }
-    if (link) await sealInvitationLink(deps, record, state, link);
+    renewed = kept.renewed;
   }
   const answered = invited ?? renewed;
   const request = requireRequest(record);
@@ -214,14 +211,53 @@ export function retryWrite(deps: OnboardingDependencies, write: () => Promise<Gu
 
 const graphRequestIdOf = (write: GuestWrite): string | null => (write.kind === 'failed' ? write.graphRequestId ?? null : null);
 
-/** Seals the redeem link into the request's credentials entry; an entry there already (a retry) is kept. */
-async function sealInvitationLink(deps: OnboardingDependencies, record: OnboardingRecord, state: CredentialsState, link: Secret): Promise<void> {
+/** Where an invitation link is sealed: a request's (or a bulk row's) credentials entry, for its recipient. */
+export interface InvitationLinkEntry {
+  readonly credentialId: string;
+  readonly requestId: string;
+  readonly generation: number;
+  readonly recipientId: string;
+}
+
+type Invited = Extract<InvitationOutcome, { kind: 'invited' }>;
+type NotInvited = Exclude<InvitationOutcome, { kind: 'invited' }>;
+
+/** What came of keeping a guest's redeem link: kept (and the new invitation when one was needed), or why no link could be had. */
+export type KeptLink =
+  | { readonly kind: 'kept'; readonly renewed?: Invited | undefined }
+  /** The guest is ours, but the new invitation its lost link needed did not answer with one. */
+  | { readonly kind: 'no-link'; readonly outcome: NotInvited };
+
+/**
+ * The redeem link sealed into its entry before the guest is recorded invited (a single request
+ * and a bulk row alike): the link the invitation answered with; or, when the run that invited them
+ * stopped before sealing it (the guest found ours, no entry kept), a new invitation's link — the
+ * second POST cancels the lost one, which nobody ever had. An entry there already (a retry) is kept.
+ */
+export async function keepInvitationLink(
+  deps: Pick<OnboardingDependencies, 'credentials' | 'vault' | 'clock' | 'policy'>, entry: InvitationLinkEntry,
+  invited: Invited | undefined, inviteAgain: () => Promise<InvitationOutcome>,
+): Promise<KeptLink> {
+  let link = invited?.redeemUrl;
+  let renewed: Invited | undefined;
+  if (!link && !await deps.credentials.get(entry.credentialId)) {
+    const again = await inviteAgain();
+    if (again.kind !== 'invited') return { kind: 'no-link', outcome: again };
+    renewed = again;
+    link = again.redeemUrl;
+  }
+  if (link) await sealInvitationLink(deps, entry, link);
+  return { kind: 'kept', renewed };
+}
+
+/** Seals the redeem link into its credentials entry; an entry there already (a retry) is kept. */
+async function sealInvitationLink(deps: Pick<OnboardingDependencies, 'credentials' | 'vault' | 'clock' | 'policy'>, entry: InvitationLinkEntry, link: Secret): Promise<void> {
   await deps.credentials.create({
-    credentialId: state.credentialId,
-    requestId: record.requestId,
-    generation: state.generation,
-    recipientId: state.recipient.id,
-    invitationLink: await deps.vault.seal(link, { requestId: state.credentialId }),
+    credentialId: entry.credentialId,
+    requestId: entry.requestId,
+    generation: entry.generation,
+    recipientId: entry.recipientId,
+    invitationLink: await deps.vault.seal(link, { requestId: entry.credentialId }),
     // Never kept without an expiry: the reveal window counts from now until the card goes out.
     purgeAt: new Date(deps.clock.now().getTime() + deps.policy.credentials.revealWindowMs).toISOString(),
   });

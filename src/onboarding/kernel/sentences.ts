@@ -542,8 +542,11 @@ export const sayBulk = {
   ROW_REJECTED: (detail: string) => `The directory refused this account: ${detail}`,
   ROW_UNKNOWN: () => 'The directory did not say whether this account was created; IT should check it.',
   REVEAL_NOT_YOURS: () => 'Only the people named as recipients in this bulk can reveal its credentials; your click was recorded and nothing was shown.',
-  REVEAL_CARD_TITLE: (count: number, part = 1, parts = 1) =>
-    `Credentials for ${count} new account${count === 1 ? '' : 's'}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
+  REVEAL_CARD_TITLE: (count: number, part = 1, parts = 1, guests = 0) =>
+    `${[...(count > guests ? [`Credentials for ${count - guests} new account${count - guests === 1 ? '' : 's'}`] : []),
+      ...(guests > 0 ? [`${count > guests ? 'invitation' : 'Invitation'} link${guests === 1 ? '' : 's'} for ${guests} guest${guests === 1 ? '' : 's'}`] : [])].join(' and ')}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
+  REVEAL_INTRO_LINKS: (guests: number) =>
+    `Press Reveal to see ${guests === 1 ? 'the guest\'s invitation link' : 'the guests\' invitation links'} here, visible to you only; give each guest theirs privately, and it works until they redeem it.`,
   REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',
@@ -597,9 +600,9 @@ export const sayBulk = {
   SAME_GUEST_AS_ROW: (email: string, row: number) => `${email} is already the guest of row ${row}: one row per guest, or the second invitation would cancel the first one's link.`,
   GUEST_ROW_USER_NAME: (upn: string) => `A guest row gives no user name (Entra makes the guest's own from their address), so empty the user name ${upn} or make the row a member.`,
   GUEST_ROW_PERSONAL_EMAIL: () => 'A guest gets the invitation at the address to invite, not a welcome email: empty the personal email of this guest row.',
-  GUEST_ROW_RECIPIENT: () => 'A guest row has no credentials to hand over (Microsoft emails the invitation to the guest), so empty its recipient.',
-  GUEST_REVEAL_NOT_IN_BULK: () =>
-    'Guest rows are not invited from a bulk while invitations go out as reveal cards (GUEST_INVITATION=reveal): invite this guest from a single request, or ask IT to switch to Microsoft\'s email.',
+  GUEST_ROW_RECIPIENT: () => 'A guest row has nothing to hand over while Microsoft emails the invitation to the guest, so empty its recipient.',
+  GUEST_LINK_NOT_KEPT: (email: string) =>
+    `${email} is invited, but Entra gave no invitation link to hand over after the bot restarted; IT should resend the invitation in the Entra admin center.`,
   GUEST_LOOKUP_FAILED: (email: string) => `I could not look ${email} up in the directory, so this guest was not invited; send the row again later.`,
   GUEST_THROTTLED: (email: string) => `Entra kept asking the bot to slow down, so ${email} was not invited; send this row again later.`,
   GUEST_UNKNOWN: (email: string) => `The directory did not say whether ${email} was invited, and nobody is invited twice; IT should check the guests in the Entra admin center.`,
@@ -607,10 +610,17 @@ export const sayBulk = {
     [...(accounts > 0 || guests === 0 ? [`${accounts} accounts to create`] : []), ...(guests > 0 ? [`${guests} guest${guests === 1 ? '' : 's'} to invite`] : [])].join(', '),
   REVIEW_READY_WITH_GUESTS: (accounts: number, guests: number) =>
     `${accounts > 0 ? `${accounts} account${accounts === 1 ? '' : 's'} and ` : ''}${guests} guest invitation${guests === 1 ? '' : 's'} ${accounts + guests === 1 ? 'is' : 'are'} ready: press Create all to start.`,
-  REVIEW_GUESTS: (count: number, adminName: string, rowsWithoutManager: number) =>
-    `${count} guest${count === 1 ? '' : 's'} will be invited: Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com), nothing is handed over, and you are ${count === 1 ? 'their' : 'each one\'s'} sponsor` +
+  REVIEW_GUESTS: (count: number, adminName: string, rowsWithoutManager: number, how: 'email' | 'reveal' = 'email') =>
+    `${count} guest${count === 1 ? '' : 's'} will be invited: ` +
+    (how === 'email' ? 'Microsoft emails each invitation to the address in the sheet (from invites@microsoft.com), nothing is handed over'
+      : 'nobody emails the invitations; each link goes to the row\'s recipient on a reveal card, to hand over privately') +
+    `, and you are ${count === 1 ? 'their' : 'each one\'s'} sponsor` +
     (rowsWithoutManager > 0 ? `; ${rowsWithoutManager} guest row${rowsWithoutManager === 1 ? ' names' : 's name'} no manager, so you (${adminName}) answer for ${rowsWithoutManager === 1 ? 'that guest' : 'those guests'} as manager.` : '.'),
   GUEST_INVITED: (email: string) => `invited: Microsoft emailed the invitation to ${email}; not accepted yet`,
+  GUEST_LINK_TO_RECIPIENT: (email: string, recipient: string) => `invited: ${email}; the invitation link went to ${recipient} on a reveal card; not accepted yet`,
+  PROGRESS_TITLE: (accounts: number, guests: number) =>
+    `${[...(accounts > 0 || guests === 0 ? [`Creating ${accounts} account${accounts === 1 ? '' : 's'}`] : []),
+      ...(guests > 0 ? [`${accounts > 0 ? 'inviting' : 'Inviting'} ${guests} guest${guests === 1 ? '' : 's'}`] : [])].join(' and ')}…`,
   GUEST_NOT_INVITED: (email: string) => `not invited: ${email} (why: in the Problem column)`,
   GUEST_PROFILE_NOT_SET: () => 'Guest invited, but their name, department and company could not be written onto their account: set them in the Entra admin center.',
   GUEST_SPONSOR_NOT_SET: (sponsor: string) => `Guest invited, but ${sponsor} could not be made their sponsor: add the sponsor in the Entra admin center.`,

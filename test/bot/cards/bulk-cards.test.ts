@@ -10,7 +10,9 @@ const progress = { jobId: 'bulk-1', ticketReference: 'REORG-7', total: 40, done:
 
 describe('bulk cards', () => {
   it.each([
-    [{ ...progress }, /Creating 40 accounts[\s\S]*██████░{14} 30 %[\s\S]*Done\n10\nFailed\n2\nRemaining\n28/],
+    [{ ...progress }, /Creating 40 accounts…[\s\S]*██████░{14} 30 %[\s\S]*Done\n10\nFailed\n2\nRemaining\n28/],
+    [{ ...progress, guests: 12 }, /^Creating 28 accounts and inviting 12 guests…\n/],
+    [{ ...progress, total: 1, guests: 1, done: 0, failed: 0, remaining: 1 }, /^Inviting 1 guest…\n/],
     [{ ...progress, done: 38, remaining: 0, finished: true }, /Bulk finished: 38 created, 2 failed\n█{20} 100 %/],
     [{ ...progress, total: 0, done: 0, failed: 0, remaining: 0, finished: true }, /Bulk finished: 0 created\n█{20} 100 %/],
   ])('when the progress is %o, then the card shows the counts and a bar', (view, expected) => {
@@ -71,6 +73,30 @@ describe('bulk cards', () => {
       expect(JSON.stringify(notice).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
       expect(textOf(notice as Card)).toContain(`part ${index + 1} of ${parts.length}`);
       expect(JSON.stringify(revealedAnswer(part, index, parts.length)).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
+    });
+  });
+
+  it('when one recipient has 300 guests whose links are handed over (GUEST_INVITATION=reveal), then each part\'s Reveal answer fits 80 KB even with links of 1,024 characters, and shows each guest\'s name with "Invitation link:"', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `${i}"\\`.padEnd(256, '"\\'));
+    const guests = names.map((displayName, i) => ({ rowNumber: i + 3, request: { displayName }, state: 'created', guest: { invitation: 'reveal' } }) as unknown as BulkRowRecord);
+    // Graph's inviteRedeemUrl is about 300 characters; the planning allows 1,024.
+    const link = `https://login.microsoftonline.com/redeem?rd=${'%2f'.repeat(326)}`;
+    const parts = revealParts(guests, 16, 'off');
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.flat()).toHaveLength(300);
+    parts.forEach((part, index) => {
+      const answer = {
+        statusCode: 200, type: 'application/vnd.microsoft.card.adaptive',
+        value: bulkRevealedCard({
+          kind: 'shown', gone: 0, visibleUntil: '2026-12-01T10:52:00.000Z', part: index + 1, parts: parts.length,
+          accounts: part.map((r) => ({ displayName: r.request.displayName, invitationLink: new Secret(link) })),
+        }),
+      };
+      expect(JSON.stringify(answer).length * 2).toBeLessThanOrEqual(RECOMMENDED_BYTES);
+      expect(textOf(answer.value as Card)).toContain(`Invitation link: ${link}`);
+      const notice = bulkRevealCard({ jobId: 'bulk-1', displayNames: part.map((r) => r.request.displayName), contents: 'password', expiresAt: '2026-12-02T10:00:00.000Z', part: index + 1, parts: parts.length, guests: part.length });
+      expect(textOf(notice as Card)).toMatch(new RegExp(`^Invitation links for ${part.length} guests, part ${index + 1} of ${parts.length}`));
+      expect(textOf(notice as Card)).not.toContain('temporary password');
     });
   });
 
