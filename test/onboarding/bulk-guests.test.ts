@@ -351,6 +351,22 @@ describe('guest rows when the tenant hands invitation links over (GUEST_INVITATI
     for (const link of guests.links) expect(kept(world, jobId)).not.toContain(link);
   });
 
+  it('when a recipient reveals after the link was deleted, then the card says the invitation is to be resent, not the credentials reissued', async () => {
+    const { world, deps } = guestBulkWorld(revealLinks);
+    const jobId = await approved(deps, [member(3), guest(4, { recipient: megan }), guest(5)]);
+    await runBulk(deps(), jobId);
+    world.clock.advance(deps().policy.credentials.revealWindowMs + 1);
+    const meganId = (await world.directory.findUserByUpn(megan))!.id;
+    const hers = await revealBulkCredentials(deps(), { id: meganId, name: megan }, jobId);
+    expect(hers).toMatchObject({ kind: 'shown', accounts: [], gone: 1, goneGuests: 1 });
+    if (hers.kind !== 'shown') throw new Error('not shown');
+    expect(sayBulk.REVEALED_GONE(hers.gone, hers.goneGuests)).toBe('1 invitation link is no longer kept (expired or revealed long ago): ask IT to resend that invitation in the Entra admin center.');
+    const mine = await revealBulkCredentials(deps(), admin, jobId);
+    expect(mine).toMatchObject({ kind: 'shown', gone: 2, goneGuests: 1 });
+    if (mine.kind !== 'shown') throw new Error('not shown');
+    expect(sayBulk.REVEALED_GONE(mine.gone, mine.goneGuests)).toContain('ask IT to reissue, and to resend the guest\'s invitation in the Entra admin center');
+  });
+
   it('when the bot dies after Graph invited them but before the link was sealed, then the restart asks for a fresh link (the lost one cancelled) and only the recipient reveals that one', async () => {
     const { world, guests, deps } = guestBulkWorld(revealLinks);
     const jobId = await approved(deps, [guest(3, { recipient: megan })]);

@@ -35,6 +35,10 @@ describe('what the bot says is one plain sentence', () => {
     ['the review of one guest row whose link is handed over', sayBulk.REVIEW_GUESTS(1, 'Alex Wilber', 0, 'reveal')],
     ['a guest\'s profile not set', sayBulk.GUEST_PROFILE_NOT_SET()],
     ['a guest\'s sponsor not set', sayBulk.GUEST_SPONSOR_NOT_SET('Alex Wilber')],
+    ['a guest\'s reveal card not delivered', sayBulk.REVEAL_NOT_DELIVERED('Megan Bowen', true)],
+    ['credentials gone', sayBulk.REVEALED_GONE(3)],
+    ['credentials and a guest\'s link gone', sayBulk.REVEALED_GONE(3, 1)],
+    ['guests\' links gone', sayBulk.REVEALED_GONE(2, 2)],
   ])('when the bot says %s, then it is one sentence: %j', (_what, text) => {
     expect(sentencesIn(text)).toBe(1);
     expect(text).toMatch(/[.!?]$/);

@@ -139,7 +139,7 @@ export function bulkRevealedCard(answer: Extract<BulkRevealAnswer, { kind: 'show
       displayName: a.displayName, password: a.password?.reveal() ?? '', pass: a.temporaryAccessPass ? `Pass: ${a.temporaryAccessPass.reveal()}` : '',
       link: a.invitationLink ? `Invitation link: ${a.invitationLink.reveal()}` : '',
     })),
-    gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone) : '',
+    gone: answer.gone > 0 ? sayBulk.REVEALED_GONE(answer.gone, answer.goneGuests ?? 0) : '',
     instructions: sayBulk.REVEALED_INSTRUCTIONS(answer.visibleUntil?.slice(11, 16) ?? '—'),
   });
 }

@@ -19,8 +19,8 @@ import { say, sayBulk } from '../kernel/sentences.js';
 export type BulkRevealAnswer =
   | { readonly kind: 'refused'; readonly sentence: string }
   | { readonly kind: 'shown'; readonly accounts: ReadonlyArray<BulkRevealedAccount>;
-      /** Accounts whose secret is gone (revealed long ago, or expired). */
-      readonly gone: number; readonly visibleUntil?: string | undefined;
+      /** Accounts whose secret is gone (revealed long ago, or expired), and how many of them are guests' links. */
+      readonly gone: number; readonly goneGuests?: number | undefined; readonly visibleUntil?: string | undefined;
       /** Which part of the recipient's accounts this is (1-based), of how many. */
       readonly part: number; readonly parts: number };
 
@@ -95,12 +95,14 @@ export async function revealBulkCredentials(
   const now = deps.clock.now();
   const found: Array<{ account: BulkRevealedAccount; entry: NonNullable<Awaited<ReturnType<typeof deps.credentials.get>>> }> = [];
   let gone = 0;
+  let goneGuests = 0;
   for (const row of rows) {
     const credentialId = credentialIdForRow(job.jobId, row.rowNumber);
     const entry = await deps.credentials.get(credentialId);
     if (!entry || Date.parse(entry.credentials.purgeAt) <= now.getTime()) {
       if (entry) await deps.credentials.delete(credentialId);
       gone += 1;
+      if (row.guest !== undefined) goneGuests += 1;
       continue;
     }
     const contents = contentsOfRow(row, mode) ?? 'password';
@@ -130,5 +132,5 @@ export async function revealBulkCredentials(
   }
   const accounts = found.map(({ account }) => account);
   await deps.audit.append(bulkEvent(deps, job, 'bulk.credentials_revealed', { recipientId: person.id, shown: accounts.length, gone, part: partNumber, parts: parts.length }));
-  return { kind: 'shown', accounts, gone, visibleUntil, part: partNumber, parts: parts.length };
+  return { kind: 'shown', accounts, gone, goneGuests, visibleUntil, part: partNumber, parts: parts.length };
 }

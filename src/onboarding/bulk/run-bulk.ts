@@ -433,7 +433,7 @@ function createdRowProblem(job: BulkJob, row: BulkRowRecord): string | undefined
     ...(row.manager === 'failed' ? [sayBulk.MANAGER_NOT_SET()] : []),
     ...invitedGuestProblems(row, job.requester.name),
     ...(job.status !== 'review' && contentsOfRow(row, job.tapMode ?? 'off') !== undefined && !job.revealsSent?.some((mark) => mark.split('#')[0] === row.recipient.id)
-      ? [sayBulk.REVEAL_NOT_DELIVERED(row.recipient.name)] : []),
+      ? [sayBulk.REVEAL_NOT_DELIVERED(row.recipient.name, row.guest !== undefined)] : []),
   ];
   return problems.length > 0 ? problems.join(' ') : undefined;
 }

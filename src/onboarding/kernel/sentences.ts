@@ -547,7 +547,9 @@ export const sayBulk = {
       ...(guests > 0 ? [`${count > guests ? 'invitation' : 'Invitation'} link${guests === 1 ? '' : 's'} for ${guests} guest${guests === 1 ? '' : 's'}`] : [])].join(' and ')}${parts > 1 ? `, part ${part} of ${parts}` : ''}`,
   REVEAL_INTRO_LINKS: (guests: number) =>
     `Press Reveal to see ${guests === 1 ? 'the guest\'s invitation link' : 'the guests\' invitation links'} here, visible to you only; give each guest theirs privately, and it works until they redeem it.`,
-  REVEALED_GONE: (count: number) => `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue.`,
+  REVEALED_GONE: (count: number, guests = 0) => guests === count
+    ? `${count} invitation link${count === 1 ? ' is' : 's are'} no longer kept (expired or revealed long ago): ask IT to resend ${count === 1 ? 'that invitation' : 'those invitations'} in the Entra admin center.`
+    : `${count} of them ${count === 1 ? 'is' : 'are'} no longer kept (expired or revealed long ago): ask IT to reissue${guests > 0 ? `, and to resend the ${guests === 1 ? 'guest\'s invitation' : `${guests} guests' invitations`} in the Entra admin center` : ''}.`,
   FILE_TOO_LARGE: (maxKb: number) => `The file is larger than ${maxKb} KB; one bulk takes a smaller sheet.`,
   FILE_NOT_CSV: () => 'Send the sheet as a .csv file (in Excel: Save as, "CSV UTF-8").',
   FILE_UNREADABLE: () => 'I could not download the file from Teams. Send it again, or paste the sheet into the message.',
@@ -586,8 +588,9 @@ export const sayBulk = {
   TEMPLATE_SEATS_SHORT: (template: string, free: number, rows: number) =>
     `The template ${template}'s licence has ${free} free seat${free === 1 ? '' : 's'} for ${rows} rows: the accounts past them are created without it, and the results sheet says which.`,
   TEMPLATE_NOT_APPLIED: (template: string, why: string) => `Template ${template} not applied: ${why}.`,
-  REVEAL_NOT_DELIVERED: (recipient: string) =>
-    `Account created, but the reveal card could not reach ${recipient}; the credentials stay sealed until they expire: ask IT to hand them over.`,
+  REVEAL_NOT_DELIVERED: (recipient: string, guest = false) => guest
+    ? `Guest invited, but the reveal card could not reach ${recipient}; the invitation link stays sealed until it expires: IT should resend the invitation in the Entra admin center.`
+    : `Account created, but the reveal card could not reach ${recipient}; the credentials stay sealed until they expire: ask IT to hand them over.`,
   NOT_YET: () => 'not yet (the bulk has not finished)',
   MAIL_THROTTLED_TOO_LONG: () => 'Exchange kept asking the bot to slow down for too long.',
   REVEAL_INTRO: (contents: 'password' | 'password-and-tap' | 'tap') =>
