@@ -204,6 +204,28 @@ describe('credentials — Temporary Access Pass', () => {
     expect(everythingStored(world)).not.toContain(account.temporaryAccessPass!.value);
   });
 
+  it('when Graph throttles the pass for longer than the lease, then the run keeps its lease while it waits, another run leaves the request alone, and one pass is issued', async () => {
+    const world = makeWorld();
+    const policy = { ...revealPolicy({ temporaryAccessPass: { mode: 'alongside', lifetimeMinutes: 480, usableOnce: true } }), leaseMs: 1000 };
+    const { deps } = deskOf(world, policy);
+    world.directory.tapFaults = ['throttled'];
+    // While the first run sits out the 2.5 s Retry-After, a resume pass on another instance tries the same request.
+    const other: Array<Awaited<ReturnType<typeof processOnboardingRequest>>> = [];
+    const sleep = world.clock.sleep.bind(world.clock);
+    world.clock.sleep = async (ms: number) => {
+      await sleep(ms);
+      if (other.length === 0 && world.directory.passRequests.length === 1) {
+        other.push(await processOnboardingRequest({ ...world.deps('instance-b', policy), resumePass: true }, 'r1'));
+      }
+    };
+    const outcome = await onboard(deps, { requestId: 'r1', requester, form: form() });
+    expect(other[0]).toMatchObject({ problem: { code: 'BUSY_ELSEWHERE' } });
+    expect(outcome).toMatchObject({ status: 'done', warnings: [] });
+    expect(world.directory.passRequests).toHaveLength(2);
+    expect(world.directory.passesIssued).toBe(1);
+    expect(world.delivery.revealCards.map((c) => c.notice.contents)).toEqual(['password-and-tap']);
+  });
+
   it.each([
     ['policy-off', "the tenant's Temporary Access Pass policy is off"],
     ['lifetime', "the configured lifetime is outside the tenant's Temporary Access Pass policy"],

@@ -30,23 +30,48 @@ export async function issueTemporaryAccessPass(deps: OnboardingDependencies, sto
   const { lifetimeMinutes, usableOnce } = deps.policy.credentials.temporaryAccessPass;
   const hireDate = requireRequest(record).employeeHireDate;
   const startsLater = hireDate !== undefined && Date.parse(hireDate) > deps.clock.now().getTime();
+  // The run keeps its lease while it sits out a 429 (half a lease at a time, renewed in between), so no
+  // other run takes the step meanwhile and issues a second pass; one that took it anyway (this process
+  // stalled past the lease) makes this run stop before it sends again.
+  let current = claim.stored;
+  let lost: StepResult | undefined;
   const outcome = await issueWithinBounds(deps, objectId, {
     ...(startsLater ? { startDateTime: hireDate } : {}), lifetimeInMinutes: lifetimeMinutes, isUsableOnce: usableOnce,
+  }, async (waitMs) => {
+    for (let leftMs = waitMs; leftMs > 0;) {
+      const kept = await claimStep(deps, current, 'created');
+      if (kept.kind === 'lost') {
+        lost = kept.result;
+        return false;
+      }
+      current = kept.stored;
+      const sliceMs = Math.min(leftMs, deps.policy.leaseMs / 2);
+      await deps.clock.sleep(sliceMs);
+      leftMs -= sliceMs;
+    }
+    const kept = await claimStep(deps, current, 'created');
+    if (kept.kind === 'lost') {
+      lost = kept.result;
+      return false;
+    }
+    current = kept.stored;
+    return true;
   });
+  if (lost) return lost;
   if (outcome.kind === 'throttled') {
     // Still throttled after the waits one run sits out: the step stays `issuing` and a later run tries again.
     throw new DirectoryError('THROTTLED', 'Issue a Temporary Access Pass: throttled', { graphRequestId: outcome.graphRequestId, status: 429, retryAfterSeconds: outcome.retryAfterSeconds });
   }
   if (outcome.kind === 'refused') {
     const warning = describeProblem('TAP_NOT_ISSUED', record.correlationId, { graphRequestId: outcome.graphRequestId, detail: say.TAP_REFUSED(outcome.reason) });
-    return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'failed' }, warnings: [...record.warnings, warning], lease: undefined },
+    return moveTo(deps, current, 'created', { credentials: { ...state, tap: 'failed' }, warnings: [...record.warnings, warning], lease: undefined },
       'tap.refused', { reason: outcome.reason, graphRequestId: outcome.graphRequestId ?? null });
   }
   const { credentials, version } = await requireCredentials(deps, state);
   const sealed = await deps.vault.seal(outcome.pass, { requestId: credentials.credentialId });
   const updated = await deps.credentials.update({ ...credentials, temporaryAccessPass: sealed }, version);
   if (updated.kind === 'conflict') throw new Error(`Credentials ${credentials.credentialId} changed while a TAP was added`);
-  return moveTo(deps, claim.stored, 'created', { credentials: { ...state, tap: 'issued' }, lease: undefined }, 'tap.issued', {
+  return moveTo(deps, current, 'created', { credentials: { ...state, tap: 'issued' }, lease: undefined }, 'tap.issued', {
     startDateTime: outcome.startDateTime, lifetimeInMinutes: outcome.lifetimeInMinutes, isUsableOnce: outcome.isUsableOnce,
   });
 }
@@ -55,12 +80,19 @@ export async function issueTemporaryAccessPass(deps: OnboardingDependencies, sto
  * POST …/temporaryAccessPassMethods, sent again after each 429's Retry-After (a 429 made no
  * pass, so the same POST is safe) while the wait is one a run sits out, at most maxCreateAttempts times.
  */
-export async function issueWithinBounds(deps: OnboardingDependencies, objectId: string, request: TemporaryAccessPassRequest): Promise<TemporaryAccessPassOutcome> {
+export async function issueWithinBounds(
+  deps: OnboardingDependencies, objectId: string, request: TemporaryAccessPassRequest,
+  /** Waits `ms` while keeping the step; false when the step was lost meanwhile (then nothing more is sent). */
+  wait: (ms: number) => Promise<boolean> = async (ms) => {
+    await deps.clock.sleep(ms);
+    return true;
+  },
+): Promise<TemporaryAccessPassOutcome> {
   let outcome = await deps.directory.issueTemporaryAccessPass(objectId, request);
   for (let attempt = 1; attempt < deps.policy.maxCreateAttempts && outcome.kind === 'throttled'; attempt += 1) {
     const waitMs = (outcome.retryAfterSeconds ?? 2 ** attempt) * 1000;
     if (waitMs > deps.policy.maxWaitMs) break;
-    await deps.clock.sleep(waitMs);
+    if (!(await wait(waitMs))) break;
     outcome = await deps.directory.issueTemporaryAccessPass(objectId, request);
   }
   return outcome;
