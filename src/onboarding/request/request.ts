@@ -207,7 +207,7 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
   }
   const guest = accountKind === 'guest';
   const guestEmailTyped = text('guestEmail', guest);
-  const guestEmail = guest ? checkGuestEmail(guestEmailTyped, context.domains, problem) : undefined;
+  const guestEmail = guest ? checkAddress('guestEmail', guestEmailTyped, context.domains, problem) : undefined;
   if (!guest && guestEmailTyped !== undefined) {
     problem('guestEmail', `${LABELS.guestEmail} is only for a guest invitation: choose Guest, or leave it empty.`);
   }
@@ -290,7 +290,7 @@ export function validateOnboardingForm(input: unknown, context: ValidationContex
     problem('businessJustification', `${LABELS.businessJustification} needs at least a short sentence (10 characters).`);
   }
 
-  const personalEmail = checkPersonalEmail(text('personalEmail', false), context.domains, problem);
+  const personalEmail = checkAddress('personalEmail', text('personalEmail', false), context.domains, problem);
   if (guest && personalEmail !== undefined) {
     problem('personalEmail', `A guest gets the invitation at their work email, not a welcome email: leave ${LABELS.personalEmail.toLowerCase()} empty.`);
   }
@@ -371,24 +371,34 @@ export function personalEmailProblem(value: string, ownDomains: readonly string[
     return `${LABELS.personalEmail} must be one address, like adele@example.com.`;
   }
   const domain = value.slice(value.lastIndexOf('@') + 1).toLowerCase();
-  if (ownDomains.some((own) => domain === own.toLowerCase() || domain.endsWith(`.${own.toLowerCase()}`))) {
+  if (onOwnDomain(domain, ownDomains)) {
     return `${LABELS.personalEmail} must be the person's own address outside the organisation, not @${domain}: their new mailbox is what the email is about.`;
   }
   return undefined;
 }
 
-/** The personal email as kept: the local part as typed, the domain in lower case; undefined (and a problem) when it won't do. */
-function checkPersonalEmail(
-  value: string | undefined, domains: readonly VerifiedDomain[], problem: (field: FormField, message: string) => void,
+/**
+ * An address field as kept — the local part as typed, the domain in lower case — checked by its
+ * rule against the organisation's verified domains; undefined (and a problem) when it won't do.
+ */
+function checkAddress(
+  field: 'personalEmail' | 'guestEmail', value: string | undefined, domains: readonly VerifiedDomain[],
+  problem: (field: FormField, message: string) => void,
 ): string | undefined {
   if (value === undefined) return undefined;
-  const wrong = personalEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
+  const rule = field === 'personalEmail' ? personalEmailProblem : guestEmailProblem;
+  const wrong = rule(value, domains.filter((d) => d.isVerified).map((d) => d.name));
   if (wrong) {
-    problem('personalEmail', wrong);
+    problem(field, wrong);
     return undefined;
   }
   const at = value.lastIndexOf('@');
   return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
+}
+
+/** True when the domain is one of ours or under one (a subdomain of a verified domain is ours too). */
+function onOwnDomain(domain: string, ownDomains: readonly string[]): boolean {
+  return ownDomains.some((own) => domain === own.toLowerCase() || domain.endsWith(`.${own.toLowerCase()}`));
 }
 
 
@@ -411,23 +421,8 @@ export function guestEmailProblem(value: string, ownDomains: readonly string[]):
     return `${LABELS.guestEmail} must be one address, like jane.doe@fabrikam.example (letters, digits and . - _ before the @).`;
   }
   const domain = value.slice(at + 1).toLowerCase();
-  const own = ownDomains.find((d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`));
-  if (own) {
+  if (onOwnDomain(domain, ownDomains)) {
     return `${value} is on ${domain}, one of the organisation's own verified domains, so the person is not external and nobody is invited. Ask for a member account instead (they may already have one), or check the address.`;
   }
   return undefined;
-}
-
-/** The guest's address as kept (the local part as typed, the domain in lower case); undefined (and a problem) when it won't do. */
-function checkGuestEmail(
-  value: string | undefined, domains: readonly VerifiedDomain[], problem: (field: FormField, message: string) => void,
-): string | undefined {
-  if (value === undefined) return undefined;
-  const wrong = guestEmailProblem(value, domains.filter((d) => d.isVerified).map((d) => d.name));
-  if (wrong) {
-    problem('guestEmail', wrong);
-    return undefined;
-  }
-  const at = value.lastIndexOf('@');
-  return `${value.slice(0, at)}@${value.slice(at + 1).toLowerCase()}`;
 }
