@@ -2,7 +2,7 @@
  * Problems a person can act on (a stable code from the catalog in sentences.ts, the
  * sentence, the help, ids for support), and the directory adapter's error.
  */
-import { problemCatalog } from './sentences.js';
+import { problemCatalog } from './problem-catalog.js';
 
 export type ErrorCode = keyof typeof problemCatalog;
 
