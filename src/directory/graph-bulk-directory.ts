@@ -14,9 +14,8 @@ import {
   DirectoryError, type BulkCreateAnswer, type BulkCreateItem, type BulkDirectory, type BulkManagerAnswer, type BulkManagerLink, type BulkNameProbe, type BulkNamesAnswer,
   type CreateUserOutcome, type ManagerLinkOutcome, type NameHolder,
 } from '../onboarding/index.js';
-import {
-  classifyCreateFailure, createGraphClient, namesUrl, sendBatchOnce, toDirectoryError, userReading, type BatchItemResponse, type GraphDirectoryOptions,
-} from './graph-directory.js';
+import { createGraphClient, namesUrl, sendBatchOnce, userReading, type BatchItemResponse, type GraphDirectoryOptions } from './graph-directory.js';
+import { classifyCreateFailure, toDirectoryError } from './graph-errors.js';
 import { newUserBody } from './new-user-body.js';
 
 const MAX_ITEMS = 20;

@@ -14,10 +14,8 @@ import {
   DirectoryError, Secret, type ExistingPerson, type GuestDirectory, type GuestInvitation, type GuestProfile, type GuestWrite, type InvitationOutcome,
   type InvitationState,
 } from '../onboarding/index.js';
-import {
-  createGraphReads, errorBody, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, toDirectoryError, userPath,
-  type GraphDirectoryOptions,
-} from './graph-directory.js';
+import { createGraphReads, odataString, userPath, type GraphDirectoryOptions } from './graph-directory.js';
+import { errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds, toDirectoryError } from './graph-errors.js';
 
 export type GraphGuestDirectoryOptions = GraphDirectoryOptions;
 

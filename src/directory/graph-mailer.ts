@@ -8,7 +8,8 @@
  */
 import { GraphError, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 import type { MailOutcome, WelcomeMail, WelcomeMailer } from '../onboarding/index.js';
-import { createGraphClient, errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds, userPath, type GraphDirectoryOptions } from './graph-directory.js';
+import { createGraphClient, userPath, type GraphDirectoryOptions } from './graph-directory.js';
+import { errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds } from './graph-errors.js';
 import { renderMail, type MailView, type RenderedMail } from './mail-template.js';
 import { mimeMessage } from './mime-message.js';
 

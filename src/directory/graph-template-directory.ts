@@ -23,10 +23,8 @@ import type { Group, SubscribedSku as GraphSku, User } from '@microsoft/microsof
 import type {
   AssignLicenceOutcome, DirectoryGroup, GraphFacts, GroupAddOutcome, GroupKind, SubscribedSku, TemplateDirectory, UserLicences,
 } from '../onboarding/index.js';
-import {
-  createGraphReads, errorBody, isIdentityFailure, odataString, requestIdOf, retryAfterSeconds, sendBatchOnce, toDirectoryError, userPath,
-  type BatchItemResponse, type GraphDirectoryOptions,
-} from './graph-directory.js';
+import { createGraphReads, odataString, sendBatchOnce, userPath, type BatchItemResponse, type GraphDirectoryOptions } from './graph-directory.js';
+import { errorBody, isIdentityFailure, requestIdOf, retryAfterSeconds, toDirectoryError } from './graph-errors.js';
 
 const MAX_BATCH = 20;
 const GROUP_SELECT = 'id,displayName,groupTypes,securityEnabled,mailEnabled,isAssignableToRole,assignedLicenses';

@@ -1,5 +1,6 @@
 /** The Graph adapters: the onboarding Directory port and the WelcomeMailer (sendMail). */
-export { createGraphDirectory, createCredential, userPath, odataString, classifyCreateFailure, toDirectoryError } from './graph-directory.js';
+export { createGraphDirectory, createCredential, userPath, odataString } from './graph-directory.js';
+export { classifyCreateFailure, toDirectoryError } from './graph-errors.js';
 export type { GraphDirectoryOptions, GraphCredentialOptions } from './graph-directory.js';
 export { createGraphMailer, classifySendMailFailure, welcomeMailView } from './graph-mailer.js';
 export type { GraphMailerOptions } from './graph-mailer.js';
